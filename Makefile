@@ -1,0 +1,48 @@
+# Customer PathRank: the two commands a newcomer needs are `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PKGS   := pathrank ingest graph_model algorithms graphql_api
+
+.PHONY: install lint format typecheck services-up services-down test test-unit demo bench clean
+
+install: $(BIN)/pathrank
+
+$(BIN)/pathrank: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+typecheck: install
+	$(BIN)/mypy
+
+services-up: install
+	$(BIN)/pathrank services up
+
+services-down: install
+	$(BIN)/pathrank services down
+
+# Lint and types first (cheap), then the servers, then every test against them.
+test: lint typecheck services-up
+	$(BIN)/pytest
+
+test-unit: install
+	$(BIN)/pytest -m "not integration"
+
+demo: install
+	$(BIN)/pathrank demo
+
+bench: services-up
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,1 @@
+"""Graph analytics over the path graph, with Graph Data Science."""

@@ -1,0 +1,1 @@
+"""Graph model: schema, constraints, and every Cypher read and write."""

@@ -1,0 +1,1 @@
+"""GraphQL API (Strawberry) over what graph_model reads."""

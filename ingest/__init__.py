@@ -1,0 +1,1 @@
+"""Customer PathRank ingest: Kafka clickstream into the graph."""

@@ -1,0 +1,178 @@
+"""Neo4j 5.26 Community + OpenGDS + Neo4j Browser, run straight from Maven jars."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from neo4j import GraphDatabase
+from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
+
+from pathrank.services import process
+from pathrank.services.assemble import assemble_neo4j
+from pathrank.services.errors import ServiceError
+from pathrank.services.layout import Layout
+from pathrank.services.tools import java_executable
+from pathrank.services.versions import Versions
+
+# The options Neo4j's own launcher passes to the JVM (neo4j.conf server.jvm.additional).
+_JVM_OPTIONS = [
+    "-XX:+UseG1GC",
+    "-XX:-OmitStackTraceInFastThrow",
+    "-XX:+UnlockExperimentalVMOptions",
+    "-XX:+TrustFinalNonStaticFields",
+    "-XX:+DisableExplicitGC",
+    "-Djdk.nio.maxCachedBufferSize=1024",
+    "-Dio.netty.tryReflectionSetAccessible=true",
+    "-Djdk.tls.ephemeralDHKeySize=2048",
+    "-Djdk.tls.rejectClientInitiatedRenegotiation=true",
+    "-Dlog4j2.disable.jmx=true",
+    "--add-opens=java.base/java.nio=ALL-UNNAMED",
+    "--add-opens=java.base/java.io=ALL-UNNAMED",
+    "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+    "--add-opens=java.base/java.lang=ALL-UNNAMED",
+    "--enable-native-access=ALL-UNNAMED",
+]
+
+_ENTRY_POINT = "org.neo4j.server.CommunityEntryPoint"
+_ADMIN = "org.neo4j.server.startup.Neo4jAdminCommand"
+
+
+@dataclass(frozen=True)
+class Neo4jConfig:
+    bolt_port: int
+    http_port: int
+    user: str
+    password: str
+    heap: str
+    pagecache: str
+
+
+class Neo4jServer:
+    name = "neo4j"
+
+    def __init__(self, layout: Layout, versions: Versions, config: Neo4jConfig) -> None:
+        self.layout = layout
+        self.versions = versions
+        self.config = config
+        self.home = layout.home("neo4j")
+        self.pid_file = layout.run / "neo4j.pid"
+        self.console_log = self.home / "logs" / "console.log"
+        self.log = self.home / "logs" / "neo4j.log"
+
+    @property
+    def bolt_uri(self) -> str:
+        return f"bolt://127.0.0.1:{self.config.bolt_port}"
+
+    @property
+    def http_url(self) -> str:
+        return f"http://127.0.0.1:{self.config.http_port}"
+
+    def ports(self) -> list[int]:
+        return [self.config.bolt_port, self.config.http_port]
+
+    def pid(self) -> int | None:
+        return process.read_pid(self.pid_file)
+
+    def _conf_text(self, dist: Path) -> str:
+        h = self.home
+        return "\n".join(
+            [
+                "# Written by `pathrank services up`; edits are overwritten.",
+                "server.default_listen_address=127.0.0.1",
+                "server.default_advertised_address=127.0.0.1",
+                f"server.bolt.listen_address=127.0.0.1:{self.config.bolt_port}",
+                f"server.http.listen_address=127.0.0.1:{self.config.http_port}",
+                "server.https.enabled=false",
+                "dbms.security.auth_enabled=true",
+                "dbms.security.procedures.unrestricted=gds.*",
+                "dbms.usage_report.enabled=false",
+                f"server.directories.plugins={dist / 'plugins'}",
+                f"server.directories.data={h / 'data'}",
+                f"server.directories.logs={h / 'logs'}",
+                f"server.directories.run={h / 'run'}",
+                f"server.directories.import={h / 'import'}",
+                f"server.memory.heap.max_size={self.config.heap}",
+                f"server.memory.pagecache.size={self.config.pagecache}",
+                "db.tx_log.rotation.retention_policy=512M size",
+                # Analysis of 1M clicks projects a few million relationships at once.
+                "dbms.memory.transaction.total.max=0",
+                "",
+            ]
+        )
+
+    def _java(self, dist: Path, main: str, *args: str, heap: str | None = None) -> list[str]:
+        classpath = (
+            ":".join(str(dist / d / "*") for d in ("plugins", "lib")) + f":{self.home}/conf/*"
+        )
+        memory = ["-Xms1g", f"-Xmx{heap}"] if heap else []
+        return [str(java_executable()), *memory, *_JVM_OPTIONS, "-cp", classpath, main, *args]
+
+    def _env(self) -> dict[str, str]:
+        return {"NEO4J_HOME": str(self.home), "NEO4J_CONF": str(self.home / "conf")}
+
+    def prepare(self) -> Path:
+        """Assemble (once), write the config, set the password before the first start."""
+        dist = assemble_neo4j(self.layout.dist, self.versions, self.layout.maven_log)
+        for sub in ("conf", "data", "logs", "run", "import"):
+            (self.home / sub).mkdir(parents=True, exist_ok=True)
+        (self.home / "conf" / "neo4j.conf").write_text(self._conf_text(dist))
+        if not (self.home / "data" / "databases").exists():
+            result = subprocess.run(
+                self._java(dist, _ADMIN, "dbms", "set-initial-password", self.config.password),
+                env={**self._env(), "PATH": "/usr/bin:/bin"},
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if result.returncode != 0:
+                raise ServiceError(
+                    f"neo4j-admin set-initial-password failed: {result.stderr.strip()[-300:]}"
+                )
+        return dist
+
+    def start(self, dist: Path) -> None:
+        args = self._java(
+            dist,
+            _ENTRY_POINT,
+            f"--home-dir={self.home}",
+            f"--config-dir={self.home / 'conf'}",
+            heap=self.config.heap,
+        )
+        process.start_detached(args, self.home, self._env(), self.console_log, self.pid_file)
+
+    def answers(self, timeout: float = 3.0) -> bool:
+        """True when Bolt accepts our credentials and runs a query."""
+        if not process.port_open(self.config.bolt_port):
+            return False
+        try:
+            with GraphDatabase.driver(
+                self.bolt_uri,
+                auth=(self.config.user, self.config.password),
+                connection_timeout=timeout,
+            ) as driver:
+                driver.execute_query("RETURN 1", database_="neo4j")
+            return True
+        except AuthError as exc:
+            raise ServiceError(
+                f"Neo4j on {self.bolt_uri} rejected user {self.config.user!r}: {exc.message}"
+            ) from exc
+        except (ServiceUnavailable, Neo4jError, OSError):
+            return False
+
+    def wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.pid() is None:
+                raise ServiceError(f"Neo4j exited during startup (see {self.console_log})")
+            if self.answers():
+                return
+            time.sleep(0.5)
+        raise ServiceError(
+            f"Neo4j did not answer on {self.bolt_uri} in {timeout:.0f}s (see {self.log})"
+        )
+
+    def stop(self) -> bool:
+        return process.stop(self.pid_file, timeout=90)

@@ -1,0 +1,47 @@
+"""Settings from `PATHRANK_*` environment variables (frozen, validated once)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_cache_dir() -> Path:
+    return Path.home() / ".cache" / "pathrank"
+
+
+class Settings(BaseSettings):
+    """Everything the CLI needs to reach Neo4j and Kafka and to shape paths."""
+
+    model_config = SettingsConfigDict(env_prefix="PATHRANK_", frozen=True, extra="ignore")
+
+    # Neo4j. The password is the documented local one that `services up` sets.
+    neo4j_uri: str = "bolt://127.0.0.1:7687"
+    neo4j_user: str = "neo4j"
+    neo4j_password: str = "pathrank-local"
+    neo4j_database: str = "neo4j"
+
+    # Kafka
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    topic: str = "clickstream"
+    pages_topic: str = "pages"
+    group: str = "pathrank-ingest"
+
+    # Path semantics (DESIGN.md section 3 and 4)
+    inactivity_timeout_s: float = Field(default=1800.0, gt=0)
+    quick_turnaround_s: float = Field(default=10.0, gt=0)
+
+    # API
+    api_key: str | None = None
+
+    # Local services (`pathrank services`)
+    cache_dir: Path = Field(default_factory=_default_cache_dir)
+    neo4j_bolt_port: int = 7687
+    neo4j_http_port: int = 7474
+    kafka_port: int = 9092
+    kafka_controller_port: int = 9093
+    neo4j_heap: str = "4g"
+    neo4j_pagecache: str = "2g"
+    kafka_heap: str = "1g"
