@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import orjson
 import typer
@@ -111,8 +111,7 @@ def main() -> None:
     try:
         app(standalone_mode=False)
     except (ServiceError, CliError) as exc:
-        err.print(f"pathrank: error: {exc}")
-        sys.exit(1)
+        _fail(str(exc))
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:
@@ -122,7 +121,11 @@ def main() -> None:
         # Usage errors (bad command, option or value) come from typer's click layer.
         message = getattr(exc, "format_message", None)
         if callable(message):
-            err.print(f"pathrank: error: {message()}")
-            sys.exit(int(getattr(exc, "exit_code", 2)))
-        err.print(f"pathrank: error: {type(exc).__name__}: {exc}")
-        sys.exit(1)
+            _fail(str(message()), int(getattr(exc, "exit_code", 2)))
+        _fail(f"{type(exc).__name__}: {exc}")
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    """One line on stderr, whatever the message held, then a non-zero exit."""
+    err.print("pathrank: error: " + " ".join(message.split()))
+    sys.exit(code)

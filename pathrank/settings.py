@@ -8,6 +8,10 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
+# JVM-style memory sizes: 512m, 4g.
+_SIZE = r"^[1-9][0-9]*[kmgKMG]$"
+
+
 def _default_cache_dir() -> Path:
     return Path.home() / ".cache" / "pathrank"
 
@@ -42,6 +46,6 @@ class Settings(BaseSettings):
     neo4j_http_port: int = 7474
     kafka_port: int = 9092
     kafka_controller_port: int = 9093
-    neo4j_heap: str = "4g"
-    neo4j_pagecache: str = "2g"
-    kafka_heap: str = "1g"
+    neo4j_heap: str = Field(default="4g", pattern=_SIZE)
+    neo4j_pagecache: str = Field(default="2g", pattern=_SIZE)
+    kafka_heap: str = Field(default="1g", pattern=_SIZE)

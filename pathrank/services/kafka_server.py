@@ -98,7 +98,7 @@ class KafkaServer:
     def _java(self, dist: Path, main: str, *args: str) -> list[str]:
         return [
             str(java_executable()),
-            "-Xms256m",
+            f"-Xms{self.config.heap}",
             f"-Xmx{self.config.heap}",
             "-XX:+UseG1GC",
             f"-Dlog4j.configuration=file:{self.home / 'config' / 'log4j.properties'}",

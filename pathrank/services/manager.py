@@ -13,6 +13,7 @@ from pathrank.services.errors import ServiceError
 from pathrank.services.kafka_server import KafkaConfig, KafkaServer
 from pathrank.services.layout import Layout
 from pathrank.services.neo4j_server import Neo4jConfig, Neo4jServer
+from pathrank.services.tools import java_executable
 from pathrank.services.versions import VERSIONS, Versions
 
 
@@ -117,6 +118,8 @@ class ServiceManager:
                     f"or set PATHRANK_{'NEO4J_BOLT' if server.name == 'neo4j' else 'KAFKA'}_PORT"
                 )
             to_start.append(server)
+        if to_start:
+            java_executable()  # fail fast, before any download, when Java 17 is missing
         for server in to_start:
             report(f"assembling {server.name} (cached after the first time)")
             t0 = time.monotonic()

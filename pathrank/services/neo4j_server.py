@@ -107,7 +107,7 @@ class Neo4jServer:
         classpath = (
             ":".join(str(dist / d / "*") for d in ("plugins", "lib")) + f":{self.home}/conf/*"
         )
-        memory = ["-Xms1g", f"-Xmx{heap}"] if heap else []
+        memory = [f"-Xms{heap}", f"-Xmx{heap}"] if heap else []
         return [str(java_executable()), *memory, *_JVM_OPTIONS, "-cp", classpath, main, *args]
 
     def _env(self) -> dict[str, str]:
