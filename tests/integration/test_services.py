@@ -121,20 +121,24 @@ def private_services(private_env: dict[str, str]) -> Iterator[dict[str, str]]:
 def test_private_lifecycle_up_status_down(private_services: dict[str, str]) -> None:
     env = private_services
     down_before = json.loads(run_cli("services", "status", "--json", env=env).stdout)
-    assert not down_before["neo4j"]["up"] and not down_before["kafka"]["up"]
+    assert not down_before["neo4j"]["up"]
+    assert not down_before["kafka"]["up"]
 
     up = run_cli("services", "up", env=env)
     assert up.returncode == 0, up.stderr
     status = json.loads(run_cli("services", "status", "--json", env=env).stdout)
-    assert status["neo4j"]["up"] and status["kafka"]["up"]
+    assert status["neo4j"]["up"]
+    assert status["kafka"]["up"]
     assert status["neo4j"]["bolt_uri"].endswith(env["PATHRANK_NEO4J_BOLT_PORT"])
     assert status["kafka"]["bootstrap"].endswith(env["PATHRANK_KAFKA_PORT"])
 
     down = run_cli("services", "down", env=env)
     assert down.returncode == 0, down.stderr
-    assert "neo4j" in down.stdout and "kafka" in down.stdout
+    assert "neo4j" in down.stdout
+    assert "kafka" in down.stdout
     after = json.loads(run_cli("services", "status", "--json", env=env).stdout)
-    assert not after["neo4j"]["up"] and not after["kafka"]["up"]
+    assert not after["neo4j"]["up"]
+    assert not after["kafka"]["up"]
 
 
 def test_busy_port_is_one_clear_line(private_env: dict[str, str]) -> None:
