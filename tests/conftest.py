@@ -40,7 +40,8 @@ def services() -> dict[str, Any]:
     status = run_cli("services", "status", "--json")
     assert status.returncode == 0, status.stderr
     info: dict[str, Any] = json.loads(status.stdout)
-    assert info["neo4j"]["up"] and info["kafka"]["up"], info
+    assert info["neo4j"]["up"], info
+    assert info["kafka"]["up"], info
     return info
 
 
