@@ -2,17 +2,36 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
+from pathlib import Path
 from typing import Annotated, NoReturn
 
 import orjson
 import typer
+from neo4j import Driver, GraphDatabase
 from rich.console import Console
+from rich.logging import RichHandler
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
+from graph_model.store import Neo4jPathGraphStore
+from ingest.batch import PathRules
+from ingest.produce import produce_events, produce_file, produce_pages
+from ingest.simulator import SimulationConfig, simulate, write_jsonl, write_truth
+from ingest.topics import ensure_topics
+from ingest.worker import IngestConfig, IngestWorker
 from pathrank.services import ServiceError, ServiceManager
 from pathrank.services.kafka_server import KafkaConfig
 from pathrank.services.neo4j_server import Neo4jConfig
+from pathrank.services.process import port_open
 from pathrank.settings import Settings
 
 app = typer.Typer(
@@ -98,6 +117,158 @@ def services_status(
     for name, up in (("neo4j", st.neo4j.up), ("kafka", st.kafka.up)):
         out.print(f"{name:6} {'up' if up else 'down'}")
     _print_urls(manager)
+
+
+def _driver(s: Settings) -> Driver:
+    return GraphDatabase.driver(
+        s.neo4j_uri,
+        auth=(s.neo4j_user, s.neo4j_password),
+        max_connection_pool_size=8,
+        # Our statements are reviewed; server hints would only flood the worker's log.
+        notifications_min_severity="OFF",
+    )
+
+
+def _store(s: Settings, driver: Driver) -> Neo4jPathGraphStore:
+    return Neo4jPathGraphStore(driver, s.neo4j_database, int(s.inactivity_timeout_s * 1000))
+
+
+def _check_kafka(bootstrap: str) -> None:
+    """One readable line instead of librdkafka retrying forever against nothing."""
+    host, _, port = bootstrap.rpartition(":")
+    if not port_open(int(port), host or "127.0.0.1", timeout=3.0):
+        raise CliError(f"Kafka is not reachable at {bootstrap} (try `pathrank services up`)")
+
+
+def _progress() -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+    )
+
+
+@app.command("produce")
+def produce(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="JSONL or CSV")],
+    topic: Annotated[str | None, typer.Option(help="Default: PATHRANK_TOPIC")] = None,
+) -> None:
+    """Validate a JSONL or CSV file of clicks and produce it into Kafka, keyed by customer."""
+    s = settings()
+    _check_kafka(s.kafka_bootstrap)
+    target = topic or s.topic
+    ensure_topics(s.kafka_bootstrap, target, None)
+    lines = sum(1 for _ in file.open("rb"))
+    with _progress() as bar:
+        task = bar.add_task(f"producing {file.name} -> {target}", total=lines)
+        summary = produce_file(
+            file,
+            s.kafka_bootstrap,
+            target,
+            now_ms=int(time.time() * 1000),
+            on_progress=lambda n: bar.update(task, completed=n),
+        )
+        bar.update(task, completed=lines)
+    for bad in summary.bad[:20]:
+        err.print(f"{file}:{bad.line}: skipped: {bad.reason}")
+    if len(summary.bad) > 20:
+        err.print(f"... and {len(summary.bad) - 20} more bad lines")
+    out.print(
+        f"produced {summary.produced} events to {target}; skipped {len(summary.bad)} bad lines"
+    )
+
+
+@app.command("ingest")
+def ingest(
+    topic: Annotated[str | None, typer.Option(help="Default: PATHRANK_TOPIC")] = None,
+    group: Annotated[
+        str | None, typer.Option(help="Consumer group; default PATHRANK_GROUP")
+    ] = None,
+    until_idle: Annotated[
+        float | None,
+        typer.Option("--until-idle", min=0, help="Exit 0 once no record arrived for S seconds"),
+    ] = None,
+    batch_size: Annotated[int, typer.Option(min=1, max=100_000)] = 5000,
+) -> None:
+    """Consume clicks (and the site catalog) into Neo4j as paths, exactly once in effect."""
+    s = settings()
+    _check_kafka(s.kafka_bootstrap)
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(message)s",
+        handlers=[RichHandler(console=err, show_path=False)],
+    )
+    config = IngestConfig(
+        bootstrap=s.kafka_bootstrap,
+        topic=topic or s.topic,
+        pages_topic=s.pages_topic,
+        group=group or s.group,
+        rules=PathRules(
+            timeout_ms=int(s.inactivity_timeout_s * 1000),
+            quick_ms=int(s.quick_turnaround_s * 1000),
+        ),
+        batch_size=batch_size,
+        until_idle_s=until_idle,
+    )
+    with _driver(s) as driver:
+        worker = IngestWorker(
+            config,
+            _store(s, driver),
+            on_batch=lambda st: logging.getLogger("ingest").info(
+                "batch %d: %d records (%d clicks, %d dead letters) in %.1fs, %.0f records/s",
+                st.batches,
+                st.consumed,
+                st.clicks,
+                st.dead_letters,
+                st.elapsed_s,
+                st.consumed / max(st.elapsed_s, 1e-9),
+            ),
+        )
+        stats = worker.run()
+    out.print(
+        f"ingested {stats.consumed} records ({stats.clicks} clicks, {stats.clicks_created} new, "
+        f"{stats.pages} pages, {stats.dead_letters} dead letters) in {stats.elapsed_s:.1f}s"
+    )
+
+
+@app.command("simulate")
+def simulate_cmd(
+    seed: Annotated[int, typer.Option(help="Same seed, same output")] = 7,
+    events: Annotated[int, typer.Option(min=1, help="Target number of clicks")] = 50_000,
+    out_file: Annotated[Path | None, typer.Option("--out", help="Write events as JSONL")] = None,
+    truth: Annotated[Path | None, typer.Option(help="Write the planted truth as JSON")] = None,
+    produce_to_kafka: Annotated[
+        bool, typer.Option("--produce", help="Produce events and pages into Kafka")
+    ] = False,
+    start_ms: Annotated[int | None, typer.Option(help="Epoch ms of the first click")] = None,
+) -> None:
+    """A synthetic help center and clickstream with planted weak pages, hotspots, segments."""
+    if out_file is None and not produce_to_kafka and truth is None:
+        raise CliError("nothing to do: give --out FILE, --produce and/or --truth FILE")
+    s = settings()
+    if produce_to_kafka:
+        _check_kafka(s.kafka_bootstrap)
+    extra = {"start_ms": start_ms} if start_ms is not None else {}
+    sim = simulate(SimulationConfig(seed=seed, events=events, **extra))
+    if out_file is not None:
+        write_jsonl(out_file, sim.events)
+        out.print(f"wrote {len(sim.events)} events to {out_file}")
+    if truth is not None:
+        write_truth(truth, sim.truth)
+        out.print(f"wrote the planted truth to {truth}")
+    if produce_to_kafka:
+        ensure_topics(s.kafka_bootstrap, s.topic, s.pages_topic)
+        pages = produce_pages(sim.pages, s.kafka_bootstrap, s.pages_topic)
+        with _progress() as bar:
+            task = bar.add_task(f"producing -> {s.topic}", total=len(sim.events))
+            n = produce_events(
+                sim.events, s.kafka_bootstrap, s.topic, lambda k: bar.update(task, completed=k)
+            )
+        out.print(f"produced {n} events to {s.topic} and {pages} pages to {s.pages_topic}")
 
 
 @app.command("demo")

@@ -48,7 +48,9 @@ def services() -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def neo4j_driver(services: dict[str, Any]) -> Iterator[Driver]:
     n = services["neo4j"]
-    with GraphDatabase.driver(n["bolt_uri"], auth=(n["user"], n["password"])) as driver:
+    with GraphDatabase.driver(
+        n["bolt_uri"], auth=(n["user"], n["password"]), notifications_min_severity="OFF"
+    ) as driver:
         yield driver
 
 

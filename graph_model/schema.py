@@ -1,0 +1,26 @@
+"""Constraints and indexes, created idempotently at startup."""
+
+from __future__ import annotations
+
+from neo4j import Driver
+
+# Unique keys of DESIGN.md section 5, plus the lookups ingest and analysis make.
+STATEMENTS: tuple[str, ...] = (
+    "CREATE CONSTRAINT page_id IF NOT EXISTS FOR (n:Page) REQUIRE n.id IS UNIQUE",
+    "CREATE CONSTRAINT customer_id IF NOT EXISTS FOR (n:Customer) REQUIRE n.id IS UNIQUE",
+    "CREATE CONSTRAINT path_id IF NOT EXISTS FOR (n:Path) REQUIRE n.id IS UNIQUE",
+    "CREATE CONSTRAINT click_key IF NOT EXISTS FOR (n:Click) REQUIRE n.key IS UNIQUE",
+    "CREATE CONSTRAINT meta_id IF NOT EXISTS FOR (n:Meta) REQUIRE n.id IS UNIQUE",
+    # A customer's clicks are re-read whenever a batch touches that customer.
+    "CREATE INDEX click_customer IF NOT EXISTS FOR (n:Click) ON (n.customerId)",
+    # OPEN paths are closed when the watermark passes them.
+    "CREATE INDEX path_outcome_end IF NOT EXISTS FOR (n:Path) ON (n.outcome, n.end)",
+    "CREATE INDEX path_customer IF NOT EXISTS FOR (n:Path) ON (n.customerId)",
+)
+
+
+def ensure_schema(driver: Driver, database: str) -> None:
+    """Create every constraint and index that is missing, then wait until they are online."""
+    for statement in STATEMENTS:
+        driver.execute_query(statement, database_=database)
+    driver.execute_query("CALL db.awaitIndexes(300)", database_=database)

@@ -1,0 +1,45 @@
+"""The `pages` topic: the site's declared structure, one JSON object per page."""
+
+from __future__ import annotations
+
+import orjson
+
+from graph_model.records import PageCatalogEntry
+from ingest.events import MAX_EVENT_BYTES, InvalidEvent
+
+
+def _page_id(raw: object, what: str) -> str:
+    if isinstance(raw, bool) or not isinstance(raw, str | int) or raw == "":
+        raise InvalidEvent(f"{what} must be a non-empty string or integer")
+    return str(raw)
+
+
+def _optional_text(raw: object, what: str) -> str | None:
+    if raw is None or isinstance(raw, str):
+        return raw
+    raise InvalidEvent(f"{what} must be a string")
+
+
+def parse_page(value: bytes | None) -> PageCatalogEntry:
+    """`{page_id, title, url, links: [page_id, ...]}` -> a catalog entry, or InvalidEvent."""
+    if not value:
+        raise InvalidEvent("empty value")
+    if len(value) > MAX_EVENT_BYTES:
+        raise InvalidEvent(f"value over {MAX_EVENT_BYTES} bytes")
+    try:
+        record = orjson.loads(value)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidEvent("not JSON") from exc
+    if not isinstance(record, dict):
+        raise InvalidEvent("not a JSON object")
+    if "page_id" not in record:
+        raise InvalidEvent("missing field page_id")
+    links = record.get("links", [])
+    if not isinstance(links, list):
+        raise InvalidEvent("links must be a list of page ids")
+    return PageCatalogEntry(
+        page_id=_page_id(record["page_id"], "page_id"),
+        title=_optional_text(record.get("title"), "title"),
+        url=_optional_text(record.get("url"), "url"),
+        links=tuple(dict.fromkeys(_page_id(link, "links[]") for link in links)),
+    )

@@ -1,0 +1,270 @@
+"""Click events: validation and normalisation of `clickstream` values (DESIGN.md section 2).
+
+Pure functions only. `parse_event` takes the raw Kafka value; `event_from_record` takes an
+already-decoded mapping (CSV/JSONL producer). Both apply the same rules and raise
+`InvalidEvent` with a short, bounded reason (no raw values in it, so it is safe as a metric
+label and in the DLQ headers).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Final, TypeVar
+
+import orjson
+
+MAX_EVENT_BYTES: Final = 64 * 1024
+# Numbers above this are epoch milliseconds, below (or equal) epoch seconds (DESIGN section 2).
+MS_THRESHOLD: Final = 10**11
+MAX_FUTURE_MS: Final = 24 * 60 * 60 * 1000
+
+# Canonical name first; the rest are the seed's aliases, accepted as-is.
+CUSTOMER_ID: Final = ("customer_id", "CustomerID", "userid")
+PAGE_ID: Final = ("page_id", "NextPageID", "pageid_target")
+TIMESTAMP: Final = ("timestamp", "TimeStamp", "epochtime")
+IS_RESOLVED: Final = ("is_resolved", "IsResolved", "case_status")
+EVENT_ID: Final = ("event_id",)
+REFERRER_PAGE_ID: Final = ("referrer_page_id", "pageid_origin")
+
+_NUMERIC = re.compile(r"-?\d+(?:\.\d*)?(?:[eE][+-]?\d+)?", re.ASCII)
+_RESOLVED_STRINGS: Final = frozenset({"true", "True", "1"})
+_UNRESOLVED_STRINGS: Final = frozenset({"false", "False", "0"})
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND: Final = timedelta(microseconds=1)
+
+_T = TypeVar("_T")
+_ALIASES: Final = (CUSTOMER_ID, PAGE_ID, TIMESTAMP, IS_RESOLVED, EVENT_ID, REFERRER_PAGE_ID)
+_FIELD_OF: Final = {alias: names[0] for names in _ALIASES for alias in names}
+_REQUIRED: Final = frozenset({"customer_id", "page_id", "timestamp"})
+
+
+class InvalidEvent(ValueError):  # noqa: N818 -- the name is part of the interface
+    """An event that must go to the DLQ; `reason` is short and human-readable."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class ClickEvent:
+    customer_id: str
+    page_id: str
+    ts_ms: int  # epoch milliseconds
+    resolved: bool
+    key: str  # event_id if given, else a hash of the normalised (customer, ts, page, resolved)
+    referrer_page_id: str | None
+
+
+def parse_event(value: bytes | None, *, now_ms: int) -> ClickEvent:
+    """Raw Kafka value -> event, or raise InvalidEvent."""
+    if not value:
+        raise InvalidEvent("empty value")
+    if len(value) > MAX_EVENT_BYTES:
+        raise InvalidEvent("value over 64 KiB")
+    try:
+        record = orjson.loads(value)
+    except orjson.JSONDecodeError:
+        raise InvalidEvent(_undecodable_reason(value)) from None
+    if not isinstance(record, dict):
+        raise InvalidEvent("not a JSON object")
+    return event_from_record(record, now_ms=now_ms)
+
+
+def event_from_record(record: Mapping[str, object], *, now_ms: int) -> ClickEvent:
+    """Already-decoded mapping -> event, with the same rules as `parse_event`."""
+    fields = _collect(record)
+    customer_id = _required(fields, "customer_id", _id)
+    page_id = _required(fields, "page_id", _id)
+    ts_ms = _required(fields, "timestamp", _timestamp_ms)
+    if ts_ms - now_ms > MAX_FUTURE_MS:
+        raise InvalidEvent("timestamp more than 1 day in the future")
+    resolved = _normalised(fields, "is_resolved", _resolved) or False
+    event_id = _normalised(fields, "event_id", _id)
+    referrer = _normalised(fields, "referrer_page_id", _id)
+    key = event_id if event_id is not None else event_key(customer_id, ts_ms, page_id, resolved)
+    return ClickEvent(customer_id, page_id, ts_ms, resolved, key, referrer)
+
+
+def event_key(customer_id: str, ts_ms: int, page_id: str, resolved: bool) -> str:
+    """Deterministic key of an event without `event_id`, from normalised values only.
+
+    The JSON array encoding makes the input unambiguous whatever characters the ids hold.
+    """
+    payload = orjson.dumps([customer_id, ts_ms, page_id, resolved])
+    return hashlib.blake2b(payload, digest_size=16).hexdigest()
+
+
+def event_to_json(event: ClickEvent) -> bytes:
+    """Canonical JSON with our field names; `parse_event(event_to_json(e)) == e`.
+
+    The key always travels as `event_id`, so re-producing an event keeps its identity.
+    """
+    record: dict[str, object] = {
+        "customer_id": event.customer_id,
+        "page_id": event.page_id,
+        "timestamp": _timestamp_json(event.ts_ms),
+        "is_resolved": event.resolved,
+        "event_id": event.key,
+    }
+    if event.referrer_page_id is not None:
+        record["referrer_page_id"] = event.referrer_page_id
+    return orjson.dumps(record)
+
+
+def _timestamp_json(ts_ms: int) -> int | float:
+    # Millisecond values at or below the threshold would be read back as seconds.
+    if ts_ms > MS_THRESHOLD:
+        return ts_ms
+    if ts_ms % 1000 == 0:
+        return ts_ms // 1000
+    return ts_ms / 1000
+
+
+def _undecodable_reason(value: bytes) -> str:
+    try:
+        bytes(value).decode("utf-8")
+    except UnicodeDecodeError:
+        return "not UTF-8"
+    return "not valid JSON"
+
+
+# --- field lookup -----------------------------------------------------------------------
+
+
+class _BadValueError(Exception):
+    """Internal: what is wrong with a value, before the field name is attached."""
+
+
+def _collect(record: Mapping[str, object]) -> dict[str, object]:
+    """Raw values by canonical field name; unknown fields are ignored.
+
+    Null counts as absent; so does "" for optional fields (an empty CSV cell). Iterating the
+    record (a handful of keys) is cheaper than probing every alias.
+    """
+    fields: dict[str, object] = {}
+    for name, raw in record.items():
+        field = _FIELD_OF.get(name)
+        if field is None or raw is None or (raw == "" and field not in _REQUIRED):
+            continue
+        if field in fields:
+            _check_agree(field, fields[field], raw)
+        else:
+            fields[field] = raw
+    return fields
+
+
+def _check_agree(field: str, first: object, second: object) -> None:
+    """Two aliases of one field must agree once normalised (1 and "1", s and ms)."""
+    normalise = _NORMALISERS[field]
+    if _normalised({field: first}, field, normalise) != _normalised(
+        {field: second}, field, normalise
+    ):
+        raise InvalidEvent(f"conflicting values for {field}")
+
+
+def _required(fields: Mapping[str, object], field: str, normalise: Callable[[object], _T]) -> _T:
+    value = _normalised(fields, field, normalise)
+    if value is None:
+        raise InvalidEvent(f"missing field {field}")
+    return value
+
+
+def _normalised(
+    fields: Mapping[str, object], field: str, normalise: Callable[[object], _T]
+) -> _T | None:
+    raw = fields.get(field)
+    if raw is None:
+        return None
+    try:
+        return normalise(raw)
+    except _BadValueError as exc:
+        raise InvalidEvent(f"invalid {field}: {exc}") from None
+
+
+# --- value normalisers --------------------------------------------------------------------
+
+
+def _id(raw: object) -> str:
+    if isinstance(raw, str):
+        if not raw.strip():
+            raise _BadValueError("empty string")
+        return raw
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        try:
+            return str(raw)
+        except ValueError:  # beyond Python's int-to-str digit limit
+            raise _BadValueError("integer too large") from None
+    raise _BadValueError("expected a string or an integer")
+
+
+def _resolved(raw: object) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, int) and raw in (0, 1):
+        return raw == 1
+    if isinstance(raw, str):
+        if raw in _RESOLVED_STRINGS:
+            return True
+        if raw in _UNRESOLVED_STRINGS:
+            return False
+    raise _BadValueError("expected a bool, true/false or 0/1")
+
+
+def _timestamp_ms(raw: object) -> int:
+    if isinstance(raw, bool):
+        raise _BadValueError("expected a number or an ISO-8601 string, got a bool")
+    if isinstance(raw, int | float):
+        return _epoch_ms(raw)
+    if isinstance(raw, str):
+        if _NUMERIC.fullmatch(raw):
+            return _epoch_ms(_number(raw))
+        return _iso_ms(raw)
+    raise _BadValueError("expected a number or an ISO-8601 string")
+
+
+def _number(text: str) -> int | float:
+    try:
+        return int(text)
+    except ValueError:  # a fraction/exponent, or beyond the int-from-str digit limit
+        pass
+    return float(text)
+
+
+def _epoch_ms(value: int | float) -> int:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise _BadValueError("not finite")
+    if value < 0:
+        raise _BadValueError("negative")
+    if value > MS_THRESHOLD:
+        return round(value)
+    # Floats carry representation error (x.123 * 1000 == x122.99...): round, never truncate.
+    return round(value * 1000)
+
+
+def _iso_ms(text: str) -> int:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise _BadValueError("unparseable") from None
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise _BadValueError("ISO-8601 without a time zone")
+    micros = (moment - _EPOCH) // _MICROSECOND
+    if micros < 0:
+        raise _BadValueError("negative")
+    return (micros + 500) // 1000
+
+
+_NORMALISERS: Final[dict[str, Callable[[object], object]]] = {
+    "customer_id": _id,
+    "page_id": _id,
+    "timestamp": _timestamp_ms,
+    "is_resolved": _resolved,
+    "event_id": _id,
+    "referrer_page_id": _id,
+}

@@ -1,0 +1,39 @@
+"""Kafka topics ingest reads and writes, created when missing."""
+
+from __future__ import annotations
+
+from confluent_kafka import KafkaError, KafkaException
+from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
+
+
+def dlq_topic(topic: str) -> str:
+    return f"{topic}.dlq"
+
+
+def ensure_topics(bootstrap: str, clicks: str, pages: str | None, partitions: int = 3) -> None:
+    """Clicks (keyed by customer), its DLQ, and the compacted site catalog."""
+    wanted = [
+        NewTopic(clicks, num_partitions=partitions, replication_factor=1),
+        NewTopic(dlq_topic(clicks), num_partitions=1, replication_factor=1),
+    ]
+    if pages:
+        wanted += [
+            NewTopic(
+                pages,
+                num_partitions=1,
+                replication_factor=1,
+                config={"cleanup.policy": "compact"},
+            ),
+            NewTopic(dlq_topic(pages), num_partitions=1, replication_factor=1),
+        ]
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    existing = set(admin.list_topics(timeout=15).topics)
+    missing = [t for t in wanted if t.topic not in existing]
+    if not missing:
+        return
+    for future in admin.create_topics(missing, operation_timeout=15).values():
+        try:
+            future.result(timeout=30)
+        except KafkaException as exc:
+            if exc.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
+                raise

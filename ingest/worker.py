@@ -1,0 +1,216 @@
+"""The ingest worker: a consumer-group member that writes click batches into the graph.
+
+Offsets are committed only after the Neo4j transaction of the batch (and the
+dead letters of the batch) succeeded, and a batch is idempotent, so a crash at
+any point followed by a restart yields exactly the graph of an uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import FrameType
+from typing import TypeVar
+
+from confluent_kafka import Consumer, KafkaException, Message
+from neo4j.exceptions import DatabaseUnavailable, ServiceUnavailable, SessionExpired
+
+from graph_model.records import PageCatalogEntry
+from graph_model.store import PathGraphStore
+from ingest.batch import IncomingClick, PathRules, compute_batch, new_clicks_by_customer
+from ingest.catalog import parse_page
+from ingest.dead_letters import DeadLetter, DeadLetterWriter
+from ingest.events import InvalidEvent, parse_event
+from ingest.topics import dlq_topic, ensure_topics
+
+log = logging.getLogger("ingest")
+_T = TypeVar("_T")
+
+# Neo4j being down or restarting: wait and retry the same batch, never skip it.
+_UNREACHABLE = (ServiceUnavailable, SessionExpired, DatabaseUnavailable, OSError)
+
+
+@dataclass(frozen=True)
+class IngestConfig:
+    bootstrap: str
+    topic: str
+    pages_topic: str | None
+    group: str
+    rules: PathRules
+    batch_size: int = 5000
+    batch_wait_s: float = 0.5
+    until_idle_s: float | None = None
+    partitions: int = 3
+    max_backoff_s: float = 30.0
+
+
+@dataclass
+class IngestStats:
+    consumed: int = 0
+    clicks: int = 0
+    pages: int = 0
+    dead_letters: int = 0
+    batches: int = 0
+    clicks_created: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def elapsed_s(self) -> float:
+        return time.monotonic() - self.started
+
+
+@dataclass
+class _Parsed:
+    clicks: list[IncomingClick] = field(default_factory=list)
+    pages: list[PageCatalogEntry] = field(default_factory=list)
+    dead: list[DeadLetter] = field(default_factory=list)
+
+
+class IngestWorker:
+    def __init__(
+        self,
+        config: IngestConfig,
+        store: PathGraphStore,
+        on_batch: Callable[[IngestStats], None] | None = None,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.on_batch = on_batch or (lambda _s: None)
+        self._stopping = False
+
+    def stop(self, *_: object) -> None:
+        """Finish the batch in hand, commit it, and exit."""
+        self._stopping = True
+
+    def run(self) -> IngestStats:
+        c = self.config
+        ensure_topics(c.bootstrap, c.topic, c.pages_topic, c.partitions)
+        self._with_retry(self.store.ensure_schema)
+        consumer = Consumer(
+            {
+                "bootstrap.servers": c.bootstrap,
+                "group.id": c.group,
+                "enable.auto.commit": False,
+                "auto.offset.reset": "earliest",
+                # A long Neo4j outage must not cost the partitions: we keep retrying.
+                "max.poll.interval.ms": 3_600_000,
+            }
+        )
+        dead_letters = DeadLetterWriter(c.bootstrap)
+        consumer.subscribe([c.topic] + ([c.pages_topic] if c.pages_topic else []))
+        stats = IngestStats()
+        previous = _install_signal_handlers(self.stop)
+        last_record = time.monotonic()
+        try:
+            while not self._stopping:
+                messages = consumer.consume(num_messages=c.batch_size, timeout=c.batch_wait_s)
+                records = [m for m in messages if m.error() is None]
+                for m in messages:
+                    if m.error() is not None:
+                        log.warning("kafka: %s", m.error())
+                if not records:
+                    if (
+                        c.until_idle_s is not None
+                        and time.monotonic() - last_record >= c.until_idle_s
+                    ):
+                        break
+                    continue
+                last_record = time.monotonic()
+                self._handle(records, dead_letters, stats)
+                consumer.commit(asynchronous=False)
+                self.on_batch(stats)
+        finally:
+            _restore_signal_handlers(previous)
+            consumer.close()
+        return stats
+
+    def _handle(
+        self, records: list[Message], dead_letters: DeadLetterWriter, stats: IngestStats
+    ) -> None:
+        parsed = self._parse(records)
+        stats.consumed += len(records)
+        stats.dead_letters += len(parsed.dead)
+        stats.pages += len(parsed.pages)
+        stats.clicks += len(parsed.clicks)
+        stats.batches += 1
+        self._with_retry(lambda: dead_letters.write(parsed.dead))
+        if parsed.pages:
+            self._with_retry(lambda: self.store.upsert_pages(parsed.pages))
+        if parsed.clicks:
+            incoming = new_clicks_by_customer(parsed.clicks)
+            max_ts = max(i.event.ts_ms for i in parsed.clicks)
+            result = self._with_retry(
+                lambda: self.store.apply_clicks(
+                    list(incoming),
+                    max_ts,
+                    lambda stored, wm: compute_batch(incoming, stored, wm, self.config.rules),
+                )
+            )
+            stats.clicks_created += result.clicks_created
+
+    def _parse(self, records: list[Message]) -> _Parsed:
+        out = _Parsed()
+        now_ms = int(time.time() * 1000)
+        for m in records:
+            topic = m.topic() or ""
+            try:
+                if topic == self.config.pages_topic:
+                    out.pages.append(parse_page(m.value()))
+                else:
+                    event = parse_event(m.value(), now_ms=now_ms)
+                    out.clicks.append(IncomingClick(event, int(m.offset() or 0)))
+            except InvalidEvent as exc:
+                out.dead.append(
+                    DeadLetter(
+                        topic=dlq_topic(topic),
+                        key=m.key() if isinstance(m.key(), bytes) else None,
+                        value=m.value() if isinstance(m.value(), bytes) else None,
+                        reason=exc.reason,
+                        source_topic=topic,
+                        source_partition=int(m.partition() or 0),
+                        source_offset=int(m.offset() or 0),
+                    )
+                )
+        return out
+
+    def _with_retry(self, action: Callable[[], _T]) -> _T:
+        delay = 1.0
+        while True:
+            try:
+                return action()
+            except (*_UNREACHABLE, KafkaException, RuntimeError) as exc:
+                if isinstance(exc, RuntimeError) and not _is_dlq_failure(exc):
+                    raise
+                log.warning(
+                    "unreachable (%s: %s); retrying the same batch in %.0fs, nothing is skipped",
+                    type(exc).__name__,
+                    str(exc).splitlines()[0] if str(exc) else "",
+                    delay,
+                )
+                time.sleep(delay)
+                delay = min(delay * 2, self.config.max_backoff_s)
+
+
+def _is_dlq_failure(exc: RuntimeError) -> bool:
+    return str(exc).startswith("dead-letter topic")
+
+
+_Handler = Callable[[int, FrameType | None], object] | int | None
+
+
+def _install_signal_handlers(stop: Callable[..., None]) -> dict[int, _Handler]:
+    previous: dict[int, _Handler] = {}
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        try:
+            previous[sig] = signal.signal(sig, stop)
+        except ValueError:  # not the main thread (tests): no handlers
+            break
+    return previous
+
+
+def _restore_signal_handlers(previous: dict[int, _Handler]) -> None:
+    for sig, handler in previous.items():
+        signal.signal(sig, handler)

@@ -1,0 +1,418 @@
+"""Path resolution, turnarounds and statistics (DESIGN.md sections 3 and 4)."""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from collections.abc import Sequence
+
+import orjson
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ingest.events import parse_event
+from ingest.paths import (
+    Click,
+    CustomerPath,
+    Outcome,
+    Turnaround,
+    click_from_event,
+    find_turnarounds,
+    path_statistics,
+    resolve_paths,
+    transitions,
+)
+
+MINUTE = 60_000
+TIMEOUT = 30 * MINUTE
+QUICK = 10_000
+
+
+def clicks_of(pages: str, *, step: int = 1_000, resolved_last: bool = False) -> list[Click]:
+    """One click per letter, `step` ms apart, keys k0, k1, ... and seq = index."""
+    return [
+        Click(f"k{i}", i * step, page, resolved_last and i == len(pages) - 1, i)
+        for i, page in enumerate(pages)
+    ]
+
+
+def resolve(clicks: Sequence[Click], *, watermark_ms: int | None = None) -> list[CustomerPath]:
+    watermark = max(c.ts_ms for c in clicks) if watermark_ms is None else watermark_ms
+    return resolve_paths("c", clicks, watermark_ms=watermark, timeout_ms=TIMEOUT)
+
+
+def summary(paths: Sequence[CustomerPath]) -> list[tuple[str, str]]:
+    return [("".join(path.pages), path.outcome) for path in paths]
+
+
+# --- the seed's sample scenario --------------------------------------------------------------
+
+SEED_EVENTS = [
+    {"TimeStamp": 1515764691, "CustomerID": 1, "NextPageID": 28, "IsResolved": "False"},
+    {"TimeStamp": 1515764752, "CustomerID": 2, "NextPageID": 35, "IsResolved": "False"},
+    {"TimeStamp": 1515764876, "CustomerID": 2, "NextPageID": 42, "IsResolved": "True"},
+    {"TimeStamp": 1515764997, "CustomerID": 1, "NextPageID": 35, "IsResolved": "False"},
+    {"TimeStamp": 1515765000, "CustomerID": 1, "NextPageID": 42, "IsResolved": "True"},
+]
+
+
+def test_seed_check() -> None:
+    by_customer: defaultdict[str, list[Click]] = defaultdict(list)
+    watermark = 0
+    for offset, record in enumerate(SEED_EVENTS):
+        event = parse_event(orjson.dumps(record), now_ms=1_515_765_000_000)
+        by_customer[event.customer_id].append(click_from_event(event, offset))
+        watermark = max(watermark, event.ts_ms)
+    paths = [
+        path
+        for customer, clicks in sorted(by_customer.items())
+        for path in resolve_paths(customer, clicks, watermark_ms=watermark, timeout_ms=TIMEOUT)
+    ]
+
+    assert [(p.customer_id, p.pages, p.start_ms, p.length, p.outcome) for p in paths] == [
+        ("1", ("28", "35", "42"), 1_515_764_691_000, 3, "RESOLVED"),
+        ("2", ("35", "42"), 1_515_764_752_000, 2, "RESOLVED"),
+    ]
+    stats = path_statistics(paths)
+    assert (stats.completed, stats.resolved, stats.abandoned, stats.open) == (2, 2, 0, 0)
+    assert stats.mean_length == 2.5
+    assert stats.variance_length == 0.25
+
+
+# --- resolution rules ------------------------------------------------------------------------
+
+
+def test_no_clicks_no_paths() -> None:
+    assert resolve_paths("c", [], watermark_ms=0, timeout_ms=TIMEOUT) == []
+
+
+def test_path_ends_at_first_resolved_click_and_next_click_starts_a_new_path() -> None:
+    clicks = [
+        Click("a", 1_000, "A", False, 0),
+        Click("b", 2_000, "B", True, 1),
+        Click("c", 3_000, "C", True, 2),
+        Click("d", 4_000, "D", False, 3),
+    ]
+    assert summary(resolve(clicks)) == [("AB", "RESOLVED"), ("C", "RESOLVED"), ("D", "OPEN")]
+
+
+def test_path_fields() -> None:
+    clicks = clicks_of("ABA", resolved_last=True)
+    [path] = resolve_paths("cust-9", reversed(clicks), watermark_ms=0, timeout_ms=TIMEOUT)
+    assert path.id == "cust-9:k0"
+    assert path.customer_id == "cust-9"
+    assert path.clicks == tuple(clicks)
+    assert (path.start_ms, path.end_ms, path.length) == (0, 2_000, 3)
+    assert (path.pages, path.last_page_id) == (("A", "B", "A"), "A")
+    assert path.turnarounds == (Turnaround(1, "B", "A", True),)
+
+
+def test_length_counts_repeats() -> None:
+    [path] = resolve(clicks_of("AAAB", resolved_last=True))
+    assert path.length == 4
+
+
+def test_gap_equal_to_timeout_continues_the_path() -> None:
+    clicks = [Click("a", 0, "A", False, 0), Click("b", TIMEOUT, "B", True, 1)]
+    assert summary(resolve(clicks)) == [("AB", "RESOLVED")]
+
+
+def test_gap_one_ms_over_timeout_abandons_the_path() -> None:
+    clicks = [Click("a", 0, "A", False, 0), Click("b", TIMEOUT + 1, "B", True, 1)]
+    assert summary(resolve(clicks)) == [("A", "ABANDONED"), ("B", "RESOLVED")]
+
+
+def test_gap_after_resolution_does_not_matter() -> None:
+    clicks = [Click("a", 0, "A", True, 0), Click("b", 1, "B", False, 1)]
+    assert summary(resolve(clicks)) == [("A", "RESOLVED"), ("B", "OPEN")]
+
+
+@pytest.mark.parametrize(
+    ("idle_ms", "outcome"), [(0, "OPEN"), (TIMEOUT, "OPEN"), (TIMEOUT + 1, "ABANDONED")]
+)
+def test_last_path_open_until_watermark_passes_timeout(idle_ms: int, outcome: str) -> None:
+    clicks = clicks_of("AB")
+    paths = resolve(clicks, watermark_ms=clicks[-1].ts_ms + idle_ms)
+    assert summary(paths) == [("AB", outcome)]
+
+
+def test_resolved_last_path_stays_resolved_whatever_the_watermark() -> None:
+    assert summary(resolve(clicks_of("AB", resolved_last=True), watermark_ms=10**12)) == [
+        ("AB", "RESOLVED")
+    ]
+
+
+def test_watermark_behind_the_clicks_keeps_the_path_open() -> None:
+    assert summary(resolve(clicks_of("AB"), watermark_ms=0)) == [("AB", "OPEN")]
+
+
+def test_duplicate_key_keeps_first_arrival() -> None:
+    first = Click("dup", 5_000, "FIRST", False, 3)
+    replay = Click("dup", 1_000, "REPLAY", True, 9)
+    other = Click("x", 2_000, "X", False, 4)
+    paths = resolve([replay, other, first])
+    assert summary(paths) == [("XFIRST", "OPEN")]
+
+
+def test_timestamp_ties_are_broken_by_arrival_order() -> None:
+    clicks = [Click("b", 1_000, "B", False, 8), Click("a", 1_000, "A", False, 7)]
+    assert resolve(clicks)[0].pages == ("A", "B")
+
+
+def test_late_click_is_placed_at_its_timestamp() -> None:
+    # Delivered last (highest seq) but timestamped between the other two.
+    clicks = [
+        Click("a", 0, "A", False, 0),
+        Click("c", 2 * TIMEOUT, "C", True, 1),
+        Click("b", TIMEOUT, "B", False, 2),
+    ]
+    assert summary(resolve(clicks)) == [("ABC", "RESOLVED")]
+    assert summary(resolve(clicks[:2])) == [("A", "ABANDONED"), ("C", "RESOLVED")]
+
+
+def test_timeout_is_a_parameter() -> None:
+    clicks = clicks_of("ABC", step=5_000)
+    paths = resolve_paths("c", clicks, watermark_ms=10_000, timeout_ms=4_999)
+    assert summary(paths) == [("A", "ABANDONED"), ("B", "ABANDONED"), ("C", "OPEN")]
+
+
+# --- turnarounds -----------------------------------------------------------------------------
+
+
+def turns(pages: str) -> list[tuple[int, str, str]]:
+    """(position, from page A, page B) of each turnaround."""
+    found = find_turnarounds(clicks_of(pages), QUICK)
+    return [(t.position, t.from_page_id, t.page_id) for t in found]
+
+
+@pytest.mark.parametrize(
+    ("pages", "expected"),
+    [
+        ("ABA", [(1, "A", "B")]),
+        ("CABAD", [(2, "A", "B")]),
+        ("ABABA", [(1, "A", "B"), (2, "B", "A"), (3, "A", "B")]),
+        ("AAA", []),  # repeated clicks are not turnarounds
+        ("AABAA", [(2, "A", "B")]),
+        ("ABBA", []),  # not straight back
+        ("ABCA", []),
+        ("AB", []),
+        ("A", []),
+        ("", []),
+    ],
+)
+def test_turnaround_examples(pages: str, expected: list[tuple[int, str, str]]) -> None:
+    assert turns(pages) == expected
+
+
+def test_turnarounds_at_the_ends_are_not_counted() -> None:
+    # B->A at the start and A->B at the end would need a click before / after the path.
+    assert turns("AB") == []
+    assert turns("BAB") == [(1, "B", "A")]
+
+
+@pytest.mark.parametrize(("time_on_b", "quick"), [(9_999, True), (10_000, False), (60_000, False)])
+def test_quick_turnaround_threshold(time_on_b: int, quick: bool) -> None:
+    clicks = [
+        Click("a", 0, "A", False, 0),
+        Click("b", 100_000, "B", False, 1),
+        Click("a2", 100_000 + time_on_b, "A", False, 2),
+    ]
+    assert find_turnarounds(clicks, QUICK) == (Turnaround(1, "B", "A", quick),)
+
+
+def test_quick_threshold_is_a_parameter() -> None:
+    clicks = clicks_of("ABA", step=3_000)
+    assert find_turnarounds(clicks, 3_001)[0].quick is True
+    assert find_turnarounds(clicks, 3_000)[0].quick is False
+
+
+def test_quick_uses_time_on_b_not_time_before_it() -> None:
+    clicks = [Click("a", 0, "A", False, 0), Click("b", 1_000_000, "B", False, 1)]
+    clicks.append(Click("c", 1_001_000, "A", False, 2))
+    assert find_turnarounds(clicks, QUICK)[0].quick is True
+
+
+def test_turnarounds_are_within_a_path() -> None:
+    # A B | A: the path ends (timeout) before the customer comes back.
+    clicks = [
+        Click("a", 0, "A", False, 0),
+        Click("b", 1_000, "B", False, 1),
+        Click("c", 1_000 + TIMEOUT + 1, "A", False, 2),
+    ]
+    assert [p.turnarounds for p in resolve(clicks)] == [(), ()]
+
+
+def test_transitions_mark_the_pair_leading_to_a_turnaround() -> None:
+    [path] = resolve(clicks_of("AABACC"))
+    assert transitions(path) == [
+        ("A", "A", False),
+        ("A", "B", True),
+        ("B", "A", False),
+        ("A", "C", False),
+        ("C", "C", False),
+    ]
+
+
+def test_transitions_of_a_single_click_path() -> None:
+    [path] = resolve(clicks_of("A"))
+    assert transitions(path) == []
+
+
+# --- statistics ------------------------------------------------------------------------------
+
+
+def make_path(pages: str, outcome: Outcome) -> CustomerPath:
+    clicks = tuple(clicks_of(pages))
+    return CustomerPath(f"c:{pages}", "c", clicks, outcome, find_turnarounds(clicks, QUICK))
+
+
+def test_statistics_by_outcome() -> None:
+    stats = path_statistics(
+        [
+            make_path("AB", "RESOLVED"),
+            make_path("ABAC", "RESOLVED"),
+            make_path("ABCDEF", "ABANDONED"),
+            make_path("ABABABABAB", "OPEN"),  # open paths are not in the figures
+        ]
+    )
+    assert (stats.completed, stats.resolved, stats.abandoned, stats.open) == (3, 2, 1, 1)
+    assert stats.mean_length == pytest.approx(4.0)
+    assert stats.variance_length == pytest.approx(8 / 3)
+    assert (stats.mean_length_resolved, stats.variance_length_resolved) == (3.0, 1.0)
+    assert (stats.mean_length_abandoned, stats.variance_length_abandoned) == (6.0, 0.0)
+    assert stats.turnaround_rate == pytest.approx(1 / 3)
+    assert stats.self_service_rate == pytest.approx(2 / 3)
+
+
+def test_statistics_without_completed_paths_are_none() -> None:
+    stats = path_statistics([make_path("AB", "OPEN")])
+    assert (stats.completed, stats.open) == (0, 1)
+    assert stats.mean_length is None
+    assert stats.variance_length is None
+    assert stats.mean_length_resolved is None
+    assert stats.variance_length_abandoned is None
+    assert stats.turnaround_rate is None
+    assert stats.self_service_rate is None
+
+
+def test_statistics_are_floats() -> None:
+    stats = path_statistics([make_path("AB", "ABANDONED"), make_path("CD", "ABANDONED")])
+    assert type(stats.variance_length) is float
+    assert type(stats.mean_length) is float
+    assert stats.mean_length_resolved is None
+    assert stats.self_service_rate == 0.0
+
+
+# --- properties ------------------------------------------------------------------------------
+
+PROP_TIMEOUT = 10
+
+
+@st.composite
+def customer_clicks(draw: st.DrawFn, *, distinct_ts: bool = False) -> list[Click]:
+    """Unique keys k0..kn with seq = n; a small time range so gaps, ties and splits happen."""
+    size = draw(st.integers(0, 25))
+    ts_values = st.integers(0, 60)
+    if distinct_ts:
+        times = draw(st.lists(st.integers(0, 200), min_size=size, max_size=size, unique=True))
+    else:
+        times = [draw(ts_values) for _ in range(size)]
+    return [
+        Click(f"k{i}", ts, draw(st.sampled_from("ABC")), draw(st.booleans()), i)
+        for i, ts in enumerate(times)
+    ]
+
+
+def _with_replays(clicks: list[Click], data: st.DataObject) -> list[Click]:
+    """A shuffled delivery in which some clicks arrive again later (higher seq)."""
+    replays = data.draw(st.lists(st.sampled_from(clicks), max_size=10)) if clicks else []
+    late = [
+        Click(c.key, c.ts_ms, c.page_id, c.resolved, len(clicks) + j) for j, c in enumerate(replays)
+    ]
+    return list(data.draw(st.permutations(clicks + late)))
+
+
+@settings(deadline=None)
+@given(customer_clicks(), st.data(), st.integers(0, 100))
+def test_paths_do_not_depend_on_order_or_duplicates(
+    clicks: list[Click], data: st.DataObject, watermark: int
+) -> None:
+    delivered = _with_replays(clicks, data)
+    expected = resolve_paths("c", clicks, watermark_ms=watermark, timeout_ms=PROP_TIMEOUT)
+    actual = resolve_paths("c", delivered, watermark_ms=watermark, timeout_ms=PROP_TIMEOUT)
+    assert actual == expected
+
+
+def _content(paths: Sequence[CustomerPath]) -> list[tuple[object, ...]]:
+    # Everything but seq, which is the arrival order itself.
+    return [
+        (
+            p.id,
+            p.outcome,
+            p.turnarounds,
+            [(c.key, c.ts_ms, c.page_id, c.resolved) for c in p.clicks],
+        )
+        for p in paths
+    ]
+
+
+@settings(deadline=None)
+@given(customer_clicks(distinct_ts=True), st.data(), st.integers(0, 250))
+def test_paths_do_not_depend_on_kafka_arrival_order(
+    clicks: list[Click], data: st.DataObject, watermark: int
+) -> None:
+    # seq is the position in the delivered stream, as a Kafka offset would be.
+    shuffled = data.draw(st.permutations(clicks))
+    replays = data.draw(st.lists(st.sampled_from(clicks), max_size=5)) if clicks else []
+    delivered = [
+        Click(c.key, c.ts_ms, c.page_id, c.resolved, seq)
+        for seq, c in enumerate([*shuffled, *replays])
+    ]
+    expected = resolve_paths("c", clicks, watermark_ms=watermark, timeout_ms=PROP_TIMEOUT)
+    actual = resolve_paths("c", delivered, watermark_ms=watermark, timeout_ms=PROP_TIMEOUT)
+    assert _content(actual) == _content(expected)
+
+
+@settings(deadline=None)
+@given(customer_clicks(), st.data(), st.integers(0, 100))
+def test_paths_partition_the_clicks_in_time_order(
+    clicks: list[Click], data: st.DataObject, watermark: int
+) -> None:
+    delivered = _with_replays(clicks, data)
+    paths = resolve_paths("c", delivered, watermark_ms=watermark, timeout_ms=PROP_TIMEOUT)
+
+    # Every (distinct) click in exactly one path, the paths in time order, none empty.
+    assert all(path.clicks for path in paths)
+    flat = [click for path in paths for click in path.clicks]
+    assert flat == sorted(clicks, key=lambda c: (c.ts_ms, c.seq))
+    _check_boundaries(paths, watermark)
+
+
+def _check_boundaries(paths: Sequence[CustomerPath], watermark: int) -> None:
+    for i, path in enumerate(paths):
+        gaps = [b.ts_ms - a.ts_ms for a, b in itertools.pairwise(path.clicks)]
+        assert all(gap <= PROP_TIMEOUT for gap in gaps)
+        assert not any(click.resolved for click in path.clicks[:-1])
+        assert (path.outcome == "RESOLVED") == path.clicks[-1].resolved
+        if i + 1 < len(paths):
+            gap_to_next = paths[i + 1].start_ms - path.end_ms
+            assert path.outcome == "RESOLVED" or (
+                path.outcome == "ABANDONED" and gap_to_next > PROP_TIMEOUT
+            )
+        elif path.outcome != "RESOLVED":
+            idle_ok = watermark - path.end_ms <= PROP_TIMEOUT
+            assert path.outcome == ("OPEN" if idle_ok else "ABANDONED")
+
+
+@given(st.text(alphabet="ABC", max_size=12), st.integers(1, 20_000))
+def test_turnarounds_match_transitions(pages: str, step: int) -> None:
+    clicks = tuple(clicks_of(pages, step=step))
+    path = CustomerPath("c:k0", "c", clicks, "OPEN", find_turnarounds(clicks, QUICK))
+    marked = [pair for pair in transitions(path) if pair[2]]
+    assert len(marked) == len(path.turnarounds)
+    for turn in path.turnarounds:
+        assert 0 < turn.position < len(pages) - 1
+        assert pages[turn.position - 1] == pages[turn.position + 1] == turn.from_page_id
+        assert pages[turn.position] == turn.page_id != turn.from_page_id
+        assert turn.quick == (step < QUICK)
