@@ -150,13 +150,17 @@ def _collect(record: Mapping[str, object]) -> dict[str, object]:
     fields: dict[str, object] = {}
     for name, raw in record.items():
         field = _FIELD_OF.get(name)
-        if field is None or raw is None or (raw == "" and field not in _REQUIRED):
+        if field is None or raw is None or (field not in _REQUIRED and _is_empty(raw)):
             continue
         if field in fields:
             _check_agree(field, fields[field], raw)
         else:
             fields[field] = raw
     return fields
+
+
+def _is_empty(raw: object) -> bool:
+    return isinstance(raw, str) and not raw
 
 
 def _check_agree(field: str, first: object, second: object) -> None:

@@ -46,7 +46,7 @@ class Turnaround:
 
 @dataclass(frozen=True, slots=True)
 class CustomerPath:
-    id: str  # f"{customer_id}:{first click key}": stable while the path's first click is
+    id: str  # f"{customer_id}:{first click key}"; changes only if a late click becomes first
     customer_id: str
     clicks: tuple[Click, ...]
     outcome: Outcome

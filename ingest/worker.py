@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from types import FrameType
 from typing import TypeVar
 
-from confluent_kafka import Consumer, KafkaException, Message
+from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
 from neo4j.exceptions import DatabaseUnavailable, ServiceUnavailable, SessionExpired
 
 from graph_model.records import PageCatalogEntry
@@ -30,6 +30,7 @@ log = logging.getLogger("ingest")
 _T = TypeVar("_T")
 
 # Neo4j being down or restarting: wait and retry the same batch, never skip it.
+_ASSIGNMENT_GRACE_S = 30.0
 _UNREACHABLE = (ServiceUnavailable, SessionExpired, DatabaseUnavailable, OSError)
 
 
@@ -97,13 +98,24 @@ class IngestWorker:
                 "auto.offset.reset": "earliest",
                 # A long Neo4j outage must not cost the partitions: we keep retrying.
                 "max.poll.interval.ms": 3_600_000,
+                # A crashed worker's partitions move to the others after 10 s, not 45 s.
+                "session.timeout.ms": 10_000,
             }
         )
         dead_letters = DeadLetterWriter(c.bootstrap)
-        consumer.subscribe([c.topic] + ([c.pages_topic] if c.pages_topic else []))
+        # The idle clock starts once partitions are assigned: after a crash the group
+        # may hold them for a dead member until its session times out.
+        assigned: list[float] = []
+
+        def on_assign(_consumer: Consumer, _partitions: list[TopicPartition]) -> None:
+            assigned.append(time.monotonic())
+
+        consumer.subscribe(
+            [c.topic] + ([c.pages_topic] if c.pages_topic else []), on_assign=on_assign
+        )
         stats = IngestStats()
         previous = _install_signal_handlers(self.stop)
-        last_record = time.monotonic()
+        started = time.monotonic()
         try:
             while not self._stopping:
                 messages = consumer.consume(num_messages=c.batch_size, timeout=c.batch_wait_s)
@@ -112,13 +124,10 @@ class IngestWorker:
                     if m.error() is not None:
                         log.warning("kafka: %s", m.error())
                 if not records:
-                    if (
-                        c.until_idle_s is not None
-                        and time.monotonic() - last_record >= c.until_idle_s
-                    ):
+                    if self._idle(assigned, started):
                         break
                     continue
-                last_record = time.monotonic()
+                assigned.append(time.monotonic())
                 self._handle(records, dead_letters, stats)
                 consumer.commit(asynchronous=False)
                 self.on_batch(stats)
@@ -126,6 +135,17 @@ class IngestWorker:
             _restore_signal_handlers(previous)
             consumer.close()
         return stats
+
+    def _idle(self, assigned: list[float], started: float) -> bool:
+        """`--until-idle`: no record for S seconds since the assignment or the last record."""
+        limit = self.config.until_idle_s
+        if limit is None:
+            return False
+        now = time.monotonic()
+        if assigned:
+            return now - assigned[-1] >= limit
+        # Never assigned (e.g. more workers than partitions): give up after a session timeout.
+        return now - started >= limit + _ASSIGNMENT_GRACE_S
 
     def _handle(
         self, records: list[Message], dead_letters: DeadLetterWriter, stats: IngestStats

@@ -124,6 +124,8 @@ def _driver(s: Settings) -> Driver:
         s.neo4j_uri,
         auth=(s.neo4j_user, s.neo4j_password),
         max_connection_pool_size=8,
+        # Short driver-side retries: longer outages surface to ingest, which logs and backs off.
+        max_transaction_retry_time=5.0,
         # Our statements are reviewed; server hints would only flood the worker's log.
         notifications_min_severity="OFF",
     )

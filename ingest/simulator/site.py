@@ -21,6 +21,8 @@ RELATED_ARTICLES = 8  # "related articles" box: siblings nearest in the subtopic
 FEATURED_PER_CATEGORY = 2
 ZIPF_EXPONENT = 0.9  # a few problems are common, most are rare
 ARTICLES_PER_SUBTOPIC = 6
+NAV_EXIT = 0.04  # base exit chance on home, categories and subtopics
+ARTICLE_EXIT = 0.07  # articles end more visits: read, then leave
 
 
 class Kind(StrEnum):
@@ -77,6 +79,7 @@ class Site:
     request: int
     best_in_subtopic: dict[int, int] = field(default_factory=dict)  # most popular intent
     _distances: dict[int, list[int]] = field(default_factory=dict, init=False, repr=False)
+    _incoming: list[list[int]] = field(default_factory=list, init=False, repr=False)
 
     @property
     def page_ids(self) -> list[str]:
@@ -97,10 +100,12 @@ class Site:
         return cached
 
     def _bfs_to(self, target: int) -> list[int]:
-        incoming: list[list[int]] = [[] for _ in self.pages]
-        for page in self.pages:
-            for dest in page.links:
-                incoming[dest].append(page.index)
+        if not self._incoming:  # links are final once customers start browsing
+            self._incoming = [[] for _ in self.pages]
+            for page in self.pages:
+                for dest in page.links:
+                    self._incoming[dest].append(page.index)
+        incoming = self._incoming
         dist = [UNREACHABLE] * len(self.pages)
         dist[target] = 0
         queue = deque([target])
@@ -269,12 +274,9 @@ def _article_links(
 
 # --- per-page behaviour ---------------------------------------------------------------
 
-NAV_EXIT = 0.04
-ARTICLE_EXIT = 0.07
-
 
 def _draw_behaviour(site: Site, config: SimulationConfig, rng: random.Random) -> None:
-    """Give each ordinary page its own background rates, so pages are not identical."""
+    """Give each page its own background rates, so that ordinary pages are not identical."""
     for page in site.pages:
         base_exit = ARTICLE_EXIT if page.kind is Kind.ARTICLE else NAV_EXIT
         page.exit_p = base_exit * rng.uniform(0.5, 1.5)

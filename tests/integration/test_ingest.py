@@ -1,0 +1,305 @@
+"""Ingest against real Kafka and Neo4j: exact paths, DLQ, replays, crashes, restarts."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from confluent_kafka import Consumer
+from neo4j import Driver
+
+from graph_model.store import Neo4jPathGraphStore
+from ingest.simulator import SimulationConfig, simulate
+from pathrank.services.kafka_server import KafkaConfig
+from pathrank.services.manager import ServiceManager
+from pathrank.services.neo4j_server import Neo4jConfig
+from tests.conftest import PATHRANK, REPO, run_cli
+from tests.integration.ingest_helpers import (
+    TIMEOUT_MS,
+    fresh_names,
+    produce_events,
+    produce_raw,
+    reference,
+    snapshot,
+)
+
+SEED_CSV = """TimeStamp,CustomerID,NextPageID,IsResolved
+1515764691,1,28,False
+1515764752,2,35,False
+1515764876,2,42,True
+1515764997,1,35,False
+1515765000,1,42,True
+"""
+
+
+@pytest.fixture
+def store(neo4j_driver: Driver) -> Iterator[Neo4jPathGraphStore]:
+    s = Neo4jPathGraphStore(neo4j_driver, "neo4j", TIMEOUT_MS)
+    s.ensure_schema()
+    s.clear()
+    yield s
+
+
+@pytest.fixture
+def names() -> dict[str, str]:
+    return fresh_names()
+
+
+def ingest(env: dict[str, str], *extra: str, idle: str = "3") -> subprocess.CompletedProcess[str]:
+    result = run_cli("ingest", "--until-idle", idle, *extra, env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result
+
+
+def test_seed_scenario_end_to_end(
+    store: Neo4jPathGraphStore, names: dict[str, str], tmp_path: Path
+) -> None:
+    seed = tmp_path / "seed.csv"
+    seed.write_text(SEED_CSV)
+    produced = run_cli("produce", str(seed), env=names)
+    assert produced.returncode == 0, produced.stderr
+    assert "produced 5 events" in produced.stdout
+    ingest(names)
+    paths = sorted(store.paths(), key=lambda p: p.customer_id)
+    assert [(p.customer_id, p.pages, p.start_ms, p.length, p.outcome) for p in paths] == [
+        ("1", ("28", "35", "42"), 1515764691000, 3, "RESOLVED"),
+        ("2", ("35", "42"), 1515764752000, 2, "RESOLVED"),
+    ]
+    assert store.transitions() == {("28", "35"): (1, 0), ("35", "42"): (2, 0)}
+
+
+def test_produce_reports_bad_lines_with_numbers(names: dict[str, str], tmp_path: Path) -> None:
+    data = tmp_path / "mixed.jsonl"
+    data.write_text(
+        '{"customer_id": "a", "page_id": "p1", "timestamp": 1700000000}\n'
+        "not json\n"
+        '{"customer_id": "a", "timestamp": 1700000001}\n'
+        '{"customer_id": "a", "page_id": "p2", "timestamp": "2023-11-14T22:13:22Z"}\n'
+    )
+    result = run_cli("produce", str(data), env=names)
+    assert result.returncode == 0, result.stderr
+    assert "produced 2 events" in result.stdout
+    assert "skipped 2 bad lines" in result.stdout
+    assert f"{data}:2:" in result.stderr
+    assert f"{data}:3:" in result.stderr
+
+
+def test_timeout_boundary(
+    store: Neo4jPathGraphStore, names: dict[str, str], kafka_bootstrap: str
+) -> None:
+    t0 = 1_700_000_000_000
+    events = [
+        # equal gap: one path of 2 clicks
+        {"customer_id": "eq", "page_id": "a", "timestamp": t0},
+        {"customer_id": "eq", "page_id": "b", "timestamp": t0 + TIMEOUT_MS},
+        # one millisecond more: two paths, the first ABANDONED
+        {"customer_id": "gt", "page_id": "a", "timestamp": t0},
+        {"customer_id": "gt", "page_id": "b", "timestamp": t0 + TIMEOUT_MS + 1},
+        # the watermark (latest event) ends up exactly one timeout after "eq"'s last click
+        {"customer_id": "wm", "page_id": "z", "timestamp": t0 + 2 * TIMEOUT_MS},
+    ]
+    produce_events(kafka_bootstrap, names["PATHRANK_TOPIC"], events)
+    ingest(names)
+    got = {(p.customer_id, p.pages, p.outcome) for p in store.paths()}
+    assert got == {
+        ("eq", ("a", "b"), "OPEN"),  # watermark - last == timeout: still open
+        ("gt", ("a",), "ABANDONED"),
+        ("gt", ("b",), "OPEN"),
+        ("wm", ("z",), "OPEN"),
+    }
+    # One more event a millisecond later closes "eq" but not "gt"'s second path.
+    produce_events(
+        kafka_bootstrap,
+        names["PATHRANK_TOPIC"],
+        [{"customer_id": "wm", "page_id": "y", "timestamp": t0 + 2 * TIMEOUT_MS + 1}],
+    )
+    ingest(names)
+    outcomes = {(p.customer_id, p.pages): p.outcome for p in store.paths()}
+    assert outcomes[("eq", ("a", "b"))] == "ABANDONED"
+    assert outcomes[("gt", ("b",))] == "OPEN"
+
+
+INVALID: list[tuple[bytes | None, str]] = [
+    (b"not json at all", "JSON"),
+    (b"\xff\xfe\x00garbage", "UTF-8"),
+    (b"[1, 2, 3]", "JSON object"),
+    (b'{"page_id": "p1", "timestamp": 1700000000}', "customer_id"),
+    (b'{"customer_id": "c", "timestamp": 1700000000}', "page_id"),
+    (b'{"customer_id": "c", "page_id": "p"}', "timestamp"),
+    (b'{"customer_id": "c", "page_id": "p", "timestamp": "yesterday"}', "timestamp"),
+    (b'{"customer_id": "c", "page_id": "p", "timestamp": 4102444800}', "future"),
+    (b'{"customer_id": "c", "page_id": "p", "timestamp": "2024-01-01T10:00:00"}', "zone"),
+    (
+        b'{"customer_id": "c", "page_id": "p", "timestamp": 1700000000, "is_resolved": "maybe"}',
+        "is_resolved",
+    ),
+    (b'{"customer_id": true, "page_id": "p", "timestamp": 1700000000}', "customer_id"),
+    (
+        b'{"customer_id": "c", "page_id": "p", "timestamp": 1700000000, "x": "'
+        + b"a" * 70_000
+        + b'"}',
+        "64",
+    ),
+    (None, "empty"),
+]
+
+
+def test_invalid_records_go_to_the_dlq_and_never_to_the_graph(
+    store: Neo4jPathGraphStore, names: dict[str, str], kafka_bootstrap: str
+) -> None:
+    topic = names["PATHRANK_TOPIC"]
+    valid = {"customer_id": "ok", "page_id": "p1", "timestamp": 1_700_000_000}
+    records = [(b"k", value) for value, _ in INVALID] + [(b"ok", orjson.dumps(valid))]
+    # Make sure the topic exists with one partition so offsets are predictable.
+    run_cli("produce", "/dev/null", env=names)
+    produce_raw(kafka_bootstrap, topic, records)
+    result = ingest(names)
+    assert f"{len(INVALID)} dead letters" in result.stdout
+    counts = store.counts()
+    assert counts.clicks == 1
+    assert counts.customers == 1
+
+    consumer = Consumer(
+        {
+            "bootstrap.servers": kafka_bootstrap,
+            "group.id": f"{topic}-dlq-reader",
+            "auto.offset.reset": "earliest",
+        }
+    )
+    consumer.subscribe([f"{topic}.dlq"])
+    letters = []
+    deadline = time.monotonic() + 30
+    while len(letters) < len(INVALID) and time.monotonic() < deadline:
+        m = consumer.poll(1.0)
+        if m is not None and m.error() is None:
+            letters.append(m)
+    consumer.close()
+    assert len(letters) == len(INVALID)
+    by_value = {m.value(): dict(m.headers() or []) for m in letters}
+    for value, expected_reason in INVALID:
+        headers = by_value[value]
+        reason = headers["dlq.reason"].decode()
+        assert expected_reason.lower() in reason.lower(), (value[:60] if value else value, reason)
+        assert headers["dlq.source.topic"].decode() == topic
+        assert int(headers["dlq.source.offset"]) >= 0
+        assert int(headers["dlq.source.partition"]) >= 0
+
+
+def _simulated(events: int, seed: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    sim = simulate(SimulationConfig(seed=seed, events=events))
+    return sim.events, sim.pages
+
+
+def test_simulated_stream_matches_the_definitions_and_replay_changes_nothing(
+    store: Neo4jPathGraphStore, names: dict[str, str], kafka_bootstrap: str
+) -> None:
+    events, pages = _simulated(6000, seed=11)
+    # Deliver out of order and with duplicates: reverse half, repeat a tenth.
+    shuffled = events[::2] + events[1::2][::-1] + events[::10]
+    produce_events(kafka_bootstrap, names["PATHRANK_TOPIC"], shuffled)
+    produce_raw(
+        kafka_bootstrap,
+        names["PATHRANK_PAGES_TOPIC"],
+        ((p["page_id"].encode(), orjson.dumps(p)) for p in pages),
+    )
+    ingest(names)
+    first = snapshot(store)
+    assert first == reference(events)
+    titled = store.counts().pages
+    assert titled >= len(pages)
+
+    replay = ingest({**names, "PATHRANK_GROUP": names["PATHRANK_GROUP"] + "-replay"})
+    assert "0 new" in replay.stdout
+    assert snapshot(store) == first
+
+
+def _start_ingest(env: dict[str, str], idle: str = "4") -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [PATHRANK, "ingest", "--until-idle", idle, "--batch-size", "500"],
+        env={**os.environ, **env},
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_sigkill_mid_stream_then_restart_gives_the_uninterrupted_graph(
+    store: Neo4jPathGraphStore, names: dict[str, str], kafka_bootstrap: str
+) -> None:
+    events, _ = _simulated(8000, seed=5)
+    produce_events(kafka_bootstrap, names["PATHRANK_TOPIC"], events)
+    worker = _start_ingest(names)
+    deadline = time.monotonic() + 120
+    while store.counts().clicks < 1500 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    worker.send_signal(signal.SIGKILL)
+    worker.wait(30)
+    interrupted_at = store.counts().clicks
+    assert 0 < interrupted_at < len(events), "kill must land mid-stream"
+    ingest(names)
+    assert snapshot(store) == reference(events)
+
+
+def test_neo4j_restart_during_ingest_loses_nothing(
+    store: Neo4jPathGraphStore,
+    names: dict[str, str],
+    kafka_bootstrap: str,
+    services: dict[str, Any],
+) -> None:
+    events, _ = _simulated(8000, seed=9)
+    produce_events(kafka_bootstrap, names["PATHRANK_TOPIC"], events)
+    manager = _manager(services)
+    worker = _start_ingest(names, idle="8")
+    deadline = time.monotonic() + 120
+    while store.counts().clicks < 1500 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert manager.neo4j.stop()
+    time.sleep(3)
+    manager.up(timeout=180)
+    _, stderr = worker.communicate(timeout=600)
+    assert worker.returncode == 0, stderr[-2000:]
+    assert "retrying the same batch" in stderr
+    assert snapshot(store) == reference(events)
+
+
+def _manager(services: dict[str, Any]) -> ServiceManager:
+    n = services["neo4j"]
+    return ServiceManager(
+        cache_dir=Path(services["cache_dir"]),
+        neo4j=Neo4jConfig(
+            bolt_port=int(n["bolt_uri"].rsplit(":", 1)[1]),
+            http_port=int(n["http_url"].rsplit(":", 1)[1]),
+            user=n["user"],
+            password=n["password"],
+            heap=os.environ.get("PATHRANK_NEO4J_HEAP", "4g"),
+            pagecache=os.environ.get("PATHRANK_NEO4J_PAGECACHE", "2g"),
+        ),
+        kafka=KafkaConfig(
+            port=int(services["kafka"]["bootstrap"].rsplit(":", 1)[1]),
+            controller_port=int(os.environ.get("PATHRANK_KAFKA_CONTROLLER_PORT", "9093")),
+            heap=os.environ.get("PATHRANK_KAFKA_HEAP", "1g"),
+        ),
+    )
+
+
+def test_ingest_with_kafka_down_is_one_line(names: dict[str, str]) -> None:
+    result = run_cli(
+        "ingest", "--until-idle", "1", env={**names, "PATHRANK_KAFKA_BOOTSTRAP": "127.0.0.1:1"}
+    )
+    assert result.returncode != 0
+    assert result.stderr.strip().count("\n") == 0
+    assert "Kafka is not reachable" in result.stderr
+
+
+def test_status_json_is_parseable_for_scripts() -> None:
+    status = json.loads(run_cli("services", "status", "--json").stdout)
+    assert status["neo4j"]["up"] is True
