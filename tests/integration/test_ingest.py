@@ -45,7 +45,7 @@ def store(neo4j_driver: Driver) -> Iterator[Neo4jPathGraphStore]:
     s = Neo4jPathGraphStore(neo4j_driver, "neo4j", TIMEOUT_MS)
     s.ensure_schema()
     s.clear()
-    yield s
+    return s
 
 
 @pytest.fixture
