@@ -1,0 +1,77 @@
+"""Weak pages (DESIGN.md section 6.7): where content changes would help most customers.
+
+impact = visits x max(0, site success probability - page success probability), with visits in
+completed paths, the site figure = resolved / completed paths, and the page figure from the
+absorbing chain. Reasons:
+- TURNAROUND_HOTSPOT, HIGH_EXIT: the page is significant in the section 4 tests.
+- DEAD_END: customers here go nowhere else: no observed TRANSITION to another page (a refresh
+  A->A is not a way on) and no path ever resolved here, so every completed path that reached
+  it was abandoned on it. Needs `min_visits` visits, so a page seen once or twice is not labelled.
+- LOW_SUCCESS: success probability below `low_success_ratio` (default half) of the site's,
+  also with at least `min_visits` visits: a fixed ratio rather than any shortfall, because
+  impact already ranks small shortfalls; this flags pages that fail badly.
+Shortfalls within solver precision (below 1e-9) count as none, so a page exactly as good as the
+site is not listed for rounding noise. Only pages with impact > 0 or a reason are listed, by
+impact (highest first), then page id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Final, Literal
+
+from algorithms.hotspots import RateTest
+from algorithms.markov import SuccessChain
+from algorithms.observed import Observed
+
+Reason = Literal["TURNAROUND_HOTSPOT", "HIGH_EXIT", "DEAD_END", "LOW_SUCCESS"]
+
+MIN_VISITS: Final = 20
+_PRECISION: Final = 1e-9
+LOW_SUCCESS_RATIO: Final = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class WeakPage:
+    page_id: str
+    impact: float
+    reasons: tuple[Reason, ...]  # in the order of `Reason`
+    visits: int
+    success_probability: float | None  # None: page not in the chain
+    site_success_probability: float
+
+
+def weak_pages(
+    observed: Observed,
+    chain: SuccessChain,
+    hotspots: Iterable[RateTest],
+    high_exits: Iterable[RateTest],
+    *,
+    min_visits: int = MIN_VISITS,
+    low_success_ratio: float = LOW_SUCCESS_RATIO,
+) -> tuple[WeakPage, ...]:
+    site = chain.site_success_probability
+    if site is None:  # no completed path: nothing to compare with
+        return ()
+    hot = {test.page_id for test in hotspots if test.significant}
+    exiting = {test.page_id for test in high_exits if test.significant}
+    goes_on = {a for a, b in observed.transitions if a != b}
+
+    weak = []
+    for page, seen in observed.pages.items():
+        success = chain.pages[page].success_probability if page in chain.pages else None
+        shortfall = 0.0 if success is None else site - success
+        impact = seen.visits * shortfall if shortfall > _PRECISION else 0.0
+        enough = seen.visits >= min_visits
+        flags: dict[Reason, bool] = {
+            "TURNAROUND_HOTSPOT": page in hot,
+            "HIGH_EXIT": page in exiting,
+            "DEAD_END": enough and seen.resolutions == 0 and page not in goes_on,
+            "LOW_SUCCESS": enough and success is not None and success < low_success_ratio * site,
+        }
+        reasons = tuple(reason for reason, flagged in flags.items() if flagged)
+        if impact > 0 or reasons:
+            weak.append(WeakPage(page, impact, reasons, seen.visits, success, site))
+    weak.sort(key=lambda w: (-w.impact, w.page_id))
+    return tuple(weak)

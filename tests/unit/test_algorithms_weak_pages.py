@@ -1,0 +1,103 @@
+"""Weak pages (algorithms.weak_pages)."""
+
+from __future__ import annotations
+
+import pytest
+
+from algorithms.hotspots import RateTest, high_exit_pages, turnaround_hotspots
+from algorithms.inputs import Outcome, PathRecord
+from algorithms.markov import success_chain
+from algorithms.observed import observe
+from algorithms.weak_pages import WeakPage, weak_pages
+
+
+def paths(*specs: tuple[str, Outcome, int]) -> list[PathRecord]:
+    return [PathRecord.of(tuple(pages), outcome) for pages, outcome, n in specs for _ in range(n)]
+
+
+def significant(page: str) -> RateTest:
+    return RateTest(page, 10, 20, 0.5, 0.1, 1e-4, 1e-3, significant=True)
+
+
+def test_impact_and_reasons_by_hand() -> None:
+    # S G resolved 3 times; S W abandoned once. Site success = 3 / 4.
+    # Chain: G resolves (1), W exits (0), S goes to G 3 times in 4 (3/4).
+    observed = observe(paths(("SG", "RESOLVED", 3), ("SW", "ABANDONED", 1)))
+    chain = success_chain(observed)
+    weak = weak_pages(observed, chain, [significant("S")], [significant("W")], min_visits=1)
+    assert weak == (
+        # W: 1 visit x (3/4 - 0); no way on and never resolved: a dead end; 0 < 1/2 x 3/4
+        WeakPage(
+            "W",
+            impact=pytest.approx(0.75),  # type: ignore[arg-type]
+            reasons=("HIGH_EXIT", "DEAD_END", "LOW_SUCCESS"),
+            visits=1,
+            success_probability=0.0,
+            site_success_probability=0.75,
+        ),
+        # S: as good as the site (impact 0, not rounding noise) but a hotspot; G is not listed
+        WeakPage("S", 0.0, ("TURNAROUND_HOTSPOT",), 4, pytest.approx(0.75), 0.75),  # type: ignore[arg-type]
+    )
+
+
+def test_impact_ranks_pages() -> None:
+    # Completed 10, resolved 6: site success 0.6.
+    observed = observe(
+        paths(
+            ("R", "RESOLVED", 5),
+            ("X", "ABANDONED", 2),  # X: 2 visits, success 0 -> impact 2 x 0.6 = 1.2
+            ("YR", "RESOLVED", 1),  # Y: to R, exit, to Z (which exits): success 1/3,
+            ("Y", "ABANDONED", 1),  # 3 visits -> impact 3 x (0.6 - 1/3) = 0.8
+            ("YZ", "ABANDONED", 1),  # Z: 1 visit, success 0 -> impact 0.6
+        )
+    )
+    weak = weak_pages(observed, success_chain(observed), [], [], min_visits=1)
+    assert [w.page_id for w in weak] == ["X", "Y", "Z"]  # R succeeds: not listed
+    assert [w.impact for w in weak] == pytest.approx([1.2, 0.8, 0.6])
+    assert weak[1].success_probability == pytest.approx(1 / 3)
+
+
+def test_dead_end_needs_min_visits_and_ignores_refreshes() -> None:
+    # D is refreshed (D -> D) and then left, 20 times; it never leads anywhere else.
+    observed = observe(paths(("SDD", "ABANDONED", 20), ("SR", "RESOLVED", 20)))
+    chain = success_chain(observed)
+    reasons = {w.page_id: w.reasons for w in weak_pages(observed, chain, [], [])}
+    assert reasons["D"] == ("DEAD_END", "LOW_SUCCESS")  # 40 visits >= 20
+    fewer = {w.page_id: w.reasons for w in weak_pages(observed, chain, [], [], min_visits=41)}
+    assert fewer["D"] == ()  # still listed: impact > 0
+
+
+def test_a_page_that_goes_on_is_no_dead_end() -> None:
+    # D is left 20 times and goes on to R once; S resolves directly 20 times. Site: 21/41.
+    observed = observe(
+        paths(("SD", "ABANDONED", 20), ("SDR", "RESOLVED", 1), ("SR", "RESOLVED", 20))
+    )
+    weak = {w.page_id: w for w in weak_pages(observed, success_chain(observed), [], [])}
+    assert weak["D"].success_probability == pytest.approx(1 / 21)
+    assert weak["D"].reasons == ("LOW_SUCCESS",)  # 1/21 < 1/2 x 21/41, but not a dead end
+    assert weak["D"].impact == pytest.approx(21 * (21 / 41 - 1 / 21))
+
+
+def test_low_success_uses_half_the_site_rate() -> None:
+    # Site success 25 / 50 = 1/2. A page at 1/5 (< 1/4) is low; one at 2/5 is not.
+    observed = observe(
+        paths(
+            ("R", "RESOLVED", 15),
+            ("LR", "RESOLVED", 4),
+            ("LE", "ABANDONED", 16),  # L: success 4/20 = 1/5; E exits
+            ("MR", "RESOLVED", 6),
+            ("MF", "ABANDONED", 9),  # M: success 6/15 = 2/5
+        )
+    )
+    weak = {w.page_id: w for w in weak_pages(observed, success_chain(observed), [], [])}
+    assert "LOW_SUCCESS" in weak["L"].reasons
+    assert "LOW_SUCCESS" not in weak["M"].reasons
+    assert weak["M"].impact == pytest.approx(15 * (0.5 - 0.4))
+
+
+def test_with_real_tests_and_no_completed_paths() -> None:
+    observed = observe(paths(("ABA", "OPEN", 3)))
+    chain = success_chain(observed)
+    assert chain.site_success_probability is None
+    hot, exits = turnaround_hotspots(observed), high_exit_pages(observed)
+    assert weak_pages(observed, chain, hot, exits) == ()
