@@ -274,9 +274,35 @@ def simulate_cmd(
 
 
 @app.command("demo")
-def demo() -> None:
-    """Start the services and print where everything is (later steps extend this)."""
+def demo(
+    events: Annotated[int, typer.Option(min=1, help="Simulated clicks")] = 50_000,
+    seed: Annotated[int, typer.Option(help="Simulation seed")] = 7,
+) -> None:
+    """End to end: services up, simulate into Kafka, ingest into Neo4j, then show where to look."""
     services_up(timeout=180.0)
+    simulate_cmd(
+        seed=seed,
+        events=events,
+        out_file=None,
+        truth=Path("demo-truth.json"),
+        produce_to_kafka=True,
+        start_ms=None,
+    )
+    ingest(topic=None, group=None, until_idle=5.0, batch_size=5000)
+    st = service_manager(settings()).status()
+    out.print("\nOpen Neo4j Browser and try:")
+    out.print(f"  {st.neo4j.browser_url}  (neo4j / {st.neo4j.password})")
+    for query in _EXAMPLE_QUERIES:
+        out.print(f"  {query}")
+
+
+_EXAMPLE_QUERIES = (
+    "MATCH (p:Path {outcome: 'RESOLVED'}) RETURN p.pages, p.length ORDER BY p.start LIMIT 10",
+    "MATCH (a:Page)-[t:TRANSITION]->(b:Page) RETURN a.title, b.title, t.count, t.turnarounds "
+    "ORDER BY t.turnarounds DESC LIMIT 10",
+    "MATCH (c:Customer)-[:TOOK]->(p:Path) WITH c, count(p) AS n WHERE n > 2 "
+    "MATCH (c)-[:TOOK]->(p:Path) RETURN c.id, p.pages, p.outcome ORDER BY c.id, p.start LIMIT 20",
+)
 
 
 def main() -> None:

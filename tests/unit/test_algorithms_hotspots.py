@@ -77,7 +77,9 @@ def test_pages_below_twenty_trials_are_not_tested() -> None:
     assert tests["H"].site_rate == pytest.approx(29 / 124)
     alone = by_page(rate_tests({"H": (8, 20), "L": (2, 80), "X": (19, 104)}))  # same site rate
     assert tests["H"].q_value != alone["H"].q_value  # X is tested: m = 3
-    assert tests["H"].q_value == pytest.approx(2 * tests["H"].p_value)  # m = 2
+    p_value = tests["H"].p_value
+    assert p_value is not None
+    assert tests["H"].q_value == pytest.approx(2 * p_value)  # m = 2
 
 
 def test_exactly_twenty_trials_are_tested() -> None:
@@ -118,13 +120,17 @@ def test_order_significant_first_then_by_q_value() -> None:
 def test_bh_never_lowers_p_values_and_keeps_their_order(
     counts: dict[str, tuple[int, int]],
 ) -> None:
-    tested = [t for t in rate_tests(counts) if t.p_value is not None and t.q_value is not None]
-    for test in tested:
-        assert test.p_value is not None and test.q_value is not None
-        assert test.p_value <= test.q_value + 1e-12
-        assert test.significant == (test.q_value <= 0.05)
-    by_p = sorted(tested, key=lambda t: (t.p_value, t.q_value))
-    assert [t.q_value for t in by_p] == sorted(t.q_value for t in by_p)
+    tested = [
+        (t.p_value, t.q_value, t.significant)
+        for t in rate_tests(counts)
+        if t.p_value is not None and t.q_value is not None
+    ]
+    for p_value, q_value, is_significant in tested:
+        assert p_value <= q_value + 1e-12
+        assert is_significant == (q_value <= 0.05)
+    q_by_p = [q for _, q, _ in sorted(tested)]
+    assert q_by_p == sorted(q_by_p)
+    assert len(tested) == sum(trials >= 20 for _, trials in counts.values())
 
 
 def test_no_trials_no_tests() -> None:

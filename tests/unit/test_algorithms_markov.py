@@ -116,7 +116,8 @@ def test_negative_counts_are_rejected() -> None:
 
 def test_chain_from_observed_paths() -> None:
     # Same chain as the branching example, from paths: A B (resolved) twice, A C abandoned.
-    paths = [PathRecord.of(p, o) for p, o in [("AB", "RESOLVED")] * 2 + [("AC", "ABANDONED")]]
+    ab, ac = PathRecord.of("AB", "RESOLVED"), PathRecord.of("AC", "ABANDONED")
+    paths = [ab, ab, ac]
     chain = success_chain(observe(paths))
     assert success(chain) == pytest.approx({"A": 2 / 3, "B": 1.0, "C": 0.0})
     assert chain.site_success_probability == pytest.approx(2 / 3)
@@ -201,7 +202,7 @@ def test_iterative_solve_matches_dense(seed: int, monkeypatch: pytest.MonkeyPatc
     def no_factorising(*_: object, **__: object) -> None:
         raise AssertionError("the iterative solver should have converged")
 
-    monkeypatch.setattr(markov.sla, "splu", no_factorising)
+    monkeypatch.setattr("scipy.sparse.linalg.splu", no_factorising)
     transitions, res, ext = random_chain(seed)
     chain = absorbing_chain(transitions, res, ext, direct_max_states=0)
     assert_matches_dense(chain, transitions, res, ext)

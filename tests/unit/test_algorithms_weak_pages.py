@@ -8,7 +8,7 @@ from algorithms.hotspots import RateTest, high_exit_pages, turnaround_hotspots
 from algorithms.inputs import Outcome, PathRecord
 from algorithms.markov import success_chain
 from algorithms.observed import observe
-from algorithms.weak_pages import WeakPage, weak_pages
+from algorithms.weak_pages import weak_pages
 
 
 def paths(*specs: tuple[str, Outcome, int]) -> list[PathRecord]:
@@ -25,19 +25,19 @@ def test_impact_and_reasons_by_hand() -> None:
     observed = observe(paths(("SG", "RESOLVED", 3), ("SW", "ABANDONED", 1)))
     chain = success_chain(observed)
     weak = weak_pages(observed, chain, [significant("S")], [significant("W")], min_visits=1)
-    assert weak == (
-        # W: 1 visit x (3/4 - 0); no way on and never resolved: a dead end; 0 < 1/2 x 3/4
-        WeakPage(
-            "W",
-            impact=pytest.approx(0.75),  # type: ignore[arg-type]
-            reasons=("HIGH_EXIT", "DEAD_END", "LOW_SUCCESS"),
-            visits=1,
-            success_probability=0.0,
-            site_success_probability=0.75,
-        ),
-        # S: as good as the site (impact 0, not rounding noise) but a hotspot; G is not listed
-        WeakPage("S", 0.0, ("TURNAROUND_HOTSPOT",), 4, pytest.approx(0.75), 0.75),  # type: ignore[arg-type]
+    w, s = weak  # G resolves every time: not listed
+    # W: 1 visit x (3/4 - 0); no way on and never resolved: a dead end; 0 < 1/2 x 3/4
+    assert (w.page_id, w.visits, w.success_probability, w.site_success_probability) == (
+        "W",
+        1,
+        0.0,
+        0.75,
     )
+    assert w.impact == pytest.approx(0.75)
+    assert w.reasons == ("HIGH_EXIT", "DEAD_END", "LOW_SUCCESS")
+    # S: exactly as good as the site, so impact 0 (not rounding noise), but a hotspot
+    assert (s.page_id, s.visits, s.impact, s.reasons) == ("S", 4, 0.0, ("TURNAROUND_HOTSPOT",))
+    assert s.success_probability == pytest.approx(0.75)
 
 
 def test_impact_ranks_pages() -> None:
