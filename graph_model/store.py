@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import itertools
 from abc import ABC, abstractmethod
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +17,7 @@ from graph_model.records import (
     PageCatalogEntry,
     PathWrite,
     StoredClick,
+    TransitionDelta,
 )
 from graph_model.schema import ensure_schema
 
@@ -122,9 +122,10 @@ class Neo4jPathGraphStore(PathGraphStore):
                 )
             )
         batch = compute(stored, watermark)
-        self._write(tx, batch)
-        tx.run(cypher.ADVANCE_WATERMARK, value=watermark).consume()
-        closed = tx.run(cypher.CLOSE_OPEN_PATHS, cutoff=watermark - self.timeout_ms).single()
+        _write(tx, batch, stored.keys())
+        closed = tx.run(
+            cypher.ADVANCE_WATERMARK, value=watermark, cutoff=watermark - self.timeout_ms
+        ).single()
         return ApplyResult(
             clicks_created=len(batch.new_clicks),
             paths_created=len(batch.created_paths),
@@ -132,43 +133,6 @@ class Neo4jPathGraphStore(PathGraphStore):
             paths_closed=int(closed["closed"]) if closed else 0,
             watermark_ms=watermark,
         )
-
-    @staticmethod
-    def _write(tx: ManagedTransaction, batch: BatchWrite) -> None:
-        if batch.new_clicks:
-            customers = sorted({c.customer_id for c in batch.new_clicks})
-            pages = sorted({c.page_id for c in batch.new_clicks})
-            tx.run(cypher.MERGE_CUSTOMERS, ids=customers).consume()
-            tx.run(cypher.MERGE_PAGES, ids=pages).consume()
-            tx.run(cypher.CREATE_CLICKS, clicks=[_click_row(c) for c in batch.new_clicks]).consume()
-        if batch.deleted_paths:
-            keys = [k for p in batch.deleted_paths for k in p.click_keys]
-            tx.run(cypher.DELETE_NEXT, keys=keys).consume()
-            tx.run(cypher.DELETE_PATHS, ids=[p.id for p in batch.deleted_paths]).consume()
-        if batch.created_paths:
-            tx.run(cypher.CREATE_PATHS, paths=[_path_row(p) for p in batch.created_paths]).consume()
-            pairs = [list(pair) for p in batch.created_paths for pair in _pairs(p.click_keys)]
-            tx.run(cypher.CREATE_NEXT, pairs=pairs).consume()
-        if batch.transitions:
-            # A stable order keeps concurrent workers from locking pages in opposite orders.
-            deltas = sorted(batch.transitions, key=lambda d: (d.from_page, d.to_page))
-            rows = [
-                {
-                    "from": d.from_page,
-                    "to": d.to_page,
-                    "count": d.count,
-                    "turnarounds": d.turnarounds,
-                }
-                for d in deltas
-                if d.count or d.turnarounds
-            ]
-            tx.run(cypher.APPLY_TRANSITIONS, deltas=rows).consume()
-        if batch.visited:
-            rows = [
-                {"customer": c, "page": p, "count": n}
-                for (c, p), n in sorted(batch.visited.items())
-            ]
-            tx.run(cypher.SET_VISITED, rows=rows).consume()
 
     def upsert_pages(self, entries: Sequence[PageCatalogEntry]) -> None:
         if not entries:
@@ -234,6 +198,116 @@ class Neo4jPathGraphStore(PathGraphStore):
                 return
 
 
+def _write(tx: ManagedTransaction, batch: BatchWrite, known_customers: Collection[str]) -> None:
+    """Apply `batch`; `known_customers` had stored clicks (so a Customer node and VISITED)."""
+    plan = _plan(batch, known_customers)
+    if plan.deleted:
+        tx.run(cypher.DELETE_NEXT, keys=[k for p in plan.deleted for k in p.click_keys]).consume()
+        tx.run(cypher.DELETE_PATHS, ids=[p.id for p in plan.deleted]).consume()
+    if plan.unplaced:
+        tx.run(cypher.CREATE_CLICKS, clicks=[_click_row(c) for c in plan.unplaced]).consume()
+    if plan.customers:
+        tx.run(cypher.WRITE_CUSTOMERS, pages=plan.pages, customers=plan.customers).consume()
+    if batch.transitions:
+        # A stable order keeps concurrent workers from locking pages in opposite orders.
+        deltas = sorted(batch.transitions, key=lambda d: (d.from_page, d.to_page))
+        adding = [_delta_row(d) for d in deltas if d.count > 0 and d.turnarounds >= 0]
+        other = [
+            _delta_row(d)
+            for d in deltas
+            if (d.count < 0 or d.turnarounds < 0 or (d.count == 0 and d.turnarounds != 0))
+        ]
+        if adding:
+            tx.run(cypher.ADD_TRANSITIONS, deltas=adding).consume()
+        if other:
+            tx.run(cypher.APPLY_TRANSITIONS, deltas=other).consume()
+
+
+@dataclass(slots=True)
+class _Plan:
+    """A batch in the shape WRITE_CUSTOMERS takes: one row per customer, pages by index."""
+
+    deleted: list[PathWrite]  # rewritten or gone: delete before writing the new versions
+    unplaced: list[StoredClick]  # new clicks no written path holds (not expected)
+    pages: list[str]
+    customers: list[dict[str, Any]]
+
+
+def _plan(batch: BatchWrite, known_customers: Collection[str]) -> _Plan:
+    fresh = {c.key: c for c in batch.new_clicks}
+    old_by_id = {p.id: p for p in batch.deleted_paths}
+    extended: dict[str, list[tuple[PathWrite, PathWrite]]] = defaultdict(list)
+    created: dict[str, list[PathWrite]] = defaultdict(list)
+    for p in batch.created_paths:
+        old = old_by_id.get(p.id)
+        if old is not None and _grows(old, p):
+            extended[p.customer_id].append((old, p))
+        else:
+            created[p.customer_id].append(p)
+    kept = {new.id for rows in extended.values() for _, new in rows}
+    deleted = [p for p in batch.deleted_paths if p.id not in kept]
+
+    page_index: dict[str, int] = {}
+    for page in sorted({c.page_id for c in fresh.values()}):
+        page_index[page] = len(page_index)
+    fresh_pages: dict[str, set[str]] = defaultdict(set)
+    for c in fresh.values():
+        fresh_pages[c.customer_id].add(c.page_id)
+    visited: dict[str, list[list[int]]] = defaultdict(list)
+    for (customer, page), n in sorted(batch.visited.items()):
+        # Stored counts of pages without new clicks are unchanged: only fresh pages are sent.
+        if page in fresh_pages[customer]:
+            visited[customer].append([page_index[page], n])
+
+    placed: set[str] = set()
+
+    def clicks(keys: Sequence[str]) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = []
+        for key in keys:
+            c = fresh.get(key)
+            if c is None or key in placed:
+                rows.append({"new": False, "key": key})
+                continue
+            placed.add(key)
+            rows.append(
+                {
+                    "new": True,
+                    "key": key,
+                    "page": page_index[c.page_id],
+                    "ts": c.ts_ms,
+                    "resolved": c.resolved,
+                    "seq": c.seq,
+                    "referrer": c.referrer_page_id,
+                }
+            )
+        return rows
+
+    customers: list[dict[str, Any]] = []
+    for customer in sorted(fresh_pages):
+        known = customer in known_customers
+        customers.append(
+            {
+                "id": customer,
+                # Without stored clicks there is no VISITED to merge with: create it.
+                "newVisits": [] if known else visited[customer],
+                "visits": visited[customer] if known else [],
+                "extended": [
+                    _path_row(new, clicks(new.click_keys[len(old.click_keys) :]))
+                    for old, new in extended[customer]
+                ],
+                "paths": [_path_row(p, clicks(p.click_keys)) for p in created[customer]],
+            }
+        )
+    unplaced = [c for key, c in fresh.items() if key not in placed]
+    return _Plan(deleted, unplaced, list(page_index), customers)
+
+
+def _grows(old: PathWrite, new: PathWrite) -> bool:
+    """`new` is `old` with clicks appended: the stored chain stays and is extended."""
+    n = len(old.click_keys)
+    return len(new.click_keys) > n and new.click_keys[:n] == old.click_keys
+
+
 def _click_row(c: StoredClick) -> dict[str, Any]:
     return {
         "key": c.key,
@@ -246,12 +320,9 @@ def _click_row(c: StoredClick) -> dict[str, Any]:
     }
 
 
-def _path_row(p: PathWrite) -> dict[str, Any]:
+def _path_row(p: PathWrite, clicks: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "id": p.id,
-        "customer": p.customer_id,
-        "first": p.click_keys[0],
-        "last": p.click_keys[-1],
         "start": p.start_ms,
         "end": p.end_ms,
         "length": p.length,
@@ -259,8 +330,9 @@ def _path_row(p: PathWrite) -> dict[str, Any]:
         "turnarounds": p.turnarounds,
         "quick": p.quick_turnarounds,
         "pages": list(p.pages),
+        "clicks": clicks,
     }
 
 
-def _pairs(keys: Iterable[str]) -> Iterable[tuple[str, str]]:
-    return itertools.pairwise(keys)
+def _delta_row(d: TransitionDelta) -> dict[str, Any]:
+    return {"from": d.from_page, "to": d.to_page, "count": d.count, "turnarounds": d.turnarounds}

@@ -10,7 +10,9 @@ from typing import Annotated, NoReturn
 
 import orjson
 import typer
+from graphdatascience import GraphDataScience
 from neo4j import Driver, GraphDatabase
+from neo4j.exceptions import AuthError, ServiceUnavailable
 from rich.console import Console
 from rich.logging import RichHandler
 from rich.progress import (
@@ -22,6 +24,8 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from algorithms.analyze import Analysis
+from graph_model.analysis_store import Neo4jAnalysisStore
 from graph_model.store import Neo4jPathGraphStore
 from ingest.batch import PathRules
 from ingest.produce import produce_events, produce_file, produce_pages
@@ -273,6 +277,38 @@ def simulate_cmd(
         out.print(f"produced {n} events to {s.topic} and {pages} pages to {s.pages_topic}")
 
 
+@app.command("analyze")
+def analyze() -> None:
+    """Every DESIGN section 6 figure with GDS and scipy, written back into Neo4j."""
+    s = settings()
+    with _driver(s) as driver:
+        _require_neo4j(driver, s)
+        gds = GraphDataScience(driver, database=s.neo4j_database, show_progress=False)
+        store = Neo4jAnalysisStore(driver, s.neo4j_database)
+        with err.status("analyzing") as spinner:
+            report = Analysis(store, gds, on_step=spinner.update).run()
+    for step, seconds in report.steps_s.items():
+        out.print(f"  {step:32} {seconds:7.2f}s")
+    size = report.size
+    out.print(
+        f"analyzed {size['clicks']} clicks, {size['paths']} paths, {size['pages']} pages in "
+        f"{report.total_s:.1f}s: {report.hotspots} turnaround hotspots, {report.high_exit} "
+        f"high-exit pages, {report.weak_pages} weak pages, {report.communities} communities, "
+        f"{report.link_suggestions} link suggestions"
+    )
+
+
+def _require_neo4j(driver: Driver, s: Settings) -> None:
+    try:
+        driver.verify_connectivity()
+    except (ServiceUnavailable, OSError) as exc:
+        raise CliError(
+            f"Neo4j is not reachable at {s.neo4j_uri} (try `pathrank services up`)"
+        ) from exc
+    except AuthError as exc:
+        raise CliError(f"Neo4j at {s.neo4j_uri} rejected user {s.neo4j_user!r}") from exc
+
+
 @app.command("demo")
 def demo(
     events: Annotated[int, typer.Option(min=1, help="Simulated clicks")] = 50_000,
@@ -289,6 +325,7 @@ def demo(
         start_ms=None,
     )
     ingest(topic=None, group=None, until_idle=5.0, batch_size=5000)
+    analyze()
     st = service_manager(settings()).status()
     out.print("\nOpen Neo4j Browser and try:")
     out.print(f"  {st.neo4j.browser_url}  (neo4j / {st.neo4j.password})")

@@ -130,6 +130,8 @@ class Dense(NamedTuple):
     success: dict[str, float]
     exit: dict[str, float]
     clicks: dict[str, float | None]
+    never: set[str]  # in the chain, but no resolution ahead
+    always: set[str]  # in the chain, but no exit ahead
 
 
 def dense_oracle(transitions: Mapping[Transition, int], res: Counts, ext: Counts) -> Dense:
@@ -151,10 +153,13 @@ def dense_oracle(transitions: Mapping[Transition, int], res: Counts, ext: Counts
     n = np.linalg.inv(np.eye(len(states)) - q)
     h, x = n @ r, n @ e
     visits = n @ h
+    ahead = {p: nx.descendants(graph.subgraph(states), p) | {p} for p in states}
     return Dense(
         dict(zip(states, h.tolist(), strict=True)),
         dict(zip(states, x.tolist(), strict=True)),
         {p: visits[i] / h[i] - 1 if h[i] > 1e-12 else None for p, i in at.items()},
+        {p for p in states if not any(res.get(a, 0) for a in ahead[p])},
+        {p for p in states if not any(ext.get(a, 0) for a in ahead[p])},
     )
 
 
@@ -168,6 +173,11 @@ def assert_matches_dense(
         result = chain.pages[page]
         assert result.success_probability == pytest.approx(dense.success[page], abs=1e-9)
         assert result.exit_probability == pytest.approx(dense.exit[page], abs=1e-9)
+        # Exact where the graph decides it, whatever the solver's rounding.
+        if page in dense.never:
+            assert (result.success_probability, result.exit_probability) == (0.0, 1.0)
+        if page in dense.always:
+            assert (result.success_probability, result.exit_probability) == (1.0, 0.0)
         expected = dense.clicks[page]
         if expected is None:
             assert result.expected_clicks_to_resolution is None
