@@ -6,8 +6,9 @@ absorbing chain. Reasons:
 - TURNAROUND_HOTSPOT, HIGH_EXIT: the page is significant in the section 4 tests.
 - DEAD_END: no path ever resolved here and the page offers no way on. When the site catalog
   declares the page's links, "a way on" is a declared link to another page from which
-  customers do succeed (success probability > 0): a page linking only to "Contact support"
-  is a dead end even though customers leave it by searching. Without declared links, a way
+  customers succeed reasonably often (success probability at least `low_success_ratio` of
+  the site's): a page linking only to "Contact support" is a dead end even though a few
+  customers leave it by searching. Without declared links, a way
   on is any observed TRANSITION to another page (a refresh A->A is not one). Needs
   `min_visits` visits, so a page seen once or twice is not labelled.
 - LOW_SUCCESS: success probability below `low_success_ratio` (default half) of the site's,
@@ -60,7 +61,7 @@ def weak_pages(
         return ()
     hot = {test.page_id for test in hotspots if test.significant}
     exiting = {test.page_id for test in high_exits if test.significant}
-    goes_on = _pages_with_a_way_on(observed, chain, declared_links or {})
+    goes_on = _pages_with_a_way_on(observed, chain, declared_links or {}, low_success_ratio * site)
 
     weak = []
     for page, seen in observed.pages.items():
@@ -82,11 +83,14 @@ def weak_pages(
 
 
 def _pages_with_a_way_on(
-    observed: Observed, chain: SuccessChain, declared: Mapping[str, Collection[str]]
+    observed: Observed,
+    chain: SuccessChain,
+    declared: Mapping[str, Collection[str]],
+    enough_success: float,
 ) -> set[str]:
     def succeeds(page: str) -> bool:
         success = chain.pages[page].success_probability if page in chain.pages else None
-        return bool(success)
+        return success is not None and success >= enough_success
 
     observed_way = {a for a, b in observed.transitions if a != b and a not in declared}
     declared_way = {
