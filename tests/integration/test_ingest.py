@@ -213,8 +213,14 @@ def test_simulated_stream_matches_the_definitions_and_replay_changes_nothing(
     ingest(names)
     first = snapshot(store)
     assert first == reference(events)
-    titled = store.counts().pages
-    assert titled >= len(pages)
+    # The catalog set titles, urls and exactly the declared links.
+    records, _, _ = store.driver.execute_query(
+        "MATCH (p:Page) WHERE p.title IS NOT NULL "
+        "RETURN p.id AS id, p.title AS title, p.url AS url, "
+        "[(p)-[:LINKS_TO]->(t) | t.id] AS links"
+    )
+    stored = {r["id"]: (r["title"], r["url"], sorted(r["links"])) for r in records}
+    assert stored == {p["page_id"]: (p["title"], p["url"], sorted(p["links"])) for p in pages}
 
     replay = ingest({**names, "PATHRANK_GROUP": names["PATHRANK_GROUP"] + "-replay"})
     assert "0 new" in replay.stdout
@@ -303,3 +309,52 @@ def test_ingest_with_kafka_down_is_one_line(names: dict[str, str]) -> None:
 def test_status_json_is_parseable_for_scripts() -> None:
     status = json.loads(run_cli("services", "status", "--json").stdout)
     assert status["neo4j"]["up"] is True
+
+
+def test_schema_is_created_idempotently(store: Neo4jPathGraphStore) -> None:
+    store.ensure_schema()  # a second time: no error, nothing duplicated
+    records, _, _ = store.driver.execute_query(
+        "SHOW CONSTRAINTS YIELD name RETURN collect(name) AS n"
+    )
+    names = set(records[0]["n"])
+    assert {"page_id", "customer_id", "path_id", "click_key"} <= names
+    records, _, _ = store.driver.execute_query("SHOW INDEXES YIELD name RETURN collect(name) AS n")
+    assert {"click_customer", "path_outcome_end"} <= set(records[0]["n"])
+
+
+def test_simulate_cli_is_deterministic_and_writes_truth(tmp_path: Path) -> None:
+    runs = []
+    for name in ("a", "b"):
+        result = run_cli(
+            "simulate",
+            "--seed",
+            "3",
+            "--events",
+            "2000",
+            "--out",
+            str(tmp_path / f"{name}.jsonl"),
+            "--truth",
+            str(tmp_path / f"{name}.json"),
+        )
+        assert result.returncode == 0, result.stderr
+        runs.append(
+            ((tmp_path / f"{name}.jsonl").read_bytes(), (tmp_path / f"{name}.json").read_bytes())
+        )
+    assert runs[0] == runs[1]
+    truth = json.loads(runs[0][1])
+    assert truth["hotspots"]
+    assert truth["seed"] == 3
+    lines = runs[0][0].splitlines()
+    assert 2000 <= len(lines) < 2100
+    other = run_cli(
+        "simulate", "--seed", "4", "--events", "2000", "--out", str(tmp_path / "c.jsonl")
+    )
+    assert other.returncode == 0
+    assert (tmp_path / "c.jsonl").read_bytes() != runs[0][0]
+
+
+def test_simulate_without_output_is_one_line_error() -> None:
+    result = run_cli("simulate", "--seed", "1")
+    assert result.returncode != 0
+    assert result.stderr.strip().count("\n") == 0
+    assert "nothing to do" in result.stderr
