@@ -10,15 +10,13 @@ from typing import Any
 
 import networkx as nx
 import pytest
-from graphdatascience import GraphDataScience
 from neo4j import Driver
 from scipy import stats
 
-from algorithms.analyze import Analysis, AnalysisReport
-from graph_model.analysis_store import Neo4jAnalysisStore
+from algorithms.analyze import AnalysisReport
 from graph_model.store import Neo4jPathGraphStore
-from ingest.simulator import SimulationConfig, simulate
 from tests.conftest import run_cli
+from tests.integration.analyzed import analyze, load_simulation
 from tests.integration.ingest_helpers import TIMEOUT_MS, load_events
 
 T0 = 1_700_000_000_000
@@ -30,8 +28,7 @@ def _pages(driver: Driver) -> dict[str, dict[str, Any]]:
 
 
 def _analyze(driver: Driver) -> AnalysisReport:
-    gds = GraphDataScience(driver, show_progress=False)
-    return Analysis(Neo4jAnalysisStore(driver, "neo4j"), gds).run()
+    return analyze(driver)
 
 
 @pytest.fixture
@@ -115,16 +112,7 @@ def test_hand_made_graph_has_the_hand_computed_answers(
 @pytest.fixture(scope="module")
 def simulated(neo4j_driver: Driver) -> dict[str, Any]:
     """30k simulated clicks with their catalog, analysed twice (the second run must agree)."""
-    store = Neo4jPathGraphStore(neo4j_driver, "neo4j", TIMEOUT_MS)
-    store.ensure_schema()
-    store.clear()
-    sim = simulate(SimulationConfig(seed=7, events=30_000))
-    from graph_model.records import PageCatalogEntry
-
-    store.upsert_pages(
-        [PageCatalogEntry(p["page_id"], p["title"], p["url"], tuple(p["links"])) for p in sim.pages]
-    )
-    load_events(store, sim.events)
+    sim = load_simulation(neo4j_driver, events=30_000, seed=7)
     first = _analyze(neo4j_driver)
     first_pages = _pages(neo4j_driver)
     second = _analyze(neo4j_driver)
