@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PKGS   := pathrank ingest graph_model algorithms graphql_api
 
-.PHONY: install lint format typecheck services-up services-down test test-unit demo bench clean
+.PHONY: install lint format typecheck services-up services-down browser test test-unit demo bench clean
 
 install: $(BIN)/pathrank
 
@@ -31,8 +31,12 @@ services-up: install
 services-down: install
 	$(BIN)/pathrank services down
 
+# Headless Chromium for the dashboard test (Debian's package; Playwright never downloads one).
+browser:
+	command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
+
 # Lint and types first (cheap), then the servers, then every test against them.
-test: lint typecheck services-up
+test: lint typecheck browser services-up
 	$(BIN)/pytest
 
 test-unit: install

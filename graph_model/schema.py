@@ -16,6 +16,10 @@ STATEMENTS: tuple[str, ...] = (
     # OPEN paths are closed when the watermark passes them.
     "CREATE INDEX path_outcome_end IF NOT EXISTS FOR (n:Path) ON (n.outcome, n.end)",
     "CREATE INDEX path_customer IF NOT EXISTS FOR (n:Path) ON (n.customerId)",
+    # The API: a community's members by id, a community by id, the latest analysis runs.
+    "CREATE INDEX customer_community IF NOT EXISTS FOR (n:Customer) ON (n.community, n.id)",
+    "CREATE INDEX community_id IF NOT EXISTS FOR (n:Community) ON (n.id)",
+    "CREATE INDEX analysis_run_started IF NOT EXISTS FOR (n:AnalysisRun) ON (n.startedAt)",
 )
 
 

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import logging
+import socket
 import sys
 import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Annotated, NoReturn
 
 import orjson
 import typer
+import uvicorn
 from graphdatascience import GraphDataScience
-from neo4j import Driver, GraphDatabase
+from neo4j import AsyncGraphDatabase, Driver, GraphDatabase
 from neo4j.exceptions import AuthError, ServiceUnavailable
 from rich.console import Console
 from rich.logging import RichHandler
@@ -26,7 +30,10 @@ from rich.progress import (
 
 from algorithms.analyze import Analysis
 from graph_model.analysis_store import Neo4jAnalysisStore
+from graph_model.read_model import Neo4jReadModel, ReadModel
+from graph_model.schema import ensure_schema
 from graph_model.store import Neo4jPathGraphStore
+from graphql_api.app import create_app
 from ingest.batch import PathRules
 from ingest.produce import produce_events, produce_file, produce_pages
 from ingest.simulator import SimulationConfig, simulate, write_jsonl, write_truth
@@ -307,6 +314,54 @@ def _require_neo4j(driver: Driver, s: Settings) -> None:
         ) from exc
     except AuthError as exc:
         raise CliError(f"Neo4j at {s.neo4j_uri} rejected user {s.neo4j_user!r}") from exc
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on")] = 8000,
+) -> None:
+    """GraphQL at /graphql (with GraphiQL), dashboard at /, /healthz, Prometheus /metrics."""
+    s = settings()
+    with _driver(s) as driver:
+        _require_neo4j(driver, s)
+        ensure_schema(driver, s.neo4j_database)
+    try:  # one clear line now rather than uvicorn's log after start-up
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        socket.create_server((host, port), family=family).close()
+    except OSError as exc:
+        raise CliError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+    if not s.api_key and host not in ("127.0.0.1", "localhost", "::1"):
+        err.print("pathrank: warning: PATHRANK_API_KEY is not set; anyone can run runAnalysis")
+    api = create_app(_read_models(s), api_key=s.api_key, run_analysis=lambda: _run_analysis(s))
+    out.print(f"GraphQL on http://{host}:{port}/graphql (Ctrl-C to stop)")
+    uvicorn.run(api, host=host, port=port, log_level="info", access_log=False)
+
+
+def _read_models(s: Settings) -> Callable[[], AbstractAsyncContextManager[ReadModel]]:
+    """The API's graph reads, on an async driver opened on the server's event loop."""
+
+    @asynccontextmanager
+    async def read_model() -> AsyncIterator[ReadModel]:
+        driver = AsyncGraphDatabase.driver(
+            s.neo4j_uri,
+            auth=(s.neo4j_user, s.neo4j_password),
+            max_connection_pool_size=64,
+            notifications_min_severity="OFF",
+        )
+        try:
+            yield Neo4jReadModel(driver, s.neo4j_database)
+        finally:
+            await driver.close()
+
+    return read_model
+
+
+def _run_analysis(s: Settings) -> str:
+    """One `pathrank analyze` for the API's runAnalysis; returns the recorded run's id."""
+    with _driver(s) as driver:
+        gds = GraphDataScience(driver, database=s.neo4j_database, show_progress=False)
+        return Analysis(Neo4jAnalysisStore(driver, s.neo4j_database), gds).run().run_id
 
 
 @app.command("demo")

@@ -1,0 +1,81 @@
+"""What every resolver gets: the read model, this request's loaders, and the API key check."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from starlette.requests import HTTPConnection
+
+from graph_model.read_model import ReadModel
+from graph_model.read_records import SiteRatesRecord
+from graphql_api.errors import ErrorCode, user_error
+from graphql_api.loaders import Loaders, make_loaders
+from graphql_api.metrics import Metrics
+
+# Runs one analysis to completion (blocking; it is called in a worker thread) and returns
+# the id of the (:AnalysisRun) it recorded. The composition root supplies it.
+AnalysisRunner = Callable[[], str]
+
+
+class AnalysisService:
+    """Runs analyses one at a time; a second request while one runs is refused."""
+
+    def __init__(self, runner: AnalysisRunner) -> None:
+        self.runner = runner
+        self._lock = asyncio.Lock()
+
+    async def run(self) -> str:
+        if self._lock.locked():
+            raise user_error(
+                "an analysis is already running; try again when it has finished", ErrorCode.CONFLICT
+            )
+        async with self._lock:
+            return await asyncio.to_thread(self.runner)
+
+
+@dataclass
+class Context:
+    request: HTTPConnection
+    read: ReadModel
+    loaders: Loaders
+    api_key: str | None = None
+    analysis: AnalysisService | None = None
+    metrics: Metrics | None = None
+    _site_rates: asyncio.Task[SiteRatesRecord] | None = field(default=None, repr=False)
+
+    @classmethod
+    def create(
+        cls,
+        request: HTTPConnection,
+        read: ReadModel,
+        api_key: str | None = None,
+        analysis: AnalysisService | None = None,
+        metrics: Metrics | None = None,
+    ) -> Context:
+        return cls(request, read, make_loaders(read), api_key, analysis, metrics)
+
+    def presented_key(self) -> str | None:
+        headers = self.request.headers
+        key = headers.get("x-api-key")
+        if key:
+            return key
+        scheme, _, token = headers.get("authorization", "").partition(" ")
+        return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+    def authorized(self) -> bool:
+        """True when no API key is configured, or the request carries it."""
+        if not self.api_key:
+            return True
+        presented = self.presented_key()
+        return presented is not None and hmac.compare_digest(
+            presented.encode(), self.api_key.encode()
+        )
+
+    async def site_rates(self) -> SiteRatesRecord:
+        """Read once per request, however many fields ask."""
+        if self._site_rates is None:
+            self._site_rates = asyncio.ensure_future(self.read.site_rates())
+        return await self._site_rates

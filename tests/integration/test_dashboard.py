@@ -1,0 +1,404 @@
+"""The dashboard at `/` as a content designer sees it: `pathrank serve` in a subprocess on
+analysed simulated data, opened in headless Debian Chromium driven by Playwright.
+
+The page must load without a console error, fill its tables with the real figures (the
+planted dead ends and turnaround hotspots of the simulation among them), draw the Sankey
+and the shortest success paths, and show clear empty and error states. Screenshots are kept
+in artifacts/ (gitignored): dashboard.png, dashboard-flow.png, dashboard-error.png,
+dashboard-empty.png.
+
+Chromium comes from Debian (`make browser`); Playwright never downloads a browser here.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from neo4j import Driver
+from playwright.sync_api import (
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    Playwright,
+    ViewportSize,
+    sync_playwright,
+)
+
+from graph_model.store import Neo4jPathGraphStore
+from tests.conftest import PATHRANK, REPO
+from tests.integration.analyzed import Analyzed, analyze, load_simulation
+from tests.integration.ingest_helpers import TIMEOUT_MS
+
+EVENTS = 15_000
+ARTIFACTS = REPO / "artifacts"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+VIEWPORT: ViewportSize = {"width": 1440, "height": 900}
+WAIT_MS = 60_000
+
+
+def _chromium() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found is None:
+        pytest.fail("Debian's chromium is not installed: run `make browser`")
+    return found
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _gql(base: str, query: str) -> dict[str, Any]:
+    body = httpx.post(f"{base}/graphql", json={"query": query}, timeout=60).json()
+    assert "errors" not in body, body
+    data: dict[str, Any] = body["data"]
+    return data
+
+
+@dataclass
+class Console:
+    """What the browser reported: console errors, uncaught exceptions, failed requests."""
+
+    problems: list[str] = field(default_factory=list)
+
+    def on_console(self, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            self.problems.append(f"console.error: {message.text} ({message.location})")
+
+    def watch(self, page: Page) -> None:
+        page.on("console", self.on_console)
+        page.on("pageerror", lambda exc: self.problems.append(f"uncaught: {exc}"))
+        page.on(
+            "requestfailed",
+            lambda req: self.problems.append(f"request failed: {req.url} {req.failure}"),
+        )
+        page.on(
+            "response",
+            lambda res: (
+                self.problems.append(f"HTTP {res.status}: {res.url}") if res.status >= 400 else None
+            ),
+        )
+
+
+@pytest.fixture(scope="module")
+def data(neo4j_driver: Driver) -> Analyzed:
+    analyzed = load_simulation(neo4j_driver, events=EVENTS)
+    analyze(neo4j_driver)
+    return analyzed
+
+
+@pytest.fixture(scope="module")
+def server(services: dict[str, Any], data: Analyzed) -> Iterator[str]:
+    """`pathrank serve` on a free port; its base URL."""
+    n = services["neo4j"]
+    port = _free_port()
+    env = {
+        **os.environ,
+        "PATHRANK_NEO4J_URI": n["bolt_uri"],
+        "PATHRANK_NEO4J_USER": n["user"],
+        "PATHRANK_NEO4J_PASSWORD": n["password"],
+    }
+    log = Path(tempfile.mkstemp(prefix="pathrank-dashboard-", suffix=".log")[1])
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [PATHRANK, "serve", "--port", str(port)],
+            env=env,
+            cwd=REPO,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert proc.poll() is None, f"pathrank serve exited: {log.read_text()[-3000:]}"
+            try:
+                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, f"no /healthz: {log.read_text()[-3000:]}"
+            time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    server_log = log.read_text()
+    log.unlink(missing_ok=True)
+    assert "Traceback" not in server_log, server_log[-5000:]
+
+
+@pytest.fixture(scope="module")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture
+def browser(playwright: Playwright) -> Iterator[BrowserContext]:
+    """Debian's Chromium, headless, with a fresh profile for each test."""
+    executable = _chromium()
+    with tempfile.TemporaryDirectory(prefix="pathrank-chromium-") as profile:
+        context = playwright.chromium.launch_persistent_context(
+            profile,
+            executable_path=executable,
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport=VIEWPORT,
+        )
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+def _open(browser: BrowserContext, url: str) -> tuple[Page, Console]:
+    page = browser.new_page()
+    console = Console()
+    console.watch(page)
+    page.set_default_timeout(WAIT_MS)
+    page.goto(url)
+    return page, console
+
+
+def _wait_loaded(page: Page) -> None:
+    """Until the overview and the flow of the selected page have been drawn."""
+    page.wait_for_selector("#dashboard[aria-busy='false']")
+    page.wait_for_selector("#flow-chart svg path")
+    page.wait_for_selector("#routes .route")
+
+
+def _titles(data: Analyzed, ids: list[str]) -> dict[str, str]:
+    by_id = {p["page_id"]: p["title"] for p in data.pages}
+    return {i: by_id[i] for i in ids}
+
+
+def _cell_texts(page: Page, selector: str) -> list[str]:
+    return [t.strip() for t in page.locator(selector).all_inner_texts()]
+
+
+def _sankey_text(page: Page) -> str:
+    return " ".join(page.locator("#flow-chart svg text").all_text_contents())
+
+
+def _shot(page: Page, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    page.screenshot(path=str(path), full_page=True)
+    assert path.stat().st_size > 10_000
+    return path
+
+
+def test_dashboard_shows_the_analysis(
+    server: str, data: Analyzed, browser: BrowserContext, neo4j_driver: Driver
+) -> None:
+    page, console = _open(browser, f"{server}/")
+    _wait_loaded(page)
+    assert page.title().startswith("Customer PathRank")
+
+    # Headline: the live path statistics of the graph.
+    records, _, _ = neo4j_driver.execute_query(
+        "MATCH (p:Path) RETURN p.outcome AS outcome, count(*) AS n"
+    )
+    by_outcome = {r["outcome"]: r["n"] for r in records}
+    completed = by_outcome.get("RESOLVED", 0) + by_outcome.get("ABANDONED", 0)
+    assert page.inner_text("#kpi-completed") == f"{completed:,}"
+    assert page.inner_text("#kpi-open") == f"{by_outcome.get('OPEN', 0):,}"
+    self_service = 100 * by_outcome["RESOLVED"] / completed
+    assert page.inner_text("#kpi-self-service") == f"{self_service:.1f}%"
+    assert re.fullmatch(r"\d+\.\d\d clicks on average", page.inner_text("#kpi-mean-length"))
+    assert re.fullmatch(r"variance \d+\.\d\d", page.inner_text("#kpi-variance-length"))
+    assert re.fullmatch(r"\d+\.\d%", page.inner_text("#kpi-turnaround"))
+    assert "Last analysis" in page.inner_text("#analysis-info")
+
+    # Weak pages: the API's rows in its order, the planted dead ends among them as such.
+    api = _gql(server, "{ weakPages(limit: 10) { page { id title } reasons } }")["weakPages"]
+    rows = page.locator("#weak-table tbody tr[data-page-id]")
+    assert rows.count() == len(api) > 0
+    assert [rows.nth(i).get_attribute("data-page-id") for i in range(rows.count())] == [
+        w["page"]["id"] for w in api
+    ]
+    weak_text = page.inner_text("#weak-table")
+    for page_id, title in _titles(data, data.truth["dead_ends"]).items():
+        assert title in weak_text, f"planted dead end {page_id} {title!r} not in the weak pages"
+        row = page.locator(f"#weak-table tr[data-page-id='{page_id}']")
+        assert row.locator(".badge[data-reason='DEAD_END']").count() == 1
+    for row_page, w in zip(_cell_texts(page, "#weak-table tbody .page-link"), api, strict=True):
+        assert row_page == w["page"]["title"]
+
+    # Hotspots: every planted hotspot, with its rate against the site's.
+    hotspot_text = page.inner_text("#hotspot-table")
+    for page_id, title in _titles(data, data.truth["hotspots"]).items():
+        assert title in hotspot_text, f"planted hotspot {page_id} {title!r} not listed"
+    assert re.search(r"\d+\.\d%\s+\d+\.\d\u00d7 site \(\d+\.\d%\)", hotspot_text)
+
+    # Link suggestions: the API's, from -> to, with clicks saved.
+    links = _gql(server, "{ linkSuggestions(limit: 10) { from { id } to { id } clicksSaved } }")
+    expected = [
+        (s["from"]["id"], s["to"]["id"], f"{s['clicksSaved']:,}") for s in links["linkSuggestions"]
+    ]
+    shown = page.locator("#links-table tbody tr[data-from]")
+    assert shown.count() == len(expected) > 0
+    for i, (frm, to, saved) in enumerate(expected):
+        row = shown.nth(i)
+        assert (row.get_attribute("data-from"), row.get_attribute("data-to")) == (frm, to)
+        assert row.locator("td").nth(3).inner_text() == saved
+
+    # The flow: the top weak page, drawn as an SVG Sankey, with its shortest success paths.
+    top = api[0]["page"]
+    assert page.input_value("#page-select") == top["id"]
+    assert page.locator("#flow-chart svg path").count() > 3
+    sankey = _sankey_text(page)
+    assert top["title"] in sankey
+    assert "Left the site" in sankey or "Resolved here" in sankey
+    assert page.locator("#routes .route").count() == 2
+    assert page.locator("#routes .route li").count() >= 2  # the page, then where it resolves
+    assert "What customers actually do" in page.inner_text("#routes")
+
+    _shot(page, "dashboard.png")
+    assert console.problems == []
+
+
+def test_choosing_a_page_redraws_the_flow(
+    server: str, data: Analyzed, browser: BrowserContext
+) -> None:
+    page, console = _open(browser, f"{server}/")
+    _wait_loaded(page)
+    hotspot = data.truth["hotspots"][0]
+    title = _titles(data, [hotspot])[hotspot]
+
+    page.select_option("#page-select", hotspot)
+    page.wait_for_function(
+        "t => [...document.querySelectorAll('#flow-chart svg text')]"
+        ".some(e => e.textContent.includes(t))",
+        arg=title,
+    )
+    assert page.url.endswith(f"#page={hotspot}")
+    facts = page.inner_text("#flow-facts")
+    assert "Customers turn back" in facts
+    flow = _gql(
+        server,
+        f'{{ page(id: "{hotspot}") {{ visits incoming(limit: 1) {{ from {{ title }} }} }} }}',
+    )["page"]
+    assert f"Visits {flow['visits']:,}" in facts.replace("\n", " ")
+    assert flow["incoming"][0]["from"]["title"] in _sankey_text(page)
+    route = _gql(
+        server,
+        f'{{ shortestSuccessPath(fromPageId: "{hotspot}") {{ pages {{ title }} }} }}',
+    )["shortestSuccessPath"]
+    fewest = _cell_texts(page, "#routes .route:first-child li")
+    assert fewest == [p["title"] for p in route["pages"]]
+
+    # A page's title in a table opens its flow too.
+    link = page.locator("#links-table tbody tr[data-from] .page-link").first
+    link_title = link.inner_text()
+    link.click()
+    page.wait_for_function(
+        "t => [...document.querySelectorAll('#flow-chart svg text')]"
+        ".some(e => e.textContent.includes(t))",
+        arg=link_title,
+    )
+    page.wait_for_selector("#routes .route")
+
+    # A reload keeps the chosen page (it is in the URL).
+    page.goto(f"{server}/#page={hotspot}")
+    page.reload()
+    _wait_loaded(page)
+    assert page.input_value("#page-select") == hotspot
+    _shot(page, "dashboard-flow.png")
+    assert console.problems == []
+
+
+def test_api_errors_are_shown(server: str, browser: BrowserContext) -> None:
+    page = browser.new_page()
+    page.set_default_timeout(WAIT_MS)
+    page.route(
+        "**/graphql",
+        lambda route: route.fulfill(
+            status=200,
+            content_type="application/json",
+            body='{"data": null, "errors": [{"message": "Neo4j is unavailable"}]}',
+        ),
+    )
+    page.goto(f"{server}/")
+    page.wait_for_selector("#banner.error:not([hidden])")
+    assert "Neo4j is unavailable" in page.inner_text("#banner")
+    assert "Neo4j is unavailable" in page.inner_text("#weak-table")
+    assert page.locator("#banner button").inner_text() == "Try again"
+    _shot(page, "dashboard-error.png")
+
+    # Once the API answers again, "Try again" fills the dashboard.
+    page.unroute("**/graphql")
+    page.click("#banner button")
+    _wait_loaded(page)
+    assert page.locator("#banner").is_hidden()
+    assert page.locator("#weak-table tbody tr[data-page-id]").count() > 0
+
+
+def test_unreachable_server_is_shown(server: str, browser: BrowserContext) -> None:
+    page = browser.new_page()
+    page.set_default_timeout(WAIT_MS)
+    page.goto(f"{server}/")
+    _wait_loaded(page)
+    page.route("**/graphql", lambda route: route.abort())
+    page.click("#refresh")
+    page.wait_for_selector("#banner.error:not([hidden])")
+    assert "cannot reach the server" in page.inner_text("#banner")
+
+
+def test_static_assets_are_vendored(server: str) -> None:
+    """Nothing is loaded from another origin: the page works offline."""
+    html = httpx.get(f"{server}/").text
+    sources = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert sources
+    for src in sources:
+        assert src.startswith("/"), f"{src} is not served by this app"
+        if src.startswith("/static/"):
+            assert httpx.get(f"{server}{src}").status_code == 200, src
+    echarts = httpx.get(f"{server}/static/vendor/echarts.min.js")
+    assert echarts.status_code == 200
+    assert len(echarts.content) > 500_000
+
+
+def test_empty_graph_says_what_to_run(
+    server: str, browser: BrowserContext, neo4j_driver: Driver
+) -> None:
+    """Last in this module: it empties the graph (every other module loads its own)."""
+    Neo4jPathGraphStore(neo4j_driver, "neo4j", TIMEOUT_MS).clear()
+    page, console = _open(browser, f"{server}/")
+    page.wait_for_selector("#dashboard[aria-busy='false']")
+    banner = page.inner_text("#banner")
+    assert "No customer paths yet" in banner
+    assert "pathrank analyze" in banner
+    for table in ("#weak-table", "#hotspot-table", "#links-table"):
+        assert "No analysis yet — run pathrank analyze" in page.inner_text(table)
+    assert page.inner_text("#kpi-completed") == "0"
+    assert "No pages yet" in page.inner_text("#flow-empty")
+    _shot(page, "dashboard-empty.png")
+    assert console.problems == []

@@ -1,0 +1,474 @@
+"""Limits, masking and the API key, on the schema with an in-memory read model (no server).
+
+The read model counts its calls: a refused query must not have read anything.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from starlette.requests import Request
+from strawberry.exceptions import MissingQueryError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+
+from graph_model.read_model import GraphUnavailableError, ReadModel, path_stats_from_sums
+from graph_model.read_records import (
+    AnalysisRunRecord,
+    CommunityOrder,
+    CommunityRecord,
+    CustomerRecord,
+    Direction,
+    LinkSuggestionRecord,
+    PageOrder,
+    PageRecord,
+    PageVisitRecord,
+    PathStatsRecord,
+    PathView,
+    SimilarCustomerRecord,
+    SiteRatesRecord,
+    TransitionRecord,
+    Window,
+)
+from graphql_api import limits
+from graphql_api.context import AnalysisService, Context
+from graphql_api.metrics import Metrics
+from graphql_api.schema import schema
+
+HTTP_400 = "HTTP_400"
+
+
+def _page(page_id: str) -> PageRecord:
+    return PageRecord(
+        id=page_id,
+        title=f"Title {page_id}",
+        url=None,
+        analyzed=True,
+        visits=10,
+        exits=1,
+        exit_rate=0.1,
+        resolutions=2,
+        turnarounds=0,
+        turnaround_opportunities=0,
+        turnaround_rate=None,
+        observed_mean_clicks_to_resolution=None,
+        page_rank=1.0,
+        path_rank=1.0,
+        success_probability=0.5,
+        expected_clicks_to_resolution=1.0,
+        is_hotspot=False,
+        hotspot_p_value=None,
+        hotspot_q_value=None,
+        is_high_exit=False,
+        exit_p_value=None,
+        exit_q_value=None,
+        impact=0.0,
+        weak_reasons=("LOW_SUCCESS", "SOMETHING_NEW"),
+        success_path_fewest=(page_id,),
+        success_path_likely=None,
+        success_path_likely_probability=None,
+    )
+
+
+class FakeReadModel(ReadModel):
+    """Every page id starting with "p" exists; everything else is empty. `fail` makes every
+    read raise it."""
+
+    def __init__(self, fail: BaseException | None = None) -> None:
+        super().__init__()
+        self.calls: list[str] = []
+        self.fail = fail
+
+    def _call(self, name: str) -> None:
+        self.calls.append(name)
+        self._observed(name, 0.0)
+        if self.fail is not None:
+            raise self.fail
+
+    async def ping(self) -> None:
+        self._call("ping")
+
+    async def pages_by_ids(self, ids: Sequence[str]) -> dict[str, PageRecord]:
+        self._call("pages_by_ids")
+        return {i: _page(i) for i in ids if i.startswith("p")}
+
+    async def page_window(self, order: PageOrder, first: int, after: str | None) -> Window[Any]:
+        self._call("page_window")
+        return Window((_page("p1"),), ("c1",), False)
+
+    async def page_count(self) -> int:
+        self._call("page_count")
+        return 1
+
+    async def transitions(
+        self, ids: Sequence[str], direction: Direction, limit: int
+    ) -> dict[str, tuple[TransitionRecord, ...]]:
+        self._call("transitions")
+        return {i: (TransitionRecord(i, "p2", 3, 1, 1.0),) for i in ids}
+
+    async def route_probabilities(self, routes: Sequence[Sequence[str]]) -> list[float | None]:
+        self._call("route_probabilities")
+        return [1.0 for _ in routes]
+
+    async def link_suggestions_from(
+        self, ids: Sequence[str], limit: int
+    ) -> dict[str, tuple[LinkSuggestionRecord, ...]]:
+        self._call("link_suggestions_from")
+        return {}
+
+    async def paths_through(
+        self, ids: Sequence[str], first: int, after: str | None, outcome: str | None
+    ) -> dict[str, Window[PathView]]:
+        self._call("paths_through")
+        return {}
+
+    async def paths_through_counts(self, ids: Sequence[str], outcome: str | None) -> dict[str, int]:
+        self._call("paths_through_counts")
+        return {}
+
+    async def weak_pages(self, limit: int, min_visits: int) -> tuple[PageRecord, ...]:
+        self._call("weak_pages")
+        return (_page("p1"),)
+
+    async def hotspots(self, limit: int) -> tuple[PageRecord, ...]:
+        self._call("hotspots")
+        return ()
+
+    async def site_rates(self) -> SiteRatesRecord:
+        self._call("site_rates")
+        return SiteRatesRecord(None, None)
+
+    async def path_stats(self) -> PathStatsRecord:
+        self._call("path_stats")
+        return path_stats_from_sums({})
+
+    async def link_suggestions(self, limit: int) -> tuple[LinkSuggestionRecord, ...]:
+        self._call("link_suggestions")
+        return ()
+
+    async def customers_by_ids(self, ids: Sequence[str]) -> dict[str, CustomerRecord]:
+        self._call("customers_by_ids")
+        return {}
+
+    async def customer_paths(
+        self, ids: Sequence[str], first: int, after: str | None, outcome: str | None
+    ) -> dict[str, Window[PathView]]:
+        self._call("customer_paths")
+        return {}
+
+    async def customer_path_counts(self, ids: Sequence[str], outcome: str | None) -> dict[str, int]:
+        self._call("customer_path_counts")
+        return {}
+
+    async def similar_customers(
+        self, ids: Sequence[str], limit: int
+    ) -> dict[str, tuple[SimilarCustomerRecord, ...]]:
+        self._call("similar_customers")
+        return {}
+
+    async def visited_pages(
+        self, ids: Sequence[str], limit: int
+    ) -> dict[str, tuple[PageVisitRecord, ...]]:
+        self._call("visited_pages")
+        return {}
+
+    async def communities_by_ids(self, ids: Sequence[int]) -> dict[int, CommunityRecord]:
+        self._call("communities_by_ids")
+        return {}
+
+    async def community_window(
+        self, order: CommunityOrder, first: int, after: str | None
+    ) -> Window[CommunityRecord]:
+        self._call("community_window")
+        return Window.empty()
+
+    async def community_count(self) -> int:
+        self._call("community_count")
+        return 0
+
+    async def community_members(
+        self, ids: Sequence[int], first: int, after: str | None
+    ) -> dict[int, Window[CustomerRecord]]:
+        self._call("community_members")
+        return {}
+
+    async def community_member_counts(self, ids: Sequence[int]) -> dict[int, int]:
+        self._call("community_member_counts")
+        return {}
+
+    async def analysis_runs(self, limit: int) -> tuple[AnalysisRunRecord, ...]:
+        self._call("analysis_runs")
+        return ()
+
+    async def analysis_run(self, run_id: str) -> AnalysisRunRecord | None:
+        self._call("analysis_run")
+        return AnalysisRunRecord(run_id, 0, 5, (("read paths", 0.1),), *([0] * 10))
+
+
+def _request(headers: dict[str, str] | None = None) -> Request:
+    raw = [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
+    return Request({"type": "http", "method": "POST", "path": "/graphql", "headers": raw})
+
+
+def run(
+    query: str,
+    variables: dict[str, Any] | None = None,
+    read: FakeReadModel | None = None,
+    headers: dict[str, str] | None = None,
+    api_key: str | None = None,
+    analysis: AnalysisService | None = None,
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]], FakeReadModel]:
+    read = read or FakeReadModel()
+    context = Context.create(_request(headers), read, api_key, analysis, Metrics())
+    try:
+        result = asyncio.run(
+            schema.execute(query, variable_values=variables, context_value=context)
+        )
+    except (MissingQueryError, InvalidOperationTypeError, CannotGetOperationTypeError) as exc:
+        # The HTTP view answers these with a 400 and a GraphQL-shaped body.
+        return None, [{"message": str(exc), "extensions": {"code": HTTP_400}}], read
+    errors = [dict(e.formatted) for e in result.errors or []]
+    return result.data, errors, read
+
+
+def codes(errors: list[dict[str, Any]]) -> list[str]:
+    return [e.get("extensions", {}).get("code", "") for e in errors]
+
+
+def nested(levels: int) -> str:
+    inner = "id"
+    for _ in range(levels):
+        inner = f"outgoing(limit: 1) {{ to {{ {inner} }} }}"
+    return f'{{ page(id: "p1") {{ {inner} }} }}'
+
+
+def test_depth_ten_passes_and_eleven_is_refused_before_any_read() -> None:
+    # page(1) + 4 x (outgoing, to) (8) + id = depth 10
+    data, errors, _ = run(nested(4))
+    assert errors == []
+    assert data is not None
+    data, errors, read = run(nested(5))
+    assert data is None
+    assert any("maximum operation depth of 10" in e["message"] for e in errors)
+    assert read.calls == []
+
+
+@pytest.mark.parametrize("size", [501, -1, 2**31 - 1])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "{ pages(first: %d) { totalCount } }",
+        '{ page(id: "p1") { outgoing(limit: %d) { count } } }',
+        "{ weakPages(limit: %d) { impact } }",
+    ],
+)
+def test_page_size_out_of_range_is_a_graphql_error(query: str, size: int) -> None:
+    data, errors, read = run(query % size)
+    assert data is None
+    assert "BAD_USER_INPUT" in codes(errors)  # (and graphql-core's 32-bit Int check)
+    assert any("between 0 and 500" in e["message"] for e in errors)
+    assert read.calls == []
+
+
+def test_page_size_from_a_variable_or_its_default() -> None:
+    q = "query($n: Int) { pages(first: $n) { totalCount } }"
+    _, errors, _ = run(q, {"n": 1000})
+    assert codes(errors) == ["BAD_USER_INPUT"]
+    _, errors, _ = run("query($n: Int = 600) { pages(first: $n) { totalCount } }")
+    assert codes(errors) == ["BAD_USER_INPUT"]
+    data, errors, _ = run(q, {"n": 500})
+    assert errors == []
+    assert data == {"pages": {"totalCount": 1}}
+    data, errors, _ = run(q, {"n": None})  # null means the default
+    assert errors == []
+
+
+def test_aliases_and_tokens() -> None:
+    ok = "{ " + " ".join(f"a{i}: pathStats {{ open }}" for i in range(15)) + " }"
+    assert run(ok)[1] == []
+    too_many = "{ " + " ".join(f"a{i}: pathStats {{ open }}" for i in range(16)) + " }"
+    _, errors, read = run(too_many)
+    assert "16 aliases found" in errors[0]["message"]
+    assert read.calls == []
+    huge = "{ " + "pathStats { open } " * 700 + "}"
+    _, errors, read = run(huge)
+    assert "more than 2000 tokens" in errors[0]["message"]
+    assert codes(errors) == ["GRAPHQL_PARSE_FAILED"]
+    assert read.calls == []
+
+
+def test_cost_is_the_product_of_list_sizes() -> None:
+    # 500 pages x 101 transitions each, each with a field: over 50 000 resolutions.
+    q = "{ pages(first: 500) { edges { node { outgoing(limit: 100) { count } } } } }"
+    _, errors, read = run(q)
+    assert codes(errors) == ["QUERY_TOO_COMPLEX"]
+    assert read.calls == []
+    q = "{ pages(first: 500) { edges { node { outgoing(limit: 40) { count } } } } }"
+    assert run(q)[1] == []
+
+
+def test_fragment_bomb_is_refused_quickly() -> None:
+    n = 40  # 2^40 expansions if anything walked it naively
+    fragments = " ".join(f"fragment F{i} on Query {{ ...F{i + 1} ...F{i + 1} }}" for i in range(n))
+    q = f"query Bomb {{ ...F0 }} {fragments} fragment F{n} on Query {{ pathStats {{ open }} }}"
+    _, errors, read = run(q)
+    assert codes(errors) == ["QUERY_TOO_COMPLEX"]
+    assert read.calls == []
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "{ ...Missing }",
+        "query A { ...F } fragment F on Query { ...F }",
+        "{ pages { ",
+        "{ nope }",
+        "{ page { id } }",
+        "",
+        "subscription { pathStats { open } }",
+    ],
+)
+def test_malformed_queries_are_graphql_errors(query: str) -> None:
+    data, errors, read = run(query)
+    assert data is None
+    assert errors
+    allowed = {"GRAPHQL_PARSE_FAILED", "GRAPHQL_VALIDATION_FAILED", HTTP_400}
+    assert all(c in allowed for c in codes(errors))
+    assert read.calls == []
+
+
+def test_internal_errors_are_masked() -> None:
+    read = FakeReadModel(fail=RuntimeError("secret: bolt://admin:hunter2@db"))
+    data, errors, _ = run('{ page(id: "p1") { id } }', read=read)
+    assert data == {"page": None}
+    assert errors[0]["message"] == "Internal server error"
+    assert codes(errors) == ["INTERNAL_SERVER_ERROR"]
+    assert "hunter2" not in str(errors)
+
+
+def test_known_failures_say_what_happened() -> None:
+    read = FakeReadModel(fail=GraphUnavailableError("connection refused at 10.0.0.1"))
+    _, errors, _ = run("{ pathStats { open } }", read=read)
+    assert codes(errors) == ["SERVICE_UNAVAILABLE"]
+    assert "10.0.0.1" not in errors[0]["message"]
+
+
+def test_unknown_reasons_are_skipped_not_errors() -> None:
+    data, errors, _ = run("{ weakPages { reasons } }")
+    assert errors == []
+    assert data == {"weakPages": [{"reasons": ["LOW_SUCCESS"]}]}
+
+
+RUN = "mutation { runAnalysis { id durationMs steps { name seconds } } }"
+
+
+def _service() -> AnalysisService:
+    return AnalysisService(lambda: "run-1")
+
+
+@pytest.mark.parametrize(
+    ("headers", "allowed"),
+    [
+        ({}, False),
+        ({"X-API-Key": "wrong"}, False),
+        ({"Authorization": "Bearer wrong"}, False),
+        ({"Authorization": "Basic s3cret"}, False),
+        ({"X-API-Key": "s3cret"}, True),
+        ({"Authorization": "Bearer s3cret"}, True),
+        ({"Authorization": "bearer  s3cret "}, True),
+    ],
+)
+def test_run_analysis_needs_the_api_key(headers: dict[str, str], allowed: bool) -> None:
+    data, errors, read = run(RUN, headers=headers, api_key="s3cret", analysis=_service())
+    if allowed:
+        assert errors == []
+        assert data == {
+            "runAnalysis": {
+                "id": "run-1",
+                "durationMs": 5,
+                "steps": [{"name": "read paths", "seconds": 0.1}],
+            }
+        }
+    else:
+        assert data is None
+        assert codes(errors) == ["UNAUTHENTICATED"]
+        assert read.calls == []
+
+
+def test_run_analysis_without_a_configured_key_or_runner() -> None:
+    data, errors, _ = run(RUN, analysis=_service())  # no key configured: open (DESIGN 7)
+    assert errors == []
+    assert data is not None
+    _, errors, _ = run(RUN)  # no runner
+    assert codes(errors) == ["NOT_AVAILABLE"]
+
+
+def test_a_second_analysis_while_one_runs_is_refused() -> None:
+    release = asyncio.Event()
+
+    async def scenario() -> tuple[str, str | None]:
+        loop = asyncio.get_running_loop()
+
+        def runner() -> str:
+            asyncio.run_coroutine_threadsafe(release.wait(), loop).result(timeout=10)
+            return "slow"
+
+        service = AnalysisService(runner)
+        first = asyncio.ensure_future(service.run())
+        await asyncio.sleep(0.05)
+        try:
+            await service.run()
+            second = None
+        except Exception as exc:
+            second = str(exc)
+        release.set()
+        return await first, second
+
+    first, second = asyncio.run(scenario())
+    assert first == "slow"
+    assert second is not None
+    assert "already running" in second
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=200))
+def test_any_text_as_a_query_gives_errors_not_exceptions(text: str) -> None:
+    data, errors, _ = run(text)
+    assert errors or data is not None
+    assert "INTERNAL_SERVER_ERROR" not in codes(errors)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    first=st.one_of(st.none(), st.integers(), st.text(max_size=5), st.floats()),
+    after=st.one_of(st.none(), st.text(max_size=60), st.integers()),
+)
+def test_any_variables_give_data_or_clean_errors(first: object, after: object) -> None:
+    q = "query($f: Int, $a: String) { pages(first: $f, after: $a) { totalCount } }"
+    data, errors, _ = run(q, {"f": first, "a": after})
+    assert errors or data is not None
+    assert "INTERNAL_SERVER_ERROR" not in codes(errors)
+
+
+def test_operation_labels_are_bounded() -> None:
+    m = Metrics()
+    assert m.operation_label(None) == "anonymous"
+    assert m.operation_label("bad name!") == "other"
+    names = {m.operation_label(f"Op{i}") for i in range(1000)}
+    assert len(names) == 201  # 200 kept, then "other"
+    assert m.operation_label("Op1") == "Op1"
+
+
+def test_document_shape_is_linear() -> None:
+    from graphql import parse
+
+    n = 200
+    fragments = " ".join(f"fragment F{i} on Query {{ ...F{i + 1} ...F{i + 1} }}" for i in range(n))
+    doc = parse(f"{{ ...F0 }} {fragments} fragment F{n} on Query {{ pathStats {{ open }} }}")
+    shape = limits.document_shape(doc)
+    assert shape.expanded_fields > limits.MAX_EXPANDED_FIELDS
+    assert not shape.broken
