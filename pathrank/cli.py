@@ -368,8 +368,10 @@ def _run_analysis(s: Settings) -> str:
 def demo(
     events: Annotated[int, typer.Option(min=1, help="Simulated clicks")] = 50_000,
     seed: Annotated[int, typer.Option(help="Simulation seed")] = 7,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port for the dashboard")] = 8000,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Stop after the analysis")] = False,
 ) -> None:
-    """End to end: services up, simulate into Kafka, ingest into Neo4j, then show where to look."""
+    """End to end: services up, simulate into Kafka, ingest, analyze, then serve."""
     services_up(timeout=180.0)
     simulate_cmd(
         seed=seed,
@@ -382,10 +384,15 @@ def demo(
     ingest(topic=None, group=None, until_idle=5.0, batch_size=5000)
     analyze()
     st = service_manager(settings()).status()
-    out.print("\nOpen Neo4j Browser and try:")
-    out.print(f"  {st.neo4j.browser_url}  (neo4j / {st.neo4j.password})")
+    out.print("\nWhere to look:")
+    out.print(f"  Dashboard       http://127.0.0.1:{port}/")
+    out.print(f"  GraphiQL        http://127.0.0.1:{port}/graphql")
+    out.print(f"  Neo4j Browser   {st.neo4j.browser_url}  (neo4j / {st.neo4j.password})")
+    out.print("Try in Neo4j Browser (more in cypher/):")
     for query in _EXAMPLE_QUERIES:
         out.print(f"  {query}")
+    if not no_serve:
+        serve(host="127.0.0.1", port=port)
 
 
 _EXAMPLE_QUERIES = (
