@@ -105,22 +105,12 @@ class Neo4jPathGraphStore(PathGraphStore):
         batch_max_ts: int,
         compute: ComputeBatch,
     ) -> ApplyResult:
-        current = tx.run(cypher.READ_WATERMARK).single()
-        stored_wm = current["value"] if current is not None else None
+        read = tx.run(cypher.READ_BATCH, ids=customer_ids).single(strict=True)
+        stored_wm = read["watermark"]
         watermark = batch_max_ts if stored_wm is None else max(int(stored_wm), batch_max_ts)
         stored: dict[str, list[StoredClick]] = defaultdict(list)
-        for r in tx.run(cypher.READ_CLICKS, ids=customer_ids):
-            stored[r["customer"]].append(
-                StoredClick(
-                    key=r["key"],
-                    customer_id=r["customer"],
-                    page_id=r["page"],
-                    ts_ms=r["ts"],
-                    resolved=r["resolved"],
-                    seq=r["seq"],
-                    referrer_page_id=r["referrer"],
-                )
-            )
+        for customer, key, page, ts, resolved, seq, referrer in read["clicks"]:
+            stored[customer].append(StoredClick(key, customer, page, ts, resolved, seq, referrer))
         batch = compute(stored, watermark)
         _write(tx, batch, stored.keys())
         closed = tx.run(
@@ -206,9 +196,9 @@ def _write(tx: ManagedTransaction, batch: BatchWrite, known_customers: Collectio
         tx.run(cypher.DELETE_PATHS, ids=[p.id for p in plan.deleted]).consume()
     if plan.unplaced:
         tx.run(cypher.CREATE_CLICKS, clicks=[_click_row(c) for c in plan.unplaced]).consume()
-    if plan.customers:
-        tx.run(cypher.WRITE_CUSTOMERS, pages=plan.pages, customers=plan.customers).consume()
     if batch.transitions:
+        # Before WRITE_CUSTOMERS: the MERGEs expand pages that do not yet carry this batch's
+        # ON and VISITED relationships in the transaction state (measurably cheaper).
         # A stable order keeps concurrent workers from locking pages in opposite orders.
         deltas = sorted(batch.transitions, key=lambda d: (d.from_page, d.to_page))
         adding = [_delta_row(d) for d in deltas if d.count > 0 and d.turnarounds >= 0]
@@ -221,6 +211,8 @@ def _write(tx: ManagedTransaction, batch: BatchWrite, known_customers: Collectio
             tx.run(cypher.ADD_TRANSITIONS, deltas=adding).consume()
         if other:
             tx.run(cypher.APPLY_TRANSITIONS, deltas=other).consume()
+    if plan.customers:
+        tx.run(cypher.WRITE_CUSTOMERS, pages=plan.pages, customers=plan.customers).consume()
 
 
 @dataclass(slots=True)
@@ -247,59 +239,67 @@ def _plan(batch: BatchWrite, known_customers: Collection[str]) -> _Plan:
     kept = {new.id for rows in extended.values() for _, new in rows}
     deleted = [p for p in batch.deleted_paths if p.id not in kept]
 
-    page_index: dict[str, int] = {}
-    for page in sorted({c.page_id for c in fresh.values()}):
-        page_index[page] = len(page_index)
-    fresh_pages: dict[str, set[str]] = defaultdict(set)
-    for c in fresh.values():
-        fresh_pages[c.customer_id].add(c.page_id)
-    visited: dict[str, list[list[int]]] = defaultdict(list)
-    for (customer, page), n in sorted(batch.visited.items()):
+    # Pages by index in sorted order, so a customer's visits sorted by index are by page id.
+    pages = sorted({c.page_id for c in batch.new_clicks})
+    page_index = {page: i for i, page in enumerate(pages)}
+    fresh_pages: dict[str, set[str]] = {}
+    for c in batch.new_clicks:
+        fresh_pages.setdefault(c.customer_id, set()).add(c.page_id)
+    visits: dict[str, list[list[int]]] = defaultdict(list)
+    for (customer, page), n in batch.visited.items():
         # Stored counts of pages without new clicks are unchanged: only fresh pages are sent.
-        if page in fresh_pages[customer]:
-            visited[customer].append([page_index[page], n])
+        if page in fresh_pages.get(customer, ()):
+            visits[customer].append([page_index[page], n])
 
     placed: set[str] = set()
 
-    def clicks(keys: Sequence[str]) -> list[dict[str, Any]]:
-        rows: list[dict[str, Any]] = []
+    def path_row(p: PathWrite, keys: Sequence[str]) -> dict[str, Any]:
+        """`p` with `keys` (its clicks, or the appended ones) split as _CHAIN takes them."""
+        new: list[list[Any]] = []
+        stored: list[str] = []
+        order: list[int] = []
         for key in keys:
             c = fresh.get(key)
             if c is None or key in placed:
-                rows.append({"new": False, "key": key})
+                stored.append(key)
+                order.append(-len(stored))
                 continue
             placed.add(key)
-            rows.append(
-                {
-                    "new": True,
-                    "key": key,
-                    "page": page_index[c.page_id],
-                    "ts": c.ts_ms,
-                    "resolved": c.resolved,
-                    "seq": c.seq,
-                    "referrer": c.referrer_page_id,
-                }
-            )
-        return rows
+            order.append(len(new))
+            new.append([key, page_index[c.page_id], c.ts_ms, c.resolved, c.seq, c.referrer_page_id])
+        return {
+            "id": p.id,
+            "start": p.start_ms,
+            "end": p.end_ms,
+            "length": len(p.click_keys),
+            "outcome": p.outcome,
+            "turnarounds": p.turnarounds,
+            "quick": p.quick_turnarounds,
+            "pages": p.pages,
+            "new": new,
+            "stored": stored,
+            "order": order if stored else None,
+        }
 
     customers: list[dict[str, Any]] = []
     for customer in sorted(fresh_pages):
         known = customer in known_customers
+        rows = sorted(visits[customer])
         customers.append(
             {
                 "id": customer,
                 # Without stored clicks there is no VISITED to merge with: create it.
-                "newVisits": [] if known else visited[customer],
-                "visits": visited[customer] if known else [],
+                "newVisits": [] if known else rows,
+                "visits": rows if known else [],
                 "extended": [
-                    _path_row(new, clicks(new.click_keys[len(old.click_keys) :]))
-                    for old, new in extended[customer]
+                    path_row(new, new.click_keys[len(old.click_keys) :])
+                    for old, new in extended.get(customer, ())
                 ],
-                "paths": [_path_row(p, clicks(p.click_keys)) for p in created[customer]],
+                "paths": [path_row(p, p.click_keys) for p in created.get(customer, ())],
             }
         )
     unplaced = [c for key, c in fresh.items() if key not in placed]
-    return _Plan(deleted, unplaced, list(page_index), customers)
+    return _Plan(deleted, unplaced, pages, customers)
 
 
 def _grows(old: PathWrite, new: PathWrite) -> bool:
@@ -317,20 +317,6 @@ def _click_row(c: StoredClick) -> dict[str, Any]:
         "resolved": c.resolved,
         "seq": c.seq,
         "referrer": c.referrer_page_id,
-    }
-
-
-def _path_row(p: PathWrite, clicks: list[dict[str, Any]]) -> dict[str, Any]:
-    return {
-        "id": p.id,
-        "start": p.start_ms,
-        "end": p.end_ms,
-        "length": p.length,
-        "outcome": p.outcome,
-        "turnarounds": p.turnarounds,
-        "quick": p.quick_turnarounds,
-        "pages": list(p.pages),
-        "clicks": clicks,
     }
 
 

@@ -93,18 +93,22 @@ def compute_batch(
         if not fresh:
             continue  # a replay or duplicate: nothing changes
         batch.new_clicks.extend(fresh)
-        every = old + fresh
+        # Each stored click converted once; a customer without stored clicks had no paths.
+        old_clicks = [_click(c) for c in old]
+        every_clicks = old_clicks + [_click(c) for c in fresh]
 
-        def paths(clicks: list[StoredClick], customer: str = customer) -> list[CustomerPath]:
+        def paths(clicks: list[Click], customer: str = customer) -> list[CustomerPath]:
+            if not clicks:
+                return []
             return resolve_paths(
                 customer,
-                (_click(c) for c in clicks),
+                clicks,
                 watermark_ms=watermark_ms,
                 timeout_ms=rules.timeout_ms,
                 quick_ms=rules.quick_ms,
             )
 
-        before, after = paths(old), paths(every)
+        before, after = paths(old_clicks), paths(every_clicks)
         before_w = {p.id: _path_write(p) for p in before}
         after_w = {p.id: _path_write(p) for p in after}
         changed_before = [w for pid, w in before_w.items() if after_w.get(pid) != w]
@@ -117,7 +121,7 @@ def compute_batch(
         transition_delta.subtract(
             _transition_counts(p for p in before if p.id in changed_ids_before)
         )
-        for page, count in Counter(c.page_id for c in every).items():
+        for page, count in Counter([c.page_id for c in every_clicks]).items():
             batch.visited[(customer, page)] = count
     batch.transitions.extend(_fold_transitions(transition_delta))
     return batch
