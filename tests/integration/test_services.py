@@ -24,7 +24,8 @@ def test_status_json_has_the_documented_shape(services: dict[str, Any]) -> None:
     assert set(services) >= {"neo4j", "kafka"}
     assert set(services["neo4j"]) >= {"bolt_uri", "http_url", "user", "password", "up"}
     assert set(services["kafka"]) >= {"bootstrap", "up"}
-    assert services["neo4j"]["bolt_uri"] == "bolt://127.0.0.1:7687"
+    port = os.environ.get("PATHRANK_NEO4J_BOLT_PORT", "7687")
+    assert services["neo4j"]["bolt_uri"] == f"bolt://127.0.0.1:{port}"
     assert Path(services["neo4j"]["log"]).is_file()
     assert Path(services["kafka"]["log"]).is_file()
 
