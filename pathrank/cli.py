@@ -390,7 +390,7 @@ def demo(
     out.print(f"  Neo4j Browser   {st.neo4j.browser_url}  (neo4j / {st.neo4j.password})")
     out.print("Try in Neo4j Browser (more in cypher/):")
     for query in _EXAMPLE_QUERIES:
-        out.print(f"  {query}")
+        out.print(f"  {query}", markup=False)
     if not no_serve:
         serve(host="127.0.0.1", port=port)
 
