@@ -117,18 +117,26 @@ class KafkaServer:
         props.write_text(self._server_properties())
         (self.home / "config" / "log4j.properties").write_text(self._log4j_properties())
         if not (self.home / "data" / "meta.properties").exists():
-            cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+            self._format(dist, props)
+        return dist
+
+    def _format(self, dist: Path, props: Path) -> None:
+        """Format KRaft storage once; one retry, since a loaded machine can fail a JVM start."""
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+        args = ["format", "-t", cluster_id, "-c", str(props), "--ignore-formatted"]
+        output = ""
+        for _attempt in range(2):
             result = subprocess.run(
-                self._java(
-                    dist, "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(props)
-                ),
+                self._java(dist, "kafka.tools.StorageTool", *args),
                 capture_output=True,
                 text=True,
                 check=False,
             )
-            if result.returncode != 0:
-                raise ServiceError(f"Kafka storage format failed: {result.stdout.strip()[-300:]}")
-        return dist
+            if result.returncode == 0:
+                return
+            output = (result.stdout + result.stderr).strip()
+            time.sleep(1)
+        raise ServiceError(f"Kafka storage format failed: {output[-300:] or 'no output'}")
 
     def start(self, dist: Path) -> None:
         args = self._java(dist, "kafka.Kafka", str(self.home / "config" / "server.properties"))
