@@ -121,14 +121,13 @@ CALL (pgs, c, cu, cid) {
 """
 )
 
-# Deltas that only add: the edge stays positive, so no delete (and no Eager) is needed. Runs
-# before WRITE_CUSTOMERS, so it merges the pages of new clicks itself.
+# Deltas that only add: the edge stays positive, so no delete (and no Eager) is needed.
 ADD_TRANSITIONS = (
     _PLAN_ONCE
     + """
 UNWIND $deltas AS d
-MERGE (a:Page {id: d.from})
-MERGE (b:Page {id: d.to})
+MATCH (a:Page {id: d.from})
+MATCH (b:Page {id: d.to})
 MERGE (a)-[t:TRANSITION]->(b)
   ON CREATE SET t.count = d.count, t.turnarounds = d.turnarounds
   ON MATCH SET t.count = t.count + d.count, t.turnarounds = t.turnarounds + d.turnarounds
