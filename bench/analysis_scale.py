@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Iterator
+from typing import Any
 
 from graphdatascience import GraphDataScience
 from neo4j import GraphDatabase
 
 from algorithms.analyze import Analysis
+from bench.report import Section, table
 from graph_model.analysis_store import Neo4jAnalysisStore
 from graph_model.records import PageCatalogEntry
 from graph_model.store import Neo4jPathGraphStore
@@ -42,8 +45,17 @@ def load(store: Neo4jPathGraphStore, events: list[dict[str, object]], rules: Pat
     return time.perf_counter() - t0
 
 
-def main(sizes: list[int]) -> None:
-    s = Settings()
+def section(settings: Settings, quick: bool) -> Section:
+    """Placeholder until issue 4/7 work replaces it: time per step at each size."""
+    sizes = [10_000] if quick else [10_000, 100_000, 1_000_000]
+    rows = []
+    for size, load_s, report in measure(settings, sizes):
+        rows.append((f"{size:,}", f"{load_s:.1f}", f"{report.total_s:.1f}"))
+    return Section("Analysis", table(["clicks", "load s", "analysis s"], rows))
+
+
+def measure(settings: Settings, sizes: list[int]) -> Iterator[tuple[int, float, Any]]:
+    s = settings
     driver = GraphDatabase.driver(
         s.neo4j_uri, auth=(s.neo4j_user, s.neo4j_password), notifications_min_severity="OFF"
     )
@@ -63,13 +75,18 @@ def main(sizes: list[int]) -> None:
         load_s = load(store, sim.events, rules)
         gds = GraphDataScience(driver, database=s.neo4j_database, show_progress=False)
         report = Analysis(Neo4jAnalysisStore(driver, s.neo4j_database), gds).run()
+        yield size, load_s, report
+    driver.close()
+
+
+def main(sizes: list[int]) -> None:
+    for size, load_s, report in measure(Settings(), sizes):
         rate = size / load_s
         print(f"\n## {size} clicks: load {load_s:.1f}s ({rate:.0f} clicks/s), size {report.size}")
         for step, seconds in report.steps_s.items():
             print(f"  {step:32} {seconds:8.2f}s")
         print(f"  {'total':32} {report.total_s:8.2f}s")
         sys.stdout.flush()
-    driver.close()
 
 
 if __name__ == "__main__":
