@@ -8,7 +8,6 @@ recomputing the customer's paths with it included.
 from __future__ import annotations
 
 import itertools
-import statistics
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
@@ -141,57 +140,3 @@ def transitions(path: CustomerPath) -> list[tuple[str, str, bool]]:
     turned_at = {turn.position for turn in path.turnarounds}
     pairs = itertools.pairwise(path.pages)
     return [(a, b, i in turned_at) for i, (a, b) in enumerate(pairs, start=1)]
-
-
-@dataclass(frozen=True, slots=True)
-class PathStatistics:
-    """Over completed paths (RESOLVED + ABANDONED); None where the denominator is 0."""
-
-    completed: int
-    resolved: int
-    abandoned: int
-    open: int
-    mean_length: float | None
-    variance_length: float | None  # population variance
-    mean_length_resolved: float | None
-    variance_length_resolved: float | None
-    mean_length_abandoned: float | None
-    variance_length_abandoned: float | None
-    turnaround_rate: float | None  # completed paths with >= 1 turnaround / completed
-    self_service_rate: float | None  # resolved / completed
-
-
-def path_statistics(paths: Iterable[CustomerPath]) -> PathStatistics:
-    by_outcome: dict[Outcome, list[CustomerPath]] = {"RESOLVED": [], "ABANDONED": [], "OPEN": []}
-    for path in paths:
-        by_outcome[path.outcome].append(path)
-    resolved, abandoned = by_outcome["RESOLVED"], by_outcome["ABANDONED"]
-    completed = resolved + abandoned
-    with_turnaround = sum(1 for path in completed if path.turnarounds)
-    return PathStatistics(
-        completed=len(completed),
-        resolved=len(resolved),
-        abandoned=len(abandoned),
-        open=len(by_outcome["OPEN"]),
-        mean_length=_mean_length(completed),
-        variance_length=_variance_length(completed),
-        mean_length_resolved=_mean_length(resolved),
-        variance_length_resolved=_variance_length(resolved),
-        mean_length_abandoned=_mean_length(abandoned),
-        variance_length_abandoned=_variance_length(abandoned),
-        turnaround_rate=_ratio(with_turnaround, len(completed)),
-        self_service_rate=_ratio(len(resolved), len(completed)),
-    )
-
-
-def _mean_length(paths: Sequence[CustomerPath]) -> float | None:
-    return statistics.fmean(path.length for path in paths) if paths else None
-
-
-def _variance_length(paths: Sequence[CustomerPath]) -> float | None:
-    # float(): pvariance of ints returns an int when the result is integral.
-    return float(statistics.pvariance([path.length for path in paths])) if paths else None
-
-
-def _ratio(numerator: int, denominator: int) -> float | None:
-    return numerator / denominator if denominator else None

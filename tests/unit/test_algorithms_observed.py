@@ -133,3 +133,12 @@ def test_path_statistics_without_completed_paths() -> None:
         None,
         None,
     )
+
+
+def test_path_statistics_are_floats() -> None:
+    # pvariance of ints is an int when integral; the API promises floats.
+    stats = path_statistics([path("AB", "ABANDONED"), path("CD", "ABANDONED")])
+    assert type(stats.variance_length) is float
+    assert type(stats.mean_length) is float
+    assert stats.mean_length_resolved is None
+    assert stats.self_service_rate == 0.0

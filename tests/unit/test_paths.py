@@ -15,11 +15,9 @@ from ingest.events import parse_event
 from ingest.paths import (
     Click,
     CustomerPath,
-    Outcome,
     Turnaround,
     click_from_event,
     find_turnarounds,
-    path_statistics,
     resolve_paths,
     transitions,
 )
@@ -74,10 +72,6 @@ def test_seed_check() -> None:
         ("1", ("28", "35", "42"), 1_515_764_691_000, 3, "RESOLVED"),
         ("2", ("35", "42"), 1_515_764_752_000, 2, "RESOLVED"),
     ]
-    stats = path_statistics(paths)
-    assert (stats.completed, stats.resolved, stats.abandoned, stats.open) == (2, 2, 0, 0)
-    assert stats.mean_length == 2.5
-    assert stats.variance_length == 0.25
 
 
 # --- resolution rules ------------------------------------------------------------------------
@@ -257,51 +251,6 @@ def test_transitions_mark_the_pair_leading_to_a_turnaround() -> None:
 def test_transitions_of_a_single_click_path() -> None:
     [path] = resolve(clicks_of("A"))
     assert transitions(path) == []
-
-
-# --- statistics ------------------------------------------------------------------------------
-
-
-def make_path(pages: str, outcome: Outcome) -> CustomerPath:
-    clicks = tuple(clicks_of(pages))
-    return CustomerPath(f"c:{pages}", "c", clicks, outcome, find_turnarounds(clicks, QUICK))
-
-
-def test_statistics_by_outcome() -> None:
-    stats = path_statistics(
-        [
-            make_path("AB", "RESOLVED"),
-            make_path("ABAC", "RESOLVED"),
-            make_path("ABCDEF", "ABANDONED"),
-            make_path("ABABABABAB", "OPEN"),  # open paths are not in the figures
-        ]
-    )
-    assert (stats.completed, stats.resolved, stats.abandoned, stats.open) == (3, 2, 1, 1)
-    assert stats.mean_length == pytest.approx(4.0)
-    assert stats.variance_length == pytest.approx(8 / 3)
-    assert (stats.mean_length_resolved, stats.variance_length_resolved) == (3.0, 1.0)
-    assert (stats.mean_length_abandoned, stats.variance_length_abandoned) == (6.0, 0.0)
-    assert stats.turnaround_rate == pytest.approx(1 / 3)
-    assert stats.self_service_rate == pytest.approx(2 / 3)
-
-
-def test_statistics_without_completed_paths_are_none() -> None:
-    stats = path_statistics([make_path("AB", "OPEN")])
-    assert (stats.completed, stats.open) == (0, 1)
-    assert stats.mean_length is None
-    assert stats.variance_length is None
-    assert stats.mean_length_resolved is None
-    assert stats.variance_length_abandoned is None
-    assert stats.turnaround_rate is None
-    assert stats.self_service_rate is None
-
-
-def test_statistics_are_floats() -> None:
-    stats = path_statistics([make_path("AB", "ABANDONED"), make_path("CD", "ABANDONED")])
-    assert type(stats.variance_length) is float
-    assert type(stats.mean_length) is float
-    assert stats.mean_length_resolved is None
-    assert stats.self_service_rate == 0.0
 
 
 # --- properties ------------------------------------------------------------------------------
