@@ -217,8 +217,14 @@ RETURN c.id AS customer, p.id AS page, v.count AS count
 ORDER BY customer, page
 """
 
-CLEAR_BATCH = """
-MATCH (n) WITH n LIMIT 20000
-DETACH DELETE n
-RETURN count(*) AS deleted
+# Relationships first, then nodes, each in server-side batches: one scan per kind instead of a
+# rescan from the start per batch (the old LIMIT loop took ~40 s for a 100k-click graph).
+CLEAR_RELATIONSHIPS = """
+MATCH ()-[r]->()
+CALL (r) { DELETE r } IN TRANSACTIONS OF 50000 ROWS
+"""
+
+CLEAR_NODES = """
+MATCH (n)
+CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 50000 ROWS
 """

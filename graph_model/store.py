@@ -182,10 +182,10 @@ class Neo4jPathGraphStore(PathGraphStore):
 
     def clear(self) -> None:
         """Delete the whole graph in bounded transactions (keeps constraints and indexes)."""
-        while True:
-            records, _, _ = self.driver.execute_query(cypher.CLEAR_BATCH, database_=self.database)
-            if records[0]["deleted"] == 0:
-                return
+        # CALL { } IN TRANSACTIONS needs an auto-commit transaction: session.run.
+        with self.driver.session(database=self.database) as session:
+            session.run(cypher.CLEAR_RELATIONSHIPS).consume()
+            session.run(cypher.CLEAR_NODES).consume()
 
 
 def _write(tx: ManagedTransaction, batch: BatchWrite, known_customers: Collection[str]) -> None:

@@ -12,7 +12,9 @@ import logging
 import signal
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from types import FrameType
 from typing import TypeVar
 
@@ -111,10 +113,14 @@ class IngestWorker:
         def on_assign(_consumer: Consumer, _partitions: list[TopicPartition]) -> None:
             assigned.append(time.monotonic())
 
-        consumer.subscribe(
-            [c.topic] + ([c.pages_topic] if c.pages_topic else []), on_assign=on_assign
-        )
         stats = IngestStats()
+        pipeline = _WritePipeline(consumer, lambda: self.on_batch(stats))
+        consumer.subscribe(
+            [c.topic] + ([c.pages_topic] if c.pages_topic else []),
+            on_assign=on_assign,
+            # Partitions leave only with their written batch committed.
+            on_revoke=lambda _consumer, _partitions: pipeline.drain(),
+        )
         previous = _install_signal_handlers(self.stop)
         collector = _tune_gc()
         started = time.monotonic()
@@ -126,14 +132,23 @@ class IngestWorker:
                     if m.error() is not None:
                         log.warning("kafka: %s", m.error())
                 if not records:
+                    pipeline.drain()
                     if self._idle(assigned, started):
                         break
                     continue
                 assigned.append(time.monotonic())
-                self._handle(records, dead_letters, stats)
-                consumer.commit(asynchronous=False)
-                self.on_batch(stats)
+                parsed = self._parse(records)
+                # Batch N+1 was consumed and parsed while batch N was written; batches are
+                # still written one at a time, in order, so N+1 reads what N wrote.
+                pipeline.drain()
+                pipeline.submit(
+                    partial(self._write, parsed, len(records), dead_letters, stats),
+                    _next_offsets(records),
+                )
+            pipeline.drain()
         finally:
+            # On an error the batch in flight is not committed: a restart replays it.
+            pipeline.close()
             _restore_signal_handlers(previous)
             _restore_gc(collector)
             consumer.close()
@@ -150,11 +165,11 @@ class IngestWorker:
         # Never assigned (e.g. more workers than partitions): give up after a session timeout.
         return now - started >= limit + _ASSIGNMENT_GRACE_S
 
-    def _handle(
-        self, records: list[Message], dead_letters: DeadLetterWriter, stats: IngestStats
+    def _write(
+        self, parsed: _Parsed, consumed: int, dead_letters: DeadLetterWriter, stats: IngestStats
     ) -> None:
-        parsed = self._parse(records)
-        stats.consumed += len(records)
+        """One batch into the DLQ and the graph (runs on the pipeline's writer thread)."""
+        stats.consumed += consumed
         stats.dead_letters += len(parsed.dead)
         stats.pages += len(parsed.pages)
         stats.clicks += len(parsed.clicks)
@@ -215,6 +230,46 @@ class IngestWorker:
                 )
                 time.sleep(delay)
                 delay = min(delay * 2, self.config.max_backoff_s)
+
+
+class _WritePipeline:
+    """One batch written in the background while the next is consumed and parsed.
+
+    Offsets are committed explicitly, per batch, once its write has returned: the consumer's
+    position is already past the next batch by then, so committing the position would lose it.
+    """
+
+    def __init__(self, consumer: Consumer, on_committed: Callable[[], None]) -> None:
+        self._consumer = consumer
+        self._on_committed = on_committed
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-write")
+        self._pending: tuple[Future[None], list[TopicPartition]] | None = None
+
+    def submit(self, write: Callable[[], None], offsets: list[TopicPartition]) -> None:
+        assert self._pending is None, "drain() before submitting the next batch"
+        self._pending = (self._executor.submit(write), offsets)
+
+    def drain(self) -> None:
+        """Wait for the batch in flight; commit its offsets only if its write succeeded."""
+        if self._pending is None:
+            return
+        future, offsets = self._pending
+        self._pending = None
+        future.result()  # re-raises the write's error: no commit
+        self._consumer.commit(offsets=offsets, asynchronous=False)
+        self._on_committed()
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True)
+
+
+def _next_offsets(records: list[Message]) -> list[TopicPartition]:
+    """Per partition, the offset after the batch's last record: what to commit for it."""
+    last: dict[tuple[str, int], int] = {}
+    for m in records:
+        tp = (m.topic() or "", int(m.partition() or 0))
+        last[tp] = max(last.get(tp, -1), int(m.offset() or 0))
+    return [TopicPartition(topic, part, offset + 1) for (topic, part), offset in last.items()]
 
 
 def _tune_gc() -> tuple[int, int, int]:

@@ -1,0 +1,290 @@
+"""Ingest throughput: Kafka to paths end to end, beside the write ceiling and a naive baseline.
+
+    .venv/bin/python -m bench.ingest_throughput 100000 1000000
+
+For each size, on the same simulated events (fixed seed), one after another in this run:
+
+- end to end: the events are produced into a fresh topic first (not timed), then an ingest
+  worker (the one `pathrank ingest` runs, in-process) consumes the pre-filled topic; the time
+  is from `run()` to the last offset commit (so the idle wait is not counted);
+- ceiling: the same batches (same size) fed from memory straight into the store, no Kafka;
+- naive: one transaction per event with MERGE (customer, page, click, ON, VISITED, NEXT,
+  TRANSITION increment), as tutorials do, on the first events, time-boxed.
+
+Wipes the graph of the Neo4j it talks to (PATHRANK_* settings); creates and deletes its own
+topics in the Kafka it talks to.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from confluent_kafka.admin import AdminClient
+from neo4j import Driver, GraphDatabase
+
+from bench.report import Section, table
+from graph_model.naive_store import NaiveClickWriter
+from graph_model.records import GraphCounts, PageCatalogEntry
+from graph_model.store import Neo4jPathGraphStore
+from ingest.batch import IncomingClick, PathRules, compute_batch, new_clicks_by_customer
+from ingest.events import event_from_record
+from ingest.produce import produce_events, produce_pages
+from ingest.simulator import SimulationConfig, simulate
+from ingest.topics import dlq_topic, ensure_topics
+from ingest.worker import IngestConfig, IngestStats, IngestWorker
+from pathrank.settings import Settings
+
+SEED = 3
+BATCH = 5000  # `pathrank ingest --batch-size` default
+IDLE_S = 2.0
+NAIVE_EVENTS = 5000
+WARM_UP_EVENTS = 20_000
+NAIVE_BUDGET_S = 60.0
+GOAL_OF_CEILING = 0.70
+GOAL_OVER_NAIVE = 20.0
+GOAL_RATE = 20_000.0
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    events: int
+    seconds: float
+    counts: GraphCounts | None = None
+
+    @property
+    def rate(self) -> float:
+        return self.events / self.seconds
+
+
+@dataclass(frozen=True, slots=True)
+class SizeResult:
+    size: int
+    e2e: Run
+    ceiling: Run
+    naive: Run
+
+
+def _rules(s: Settings) -> PathRules:
+    return PathRules(
+        timeout_ms=int(s.inactivity_timeout_s * 1000), quick_ms=int(s.quick_turnaround_s * 1000)
+    )
+
+
+def _catalog(pages: Sequence[dict[str, Any]]) -> list[PageCatalogEntry]:
+    return [PageCatalogEntry(p["page_id"], p["title"], p["url"], tuple(p["links"])) for p in pages]
+
+
+def end_to_end(
+    s: Settings, store: Neo4jPathGraphStore, events: list[dict[str, Any]], pages: list[Any]
+) -> Run:
+    """Produce into fresh topics (untimed), then time a worker from start to its last commit."""
+    run_id = uuid.uuid4().hex[:8]
+    topic, pages_topic = f"bench-clicks-{run_id}", f"bench-pages-{run_id}"
+    ensure_topics(s.kafka_bootstrap, topic, pages_topic)
+    try:
+        produce_pages(pages, s.kafka_bootstrap, pages_topic)
+        produce_events(events, s.kafka_bootstrap, topic)
+        config = IngestConfig(
+            bootstrap=s.kafka_bootstrap,
+            topic=topic,
+            pages_topic=pages_topic,
+            group=f"bench-{run_id}",
+            rules=_rules(s),
+            batch_size=BATCH,
+            until_idle_s=IDLE_S,
+        )
+        last_commit: list[float] = []
+
+        def on_batch(_stats: IngestStats) -> None:
+            last_commit.append(time.perf_counter())
+
+        started = time.perf_counter()
+        stats = IngestWorker(config, store, on_batch=on_batch).run()
+        if stats.clicks != len(events):
+            raise RuntimeError(f"consumed {stats.clicks} clicks of {len(events)}")
+        return Run(len(events), last_commit[-1] - started, store.counts())
+    finally:
+        _delete_topics(s.kafka_bootstrap, [topic, pages_topic, dlq_topic(topic)])
+
+
+def ceiling(
+    s: Settings, store: Neo4jPathGraphStore, events: list[dict[str, Any]], pages: list[Any]
+) -> Run:
+    """The same batches straight from memory into the store: no Kafka, no JSON."""
+    rules = _rules(s)
+    now_ms = int(time.time() * 1000)
+    parsed = [IncomingClick(event_from_record(e, now_ms=now_ms), i) for i, e in enumerate(events)]
+    store.upsert_pages(_catalog(pages))
+    started = time.perf_counter()
+    for start in range(0, len(parsed), BATCH):
+        batch = parsed[start : start + BATCH]
+        incoming = new_clicks_by_customer(batch)
+        store.apply_clicks(
+            list(incoming),
+            max(i.event.ts_ms for i in batch),
+            lambda stored, wm, b=incoming: compute_batch(b, stored, wm, rules),  # type: ignore[misc]
+        )
+    return Run(len(events), time.perf_counter() - started, store.counts())
+
+
+def naive(driver: Driver, s: Settings, events: list[dict[str, Any]]) -> Run:
+    """One MERGE transaction per event on the first events, stopped after the time box."""
+    writer = NaiveClickWriter(driver, s.neo4j_database)
+    now_ms = int(time.time() * 1000)
+    sample = [
+        IncomingClick(event_from_record(e, now_ms=now_ms), i)
+        for i, e in enumerate(events[:NAIVE_EVENTS])
+    ]
+    started = time.perf_counter()
+    done = 0
+    for incoming in sample:
+        (click,) = new_clicks_by_customer([incoming])[incoming.event.customer_id]
+        writer.write(click)
+        done += 1
+        if time.perf_counter() - started > NAIVE_BUDGET_S:
+            break
+    return Run(done, time.perf_counter() - started)
+
+
+def _delete_topics(bootstrap: str, topics: list[str]) -> None:
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    for future in admin.delete_topics(topics, operation_timeout=30).values():
+        try:
+            future.result(timeout=60)
+        except Exception as exc:  # a leftover bench topic is not a failure
+            print(f"could not delete a bench topic: {exc}", file=sys.stderr)
+
+
+def cli_start_s() -> float:
+    """What `pathrank ingest` pays before its first poll: interpreter and imports."""
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import pathrank.cli"], check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def measure(s: Settings, sizes: Sequence[int]) -> list[SizeResult]:
+    driver = GraphDatabase.driver(
+        s.neo4j_uri, auth=(s.neo4j_user, s.neo4j_password), notifications_min_severity="OFF"
+    )
+    store = Neo4jPathGraphStore(driver, s.neo4j_database, int(s.inactivity_timeout_s * 1000))
+    store.ensure_schema()
+    results = []
+    try:
+        # A fresh server plans the statements and JIT-compiles on its first batches: warm it
+        # once here so that neither the first end to end nor the first ceiling pays for it.
+        store.clear()
+        warm = simulate(SimulationConfig(seed=SEED + 1, events=WARM_UP_EVENTS))
+        ceiling(s, store, warm.events, warm.pages)
+        for size in sizes:
+            sim = simulate(SimulationConfig(seed=SEED, events=size))
+            store.clear()
+            e2e = end_to_end(s, store, sim.events, sim.pages)
+            _progress(size, "end to end", e2e)
+            store.clear()
+            top = ceiling(s, store, sim.events, sim.pages)
+            _progress(size, "ceiling", top)
+            store.clear()
+            base = naive(driver, s, sim.events)
+            _progress(size, "naive", base)
+            store.clear()
+            if e2e.counts != top.counts:
+                raise RuntimeError(f"end to end and ceiling differ: {e2e.counts} {top.counts}")
+            results.append(SizeResult(size, e2e, top, base))
+    finally:
+        driver.close()
+    return results
+
+
+def _progress(size: int, what: str, run: Run) -> None:
+    print(
+        f"{size:>9,} {what:>10}: {run.events:,} events in {run.seconds:.1f}s, {run.rate:,.0f}/s",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+PROFILE_NOTE = """\
+Profile and fix: see docs/ingest.md ("Throughput") for the profile, what was changed and
+the before/after numbers."""
+
+
+def section(settings: Settings, quick: bool) -> Section:
+    sizes = [20_000] if quick else [100_000, 1_000_000]
+    results = measure(settings, sizes)
+    start_s = cli_start_s()
+    rows = [
+        (
+            f"{r.size:,}",
+            round(r.e2e.rate),
+            round(r.ceiling.rate),
+            f"{round(r.naive.rate)} ({r.naive.events:,} events)",
+            f"{r.e2e.rate / r.ceiling.rate:.0%}",
+            f"{r.e2e.rate / r.naive.rate:.0f}x",
+            f"{r.e2e.seconds:.1f}",
+        )
+        for r in results
+    ]
+    body = "\n\n".join(
+        [
+            f"Simulated events (seed {SEED}), batches of {BATCH:,}; end to end = a pre-filled "
+            "topic consumed by the ingest worker, from start to its last offset commit (idle "
+            f"wait excluded); ceiling = the same batches from memory into the store; naive = one "
+            f"MERGE transaction per event on the first {NAIVE_EVENTS:,} events (time-boxed to "
+            f"{NAIVE_BUDGET_S:.0f} s). The graph is cleared before each run; end to end and "
+            "ceiling are checked to write identical graphs. The server is warmed up first "
+            f"with {WARM_UP_EVENTS:,} other events.",
+            table(
+                [
+                    "events",
+                    "end to end ev/s",
+                    "ceiling ev/s",
+                    "naive ev/s",
+                    "e2e / ceiling",
+                    "e2e / naive",
+                    "e2e s",
+                ],
+                rows,
+            ),
+            f"`pathrank ingest` start-up (interpreter + imports) adds {start_s:.1f} s per run.",
+            PROFILE_NOTE,
+        ]
+    )
+    worst = min(results, key=lambda r: r.e2e.rate)
+    goals = (
+        (
+            f"end to end >= {GOAL_OF_CEILING:.0%} of the ceiling (worst: "
+            f"{min(r.e2e.rate / r.ceiling.rate for r in results):.0%})",
+            all(r.e2e.rate >= GOAL_OF_CEILING * r.ceiling.rate for r in results),
+        ),
+        (
+            f"end to end >= {GOAL_OVER_NAIVE:.0f}x the naive baseline (worst: "
+            f"{min(r.e2e.rate / r.naive.rate for r in results):.0f}x)",
+            all(r.e2e.rate >= GOAL_OVER_NAIVE * r.naive.rate for r in results),
+        ),
+        (
+            f"end to end >= {GOAL_RATE:,.0f} events/s (worst: {worst.e2e.rate:,.0f}/s)",
+            all(r.e2e.rate >= GOAL_RATE for r in results),
+        ),
+    )
+    return Section("Ingest", body, goals)
+
+
+def main(sizes: list[int]) -> None:
+    print(section(Settings(), quick=False).markdown() if not sizes else "", end="")
+    if sizes:
+        for r in measure(Settings(), sizes):
+            print(
+                f"{r.size:,}: e2e {r.e2e.rate:,.0f}/s, ceiling {r.ceiling.rate:,.0f}/s, "
+                f"naive {r.naive.rate:,.0f}/s, e2e/ceiling {r.e2e.rate / r.ceiling.rate:.0%}, "
+                f"e2e/naive {r.e2e.rate / r.naive.rate:.0f}x"
+            )
+
+
+if __name__ == "__main__":
+    main([int(a) for a in sys.argv[1:]])
