@@ -18,13 +18,13 @@ from __future__ import annotations
 
 from typing import Final
 
+# What PageRecord holds, no more: every property read is unpacked on every request.
 PAGE: Final = """{
   .id, .title, .url, .visits, .exits, .exitRate, .resolutions, .turnarounds,
   .turnaroundOpportunities, .turnaroundRate, .observedMeanClicksToResolution,
   .pageRank, .pathRank, .successProbability, .expectedClicksToResolution,
   .isHotspot, .hotspotPValue, .hotspotQValue, .isHighExit, .exitPValue, .exitQValue,
-  .impact, .weakReasons, .successPathFewest, .successPathFewestClicks,
-  .successPathLikely, .successPathLikelyClicks, .successPathLikelyProbability
+  .impact, .weakReasons, .successPathFewest, .successPathLikely, .successPathLikelyProbability
 }"""
 
 PATH: Final = """{

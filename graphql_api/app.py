@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+import orjson
 from cross_web import HTTPException
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
@@ -80,6 +81,12 @@ class PathRankGraphQL(GraphQL[Context, None]):
         self.metrics = metrics
         self.api_key = api_key or None
         self.analysis = analysis
+
+    def decode_json(self, data: str | bytes) -> object:
+        return orjson.loads(data)  # its JSONDecodeError is json's: a 400 as before
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)  # several times faster than json.dumps on a page list
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket

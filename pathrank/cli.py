@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import socket
 import sys
@@ -344,6 +345,11 @@ def serve(
         err.print("pathrank: warning: PATHRANK_API_KEY is not set; anyone can run runAnalysis")
     api = create_app(_read_models(s), api_key=s.api_key, run_analysis=lambda: _run_analysis(s))
     out.print(f"GraphQL on http://{host}:{port}/graphql (Ctrl-C to stop)")
+    # Everything loaded so far (the schema, the libraries: ~200k objects) lives as long as
+    # the server. Frozen, the garbage collector stops re-scanning it on every full
+    # collection, which otherwise paused the event loop for 100-250 ms (the API's p99).
+    gc.collect()
+    gc.freeze()
     uvicorn.run(api, host=host, port=port, log_level="info", access_log=False)
 
 
