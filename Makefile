@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PKGS   := pathrank ingest graph_model algorithms graphql_api
 
-.PHONY: install lint format typecheck services-up services-down browser test test-unit demo bench clean
+.PHONY: install lint format typecheck services-up services-down browser wrk test test-unit demo bench clean
 
 install: $(BIN)/pathrank
 
@@ -45,7 +45,12 @@ test-unit: install
 demo: install
 	$(BIN)/pathrank demo
 
-bench: services-up
+# wrk drives the API benchmark's HTTP load (C: the client takes almost no CPU); without it
+# bench.api_latency falls back to httpx, and says so.
+wrk:
+	-command -v wrk >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y wrk)
+
+bench: services-up wrk
 	$(BIN)/python -m bench
 
 clean:
