@@ -22,10 +22,14 @@ Runner = Callable[[Settings, bool], Section]
 
 def _runners() -> dict[str, Runner]:
     # Imported here so `--only` pays only for what it runs.
-    from bench import analysis_scale
+    from bench import analysis_scale, api_latency, freshness, ingest_throughput
 
-    runners: dict[str, Runner] = {"analysis": analysis_scale.section}
-    return runners
+    return {
+        "ingest": ingest_throughput.section,
+        "analysis": analysis_scale.section,
+        "api": api_latency.section,
+        "freshness": freshness.section,
+    }
 
 
 def main(argv: list[str]) -> int:
