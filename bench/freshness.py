@@ -154,7 +154,7 @@ def measure(s: Settings, seconds: float, rate: float) -> FreshnessRun:
     run = FreshnessRun(rate=rate, seconds=seconds)
     warmup_s = 8.0  # consumer-group join and the first batches
     background = Background(producer, topic, rate, int(rate * (seconds + warmup_s + 10)))
-    with serve() as url, ingesting(topic, f"bench-freshness-{topic}"):
+    with serve() as (url, _pid), ingesting(topic, f"bench-freshness-{topic}"):
         background.thread.start()
         time.sleep(warmup_s)
         sent_before = background.sent
