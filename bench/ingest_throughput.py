@@ -210,8 +210,20 @@ def _progress(size: int, what: str, run: Run) -> None:
 
 
 PROFILE_NOTE = """\
-Profile and fix: see docs/ingest.md ("Throughput") for the profile, what was changed and
-the before/after numbers."""
+Profile and fix (numbers from runs on this shared machine, load average 5-9; details in
+docs/ingest.md, "Throughput"). Per 5,000-event batch of the ceiling: Neo4j's commit ~38 % of
+the wall time, the main write statement ~28 %, Python (compute + plan) ~14 %, the other
+statements ~8 %. CPU per 100k events: Neo4j 6.3-7.5 s, almost all (92 % of JFR samples) on the
+one Bolt thread running the batch's transaction, spread flat over index, record and
+transaction-state work; Python 3.3-3.7 s. Batches are written one after another (batch N+1
+reads the clicks N wrote), so the server side is bounded by one core: ~14k events/s at 100 % of
+a free core, before Python. Changes: the worker now writes batch N while it consumes and parses
+N+1 (explicit per-batch offset commits); `pathrank ingest` no longer imports the analysis stack
+(`import pathrank.cli` 3.75 s -> 1.16 s); clear() deletes in server-side batches (100k-event
+graph: 38 s -> 11 s). Before (same bench, sequential worker), 100k: end to end 8,128/s, ceiling
+9,171/s (89 %), naive 265/s (31x); after, in runs minutes apart, end to end 5,300-7,200/s at
+86-102 % of the ceiling measured beside it. Batches of 20,000 were not faster than 5,000 (6,719
+vs 7,984/s and 4,539 vs 4,939/s side by side)."""
 
 
 def section(settings: Settings, quick: bool) -> Section:
