@@ -30,6 +30,12 @@ CREATE (k:Click {key: c.key, customerId: c.customer, pageId: c.page, ts: c.ts,
 CREATE (k)-[:ON]->(p)
 """
 
+CLICK_OWNERS = """
+UNWIND $keys AS key
+MATCH (k:Click {key: key})
+RETURN key, k.customerId AS customer
+"""
+
 DELETE_NEXT = "UNWIND $keys AS k MATCH (:Click {key: k})-[r:NEXT]->() DELETE r"
 
 DELETE_PATHS = "UNWIND $ids AS id MATCH (p:Path {id: id}) DETACH DELETE p"

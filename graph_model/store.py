@@ -65,6 +65,10 @@ class PathGraphStore(ABC):
     def upsert_pages(self, entries: Sequence[PageCatalogEntry]) -> None: ...
 
     @abstractmethod
+    def click_owners(self, keys: Sequence[str]) -> dict[str, str]:
+        """The customer of each stored click among `keys` (absent keys are left out)."""
+
+    @abstractmethod
     def counts(self) -> GraphCounts: ...
 
     @abstractmethod
@@ -123,6 +127,12 @@ class Neo4jPathGraphStore(PathGraphStore):
             paths_closed=int(closed["closed"]) if closed else 0,
             watermark_ms=watermark,
         )
+
+    def click_owners(self, keys: Sequence[str]) -> dict[str, str]:
+        records, _, _ = self.driver.execute_query(
+            cypher.CLICK_OWNERS, keys=list(keys), database_=self.database
+        )
+        return {r["key"]: r["customer"] for r in records}
 
     def upsert_pages(self, entries: Sequence[PageCatalogEntry]) -> None:
         if not entries:

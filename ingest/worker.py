@@ -19,7 +19,12 @@ from types import FrameType
 from typing import TypeVar
 
 from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
-from neo4j.exceptions import DatabaseUnavailable, ServiceUnavailable, SessionExpired
+from neo4j.exceptions import (
+    ConstraintError,
+    DatabaseUnavailable,
+    ServiceUnavailable,
+    SessionExpired,
+)
 
 from graph_model.records import PageCatalogEntry
 from graph_model.store import PathGraphStore
@@ -69,6 +74,7 @@ class IngestStats:
 @dataclass
 class _Parsed:
     clicks: list[IncomingClick] = field(default_factory=list)
+    sources: list[Message] = field(default_factory=list)  # the record of each click
     pages: list[PageCatalogEntry] = field(default_factory=list)
     dead: list[DeadLetter] = field(default_factory=list)
 
@@ -174,20 +180,11 @@ class IngestWorker:
         stats.pages += len(parsed.pages)
         stats.clicks += len(parsed.clicks)
         stats.batches += 1
-        self._with_retry(lambda: dead_letters.write(parsed.dead))
+        self._send_dead(dead_letters, parsed.dead)
         if parsed.pages:
             self._with_retry(lambda: self.store.upsert_pages(parsed.pages))
         if parsed.clicks:
-            incoming = new_clicks_by_customer(parsed.clicks)
-            max_ts = max(i.event.ts_ms for i in parsed.clicks)
-            result = self._with_retry(
-                lambda: self.store.apply_clicks(
-                    list(incoming),
-                    max_ts,
-                    lambda stored, wm: compute_batch(incoming, stored, wm, self.config.rules),
-                )
-            )
-            stats.clicks_created += result.clicks_created
+            stats.clicks_created += self._apply_clicks(parsed, dead_letters)
 
     def _parse(self, records: list[Message]) -> _Parsed:
         out = _Parsed()
@@ -200,19 +197,45 @@ class IngestWorker:
                 else:
                     event = parse_event(m.value(), now_ms=now_ms)
                     out.clicks.append(IncomingClick(event, int(m.offset() or 0)))
+                    out.sources.append(m)
             except InvalidEvent as exc:
-                out.dead.append(
-                    DeadLetter(
-                        topic=dlq_topic(topic),
-                        key=m.key() if isinstance(m.key(), bytes) else None,
-                        value=m.value() if isinstance(m.value(), bytes) else None,
-                        reason=exc.reason,
-                        source_topic=topic,
-                        source_partition=int(m.partition() or 0),
-                        source_offset=int(m.offset() or 0),
-                    )
-                )
+                out.dead.append(_dead_letter(m, exc.reason))
         return out
+
+    def _apply_clicks(self, parsed: _Parsed, dead_letters: DeadLetterWriter) -> int:
+        """Write the batch's clicks; a click whose event key another customer's click already
+        has goes to the DLQ (the key is unique graph-wide), the rest is written."""
+        # Clashes are rare: find them only when the unique key constraint says there is one.
+        clicks = list(zip(parsed.clicks, parsed.sources, strict=True))
+        while True:
+            try:
+                return self._write_clicks([i for i, _ in clicks]) if clicks else 0
+            except ConstraintError:
+                stored = self._click_owners([i.event.key for i, _ in clicks])
+                owners = _key_owners(stored, [i for i, _ in clicks])
+                clashes = [m for i, m in clicks if owners[i.event.key] != i.event.customer_id]
+                if not clashes:
+                    raise
+                self._send_dead(dead_letters, [_dead_letter(m, _CLASH) for m in clashes])
+                clicks = [(i, m) for i, m in clicks if owners[i.event.key] == i.event.customer_id]
+
+    def _send_dead(self, writer: DeadLetterWriter, letters: list[DeadLetter]) -> None:
+        self._with_retry(lambda: writer.write(letters))
+
+    def _click_owners(self, keys: list[str]) -> dict[str, str]:
+        return self._with_retry(lambda: self.store.click_owners(keys))
+
+    def _write_clicks(self, clicks: list[IncomingClick]) -> int:
+        incoming = new_clicks_by_customer(clicks)
+        max_ts = max(i.event.ts_ms for i in clicks)
+        result = self._with_retry(
+            lambda: self.store.apply_clicks(
+                list(incoming),
+                max_ts,
+                lambda stored, wm: compute_batch(incoming, stored, wm, self.config.rules),
+            )
+        )
+        return result.clicks_created
 
     def _with_retry(self, action: Callable[[], _T]) -> _T:
         delay = 1.0
@@ -230,6 +253,30 @@ class IngestWorker:
                 )
                 time.sleep(delay)
                 delay = min(delay * 2, self.config.max_backoff_s)
+
+
+_CLASH = "event key already used by another customer's click (event_id must be unique)"
+
+
+def _dead_letter(m: Message, reason: str) -> DeadLetter:
+    topic = m.topic() or ""
+    return DeadLetter(
+        topic=dlq_topic(topic),
+        key=m.key() if isinstance(m.key(), bytes) else None,
+        value=m.value() if isinstance(m.value(), bytes) else None,
+        reason=reason,
+        source_topic=topic,
+        source_partition=int(m.partition() or 0),
+        source_offset=int(m.offset() or 0),
+    )
+
+
+def _key_owners(stored: dict[str, str], clicks: list[IncomingClick]) -> dict[str, str]:
+    """Who owns each event key: the stored click's customer, else the batch's first user."""
+    owners = dict(stored)
+    for click in clicks:
+        owners.setdefault(click.event.key, click.event.customer_id)
+    return owners
 
 
 class _WritePipeline:

@@ -193,6 +193,61 @@ def test_invalid_records_go_to_the_dlq_and_never_to_the_graph(
         assert int(headers["dlq.source.partition"]) >= 0
 
 
+def _dead_letters(bootstrap: str, topic: str, expected: int) -> list[Any]:
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"{topic}-reader",
+            "auto.offset.reset": "earliest",
+        }
+    )
+    consumer.subscribe([topic])
+    letters: list[Any] = []
+    deadline = time.monotonic() + 30
+    while len(letters) < expected and time.monotonic() < deadline:
+        m = consumer.poll(1.0)
+        if m is not None and m.error() is None:
+            letters.append(m)
+    extra = consumer.poll(2.0)  # nothing more than expected
+    consumer.close()
+    assert extra is None or extra.error() is not None
+    return letters
+
+
+def test_event_id_reused_by_another_customer_goes_to_the_dlq_and_the_worker_goes_on(
+    store: Neo4jPathGraphStore, names: dict[str, str], kafka_bootstrap: str
+) -> None:
+    """DESIGN 3.1: the event key is unique. A second customer's click with a key already
+    taken (stored earlier, or earlier in the same batch) is a dead letter, not a crash."""
+    topic = names["PATHRANK_TOPIC"]
+    t = 1_700_000_000_000
+    first = [
+        {"customer_id": "a", "page_id": "p1", "timestamp": t, "event_id": "e1"},
+        {"customer_id": "a", "page_id": "p2", "timestamp": t + 1000, "event_id": "e2"},
+    ]
+    produce_events(kafka_bootstrap, topic, first)
+    ingest(names)
+    second = [
+        # clashes with a stored click of customer a
+        {"customer_id": "b", "page_id": "p3", "timestamp": t + 2000, "event_id": "e1"},
+        {"customer_id": "b", "page_id": "p4", "timestamp": t + 3000, "event_id": "e3"},
+        # clashes inside the batch: c uses e4 first, d second
+        {"customer_id": "c", "page_id": "p1", "timestamp": t + 4000, "event_id": "e4"},
+        {"customer_id": "d", "page_id": "p2", "timestamp": t + 5000, "event_id": "e4"},
+        # a replay of a's own click is a duplicate, not a clash
+        {"customer_id": "a", "page_id": "p1", "timestamp": t, "event_id": "e1"},
+    ]
+    produce_raw(kafka_bootstrap, topic, [(b"one-partition", orjson.dumps(e)) for e in second])
+    ingest(names)
+    owners = store.click_owners(["e1", "e2", "e3", "e4"])
+    assert owners == {"e1": "a", "e2": "a", "e3": "b", "e4": "c"}
+    assert store.counts().clicks == 4
+    letters = _dead_letters(kafka_bootstrap, f"{topic}.dlq", 2)
+    assert sorted(orjson.loads(m.value())["customer_id"] for m in letters) == ["b", "d"]
+    for m in letters:
+        assert "already used by another customer" in dict(m.headers())["dlq.reason"].decode()
+
+
 def _simulated(events: int, seed: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     sim = simulate(SimulationConfig(seed=seed, events=events))
     return sim.events, sim.pages
