@@ -217,8 +217,15 @@ RETURN c.id AS customer, p.id AS page, v.count AS count
 ORDER BY customer, page
 """
 
-CLEAR_BATCH = """
-MATCH (n) WITH n LIMIT 20000
-DETACH DELETE n
-RETURN count(*) AS deleted
+# Relationships first, then nodes, each in bounded transactions of its own (auto-commit
+# query): a DETACH DELETE of a Page would take its hundreds of thousands of ON and VISITED
+# relationships into one transaction, which timed out on a 1M-click graph.
+CLEAR_RELATIONSHIPS = """
+MATCH ()-[r]->()
+CALL (r) { DELETE r } IN TRANSACTIONS OF 20000 ROWS
+"""
+
+CLEAR_NODES = """
+MATCH (n)
+CALL (n) { DELETE n } IN TRANSACTIONS OF 20000 ROWS
 """

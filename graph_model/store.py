@@ -182,10 +182,9 @@ class Neo4jPathGraphStore(PathGraphStore):
 
     def clear(self) -> None:
         """Delete the whole graph in bounded transactions (keeps constraints and indexes)."""
-        while True:
-            records, _, _ = self.driver.execute_query(cypher.CLEAR_BATCH, database_=self.database)
-            if records[0]["deleted"] == 0:
-                return
+        with self.driver.session(database=self.database) as session:
+            for query in (cypher.CLEAR_RELATIONSHIPS, cypher.CLEAR_NODES):
+                session.run(query).consume()
 
 
 def _write(tx: ManagedTransaction, batch: BatchWrite, known_customers: Collection[str]) -> None:
