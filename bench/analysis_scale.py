@@ -71,6 +71,7 @@ class Measured:
     load_s: float
     report: AnalysisReport
     networkx: NetworkxTimes | None
+    rerun: AnalysisReport | None  # a second analysis, which first deletes the first's results
 
 
 def _timed(work: Callable[[], object]) -> float:
@@ -166,12 +167,17 @@ def measure(
         gds = GraphDataScience(driver, database=s.neo4j_database, show_progress=False)
         report = Analysis(Neo4jAnalysisStore(driver, s.neo4j_database), gds).run()
         theirs = run_networkx(driver, s.neo4j_database, LOUVAIN_LIMIT_S) if with_networkx else None
-        yield Measured(size, load_s, report, theirs)
+        rerun = (
+            Analysis(Neo4jAnalysisStore(driver, s.neo4j_database), gds).run()
+            if with_networkx
+            else None
+        )
+        yield Measured(size, load_s, report, theirs, rerun)
     driver.close()
 
 
 def _ratio(theirs: float | None, ours: float) -> str:
-    return "—" if theirs is None or ours <= 0 else f"{theirs / ours:.1f}x"
+    return "—" if theirs is None or ours <= 0 else f"{theirs / ours:.3g}x"
 
 
 def _steps_table(runs: list[Measured]) -> str:
@@ -182,6 +188,14 @@ def _steps_table(runs: list[Measured]) -> str:
     ]
     rows.append(["**total analysis**", *(f"**{m.report.total_s:.1f}**" for m in runs)])
     rows.append(["(loading the clicks, not analysis)", *(m.load_s for m in runs)])
+    if all(m.rerun for m in runs):
+        reruns = [m.rerun for m in runs if m.rerun]
+        reset = "reset previous results"
+        rows.append(["second run: " + reset, *(r.steps_s[reset] for r in reruns)])
+        rows.append(
+            ["second run: communities (GDS)", *(r.steps_s["communities (GDS)"] for r in reruns)]
+        )
+        rows.append(["**second run: total analysis**", *(f"**{r.total_s:.1f}**" for r in reruns)])
     for key in ("customers", "pages", "paths", "transitions"):
         rows.append([key, *(m.report.size.get(key, 0) for m in runs)])
     rows.append(["SIMILAR pairs written", *(m.report.similar_pairs for m in runs)])
@@ -241,7 +255,10 @@ def section(settings: Settings, quick: bool) -> Section:
         [
             "`pathrank analyze` on simulated clicks (seed 1) loaded through the graph store "
             "(no Kafka), `python -m bench.analysis_scale`. Seconds per step; GDS steps "
-            "include projecting, computing and writing back.",
+            "include projecting, computing and writing back. The first run is on a freshly "
+            "loaded graph; the second run (after the networkx comparison) first deletes the "
+            "first run's results (SIMILAR relationships above all), as every later "
+            "`pathrank analyze` does.",
             _steps_table(runs),
             "networkx 3 on the same graph, exported from Neo4j after the analysis (export "
             "timed apart). Each networkx time includes building its graph from the exported "
@@ -258,11 +275,16 @@ def section(settings: Settings, quick: bool) -> Section:
         ]
     )
     largest = runs[-1]
-    goals = (
-        (("full analysis of 1M clicks < 60 s", largest.report.total_s < 60),)
-        if largest.clicks >= 1_000_000
-        else ()
-    )
+    goals: tuple[tuple[str, bool], ...] = ()
+    if largest.clicks >= 1_000_000:
+        goals = (("full analysis of 1M clicks < 60 s", largest.report.total_s < 60),)
+        if largest.rerun:
+            goals += (
+                (
+                    "second analysis of 1M clicks (replacing results) < 60 s",
+                    largest.rerun.total_s < 60,
+                ),
+            )
     return Section("Analysis", body, goals)
 
 
