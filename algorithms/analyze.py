@@ -1,8 +1,8 @@
 """`pathrank analyze`: every figure of DESIGN.md section 6, written back into Neo4j.
 
-GDS computes what it has algorithms for (PageRank, personalised PageRank, Dijkstra, node
-similarity, Louvain); scipy computes the absorbing chain and the binomial tests. Each step
-is timed, and the run is recorded as an (:AnalysisRun) node.
+GDS computes what it has algorithms for (PageRank, personalised PageRank, Dijkstra, KNN
+similarity, Leiden); scipy computes the absorbing chain and the binomial tests. Each step is
+timed, and the run is recorded as an (:AnalysisRun) node.
 """
 
 from __future__ import annotations
@@ -42,6 +42,8 @@ class AnalysisReport:
     high_exit: int = 0
     weak_pages: int = 0
     communities: int = 0
+    similar_pairs: int = 0
+    leiden_s: float = 0.0  # GDS Leiden compute time, inside the communities step
     link_suggestions: int = 0
 
     @property
@@ -72,6 +74,8 @@ class Analysis:
 
     def run(self) -> AnalysisReport:
         r = self.report
+        with self._step("reset previous results"):
+            self.store.reset_results()
         with self._step("read paths"):
             size = self.store.size()
             r.size = {
@@ -81,7 +85,6 @@ class Analysis:
                 "paths": size.paths,
                 "clicks": size.clicks,
             }
-            self.store.reset_results()
             paths = self.store.paths()
             records = [_record(p) for p in paths]
             observed = observe(records)
@@ -140,10 +143,7 @@ class Analysis:
             )
             r.link_suggestions = len(suggestions)
         with self._step("communities (GDS)"):
-            result = gds_steps.communities(self.gds)
-            summaries = community_summaries(paths, self.store.customer_communities())
-            self.store.write_communities(summaries)
-            r.communities = result.communities
+            self._communities(paths)
         with self._step("write page properties"):
             self.store.write_page_properties(page_props)
         self.store.record_run(
@@ -161,6 +161,14 @@ class Analysis:
             }
         )
         return r
+
+    def _communities(self, paths: list[AnalysisPath]) -> None:
+        result = gds_steps.communities(self.gds)
+        summaries = community_summaries(paths, self.store.customer_communities())
+        self.store.write_communities(summaries)
+        self.report.communities = result.communities
+        self.report.similar_pairs = result.similar_pairs
+        self.report.leiden_s = result.leiden_compute_s
 
     def _routes(
         self,
@@ -181,11 +189,14 @@ class Analysis:
             )
         if not resolution_ids:
             return
-        for mode, prefix in (
+        modes: tuple[tuple[gds_steps.PathMode, str], ...] = (
             ("FEWEST_CLICKS", "successPathFewest"),
             ("MOST_LIKELY", "successPathLikely"),
-        ):
-            routes = gds_steps.success_routes(self.gds, resolution_ids, mode)  # type: ignore[arg-type]
+        )
+        for mode, prefix in modes:
+            routes = gds_steps.success_routes(
+                self.gds, resolution_ids, mode, free_node_id=max(node_ids.values()) + 1
+            )
             for node, route in routes.items():
                 props = page_props[page_of[node]]
                 props[prefix] = [page_of[n] for n in route.node_ids]

@@ -99,8 +99,8 @@ class Neo4jAnalysisStore(AnalysisStore):
 
     def reset_results(self) -> None:
         """Drop the previous run's derived relationships and nodes, so runs are idempotent."""
-        while self._run(q.DELETE_SIMILAR)[0]["deleted"]:
-            pass
+        with self.driver.session(database=self.database) as session:
+            session.run(q.DELETE_SIMILAR).consume()
         self._run(q.DELETE_SUGGESTIONS)
         self._run(q.DELETE_COMMUNITIES)
 

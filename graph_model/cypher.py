@@ -223,14 +223,15 @@ RETURN c.id AS customer, p.id AS page, v.count AS count
 ORDER BY customer, page
 """
 
-# Relationships first, then nodes, each in server-side batches: one scan per kind instead of a
-# rescan from the start per batch (the old LIMIT loop took ~40 s for a 100k-click graph).
+# Relationships first, then nodes, each in bounded transactions of its own (auto-commit
+# query): a DETACH DELETE of a Page would take its hundreds of thousands of ON and VISITED
+# relationships into one transaction, which timed out on a 1M-click graph.
 CLEAR_RELATIONSHIPS = """
 MATCH ()-[r]->()
-CALL (r) { DELETE r } IN TRANSACTIONS OF 50000 ROWS
+CALL (r) { DELETE r } IN TRANSACTIONS OF 20000 ROWS
 """
 
 CLEAR_NODES = """
 MATCH (n)
-CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 50000 ROWS
+CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 20000 ROWS
 """

@@ -192,10 +192,9 @@ class Neo4jPathGraphStore(PathGraphStore):
 
     def clear(self) -> None:
         """Delete the whole graph in bounded transactions (keeps constraints and indexes)."""
-        # CALL { } IN TRANSACTIONS needs an auto-commit transaction: session.run.
         with self.driver.session(database=self.database) as session:
-            session.run(cypher.CLEAR_RELATIONSHIPS).consume()
-            session.run(cypher.CLEAR_NODES).consume()
+            for query in (cypher.CLEAR_RELATIONSHIPS, cypher.CLEAR_NODES):
+                session.run(query).consume()
 
 
 def _write(tx: ManagedTransaction, batch: BatchWrite, known_customers: Collection[str]) -> None:

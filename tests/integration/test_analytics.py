@@ -89,9 +89,10 @@ def test_hand_made_graph_has_the_hand_computed_answers(
     assert (pages["A"]["visits"], pages["C"]["exits"], pages["R"]["resolutions"]) == (4, 1, 3)
     assert pages["C"]["exitRate"] == pytest.approx(0.5)
     assert pages["A"]["observedMeanClicksToResolution"] == pytest.approx(2.0)
-    # Routes: fewest clicks A->?->R (2 clicks); most likely A->B->R with p = 1/2 * 1.
+    # Routes: fewest clicks A->?->R (2 clicks); most likely A->B->R or A->C->R, tied at
+    # p = 1/2 * 1 (C's only onward click goes to R; its exit is not a transition).
     assert pages["A"]["successPathFewestClicks"] == 2
-    assert pages["A"]["successPathLikely"] == ["A", "B", "R"]
+    assert pages["A"]["successPathLikely"] in (["A", "B", "R"], ["A", "C", "R"])
     assert pages["A"]["successPathLikelyProbability"] == pytest.approx(0.5)
     assert pages["C"]["successPathLikely"] == ["C", "R"]
     assert pages["R"]["successPathFewest"] == ["R"]
@@ -107,6 +108,14 @@ def test_hand_made_graph_has_the_hand_computed_answers(
         "MATCH (:Page {id: 'A'})-[t:TRANSITION]->(b) RETURN b.id AS b, t.probability AS p"
     )
     assert {r["b"]: r["p"] for r in records} == {"B": 0.5, "C": 0.5}
+    # SIMILAR: Jaccard of the visited page sets, both directions, none below the cutoff.
+    records, _, _ = neo4j_driver.execute_query(
+        "MATCH (a:Customer)-[s:SIMILAR]->(b:Customer) RETURN a.id AS a, b.id AS b, s.score AS s"
+    )
+    similar = {(r["a"], r["b"]): r["s"] for r in records}
+    jaccard = {("c1", "c2"): 1.0, ("c3", "c4"): 2 / 3, ("c1", "c4"): 0.5, ("c2", "c4"): 0.5}
+    jaccard |= {("c1", "c3"): 0.25, ("c2", "c3"): 0.25}
+    assert similar == pytest.approx(jaccard | {(b, a): j for (a, b), j in jaccard.items()})
 
 
 @pytest.fixture(scope="module")
