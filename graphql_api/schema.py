@@ -535,7 +535,7 @@ class PageVisit:
         return await _page(info, self.page_id)
 
 
-@strawberry.type(description="Customers who behave alike (node similarity, then Leiden).")
+@strawberry.type(description="Customers who behave alike (KNN on visited pages, then Leiden).")
 class Community:
     record: strawberry.Private[rec.CommunityRecord]
     id: strawberry.ID
