@@ -310,8 +310,9 @@ def measure(
     for read in READS:
         bodies = _bodies(read, page_ids)
         queries = _check(url, bodies[0])
-        if cached is not None:
-            _check(cached.url, bodies[0])
+        for server in (uncached, cached):
+            for body in bodies if server is not None else ():  # every answer cached, if on
+                _check(server.url, body)
 
         def http(target: Server, c: int, b: list[bytes] = bodies) -> Stats:
             if wrk:
@@ -521,9 +522,10 @@ def section(settings: Settings, quick: bool) -> Section:
             "uvicorn worker each) on this machine, one with the response cache off "
             "(PATHRANK_API_CACHE=0: **uncached**, every request executed, what any request "
             "costs) and one with it on (**cached**: the same requests repeated on a graph that "
-            "does not change during the run, so after the warm-up every answer comes from the "
-            "cache; this is the dashboard-polling case, NOT what a changing graph or a new "
-            f"query gets). Each cell is {seconds:.0f} s of closed-loop load after 1 s of "
+            "does not change during the run, each request body sent once before, so every "
+            "answer comes from the cache; this is the dashboard-polling case, NOT what a "
+            "changing graph or a new query gets). Each cell is "
+            f"{seconds:.0f} s of closed-loop load after 1 s of "
             f"warm-up, the three columns of a row measured one after the other. HTTP client: "
             f"{client}. Raw = the read model's statement through the async driver "
             "(auto-commit) at the same concurrency, from this process (Python, on uvloop): "
