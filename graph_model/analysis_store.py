@@ -11,6 +11,7 @@ import orjson
 from neo4j import Driver
 
 from graph_model import analysis_cypher as q
+from graph_model.graph_version import bump_graph_version_now
 
 _WRITE_CHUNK = 10_000
 
@@ -103,6 +104,7 @@ class Neo4jAnalysisStore(AnalysisStore):
             session.run(q.DELETE_SIMILAR).consume()
         self._run(q.DELETE_SUGGESTIONS)
         self._run(q.DELETE_COMMUNITIES)
+        bump_graph_version_now(self.driver, self.database)  # the run's first writes
 
     def write_page_properties(self, rows: Mapping[str, Mapping[str, Any]]) -> None:
         items = [{"id": page, "props": dict(props)} for page, props in rows.items()]
@@ -122,3 +124,4 @@ class Neo4jAnalysisStore(AnalysisStore):
             for k, v in run.items()
         }
         self._run(q.RECORD_RUN, run=flat)
+        bump_graph_version_now(self.driver, self.database)  # after the run's last write

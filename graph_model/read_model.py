@@ -25,6 +25,7 @@ from neo4j.exceptions import (
 )
 
 from graph_model import read_cypher as q
+from graph_model.graph_version import READ_VERSION
 from graph_model.keyset import SortKey, decode_cursor, encode_cursor
 from graph_model.read_records import (
     AnalysisRunRecord,
@@ -77,6 +78,12 @@ class ReadModel(ABC):
     @abstractmethod
     async def ping(self) -> None:
         """Raise GraphUnavailableError unless the database answers a query."""
+
+    @abstractmethod
+    async def graph_version(self) -> str | None:
+        """A token that changes with every write our software makes: equal tokens mean the
+        same data. None before the first write (or between a clear deleting it and the clear's
+        closing bump)."""
 
     # pages
     @abstractmethod
@@ -226,6 +233,11 @@ class Neo4jReadModel(ReadModel):
             await self._run("ping", q.PING)
         except Neo4jError as exc:
             raise GraphUnavailableError(str(exc)) from exc
+
+    async def graph_version(self) -> str | None:
+        records = await self._run("graph_version", READ_VERSION)
+        value = records[0]["version"] if records else None
+        return None if value is None else str(value)
 
     # ---- pages ------------------------------------------------------------------------
 

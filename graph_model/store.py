@@ -11,6 +11,7 @@ from typing import Any
 from neo4j import Driver, ManagedTransaction
 
 from graph_model import cypher
+from graph_model.graph_version import bump_graph_version, bump_graph_version_now
 from graph_model.records import (
     BatchWrite,
     GraphCounts,
@@ -120,6 +121,7 @@ class Neo4jPathGraphStore(PathGraphStore):
         closed = tx.run(
             cypher.ADVANCE_WATERMARK, value=watermark, cutoff=watermark - self.timeout_ms
         ).single()
+        bump_graph_version(tx)
         return ApplyResult(
             clicks_created=len(batch.new_clicks),
             paths_created=len(batch.created_paths),
@@ -143,6 +145,7 @@ class Neo4jPathGraphStore(PathGraphStore):
         def work(tx: ManagedTransaction) -> None:
             tx.run(cypher.UPSERT_PAGES, pages=pages).consume()
             tx.run(cypher.CREATE_LINKS, links=links).consume()
+            bump_graph_version(tx)
 
         with self.driver.session(database=self.database) as session:
             session.execute_write(work)
@@ -195,6 +198,7 @@ class Neo4jPathGraphStore(PathGraphStore):
         with self.driver.session(database=self.database) as session:
             for query in (cypher.CLEAR_RELATIONSHIPS, cypher.CLEAR_NODES):
                 session.run(query).consume()
+        bump_graph_version_now(self.driver, self.database)
 
 
 def _write(tx: ManagedTransaction, batch: BatchWrite, known_customers: Collection[str]) -> None:

@@ -9,7 +9,7 @@ lives on the server's event loop) and, optionally, a function that runs an analy
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Hashable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,10 +31,17 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
 from graph_model.read_model import ReadModel
-from graphql_api.context import AnalysisRunner, AnalysisService, Context
+from graphql_api.context import AnalysisRunner, AnalysisService, Context, request_authorized
 from graphql_api.errors import ErrorCode
 from graphql_api.limits import MAX_BODY_BYTES
 from graphql_api.metrics import QUERIES_HEADER, Metrics, start_request_count
+from graphql_api.response_cache import (
+    CACHE_HEADER,
+    CachedResponse,
+    ResponseCache,
+    is_cacheable_result,
+    request_payload,
+)
 from graphql_api.schema import schema
 
 GraphFactory = Callable[[], AbstractAsyncContextManager[ReadModel]]
@@ -66,8 +73,9 @@ def _error_body(message: str, code: str) -> dict[str, object]:
 
 
 class PathRankGraphQL(GraphQL[Context, None]):
-    """Strawberry's ASGI view with a per-request context, and HTTP-level failures (bad JSON,
-    unsupported method) answered as GraphQL-shaped JSON instead of plain text."""
+    """Strawberry's ASGI view with a per-request context, HTTP-level failures (bad JSON,
+    unsupported method) answered as GraphQL-shaped JSON instead of plain text, and repeated
+    queries of an unchanged graph answered from the response cache (when there is one)."""
 
     def __init__(
         self,
@@ -75,12 +83,14 @@ class PathRankGraphQL(GraphQL[Context, None]):
         metrics: Metrics,
         api_key: str | None,
         analysis: AnalysisService | None,
+        cache: ResponseCache | None,
     ) -> None:
         super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=True)
         self.state = state
         self.metrics = metrics
         self.api_key = api_key or None
         self.analysis = analysis
+        self.cache = cache
 
     def decode_json(self, data: str | bytes) -> object:
         return orjson.loads(data)  # its JSONDecodeError is json's: a 400 as before
@@ -99,14 +109,57 @@ class PathRankGraphQL(GraphQL[Context, None]):
         if scope["type"] != "http":  # no subscriptions: refuse websockets
             await WebSocket(scope, receive, send).close(code=1008)
             return
+        request = Request(scope, receive)
+        key = await self._cache_key(request)
+        if key is not None and self.cache is not None:
+            cached = self.cache.get(key)
+            self.metrics.response_cache.labels("miss" if cached is None else "hit").inc()
+            if cached is not None:
+                await _send_cached(cached, send)
+                return
         try:
-            response = await self.run(Request(scope, receive))
+            response = await self.run(request)
         except HTTPException as exc:
             response = JSONResponse(
                 _error_body(exc.reason, ErrorCode.BAD_USER_INPUT.value),
                 status_code=exc.status_code,
             )
+        if key is not None and self.cache is not None:
+            await self._store(key, request, response)
+            response.headers[CACHE_HEADER] = "miss"
         await response(scope, receive, send)
+
+    async def _cache_key(self, request: Request) -> Hashable | None:
+        """(graph version, authorised, method, body or query string), or None when this
+        request bypasses the cache."""
+        read = self.state.read
+        if self.cache is None or read is None:
+            return None
+        body = await request.body() if request.method == "POST" else b""
+        payload = request_payload(request, body)
+        if payload is None:
+            return None
+        try:
+            version = await read.graph_version()
+        except Exception:  # an outage: execute, and let the resolvers report it as usual
+            return None
+        if version is None:  # no write recorded yet: nothing to compare with
+            return None
+        return (version, request_authorized(request, self.api_key), request.method, payload)
+
+    async def _store(self, key: Hashable, request: Request, response: Response) -> None:
+        answer = getattr(response, "body", None)  # a streaming response has none
+        if self.cache is None or not isinstance(answer, bytes):
+            return
+        body = await request.body() if request.method == "POST" else b""  # read already
+        if is_cacheable_result(request, body, response.status_code, answer):
+            self.cache.put(key, response.status_code, tuple(response.raw_headers), answer)
+
+
+async def _send_cached(cached: CachedResponse, send: Send) -> None:
+    headers = [*cached.headers, (CACHE_HEADER.encode(), b"hit")]
+    await send({"type": "http.response.start", "status": cached.status, "headers": headers})
+    await send({"type": "http.response.body", "body": cached.body})
 
 
 class Observe:
@@ -200,11 +253,13 @@ def create_app(
     run_analysis: AnalysisRunner | None = None,
     cors_origins: Sequence[str] = (),
     static_dir: Path = STATIC_DIR,
+    cache_responses: bool = True,
 ) -> Starlette:
     metrics = Metrics()
     state = _State()
     analysis = AnalysisService(run_analysis) if run_analysis is not None else None
-    graphql = PathRankGraphQL(state, metrics, api_key, analysis)
+    cache = ResponseCache() if cache_responses else None
+    graphql = PathRankGraphQL(state, metrics, api_key, analysis, cache)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -256,7 +311,7 @@ def create_app(
                 allow_origins=list(cors_origins),
                 allow_methods=["GET", "POST"],
                 allow_headers=["content-type", "authorization", "x-api-key"],
-                expose_headers=[QUERIES_HEADER],
+                expose_headers=[QUERIES_HEADER, CACHE_HEADER],
             )
         )
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)

@@ -36,6 +36,23 @@ class AnalysisService:
             return await asyncio.to_thread(self.runner)
 
 
+def presented_key(request: HTTPConnection) -> str | None:
+    headers = request.headers
+    key = headers.get("x-api-key")
+    if key:
+        return key
+    scheme, _, token = headers.get("authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def request_authorized(request: HTTPConnection, api_key: str | None) -> bool:
+    """True when no API key is configured, or the request carries it."""
+    if not api_key:
+        return True
+    presented = presented_key(request)
+    return presented is not None and hmac.compare_digest(presented.encode(), api_key.encode())
+
+
 @dataclass
 class Context:
     request: HTTPConnection
@@ -57,22 +74,9 @@ class Context:
     ) -> Context:
         return cls(request, read, make_loaders(read), api_key, analysis, metrics)
 
-    def presented_key(self) -> str | None:
-        headers = self.request.headers
-        key = headers.get("x-api-key")
-        if key:
-            return key
-        scheme, _, token = headers.get("authorization", "").partition(" ")
-        return token.strip() if scheme.lower() == "bearer" and token.strip() else None
-
     def authorized(self) -> bool:
         """True when no API key is configured, or the request carries it."""
-        if not self.api_key:
-            return True
-        presented = self.presented_key()
-        return presented is not None and hmac.compare_digest(
-            presented.encode(), self.api_key.encode()
-        )
+        return request_authorized(self.request, self.api_key)
 
     async def site_rates(self) -> SiteRatesRecord:
         """Read once per request, however many fields ask."""

@@ -314,7 +314,7 @@ def validation_errors(
 
 
 @lru_cache(maxsize=_CACHE_SIZE)
-def _parse(query: str) -> DocumentNode:
+def parse_cached(query: str) -> DocumentNode:
     return parse(query, max_tokens=MAX_TOKENS)
 
 
@@ -326,7 +326,7 @@ class CachedParse(SchemaExtension):
         context = self.execution_context
         if context.query is not None and context.graphql_document is None:
             with suppress(GraphQLError):
-                context.graphql_document = _parse(context.query)
+                context.graphql_document = parse_cached(context.query)
         yield
 
 

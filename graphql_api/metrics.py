@@ -93,6 +93,13 @@ class Metrics:
             buckets=(0, 1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 64),
             registry=r,
         )
+        self.response_cache = Counter(
+            "pathrank_graphql_response_cache",
+            "Cacheable /graphql requests by result: hit (answered from the response cache) "
+            "or miss (executed).",
+            ["result"],
+            registry=r,
+        )
         self._names: set[str] = set()
 
     def observe_query(self, name: str, seconds: float) -> None:

@@ -343,7 +343,12 @@ def serve(
         raise CliError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
     if not s.api_key and host not in ("127.0.0.1", "localhost", "::1"):
         err.print("pathrank: warning: PATHRANK_API_KEY is not set; anyone can run runAnalysis")
-    api = create_app(_read_models(s), api_key=s.api_key, run_analysis=lambda: _run_analysis(s))
+    api = create_app(
+        _read_models(s),
+        api_key=s.api_key,
+        run_analysis=lambda: _run_analysis(s),
+        cache_responses=s.api_cache,
+    )
     out.print(f"GraphQL on http://{host}:{port}/graphql (Ctrl-C to stop)")
     # Everything loaded so far (the schema, the libraries: ~200k objects) lives as long as
     # the server. Frozen, the garbage collector stops re-scanning it on every full

@@ -38,6 +38,8 @@ class Settings(BaseSettings):
 
     # API
     api_key: str | None = None
+    # Answer repeated queries of an unchanged graph from memory (docs/api.md "Response cache").
+    api_cache: bool = True
 
     # Local services (`pathrank services`)
     cache_dir: Path = Field(default_factory=_default_cache_dir)

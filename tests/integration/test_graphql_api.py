@@ -117,6 +117,9 @@ def api(services: dict[str, Any], data: Analyzed) -> Iterator[Api]:
         "PATHRANK_NEO4J_USER": n["user"],
         "PATHRANK_NEO4J_PASSWORD": n["password"],
         "PATHRANK_API_KEY": API_KEY,
+        # These tests measure execution (answers, query counts): the response cache is
+        # tested in test_response_cache.py.
+        "PATHRANK_API_CACHE": "0",
     }
     log = Path(tempfile.mkstemp(prefix="pathrank-serve-", suffix=".log")[1])
     with log.open("wb") as out:

@@ -78,10 +78,11 @@ class FakeReadModel(ReadModel):
     """Every page id starting with "p" exists; everything else is empty. `fail` makes every
     read raise it."""
 
-    def __init__(self, fail: BaseException | None = None) -> None:
+    def __init__(self, fail: BaseException | None = None, version: str | None = None) -> None:
         super().__init__()
         self.calls: list[str] = []
         self.fail = fail
+        self.version = version  # None: no write recorded, so the response cache stays out
 
     def _call(self, name: str) -> None:
         self.calls.append(name)
@@ -91,6 +92,10 @@ class FakeReadModel(ReadModel):
 
     async def ping(self) -> None:
         self._call("ping")
+
+    async def graph_version(self) -> str | None:
+        self._call("graph_version")
+        return self.version
 
     async def pages_by_ids(self, ids: Sequence[str]) -> dict[str, PageRecord]:
         self._call("pages_by_ids")
