@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 
@@ -44,13 +45,20 @@ def main(argv: list[str]) -> int:
     if unknown:
         parser.error(f"unknown benchmark(s) {unknown}; choose from {sorted(runners)}")
     settings = Settings()
-    sections = []
+    command = shlex.join(["python", "-m", "bench", *argv]) if argv else "make bench"
+    sections: list[Section] = []
+    failed = False
     for name in chosen:
         print(f"== {name}", file=sys.stderr, flush=True)
-        sections.append(runners[name](settings, args.quick))
-    command = shlex.join(["python", "-m", "bench", *argv]) if argv else "make bench"
-    write(args.out, command, sections)
-    return 0
+        try:
+            sections.append(runners[name](settings, args.quick))
+        except Exception as exc:  # keep the other sections' results; fail at the end
+            failed = True
+            traceback.print_exc()
+            reason = f"{type(exc).__name__}: {exc}".splitlines()[0]
+            sections.append(Section(name, f"The benchmark failed: `{reason}`", ((name, False),)))
+        write(args.out, command, sections)  # after each section: a late failure loses nothing
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
