@@ -17,7 +17,7 @@ import httpx
 from tests.conftest import PATHRANK, REPO
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -28,7 +28,7 @@ def serve(services: dict[str, Any], **env: str) -> Iterator[str]:
     """The server's base URL while it runs; `env` adds PATHRANK_* settings. Fails the test if
     the server logged a traceback."""
     n = services["neo4j"]
-    port = _free_port()
+    port = free_port()
     full_env = {
         **os.environ,
         "PATHRANK_NEO4J_URI": n["bolt_uri"],

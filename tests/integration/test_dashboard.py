@@ -12,13 +12,9 @@ Chromium comes from Debian (`make browser`); Playwright never downloads a browse
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import socket
-import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,8 +33,9 @@ from playwright.sync_api import (
 )
 
 from graph_model.store import Neo4jPathGraphStore
-from tests.conftest import PATHRANK, REPO
+from tests.conftest import REPO
 from tests.integration.analyzed import Analyzed, analyze, load_simulation
+from tests.integration.api_server import serve
 from tests.integration.ingest_helpers import TIMEOUT_MS
 
 EVENTS = 15_000
@@ -62,12 +59,6 @@ def _chromium() -> str:
     if found is None:
         pytest.fail("Debian's chromium is not installed: run `make browser`")
     return found
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _gql(base: str, query: str) -> dict[str, Any]:
@@ -112,46 +103,8 @@ def data(neo4j_driver: Driver) -> Analyzed:
 @pytest.fixture(scope="module")
 def server(services: dict[str, Any], data: Analyzed) -> Iterator[str]:
     """`pathrank serve` on a free port; its base URL."""
-    n = services["neo4j"]
-    port = _free_port()
-    env = {
-        **os.environ,
-        "PATHRANK_NEO4J_URI": n["bolt_uri"],
-        "PATHRANK_NEO4J_USER": n["user"],
-        "PATHRANK_NEO4J_PASSWORD": n["password"],
-    }
-    log = Path(tempfile.mkstemp(prefix="pathrank-dashboard-", suffix=".log")[1])
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [PATHRANK, "serve", "--port", str(port)],
-            env=env,
-            cwd=REPO,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, f"pathrank serve exited: {log.read_text()[-3000:]}"
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, f"no /healthz: {log.read_text()[-3000:]}"
-            time.sleep(0.2)
+    with serve(services) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-    server_log = log.read_text()
-    log.unlink(missing_ok=True)
-    assert "Traceback" not in server_log, server_log[-5000:]
 
 
 @pytest.fixture(scope="module")

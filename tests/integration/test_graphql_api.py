@@ -9,17 +9,12 @@ from __future__ import annotations
 
 import itertools
 import math
-import os
 import re
-import socket
 import statistics
-import subprocess
-import tempfile
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -32,23 +27,17 @@ from hypothesis import strategies as st
 from neo4j import Driver
 
 from graphql_api.app import STATIC_DIR
-from tests.conftest import PATHRANK, REPO, run_cli
+from tests.conftest import run_cli
 from tests.integration.analyzed import Analyzed, analyze, load_simulation
+from tests.integration.api_server import free_port, serve
 
 API_KEY = f"test-key-{uuid.uuid4().hex}"
 EVENTS = 15_000
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @dataclass
 class Api:
     base: str
-    log: Path
 
     @property
     def url(self) -> str:
@@ -109,49 +98,10 @@ def data(neo4j_driver: Driver) -> Analyzed:
 
 @pytest.fixture(scope="module")
 def api(services: dict[str, Any], data: Analyzed) -> Iterator[Api]:
-    n = services["neo4j"]
-    port = _free_port()
-    env = {
-        **os.environ,
-        "PATHRANK_NEO4J_URI": n["bolt_uri"],
-        "PATHRANK_NEO4J_USER": n["user"],
-        "PATHRANK_NEO4J_PASSWORD": n["password"],
-        "PATHRANK_API_KEY": API_KEY,
-        # These tests measure execution (answers, query counts): the response cache is
-        # tested in test_response_cache.py.
-        "PATHRANK_API_CACHE": "0",
-    }
-    log = Path(tempfile.mkstemp(prefix="pathrank-serve-", suffix=".log")[1])
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [PATHRANK, "serve", "--port", str(port)],
-            env=env,
-            cwd=REPO,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, f"pathrank serve exited: {log.read_text()[-3000:]}"
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, f"no /healthz: {log.read_text()[-3000:]}"
-            time.sleep(0.2)
-        yield Api(base, log)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-    server_log = log.read_text()
-    assert "Traceback" not in server_log, server_log[-5000:]
+    # These tests measure execution (answers, query counts): the response cache is tested
+    # in test_response_cache.py.
+    with serve(services, PATHRANK_API_KEY=API_KEY, PATHRANK_API_CACHE="0") as base:
+        yield Api(base)
 
 
 def cypher(driver: Driver, query: str, **params: Any) -> list[dict[str, Any]]:
@@ -859,7 +809,7 @@ def test_no_request_got_a_5xx(api: Api) -> None:
 
 def test_serve_reports_unreachable_neo4j_in_one_line() -> None:
     result = run_cli(
-        "serve", "--port", str(_free_port()), env={"PATHRANK_NEO4J_URI": "bolt://127.0.0.1:1"}
+        "serve", "--port", str(free_port()), env={"PATHRANK_NEO4J_URI": "bolt://127.0.0.1:1"}
     )
     assert result.returncode != 0
     assert result.stderr.strip().count("\n") == 0
