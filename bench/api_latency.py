@@ -498,7 +498,8 @@ graphql-core + Strawberry resolving the fields (~5 us a field; `pages(first: 50)
 Python process's CPU per request, and GraphQL/raw is close to server CPU / raw client CPU
 (table above): ~2.4x for `page(id)`, ~4x for `weakPages`, ~5x for `pages(first: 50)`.
 Meeting 2x would take the HTTP and GraphQL layers costing no more than the driver itself;
-p99 < 50 ms at 16 is out of reach here while the raw Cypher floor's own p99 is 30-170 ms.
+uncached p99 < 50 ms at 16 depends on the machine: in the busier profiling runs the raw
+Cypher floor's own p99 was 30-170 ms.
 The next levers are more server processes (uvicorn workers: needs Prometheus multiprocess
 metrics and a cross-process analysis lock) and projecting only the selected fields.
 """
