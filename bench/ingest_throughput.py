@@ -221,9 +221,11 @@ a free core, before Python. Changes: the worker now writes batch N while it cons
 N+1 (explicit per-batch offset commits); `pathrank ingest` no longer imports the analysis stack
 (`import pathrank.cli` 3.75 s -> 1.16 s); clear() deletes in server-side batches (100k-event
 graph: 38 s -> 11 s). Before (same bench, sequential worker), 100k: end to end 8,128/s, ceiling
-9,171/s (89 %), naive 265/s (31x); after, in runs minutes apart, end to end 5,300-7,200/s at
-86-102 % of the ceiling measured beside it. Batches of 20,000 were not faster than 5,000 (6,719
-vs 7,984/s and 4,539 vs 4,939/s side by side)."""
+9,171/s (89 %), naive 265/s (31x); after, in runs minutes apart while other benchmarks shared
+the machine, end to end 5,300-7,200/s at 86-102 % of the ceiling measured beside it (the table
+above is a quieter run). Absolute rates follow the machine's load, hence the side-by-side
+ceiling; the pipelined worker's gain is the share of the ceiling it reaches. Batches of 20,000
+were not faster than 5,000 (6,719 vs 7,984/s and 4,539 vs 4,939/s side by side)."""
 
 
 def section(settings: Settings, quick: bool) -> Section:
