@@ -12,9 +12,8 @@ import math
 import multiprocessing
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 import networkx as nx
@@ -25,9 +24,9 @@ from algorithms.analyze import Analysis, AnalysisReport
 from bench.report import Section, table
 from graph_model.analysis_export import AnalysedGraph, export_analysed_graph
 from graph_model.analysis_store import Neo4jAnalysisStore
-from graph_model.records import BatchWrite, PageCatalogEntry, StoredClick
+from graph_model.records import PageCatalogEntry
 from graph_model.store import Neo4jPathGraphStore
-from ingest.batch import IncomingClick, PathRules, compute_batch, new_clicks_by_customer
+from ingest.batch import IncomingClick, PathRules, apply_batch
 from ingest.events import event_from_record
 from ingest.simulator import SimulationConfig, simulate
 from pathrank.settings import Settings
@@ -35,16 +34,6 @@ from pathrank.settings import Settings
 BATCH = 10_000
 LOUVAIN_LIMIT_S = 120.0  # networkx Louvain is pure Python; past this it is reported unfinished
 GAMMA = 0.1  # the resolution our Leiden uses (algorithms.gds_steps.communities)
-
-
-def _compute(
-    incoming: dict[str, list[StoredClick]],
-    stored: Mapping[str, list[StoredClick]],
-    watermark_ms: int,
-    *,
-    rules: PathRules,
-) -> BatchWrite:
-    return compute_batch(incoming, stored, watermark_ms, rules)
 
 
 def load(store: Neo4jPathGraphStore, events: list[dict[str, object]], rules: PathRules) -> float:
@@ -55,12 +44,7 @@ def load(store: Neo4jPathGraphStore, events: list[dict[str, object]], rules: Pat
             IncomingClick(event_from_record(e, now_ms=now), start + i)
             for i, e in enumerate(events[start : start + BATCH])
         ]
-        by_customer = new_clicks_by_customer(incoming)
-        store.apply_clicks(
-            list(by_customer),
-            max(i.event.ts_ms for i in incoming),
-            partial(_compute, by_customer, rules=rules),
-        )
+        apply_batch(store, incoming, rules)
     return time.perf_counter() - t0
 
 

@@ -32,7 +32,7 @@ from bench.report import Section, table
 from graph_model.naive_store import NaiveClickWriter
 from graph_model.records import GraphCounts, PageCatalogEntry
 from graph_model.store import Neo4jPathGraphStore
-from ingest.batch import IncomingClick, PathRules, compute_batch, new_clicks_by_customer
+from ingest.batch import IncomingClick, PathRules, apply_batch, stored_click
 from ingest.events import event_from_record
 from ingest.produce import produce_events, produce_pages
 from ingest.simulator import SimulationConfig, simulate
@@ -123,13 +123,7 @@ def ceiling(
     store.upsert_pages(_catalog(pages))
     started = time.perf_counter()
     for start in range(0, len(parsed), BATCH):
-        batch = parsed[start : start + BATCH]
-        incoming = new_clicks_by_customer(batch)
-        store.apply_clicks(
-            list(incoming),
-            max(i.event.ts_ms for i in batch),
-            lambda stored, wm, b=incoming: compute_batch(b, stored, wm, rules),  # type: ignore[misc]
-        )
+        apply_batch(store, parsed[start : start + BATCH], rules)
     return Run(len(events), time.perf_counter() - started, store.counts())
 
 
@@ -144,8 +138,7 @@ def naive(driver: Driver, s: Settings, events: list[dict[str, Any]]) -> Run:
     started = time.perf_counter()
     done = 0
     for incoming in sample:
-        (click,) = new_clicks_by_customer([incoming])[incoming.event.customer_id]
-        writer.write(click)
+        writer.write(stored_click(incoming))
         done += 1
         if time.perf_counter() - started > NAIVE_BUDGET_S:
             break

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from graph_model.records import BatchWrite, PathWrite, StoredClick, TransitionDelta
+from graph_model.store import ApplyResult, PathGraphStore
 from ingest.events import ClickEvent
 from ingest.paths import Click, CustomerPath, resolve_paths, transitions
 
@@ -138,3 +139,17 @@ def _fold_transitions(delta: Counter[tuple[str, str, bool]]) -> list[TransitionD
         if turned:
             agg[1] += n
     return [TransitionDelta(s, t, c, ta) for (s, t), (c, ta) in edges.items() if c or ta]
+
+
+def apply_batch(
+    store: PathGraphStore, clicks: Sequence[IncomingClick], rules: PathRules
+) -> ApplyResult:
+    """Write one batch of valid clicks: the store reads the customers' stored clicks and
+    writes what `compute_batch` derives, in one transaction (the worker's write, minus Kafka).
+    """
+    incoming = new_clicks_by_customer(clicks)
+    return store.apply_clicks(
+        list(incoming),
+        max(i.event.ts_ms for i in clicks),
+        lambda stored, watermark_ms: compute_batch(incoming, stored, watermark_ms, rules),
+    )

@@ -28,7 +28,7 @@ from neo4j.exceptions import (
 
 from graph_model.records import PageCatalogEntry
 from graph_model.store import PathGraphStore
-from ingest.batch import IncomingClick, PathRules, compute_batch, new_clicks_by_customer
+from ingest.batch import IncomingClick, PathRules, apply_batch
 from ingest.catalog import parse_page
 from ingest.dead_letters import DeadLetter, DeadLetterWriter
 from ingest.events import InvalidEvent, parse_event
@@ -226,16 +226,8 @@ class IngestWorker:
         return self._with_retry(lambda: self.store.click_owners(keys))
 
     def _write_clicks(self, clicks: list[IncomingClick]) -> int:
-        incoming = new_clicks_by_customer(clicks)
-        max_ts = max(i.event.ts_ms for i in clicks)
-        result = self._with_retry(
-            lambda: self.store.apply_clicks(
-                list(incoming),
-                max_ts,
-                lambda stored, wm: compute_batch(incoming, stored, wm, self.config.rules),
-            )
-        )
-        return result.clicks_created
+        rules = self.config.rules
+        return self._with_retry(lambda: apply_batch(self.store, clicks, rules)).clicks_created
 
     def _with_retry(self, action: Callable[[], _T]) -> _T:
         delay = 1.0

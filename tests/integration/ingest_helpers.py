@@ -101,7 +101,7 @@ def reference(events: Iterable[Mapping[str, Any]], timeout_ms: int = TIMEOUT_MS)
 
 def load_events(store: PathGraphStore, events: list[Mapping[str, Any]], batch: int = 5000) -> None:
     """Ingest events straight through the store (what the worker does, minus Kafka)."""
-    from ingest.batch import IncomingClick, PathRules, compute_batch, new_clicks_by_customer
+    from ingest.batch import IncomingClick, PathRules, apply_batch
 
     rules = PathRules(timeout_ms=TIMEOUT_MS, quick_ms=10_000)
     for start in range(0, len(events), batch):
@@ -109,9 +109,4 @@ def load_events(store: PathGraphStore, events: list[Mapping[str, Any]], batch: i
             IncomingClick(event_from_record(e, now_ms=NOW_MS), start + i)
             for i, e in enumerate(events[start : start + batch])
         ]
-        by_customer = new_clicks_by_customer(incoming)
-        store.apply_clicks(
-            list(by_customer),
-            max(i.event.ts_ms for i in incoming),
-            lambda stored, wm, b=by_customer: compute_batch(b, stored, wm, rules),
-        )
+        apply_batch(store, incoming, rules)

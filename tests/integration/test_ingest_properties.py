@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from neo4j import Driver
 
 from graph_model.store import Neo4jPathGraphStore
-from ingest.batch import IncomingClick, PathRules, compute_batch, new_clicks_by_customer
+from ingest.batch import IncomingClick, PathRules, apply_batch
 from ingest.events import event_from_record
 from tests.integration.ingest_helpers import NOW_MS, TIMEOUT_MS, reference, snapshot
 
@@ -58,10 +58,5 @@ def test_any_order_duplication_and_batching_gives_the_same_graph(
         for record in batch:
             incoming.append(IncomingClick(event_from_record(record, now_ms=NOW_MS), offset))
             offset += 1
-        by_customer = new_clicks_by_customer(incoming)
-        store.apply_clicks(
-            list(by_customer),
-            max(i.event.ts_ms for i in incoming),
-            lambda stored, wm, b=by_customer: compute_batch(b, stored, wm, rules),
-        )
+        apply_batch(store, incoming, rules)
     assert snapshot(store) == reference(events)
