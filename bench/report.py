@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import platform
-import statistics
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -44,10 +43,6 @@ def table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     out += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
     return "\n".join(out)
-
-
-def median(values: Sequence[float]) -> float:
-    return float(statistics.median(values))
 
 
 def percentile(values: Sequence[float], q: float) -> float:

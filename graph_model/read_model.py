@@ -312,24 +312,12 @@ class Neo4jReadModel(ReadModel):
     async def paths_through(
         self, ids: Sequence[str], first: int, after: str | None, outcome: str | None
     ) -> dict[str, Window[PathView]]:
-        scope = "path:recent"
-        start, path_id = _path_key(scope, after)
-        rows = await self._rows(
-            "paths_through",
-            q.PATHS_THROUGH,
-            ids=_unique(ids),
-            limit=first + 1,
-            outcome=outcome,
-            start=start,
-            pathId=path_id,
+        return await self._path_windows(
+            "paths_through", q.PATHS_THROUGH, "path:recent", ids, first, after, outcome
         )
-        return {r["id"]: _path_window(scope, r["paths"], first) for r in rows}
 
     async def paths_through_counts(self, ids: Sequence[str], outcome: str | None) -> dict[str, int]:
-        rows = await self._rows(
-            "paths_through_count", q.PATHS_THROUGH_COUNT, ids=_unique(ids), outcome=outcome
-        )
-        return {r["id"]: int(r["n"]) for r in rows}
+        return await self._path_counts("paths_through_count", q.PATHS_THROUGH_COUNT, ids, outcome)
 
     # ---- site-wide --------------------------------------------------------------------
 
@@ -375,11 +363,28 @@ class Neo4jReadModel(ReadModel):
     async def customer_paths(
         self, ids: Sequence[str], first: int, after: str | None, outcome: str | None
     ) -> dict[str, Window[PathView]]:
-        scope = "path:chronological"
+        return await self._path_windows(
+            "customer_paths", q.CUSTOMER_PATHS, "path:chronological", ids, first, after, outcome
+        )
+
+    async def customer_path_counts(self, ids: Sequence[str], outcome: str | None) -> dict[str, int]:
+        return await self._path_counts("customer_path_count", q.CUSTOMER_PATH_COUNT, ids, outcome)
+
+    async def _path_windows(
+        self,
+        name: str,
+        query: str,
+        scope: str,
+        ids: Sequence[str],
+        first: int,
+        after: str | None,
+        outcome: str | None,
+    ) -> dict[str, Window[PathView]]:
+        """Per id, one keyset page of paths (`query` orders them; `scope` names the cursor)."""
         start, path_id = _path_key(scope, after)
         rows = await self._rows(
-            "customer_paths",
-            q.CUSTOMER_PATHS,
+            name,
+            query,
             ids=_unique(ids),
             limit=first + 1,
             outcome=outcome,
@@ -388,10 +393,10 @@ class Neo4jReadModel(ReadModel):
         )
         return {r["id"]: _path_window(scope, r["paths"], first) for r in rows}
 
-    async def customer_path_counts(self, ids: Sequence[str], outcome: str | None) -> dict[str, int]:
-        rows = await self._rows(
-            "customer_path_count", q.CUSTOMER_PATH_COUNT, ids=_unique(ids), outcome=outcome
-        )
+    async def _path_counts(
+        self, name: str, query: str, ids: Sequence[str], outcome: str | None
+    ) -> dict[str, int]:
+        rows = await self._rows(name, query, ids=_unique(ids), outcome=outcome)
         return {r["id"]: int(r["n"]) for r in rows}
 
     async def similar_customers(

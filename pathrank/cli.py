@@ -27,6 +27,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from graph_model.example_queries import EXAMPLE_QUERIES
 from graph_model.schema import ensure_schema
 from graph_model.store import Neo4jPathGraphStore
 from ingest.batch import PathRules
@@ -416,19 +417,10 @@ def demo(
     out.print(f"  GraphiQL        http://127.0.0.1:{port}/graphql")
     out.print(f"  Neo4j Browser   {st.neo4j.browser_url}  (neo4j / {st.neo4j.password})")
     out.print("Try in Neo4j Browser (more in cypher/):")
-    for query in _EXAMPLE_QUERIES:
+    for query in EXAMPLE_QUERIES:
         out.print(f"  {query}", markup=False)
     if not no_serve:
         serve(host="127.0.0.1", port=port)
-
-
-_EXAMPLE_QUERIES = (
-    "MATCH (p:Path {outcome: 'RESOLVED'}) RETURN p.pages, p.length ORDER BY p.start LIMIT 10",
-    "MATCH (a:Page)-[t:TRANSITION]->(b:Page) RETURN a.title, b.title, t.count, t.turnarounds "
-    "ORDER BY t.turnarounds DESC LIMIT 10",
-    "MATCH (c:Customer)-[:TOOK]->(p:Path) WITH c, count(p) AS n WHERE n > 2 "
-    "MATCH (c)-[:TOOK]->(p:Path) RETURN c.id, p.pages, p.outcome ORDER BY c.id, p.start LIMIT 20",
-)
 
 
 def main() -> None:
