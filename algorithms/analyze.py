@@ -1,55 +1,37 @@
-"""`pathrank analyze`: every figure of DESIGN.md section 6, written back into Neo4j.
+"""`pathrank analyze`: every analysis figure (docs/analytics.md), written back into Neo4j.
 
 GDS computes what it has algorithms for (PageRank, personalised PageRank, Dijkstra, KNN
 similarity, Leiden); scipy computes the absorbing chain and the binomial tests. Each step is
-timed, and the run is recorded as an (:AnalysisRun) node.
+timed. Everything computed is one `AnalysisResults`, written by graph_model at the end and
+recorded as an (:AnalysisRun).
 """
 
 from __future__ import annotations
 
-import statistics
 import time
 import uuid
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import replace
 
 from graphdatascience import GraphDataScience
 
-from algorithms import gds_steps
-from algorithms.hotspots import RateTest, high_exit_pages, turnaround_hotspots
-from algorithms.inputs import PathRecord, turnaround_positions
+from algorithms.communities import community_profiles
+from algorithms.gds.communities import Communities, communities
+from algorithms.gds.ranks import page_rank, path_rank
+from algorithms.gds.routes import SuccessRoute, success_routes
+from algorithms.hotspots import high_exit_pages, turnaround_hotspots
 from algorithms.link_suggestions import link_suggestions
-from algorithms.markov import SuccessChain, success_chain
-from algorithms.observed import Observed, PathStatistics, observe, path_statistics
+from algorithms.markov import success_chain
+from algorithms.observed import observe
+from algorithms.page_figures import PageSteps, page_figures
 from algorithms.weak_pages import weak_pages
-from graph_model.analysis_store import AnalysisPath, AnalysisStore
+from graph_model.page.record import PathMode
+from graph_model.path.record import PathStats, path_stats
+from graph_model.run.record import AnalysisResults, AnalysisRun
+from graph_model.run.store import AnalysisStore
 
-TOP_PAGES = 5
 MAX_SUGGESTIONS = 200
-
-
-@dataclass
-class AnalysisReport:
-    run_id: str
-    started_ms: int
-    steps_s: dict[str, float] = field(default_factory=dict)
-    size: dict[str, int] = field(default_factory=dict)
-    statistics: PathStatistics | None = None
-    hotspots: int = 0
-    high_exit: int = 0
-    weak_pages: int = 0
-    communities: int = 0
-    similar_pairs: int = 0
-    leiden_s: float = 0.0  # GDS Leiden compute time, inside the communities step
-    link_suggestions: int = 0
-
-    @property
-    def total_s(self) -> float:
-        return sum(self.steps_s.values())
-
 
 StepReporter = Callable[[str], None]
 
@@ -63,224 +45,126 @@ class Analysis:
         self.store = store
         self.gds = gds
         self.on_step = on_step or (lambda _s: None)
-        self.report = AnalysisReport(uuid.uuid4().hex, int(time.time() * 1000))
+        self.run_id = uuid.uuid4().hex
+        self.started_ms = int(time.time() * 1000)
+        self.steps: dict[str, float] = {}
+        self.statistics: PathStats | None = None  # of the paths analysed, once read
 
     @contextmanager
     def _step(self, name: str) -> Iterator[None]:
         self.on_step(name)
         t0 = time.perf_counter()
         yield
-        self.report.steps_s[name] = time.perf_counter() - t0
+        self.steps[name] = time.perf_counter() - t0
 
-    def run(self) -> AnalysisReport:
-        r = self.report
+    def run(self) -> AnalysisRun:
+        store = self.store
         with self._step("reset previous results"):
-            self.store.reset_results()
+            store.reset_results()
         with self._step("read paths"):
-            size = self.store.size()
-            r.size = {
-                "pages": size.pages,
-                "transitions": size.transitions,
-                "customers": size.customers,
-                "paths": size.paths,
-                "clicks": size.clicks,
-            }
-            paths = self.store.paths()
-            records = [_record(p) for p in paths]
-            observed = observe(records)
-            r.statistics = path_statistics(records)
-            node_ids = self.store.page_node_ids()
+            size = store.size()
+            paths = store.paths()
+            self.statistics = path_stats(paths)
+            observed = observe(paths)
+            node_ids = store.page_node_ids()
+        page_of = {n: p for p, n in node_ids.items()}
         resolution_ids = [
             node_ids[page]
             for page, obs in observed.pages.items()
             if obs.resolutions > 0 and page in node_ids
         ]
-        page_props: dict[str, dict[str, Any]] = {page: {} for page in node_ids}
         with self._step("transition probabilities"):
-            self.store.write_transition_probabilities()
+            store.write_transition_probabilities()
         with self._step("pageRank (GDS)"):
-            gds_steps.page_rank(self.gds)
+            ranks = _by_page(page_rank(self.gds), page_of)
         with self._step("pathRank (GDS)"):
-            if resolution_ids:
-                gds_steps.path_rank(self.gds, resolution_ids)
+            path_ranks = _by_page(path_rank(self.gds, resolution_ids), page_of)
         with self._step("absorbing chain"):
             chain = success_chain(observed)
-            _observed_props(page_props, observed, chain)
         with self._step("hotspots and high exits"):
             hotspots = turnaround_hotspots(observed)
             exits = high_exit_pages(observed)
-            _test_props(page_props, hotspots, "hotspot", "isHotspot")
-            _test_props(page_props, exits, "exit", "isHighExit")
-            r.hotspots = sum(t.significant for t in hotspots)
-            r.high_exit = sum(t.significant for t in exits)
         with self._step("shortest success paths (GDS)"):
-            self._routes(page_props, node_ids, resolution_ids)
+            free = max(node_ids.values(), default=0) + 1
+            fewest = _routes(self.gds, resolution_ids, PathMode.FEWEST_CLICKS, free, page_of)
+            likely = _routes(self.gds, resolution_ids, PathMode.MOST_LIKELY, free, page_of)
         with self._step("weak pages"):
             weak = weak_pages(
-                observed, chain, hotspots, exits, declared_links=self.store.declared_links()
+                observed, chain, hotspots, exits, declared_links=store.declared_links()
             )
-            for page in page_props.values():
-                page.update({"impact": 0.0, "weakReasons": []})
-            for w in weak:
-                page_props[w.page_id].update({"impact": w.impact, "weakReasons": list(w.reasons)})
-            r.weak_pages = len(weak)
         with self._step("link suggestions"):
-            suggestions = link_suggestions(
-                records, set(observed.transitions), limit=MAX_SUGGESTIONS
-            )
-            self.store.write_link_suggestions(
-                [
-                    {
-                        "from": s.from_page_id,
-                        "to": s.to_page_id,
-                        "clicksSaved": s.clicks_saved,
-                        "paths": s.paths,
-                        "meanClicksSaved": s.mean_clicks_saved,
-                        "rank": rank,
-                    }
-                    for rank, s in enumerate(suggestions, start=1)
-                ]
-            )
-            r.link_suggestions = len(suggestions)
+            suggestions = link_suggestions(paths, set(observed.transitions), limit=MAX_SUGGESTIONS)
         with self._step("communities (GDS)"):
-            self._communities(paths)
-        with self._step("write page properties"):
-            self.store.write_page_properties(page_props)
-        self.store.record_run(
-            {
-                "id": r.run_id,
-                "startedAt": r.started_ms,
-                "durationMs": int(r.total_s * 1000),
-                "steps": {k: round(v, 4) for k, v in r.steps_s.items()},
-                **r.size,
-                "hotspots": r.hotspots,
-                "highExitPages": r.high_exit,
-                "weakPages": r.weak_pages,
-                "communities": r.communities,
-                "linkSuggestions": r.link_suggestions,
-            }
+            found = communities(self.gds)
+            profiles = community_profiles(paths, _customer_communities(store, found))
+        steps = PageSteps(
+            observed=observed,
+            chain=chain,
+            hotspots={t.page_id: t for t in hotspots},
+            exits={t.page_id: t for t in exits},
+            weak={w.page_id: w for w in weak},
+            page_rank=ranks,
+            path_rank=path_ranks,
+            fewest={p: route for p, (route, _) in fewest.items()},
+            likely=likely,
         )
-        return r
-
-    def _communities(self, paths: list[AnalysisPath]) -> None:
-        result = gds_steps.communities(self.gds)
-        summaries = community_summaries(paths, self.store.customer_communities())
-        self.store.write_communities(summaries)
-        self.report.communities = result.communities
-        self.report.similar_pairs = result.similar_pairs
-        self.report.leiden_s = result.leiden_compute_s
-
-    def _routes(
-        self,
-        page_props: dict[str, dict[str, Any]],
-        node_ids: Mapping[str, int],
-        resolution_ids: list[int],
-    ) -> None:
-        page_of = {n: p for p, n in node_ids.items()}
-        for page in page_props.values():
-            page.update(
-                {
-                    "successPathFewest": None,
-                    "successPathFewestClicks": None,
-                    "successPathLikely": None,
-                    "successPathLikelyClicks": None,
-                    "successPathLikelyProbability": None,
-                }
-            )
-        if not resolution_ids:
-            return
-        modes: tuple[tuple[gds_steps.PathMode, str], ...] = (
-            ("FEWEST_CLICKS", "successPathFewest"),
-            ("MOST_LIKELY", "successPathLikely"),
+        run = AnalysisRun(
+            id=self.run_id,
+            started_at=self.started_ms,
+            pages=size.pages,
+            transitions=size.transitions,
+            customers=size.customers,
+            paths=size.paths,
+            clicks=size.clicks,
+            hotspots=sum(t.significant for t in hotspots),
+            high_exit_pages=sum(t.significant for t in exits),
+            weak_pages=len(weak),
+            communities=found.count,
+            similar_pairs=len(found.similar),
+            link_suggestions=len(suggestions),
+            leiden_compute_s=found.leiden_compute_s,
         )
-        for mode, prefix in modes:
-            routes = gds_steps.success_routes(
-                self.gds, resolution_ids, mode, free_node_id=max(node_ids.values()) + 1
-            )
-            for node, route in routes.items():
-                props = page_props[page_of[node]]
-                props[prefix] = [page_of[n] for n in route.node_ids]
-                props[f"{prefix}Clicks"] = route.clicks
-                if mode == "MOST_LIKELY":
-                    props[f"{prefix}Probability"] = route.probability
-
-
-def _record(p: AnalysisPath) -> PathRecord:
-    return PathRecord(
-        pages=p.pages,
-        outcome=p.outcome,  # type: ignore[arg-type]
-        turnaround_positions=turnaround_positions(p.pages),
-    )
-
-
-def _observed_props(
-    page_props: dict[str, dict[str, Any]], observed: Observed, chain: SuccessChain
-) -> None:
-    for page, props in page_props.items():
-        obs = observed.pages.get(page)
-        success = chain.pages.get(page)
-        props.update(
-            {
-                "visits": obs.visits if obs else 0,
-                "exits": obs.exits if obs else 0,
-                "exitRate": obs.exit_rate if obs else None,
-                "resolutions": obs.resolutions if obs else 0,
-                "turnarounds": obs.turnarounds if obs else 0,
-                "turnaroundOpportunities": obs.turnaround_opportunities if obs else 0,
-                "turnaroundRate": obs.turnaround_rate if obs else None,
-                "observedMeanClicksToResolution": obs.mean_clicks_to_resolution if obs else None,
-                "successProbability": success.success_probability if success else None,
-                "expectedClicksToResolution": (
-                    success.expected_clicks_to_resolution if success else None
-                ),
-            }
+        results = AnalysisResults(
+            run=run,
+            pages={page: page_figures(page, steps) for page in node_ids},
+            communities=profiles,
+            memberships=found.memberships,
+            similar=found.similar,
+            suggestions=suggestions,
         )
+        with self._step("write results"):
+            store.write(replace(results, run=self._timed(run)))
+        return self._timed(run)
+
+    def _timed(self, run: AnalysisRun) -> AnalysisRun:
+        """The run with the steps timed so far."""
+        steps = {k: round(v, 4) for k, v in self.steps.items()}
+        return replace(run, steps=steps, duration_ms=int(sum(self.steps.values()) * 1000))
 
 
-def _test_props(
-    page_props: dict[str, dict[str, Any]], tests: tuple[RateTest, ...], name: str, flag: str
-) -> None:
-    for props in page_props.values():
-        props.update({flag: False, f"{name}PValue": None, f"{name}QValue": None})
-    for t in tests:
-        if t.page_id in page_props:
-            page_props[t.page_id].update(
-                {flag: t.significant, f"{name}PValue": t.p_value, f"{name}QValue": t.q_value}
-            )
+def _by_page(scores: Mapping[int, float], page_of: Mapping[int, str]) -> dict[str, float]:
+    return {page_of[n]: s for n, s in scores.items() if n in page_of}
 
 
-def community_summaries(
-    paths: list[AnalysisPath], communities: Mapping[str, int]
-) -> list[dict[str, Any]]:
-    """DESIGN 6.6: per community its size, top pages, resolution rate, mean path length and
-    turnaround rate, over the completed paths of its customers."""
-    members: Counter[int] = Counter(communities.values())
-    visits: dict[int, Counter[str]] = defaultdict(Counter)
-    lengths: dict[int, list[int]] = defaultdict(list)
-    resolved: Counter[int] = Counter()
-    turned: Counter[int] = Counter()
-    for p in paths:
-        community = communities.get(p.customer_id)
-        if community is None:
-            continue
-        visits[community].update(p.pages)
-        if p.outcome == "OPEN":
-            continue
-        lengths[community].append(len(p.pages))
-        resolved[community] += p.outcome == "RESOLVED"
-        turned[community] += bool(turnaround_positions(p.pages))
-    out = []
-    for community, size in sorted(members.items()):
-        completed = len(lengths[community])
-        out.append(
-            {
-                "id": community,
-                "size": size,
-                "topPages": [page for page, _ in visits[community].most_common(TOP_PAGES)],
-                "completedPaths": completed,
-                "resolutionRate": resolved[community] / completed if completed else None,
-                "meanPathLength": statistics.fmean(lengths[community]) if completed else None,
-                "turnaroundRate": turned[community] / completed if completed else None,
-            }
-        )
-    return out
+def _routes(
+    gds: GraphDataScience,
+    resolution_ids: Sequence[int],
+    mode: PathMode,
+    free_node_id: int,
+    page_of: Mapping[int, str],
+) -> dict[str, tuple[tuple[str, ...], SuccessRoute]]:
+    routes = success_routes(gds, resolution_ids, mode, free_node_id)
+    return {
+        page_of[node]: (tuple(page_of[n] for n in route.node_ids), route)
+        for node, route in routes.items()
+        if node in page_of
+    }
+
+
+def _customer_communities(store: AnalysisStore, found: Communities) -> dict[str, int]:
+    """customer id -> community, from GDS's node ids."""
+    return {
+        customer: found.memberships[node]
+        for customer, node in store.customer_node_ids().items()
+        if node in found.memberships
+    }

@@ -1,4 +1,4 @@
-"""Turnaround hotspots and high-exit pages (DESIGN.md section 4).
+"""Turnaround hotspots and high-exit pages (docs/paths.md, "Turnaround hotspots").
 
 One test for both: a page's rate (events / trials) against the site-wide rate (all events /
 all trials, over every page, tested or not), one-sided binomial test "greater", then

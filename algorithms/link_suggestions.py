@@ -1,4 +1,4 @@
-"""Link suggestions (DESIGN.md section 6.8): where a direct link would have shortened
+"""Link suggestions (docs/analytics.md, section 8): where a direct link would have shortened
 resolved paths.
 
 A resolved path p0..p(n-1) resolves on R = p(n-1). For every page A != R in it, taken at its
@@ -14,31 +14,22 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
 from typing import Final
 
-from algorithms.inputs import PathRecord
 from algorithms.observed import Transition
+from graph_model.path.record import Outcome, Path
+from graph_model.suggestion.record import LinkSuggestion
 
 MIN_CLICKS: Final = 3  # A -> x -> y -> R: two intermediate clicks
 
 
-@dataclass(frozen=True, slots=True)
-class LinkSuggestion:
-    from_page_id: str  # A
-    to_page_id: str  # R, a page where paths resolved
-    paths: int  # resolved paths that would have used the link
-    clicks_saved: int  # total over those paths
-    mean_clicks_saved: float  # clicks_saved / paths
-
-
 def link_suggestions(
-    paths: Iterable[PathRecord],
+    paths: Iterable[Path],
     existing: Collection[Transition],
     *,
     limit: int | None = None,
 ) -> tuple[LinkSuggestion, ...]:
-    """Ranked by total clicks saved, then paths, then page ids.
+    """Ranked (rank 1 first) by total clicks saved, then paths, then page ids.
 
     `existing`: pairs that already have a link: the observed TRANSITION pairs, plus declared
     LINKS_TO pairs when known.
@@ -46,7 +37,7 @@ def link_suggestions(
     saved: Counter[Transition] = Counter()
     used: Counter[Transition] = Counter()
     for path in paths:
-        if path.outcome != "RESOLVED":
+        if path.outcome is not Outcome.RESOLVED:
             continue
         target, last = path.last_page, len(path.pages) - 1
         earliest: dict[str, int] = {}
@@ -57,9 +48,8 @@ def link_suggestions(
             if page != target and pair not in existing:
                 saved[pair] += last - i - 1
                 used[pair] += 1
-    suggestions = [
-        LinkSuggestion(a, r, used[(a, r)], total, total / used[(a, r)])
-        for (a, r), total in saved.items()
-    ]
-    suggestions.sort(key=lambda s: (-s.clicks_saved, -s.paths, s.from_page_id, s.to_page_id))
-    return tuple(suggestions[:limit])
+    ordered = sorted(saved.items(), key=lambda kv: (-kv[1], -used[kv[0]], kv[0]))[:limit]
+    return tuple(
+        LinkSuggestion(a, r, used[(a, r)], total, total / used[(a, r)], rank)
+        for rank, ((a, r), total) in enumerate(ordered, start=1)
+    )

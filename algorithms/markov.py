@@ -1,6 +1,6 @@
 """Success probability and expected clicks to resolution: an absorbing Markov chain.
 
-DESIGN.md section 6.3. A state is "the customer has just clicked page i". Its observed next
+docs/analytics.md, section 3. A state is "the customer has just clicked page i". Its observed next
 events are weighted by counts: a click to page j (TRANSITION count i->j), RESOLVED (paths that
 resolved on i) or EXIT (paths abandoned on i). RESOLVED and EXIT absorb.
 

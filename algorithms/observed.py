@@ -1,8 +1,8 @@
 """Per-page figures observed directly in the paths, before any model.
 
 Conventions:
-- Page figures count *completed* paths only (RESOLVED + ABANDONED): an OPEN path may still
-  grow, so its last page is neither an exit nor a resolution yet.
+- Page figures count *completed* paths only: an OPEN path may still grow, so its last page is
+  neither an exit nor a resolution yet.
 - Transition counts come from *all* paths, OPEN included, like the graph's TRANSITION
   relationships: a click already made is a fact, whatever happens next.
 - `mean_clicks_to_resolution`: over resolved paths, each occurrence of the page at position
@@ -14,13 +14,12 @@ Conventions:
 from __future__ import annotations
 
 import itertools
-import statistics
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from algorithms.inputs import PathRecord
+from graph_model.path.record import Outcome, Path
 
 Transition = tuple[str, str]
 
@@ -76,7 +75,7 @@ class Observed:
         )
 
 
-def observe(paths: Iterable[PathRecord]) -> Observed:
+def observe(paths: Iterable[Path]) -> Observed:
     visits: Counter[str] = Counter()
     exits: Counter[str] = Counter()
     resolutions: Counter[str] = Counter()
@@ -85,7 +84,7 @@ def observe(paths: Iterable[PathRecord]) -> Observed:
     clicks_to_resolution: Counter[str] = Counter()  # sum of n-1-i over occurrences
     resolved_visits: Counter[str] = Counter()
     transitions: Counter[Transition] = Counter()
-    outcomes: Counter[str] = Counter()
+    outcomes: Counter[Outcome] = Counter()
     seen: dict[str, None] = {}  # insertion-ordered set: first-seen order
 
     for path in paths:
@@ -98,7 +97,7 @@ def observe(paths: Iterable[PathRecord]) -> Observed:
         visits.update(pages)
         opportunities.update(pages[1:-1])
         turnarounds.update(pages[i] for i in path.turnaround_positions)
-        if path.outcome == "RESOLVED":
+        if path.outcome is Outcome.RESOLVED:
             resolutions[path.last_page] += 1
             last = len(pages) - 1
             for i, page in enumerate(pages):
@@ -122,68 +121,10 @@ def observe(paths: Iterable[PathRecord]) -> Observed:
     return Observed(
         pages=MappingProxyType(observations),
         transitions=MappingProxyType(dict(transitions)),
-        resolved_paths=outcomes["RESOLVED"],
-        abandoned_paths=outcomes["ABANDONED"],
-        open_paths=outcomes["OPEN"],
+        resolved_paths=outcomes[Outcome.RESOLVED],
+        abandoned_paths=outcomes[Outcome.ABANDONED],
+        open_paths=outcomes[Outcome.OPEN],
     )
-
-
-@dataclass(frozen=True, slots=True)
-class PathStatistics:
-    """DESIGN section 6.9, over completed paths; None where the denominator is 0.
-
-    Restated from `ingest.paths.path_statistics` for `PathRecord`s, because algorithms must
-    not import ingest; both follow DESIGN section 3.
-    """
-
-    completed: int
-    resolved: int
-    abandoned: int
-    open: int
-    mean_length: float | None
-    variance_length: float | None  # population variance
-    mean_length_resolved: float | None
-    variance_length_resolved: float | None
-    mean_length_abandoned: float | None
-    variance_length_abandoned: float | None
-    turnaround_rate: float | None  # completed paths with >= 1 turnaround / completed
-    self_service_rate: float | None  # resolved / completed
-
-
-def path_statistics(paths: Iterable[PathRecord]) -> PathStatistics:
-    resolved: list[int] = []
-    abandoned: list[int] = []
-    open_paths = with_turnaround = 0
-    for path in paths:
-        if path.outcome == "OPEN":
-            open_paths += 1
-            continue
-        (resolved if path.outcome == "RESOLVED" else abandoned).append(len(path.pages))
-        with_turnaround += bool(path.turnaround_positions)
-    completed = resolved + abandoned
-    return PathStatistics(
-        completed=len(completed),
-        resolved=len(resolved),
-        abandoned=len(abandoned),
-        open=open_paths,
-        mean_length=_mean(completed),
-        variance_length=_variance(completed),
-        mean_length_resolved=_mean(resolved),
-        variance_length_resolved=_variance(resolved),
-        mean_length_abandoned=_mean(abandoned),
-        variance_length_abandoned=_variance(abandoned),
-        turnaround_rate=_ratio(with_turnaround, len(completed)),
-        self_service_rate=_ratio(len(resolved), len(completed)),
-    )
-
-
-def _mean(lengths: Sequence[int]) -> float | None:
-    return statistics.fmean(lengths) if lengths else None
-
-
-def _variance(lengths: Sequence[int]) -> float | None:
-    # float(): pvariance of ints is an int when the result is integral.
-    return float(statistics.pvariance(lengths)) if lengths else None
 
 
 def _ratio(numerator: float, denominator: float) -> float | None:

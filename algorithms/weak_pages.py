@@ -1,4 +1,4 @@
-"""Weak pages (DESIGN.md section 6.7): where content changes would help most customers.
+"""Weak pages (docs/analytics.md, section 7): where content changes would help most customers.
 
 impact = visits x max(0, site success probability - page success probability), with visits in
 completed paths, the site figure = resolved / completed paths, and the page figure from the
@@ -23,13 +23,12 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Final
 
 from algorithms.hotspots import RateTest
 from algorithms.markov import SuccessChain
 from algorithms.observed import Observed
-
-Reason = Literal["TURNAROUND_HOTSPOT", "HIGH_EXIT", "DEAD_END", "LOW_SUCCESS"]
+from graph_model.page.record import WeakReason
 
 MIN_VISITS: Final = 20
 _PRECISION: Final = 1e-9
@@ -40,7 +39,7 @@ LOW_SUCCESS_RATIO: Final = 0.5
 class WeakPage:
     page_id: str
     impact: float
-    reasons: tuple[Reason, ...]  # in the order of `Reason`
+    reasons: tuple[WeakReason, ...]  # in the order of `WeakReason`
     visits: int
     success_probability: float | None  # None: page not in the chain
     site_success_probability: float
@@ -69,11 +68,13 @@ def weak_pages(
         shortfall = 0.0 if success is None else site - success
         impact = seen.visits * shortfall if shortfall > _PRECISION else 0.0
         enough = seen.visits >= min_visits
-        flags: dict[Reason, bool] = {
-            "TURNAROUND_HOTSPOT": page in hot,
-            "HIGH_EXIT": page in exiting,
-            "DEAD_END": enough and seen.resolutions == 0 and page not in goes_on,
-            "LOW_SUCCESS": enough and success is not None and success < low_success_ratio * site,
+        flags: dict[WeakReason, bool] = {
+            WeakReason.TURNAROUND_HOTSPOT: page in hot,
+            WeakReason.HIGH_EXIT: page in exiting,
+            WeakReason.DEAD_END: enough and seen.resolutions == 0 and page not in goes_on,
+            WeakReason.LOW_SUCCESS: (
+                enough and success is not None and success < low_success_ratio * site
+            ),
         }
         reasons = tuple(reason for reason, flagged in flags.items() if flagged)
         if impact > 0 or reasons:

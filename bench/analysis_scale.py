@@ -17,35 +17,17 @@ from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
-from graphdatascience import GraphDataScience
-from neo4j import GraphDatabase
 
-from algorithms.analyze import Analysis, AnalysisReport
+from bench.analysed_graph import AnalysedGraph, export_analysed_graph
 from bench.report import Section, table
-from graph_model.analysis_export import AnalysedGraph, export_analysed_graph
-from graph_model.analysis_store import Neo4jAnalysisStore
-from graph_model.records import PageCatalogEntry
-from graph_model.store import Neo4jPathGraphStore
-from ingest.batch import IncomingClick, PathRules, apply_batch
-from ingest.events import event_from_record
-from ingest.simulator import SimulationConfig, simulate
+from graph_model.run.record import AnalysisRun
 from pathrank.settings import Settings
+from pathrank.wiring import Wiring
+from simulator import SimulationConfig, simulate
 
 BATCH = 10_000
 LOUVAIN_LIMIT_S = 120.0  # networkx Louvain is pure Python; past this it is reported unfinished
-GAMMA = 0.1  # the resolution our Leiden uses (algorithms.gds_steps.communities)
-
-
-def load(store: Neo4jPathGraphStore, events: list[dict[str, object]], rules: PathRules) -> float:
-    t0 = time.perf_counter()
-    now = int(time.time() * 1000)
-    for start in range(0, len(events), BATCH):
-        incoming = [
-            IncomingClick(event_from_record(e, now_ms=now), start + i)
-            for i, e in enumerate(events[start : start + BATCH])
-        ]
-        apply_batch(store, incoming, rules)
-    return time.perf_counter() - t0
+GAMMA = 0.1  # the resolution our Leiden uses (algorithms.gds.communities)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,9 +46,9 @@ class NetworkxTimes:
 class Measured:
     clicks: int
     load_s: float
-    report: AnalysisReport
+    report: AnalysisRun
     networkx: NetworkxTimes | None
-    rerun: AnalysisReport | None  # a second analysis, which first deletes the first's results
+    rerun: AnalysisRun | None  # a second analysis, which first deletes the first's results
 
 
 def _timed(work: Callable[[], object]) -> float:
@@ -141,32 +123,23 @@ def run_networkx(driver: Any, database: str, louvain_limit_s: float) -> Networkx
 def measure(
     settings: Settings, sizes: list[int], with_networkx: bool = False
 ) -> Iterator[Measured]:
-    s = settings
-    driver = GraphDatabase.driver(
-        s.neo4j_uri, auth=(s.neo4j_user, s.neo4j_password), notifications_min_severity="OFF"
-    )
-    timeout_ms = int(s.inactivity_timeout_s * 1000)
-    rules = PathRules(timeout_ms=timeout_ms, quick_ms=int(s.quick_turnaround_s * 1000))
-    store = Neo4jPathGraphStore(driver, s.neo4j_database, timeout_ms)
-    store.ensure_schema()
+    w = Wiring(settings)
+    driver = w.driver()
+    admin = w.admin(driver)
+    admin.ensure_schema()
     for size in sizes:
-        store.clear()
+        admin.clear()
         sim = simulate(SimulationConfig(seed=1, events=size))
-        store.upsert_pages(
-            [
-                PageCatalogEntry(p["page_id"], p["title"], p["url"], tuple(p["links"]))
-                for p in sim.pages
-            ]
-        )
-        load_s = load(store, sim.events, rules)
-        gds = GraphDataScience(driver, database=s.neo4j_database, show_progress=False)
-        report = Analysis(Neo4jAnalysisStore(driver, s.neo4j_database), gds).run()
-        theirs = run_networkx(driver, s.neo4j_database, LOUVAIN_LIMIT_S) if with_networkx else None
-        rerun = (
-            Analysis(Neo4jAnalysisStore(driver, s.neo4j_database), gds).run()
+        t0 = time.perf_counter()
+        w.load(driver, sim.events, sim.pages, batch_size=BATCH)
+        load_s = time.perf_counter() - t0
+        report = w.analysis(driver).run()
+        theirs = (
+            run_networkx(driver, settings.neo4j_database, LOUVAIN_LIMIT_S)
             if with_networkx
             else None
         )
+        rerun = w.analysis(driver).run() if with_networkx else None
         yield Measured(size, load_s, report, theirs, rerun)
     driver.close()
 
@@ -176,23 +149,23 @@ def _ratio(theirs: float | None, ours: float) -> str:
 
 
 def _steps_table(runs: list[Measured]) -> str:
-    steps = list(dict.fromkeys(step for m in runs for step in m.report.steps_s))
+    steps = list(dict.fromkeys(step for m in runs for step in m.report.steps))
     header = ["step (s)", *(f"{m.clicks:,} clicks" for m in runs)]
     rows: list[list[object]] = [
-        [step, *(m.report.steps_s.get(step, 0.0) for m in runs)] for step in steps
+        [step, *(m.report.steps.get(step, 0.0) for m in runs)] for step in steps
     ]
     rows.append(["**total analysis**", *(f"**{m.report.total_s:.1f}**" for m in runs)])
     rows.append(["(loading the clicks, not analysis)", *(m.load_s for m in runs)])
     if all(m.rerun for m in runs):
         reruns = [m.rerun for m in runs if m.rerun]
         reset = "reset previous results"
-        rows.append(["second run: " + reset, *(r.steps_s[reset] for r in reruns)])
+        rows.append(["second run: " + reset, *(r.steps[reset] for r in reruns)])
         rows.append(
-            ["second run: communities (GDS)", *(r.steps_s["communities (GDS)"] for r in reruns)]
+            ["second run: communities (GDS)", *(r.steps["communities (GDS)"] for r in reruns)]
         )
         rows.append(["**second run: total analysis**", *(f"**{r.total_s:.1f}**" for r in reruns)])
     for key in ("customers", "pages", "paths", "transitions"):
-        rows.append([key, *(m.report.size.get(key, 0) for m in runs)])
+        rows.append([key, *(getattr(m.report, key) for m in runs)])
     rows.append(["SIMILAR pairs written", *(m.report.similar_pairs for m in runs)])
     rows.append(["communities", *(m.report.communities for m in runs)])
     return table(header, rows)
@@ -201,7 +174,7 @@ def _steps_table(runs: list[Measured]) -> str:
 def _networkx_table(runs: list[Measured]) -> str:
     rows: list[list[object]] = []
     for m in runs:
-        nxt, steps = m.networkx, m.report.steps_s
+        nxt, steps = m.networkx, m.report.steps
         if nxt is None:
             continue
         clicks = f"{m.clicks:,}"
@@ -227,8 +200,8 @@ def _networkx_table(runs: list[Measured]) -> str:
                 clicks,
                 "Louvain vs our Leiden compute",
                 louvain,
-                m.report.leiden_s,
-                _ratio(nxt.louvain_s, m.report.leiden_s),
+                m.report.leiden_compute_s,
+                _ratio(nxt.louvain_s, m.report.leiden_compute_s),
             ],
             [
                 clicks,
@@ -288,8 +261,8 @@ def main(sizes: list[int]) -> None:
         report = m.report
         rate = m.clicks / m.load_s
         print(f"\n## {m.clicks} clicks: load {m.load_s:.1f}s ({rate:.0f} clicks/s)")
-        print(f"size {report.size}")
-        for step, seconds in report.steps_s.items():
+        print(f"{report.pages} pages, {report.paths} paths, {report.customers} customers")
+        for step, seconds in report.steps.items():
             print(f"  {step:32} {seconds:8.2f}s")
         print(f"  {'total':32} {report.total_s:8.2f}s")
         sys.stdout.flush()

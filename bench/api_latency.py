@@ -46,10 +46,10 @@ from typing import Any
 
 import httpx
 import orjson
-from neo4j import READ_ACCESS, AsyncDriver, AsyncGraphDatabase, GraphDatabase, Query
+from neo4j import READ_ACCESS, AsyncDriver, AsyncGraphDatabase, Query
 
 from bench.report import Section, percentile, table
-from graph_model import read_cypher
+from graph_model.page import cypher as page_cypher
 from pathrank.settings import Settings
 
 PAGE = """query Page($id: ID!) { page(id: $id) {
@@ -75,10 +75,10 @@ class Read:
 
 
 READS = (
-    Read("page(id)", PAGE, True, read_cypher.PAGES_BY_IDS, {}),
-    Read("weakPages", WEAK_PAGES, False, read_cypher.WEAK_PAGES, {"limit": 20, "minVisits": 0}),
+    Read("page(id)", PAGE, True, page_cypher.PAGES_BY_IDS, {}),
+    Read("weakPages", WEAK_PAGES, False, page_cypher.WEAK_PAGES, {"limit": 20, "minVisits": 0}),
     # the read model asks for first + 1 rows: the extra one says whether there is a next page
-    Read("pages(first: 50)", PAGES, False, read_cypher.PAGES_BY_ID_FIRST, {"limit": 51}),
+    Read("pages(first: 50)", PAGES, False, page_cypher.PAGES_BY_ID_FIRST, {"limit": 51}),
 )
 
 
@@ -328,7 +328,7 @@ def measure(
             async def floor(c: int = concurrency, r: Read = read) -> Stats:
                 async with driver(
                     s.neo4j_uri,
-                    auth=(s.neo4j_user, s.neo4j_password),
+                    auth=(s.neo4j_user, s.neo4j_password.get_secret_value()),
                     max_connection_pool_size=max(c, 1),
                     notifications_min_severity="OFF",
                 ) as d:
@@ -607,34 +607,19 @@ def serve(cache: bool) -> Iterator[Server]:
 
 
 def load(s: Settings, events: int) -> None:
-    from graphdatascience import GraphDataScience
+    from pathrank.wiring import Wiring
+    from simulator import SimulationConfig, simulate
 
-    from algorithms.analyze import Analysis
-    from bench.analysis_scale import load as load_events
-    from graph_model.analysis_store import Neo4jAnalysisStore
-    from graph_model.records import PageCatalogEntry
-    from graph_model.store import Neo4jPathGraphStore
-    from ingest.batch import PathRules
-    from ingest.simulator import SimulationConfig, simulate
-
-    timeout_ms = int(s.inactivity_timeout_s * 1000)
-    with GraphDatabase.driver(
-        s.neo4j_uri, auth=(s.neo4j_user, s.neo4j_password), notifications_min_severity="OFF"
-    ) as driver:
-        store = Neo4jPathGraphStore(driver, s.neo4j_database, timeout_ms)
-        store.ensure_schema()
-        store.clear()
+    w = Wiring(s)
+    with w.driver() as driver:
+        admin = w.admin(driver)
+        admin.ensure_schema()
+        admin.clear()
         sim = simulate(SimulationConfig(seed=7, events=events))
-        store.upsert_pages(
-            [
-                PageCatalogEntry(p["page_id"], p["title"], p["url"], tuple(p["links"]))
-                for p in sim.pages
-            ]
-        )
-        rules = PathRules(timeout_ms=timeout_ms, quick_ms=int(s.quick_turnaround_s * 1000))
-        seconds = load_events(store, sim.events, rules)
-        gds = GraphDataScience(driver, database=s.neo4j_database, show_progress=False)
-        Analysis(Neo4jAnalysisStore(driver, s.neo4j_database), gds).run()
+        started = time.perf_counter()
+        w.load(driver, sim.events, sim.pages)
+        seconds = time.perf_counter() - started
+        w.analysis(driver).run()
     print(f"loaded and analysed {events} simulated clicks (load {seconds:.1f}s)", file=sys.stderr)
 
 

@@ -33,14 +33,13 @@ from pathlib import Path
 import httpx
 import orjson
 from confluent_kafka import Producer
-from neo4j import GraphDatabase
 
 from bench.api_latency import serve
 from bench.report import Section, percentile, table
-from graph_model.store import Neo4jPathGraphStore
-from ingest.simulator import SimulationConfig, simulate
 from ingest.topics import ensure_topics
 from pathrank.settings import Settings
+from pathrank.wiring import Wiring
+from simulator import SimulationConfig, simulate
 
 POLL_S = 0.02
 PROBE_TIMEOUT_S = 30.0
@@ -144,12 +143,12 @@ def ingesting(topic: str, group: str) -> Iterator[None]:
 
 
 def measure(s: Settings, seconds: float, rate: float) -> FreshnessRun:
-    with GraphDatabase.driver(s.neo4j_uri, auth=(s.neo4j_user, s.neo4j_password)) as driver:
-        store = Neo4jPathGraphStore(driver, s.neo4j_database, int(s.inactivity_timeout_s * 1000))
-        store.ensure_schema()
-        store.clear()
+    w = Wiring(s)
+    with w.driver() as driver:
+        w.admin(driver).ensure_schema()
+        w.admin(driver).clear()
     topic = f"pathrank.bench.freshness.{uuid.uuid4().hex[:8]}"
-    ensure_topics(s.kafka_bootstrap, topic, None)
+    ensure_topics(s.kafka_bootstrap, topic, None, s.topic_partitions)
     producer = Producer({"bootstrap.servers": s.kafka_bootstrap, "linger.ms": 5, "acks": "all"})
     run = FreshnessRun(rate=rate, seconds=seconds)
     warmup_s = 8.0  # consumer-group join and the first batches

@@ -22,23 +22,24 @@ import sys
 import time
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from confluent_kafka.admin import AdminClient
-from neo4j import Driver, GraphDatabase
+from neo4j import Driver
 
+from bench.naive_store import NaiveClickWriter
 from bench.report import Section, table
-from graph_model.naive_store import NaiveClickWriter
-from graph_model.records import GraphCounts, PageCatalogEntry
-from graph_model.store import Neo4jPathGraphStore
-from ingest.batch import IncomingClick, PathRules, apply_batch, stored_click
+from graph_model.admin import GraphAdmin, GraphCounts
+from ingest.batch import apply_batches
+from ingest.catalog import catalog_entry
 from ingest.events import event_from_record
 from ingest.produce import produce_events, produce_pages
-from ingest.simulator import SimulationConfig, simulate
 from ingest.topics import dlq_topic, ensure_topics
-from ingest.worker import IngestConfig, IngestStats, IngestWorker
+from ingest.worker import IngestStats
 from pathrank.settings import Settings
+from pathrank.wiring import Wiring
+from simulator import SimulationConfig, simulate
 
 SEED = 3
 BATCH = 5000  # `pathrank ingest --batch-size` default
@@ -70,34 +71,20 @@ class SizeResult:
     naive: Run
 
 
-def _rules(s: Settings) -> PathRules:
-    return PathRules(
-        timeout_ms=int(s.inactivity_timeout_s * 1000), quick_ms=int(s.quick_turnaround_s * 1000)
-    )
-
-
-def _catalog(pages: Sequence[dict[str, Any]]) -> list[PageCatalogEntry]:
-    return [PageCatalogEntry(p["page_id"], p["title"], p["url"], tuple(p["links"])) for p in pages]
-
-
-def end_to_end(
-    s: Settings, store: Neo4jPathGraphStore, events: list[dict[str, Any]], pages: list[Any]
-) -> Run:
+def end_to_end(w: Wiring, driver: Driver, events: list[dict[str, Any]], pages: list[Any]) -> Run:
     """Produce into fresh topics (untimed), then time a worker from start to its last commit."""
+    s = w.s
     run_id = uuid.uuid4().hex[:8]
     topic, pages_topic = f"bench-clicks-{run_id}", f"bench-pages-{run_id}"
-    ensure_topics(s.kafka_bootstrap, topic, pages_topic)
+    ensure_topics(s.kafka_bootstrap, topic, pages_topic, s.topic_partitions)
     try:
         produce_pages(pages, s.kafka_bootstrap, pages_topic)
         produce_events(events, s.kafka_bootstrap, topic)
-        config = IngestConfig(
-            bootstrap=s.kafka_bootstrap,
-            topic=topic,
+        config = replace(
+            w.ingest_config(
+                topic=topic, group=f"bench-{run_id}", until_idle_s=IDLE_S, batch_size=BATCH
+            ),
             pages_topic=pages_topic,
-            group=f"bench-{run_id}",
-            rules=_rules(s),
-            batch_size=BATCH,
-            until_idle_s=IDLE_S,
         )
         last_commit: list[float] = []
 
@@ -105,26 +92,22 @@ def end_to_end(
             last_commit.append(time.perf_counter())
 
         started = time.perf_counter()
-        stats = IngestWorker(config, store, on_batch=on_batch).run()
+        stats = w.ingest_worker(driver, config, on_batch=on_batch).run()
         if stats.clicks != len(events):
             raise RuntimeError(f"consumed {stats.clicks} clicks of {len(events)}")
-        return Run(len(events), last_commit[-1] - started, store.counts())
+        return Run(len(events), last_commit[-1] - started, w.admin(driver).counts())
     finally:
         _delete_topics(s.kafka_bootstrap, [topic, pages_topic, dlq_topic(topic)])
 
 
-def ceiling(
-    s: Settings, store: Neo4jPathGraphStore, events: list[dict[str, Any]], pages: list[Any]
-) -> Run:
+def ceiling(w: Wiring, driver: Driver, events: list[dict[str, Any]], pages: list[Any]) -> Run:
     """The same batches straight from memory into the store: no Kafka, no JSON."""
-    rules = _rules(s)
     now_ms = int(time.time() * 1000)
-    parsed = [IncomingClick(event_from_record(e, now_ms=now_ms), i) for i, e in enumerate(events)]
-    store.upsert_pages(_catalog(pages))
+    parsed = [event_from_record(e, now_ms=now_ms, seq=i) for i, e in enumerate(events)]
+    w.catalog_store(driver).upsert([catalog_entry(p) for p in pages])
     started = time.perf_counter()
-    for start in range(0, len(parsed), BATCH):
-        apply_batch(store, parsed[start : start + BATCH], rules)
-    return Run(len(events), time.perf_counter() - started, store.counts())
+    apply_batches(w.path_store(driver), parsed, w.rules(), BATCH)
+    return Run(len(events), time.perf_counter() - started, w.admin(driver).counts())
 
 
 def naive(driver: Driver, s: Settings, events: list[dict[str, Any]]) -> Run:
@@ -132,13 +115,12 @@ def naive(driver: Driver, s: Settings, events: list[dict[str, Any]]) -> Run:
     writer = NaiveClickWriter(driver, s.neo4j_database)
     now_ms = int(time.time() * 1000)
     sample = [
-        IncomingClick(event_from_record(e, now_ms=now_ms), i)
-        for i, e in enumerate(events[:NAIVE_EVENTS])
+        event_from_record(e, now_ms=now_ms, seq=i) for i, e in enumerate(events[:NAIVE_EVENTS])
     ]
     started = time.perf_counter()
     done = 0
-    for incoming in sample:
-        writer.write(stored_click(incoming))
+    for click in sample:
+        writer.write(click)
         done += 1
         if time.perf_counter() - started > NAIVE_BUDGET_S:
             break
@@ -162,30 +144,29 @@ def cli_start_s() -> float:
 
 
 def measure(s: Settings, sizes: Sequence[int]) -> list[SizeResult]:
-    driver = GraphDatabase.driver(
-        s.neo4j_uri, auth=(s.neo4j_user, s.neo4j_password), notifications_min_severity="OFF"
-    )
-    store = Neo4jPathGraphStore(driver, s.neo4j_database, int(s.inactivity_timeout_s * 1000))
-    store.ensure_schema()
+    w = Wiring(s)
+    driver = w.driver()
+    admin: GraphAdmin = w.admin(driver)
+    admin.ensure_schema()
     results = []
     try:
         # A fresh server plans the statements and JIT-compiles on its first batches: warm it
         # once here so that neither the first end to end nor the first ceiling pays for it.
-        store.clear()
+        admin.clear()
         warm = simulate(SimulationConfig(seed=SEED + 1, events=WARM_UP_EVENTS))
-        ceiling(s, store, warm.events, warm.pages)
+        ceiling(w, driver, warm.events, warm.pages)
         for size in sizes:
             sim = simulate(SimulationConfig(seed=SEED, events=size))
-            store.clear()
-            e2e = end_to_end(s, store, sim.events, sim.pages)
+            admin.clear()
+            e2e = end_to_end(w, driver, sim.events, sim.pages)
             _progress(size, "end to end", e2e)
-            store.clear()
-            top = ceiling(s, store, sim.events, sim.pages)
+            admin.clear()
+            top = ceiling(w, driver, sim.events, sim.pages)
             _progress(size, "ceiling", top)
-            store.clear()
+            admin.clear()
             base = naive(driver, s, sim.events)
             _progress(size, "naive", base)
-            store.clear()
+            admin.clear()
             if e2e.counts != top.counts:
                 raise RuntimeError(f"end to end and ceiling differ: {e2e.counts} {top.counts}")
             results.append(SizeResult(size, e2e, top, base))

@@ -1,4 +1,4 @@
-"""Keyset pagination cursors: the sort key of the last row seen, opaque to clients.
+"""Keyset pagination: windows of a sorted list and their cursors, opaque to clients.
 
 A cursor is base64url(JSON [scope, key...]). The scope names the ordering the key belongs to
 (e.g. "page:PAGE_RANK"), so a cursor from one ordering is refused by another instead of
@@ -11,7 +11,9 @@ from __future__ import annotations
 import base64
 import binascii
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 import orjson
 
@@ -19,10 +21,41 @@ MAX_CURSOR_LENGTH = 512
 
 KeyValue = int | float | str
 SortKey = tuple[KeyValue, ...]
+T = TypeVar("T")
 
 
 class InvalidCursorError(ValueError):
     """A cursor that this ordering did not produce (garbled, foreign or tampered with)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Window(Generic[T]):
+    """One page of a keyset-paginated list: items, one cursor per item, and whether more
+    items follow the last one."""
+
+    items: tuple[T, ...]
+    cursors: tuple[str, ...]
+    has_next: bool
+
+    @staticmethod
+    def empty() -> Window[T]:
+        return Window((), (), False)
+
+    @staticmethod
+    def of(scope: str, items: Sequence[T], keys: Sequence[SortKey], first: int) -> Window[T]:
+        """`first + 1` rows were asked for: an extra row means there is a next page."""
+        return Window(
+            items=tuple(items[:first]),
+            cursors=tuple(encode_cursor(scope, k) for k in keys[:first]),
+            has_next=len(items) > first,
+        )
+
+    @staticmethod
+    def of_rows(
+        scope: str, rows: Sequence[Mapping[str, Any]], first: int, item: Callable[[Any], T]
+    ) -> Window[T]:
+        """Rows of `{<item>, key: [...]}` as Cypher returns them for a keyset list."""
+        return Window.of(scope, [item(r) for r in rows], [tuple(r["key"]) for r in rows], first)
 
 
 def encode_cursor(scope: str, key: Sequence[KeyValue]) -> str:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from neo4j import Driver
 
-# Unique keys of DESIGN.md section 5, plus the lookups ingest and analysis make.
+# Unique keys of the graph model (docs/graph-model.md), plus the lookups ingest and
+# analysis make.
 STATEMENTS: tuple[str, ...] = (
     "CREATE CONSTRAINT page_id IF NOT EXISTS FOR (n:Page) REQUIRE n.id IS UNIQUE",
     "CREATE CONSTRAINT customer_id IF NOT EXISTS FOR (n:Customer) REQUIRE n.id IS UNIQUE",

@@ -1,4 +1,4 @@
-"""What every resolver gets: the read model, this request's loaders, and the API key check."""
+"""What every resolver gets: the graph's reads, this request's loaders, and the key check."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 
 from starlette.requests import HTTPConnection
 
-from graph_model.read_model import ReadModel
-from graph_model.read_records import SiteRatesRecord
+from graph_model.graph import GraphReads
+from graph_model.page.record import SiteRates
 from graphql_api.errors import ErrorCode, user_error
-from graphql_api.loaders import Loaders, make_loaders
+from graphql_api.loaders import Loaders
 from graphql_api.metrics import Metrics
 
 # Runs one analysis to completion (blocking; it is called in a worker thread) and returns
@@ -56,30 +56,30 @@ def request_authorized(request: HTTPConnection, api_key: str | None) -> bool:
 @dataclass
 class Context:
     request: HTTPConnection
-    read: ReadModel
+    graph: GraphReads
     loaders: Loaders
     api_key: str | None = None
     analysis: AnalysisService | None = None
     metrics: Metrics | None = None
-    _site_rates: asyncio.Task[SiteRatesRecord] | None = field(default=None, repr=False)
+    _site_rates: asyncio.Task[SiteRates] | None = field(default=None, repr=False)
 
     @classmethod
     def create(
         cls,
         request: HTTPConnection,
-        read: ReadModel,
+        graph: GraphReads,
         api_key: str | None = None,
         analysis: AnalysisService | None = None,
         metrics: Metrics | None = None,
     ) -> Context:
-        return cls(request, read, make_loaders(read), api_key, analysis, metrics)
+        return cls(request, graph, Loaders(graph), api_key, analysis, metrics)
 
     def authorized(self) -> bool:
         """True when no API key is configured, or the request carries it."""
         return request_authorized(self.request, self.api_key)
 
-    async def site_rates(self) -> SiteRatesRecord:
+    async def site_rates(self) -> SiteRates:
         """Read once per request, however many fields ask."""
         if self._site_rates is None:
-            self._site_rates = asyncio.ensure_future(self.read.site_rates())
+            self._site_rates = asyncio.ensure_future(self.graph.pages.site_rates())
         return await self._site_rates

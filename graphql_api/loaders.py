@@ -1,9 +1,9 @@
 """DataLoaders, made fresh for every request (so nothing is cached across requests).
 
 Each loader collects the keys its fields ask for in one event-loop tick and answers them
-with one read-model call. Fields with arguments (a page's `outgoing(limit: 5)`) key on
-(parent id, arguments); a batch is split by arguments, so 50 pages asking for
-`outgoing(limit: 5)` are still one query.
+with one read call. Fields with arguments (a page's `outgoing(limit: 5)`) key on (parent id,
+arguments); a batch is split by arguments, so 50 pages asking for `outgoing(limit: 5)` are
+still one query. Loaders are made on first use: most requests touch one or two of them.
 """
 
 from __future__ import annotations
@@ -15,26 +15,20 @@ from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
 
-from graph_model.read_model import ReadModel
-from graph_model.read_records import (
-    CommunityRecord,
-    CustomerRecord,
-    Direction,
-    LinkSuggestionRecord,
-    PageRecord,
-    PageVisitRecord,
-    PathView,
-    SimilarCustomerRecord,
-    TransitionRecord,
-    Window,
-)
+from graph_model.community.record import CommunityRecord
+from graph_model.customer.record import CustomerRecord, PageVisit, SimilarCustomer
+from graph_model.graph import GraphReads
+from graph_model.keyset import Window
+from graph_model.page.record import Direction, PageRecord, TransitionRecord
+from graph_model.path.record import Outcome, Path
+from graph_model.suggestion.record import LinkSuggestion
 
 K = TypeVar("K", bound=Hashable)
 P = TypeVar("P", bound=Hashable)
 V = TypeVar("V")
 
 # Arguments of a paginated child list: (first, after, outcome)
-PathArgs = tuple[int, str | None, str | None]
+PathArgs = tuple[int, str | None, Outcome | None]
 MemberArgs = tuple[int, str | None]
 
 
@@ -72,79 +66,78 @@ def sequence(fetch: Callable[[list[K]], Awaitable[Sequence[V]]]) -> DataLoader[K
 
 
 class Loaders:
-    """One request's loaders, each made on first use: most requests touch one or two of
-    them, and making all fourteen up front was a visible share of a small request's time."""
+    """One request's loaders."""
 
-    def __init__(self, read: ReadModel) -> None:
-        self.read = read
+    def __init__(self, graph: GraphReads) -> None:
+        self.graph = graph
 
     @cached_property
     def page(self) -> DataLoader[str, PageRecord | None]:
         none: PageRecord | None = None
-        return by_key(self.read.pages_by_ids, none)
+        return by_key(self.graph.pages.by_ids, none)
 
     @cached_property
     def transitions(
         self,
     ) -> DataLoader[tuple[str, tuple[Direction, int]], tuple[TransitionRecord, ...]]:
-        read = self.read
-        return grouped(lambda ids, a: read.transitions(ids, a[0], a[1]), ())
+        pages = self.graph.pages
+        return grouped(lambda ids, a: pages.transitions(ids, a[0], a[1]), ())
 
     @cached_property
     def route_probability(self) -> DataLoader[tuple[str, ...], float | None]:
-        return sequence(self.read.route_probabilities)
+        return sequence(self.graph.pages.route_probabilities)
 
     @cached_property
-    def suggestions_from(self) -> DataLoader[tuple[str, int], tuple[LinkSuggestionRecord, ...]]:
-        return grouped(self.read.link_suggestions_from, ())
+    def suggestions_from(self) -> DataLoader[tuple[str, int], tuple[LinkSuggestion, ...]]:
+        return grouped(self.graph.suggestions.from_pages, ())
 
     @cached_property
-    def paths_through(self) -> DataLoader[tuple[str, PathArgs], Window[PathView]]:
-        read = self.read
-        empty: Window[PathView] = Window.empty()
-        return grouped(lambda ids, a: read.paths_through(ids, *a), empty)
+    def paths_through(self) -> DataLoader[tuple[str, PathArgs], Window[Path]]:
+        paths = self.graph.paths
+        empty: Window[Path] = Window.empty()
+        return grouped(lambda ids, a: paths.through(ids, *a), empty)
 
     @cached_property
-    def paths_through_count(self) -> DataLoader[tuple[str, str | None], int]:
-        return grouped(self.read.paths_through_counts, 0)
+    def paths_through_count(self) -> DataLoader[tuple[str, Outcome | None], int]:
+        return grouped(self.graph.paths.count_through, 0)
 
     @cached_property
     def customer(self) -> DataLoader[str, CustomerRecord | None]:
         none: CustomerRecord | None = None
-        return by_key(self.read.customers_by_ids, none)
+        return by_key(self.graph.customers.by_ids, none)
 
     @cached_property
-    def customer_paths(self) -> DataLoader[tuple[str, PathArgs], Window[PathView]]:
-        read = self.read
-        empty: Window[PathView] = Window.empty()
-        return grouped(lambda ids, a: read.customer_paths(ids, *a), empty)
+    def customer_paths(self) -> DataLoader[tuple[str, PathArgs], Window[Path]]:
+        paths = self.graph.paths
+        empty: Window[Path] = Window.empty()
+        return grouped(lambda ids, a: paths.of_customers(ids, *a), empty)
 
     @cached_property
-    def customer_path_count(self) -> DataLoader[tuple[str, str | None], int]:
-        return grouped(self.read.customer_path_counts, 0)
+    def customer_path_count(self) -> DataLoader[tuple[str, Outcome | None], int]:
+        return grouped(self.graph.paths.count_of_customers, 0)
 
     @cached_property
-    def similar(self) -> DataLoader[tuple[str, int], tuple[SimilarCustomerRecord, ...]]:
-        return grouped(self.read.similar_customers, ())
+    def similar(self) -> DataLoader[tuple[str, int], tuple[SimilarCustomer, ...]]:
+        return grouped(self.graph.customers.similar, ())
 
     @cached_property
-    def visited(self) -> DataLoader[tuple[str, int], tuple[PageVisitRecord, ...]]:
-        return grouped(self.read.visited_pages, ())
+    def visited(self) -> DataLoader[tuple[str, int], tuple[PageVisit, ...]]:
+        return grouped(self.graph.customers.visited, ())
 
     @cached_property
     def community(self) -> DataLoader[int, CommunityRecord | None]:
         none: CommunityRecord | None = None
-        return by_key(self.read.communities_by_ids, none)
+        return by_key(self.graph.communities.by_ids, none)
 
     @cached_property
     def members(self) -> DataLoader[tuple[int, MemberArgs], Window[CustomerRecord]]:
-        read = self.read
+        communities = self.graph.communities
         empty: Window[CustomerRecord] = Window.empty()
-        return grouped(lambda ids, a: read.community_members(ids, *a), empty)
+        return grouped(lambda ids, a: communities.members(ids, *a), empty)
 
     @cached_property
     def member_count(self) -> DataLoader[int, int]:
-        return by_key(self.read.community_member_counts, 0)
+        return by_key(self.graph.communities.member_counts, 0)
 
     def prime_pages(self, pages: Sequence[PageRecord]) -> None:
         """Pages read by a list query: nested fields that need them need no query."""
@@ -152,7 +145,3 @@ class Loaders:
 
     def prime_customers(self, customers: Sequence[CustomerRecord]) -> None:
         self.customer.prime_many({c.id: c for c in customers})
-
-
-def make_loaders(read: ReadModel) -> Loaders:
-    return Loaders(read)

@@ -10,13 +10,10 @@ are kept and the rest count as "other".
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Iterator
 from contextvars import ContextVar
-from typing import Any, Final
+from typing import Final
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from strawberry.extensions import SchemaExtension
 
 QUERIES_HEADER: Final = "x-neo4j-queries"
 MAX_OPERATION_NAMES: Final = 200
@@ -128,24 +125,3 @@ def start_request_count() -> list[int]:
     counter = [0]
     _request_queries.set(counter)
     return counter
-
-
-class OperationMetrics(SchemaExtension):
-    """Counts and times each GraphQL operation (the context carries the app's Metrics)."""
-
-    def on_operation(self) -> Iterator[None]:
-        started = time.perf_counter()
-        yield
-        context = self.execution_context
-        metrics: Any = getattr(context.context, "metrics", None)
-        if not isinstance(metrics, Metrics):
-            return
-        name = metrics.operation_label(context.operation_name)
-        try:
-            kind = context.operation_type.value
-        except Exception:  # no parsable operation
-            kind = "invalid"
-        result = context.result
-        failed = bool(getattr(result, "errors", None)) or bool(context.pre_execution_errors)
-        metrics.operations.labels(name, kind, "error" if failed else "ok").inc()
-        metrics.operation_latency.labels(name).observe(time.perf_counter() - started)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import orjson
 
-from graph_model.records import PageCatalogEntry
+from graph_model.page.record import CatalogEntry
 from ingest.events import MAX_EVENT_BYTES, InvalidEvent
 
 
@@ -20,7 +22,7 @@ def _optional_text(raw: object, what: str) -> str | None:
     raise InvalidEvent(f"{what} must be a string")
 
 
-def parse_page(value: bytes | None) -> PageCatalogEntry:
+def parse_page(value: bytes | None) -> CatalogEntry:
     """`{page_id, title, url, links: [page_id, ...]}` -> a catalog entry, or InvalidEvent."""
     if not value:
         raise InvalidEvent("empty value")
@@ -32,12 +34,17 @@ def parse_page(value: bytes | None) -> PageCatalogEntry:
         raise InvalidEvent("not JSON") from exc
     if not isinstance(record, dict):
         raise InvalidEvent("not a JSON object")
+    return catalog_entry(record)
+
+
+def catalog_entry(record: Mapping[str, object]) -> CatalogEntry:
+    """An already-decoded catalog record, with the same rules as `parse_page`."""
     if "page_id" not in record:
         raise InvalidEvent("missing field page_id")
     links = record.get("links", [])
     if not isinstance(links, list):
         raise InvalidEvent("links must be a list of page ids")
-    return PageCatalogEntry(
+    return CatalogEntry(
         page_id=_page_id(record["page_id"], "page_id"),
         title=_optional_text(record.get("title"), "title"),
         url=_optional_text(record.get("url"), "url"),

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from confluent_kafka import Producer
 
+from ingest.errors import DeadLetterError
+
 
 @dataclass(frozen=True, slots=True)
 class DeadLetter:
@@ -58,6 +60,6 @@ class DeadLetterWriter:
             )
         remaining = self._producer.flush(timeout_s)
         if remaining or failures:
-            raise RuntimeError(
+            raise DeadLetterError(
                 f"dead-letter topic did not acknowledge {remaining or len(failures)} records"
             )

@@ -1,9 +1,9 @@
-"""Click events: validation and normalisation of `clickstream` values (DESIGN.md section 2).
+"""Click events: validation and normalisation of `clickstream` values (docs/events.md).
 
 Pure functions only. `parse_event` takes the raw Kafka value; `event_from_record` takes an
-already-decoded mapping (CSV/JSONL producer). Both apply the same rules and raise
-`InvalidEvent` with a short, bounded reason (no raw values in it, so it is safe as a metric
-label and in the DLQ headers).
+already-decoded mapping (CSV/JSONL producer). Both apply the same rules, give a `Click`, and
+raise `InvalidEvent` with a short, bounded reason (no raw values in it, so it is safe as a
+metric label and in the DLQ headers).
 """
 
 from __future__ import annotations
@@ -12,14 +12,15 @@ import hashlib
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final, TypeVar
 
 import orjson
 
+from graph_model.path.record import Click
+
 MAX_EVENT_BYTES: Final = 64 * 1024
-# Numbers above this are epoch milliseconds, below (or equal) epoch seconds (DESIGN section 2).
+# Numbers above this are epoch milliseconds, below (or equal) epoch seconds.
 MS_THRESHOLD: Final = 10**11
 MAX_FUTURE_MS: Final = 24 * 60 * 60 * 1000
 
@@ -51,17 +52,7 @@ class InvalidEvent(ValueError):  # noqa: N818 -- the name is part of the interfa
         self.reason = reason
 
 
-@dataclass(frozen=True, slots=True)
-class ClickEvent:
-    customer_id: str
-    page_id: str
-    ts_ms: int  # epoch milliseconds
-    resolved: bool
-    key: str  # event_id if given, else a hash of the normalised (customer, ts, page, resolved)
-    referrer_page_id: str | None
-
-
-def parse_event(value: bytes | None, *, now_ms: int) -> ClickEvent:
+def parse_event(value: bytes | None, *, now_ms: int, seq: int = 0) -> Click:
     """Raw Kafka value -> event, or raise InvalidEvent."""
     if not value:
         raise InvalidEvent("empty value")
@@ -73,10 +64,10 @@ def parse_event(value: bytes | None, *, now_ms: int) -> ClickEvent:
         raise InvalidEvent(_undecodable_reason(value)) from None
     if not isinstance(record, dict):
         raise InvalidEvent("not a JSON object")
-    return event_from_record(record, now_ms=now_ms)
+    return event_from_record(record, now_ms=now_ms, seq=seq)
 
 
-def event_from_record(record: Mapping[str, object], *, now_ms: int) -> ClickEvent:
+def event_from_record(record: Mapping[str, object], *, now_ms: int, seq: int = 0) -> Click:
     """Already-decoded mapping -> event, with the same rules as `parse_event`."""
     fields = _collect(record)
     customer_id = _required(fields, "customer_id", _id)
@@ -88,7 +79,7 @@ def event_from_record(record: Mapping[str, object], *, now_ms: int) -> ClickEven
     event_id = _normalised(fields, "event_id", _id)
     referrer = _normalised(fields, "referrer_page_id", _id)
     key = event_id if event_id is not None else event_key(customer_id, ts_ms, page_id, resolved)
-    return ClickEvent(customer_id, page_id, ts_ms, resolved, key, referrer)
+    return Click(key, customer_id, page_id, ts_ms, resolved, seq, referrer)
 
 
 def event_key(customer_id: str, ts_ms: int, page_id: str, resolved: bool) -> str:
@@ -100,7 +91,7 @@ def event_key(customer_id: str, ts_ms: int, page_id: str, resolved: bool) -> str
     return hashlib.blake2b(payload, digest_size=16).hexdigest()
 
 
-def event_to_json(event: ClickEvent) -> bytes:
+def event_to_json(event: Click) -> bytes:
     """Canonical JSON with our field names; `parse_event(event_to_json(e)) == e`.
 
     The key always travels as `event_id`, so re-producing an event keeps its identity.

@@ -80,7 +80,7 @@ def produce_file(
     now_ms: int,
     on_progress: Callable[[int], None] | None = None,
 ) -> ProduceSummary:
-    """Validate each line (DESIGN section 2) and produce the valid ones; report the rest."""
+    """Validate each line (docs/events.md) and produce the valid ones; report the rest."""
     summary = ProduceSummary()
     producer = _producer(bootstrap)
     progress = on_progress or (lambda _n: None)

@@ -12,34 +12,33 @@ import logging
 import signal
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from types import FrameType
 from typing import TypeVar
 
 from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
-from neo4j.exceptions import (
-    ConstraintError,
-    DatabaseUnavailable,
-    ServiceUnavailable,
-    SessionExpired,
-)
+from neo4j.exceptions import ConstraintError
 
-from graph_model.records import PageCatalogEntry
-from graph_model.store import PathGraphStore
-from ingest.batch import IncomingClick, PathRules, apply_batch
+from graph_model.errors import RETRYABLE
+from graph_model.page.record import CatalogEntry
+from graph_model.page.store import CatalogSink
+from graph_model.path.record import Click
+from graph_model.path.store import PathSink
+from ingest.batch import PathRules, apply_batch
 from ingest.catalog import parse_page
+from ingest.checkpoint import Checkpoint, next_offsets
 from ingest.dead_letters import DeadLetter, DeadLetterWriter
+from ingest.errors import KafkaUnavailableError
 from ingest.events import InvalidEvent, parse_event
 from ingest.topics import dlq_topic, ensure_topics
 
 log = logging.getLogger("ingest")
 _T = TypeVar("_T")
 
-# Neo4j being down or restarting: wait and retry the same batch, never skip it.
 _ASSIGNMENT_GRACE_S = 30.0
-_UNREACHABLE = (ServiceUnavailable, SessionExpired, DatabaseUnavailable, OSError)
+# Neo4j or Kafka down or restarting: wait and retry the same batch, never skip it.
+_UNREACHABLE = (*RETRYABLE, KafkaException, KafkaUnavailableError)
 
 
 @dataclass(frozen=True)
@@ -49,10 +48,10 @@ class IngestConfig:
     pages_topic: str | None
     group: str
     rules: PathRules
-    batch_size: int = 5000
-    batch_wait_s: float = 0.5
+    batch_size: int
+    partitions: int  # of topics the worker creates
     until_idle_s: float | None = None
-    partitions: int = 3
+    batch_wait_s: float = 0.5
     max_backoff_s: float = 30.0
 
 
@@ -73,21 +72,30 @@ class IngestStats:
 
 @dataclass
 class _Parsed:
-    clicks: list[IncomingClick] = field(default_factory=list)
+    clicks: list[Click] = field(default_factory=list)
     sources: list[Message] = field(default_factory=list)  # the record of each click
-    pages: list[PageCatalogEntry] = field(default_factory=list)
+    pages: list[CatalogEntry] = field(default_factory=list)
     dead: list[DeadLetter] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class IngestSinks:
+    """Where the worker writes: the paths, the catalog, and the schema they need."""
+
+    paths: PathSink
+    catalog: CatalogSink
+    ensure_schema: Callable[[], None]
 
 
 class IngestWorker:
     def __init__(
         self,
         config: IngestConfig,
-        store: PathGraphStore,
+        sinks: IngestSinks,
         on_batch: Callable[[IngestStats], None] | None = None,
     ) -> None:
         self.config = config
-        self.store = store
+        self.sinks = sinks
         self.on_batch = on_batch or (lambda _s: None)
         self._stopping = False
 
@@ -98,7 +106,7 @@ class IngestWorker:
     def run(self) -> IngestStats:
         c = self.config
         ensure_topics(c.bootstrap, c.topic, c.pages_topic, c.partitions)
-        self._with_retry(self.store.ensure_schema)
+        self._with_retry(self.sinks.ensure_schema)
         consumer = Consumer(
             {
                 "bootstrap.servers": c.bootstrap,
@@ -120,7 +128,7 @@ class IngestWorker:
             assigned.append(time.monotonic())
 
         stats = IngestStats()
-        pipeline = _WritePipeline(consumer, lambda: self.on_batch(stats))
+        pipeline = Checkpoint(consumer, lambda: self.on_batch(stats))
         consumer.subscribe(
             [c.topic] + ([c.pages_topic] if c.pages_topic else []),
             on_assign=on_assign,
@@ -149,7 +157,7 @@ class IngestWorker:
                 pipeline.drain()
                 pipeline.submit(
                     partial(self._write, parsed, len(records), dead_letters, stats),
-                    _next_offsets(records),
+                    next_offsets(records),
                 )
             pipeline.drain()
         finally:
@@ -182,7 +190,7 @@ class IngestWorker:
         stats.batches += 1
         self._send_dead(dead_letters, parsed.dead)
         if parsed.pages:
-            self._with_retry(lambda: self.store.upsert_pages(parsed.pages))
+            self._with_retry(lambda: self.sinks.catalog.upsert(parsed.pages))
         if parsed.clicks:
             stats.clicks_created += self._apply_clicks(parsed, dead_letters)
 
@@ -195,8 +203,9 @@ class IngestWorker:
                 if topic == self.config.pages_topic:
                     out.pages.append(parse_page(m.value()))
                 else:
-                    event = parse_event(m.value(), now_ms=now_ms)
-                    out.clicks.append(IncomingClick(event, int(m.offset() or 0)))
+                    out.clicks.append(
+                        parse_event(m.value(), now_ms=now_ms, seq=int(m.offset() or 0))
+                    )
                     out.sources.append(m)
             except InvalidEvent as exc:
                 out.dead.append(_dead_letter(m, exc.reason))
@@ -209,34 +218,33 @@ class IngestWorker:
         clicks = list(zip(parsed.clicks, parsed.sources, strict=True))
         while True:
             try:
-                return self._write_clicks([i for i, _ in clicks]) if clicks else 0
+                return self._write_clicks([c for c, _ in clicks]) if clicks else 0
             except ConstraintError:
-                stored = self._click_owners([i.event.key for i, _ in clicks])
-                owners = _key_owners(stored, [i for i, _ in clicks])
-                clashes = [m for i, m in clicks if owners[i.event.key] != i.event.customer_id]
+                stored = self._click_owners([c.key for c, _ in clicks])
+                owners = _key_owners(stored, [c for c, _ in clicks])
+                clashes = [m for c, m in clicks if owners[c.key] != c.customer_id]
                 if not clashes:
                     raise
                 self._send_dead(dead_letters, [_dead_letter(m, _CLASH) for m in clashes])
-                clicks = [(i, m) for i, m in clicks if owners[i.event.key] == i.event.customer_id]
+                clicks = [(c, m) for c, m in clicks if owners[c.key] == c.customer_id]
 
     def _send_dead(self, writer: DeadLetterWriter, letters: list[DeadLetter]) -> None:
         self._with_retry(lambda: writer.write(letters))
 
     def _click_owners(self, keys: list[str]) -> dict[str, str]:
-        return self._with_retry(lambda: self.store.click_owners(keys))
+        return self._with_retry(lambda: self.sinks.paths.click_owners(keys))
 
-    def _write_clicks(self, clicks: list[IncomingClick]) -> int:
+    def _write_clicks(self, clicks: list[Click]) -> int:
         rules = self.config.rules
-        return self._with_retry(lambda: apply_batch(self.store, clicks, rules)).clicks_created
+        sink = self.sinks.paths
+        return self._with_retry(lambda: apply_batch(sink, clicks, rules)).clicks_created
 
     def _with_retry(self, action: Callable[[], _T]) -> _T:
         delay = 1.0
         while True:
             try:
                 return action()
-            except (*_UNREACHABLE, KafkaException, RuntimeError) as exc:
-                if isinstance(exc, RuntimeError) and not _is_dlq_failure(exc):
-                    raise
+            except _UNREACHABLE as exc:
                 log.warning(
                     "unreachable (%s: %s); retrying the same batch in %.0fs, nothing is skipped",
                     type(exc).__name__,
@@ -263,52 +271,12 @@ def _dead_letter(m: Message, reason: str) -> DeadLetter:
     )
 
 
-def _key_owners(stored: dict[str, str], clicks: list[IncomingClick]) -> dict[str, str]:
+def _key_owners(stored: dict[str, str], clicks: list[Click]) -> dict[str, str]:
     """Who owns each event key: the stored click's customer, else the batch's first user."""
     owners = dict(stored)
     for click in clicks:
-        owners.setdefault(click.event.key, click.event.customer_id)
+        owners.setdefault(click.key, click.customer_id)
     return owners
-
-
-class _WritePipeline:
-    """One batch written in the background while the next is consumed and parsed.
-
-    Offsets are committed explicitly, per batch, once its write has returned: the consumer's
-    position is already past the next batch by then, so committing the position would lose it.
-    """
-
-    def __init__(self, consumer: Consumer, on_committed: Callable[[], None]) -> None:
-        self._consumer = consumer
-        self._on_committed = on_committed
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-write")
-        self._pending: tuple[Future[None], list[TopicPartition]] | None = None
-
-    def submit(self, write: Callable[[], None], offsets: list[TopicPartition]) -> None:
-        assert self._pending is None, "drain() before submitting the next batch"
-        self._pending = (self._executor.submit(write), offsets)
-
-    def drain(self) -> None:
-        """Wait for the batch in flight; commit its offsets only if its write succeeded."""
-        if self._pending is None:
-            return
-        future, offsets = self._pending
-        self._pending = None
-        future.result()  # re-raises the write's error: no commit
-        self._consumer.commit(offsets=offsets, asynchronous=False)
-        self._on_committed()
-
-    def close(self) -> None:
-        self._executor.shutdown(wait=True)
-
-
-def _next_offsets(records: list[Message]) -> list[TopicPartition]:
-    """Per partition, the offset after the batch's last record: what to commit for it."""
-    last: dict[tuple[str, int], int] = {}
-    for m in records:
-        tp = (m.topic() or "", int(m.partition() or 0))
-        last[tp] = max(last.get(tp, -1), int(m.offset() or 0))
-    return [TopicPartition(topic, part, offset + 1) for (topic, part), offset in last.items()]
 
 
 def _tune_gc() -> tuple[int, int, int]:
@@ -329,10 +297,6 @@ def _tune_gc() -> tuple[int, int, int]:
 def _restore_gc(previous: tuple[int, int, int]) -> None:
     gc.set_threshold(*previous)
     gc.unfreeze()
-
-
-def _is_dlq_failure(exc: RuntimeError) -> bool:
-    return str(exc).startswith("dead-letter topic")
 
 
 _Handler = Callable[[int, FrameType | None], object] | int | None

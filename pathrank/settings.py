@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # JVM-style memory sizes: 512m, 4g.
@@ -23,7 +23,7 @@ class Settings(BaseSettings):
     # Neo4j. The password is the documented local one that `services up` sets.
     neo4j_uri: str = "bolt://127.0.0.1:7687"
     neo4j_user: str = "neo4j"
-    neo4j_password: str = "pathrank-local"
+    neo4j_password: SecretStr = SecretStr("pathrank-local")
     neo4j_database: str = "neo4j"
 
     # Kafka
@@ -31,13 +31,16 @@ class Settings(BaseSettings):
     topic: str = "clickstream"
     pages_topic: str = "pages"
     group: str = "pathrank-ingest"
+    # New topics get this many partitions: the unit of parallel ingest (docs/scaling.md).
+    topic_partitions: int = Field(default=3, ge=1)
+    batch_size: int = Field(default=5000, ge=1, le=100_000)
 
-    # Path semantics (DESIGN.md section 3 and 4)
+    # Path semantics (docs/paths.md)
     inactivity_timeout_s: float = Field(default=1800.0, gt=0)
     quick_turnaround_s: float = Field(default=10.0, gt=0)
 
     # API
-    api_key: str | None = None
+    api_key: SecretStr | None = None
     # Answer repeated queries of an unchanged graph from memory (docs/api.md "Response cache").
     api_cache: bool = True
 

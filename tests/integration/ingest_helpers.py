@@ -1,22 +1,32 @@
-"""Shared helpers for the ingest tests: topics, graph snapshots, the pure reference."""
+"""Shared helpers for the ingest tests: topics, graph snapshots, and a reference.
+
+`reference` restates the path rules of docs/paths.md from scratch, on plain dicts, without
+calling the product's path code: if ingest and this reference disagree, one of them has the
+rules wrong.
+"""
 
 from __future__ import annotations
 
 import uuid
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import orjson
 from confluent_kafka import Producer
+from neo4j import Driver
 
-from graph_model.store import PathGraphStore
-from ingest.events import ClickEvent, event_from_record
-from ingest.paths import Click, resolve_paths, transitions
+from graph_model.admin import GraphCounts
+from graph_model.path.record import Path
+from graph_model.properties import from_properties, properties_of
+from pathrank.settings import Settings
+from pathrank.wiring import Wiring
 
 TIMEOUT_MS = 30 * 60 * 1000
 NOW_MS = 1_900_000_000_000  # validation's "now": far after every test timestamp
+QUICK_MS = 10_000
 
 
 def fresh_names() -> dict[str, str]:
@@ -26,6 +36,12 @@ def fresh_names() -> dict[str, str]:
         "PATHRANK_PAGES_TOPIC": f"pages-{tag}",
         "PATHRANK_GROUP": f"group-{tag}",
     }
+
+
+def wiring(**settings: Any) -> Wiring:
+    """The product's wiring with the test timeout (and the connection of the test servers,
+    from the PATHRANK_* environment)."""
+    return Wiring(Settings(inactivity_timeout_s=TIMEOUT_MS / 1000, **settings))
 
 
 def produce_raw(
@@ -48,7 +64,7 @@ def produce_events(bootstrap: str, topic: str, events: Iterable[Mapping[str, Any
 
 @dataclass(frozen=True)
 class Snapshot:
-    """The parts of the graph DESIGN section 5 defines, in comparable form."""
+    """The parts of the graph docs/graph-model.md defines, in comparable form."""
 
     paths: frozenset[tuple[str, tuple[str, ...], str, int, int, int]]
     transitions: dict[tuple[str, str], tuple[int, int]]
@@ -56,57 +72,180 @@ class Snapshot:
     clicks: int
 
 
-def snapshot(store: PathGraphStore) -> Snapshot:
-    paths = store.paths()
-    for p in paths:  # the FIRST/NEXT/LAST chain walks exactly the path's pages
-        assert p.walked_pages == p.pages, p
-        assert len(p.click_keys) == p.length
+def snapshot(driver: Driver) -> Snapshot:
+    graph = TestGraph(driver)
+    walked = graph.walked_paths()
+    for w in walked:  # the FIRST/NEXT/LAST chain walks exactly the path's clicks
+        assert w.chain_pages == w.path.pages, w
+        assert w.chain_keys == w.path.keys, w
+        assert len(w.path.keys) == w.path.length
     return Snapshot(
         paths=frozenset(
-            (p.customer_id, p.pages, p.outcome, p.start_ms, p.length, p.turnarounds) for p in paths
+            (p.customer_id, p.pages, p.outcome.value, p.start, p.length, p.turnarounds)
+            for p in (w.path for w in walked)
         ),
-        transitions=store.transitions(),
-        visited=store.visited(),
-        clicks=store.counts().clicks,
+        transitions=graph.transitions(),
+        visited=graph.visited(),
+        clicks=graph.counts().clicks,
     )
 
 
+# ---- the reference ------------------------------------------------------------------------
+
+
+def _ms(raw: Any) -> int:
+    """Epoch seconds, epoch milliseconds (values > 10^11) or ISO-8601 with a zone."""
+    if isinstance(raw, str):
+        try:
+            raw = float(raw)
+        except ValueError:
+            return round(datetime.fromisoformat(raw).timestamp() * 1000)
+    return round(raw) if raw > 10**11 else round(raw * 1000)
+
+
+def _resolved(raw: Any) -> bool:
+    return raw in (True, 1, "true", "True", "1")
+
+
 def reference(events: Iterable[Mapping[str, Any]], timeout_ms: int = TIMEOUT_MS) -> Snapshot:
-    """What DESIGN sections 3-5 say the graph must hold, from the pure functions."""
-    parsed: list[ClickEvent] = [event_from_record(e, now_ms=NOW_MS) for e in events]
-    watermark = max(e.ts_ms for e in parsed)
-    by_customer: dict[str, list[Click]] = defaultdict(list)
-    for seq, e in enumerate(parsed):
-        by_customer[e.customer_id].append(Click(e.key, e.ts_ms, e.page_id, e.resolved, seq))
-    paths = []
-    trans: Counter[tuple[str, str]] = Counter()
+    """What docs/paths.md says the graph must hold for these events (in arrival order),
+    written independently of ingest's code."""
+    clicks: dict[str, list[tuple[int, int, str, bool]]] = {}
+    seen: set[tuple[str, str]] = set()
+    for arrival, e in enumerate(events):
+        customer = str(e.get("customer_id", e.get("CustomerID", e.get("userid"))))
+        page = str(e.get("page_id", e.get("NextPageID", e.get("pageid_target"))))
+        ts = _ms(e.get("timestamp", e.get("TimeStamp", e.get("epochtime"))))
+        resolved = _resolved(e.get("is_resolved", e.get("IsResolved", e.get("case_status", 0))))
+        key = str(e.get("event_id") or orjson.dumps([customer, ts, page, resolved]).decode())
+        if (customer, key) in seen:  # a duplicate: the first arrival counts
+            continue
+        seen.add((customer, key))
+        clicks.setdefault(customer, []).append((ts, arrival, page, resolved))
+    watermark = max(ts for cs in clicks.values() for ts, _, _, _ in cs)
+
+    paths: list[tuple[str, tuple[str, ...], str, int, int, int]] = []
+    moves: Counter[tuple[str, str]] = Counter()
     turned: Counter[tuple[str, str]] = Counter()
     visited: dict[tuple[str, str], int] = {}
-    for customer, clicks in by_customer.items():
-        unique = {c.key: c for c in reversed(clicks)}.values()
-        for page, n in Counter(c.page_id for c in unique).items():
+    for customer, mine in clicks.items():
+        mine.sort()  # by time, ties by arrival
+        for page, n in Counter(page for _, _, page, _ in mine).items():
             visited[(customer, page)] = n
-        for p in resolve_paths(customer, clicks, watermark_ms=watermark, timeout_ms=timeout_ms):
-            paths.append((customer, p.pages, p.outcome, p.start_ms, p.length, len(p.turnarounds)))
-            for a, b, t in transitions(p):
-                trans[(a, b)] += 1
-                turned[(a, b)] += int(t)
+        runs: list[tuple[list[tuple[int, str]], str]] = []
+        run: list[tuple[int, str]] = []
+        for ts, _, page, resolved in mine:
+            if run and ts - run[-1][0] > timeout_ms:
+                runs.append((run, "ABANDONED"))
+                run = []
+            run.append((ts, page))
+            if resolved:
+                runs.append((run, "RESOLVED"))
+                run = []
+        if run:
+            runs.append((run, "OPEN" if watermark - run[-1][0] <= timeout_ms else "ABANDONED"))
+        for steps, outcome in runs:
+            pages = tuple(page for _, page in steps)
+            turns = [
+                i
+                for i in range(1, len(pages) - 1)
+                if pages[i + 1] == pages[i - 1] and pages[i] != pages[i - 1]
+            ]
+            paths.append((customer, pages, outcome, steps[0][0], len(pages), len(turns)))
+            for i in range(1, len(pages)):
+                moves[(pages[i - 1], pages[i])] += 1
+                turned[(pages[i - 1], pages[i])] += i in turns
     return Snapshot(
         paths=frozenset(paths),
-        transitions={k: (v, turned[k]) for k, v in trans.items()},
+        transitions={k: (v, turned[k]) for k, v in moves.items()},
         visited=visited,
         clicks=sum(visited.values()),
     )
 
 
-def load_events(store: PathGraphStore, events: list[Mapping[str, Any]], batch: int = 5000) -> None:
+def load_events(driver: Driver, events: list[Mapping[str, Any]], batch: int = 5000) -> None:
     """Ingest events straight through the store (what the worker does, minus Kafka)."""
-    from ingest.batch import IncomingClick, PathRules, apply_batch
+    wiring().load(driver, events, now_ms=NOW_MS, batch_size=batch)
 
-    rules = PathRules(timeout_ms=TIMEOUT_MS, quick_ms=10_000)
-    for start in range(0, len(events), batch):
-        incoming = [
-            IncomingClick(event_from_record(e, now_ms=NOW_MS), start + i)
-            for i, e in enumerate(events[start : start + batch])
+
+# Every path with the clicks its FIRST/NEXT/LAST chain walks.
+READ_PATHS = f"""
+MATCH (p:Path)
+WHERE $customer IS NULL OR p.customerId = $customer
+MATCH (p)-[:FIRST]->(first:Click)
+MATCH (p)-[:LAST]->(last:Click)
+MATCH chain = (first)-[:NEXT*0..]->(last)
+RETURN p {properties_of(Path).projection()} AS path, [c IN nodes(chain) | c.key] AS chainKeys,
+       [c IN nodes(chain) | [(c)-[:ON]->(pg) | pg.id][0]] AS chainPages
+ORDER BY p.customerId, p.start
+"""
+
+READ_TRANSITIONS = """
+MATCH (a:Page)-[t:TRANSITION]->(b:Page)
+RETURN a.id AS source, b.id AS target, t.count AS count, t.turnarounds AS turnarounds
+"""
+
+READ_VISITED = """
+MATCH (c:Customer)-[v:VISITED]->(p:Page)
+RETURN c.id AS customer, p.id AS page, v.count AS count
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class WalkedPath:
+    """A stored path with what its FIRST/NEXT/LAST chain walks."""
+
+    path: Path
+    chain_keys: tuple[str, ...]
+    chain_pages: tuple[str, ...]
+
+
+class TestGraph:
+    """The graph as the ingest tests read it back: paths, aggregates, sizes."""
+
+    __test__ = False  # not a test class
+
+    def __init__(self, driver: Driver) -> None:
+        self.driver = driver
+        self._w = wiring()
+        self._store = self._w.path_store(driver)
+        self._admin = self._w.admin(driver)
+
+    def walked_paths(self, customer_id: str | None = None) -> list[WalkedPath]:
+        records, _, _ = self.driver.execute_query(READ_PATHS, customer=customer_id)
+        return [
+            WalkedPath(
+                from_properties(Path, r["path"]), tuple(r["chainKeys"]), tuple(r["chainPages"])
+            )
+            for r in records
         ]
-        apply_batch(store, incoming, rules)
+
+    def ensure_schema(self) -> None:
+        self._admin.ensure_schema()
+
+    def clear(self) -> None:
+        self._admin.clear()
+
+    def counts(self) -> GraphCounts:
+        return self._admin.counts()
+
+    def paths(self, customer_id: str | None = None) -> list[Path]:
+        return [w.path for w in self.walked_paths(customer_id)]
+
+    def transitions(self) -> dict[tuple[str, str], tuple[int, int]]:
+        records, _, _ = self.driver.execute_query(READ_TRANSITIONS)
+        return {(r["source"], r["target"]): (r["count"], r["turnarounds"]) for r in records}
+
+    def visited(self) -> dict[tuple[str, str], int]:
+        records, _, _ = self.driver.execute_query(READ_VISITED)
+        return {(r["customer"], r["page"]): r["count"] for r in records}
+
+    def click_owners(self, keys: list[str]) -> dict[str, str]:
+        return self._store.click_owners(keys)
+
+
+def clean_graph(driver: Driver) -> TestGraph:
+    graph = TestGraph(driver)
+    graph.ensure_schema()
+    graph.clear()
+    return graph

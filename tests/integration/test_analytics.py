@@ -13,11 +13,10 @@ import pytest
 from neo4j import Driver
 from scipy import stats
 
-from algorithms.analyze import AnalysisReport
-from graph_model.store import Neo4jPathGraphStore
+from graph_model.run.record import AnalysisRun
 from tests.conftest import run_cli
 from tests.integration.analyzed import analyze, load_simulation
-from tests.integration.ingest_helpers import TIMEOUT_MS, load_events
+from tests.integration.ingest_helpers import load_events, wiring
 
 T0 = 1_700_000_000_000
 
@@ -27,16 +26,16 @@ def _pages(driver: Driver) -> dict[str, dict[str, Any]]:
     return {r["id"]: r["props"] for r in records}
 
 
-def _analyze(driver: Driver) -> AnalysisReport:
+def _analyze(driver: Driver) -> AnalysisRun:
     return analyze(driver)
 
 
 @pytest.fixture
-def graph(neo4j_driver: Driver) -> Iterator[Neo4jPathGraphStore]:
-    store = Neo4jPathGraphStore(neo4j_driver, "neo4j", TIMEOUT_MS)
-    store.ensure_schema()
-    store.clear()
-    yield store
+def graph(neo4j_driver: Driver) -> Iterator[Driver]:
+    admin = wiring().admin(neo4j_driver)
+    admin.ensure_schema()
+    admin.clear()
+    yield neo4j_driver
     leftovers, _, _ = neo4j_driver.execute_query(
         "CALL gds.graph.list() YIELD graphName WHERE graphName STARTS WITH 'pathrank-' "
         "RETURN collect(graphName) AS names"
@@ -68,11 +67,10 @@ HAND = (
 )
 
 
-def test_hand_made_graph_has_the_hand_computed_answers(
-    graph: Neo4jPathGraphStore, neo4j_driver: Driver
-) -> None:
+def test_hand_made_graph_has_the_hand_computed_answers(graph: Driver, neo4j_driver: Driver) -> None:
     load_events(graph, HAND)
-    report = _analyze(neo4j_driver)
+    analysis = wiring().analysis(neo4j_driver)
+    analysis.run()
     pages = _pages(neo4j_driver)
     # Absorbing chain: h(R)=1, h(B)=1, h(C)=1/2, h(A)=1/2*1 + 1/2*1/2 = 3/4.
     assert pages["R"]["successProbability"] == pytest.approx(1.0)
@@ -100,9 +98,10 @@ def test_hand_made_graph_has_the_hand_computed_answers(
     # Weak pages: site success = 3/4 completed paths; C falls short by 1/4 over 2 visits.
     assert pages["C"]["impact"] == pytest.approx(2 * (0.75 - 0.5))
     assert pages["A"]["impact"] == pytest.approx(0.0)
-    assert report.statistics is not None
-    assert (report.statistics.completed, report.statistics.resolved) == (4, 3)
-    assert report.statistics.mean_length == pytest.approx((3 + 3 + 2 + 3) / 4)
+    statistics = analysis.statistics
+    assert statistics is not None
+    assert (statistics.completed, statistics.resolved) == (4, 3)
+    assert statistics.mean_length == pytest.approx((3 + 3 + 2 + 3) / 4)
     # Transition probabilities written on the relationships.
     records, _, _ = neo4j_driver.execute_query(
         "MATCH (:Page {id: 'A'})-[t:TRANSITION]->(b) RETURN b.id AS b, t.probability AS p"

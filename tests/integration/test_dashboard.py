@@ -32,11 +32,10 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
-from graph_model.store import Neo4jPathGraphStore
 from tests.conftest import REPO
 from tests.integration.analyzed import Analyzed, analyze, load_simulation
 from tests.integration.api_server import serve
-from tests.integration.ingest_helpers import TIMEOUT_MS
+from tests.integration.ingest_helpers import TestGraph
 
 EVENTS = 15_000
 ARTIFACTS = REPO / "artifacts"
@@ -343,7 +342,7 @@ def test_empty_graph_says_what_to_run(
     server: str, browser: BrowserContext, neo4j_driver: Driver
 ) -> None:
     """Last in this module: it empties the graph (every other module loads its own)."""
-    Neo4jPathGraphStore(neo4j_driver, "neo4j", TIMEOUT_MS).clear()
+    TestGraph(neo4j_driver).clear()
     page, console = _open(browser, f"{server}/")
     page.wait_for_selector("#dashboard[aria-busy='false']")
     banner = page.inner_text("#banner")

@@ -113,7 +113,7 @@ def _page_props(driver: Driver, page_id: str) -> dict[str, Any]:
     return cypher(driver, "MATCH (p:Page {id: $id}) RETURN properties(p) AS p", id=page_id)[0]["p"]
 
 
-# ---- every DESIGN section 7 field --------------------------------------------------------
+# ---- every documented field (docs/api.md) ------------------------------------------------
 
 PAGE_FIELDS = """
   id title url visits exits exitRate resolutions pageRank pathRank successProbability

@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,14 +15,15 @@ import pytest
 from confluent_kafka import Consumer
 from neo4j import Driver
 
-from graph_model.store import Neo4jPathGraphStore
-from ingest.simulator import SimulationConfig, simulate
 from pathrank.services.kafka_server import KafkaConfig
 from pathrank.services.manager import ServiceManager
 from pathrank.services.neo4j_server import Neo4jConfig
+from simulator import SimulationConfig, simulate
 from tests.conftest import PATHRANK, REPO, run_cli
 from tests.integration.ingest_helpers import (
     TIMEOUT_MS,
+    TestGraph,
+    clean_graph,
     fresh_names,
     produce_events,
     produce_raw,
@@ -41,11 +41,8 @@ SEED_CSV = """TimeStamp,CustomerID,NextPageID,IsResolved
 
 
 @pytest.fixture
-def store(neo4j_driver: Driver) -> Iterator[Neo4jPathGraphStore]:
-    s = Neo4jPathGraphStore(neo4j_driver, "neo4j", TIMEOUT_MS)
-    s.ensure_schema()
-    s.clear()
-    return s
+def store(neo4j_driver: Driver) -> TestGraph:
+    return clean_graph(neo4j_driver)
 
 
 @pytest.fixture
@@ -59,9 +56,7 @@ def ingest(env: dict[str, str], *extra: str, idle: str = "3") -> subprocess.Comp
     return result
 
 
-def test_seed_scenario_end_to_end(
-    store: Neo4jPathGraphStore, names: dict[str, str], tmp_path: Path
-) -> None:
+def test_seed_scenario_end_to_end(store: TestGraph, names: dict[str, str], tmp_path: Path) -> None:
     seed = tmp_path / "seed.csv"
     seed.write_text(SEED_CSV)
     produced = run_cli("produce", str(seed), env=names)
@@ -69,7 +64,7 @@ def test_seed_scenario_end_to_end(
     assert "produced 5 events" in produced.stdout
     ingest(names)
     paths = sorted(store.paths(), key=lambda p: p.customer_id)
-    assert [(p.customer_id, p.pages, p.start_ms, p.length, p.outcome) for p in paths] == [
+    assert [(p.customer_id, p.pages, p.start, p.length, p.outcome) for p in paths] == [
         ("1", ("28", "35", "42"), 1515764691000, 3, "RESOLVED"),
         ("2", ("35", "42"), 1515764752000, 2, "RESOLVED"),
     ]
@@ -92,9 +87,7 @@ def test_produce_reports_bad_lines_with_numbers(names: dict[str, str], tmp_path:
     assert f"{data}:3:" in result.stderr
 
 
-def test_timeout_boundary(
-    store: Neo4jPathGraphStore, names: dict[str, str], kafka_bootstrap: str
-) -> None:
+def test_timeout_boundary(store: TestGraph, names: dict[str, str], kafka_bootstrap: str) -> None:
     t0 = 1_700_000_000_000
     events = [
         # equal gap: one path of 2 clicks
@@ -153,7 +146,7 @@ INVALID: list[tuple[bytes | None, str]] = [
 
 
 def test_invalid_records_go_to_the_dlq_and_never_to_the_graph(
-    store: Neo4jPathGraphStore, names: dict[str, str], kafka_bootstrap: str
+    store: TestGraph, names: dict[str, str], kafka_bootstrap: str
 ) -> None:
     topic = names["PATHRANK_TOPIC"]
     valid = {"customer_id": "ok", "page_id": "p1", "timestamp": 1_700_000_000}
@@ -215,9 +208,9 @@ def _dead_letters(bootstrap: str, topic: str, expected: int) -> list[Any]:
 
 
 def test_event_id_reused_by_another_customer_goes_to_the_dlq_and_the_worker_goes_on(
-    store: Neo4jPathGraphStore, names: dict[str, str], kafka_bootstrap: str
+    store: TestGraph, names: dict[str, str], kafka_bootstrap: str
 ) -> None:
-    """DESIGN 3.1: the event key is unique. A second customer's click with a key already
+    """The event key is unique (docs/events.md). A second customer's click with a key already
     taken (stored earlier, or earlier in the same batch) is a dead letter, not a crash."""
     topic = names["PATHRANK_TOPIC"]
     t = 1_700_000_000_000
@@ -254,7 +247,7 @@ def _simulated(events: int, seed: int) -> tuple[list[dict[str, Any]], list[dict[
 
 
 def test_simulated_stream_matches_the_definitions_and_replay_changes_nothing(
-    store: Neo4jPathGraphStore, names: dict[str, str], kafka_bootstrap: str
+    store: TestGraph, names: dict[str, str], kafka_bootstrap: str
 ) -> None:
     events, pages = _simulated(6000, seed=11)
     # Deliver out of order and with duplicates: reverse half, repeat a tenth.
@@ -266,7 +259,7 @@ def test_simulated_stream_matches_the_definitions_and_replay_changes_nothing(
         ((p["page_id"].encode(), orjson.dumps(p)) for p in pages),
     )
     ingest(names)
-    first = snapshot(store)
+    first = snapshot(store.driver)
     assert first == reference(events)
     # The catalog set titles, urls and exactly the declared links.
     records, _, _ = store.driver.execute_query(
@@ -279,7 +272,7 @@ def test_simulated_stream_matches_the_definitions_and_replay_changes_nothing(
 
     replay = ingest({**names, "PATHRANK_GROUP": names["PATHRANK_GROUP"] + "-replay"})
     assert "0 new" in replay.stdout
-    assert snapshot(store) == first
+    assert snapshot(store.driver) == first
 
 
 def _start_ingest(env: dict[str, str], idle: str = "4") -> subprocess.Popen[str]:
@@ -294,7 +287,7 @@ def _start_ingest(env: dict[str, str], idle: str = "4") -> subprocess.Popen[str]
 
 
 def test_sigkill_mid_stream_then_restart_gives_the_uninterrupted_graph(
-    store: Neo4jPathGraphStore, names: dict[str, str], kafka_bootstrap: str
+    store: TestGraph, names: dict[str, str], kafka_bootstrap: str
 ) -> None:
     events, _ = _simulated(8000, seed=5)
     produce_events(kafka_bootstrap, names["PATHRANK_TOPIC"], events)
@@ -307,11 +300,11 @@ def test_sigkill_mid_stream_then_restart_gives_the_uninterrupted_graph(
     interrupted_at = store.counts().clicks
     assert 0 < interrupted_at < len(events), "kill must land mid-stream"
     ingest(names)
-    assert snapshot(store) == reference(events)
+    assert snapshot(store.driver) == reference(events)
 
 
 def test_neo4j_restart_during_ingest_loses_nothing(
-    store: Neo4jPathGraphStore,
+    store: TestGraph,
     names: dict[str, str],
     kafka_bootstrap: str,
     services: dict[str, Any],
@@ -329,7 +322,7 @@ def test_neo4j_restart_during_ingest_loses_nothing(
     _, stderr = worker.communicate(timeout=600)
     assert worker.returncode == 0, stderr[-2000:]
     assert "retrying the same batch" in stderr
-    assert snapshot(store) == reference(events)
+    assert snapshot(store.driver) == reference(events)
 
 
 def _manager(services: dict[str, Any]) -> ServiceManager:
@@ -366,7 +359,7 @@ def test_status_json_is_parseable_for_scripts() -> None:
     assert status["neo4j"]["up"] is True
 
 
-def test_schema_is_created_idempotently(store: Neo4jPathGraphStore) -> None:
+def test_schema_is_created_idempotently(store: TestGraph) -> None:
     store.ensure_schema()  # a second time: no error, nothing duplicated
     records, _, _ = store.driver.execute_query(
         "SHOW CONSTRAINTS YIELD name RETURN collect(name) AS n"

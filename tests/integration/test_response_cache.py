@@ -13,16 +13,12 @@ from typing import Any
 
 import httpx
 import pytest
-from graphdatascience import GraphDataScience
 from neo4j import Driver
 
-from algorithms.analyze import Analysis
-from graph_model.analysis_store import Neo4jAnalysisStore
-from graph_model.records import PageCatalogEntry
-from graph_model.store import Neo4jPathGraphStore
+from graph_model.page.record import CatalogEntry
 from tests.integration.analyzed import Analyzed, load_simulation
 from tests.integration.api_server import serve
-from tests.integration.ingest_helpers import TIMEOUT_MS, load_events
+from tests.integration.ingest_helpers import TestGraph, load_events, wiring
 
 API_KEY = f"test-key-{uuid.uuid4().hex}"
 EVENTS = 3_000
@@ -66,8 +62,8 @@ def api(services: dict[str, Any], data: Analyzed) -> Iterator[Client]:
 
 
 @pytest.fixture
-def store(neo4j_driver: Driver) -> Neo4jPathGraphStore:
-    return Neo4jPathGraphStore(neo4j_driver, "neo4j", TIMEOUT_MS)
+def store(neo4j_driver: Driver) -> TestGraph:
+    return TestGraph(neo4j_driver)
 
 
 def test_a_repeated_query_is_a_hit_costing_one_neo4j_query(api: Client) -> None:
@@ -81,24 +77,24 @@ def test_a_repeated_query_is_a_hit_costing_one_neo4j_query(api: Client) -> None:
     assert 'pathrank_graphql_response_cache_total{result="hit"}' in metrics
 
 
-def test_catalog_upsert_is_seen(api: Client, store: Neo4jPathGraphStore, data: Analyzed) -> None:
+def test_catalog_upsert_is_seen(api: Client, store: TestGraph, data: Analyzed) -> None:
     page = data.pages[1]
     query = f'{{ page(id: "{page["page_id"]}") {{ title }} }}'
     assert api.cached(query)["page"]["title"] == page["title"]
     title = f"Renamed {uuid.uuid4().hex[:6]}"
-    store.upsert_pages(
-        [PageCatalogEntry(page["page_id"], title, page["url"], tuple(page["links"]))]
+    wiring().catalog_store(store.driver).upsert(
+        [CatalogEntry(page["page_id"], title, page["url"], tuple(page["links"]))]
     )
     assert api.data(query) == ({"page": {"title": title}}, "miss")
 
 
-def test_ingest_batch_is_seen(api: Client, store: Neo4jPathGraphStore, data: Analyzed) -> None:
+def test_ingest_batch_is_seen(api: Client, store: TestGraph, data: Analyzed) -> None:
     customer = f"cache-{uuid.uuid4().hex[:8]}"
     query = f'{{ customer(id: "{customer}") {{ id paths {{ totalCount }} }} }}'
     assert api.cached(query) == {"customer": None}
     last = data.events[-1]
     event = {**last, "customer_id": customer, "event_id": f"{customer}-0"}
-    load_events(store, [event])
+    load_events(store.driver, [event])
     found, how = api.data(query)
     assert how == "miss"
     assert found == {"customer": {"id": customer, "paths": {"totalCount": 1}}}
@@ -112,16 +108,15 @@ def test_analysis_run_is_seen_including_reads_made_during_the_run(
     during: list[dict[str, Any]] = []
 
     def read_mid_run(step: str) -> None:
-        if step == "write page properties":  # after the GDS writes, before the run's record
+        if step == "write results":  # everything computed, nothing written yet
             during.append(api.cached(query))
 
-    gds = GraphDataScience(neo4j_driver, show_progress=False)
-    report = Analysis(Neo4jAnalysisStore(neo4j_driver, "neo4j"), gds, read_mid_run).run()
+    report = wiring().analysis(neo4j_driver, read_mid_run).run()
     assert during  # read (and cached) mid-run
     assert during[0]["latestAnalysis"] == before
     after, how = api.data(query)
     assert how == "miss"
-    assert after["latestAnalysis"] == {"id": report.run_id}
+    assert after["latestAnalysis"] == {"id": report.id}
 
 
 def test_an_analysis_that_fails_half_way_is_seen(api: Client, neo4j_driver: Driver) -> None:
@@ -134,9 +129,8 @@ def test_an_analysis_that_fails_half_way_is_seen(api: Client, neo4j_driver: Driv
         if step == "pageRank (GDS)":
             raise RuntimeError("killed half way")
 
-    gds = GraphDataScience(neo4j_driver, show_progress=False)
     with pytest.raises(RuntimeError, match="half way"):
-        Analysis(Neo4jAnalysisStore(neo4j_driver, "neo4j"), gds, fail).run()
+        wiring().analysis(neo4j_driver, fail).run()
     assert api.data(query) == ({"communities": {"totalCount": 0}}, "miss")
 
 
@@ -159,7 +153,7 @@ def test_mutations_and_errors_are_never_cached(api: Client) -> None:
             assert response.headers["x-response-cache"] == "miss"
 
 
-def test_clear_is_seen_and_caching_resumes(api: Client, store: Neo4jPathGraphStore) -> None:
+def test_clear_is_seen_and_caching_resumes(api: Client, store: TestGraph) -> None:
     query = "{ pages(first: 1) { totalCount } }"
     assert api.cached(query)["pages"]["totalCount"] > 0
     store.clear()

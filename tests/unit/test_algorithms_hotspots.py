@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from algorithms.hotspots import RateTest, high_exit_pages, rate_tests, turnaround_hotspots
-from algorithms.inputs import PathRecord
 from algorithms.observed import observe
+from tests.paths import path_of
 
 
 def by_page(tests: tuple[RateTest, ...]) -> dict[str, RateTest]:
@@ -147,9 +147,9 @@ def test_hotspots_and_high_exits_from_paths() -> None:
     # 30 paths A B A C resolved: B is turned back on every time (30 of 30 opportunities);
     # 70 paths A C D A resolved: no turnaround anywhere. 30 paths A E abandoned: E always exits.
     paths = (
-        [PathRecord.of("ABAC", "RESOLVED")] * 30
-        + [PathRecord.of("ACDA", "RESOLVED")] * 70
-        + [PathRecord.of("AE", "ABANDONED")] * 30
+        [path_of("ABAC", "RESOLVED")] * 30
+        + [path_of("ACDA", "RESOLVED")] * 70
+        + [path_of("AE", "ABANDONED")] * 30
     )
     observed = observe(paths)
     hot = by_page(turnaround_hotspots(observed))

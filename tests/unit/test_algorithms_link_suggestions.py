@@ -5,13 +5,15 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from algorithms.inputs import Outcome, PathRecord
-from algorithms.link_suggestions import LinkSuggestion, link_suggestions
+from algorithms.link_suggestions import link_suggestions
 from algorithms.observed import observe
+from graph_model.path.record import Path
+from graph_model.suggestion.record import LinkSuggestion
+from tests.paths import path_of
 
 
-def path(pages: str, outcome: Outcome = "RESOLVED") -> PathRecord:
-    return PathRecord.of(tuple(pages), outcome)
+def path(pages: str, outcome: str = "RESOLVED") -> Path:
+    return path_of(pages, outcome)
 
 
 PATHS = [
@@ -26,9 +28,9 @@ PATHS = [
 
 def test_link_suggestions_by_hand() -> None:
     assert link_suggestions(PATHS, existing=set()) == (
-        LinkSuggestion("A", "R", paths=2, clicks_saved=6, mean_clicks_saved=3.0),
-        LinkSuggestion("X", "R", paths=1, clicks_saved=3, mean_clicks_saved=3.0),
-        LinkSuggestion("B", "R", paths=1, clicks_saved=2, mean_clicks_saved=2.0),
+        LinkSuggestion("A", "R", paths=2, clicks_saved=6, mean_clicks_saved=3.0, rank=1),
+        LinkSuggestion("X", "R", paths=1, clicks_saved=3, mean_clicks_saved=3.0, rank=2),
+        LinkSuggestion("B", "R", paths=1, clicks_saved=2, mean_clicks_saved=2.0, rank=3),
     )
 
 

@@ -13,9 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from algorithms import markov
-from algorithms.inputs import PathRecord
 from algorithms.markov import SuccessChain, absorbing_chain, success_chain
 from algorithms.observed import Transition, observe
+from tests.paths import path_of
 
 Counts = Mapping[str, int]
 
@@ -116,7 +116,7 @@ def test_negative_counts_are_rejected() -> None:
 
 def test_chain_from_observed_paths() -> None:
     # Same chain as the branching example, from paths: A B (resolved) twice, A C abandoned.
-    ab, ac = PathRecord.of("AB", "RESOLVED"), PathRecord.of("AC", "ABANDONED")
+    ab, ac = path_of("AB", "RESOLVED"), path_of("AC", "ABANDONED")
     paths = [ab, ab, ac]
     chain = success_chain(observe(paths))
     assert success(chain) == pytest.approx({"A": 2 / 3, "B": 1.0, "C": 0.0})

@@ -1,4 +1,4 @@
-"""Path records and the observed per-page figures (algorithms.inputs, algorithms.observed)."""
+"""Paths and the observed per-page figures (graph_model.path.record, algorithms.observed)."""
 
 from __future__ import annotations
 
@@ -6,14 +6,20 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from algorithms.inputs import Outcome, PathRecord, turnaround_positions
-from algorithms.observed import observe, path_statistics
-from ingest.paths import Click, find_turnarounds
+from algorithms.observed import observe
+from graph_model.path.record import (
+    Outcome,
+    Path,
+    find_turnarounds,
+    path_stats,
+    turnaround_positions,
+)
+from tests.paths import path_of
 
 
-def path(pages: str, outcome: Outcome = "RESOLVED") -> PathRecord:
+def path(pages: str, outcome: str = "RESOLVED") -> Path:
     """One page per letter."""
-    return PathRecord.of(tuple(pages), outcome)
+    return path_of(pages, outcome)
 
 
 # --- inputs ----------------------------------------------------------------------------------
@@ -37,16 +43,15 @@ def test_turnaround_positions(pages: str, expected: tuple[int, ...]) -> None:
 
 @given(st.lists(st.sampled_from("ABC"), max_size=12))
 def test_turnaround_positions_follow_the_ingest_rule(pages: list[str]) -> None:
-    clicks = [Click(f"k{i}", i, page, False, i) for i, page in enumerate(pages)]
-    assert turnaround_positions(pages) == tuple(t.position for t in find_turnarounds(clicks, 0))
+    times = list(range(len(pages)))
+    assert turnaround_positions(pages) == tuple(
+        t.position for t in find_turnarounds(pages, times, 0)
+    )
 
 
-def test_path_record_rejects_empty_paths_and_impossible_positions() -> None:
+def test_a_path_has_at_least_one_click() -> None:
     with pytest.raises(ValueError, match="at least one click"):
-        PathRecord((), "OPEN", ())
-    for position in (0, 2):  # ends of a 3-click path cannot be turnarounds
-        with pytest.raises(ValueError, match="turnaround positions"):
-            PathRecord(("A", "B", "A"), "RESOLVED", (position,))
+        Path.of("c", [], Outcome.OPEN, 10_000)
 
 
 # --- observed figures --------------------------------------------------------------------------
@@ -102,31 +107,29 @@ def test_open_paths_add_no_page_figures() -> None:
 
 
 def test_path_statistics_on_the_seed_scenario() -> None:
-    # DESIGN section 3: [28,35,42] and [35,42], both resolved: mean 2.5, variance 0.25.
-    stats = path_statistics(
-        [PathRecord.of(("28", "35", "42"), "RESOLVED"), PathRecord.of(("35", "42"), "RESOLVED")]
-    )
+    # The sample scenario: [28,35,42] and [35,42], both resolved: mean 2.5, variance 0.25.
+    stats = path_stats([path_of(("28", "35", "42")), path_of(("35", "42"))])
+    resolved, abandoned = stats.of(Outcome.RESOLVED), stats.of(Outcome.ABANDONED)
     assert (stats.completed, stats.resolved, stats.abandoned, stats.open) == (2, 2, 0, 0)
     assert (stats.mean_length, stats.variance_length) == (2.5, 0.25)
-    assert (stats.mean_length_resolved, stats.mean_length_abandoned) == (2.5, None)
+    assert (resolved.mean_length, abandoned.mean_length) == (2.5, None)
     assert (stats.turnaround_rate, stats.self_service_rate) == (0.0, 1.0)
 
 
 def test_path_statistics_by_outcome() -> None:
-    stats = path_statistics(
-        [path("ABA"), path("A"), path("ABCD", "ABANDONED"), path("ABAB", "OPEN")]
-    )
+    stats = path_stats([path("ABA"), path("A"), path("ABCD", "ABANDONED"), path("ABAB", "OPEN")])
+    resolved, abandoned = stats.of(Outcome.RESOLVED), stats.of(Outcome.ABANDONED)
     assert (stats.completed, stats.resolved, stats.abandoned, stats.open) == (3, 2, 1, 1)
     assert stats.mean_length == pytest.approx(8 / 3)  # (3 + 1 + 4) / 3
     assert stats.variance_length == pytest.approx(14 / 9)  # ((1/3)^2 + (5/3)^2 + (4/3)^2) / 3
-    assert (stats.mean_length_resolved, stats.variance_length_resolved) == (2.0, 1.0)
-    assert (stats.mean_length_abandoned, stats.variance_length_abandoned) == (4.0, 0.0)
+    assert (resolved.mean_length, resolved.variance_length) == (2.0, 1.0)
+    assert (abandoned.mean_length, abandoned.variance_length) == (4.0, 0.0)
     assert stats.turnaround_rate == pytest.approx(1 / 3)  # only ABA among completed paths
     assert stats.self_service_rate == pytest.approx(2 / 3)
 
 
 def test_path_statistics_without_completed_paths() -> None:
-    stats = path_statistics([path("AB", "OPEN")])
+    stats = path_stats([path("AB", "OPEN")])
     assert (stats.completed, stats.open, stats.mean_length, stats.self_service_rate) == (
         0,
         1,
@@ -137,8 +140,8 @@ def test_path_statistics_without_completed_paths() -> None:
 
 def test_path_statistics_are_floats() -> None:
     # pvariance of ints is an int when integral; the API promises floats.
-    stats = path_statistics([path("AB", "ABANDONED"), path("CD", "ABANDONED")])
+    stats = path_stats([path("AB", "ABANDONED"), path("CD", "ABANDONED")])
     assert type(stats.variance_length) is float
     assert type(stats.mean_length) is float
-    assert stats.mean_length_resolved is None
+    assert stats.of(Outcome.RESOLVED).mean_length is None
     assert stats.self_service_rate == 0.0

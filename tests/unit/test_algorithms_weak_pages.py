@@ -5,14 +5,15 @@ from __future__ import annotations
 import pytest
 
 from algorithms.hotspots import RateTest, high_exit_pages, turnaround_hotspots
-from algorithms.inputs import Outcome, PathRecord
 from algorithms.markov import PageSuccess, SuccessChain, success_chain
 from algorithms.observed import observe
 from algorithms.weak_pages import weak_pages
+from graph_model.path.record import Path
+from tests.paths import path_of
 
 
-def paths(*specs: tuple[str, Outcome, int]) -> list[PathRecord]:
-    return [PathRecord.of(tuple(pages), outcome) for pages, outcome, n in specs for _ in range(n)]
+def paths(*specs: tuple[str, str, int]) -> list[Path]:
+    return [path_of(pages, outcome) for pages, outcome, n in specs for _ in range(n)]
 
 
 def significant(page: str) -> RateTest:

@@ -1,4 +1,4 @@
-"""Click event parsing (DESIGN.md section 2): aliases, value forms, reasons, keys, round trip."""
+"""Click event parsing (docs/events.md): aliases, value forms, reasons, keys, round trip."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from graph_model.path.record import Click
 from ingest.events import (
     MAX_EVENT_BYTES,
-    ClickEvent,
     InvalidEvent,
     event_from_record,
     event_key,
@@ -25,7 +25,13 @@ DAY_MS = 86_400_000
 SEED_TS = 1_515_764_691  # the seed's first click, epoch seconds
 
 
-def parse(record: dict[str, Any]) -> ClickEvent:
+def click(
+    customer: str, page: str, ts_ms: int, resolved: bool, key: str, referrer: str | None
+) -> Click:
+    return Click(key, customer, page, ts_ms, resolved, 0, referrer)
+
+
+def parse(record: dict[str, Any]) -> Click:
     return parse_event(orjson.dumps(record), now_ms=NOW)
 
 
@@ -58,7 +64,7 @@ def test_canonical_event_with_every_field() -> None:
             "referrer_page_id": "p1",
         }
     )
-    assert event == ClickEvent("c1", "p2", SEED_TS * 1000, True, "e-9", "p1")
+    assert event == click("c1", "p2", SEED_TS * 1000, True, "e-9", "p1")
 
 
 def test_seed_record_loads_unchanged() -> None:
@@ -419,7 +425,7 @@ def test_key_stability_property(spellings: tuple[dict[str, Any], dict[str, Any]]
 
 _ids = st.one_of(st.text(min_size=1).filter(str.strip), st.integers().map(str))
 _events = st.builds(
-    ClickEvent,
+    Click,
     customer_id=_ids,
     page_id=_ids,
     ts_ms=st.integers(0, NOW + DAY_MS),
@@ -430,9 +436,9 @@ _events = st.builds(
 
 
 @given(_events)
-@example(ClickEvent("c", "p", 1_001, False, "k", None))  # written as 1.001 s
-@example(ClickEvent("c", "p", 10**11 + 1, True, "k", "r"))
-def test_event_to_json_round_trips(event: ClickEvent) -> None:
+@example(click("c", "p", 1_001, False, "k", None))  # written as 1.001 s
+@example(click("c", "p", 10**11 + 1, True, "k", "r"))
+def test_event_to_json_round_trips(event: Click) -> None:
     assert parse_event(event_to_json(event), now_ms=NOW) == event
 
 
@@ -449,9 +455,9 @@ def test_event_to_json_uses_our_names() -> None:
 
 def test_event_to_json_keeps_early_millisecond_timestamps_unambiguous() -> None:
     # 1970-era ms values are <= 10^11 and would be read back as seconds if written as ms.
-    event = ClickEvent("c", "p", 12_345, False, "k", None)
-    assert orjson.loads(event_to_json(event))["timestamp"] == 12.345
-    assert parse_event(event_to_json(event), now_ms=NOW).ts_ms == 12_345
+    early = click("c", "p", 12_345, False, "k", None)
+    assert orjson.loads(event_to_json(early))["timestamp"] == 12.345
+    assert parse_event(event_to_json(early), now_ms=NOW).ts_ms == 12_345
 
 
 # --- robustness ------------------------------------------------------------------------------
@@ -487,15 +493,15 @@ _records = st.dictionaries(
 )
 
 
-def _check_outcome(outcome: ClickEvent | InvalidEvent) -> None:
+def _check_outcome(outcome: Click | InvalidEvent) -> None:
     if isinstance(outcome, InvalidEvent):
         assert outcome.reason
     else:
-        assert isinstance(outcome, ClickEvent)
+        assert isinstance(outcome, Click)
         assert outcome.ts_ms - NOW <= DAY_MS
 
 
-def _parse_outcome(value: bytes) -> ClickEvent | InvalidEvent:
+def _parse_outcome(value: bytes) -> Click | InvalidEvent:
     try:
         return parse_event(value, now_ms=NOW)
     except InvalidEvent as exc:  # anything else propagates and fails the test
@@ -530,7 +536,7 @@ def test_arbitrary_json_objects_only_raise_invalid_event(record: dict[str, Any])
 def test_arbitrary_records_only_raise_invalid_event(record: dict[str, Any]) -> None:
     # Decoded CSV/JSONL records can hold any Python values, including NaN and huge ints.
     try:
-        outcome: ClickEvent | InvalidEvent = event_from_record(record, now_ms=NOW)
+        outcome: Click | InvalidEvent = event_from_record(record, now_ms=NOW)
     except InvalidEvent as exc:
         outcome = exc
     _check_outcome(outcome)

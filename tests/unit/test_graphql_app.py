@@ -1,45 +1,29 @@
-"""The ASGI app in-process (lifespan included) on an in-memory read model: health, metrics,
+"""The ASGI app in-process (lifespan included) on in-memory graph reads: health, metrics,
 the body cap, HTTP-level errors as GraphQL-shaped JSON, and the per-request query count."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
 
 import httpx
 
-from graph_model.read_model import GraphUnavailableError, ReadModel
-from graphql_api.app import STATIC_DIR, create_app
-from tests.unit.test_graphql_limits import FakeReadModel
+from graph_model.errors import GraphUnavailableError
+from graphql_api.app import STATIC_DIR
+from tests import fakes
+from tests.fakes import FakeGraph
 
 T = TypeVar("T")
 JSON = {"content-type": "application/json"}
 
 
 def with_app(
-    read: FakeReadModel,
+    read: FakeGraph,
     scenario: Callable[[httpx.AsyncClient], Awaitable[T]],
     static_dir: Path = STATIC_DIR,
 ) -> T:
-    @asynccontextmanager
-    async def graph() -> AsyncIterator[ReadModel]:
-        yield read
-
-    app = create_app(graph, api_key="k", static_dir=static_dir)
-
-    async def run() -> T:
-        async with (
-            app.router.lifespan_context(app),
-            httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app), base_url="http://test"
-            ) as client,
-        ):
-            return await scenario(client)
-
-    return asyncio.run(run())
+    return fakes.with_app(read, scenario, api_key="k", static_dir=static_dir)
 
 
 def test_healthz_up_and_down() -> None:
@@ -47,7 +31,7 @@ def test_healthz_up_and_down() -> None:
         response = await client.get("/healthz")
         assert response.json() == {"status": "ok", "neo4j": "up"}
 
-    with_app(FakeReadModel(), up)
+    with_app(FakeGraph(), up)
 
     async def down(client: httpx.AsyncClient) -> None:
         response = await client.get("/healthz")
@@ -57,7 +41,7 @@ def test_healthz_up_and_down() -> None:
         body = (await client.post("/graphql", json={"query": "{ pathStats { open } }"})).json()
         assert body["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
 
-    with_app(FakeReadModel(fail=GraphUnavailableError("refused")), down)
+    with_app(FakeGraph(fail=GraphUnavailableError("refused")), down)
 
 
 def test_query_count_header_and_metrics() -> None:
@@ -74,7 +58,7 @@ def test_query_count_header_and_metrics() -> None:
         assert 'pathrank_neo4j_queries_total{query="transitions"} 1.0' in metrics
         assert 'route="/graphql",status="200"' in metrics
 
-    with_app(FakeReadModel(), scenario)
+    with_app(FakeGraph(), scenario)
 
 
 def test_http_errors_are_graphql_shaped() -> None:
@@ -88,16 +72,10 @@ def test_http_errors_are_graphql_shaped() -> None:
         assert bad_json.json()["errors"][0]["message"]
         assert (await client.put("/graphql")).status_code == 405
 
-    with_app(FakeReadModel(), scenario)
+    with_app(FakeGraph(), scenario)
 
 
-def test_index_placeholder_or_static_dashboard(tmp_path: Path) -> None:
-    async def placeholder(client: httpx.AsyncClient) -> None:
-        response = await client.get("/")
-        assert response.status_code == 200
-        assert 'href="/graphql"' in response.text
-
-    with_app(FakeReadModel(), placeholder, static_dir=tmp_path / "missing")
+def test_index_and_static_files_are_the_dashboard(tmp_path: Path) -> None:
     (tmp_path / "index.html").write_text("<h1>dashboard</h1>")
     (tmp_path / "app.js").write_text("console.log(1)")
 
@@ -105,4 +83,4 @@ def test_index_placeholder_or_static_dashboard(tmp_path: Path) -> None:
         assert (await client.get("/")).text == "<h1>dashboard</h1>"
         assert (await client.get("/static/app.js")).text == "console.log(1)"
 
-    with_app(FakeReadModel(), dashboard, static_dir=tmp_path)
+    with_app(FakeGraph(), dashboard, static_dir=tmp_path)

@@ -1,12 +1,11 @@
-"""Limits, masking and the API key, on the schema with an in-memory read model (no server).
+"""Limits, masking and the API key, on the schema with in-memory graph reads (no server).
 
-The read model counts its calls: a refused query must not have read anything.
+The fake counts its calls: a refused query must not have read anything.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -16,202 +15,15 @@ from starlette.requests import Request
 from strawberry.exceptions import MissingQueryError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 
-from graph_model.read_model import GraphUnavailableError, ReadModel, path_stats_from_sums
-from graph_model.read_records import (
-    AnalysisRunRecord,
-    CommunityOrder,
-    CommunityRecord,
-    CustomerRecord,
-    Direction,
-    LinkSuggestionRecord,
-    PageOrder,
-    PageRecord,
-    PageVisitRecord,
-    PathStatsRecord,
-    PathView,
-    SimilarCustomerRecord,
-    SiteRatesRecord,
-    TransitionRecord,
-    Window,
-)
+from graph_model.errors import GraphUnavailableError
 from graphql_api import limits
 from graphql_api.context import AnalysisService, Context
+from graphql_api.extensions.shape import document_shape
 from graphql_api.metrics import Metrics
 from graphql_api.schema import schema
+from tests.fakes import FakeGraph
 
 HTTP_400 = "HTTP_400"
-
-
-def _page(page_id: str) -> PageRecord:
-    return PageRecord(
-        id=page_id,
-        title=f"Title {page_id}",
-        url=None,
-        analyzed=True,
-        visits=10,
-        exits=1,
-        exit_rate=0.1,
-        resolutions=2,
-        turnarounds=0,
-        turnaround_opportunities=0,
-        turnaround_rate=None,
-        observed_mean_clicks_to_resolution=None,
-        page_rank=1.0,
-        path_rank=1.0,
-        success_probability=0.5,
-        expected_clicks_to_resolution=1.0,
-        is_hotspot=False,
-        hotspot_p_value=None,
-        hotspot_q_value=None,
-        is_high_exit=False,
-        exit_p_value=None,
-        exit_q_value=None,
-        impact=0.0,
-        weak_reasons=("LOW_SUCCESS", "SOMETHING_NEW"),
-        success_path_fewest=(page_id,),
-        success_path_likely=None,
-        success_path_likely_probability=None,
-    )
-
-
-class FakeReadModel(ReadModel):
-    """Every page id starting with "p" exists; everything else is empty. `fail` makes every
-    read raise it."""
-
-    def __init__(self, fail: BaseException | None = None, version: str | None = None) -> None:
-        super().__init__()
-        self.calls: list[str] = []
-        self.fail = fail
-        self.version = version  # None: no write recorded, so the response cache stays out
-
-    def _call(self, name: str) -> None:
-        self.calls.append(name)
-        self._observed(name, 0.0)
-        if self.fail is not None:
-            raise self.fail
-
-    async def ping(self) -> None:
-        self._call("ping")
-
-    async def graph_version(self) -> str | None:
-        self._call("graph_version")
-        return self.version
-
-    async def pages_by_ids(self, ids: Sequence[str]) -> dict[str, PageRecord]:
-        self._call("pages_by_ids")
-        return {i: _page(i) for i in ids if i.startswith("p")}
-
-    async def page_window(self, order: PageOrder, first: int, after: str | None) -> Window[Any]:
-        self._call("page_window")
-        return Window((_page("p1"),), ("c1",), False)
-
-    async def page_count(self) -> int:
-        self._call("page_count")
-        return 1
-
-    async def transitions(
-        self, ids: Sequence[str], direction: Direction, limit: int
-    ) -> dict[str, tuple[TransitionRecord, ...]]:
-        self._call("transitions")
-        return {i: (TransitionRecord(i, "p2", 3, 1, 1.0),) for i in ids}
-
-    async def route_probabilities(self, routes: Sequence[Sequence[str]]) -> list[float | None]:
-        self._call("route_probabilities")
-        return [1.0 for _ in routes]
-
-    async def link_suggestions_from(
-        self, ids: Sequence[str], limit: int
-    ) -> dict[str, tuple[LinkSuggestionRecord, ...]]:
-        self._call("link_suggestions_from")
-        return {}
-
-    async def paths_through(
-        self, ids: Sequence[str], first: int, after: str | None, outcome: str | None
-    ) -> dict[str, Window[PathView]]:
-        self._call("paths_through")
-        return {}
-
-    async def paths_through_counts(self, ids: Sequence[str], outcome: str | None) -> dict[str, int]:
-        self._call("paths_through_counts")
-        return {}
-
-    async def weak_pages(self, limit: int, min_visits: int) -> tuple[PageRecord, ...]:
-        self._call("weak_pages")
-        return (_page("p1"),)
-
-    async def hotspots(self, limit: int) -> tuple[PageRecord, ...]:
-        self._call("hotspots")
-        return ()
-
-    async def site_rates(self) -> SiteRatesRecord:
-        self._call("site_rates")
-        return SiteRatesRecord(None, None)
-
-    async def path_stats(self) -> PathStatsRecord:
-        self._call("path_stats")
-        return path_stats_from_sums({})
-
-    async def link_suggestions(self, limit: int) -> tuple[LinkSuggestionRecord, ...]:
-        self._call("link_suggestions")
-        return ()
-
-    async def customers_by_ids(self, ids: Sequence[str]) -> dict[str, CustomerRecord]:
-        self._call("customers_by_ids")
-        return {}
-
-    async def customer_paths(
-        self, ids: Sequence[str], first: int, after: str | None, outcome: str | None
-    ) -> dict[str, Window[PathView]]:
-        self._call("customer_paths")
-        return {}
-
-    async def customer_path_counts(self, ids: Sequence[str], outcome: str | None) -> dict[str, int]:
-        self._call("customer_path_counts")
-        return {}
-
-    async def similar_customers(
-        self, ids: Sequence[str], limit: int
-    ) -> dict[str, tuple[SimilarCustomerRecord, ...]]:
-        self._call("similar_customers")
-        return {}
-
-    async def visited_pages(
-        self, ids: Sequence[str], limit: int
-    ) -> dict[str, tuple[PageVisitRecord, ...]]:
-        self._call("visited_pages")
-        return {}
-
-    async def communities_by_ids(self, ids: Sequence[int]) -> dict[int, CommunityRecord]:
-        self._call("communities_by_ids")
-        return {}
-
-    async def community_window(
-        self, order: CommunityOrder, first: int, after: str | None
-    ) -> Window[CommunityRecord]:
-        self._call("community_window")
-        return Window.empty()
-
-    async def community_count(self) -> int:
-        self._call("community_count")
-        return 0
-
-    async def community_members(
-        self, ids: Sequence[int], first: int, after: str | None
-    ) -> dict[int, Window[CustomerRecord]]:
-        self._call("community_members")
-        return {}
-
-    async def community_member_counts(self, ids: Sequence[int]) -> dict[int, int]:
-        self._call("community_member_counts")
-        return {}
-
-    async def analysis_runs(self, limit: int) -> tuple[AnalysisRunRecord, ...]:
-        self._call("analysis_runs")
-        return ()
-
-    async def analysis_run(self, run_id: str) -> AnalysisRunRecord | None:
-        self._call("analysis_run")
-        return AnalysisRunRecord(run_id, 0, 5, (("read paths", 0.1),), *([0] * 10))
 
 
 def _request(headers: dict[str, str] | None = None) -> Request:
@@ -222,12 +34,12 @@ def _request(headers: dict[str, str] | None = None) -> Request:
 def run(
     query: str,
     variables: dict[str, Any] | None = None,
-    read: FakeReadModel | None = None,
+    read: FakeGraph | None = None,
     headers: dict[str, str] | None = None,
     api_key: str | None = None,
     analysis: AnalysisService | None = None,
-) -> tuple[dict[str, Any] | None, list[dict[str, Any]], FakeReadModel]:
-    read = read or FakeReadModel()
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]], FakeGraph]:
+    read = read or FakeGraph()
     context = Context.create(_request(headers), read, api_key, analysis, Metrics())
     try:
         result = asyncio.run(
@@ -347,7 +159,7 @@ def test_malformed_queries_are_graphql_errors(query: str) -> None:
 
 
 def test_internal_errors_are_masked() -> None:
-    read = FakeReadModel(fail=RuntimeError("secret: bolt://admin:hunter2@db"))
+    read = FakeGraph(fail=RuntimeError("secret: bolt://admin:hunter2@db"))
     data, errors, _ = run('{ page(id: "p1") { id } }', read=read)
     assert data == {"page": None}
     assert errors[0]["message"] == "Internal server error"
@@ -356,7 +168,7 @@ def test_internal_errors_are_masked() -> None:
 
 
 def test_known_failures_say_what_happened() -> None:
-    read = FakeReadModel(fail=GraphUnavailableError("connection refused at 10.0.0.1"))
+    read = FakeGraph(fail=GraphUnavailableError("connection refused at 10.0.0.1"))
     _, errors, _ = run("{ pathStats { open } }", read=read)
     assert codes(errors) == ["SERVICE_UNAVAILABLE"]
     assert "10.0.0.1" not in errors[0]["message"]
@@ -405,7 +217,7 @@ def test_run_analysis_needs_the_api_key(headers: dict[str, str], allowed: bool) 
 
 
 def test_run_analysis_without_a_configured_key_or_runner() -> None:
-    data, errors, _ = run(RUN, analysis=_service())  # no key configured: open (DESIGN 7)
+    data, errors, _ = run(RUN, analysis=_service())  # no key configured: open
     assert errors == []
     assert data is not None
     _, errors, _ = run(RUN)  # no runner
@@ -474,6 +286,6 @@ def test_document_shape_is_linear() -> None:
     n = 200
     fragments = " ".join(f"fragment F{i} on Query {{ ...F{i + 1} ...F{i + 1} }}" for i in range(n))
     doc = parse(f"{{ ...F0 }} {fragments} fragment F{n} on Query {{ pathStats {{ open }} }}")
-    shape = limits.document_shape(doc)
+    shape = document_shape(doc)
     assert shape.expanded_fields > limits.MAX_EXPANDED_FIELDS
     assert not shape.broken

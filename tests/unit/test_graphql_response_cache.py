@@ -1,20 +1,18 @@
 """The response cache: the bounded LRU itself, and the app answering repeated queries of an
-unchanged graph version from it (in-process, on the in-memory read model). That the writers
+unchanged graph version from it (in-process, on in-memory graph reads). That the writers
 really change the version is tested against Neo4j in tests/integration/test_response_cache.py.
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 
 import httpx
 
-from graph_model.read_model import GraphUnavailableError, ReadModel
-from graphql_api.app import create_app
-from graphql_api.response_cache import ResponseCache
-from tests.unit.test_graphql_limits import FakeReadModel
+from graph_model.errors import GraphUnavailableError
+from graphql_api.http.response_cache import ResponseCache
+from tests import fakes
+from tests.fakes import FakeGraph
 
 QUERY = {"query": '{ page(id: "p1") { title } }'}
 MUTATION = {"query": "mutation { runAnalysis { id } }"}
@@ -22,31 +20,16 @@ KEY = "k"
 
 
 def with_app(
-    read: FakeReadModel,
+    read: FakeGraph,
     scenario: Callable[[httpx.AsyncClient], Awaitable[None]],
     cache_responses: bool = True,
 ) -> None:
-    @asynccontextmanager
-    async def graph() -> AsyncIterator[ReadModel]:
-        yield read
-
-    app = create_app(
-        graph, api_key=KEY, run_analysis=lambda: "run-1", cache_responses=cache_responses
+    fakes.with_app(
+        read, scenario, api_key=KEY, run_analysis=lambda: "run-1", cache_responses=cache_responses
     )
 
-    async def run() -> None:
-        async with (
-            app.router.lifespan_context(app),
-            httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app), base_url="http://test"
-            ) as client,
-        ):
-            await scenario(client)
 
-    asyncio.run(run())
-
-
-def executions(read: FakeReadModel) -> int:
+def executions(read: FakeGraph) -> int:
     return sum(call != "graph_version" for call in read.calls)
 
 
@@ -79,7 +62,7 @@ def test_bytes_cap_evicts_oldest() -> None:
 
 
 def test_repeated_query_is_answered_from_the_cache_until_the_version_changes() -> None:
-    read = FakeReadModel(version="v1")
+    read = FakeGraph(version="v1")
 
     async def scenario(client: httpx.AsyncClient) -> None:
         first = await client.post("/graphql", json=QUERY)
@@ -105,7 +88,7 @@ def test_repeated_query_is_answered_from_the_cache_until_the_version_changes() -
 
 
 def test_get_queries_are_cached_and_graphiql_is_untouched() -> None:
-    read = FakeReadModel(version="v1")
+    read = FakeGraph(version="v1")
 
     async def scenario(client: httpx.AsyncClient) -> None:
         params = {"query": "{ pages(first: 1) { totalCount } }"}
@@ -122,7 +105,7 @@ def test_get_queries_are_cached_and_graphiql_is_untouched() -> None:
 
 
 def test_mutations_are_never_cached() -> None:
-    read = FakeReadModel(version="v1")
+    read = FakeGraph(version="v1")
 
     async def scenario(client: httpx.AsyncClient) -> None:
         for _ in range(2):
@@ -135,7 +118,7 @@ def test_mutations_are_never_cached() -> None:
 
 
 def test_errors_are_never_cached() -> None:
-    read = FakeReadModel(version="v1")
+    read = FakeGraph(version="v1")
 
     async def scenario(client: httpx.AsyncClient) -> None:
         invalid = {"query": "{ page(id: 1) { nope } }"}
@@ -160,7 +143,7 @@ def test_errors_are_never_cached() -> None:
 
 
 def test_the_api_key_is_part_of_the_key() -> None:
-    read = FakeReadModel(version="v1")
+    read = FakeGraph(version="v1")
 
     async def scenario(client: httpx.AsyncClient) -> None:
         await client.post("/graphql", json=QUERY, headers={"x-api-key": KEY})
@@ -175,7 +158,7 @@ def test_the_api_key_is_part_of_the_key() -> None:
 
 
 def test_no_version_no_cache() -> None:
-    read = FakeReadModel(version=None)
+    read = FakeGraph(version=None)
 
     async def scenario(client: httpx.AsyncClient) -> None:
         for _ in range(2):
@@ -187,7 +170,7 @@ def test_no_version_no_cache() -> None:
 
 
 def test_disabled_cache_executes_every_request() -> None:
-    read = FakeReadModel(version="v1")
+    read = FakeGraph(version="v1")
 
     async def scenario(client: httpx.AsyncClient) -> None:
         for _ in range(2):

@@ -1,4 +1,4 @@
-"""The exported SDL matches the code, and the code offers every name DESIGN.md section 7 fixes."""
+"""The exported SDL matches the code, and the code offers every documented name (docs/api.md)."""
 
 from __future__ import annotations
 
@@ -47,8 +47,8 @@ def _args(type_name: str, field: str) -> dict[str, str]:
     return {name: str(a.type) for name, a in t.fields[field].args.items()}
 
 
-# DESIGN.md section 7: query fields with their arguments and result types.
-DESIGN_QUERIES = {
+# docs/api.md: query fields with their arguments and result types.
+CONTRACT_QUERIES = {
     "page": ({"id": "ID!"}, "Page"),
     "pages": ({"first": "Int", "after": "String", "orderBy": "PageOrder"}, "PageConnection!"),
     "weakPages": ({"limit": "Int", "minVisits": "Int"}, "[WeakPage!]!"),
@@ -61,7 +61,7 @@ DESIGN_QUERIES = {
     "linkSuggestions": ({"limit": "Int"}, "[LinkSuggestion!]!"),
 }
 
-DESIGN_FIELDS = {
+CONTRACT_FIELDS = {
     "PageConnection": ["edges", "pageInfo", "totalCount"],
     "PageEdge": ["cursor", "node"],
     "PageInfo": ["hasNextPage", "endCursor"],
@@ -101,9 +101,9 @@ DESIGN_FIELDS = {
 }
 
 
-@pytest.mark.parametrize("field", sorted(DESIGN_QUERIES))
+@pytest.mark.parametrize("field", sorted(CONTRACT_QUERIES))
 def test_design_query_fields(field: str) -> None:
-    args, result = DESIGN_QUERIES[field]
+    args, result = CONTRACT_QUERIES[field]
     query = _fields("Query")
     assert query[field] == result
     offered = _args("Query", field)
@@ -111,9 +111,9 @@ def test_design_query_fields(field: str) -> None:
         assert offered.get(name) == type_, (field, name, offered)
 
 
-@pytest.mark.parametrize("type_name", sorted(DESIGN_FIELDS))
+@pytest.mark.parametrize("type_name", sorted(CONTRACT_FIELDS))
 def test_design_type_fields(type_name: str) -> None:
-    missing = set(DESIGN_FIELDS[type_name]) - set(_fields(type_name))
+    missing = set(CONTRACT_FIELDS[type_name]) - set(_fields(type_name))
     assert not missing, (type_name, missing)
 
 

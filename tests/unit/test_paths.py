@@ -1,4 +1,4 @@
-"""Path resolution, turnarounds and statistics (DESIGN.md sections 3 and 4)."""
+"""Path resolution and turnarounds (docs/paths.md)."""
 
 from __future__ import annotations
 
@@ -11,36 +11,41 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from graph_model.path.record import Click, Path, Turnaround, find_turnarounds, transitions
 from ingest.events import parse_event
-from ingest.paths import (
-    Click,
-    CustomerPath,
-    Turnaround,
-    click_from_event,
-    find_turnarounds,
-    resolve_paths,
-    transitions,
-)
+from ingest.paths import resolve_paths
 
 MINUTE = 60_000
 TIMEOUT = 30 * MINUTE
 QUICK = 10_000
 
 
+def click(key: str, ts_ms: int, page: str, resolved: bool, seq: int) -> Click:
+    return Click(key, "c", page, ts_ms, resolved, seq)
+
+
+def turnarounds_of(clicks: Sequence[Click], quick_ms: int = QUICK) -> tuple[Turnaround, ...]:
+    return find_turnarounds([c.page_id for c in clicks], [c.ts_ms for c in clicks], quick_ms)
+
+
+def turnarounds_in(path: Path) -> tuple[Turnaround, ...]:
+    return find_turnarounds(path.pages, path.timestamps, QUICK)
+
+
 def clicks_of(pages: str, *, step: int = 1_000, resolved_last: bool = False) -> list[Click]:
     """One click per letter, `step` ms apart, keys k0, k1, ... and seq = index."""
     return [
-        Click(f"k{i}", i * step, page, resolved_last and i == len(pages) - 1, i)
+        click(f"k{i}", i * step, page, resolved_last and i == len(pages) - 1, i)
         for i, page in enumerate(pages)
     ]
 
 
-def resolve(clicks: Sequence[Click], *, watermark_ms: int | None = None) -> list[CustomerPath]:
+def resolve(clicks: Sequence[Click], *, watermark_ms: int | None = None) -> list[Path]:
     watermark = max(c.ts_ms for c in clicks) if watermark_ms is None else watermark_ms
-    return resolve_paths("c", clicks, watermark_ms=watermark, timeout_ms=TIMEOUT)
+    return resolve_paths("c", clicks, watermark_ms=watermark, timeout_ms=TIMEOUT, quick_ms=QUICK)
 
 
-def summary(paths: Sequence[CustomerPath]) -> list[tuple[str, str]]:
+def summary(paths: Sequence[Path]) -> list[tuple[str, str]]:
     return [("".join(path.pages), path.outcome) for path in paths]
 
 
@@ -59,16 +64,18 @@ def test_seed_check() -> None:
     by_customer: defaultdict[str, list[Click]] = defaultdict(list)
     watermark = 0
     for offset, record in enumerate(SEED_EVENTS):
-        event = parse_event(orjson.dumps(record), now_ms=1_515_765_000_000)
-        by_customer[event.customer_id].append(click_from_event(event, offset))
+        event = parse_event(orjson.dumps(record), now_ms=1_515_765_000_000, seq=offset)
+        by_customer[event.customer_id].append(event)
         watermark = max(watermark, event.ts_ms)
     paths = [
         path
         for customer, clicks in sorted(by_customer.items())
-        for path in resolve_paths(customer, clicks, watermark_ms=watermark, timeout_ms=TIMEOUT)
+        for path in resolve_paths(
+            customer, clicks, watermark_ms=watermark, timeout_ms=TIMEOUT, quick_ms=QUICK
+        )
     ]
 
-    assert [(p.customer_id, p.pages, p.start_ms, p.length, p.outcome) for p in paths] == [
+    assert [(p.customer_id, p.pages, p.start, p.length, p.outcome) for p in paths] == [
         ("1", ("28", "35", "42"), 1_515_764_691_000, 3, "RESOLVED"),
         ("2", ("35", "42"), 1_515_764_752_000, 2, "RESOLVED"),
     ]
@@ -78,28 +85,32 @@ def test_seed_check() -> None:
 
 
 def test_no_clicks_no_paths() -> None:
-    assert resolve_paths("c", [], watermark_ms=0, timeout_ms=TIMEOUT) == []
+    assert resolve_paths("c", [], watermark_ms=0, timeout_ms=TIMEOUT, quick_ms=QUICK) == []
 
 
 def test_path_ends_at_first_resolved_click_and_next_click_starts_a_new_path() -> None:
     clicks = [
-        Click("a", 1_000, "A", False, 0),
-        Click("b", 2_000, "B", True, 1),
-        Click("c", 3_000, "C", True, 2),
-        Click("d", 4_000, "D", False, 3),
+        click("a", 1_000, "A", False, 0),
+        click("b", 2_000, "B", True, 1),
+        click("c", 3_000, "C", True, 2),
+        click("d", 4_000, "D", False, 3),
     ]
     assert summary(resolve(clicks)) == [("AB", "RESOLVED"), ("C", "RESOLVED"), ("D", "OPEN")]
 
 
 def test_path_fields() -> None:
     clicks = clicks_of("ABA", resolved_last=True)
-    [path] = resolve_paths("cust-9", reversed(clicks), watermark_ms=0, timeout_ms=TIMEOUT)
+    [path] = resolve_paths(
+        "cust-9", reversed(clicks), watermark_ms=0, timeout_ms=TIMEOUT, quick_ms=QUICK
+    )
     assert path.id == "cust-9:k0"
     assert path.customer_id == "cust-9"
-    assert path.clicks == tuple(clicks)
-    assert (path.start_ms, path.end_ms, path.length) == (0, 2_000, 3)
-    assert (path.pages, path.last_page_id) == (("A", "B", "A"), "A")
-    assert path.turnarounds == (Turnaround(1, "B", "A", True),)
+    assert path.keys == tuple(c.key for c in clicks)
+    assert path.timestamps == tuple(c.ts_ms for c in clicks)
+    assert (path.start, path.end, path.length) == (0, 2_000, 3)
+    assert (path.pages, path.last_page) == (("A", "B", "A"), "A")
+    assert turnarounds_in(path) == (Turnaround(1, "B", "A", True),)
+    assert (path.turnarounds, path.quick_turnarounds) == (1, 1)
 
 
 def test_length_counts_repeats() -> None:
@@ -108,17 +119,17 @@ def test_length_counts_repeats() -> None:
 
 
 def test_gap_equal_to_timeout_continues_the_path() -> None:
-    clicks = [Click("a", 0, "A", False, 0), Click("b", TIMEOUT, "B", True, 1)]
+    clicks = [click("a", 0, "A", False, 0), click("b", TIMEOUT, "B", True, 1)]
     assert summary(resolve(clicks)) == [("AB", "RESOLVED")]
 
 
 def test_gap_one_ms_over_timeout_abandons_the_path() -> None:
-    clicks = [Click("a", 0, "A", False, 0), Click("b", TIMEOUT + 1, "B", True, 1)]
+    clicks = [click("a", 0, "A", False, 0), click("b", TIMEOUT + 1, "B", True, 1)]
     assert summary(resolve(clicks)) == [("A", "ABANDONED"), ("B", "RESOLVED")]
 
 
 def test_gap_after_resolution_does_not_matter() -> None:
-    clicks = [Click("a", 0, "A", True, 0), Click("b", 1, "B", False, 1)]
+    clicks = [click("a", 0, "A", True, 0), click("b", 1, "B", False, 1)]
     assert summary(resolve(clicks)) == [("A", "RESOLVED"), ("B", "OPEN")]
 
 
@@ -142,24 +153,24 @@ def test_watermark_behind_the_clicks_keeps_the_path_open() -> None:
 
 
 def test_duplicate_key_keeps_first_arrival() -> None:
-    first = Click("dup", 5_000, "FIRST", False, 3)
-    replay = Click("dup", 1_000, "REPLAY", True, 9)
-    other = Click("x", 2_000, "X", False, 4)
+    first = click("dup", 5_000, "FIRST", False, 3)
+    replay = click("dup", 1_000, "REPLAY", True, 9)
+    other = click("x", 2_000, "X", False, 4)
     paths = resolve([replay, other, first])
     assert summary(paths) == [("XFIRST", "OPEN")]
 
 
 def test_timestamp_ties_are_broken_by_arrival_order() -> None:
-    clicks = [Click("b", 1_000, "B", False, 8), Click("a", 1_000, "A", False, 7)]
+    clicks = [click("b", 1_000, "B", False, 8), click("a", 1_000, "A", False, 7)]
     assert resolve(clicks)[0].pages == ("A", "B")
 
 
 def test_late_click_is_placed_at_its_timestamp() -> None:
     # Delivered last (highest seq) but timestamped between the other two.
     clicks = [
-        Click("a", 0, "A", False, 0),
-        Click("c", 2 * TIMEOUT, "C", True, 1),
-        Click("b", TIMEOUT, "B", False, 2),
+        click("a", 0, "A", False, 0),
+        click("c", 2 * TIMEOUT, "C", True, 1),
+        click("b", TIMEOUT, "B", False, 2),
     ]
     assert summary(resolve(clicks)) == [("ABC", "RESOLVED")]
     assert summary(resolve(clicks[:2])) == [("A", "ABANDONED"), ("C", "RESOLVED")]
@@ -167,7 +178,7 @@ def test_late_click_is_placed_at_its_timestamp() -> None:
 
 def test_timeout_is_a_parameter() -> None:
     clicks = clicks_of("ABC", step=5_000)
-    paths = resolve_paths("c", clicks, watermark_ms=10_000, timeout_ms=4_999)
+    paths = resolve_paths("c", clicks, watermark_ms=10_000, timeout_ms=4_999, quick_ms=QUICK)
     assert summary(paths) == [("A", "ABANDONED"), ("B", "ABANDONED"), ("C", "OPEN")]
 
 
@@ -176,7 +187,7 @@ def test_timeout_is_a_parameter() -> None:
 
 def turns(pages: str) -> list[tuple[int, str, str]]:
     """(position, from page A, page B) of each turnaround."""
-    found = find_turnarounds(clicks_of(pages), QUICK)
+    found = turnarounds_of(clicks_of(pages))
     return [(t.position, t.from_page_id, t.page_id) for t in found]
 
 
@@ -208,38 +219,38 @@ def test_turnarounds_at_the_ends_are_not_counted() -> None:
 @pytest.mark.parametrize(("time_on_b", "quick"), [(9_999, True), (10_000, False), (60_000, False)])
 def test_quick_turnaround_threshold(time_on_b: int, quick: bool) -> None:
     clicks = [
-        Click("a", 0, "A", False, 0),
-        Click("b", 100_000, "B", False, 1),
-        Click("a2", 100_000 + time_on_b, "A", False, 2),
+        click("a", 0, "A", False, 0),
+        click("b", 100_000, "B", False, 1),
+        click("a2", 100_000 + time_on_b, "A", False, 2),
     ]
-    assert find_turnarounds(clicks, QUICK) == (Turnaround(1, "B", "A", quick),)
+    assert turnarounds_of(clicks) == (Turnaround(1, "B", "A", quick),)
 
 
 def test_quick_threshold_is_a_parameter() -> None:
     clicks = clicks_of("ABA", step=3_000)
-    assert find_turnarounds(clicks, 3_001)[0].quick is True
-    assert find_turnarounds(clicks, 3_000)[0].quick is False
+    assert turnarounds_of(clicks, 3_001)[0].quick is True
+    assert turnarounds_of(clicks, 3_000)[0].quick is False
 
 
 def test_quick_uses_time_on_b_not_time_before_it() -> None:
-    clicks = [Click("a", 0, "A", False, 0), Click("b", 1_000_000, "B", False, 1)]
-    clicks.append(Click("c", 1_001_000, "A", False, 2))
-    assert find_turnarounds(clicks, QUICK)[0].quick is True
+    clicks = [click("a", 0, "A", False, 0), click("b", 1_000_000, "B", False, 1)]
+    clicks.append(click("c", 1_001_000, "A", False, 2))
+    assert turnarounds_of(clicks)[0].quick is True
 
 
 def test_turnarounds_are_within_a_path() -> None:
     # A B | A: the path ends (timeout) before the customer comes back.
     clicks = [
-        Click("a", 0, "A", False, 0),
-        Click("b", 1_000, "B", False, 1),
-        Click("c", 1_000 + TIMEOUT + 1, "A", False, 2),
+        click("a", 0, "A", False, 0),
+        click("b", 1_000, "B", False, 1),
+        click("c", 1_000 + TIMEOUT + 1, "A", False, 2),
     ]
-    assert [p.turnarounds for p in resolve(clicks)] == [(), ()]
+    assert [turnarounds_in(p) for p in resolve(clicks)] == [(), ()]
 
 
 def test_transitions_mark_the_pair_leading_to_a_turnaround() -> None:
     [path] = resolve(clicks_of("AABACC"))
-    assert transitions(path) == [
+    assert transitions(path.pages) == [
         ("A", "A", False),
         ("A", "B", True),
         ("B", "A", False),
@@ -250,7 +261,7 @@ def test_transitions_mark_the_pair_leading_to_a_turnaround() -> None:
 
 def test_transitions_of_a_single_click_path() -> None:
     [path] = resolve(clicks_of("A"))
-    assert transitions(path) == []
+    assert transitions(path.pages) == []
 
 
 # --- properties ------------------------------------------------------------------------------
@@ -268,7 +279,7 @@ def customer_clicks(draw: st.DrawFn, *, distinct_ts: bool = False) -> list[Click
     else:
         times = [draw(ts_values) for _ in range(size)]
     return [
-        Click(f"k{i}", ts, draw(st.sampled_from("ABC")), draw(st.booleans()), i)
+        click(f"k{i}", ts, draw(st.sampled_from("ABC")), draw(st.booleans()), i)
         for i, ts in enumerate(times)
     ]
 
@@ -277,7 +288,7 @@ def _with_replays(clicks: list[Click], data: st.DataObject) -> list[Click]:
     """A shuffled delivery in which some clicks arrive again later (higher seq)."""
     replays = data.draw(st.lists(st.sampled_from(clicks), max_size=10)) if clicks else []
     late = [
-        Click(c.key, c.ts_ms, c.page_id, c.resolved, len(clicks) + j) for j, c in enumerate(replays)
+        click(c.key, c.ts_ms, c.page_id, c.resolved, len(clicks) + j) for j, c in enumerate(replays)
     ]
     return list(data.draw(st.permutations(clicks + late)))
 
@@ -288,19 +299,23 @@ def test_paths_do_not_depend_on_order_or_duplicates(
     clicks: list[Click], data: st.DataObject, watermark: int
 ) -> None:
     delivered = _with_replays(clicks, data)
-    expected = resolve_paths("c", clicks, watermark_ms=watermark, timeout_ms=PROP_TIMEOUT)
-    actual = resolve_paths("c", delivered, watermark_ms=watermark, timeout_ms=PROP_TIMEOUT)
+    expected = resolve_paths(
+        "c", clicks, watermark_ms=watermark, timeout_ms=PROP_TIMEOUT, quick_ms=QUICK
+    )
+    actual = resolve_paths(
+        "c", delivered, watermark_ms=watermark, timeout_ms=PROP_TIMEOUT, quick_ms=QUICK
+    )
     assert actual == expected
 
 
-def _content(paths: Sequence[CustomerPath]) -> list[tuple[object, ...]]:
+def _content(paths: Sequence[Path]) -> list[tuple[object, ...]]:
     # Everything but seq, which is the arrival order itself.
     return [
         (
             p.id,
             p.outcome,
-            p.turnarounds,
-            [(c.key, c.ts_ms, c.page_id, c.resolved) for c in p.clicks],
+            turnarounds_in(p),
+            list(zip(p.keys, p.timestamps, p.pages, strict=True)),
         )
         for p in paths
     ]
@@ -315,11 +330,15 @@ def test_paths_do_not_depend_on_kafka_arrival_order(
     shuffled = data.draw(st.permutations(clicks))
     replays = data.draw(st.lists(st.sampled_from(clicks), max_size=5)) if clicks else []
     delivered = [
-        Click(c.key, c.ts_ms, c.page_id, c.resolved, seq)
+        click(c.key, c.ts_ms, c.page_id, c.resolved, seq)
         for seq, c in enumerate([*shuffled, *replays])
     ]
-    expected = resolve_paths("c", clicks, watermark_ms=watermark, timeout_ms=PROP_TIMEOUT)
-    actual = resolve_paths("c", delivered, watermark_ms=watermark, timeout_ms=PROP_TIMEOUT)
+    expected = resolve_paths(
+        "c", clicks, watermark_ms=watermark, timeout_ms=PROP_TIMEOUT, quick_ms=QUICK
+    )
+    actual = resolve_paths(
+        "c", delivered, watermark_ms=watermark, timeout_ms=PROP_TIMEOUT, quick_ms=QUICK
+    )
     assert _content(actual) == _content(expected)
 
 
@@ -329,38 +348,42 @@ def test_paths_partition_the_clicks_in_time_order(
     clicks: list[Click], data: st.DataObject, watermark: int
 ) -> None:
     delivered = _with_replays(clicks, data)
-    paths = resolve_paths("c", delivered, watermark_ms=watermark, timeout_ms=PROP_TIMEOUT)
+    paths = resolve_paths(
+        "c", delivered, watermark_ms=watermark, timeout_ms=PROP_TIMEOUT, quick_ms=QUICK
+    )
 
     # Every (distinct) click in exactly one path, the paths in time order, none empty.
-    assert all(path.clicks for path in paths)
-    flat = [click for path in paths for click in path.clicks]
+    by_key = {c.key: c for c in clicks}
+    assert all(path.keys for path in paths)
+    flat = [by_key[key] for path in paths for key in path.keys]
     assert flat == sorted(clicks, key=lambda c: (c.ts_ms, c.seq))
-    _check_boundaries(paths, watermark)
+    _check_boundaries(paths, watermark, by_key)
 
 
-def _check_boundaries(paths: Sequence[CustomerPath], watermark: int) -> None:
+def _check_boundaries(paths: Sequence[Path], watermark: int, by_key: dict[str, Click]) -> None:
     for i, path in enumerate(paths):
-        gaps = [b.ts_ms - a.ts_ms for a, b in itertools.pairwise(path.clicks)]
+        mine = [by_key[key] for key in path.keys]
+        gaps = [b.ts_ms - a.ts_ms for a, b in itertools.pairwise(mine)]
         assert all(gap <= PROP_TIMEOUT for gap in gaps)
-        assert not any(click.resolved for click in path.clicks[:-1])
-        assert (path.outcome == "RESOLVED") == path.clicks[-1].resolved
+        assert not any(c.resolved for c in mine[:-1])
+        assert (path.outcome == "RESOLVED") == mine[-1].resolved
         if i + 1 < len(paths):
-            gap_to_next = paths[i + 1].start_ms - path.end_ms
+            gap_to_next = paths[i + 1].start - path.end
             assert path.outcome == "RESOLVED" or (
                 path.outcome == "ABANDONED" and gap_to_next > PROP_TIMEOUT
             )
         elif path.outcome != "RESOLVED":
-            idle_ok = watermark - path.end_ms <= PROP_TIMEOUT
+            idle_ok = watermark - path.end <= PROP_TIMEOUT
             assert path.outcome == ("OPEN" if idle_ok else "ABANDONED")
 
 
 @given(st.text(alphabet="ABC", max_size=12), st.integers(1, 20_000))
 def test_turnarounds_match_transitions(pages: str, step: int) -> None:
-    clicks = tuple(clicks_of(pages, step=step))
-    path = CustomerPath("c:k0", "c", clicks, "OPEN", find_turnarounds(clicks, QUICK))
-    marked = [pair for pair in transitions(path) if pair[2]]
-    assert len(marked) == len(path.turnarounds)
-    for turn in path.turnarounds:
+    clicks = clicks_of(pages, step=step)
+    found = turnarounds_of(clicks)
+    marked = [pair for pair in transitions(pages) if pair[2]]
+    assert len(marked) == len(found)
+    for turn in found:
         assert 0 < turn.position < len(pages) - 1
         assert pages[turn.position - 1] == pages[turn.position + 1] == turn.from_page_id
         assert pages[turn.position] == turn.page_id != turn.from_page_id

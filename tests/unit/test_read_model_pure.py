@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from graph_model.keyset import InvalidCursorError, decode_cursor, encode_cursor
-from graph_model.read_model import path_stats_from_sums
+from graph_model.path.record import path_stats_from_sums
 
 keys = st.one_of(
     st.tuples(st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=40)),
@@ -88,6 +88,6 @@ def test_path_stats_from_sums_match_the_definitions(
 
 
 def test_seed_scenario_path_stats() -> None:
-    # DESIGN section 3: paths of length 3 and 2, both resolved: mean 2.5, variance 0.25.
+    # The sample scenario (docs/paths.md): lengths 3 and 2, both resolved: mean 2.5, var 0.25.
     stats = path_stats_from_sums({"RESOLVED": (2, 5, 13, 0)})
     assert (stats.mean_length, stats.variance_length, stats.self_service_rate) == (2.5, 0.25, 1.0)

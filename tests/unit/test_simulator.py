@@ -1,6 +1,6 @@
-"""The clickstream simulator: valid DESIGN events, determinism, and the planted effects.
+"""The clickstream simulator: valid click events, determinism, and the planted effects.
 
-Effect checks recompute paths straight from the events (DESIGN sections 3-4), independently of
+Effect checks recompute paths straight from the events (docs/paths.md), independently of
 the simulator's own bookkeeping, so they would catch a simulator that plants nothing.
 """
 
@@ -15,7 +15,7 @@ import orjson
 import pytest
 from pydantic import ValidationError
 
-from ingest.simulator import Simulation, SimulationConfig, simulate, write_jsonl, write_truth
+from simulator import Simulation, SimulationConfig, simulate, write_jsonl, write_truth
 
 TIMEOUT_MS = 30 * 60 * 1000
 QUICK_MS = 10_000

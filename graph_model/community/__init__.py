@@ -1,0 +1,1 @@
+"""The community aggregate: (:Community) of similar customers, written by analysis."""

@@ -1,0 +1,1 @@
+"""The customer aggregate: (:Customer), what it visited and who is similar to it."""

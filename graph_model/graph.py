@@ -1,0 +1,53 @@
+"""Everything the API reads, one small interface per aggregate, on one shared reader."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from neo4j import AsyncDriver
+
+from graph_model.community.reads import CommunityReads, Neo4jCommunityReads
+from graph_model.customer.reads import CustomerReads, Neo4jCustomerReads
+from graph_model.page.reads import Neo4jPageReads, PageReads
+from graph_model.path.reads import Neo4jPathReads, PathReads
+from graph_model.reader import QueryObserver, Reader
+from graph_model.run.reads import Neo4jRunReads, RunReads
+from graph_model.suggestion.reads import Neo4jSuggestionReads, SuggestionReads
+
+
+class GraphStatus(Protocol):
+    """Whether the graph answers, and its data version (see graph_model.version)."""
+
+    async def ping(self) -> None:
+        """Raise GraphUnavailableError unless the database answers."""
+
+    async def graph_version(self) -> str | None:
+        """None before the first write."""
+
+    def add_observer(self, observer: QueryObserver) -> None:
+        """Called after every statement with its name and seconds."""
+
+
+@dataclass(frozen=True)
+class GraphReads:
+    status: GraphStatus
+    pages: PageReads
+    paths: PathReads
+    customers: CustomerReads
+    communities: CommunityReads
+    suggestions: SuggestionReads
+    runs: RunReads
+
+
+def neo4j_graph_reads(driver: AsyncDriver, database: str, timeout_s: float = 10.0) -> GraphReads:
+    reader = Reader(driver, database, timeout_s)
+    return GraphReads(
+        status=reader,
+        pages=Neo4jPageReads(reader),
+        paths=Neo4jPathReads(reader),
+        customers=Neo4jCustomerReads(reader),
+        communities=Neo4jCommunityReads(reader),
+        suggestions=Neo4jSuggestionReads(reader),
+        runs=Neo4jRunReads(reader),
+    )

@@ -1,0 +1,1 @@
+"""The page aggregate: (:Page) with its analysis figures, transitions and catalog."""

@@ -1,0 +1,1 @@
+"""The path aggregate: clicks, paths, turnarounds, path statistics; ingest writes them."""

@@ -1,0 +1,167 @@
+"""What one ingest batch writes, and its plan in the shape the write statement takes.
+
+Ingest (`ingest.batch.compute_batch`) decides what changes; this module turns that decision
+into the rows of `write_cypher.WRITE_CUSTOMERS`: one row per customer, pages addressed by
+their index in one sorted list, and paths that only grew kept (their chain is extended).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from graph_model.path.record import Click, Path
+from graph_model.properties import to_properties
+
+
+@dataclass(frozen=True, slots=True)
+class TransitionDelta:
+    """Change of a (:Page)-[:TRANSITION]->(:Page) aggregate; may be negative (recomputed
+    paths)."""
+
+    from_page: str
+    to_page: str
+    count: int
+    turnarounds: int
+
+
+@dataclass(frozen=True, slots=True)
+class BatchWrite:
+    """Everything one ingest batch changes, applied in one transaction."""
+
+    new_clicks: list[Click] = field(default_factory=list)
+    deleted_paths: list[Path] = field(default_factory=list)
+    created_paths: list[Path] = field(default_factory=list)
+    transitions: list[TransitionDelta] = field(default_factory=list)
+    # (customer, page) -> clicks of that customer on that page, for every affected pair
+    visited: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.new_clicks or self.deleted_paths or self.created_paths)
+
+
+# Given every stored click of the batch's customers and the watermark after this batch,
+# return what to write. It runs inside the transaction and may run again on a retry, so it
+# must be a pure function of its arguments.
+ComputeBatch = Callable[[Mapping[str, list[Click]], int], BatchWrite]
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyResult:
+    clicks_created: int
+    paths_created: int
+    paths_deleted: int
+    paths_closed: int
+    watermark_ms: int
+
+
+@dataclass(slots=True)
+class Plan:
+    """A batch in the shape WRITE_CUSTOMERS takes."""
+
+    deleted: list[Path]  # rewritten or gone: delete before writing the new versions
+    unplaced: list[Click]  # new clicks no written path holds (never expected)
+    pages: list[str]
+    customers: list[dict[str, Any]]
+
+
+# Path properties the write statement sets from its own rows rather than from the record.
+_NOT_SET: frozenset[str] = frozenset({"id", "customer_id"})
+
+
+def plan(batch: BatchWrite, known_customers: Collection[str]) -> Plan:
+    """`known_customers` had stored clicks (so they have a Customer node and VISITED)."""
+    fresh = {c.key: c for c in batch.new_clicks}
+    old_by_id = {p.id: p for p in batch.deleted_paths}
+    extended: dict[str, list[tuple[Path, Path]]] = defaultdict(list)
+    created: dict[str, list[Path]] = defaultdict(list)
+    for p in batch.created_paths:
+        old = old_by_id.get(p.id)
+        if old is not None and grows(old, p):
+            extended[p.customer_id].append((old, p))
+        else:
+            created[p.customer_id].append(p)
+    kept = {new.id for rows in extended.values() for _, new in rows}
+    deleted = [p for p in batch.deleted_paths if p.id not in kept]
+
+    # Pages by index in sorted order, so a customer's visits sorted by index are by page id.
+    pages = sorted({c.page_id for c in batch.new_clicks})
+    page_index = {page: i for i, page in enumerate(pages)}
+    fresh_pages: dict[str, set[str]] = {}
+    for c in batch.new_clicks:
+        fresh_pages.setdefault(c.customer_id, set()).add(c.page_id)
+    visits: dict[str, list[list[int]]] = defaultdict(list)
+    for (customer, page), n in batch.visited.items():
+        # Stored counts of pages without new clicks are unchanged: only fresh pages are sent.
+        if page in fresh_pages.get(customer, ()):
+            visits[customer].append([page_index[page], n])
+
+    placed: set[str] = set()
+
+    def path_row(p: Path, keys: Sequence[str]) -> dict[str, Any]:
+        """`p` with `keys` (its clicks, or the appended ones) split as the chain takes them:
+        new clicks to create, stored ones to find, and `order` interleaving them."""
+        new: list[list[Any]] = []
+        stored: list[str] = []
+        order: list[int] = []
+        for key in keys:
+            c = fresh.get(key)
+            if c is None or key in placed:
+                stored.append(key)
+                order.append(-len(stored))
+                continue
+            placed.add(key)
+            order.append(len(new))
+            new.append([key, page_index[c.page_id], c.ts_ms, c.resolved, c.seq, c.referrer_page_id])
+        return {
+            "id": p.id,
+            "props": to_properties(p, skip=_NOT_SET),
+            "new": new,
+            "stored": stored,
+            "order": order if stored else None,
+        }
+
+    customers: list[dict[str, Any]] = []
+    for customer in sorted(fresh_pages):
+        known = customer in known_customers
+        rows = sorted(visits[customer])
+        customers.append(
+            {
+                "id": customer,
+                # Without stored clicks there is no VISITED to merge with: create it.
+                "newVisits": [] if known else rows,
+                "visits": rows if known else [],
+                "extended": [
+                    path_row(new, new.keys[len(old.keys) :])
+                    for old, new in extended.get(customer, ())
+                ],
+                "paths": [path_row(p, p.keys) for p in created.get(customer, ())],
+            }
+        )
+    unplaced = [c for key, c in fresh.items() if key not in placed]
+    return Plan(deleted, unplaced, pages, customers)
+
+
+def grows(old: Path, new: Path) -> bool:
+    """`new` is `old` with clicks appended: the stored chain stays and is extended."""
+    n = len(old.keys)
+    return len(new.keys) > n and new.keys[:n] == old.keys
+
+
+def click_row(c: Click) -> dict[str, Any]:
+    return {
+        "key": c.key,
+        "customer": c.customer_id,
+        "page": c.page_id,
+        "ts": c.ts_ms,
+        "resolved": c.resolved,
+        "seq": c.seq,
+        "referrer": c.referrer_page_id,
+    }
+
+
+def delta_row(d: TransitionDelta) -> dict[str, Any]:
+    return {"from": d.from_page, "to": d.to_page, "count": d.count, "turnarounds": d.turnarounds}

@@ -1,0 +1,73 @@
+"""Cypher the API runs for paths and path statistics (conventions: graph_model.page.cypher)."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from graph_model.path.record import Path
+from graph_model.properties import properties_of
+
+PATH: Final = properties_of(Path).projection()
+
+CUSTOMER_PATHS = f"""
+UNWIND $ids AS id
+MATCH (c:Customer {{id: id}})
+CALL (c) {{
+  MATCH (c)-[:TOOK]->(p:Path)
+  WHERE ($outcome IS NULL OR p.outcome = $outcome)
+    AND ($start IS NULL OR p.start > $start OR (p.start = $start AND p.id > $pathId))
+  WITH p ORDER BY p.start, p.id
+  LIMIT $limit
+  RETURN collect(p {PATH}) AS paths
+}}
+RETURN collect({{id: id, paths: paths}}) AS rows
+"""
+
+CUSTOMER_PATH_COUNT = """
+UNWIND $ids AS id
+MATCH (c:Customer {id: id})
+CALL (c) {
+  MATCH (c)-[:TOOK]->(p:Path)
+  WHERE $outcome IS NULL OR p.outcome = $outcome
+  RETURN count(p) AS n
+}
+RETURN collect({id: id, n: n}) AS rows
+"""
+
+# Customer paths through a page, most recent first. VISITED holds one relationship per
+# (customer, page), so this reads only the paths of customers who ever clicked the page.
+_PATHS_THROUGH_MATCH = """
+  MATCH (pg)<-[:VISITED]-(:Customer)-[:TOOK]->(p:Path)
+  WHERE pg.id IN p.pages AND ($outcome IS NULL OR p.outcome = $outcome)"""
+
+PATHS_THROUGH = f"""
+UNWIND $ids AS id
+MATCH (pg:Page {{id: id}})
+CALL (pg) {{{_PATHS_THROUGH_MATCH}
+    AND ($start IS NULL OR p.start < $start OR (p.start = $start AND p.id < $pathId))
+  WITH p ORDER BY p.start DESC, p.id DESC
+  LIMIT $limit
+  RETURN collect(p {PATH}) AS paths
+}}
+RETURN collect({{id: id, paths: paths}}) AS rows
+"""
+
+PATHS_THROUGH_COUNT = f"""
+UNWIND $ids AS id
+MATCH (pg:Page {{id: id}})
+CALL (pg) {{{_PATHS_THROUGH_MATCH}
+  RETURN count(p) AS n
+}}
+RETURN collect({{id: id, n: n}}) AS rows
+"""
+
+# Live from the Path nodes, one pass: exact integer sums per outcome; means and population
+# variances follow from count, sum and sum of squares.
+PATH_STATS = """
+MATCH (p:Path)
+WITH p.outcome AS outcome, count(*) AS paths, sum(p.length) AS lengthSum,
+     sum(p.length * p.length) AS lengthSquares,
+     count(CASE WHEN p.turnarounds > 0 THEN 1 END) AS withTurnarounds
+RETURN collect({outcome: outcome, paths: paths, lengthSum: lengthSum,
+                lengthSquares: lengthSquares, withTurnarounds: withTurnarounds}) AS rows
+"""

@@ -1,0 +1,118 @@
+"""What the API reads about paths: the interface and its Neo4j implementation."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+from graph_model.keyset import Window, decode_cursor
+from graph_model.path import cypher as q
+from graph_model.path.record import Outcome, Path, PathStats, path_stats_from_sums
+from graph_model.properties import from_properties
+from graph_model.reader import Reader, unique
+
+# Cursor scopes of the two path orderings.
+CHRONOLOGICAL = "path:chronological"
+RECENT = "path:recent"
+
+
+class PathReads(Protocol):
+    async def of_customers(
+        self, ids: Sequence[str], first: int, after: str | None, outcome: Outcome | None
+    ) -> dict[str, Window[Path]]:
+        """Each customer's paths in time order."""
+
+    async def count_of_customers(
+        self, ids: Sequence[str], outcome: Outcome | None
+    ) -> dict[str, int]: ...
+
+    async def through(
+        self, ids: Sequence[str], first: int, after: str | None, outcome: Outcome | None
+    ) -> dict[str, Window[Path]]:
+        """Customer paths that visit each page, most recent first."""
+
+    async def count_through(self, ids: Sequence[str], outcome: Outcome | None) -> dict[str, int]:
+        """Paths visiting each page."""
+
+    async def stats(self) -> PathStats:
+        """Path statistics, live from every path."""
+
+
+class Neo4jPathReads:
+    def __init__(self, reader: Reader) -> None:
+        self._r = reader
+
+    async def of_customers(
+        self, ids: Sequence[str], first: int, after: str | None, outcome: Outcome | None
+    ) -> dict[str, Window[Path]]:
+        return await self._windows(
+            "customer_paths", q.CUSTOMER_PATHS, CHRONOLOGICAL, ids, first, after, outcome
+        )
+
+    async def count_of_customers(
+        self, ids: Sequence[str], outcome: Outcome | None
+    ) -> dict[str, int]:
+        return await self._counts("customer_path_count", q.CUSTOMER_PATH_COUNT, ids, outcome)
+
+    async def through(
+        self, ids: Sequence[str], first: int, after: str | None, outcome: Outcome | None
+    ) -> dict[str, Window[Path]]:
+        return await self._windows(
+            "paths_through", q.PATHS_THROUGH, RECENT, ids, first, after, outcome
+        )
+
+    async def count_through(self, ids: Sequence[str], outcome: Outcome | None) -> dict[str, int]:
+        return await self._counts("paths_through_count", q.PATHS_THROUGH_COUNT, ids, outcome)
+
+    async def stats(self) -> PathStats:
+        rows = await self._r.rows("path_stats", q.PATH_STATS)
+        return path_stats_from_sums(
+            {
+                Outcome(r["outcome"]): (
+                    int(r["paths"]),
+                    int(r["lengthSum"]),
+                    int(r["lengthSquares"]),
+                    int(r["withTurnarounds"]),
+                )
+                for r in rows
+                if r["outcome"] in Outcome.__members__
+            }
+        )
+
+    async def _windows(
+        self,
+        name: str,
+        query: str,
+        scope: str,
+        ids: Sequence[str],
+        first: int,
+        after: str | None,
+        outcome: Outcome | None,
+    ) -> dict[str, Window[Path]]:
+        """Per id, one keyset page of paths (`query` orders them; `scope` names the cursor)."""
+        start, path_id = (None, None)
+        if after is not None:
+            start, path_id = decode_cursor(scope, after, (int, str))
+        rows = await self._r.rows(
+            name,
+            query,
+            ids=unique(ids),
+            limit=first + 1,
+            outcome=None if outcome is None else outcome.value,
+            start=start,
+            pathId=path_id,
+        )
+        return {r["id"]: _window(scope, r["paths"], first) for r in rows}
+
+    async def _counts(
+        self, name: str, query: str, ids: Sequence[str], outcome: Outcome | None
+    ) -> dict[str, int]:
+        rows = await self._r.rows(
+            name, query, ids=unique(ids), outcome=None if outcome is None else outcome.value
+        )
+        return {r["id"]: int(r["n"]) for r in rows}
+
+
+def _window(scope: str, rows: Sequence[Mapping[str, Any]], first: int) -> Window[Path]:
+    paths = [from_properties(Path, p) for p in rows]
+    return Window.of(scope, paths, [(p.start, p.id) for p in paths], first)

@@ -1,0 +1,1 @@
+"""The analysis run aggregate: what `pathrank analyze` reads, computes and writes back."""

@@ -1,0 +1,1 @@
+"""The link suggestion aggregate: (:Page)-[:SUGGESTED_LINK]->(:Page), written by analysis."""

@@ -1,0 +1,1 @@
+"""ASGI middleware around the GraphQL view: observation, body limits, the response cache."""

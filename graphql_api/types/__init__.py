@@ -1,0 +1,1 @@
+"""GraphQL object types, one module per aggregate, each resolving from graph_model records."""

@@ -1,0 +1,43 @@
+"""What every type module shares: the resolver Info, list-size arguments and defaults."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import strawberry
+
+from graphql_api.context import Context
+from graphql_api.errors import user_error
+from graphql_api.limits import MAX_PAGE_SIZE
+
+Info = strawberry.Info[Context, None]
+
+# Defaults when an argument is omitted or null.
+DEFAULT_FIRST = 50  # top-level connections
+CHILD_FIRST = 20  # connections nested in an object
+LIST_LIMIT = 20  # top-level lists
+DEFAULT_LIMIT = 10  # lists nested in an object
+
+
+def size_argument(description: str) -> Any:
+    return strawberry.argument(description=f"{description} (0 to {MAX_PAGE_SIZE}).")
+
+
+def at_least_zero(name: str, value: int) -> int:
+    if value < 0:
+        raise user_error(f"`{name}` must not be negative, got {value}")
+    return value
+
+
+def utc(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, tz=UTC)
+
+
+def recorded(name: str, description: str | None = None) -> Any:
+    """A field that is the attribute `name` of the type's `record` (a graph_model record)."""
+
+    def resolve(root: Any) -> Any:
+        return getattr(root.record, name)
+
+    return strawberry.field(resolver=resolve, description=description)

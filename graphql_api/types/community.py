@@ -1,0 +1,90 @@
+"""Similar-customer communities."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from graph_model.community.record import CommunityOrder, CommunityRecord
+from graphql_api.fields import field
+from graphql_api.limits import page_size
+from graphql_api.types.common import CHILD_FIRST, DEFAULT_FIRST, Info, recorded, size_argument
+from graphql_api.types.connection import Connection
+from graphql_api.types.customer import Customer
+from graphql_api.types.page import Page, load_pages
+
+
+@strawberry.type(description="Customers who behave alike (KNN on visited pages, then Leiden).")
+class Community:
+    record: strawberry.Private[CommunityRecord]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.record.id))
+
+    size: int = recorded("size", "Customers in the community.")
+    completed_paths: int = recorded("completed_paths")
+    resolution_rate: float | None = recorded("resolution_rate", "resolved / completed paths.")
+    mean_path_length: float | None = recorded("mean_path_length", "Over completed paths.")
+    turnaround_rate: float | None = recorded(
+        "turnaround_rate", "Completed paths with a turnaround / completed paths."
+    )
+
+    @field(description="The community's most visited pages.")
+    async def top_pages(self, info: Info) -> list[Page]:
+        return await load_pages(info, self.record.top_pages)
+
+    @field(description="Members by customer id.")
+    async def members(
+        self,
+        info: Info,
+        first: Annotated[int | None, size_argument("Customers to return")] = CHILD_FIRST,
+        after: str | None = None,
+    ) -> Connection[Customer]:
+        loaders = info.context.loaders
+        community_id = self.record.id
+        window = await loaders.members.load(
+            (community_id, (page_size("first", first, CHILD_FIRST), after))
+        )
+        loaders.prime_customers(window.items)
+        return Connection.resolve_connection(
+            window,
+            node=lambda r: Customer(record=r),
+            count=lambda: loaders.member_count.load(community_id),
+            after=after,
+        )
+
+
+def _community_id(value: str) -> int | None:
+    text = value.strip()
+    if not text.lstrip("-").isdigit() or len(text) > 19:
+        return None
+    return int(text)
+
+
+@strawberry.type
+class CommunityQuery:
+    @field(description="Similar-customer communities, paginated.")
+    async def communities(
+        self,
+        info: Info,
+        first: Annotated[int | None, size_argument("Communities to return")] = DEFAULT_FIRST,
+        after: str | None = None,
+        order_by: CommunityOrder | None = CommunityOrder.ID,
+    ) -> Connection[Community]:
+        communities = info.context.graph.communities
+        window = await communities.window(
+            order_by or CommunityOrder.ID, page_size("first", first, DEFAULT_FIRST), after
+        )
+        return Connection.resolve_connection(
+            window, node=lambda r: Community(record=r), count=communities.count, after=after
+        )
+
+    @field(description="A community by id; null if there is none.")
+    async def community(self, info: Info, id: strawberry.ID) -> Community | None:
+        community_id = _community_id(str(id))
+        if community_id is None:
+            return None
+        record = await info.context.loaders.community.load(community_id)
+        return Community(record=record) if record else None

@@ -1,0 +1,106 @@
+"""Customers, who is similar to them, and what they visited."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from graph_model.customer.record import CustomerRecord
+from graph_model.customer.record import PageVisit as PageVisitRecord
+from graph_model.path.record import Outcome
+from graphql_api.fields import field
+from graphql_api.limits import page_size
+from graphql_api.types.common import CHILD_FIRST, DEFAULT_LIMIT, Info, recorded, size_argument
+from graphql_api.types.connection import Connection
+from graphql_api.types.page import Page, load_page
+from graphql_api.types.path import Path
+
+if TYPE_CHECKING:
+    from graphql_api.types.community import Community
+
+CommunityType = Annotated["Community", strawberry.lazy("graphql_api.types.community")]
+
+
+@strawberry.type(description="A customer of the help center.")
+class Customer:
+    record: strawberry.Private[CustomerRecord]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(self.record.id)
+
+    @field(description="Similar-customer community (null before analysis).")
+    async def community(self, info: Info) -> CommunityType | None:
+        from graphql_api.types.community import Community
+
+        if self.record.community is None:
+            return None
+        found = await info.context.loaders.community.load(self.record.community)
+        return Community(record=found) if found else None
+
+    @field(description="The customer's paths in time order.")
+    async def paths(
+        self,
+        info: Info,
+        first: Annotated[int | None, size_argument("Paths to return")] = CHILD_FIRST,
+        after: str | None = None,
+        outcome: Outcome | None = None,
+    ) -> Connection[Path]:
+        loaders = info.context.loaders
+        customer_id = self.record.id
+        window = await loaders.customer_paths.load(
+            (customer_id, (page_size("first", first, CHILD_FIRST), after, outcome))
+        )
+        return Connection.resolve_connection(
+            window,
+            node=Path.of,
+            count=lambda: loaders.customer_path_count.load((customer_id, outcome)),
+            after=after,
+        )
+
+    @field(description="Most similar customers (Jaccard on visited pages).")
+    async def similar_customers(
+        self,
+        info: Info,
+        limit: Annotated[int | None, size_argument("At most this many")] = DEFAULT_LIMIT,
+    ) -> list[SimilarCustomer]:
+        found = await info.context.loaders.similar.load(
+            (self.record.id, page_size("limit", limit, DEFAULT_LIMIT))
+        )
+        return [SimilarCustomer(customer=Customer(record=s.customer), score=s.score) for s in found]
+
+    @field(description="Pages the customer clicked, most clicked first.")
+    async def visited_pages(
+        self,
+        info: Info,
+        limit: Annotated[int | None, size_argument("At most this many")] = DEFAULT_LIMIT,
+    ) -> list[PageVisit]:
+        found = await info.context.loaders.visited.load(
+            (self.record.id, page_size("limit", limit, DEFAULT_LIMIT))
+        )
+        return [PageVisit(record=v) for v in found]
+
+
+@strawberry.type
+class SimilarCustomer:
+    customer: Customer
+    score: float = strawberry.field(description="Jaccard similarity of visited pages.")
+
+
+@strawberry.type
+class PageVisit:
+    record: strawberry.Private[PageVisitRecord]
+    count: int = recorded("count", "Clicks of the customer on the page.")
+
+    @strawberry.field
+    async def page(self, info: Info) -> Page:
+        return await load_page(info, self.record.page_id)
+
+
+@strawberry.type
+class CustomerQuery:
+    @field(description="A customer by id; null if there is none.")
+    async def customer(self, info: Info, id: strawberry.ID) -> Customer | None:
+        record = await info.context.loaders.customer.load(str(id))
+        return Customer(record=record) if record else None

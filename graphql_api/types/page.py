@@ -1,0 +1,368 @@
+"""Pages: the Page type with its figures, transitions, tests and routes, and their queries."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+
+from graph_model.page.record import (
+    Direction,
+    PageOrder,
+    PageRecord,
+    PathMode,
+    TransitionRecord,
+    WeakReason,
+)
+from graph_model.path.record import Outcome
+from graphql_api.fields import field
+from graphql_api.limits import page_size
+from graphql_api.types import enums as _enums  # noqa: F401 -- registers the enums
+from graphql_api.types.common import (
+    CHILD_FIRST,
+    DEFAULT_FIRST,
+    DEFAULT_LIMIT,
+    LIST_LIMIT,
+    Info,
+    at_least_zero,
+    size_argument,
+)
+from graphql_api.types.connection import Connection
+
+if TYPE_CHECKING:
+    from graphql_api.types.path import Path
+    from graphql_api.types.suggestion import LinkSuggestion
+
+PathType = Annotated["Path", strawberry.lazy("graphql_api.types.path")]
+LinkSuggestionType = Annotated["LinkSuggestion", strawberry.lazy("graphql_api.types.suggestion")]
+
+
+def figure(name: str, description: str | None = None) -> Any:
+    """A Page field that is the analysis figure `name` of its record (graph_model.page)."""
+
+    def resolve(root: Any) -> Any:
+        return getattr(root.record.figures, name)
+
+    return strawberry.field(resolver=resolve, description=description)
+
+
+@strawberry.type(
+    description="A help-center page with the figures `pathrank analyze` computed "
+    "(docs/analytics.md). Counts are over completed paths; figures are null where undefined "
+    "or not analysed yet."
+)
+class Page:
+    record: strawberry.Private[PageRecord]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(self.record.id)
+
+    @strawberry.field
+    def title(self) -> str | None:
+        return self.record.title
+
+    @strawberry.field
+    def url(self) -> str | None:
+        return self.record.url
+
+    @field(
+        description="False for pages first seen after the last analysis (counts 0, figures "
+        "null until the next run)."
+    )
+    def analyzed(self) -> bool:
+        return self.record.analyzed
+
+    visits: int = figure("visits", "Occurrences in completed paths.")
+    exits: int = figure("exits", "Abandoned paths that ended here.")
+    exit_rate: float | None = figure("exit_rate", "exits / visits.")
+    resolutions: int = figure("resolutions", "Resolved paths that ended here.")
+    turnarounds: int = figure("turnarounds", "Turnarounds located at this page.")
+    turnaround_opportunities: int = figure(
+        "turnaround_opportunities", "Occurrences strictly inside completed paths."
+    )
+    turnaround_rate: float | None = figure(
+        "turnaround_rate", "turnarounds / turnaroundOpportunities."
+    )
+    page_rank: float | None = figure("page_rank", "PageRank on TRANSITION by count.")
+    path_rank: float | None = figure(
+        "path_rank", "PageRank on reversed transitions, personalised on resolution pages."
+    )
+    success_probability: float | None = figure(
+        "success_probability", "Probability that a customer on this page goes on to resolve."
+    )
+    expected_clicks_to_resolution: float | None = figure(
+        "expected_clicks_to_resolution", "Expected further clicks, given the customer resolves."
+    )
+    observed_mean_clicks_to_resolution: float | None = figure(
+        "observed_mean_clicks_to_resolution", "Mean further clicks observed in resolved paths."
+    )
+    is_hotspot: bool = figure("is_hotspot", "A turnaround hotspot (q <= the false-discovery rate).")
+    is_high_exit: bool = figure("is_high_exit", "A high-exit page (q <= the false-discovery rate).")
+    impact: float = figure(
+        "impact", "visits x max(0, site success probability - successProbability)."
+    )
+    weak_reasons: list[WeakReason] = figure("weak_reasons")
+
+    @field(description="The most frequent transitions out of this page.")
+    async def outgoing(
+        self,
+        info: Info,
+        limit: Annotated[int | None, size_argument("At most this many, by count")] = DEFAULT_LIMIT,
+    ) -> list[Transition]:
+        key = (self.record.id, (Direction.OUT, page_size("limit", limit, DEFAULT_LIMIT)))
+        return [Transition(record=t) for t in await info.context.loaders.transitions.load(key)]
+
+    @field(description="The most frequent transitions into this page.")
+    async def incoming(
+        self,
+        info: Info,
+        limit: Annotated[int | None, size_argument("At most this many, by count")] = DEFAULT_LIMIT,
+    ) -> list[Transition]:
+        key = (self.record.id, (Direction.IN, page_size("limit", limit, DEFAULT_LIMIT)))
+        return [Transition(record=t) for t in await info.context.loaders.transitions.load(key)]
+
+    @field(description="Turnaround statistics and test (null if the page had no opportunity).")
+    def hotspot_stats(self) -> Hotspot | None:
+        return Hotspot(record=self.record) if self.record.figures.turnaround_opportunities else None
+
+    @field(description="Exit statistics and test (null if never visited).")
+    def exit_stats(self) -> ExitStats | None:
+        return ExitStats(record=self.record) if self.record.figures.visits else None
+
+    @field(description="Shortest route from this page to a resolution.")
+    def success_path(self, mode: PathMode | None = PathMode.FEWEST_CLICKS) -> SuccessPath | None:
+        return SuccessPath.of(self.record, mode or PathMode.FEWEST_CLICKS)
+
+    @field(description="Customer paths that visit this page, most recent first.")
+    async def paths_through(
+        self,
+        info: Info,
+        first: Annotated[int | None, size_argument("Paths to return")] = CHILD_FIRST,
+        after: str | None = None,
+        outcome: Annotated[
+            Outcome | None, strawberry.argument(description="Only paths that ended so.")
+        ] = None,
+    ) -> Connection[PathType]:
+        from graphql_api.types.path import Path
+
+        loaders = info.context.loaders
+        page_id = self.record.id
+        window = await loaders.paths_through.load(
+            (page_id, (page_size("first", first, CHILD_FIRST), after, outcome))
+        )
+        return Connection.resolve_connection(
+            window,
+            node=Path.of,
+            count=lambda: loaders.paths_through_count.load((page_id, outcome)),
+            after=after,
+        )
+
+    @field(description="Links worth adding from this page, most clicks saved first.")
+    async def link_suggestions(
+        self,
+        info: Info,
+        limit: Annotated[int | None, size_argument("At most this many")] = DEFAULT_LIMIT,
+    ) -> list[LinkSuggestionType]:
+        from graphql_api.types.suggestion import LinkSuggestion
+
+        key = (self.record.id, page_size("limit", limit, DEFAULT_LIMIT))
+        found = await info.context.loaders.suggestions_from.load(key)
+        return [LinkSuggestion(record=s) for s in found]
+
+
+async def load_page(info: Info, page_id: str) -> Page:
+    record = await info.context.loaders.page.load(page_id)
+    if record is None:  # pages are never deleted while served; a vanished one is a bug
+        raise RuntimeError(f"page {page_id!r} referenced but not found")
+    return Page(record=record)
+
+
+async def load_pages(info: Info, page_ids: tuple[str, ...]) -> list[Page]:
+    records = await info.context.loaders.page.load_many(page_ids)
+    return [Page(record=r) for r in records if r is not None]
+
+
+@strawberry.type(description="Consecutive clicks from one page to another, over all paths.")
+class Transition:
+    record: strawberry.Private[TransitionRecord]
+
+    @field(name="from")
+    async def from_(self, info: Info) -> Page:
+        return await load_page(info, self.record.from_id)
+
+    @strawberry.field
+    async def to(self, info: Info) -> Page:
+        return await load_page(info, self.record.to_id)
+
+    @field(description="Clicks from `from` to `to`.")
+    def count(self) -> int:
+        return self.record.count
+
+    @field(description="count / all onward clicks from `from`.")
+    def probability(self) -> float:
+        return self.record.probability
+
+    @field(description="Times the customer then came straight back to `from`.")
+    def turnarounds(self) -> int:
+        return self.record.turnarounds
+
+    @field(description="turnarounds / count.")
+    def turnaround_rate(self) -> float:
+        return self.record.turnarounds / self.record.count if self.record.count else 0.0
+
+
+@strawberry.type(description="A page's turnarounds against the site rate.")
+class Hotspot:
+    record: strawberry.Private[PageRecord]
+
+    @strawberry.field
+    def page(self) -> Page:
+        return Page(record=self.record)
+
+    turnarounds: int = figure("turnarounds")
+    opportunities: int = figure("turnaround_opportunities")
+    rate: float | None = figure("turnaround_rate", "turnarounds / opportunities.")
+    p_value: float | None = figure(
+        "hotspot_p_value",
+        "One-sided binomial test against the site rate (null: too few opportunities, not tested).",
+    )
+    q_value: float | None = figure("hotspot_q_value", "Benjamini-Hochberg adjusted p-value.")
+    is_hotspot: bool = figure("is_hotspot")
+
+    @field(description="All turnarounds / all opportunities, over every page.")
+    async def site_rate(self, info: Info) -> float | None:
+        return (await info.context.site_rates()).turnaround_rate
+
+
+@strawberry.type(description="A page's exits against the site exit rate.")
+class ExitStats:
+    record: strawberry.Private[PageRecord]
+
+    exits: int = figure("exits")
+    visits: int = figure("visits")
+    rate: float | None = figure("exit_rate", "exits / visits.")
+    p_value: float | None = figure("exit_p_value")
+    q_value: float | None = figure("exit_q_value")
+    is_high_exit: bool = figure("is_high_exit")
+
+    @field(description="All exits / all visits, over every page.")
+    async def site_rate(self, info: Info) -> float | None:
+        return (await info.context.site_rates()).exit_rate
+
+
+@strawberry.type(description="A page where improving content would help the most customers.")
+class WeakPage:
+    record: strawberry.Private[PageRecord]
+
+    @strawberry.field
+    def page(self) -> Page:
+        return Page(record=self.record)
+
+    impact: float = figure("impact", "visits x shortfall of success probability below the site's.")
+    reasons: list[WeakReason] = figure("weak_reasons")
+
+
+@strawberry.type(description="A shortest route to a page where customers resolve.")
+class SuccessPath:
+    mode: PathMode
+    page_ids: list[strawberry.ID] = strawberry.field(description="The route, start first.")
+    clicks: int = strawberry.field(description="Transitions along the route (0: resolves here).")
+    observed_mean_clicks: float | None = strawberry.field(
+        description="What customers actually take from the start page: mean further clicks "
+        "in resolved paths."
+    )
+    likely_probability: strawberry.Private[float | None]
+
+    @staticmethod
+    def of(r: PageRecord, mode: PathMode) -> SuccessPath | None:
+        f = r.figures
+        route = f.success_path_likely if mode is PathMode.MOST_LIKELY else f.success_path_fewest
+        if not route:
+            return None
+        return SuccessPath(
+            mode=mode,
+            page_ids=[strawberry.ID(p) for p in route],
+            clicks=len(route) - 1,
+            observed_mean_clicks=f.observed_mean_clicks_to_resolution,
+            likely_probability=f.success_path_likely_probability,
+        )
+
+    @strawberry.field
+    async def pages(self, info: Info) -> list[Page]:
+        return await load_pages(info, tuple(self.page_ids))
+
+    @field(
+        description="Chance a customer takes exactly this route: the product of its "
+        "transition probabilities."
+    )
+    async def probability(self, info: Info) -> float | None:
+        if self.mode is PathMode.MOST_LIKELY:
+            return self.likely_probability
+        return await info.context.loaders.route_probability.load(tuple(self.page_ids))
+
+
+@strawberry.type
+class PageQuery:
+    @field(description="A page by id; null if there is none.")
+    async def page(self, info: Info, id: strawberry.ID) -> Page | None:
+        record = await info.context.loaders.page.load(str(id))
+        return Page(record=record) if record else None
+
+    @field(description="Every page, paginated (Relay cursors).")
+    async def pages(
+        self,
+        info: Info,
+        first: Annotated[int | None, size_argument("Pages to return")] = DEFAULT_FIRST,
+        after: Annotated[
+            str | None, strawberry.argument(description="`endCursor` of the previous page.")
+        ] = None,
+        order_by: PageOrder | None = PageOrder.ID,
+    ) -> Connection[Page]:
+        pages = info.context.graph.pages
+        window = await pages.window(
+            order_by or PageOrder.ID, page_size("first", first, DEFAULT_FIRST), after
+        )
+        info.context.loaders.prime_pages(window.items)
+        return Connection.resolve_connection(
+            window, node=lambda r: Page(record=r), count=pages.count, after=after
+        )
+
+    @field(description="Weak pages by impact, highest first.")
+    async def weak_pages(
+        self,
+        info: Info,
+        limit: Annotated[int | None, size_argument("At most this many")] = LIST_LIMIT,
+        min_visits: Annotated[
+            int | None,
+            strawberry.argument(description="Only pages with at least this many visits."),
+        ] = 0,
+    ) -> list[WeakPage]:
+        records = await info.context.graph.pages.weak(
+            page_size("limit", limit, LIST_LIMIT), at_least_zero("minVisits", min_visits or 0)
+        )
+        info.context.loaders.prime_pages(records)
+        return [WeakPage(record=r) for r in records]
+
+    @field(description="Turnaround hotspots, most significant first.")
+    async def turnaround_hotspots(
+        self,
+        info: Info,
+        limit: Annotated[int | None, size_argument("At most this many")] = LIST_LIMIT,
+    ) -> list[Hotspot]:
+        records = await info.context.graph.pages.hotspots(page_size("limit", limit, LIST_LIMIT))
+        info.context.loaders.prime_pages(records)
+        return [Hotspot(record=r) for r in records]
+
+    @field(
+        description="Shortest route from a page to a resolution; null for an unknown page or "
+        "one with no route."
+    )
+    async def shortest_success_path(
+        self,
+        info: Info,
+        from_page_id: strawberry.ID,
+        mode: PathMode | None = PathMode.FEWEST_CLICKS,
+    ) -> SuccessPath | None:
+        record = await info.context.loaders.page.load(str(from_page_id))
+        return SuccessPath.of(record, mode or PathMode.FEWEST_CLICKS) if record else None

@@ -1,0 +1,106 @@
+"""Paths and path statistics."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from graph_model.customer.record import CustomerRecord
+from graph_model.path.record import Outcome
+from graph_model.path.record import OutcomeStats as OutcomeStatsRecord
+from graph_model.path.record import Path as PathRecord
+from graph_model.path.record import PathStats as PathStatsRecord
+from graphql_api.fields import field
+from graphql_api.types.common import Info, recorded, utc
+from graphql_api.types.page import Page, load_pages
+
+if TYPE_CHECKING:
+    from graphql_api.types.customer import Customer
+
+CustomerType = Annotated["Customer", strawberry.lazy("graphql_api.types.customer")]
+
+
+@strawberry.type(description="One customer journey that ended in a resolution, or not (yet).")
+class Path:
+    record: strawberry.Private[PathRecord]
+    id: strawberry.ID
+    start: datetime
+    end: datetime
+    length: int = strawberry.field(description="Clicks, repeats included.")
+    outcome: Outcome
+    turnarounds: int
+    quick_turnarounds: int = strawberry.field(
+        description="Turnarounds with less time on the page than the quick threshold."
+    )
+    page_ids: list[strawberry.ID] = strawberry.field(description="Pages in click order.")
+
+    @staticmethod
+    def of(r: PathRecord) -> Path:
+        return Path(
+            record=r,
+            id=strawberry.ID(r.id),
+            start=utc(r.start),
+            end=utc(r.end),
+            length=r.length,
+            outcome=r.outcome,
+            turnarounds=r.turnarounds,
+            quick_turnarounds=r.quick_turnarounds,
+            page_ids=[strawberry.ID(p) for p in r.pages],
+        )
+
+    @field(description="Seconds from the first click to the last.")
+    def duration_seconds(self) -> float:
+        return (self.record.end - self.record.start) / 1000
+
+    @field(description="Pages in click order (repeats included).")
+    async def pages(self, info: Info) -> list[Page]:
+        return await load_pages(info, self.record.pages)
+
+    @strawberry.field
+    async def customer(self, info: Info) -> CustomerType:
+        from graphql_api.types.customer import Customer
+
+        customer_id = self.record.customer_id
+        record = await info.context.loaders.customer.load(customer_id)
+        return Customer(record=record or CustomerRecord(customer_id, None))
+
+
+@strawberry.type(description="Path figures of one outcome.")
+class OutcomeStats:
+    record: strawberry.Private[OutcomeStatsRecord]
+    outcome: Outcome = recorded("outcome")
+    paths: int = recorded("paths")
+    mean_length: float | None = recorded("mean_length")
+    variance_length: float | None = recorded("variance_length", "Population variance.")
+    with_turnarounds: int = recorded("with_turnarounds", "Paths with at least one turnaround.")
+
+
+@strawberry.type(
+    description="Path statistics, live from the paths: lengths and rates over completed "
+    "(resolved + abandoned) paths."
+)
+class PathStats:
+    record: strawberry.Private[PathStatsRecord]
+    completed: int = recorded("completed")
+    resolved: int = recorded("resolved")
+    abandoned: int = recorded("abandoned")
+    open: int = recorded("open")
+    mean_length: float | None = recorded("mean_length")
+    variance_length: float | None = recorded("variance_length", "Population variance.")
+    turnaround_rate: float | None = recorded(
+        "turnaround_rate", "Completed paths with a turnaround / completed paths."
+    )
+    self_service_rate: float | None = recorded("self_service_rate", "resolved / completed.")
+
+    @strawberry.field
+    def by_outcome(self) -> list[OutcomeStats]:
+        return [OutcomeStats(record=o) for o in self.record.by_outcome]
+
+
+@strawberry.type
+class PathQuery:
+    @field(description="Path statistics, live from the paths.")
+    async def path_stats(self, info: Info) -> PathStats:
+        return PathStats(record=await info.context.graph.paths.stats())

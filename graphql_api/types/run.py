@@ -1,0 +1,97 @@
+"""Analysis runs, and the mutation that starts one."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import strawberry
+from strawberry.permission import BasePermission
+
+from graph_model.run.record import AnalysisRun as AnalysisRunRecord
+from graphql_api.errors import ErrorCode, user_error
+from graphql_api.fields import field, mutation
+from graphql_api.limits import page_size
+from graphql_api.types.common import DEFAULT_LIMIT, Info, recorded, size_argument, utc
+
+
+@strawberry.type
+class AnalysisStep:
+    name: str
+    seconds: float
+
+
+@strawberry.type(description="One `pathrank analyze` run as recorded in the graph.")
+class AnalysisRun:
+    record: strawberry.Private[AnalysisRunRecord]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(self.record.id)
+
+    @strawberry.field
+    def started_at(self) -> datetime:
+        return utc(self.record.started_at)
+
+    duration_ms: int = recorded("duration_ms")
+
+    @field(description="Seconds per step, in run order.")
+    def steps(self) -> list[AnalysisStep]:
+        return [AnalysisStep(name=n, seconds=float(s)) for n, s in self.record.steps.items()]
+
+    pages: int = recorded("pages")
+    transitions: int = recorded("transitions")
+    customers: int = recorded("customers")
+    paths: int = recorded("paths")
+    clicks: int = recorded("clicks")
+    hotspots: int = recorded("hotspots")
+    high_exit_pages: int = recorded("high_exit_pages")
+    weak_pages: int = recorded("weak_pages")
+    communities: int = recorded("communities")
+    link_suggestions: int = recorded("link_suggestions")
+
+
+@strawberry.type
+class RunQuery:
+    @field(description="The most recent analysis run; null before the first.")
+    async def latest_analysis(self, info: Info) -> AnalysisRun | None:
+        runs = await info.context.graph.runs.recent(1)
+        return AnalysisRun(record=runs[0]) if runs else None
+
+    @field(description="Analysis runs, most recent first.")
+    async def analysis_runs(
+        self,
+        info: Info,
+        limit: Annotated[int | None, size_argument("At most this many")] = DEFAULT_LIMIT,
+    ) -> list[AnalysisRun]:
+        runs = await info.context.graph.runs.recent(page_size("limit", limit, DEFAULT_LIMIT))
+        return [AnalysisRun(record=r) for r in runs]
+
+
+class HasApiKey(BasePermission):
+    message = (
+        "runAnalysis needs the API key: send it as `X-API-Key: <key>` or "
+        "`Authorization: Bearer <key>`"
+    )
+    error_extensions = {"code": ErrorCode.UNAUTHENTICATED.value}  # noqa: RUF012
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        return info.context.authorized()
+
+
+@strawberry.type
+class Mutation:
+    @mutation(
+        description="Run `pathrank analyze` now and return the recorded run. Needs the API "
+        "key when one is configured; one run at a time.",
+        permission_classes=[HasApiKey],
+    )
+    async def run_analysis(self, info: Info) -> AnalysisRun:
+        service = info.context.analysis
+        if service is None:
+            raise user_error("this server cannot run analyses", ErrorCode.NOT_AVAILABLE)
+        run_id = await service.run()
+        run = await info.context.graph.runs.by_id(run_id)
+        if run is None:
+            raise RuntimeError(f"analysis run {run_id} was not recorded")
+        return AnalysisRun(record=run)

@@ -1,0 +1,73 @@
+"""What every command module shares: the app, the consoles, settings and the checks."""
+
+from __future__ import annotations
+
+import typer
+from neo4j import Driver
+from neo4j.exceptions import AuthError, ServiceUnavailable
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from pathrank.services.process import port_open
+from pathrank.settings import Settings
+from pathrank.wiring import Wiring
+
+app = typer.Typer(
+    name="pathrank",
+    help="Customer PathRank: clickstream paths in Neo4j, analysed with Graph Data Science.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True)
+
+
+class CliError(Exception):
+    """An error reported as one line on stderr with a non-zero exit."""
+
+
+def settings() -> Settings:
+    return Settings()
+
+
+def wiring() -> Wiring:
+    return Wiring(settings())
+
+
+def check_kafka(bootstrap: str) -> None:
+    """One readable line instead of librdkafka retrying forever against nothing."""
+    host, _, port = bootstrap.rpartition(":")
+    if not port_open(int(port), host or "127.0.0.1", timeout=3.0):
+        raise CliError(f"Kafka is not reachable at {bootstrap} (try `pathrank services up`)")
+
+
+def require_neo4j(driver: Driver, s: Settings) -> None:
+    try:
+        driver.verify_connectivity()
+    except (ServiceUnavailable, OSError) as exc:
+        raise CliError(
+            f"Neo4j is not reachable at {s.neo4j_uri} (try `pathrank services up`)"
+        ) from exc
+    except AuthError as exc:
+        raise CliError(f"Neo4j at {s.neo4j_uri} rejected user {s.neo4j_user!r}") from exc
+
+
+def progress() -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+    )

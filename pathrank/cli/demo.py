@@ -1,0 +1,54 @@
+"""`pathrank demo`: services up, simulate into Kafka, ingest, analyze, then serve."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Final
+
+import typer
+
+from pathrank.cli.analysis import analyze
+from pathrank.cli.common import app, out, settings
+from pathrank.cli.data import ingest, simulate_cmd
+from pathrank.cli.serve import serve
+from pathrank.cli.services import service_manager, services_up
+
+# Cypher an analyst can paste into Neo4j Browser (the saved queries are in cypher/).
+EXAMPLE_QUERIES: Final = (
+    "MATCH (p:Path {outcome: 'RESOLVED'}) RETURN p.pages, p.length ORDER BY p.start LIMIT 10",
+    "MATCH (a:Page)-[t:TRANSITION]->(b:Page) RETURN a.title, b.title, t.count, t.turnarounds "
+    "ORDER BY t.turnarounds DESC LIMIT 10",
+    "MATCH (c:Customer)-[:TOOK]->(p:Path) WITH c, count(p) AS n WHERE n > 2 "
+    "MATCH (c)-[:TOOK]->(p:Path) RETURN c.id, p.pages, p.outcome ORDER BY c.id, p.start LIMIT 20",
+)
+
+
+@app.command("demo")
+def demo(
+    events: Annotated[int, typer.Option(min=1, help="Simulated clicks")] = 50_000,
+    seed: Annotated[int, typer.Option(help="Simulation seed")] = 7,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port for the dashboard")] = 8000,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Stop after the analysis")] = False,
+) -> None:
+    """End to end: services up, simulate into Kafka, ingest, analyze, then serve."""
+    services_up(timeout=180.0)
+    simulate_cmd(
+        seed=seed,
+        events=events,
+        out_file=None,
+        truth=Path("demo-truth.json"),
+        produce_to_kafka=True,
+        start_ms=None,
+    )
+    ingest(topic=None, group=None, until_idle=5.0, batch_size=None)
+    analyze()
+    st = service_manager(settings()).status()
+    out.print("\nWhere to look:")
+    out.print(f"  Dashboard       http://127.0.0.1:{port}/")
+    out.print(f"  GraphiQL        http://127.0.0.1:{port}/graphql")
+    out.print(f"  Neo4j Browser   {st.neo4j.browser_url}  (neo4j / {st.neo4j.password})")
+    out.print("Try in Neo4j Browser (more in cypher/):")
+    for query in EXAMPLE_QUERIES:
+        out.print(f"  {query}", markup=False)
+    if not no_serve:
+        serve(host="127.0.0.1", port=port)

@@ -1,0 +1,152 @@
+"""The one place that builds the packages' objects from settings: drivers, stores, path
+rules, GDS, analysis, the ingest worker and the API's reads. The CLI, the benchmarks and the
+tests use it, so there is one way to make each."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import TYPE_CHECKING
+
+from neo4j import AsyncGraphDatabase, Driver, GraphDatabase
+
+from graph_model.admin import GraphAdmin
+from graph_model.page.store import Neo4jCatalogStore
+from graph_model.path.store import Neo4jPathStore
+from ingest.batch import PathRules, apply_batches
+from ingest.catalog import catalog_entry
+from ingest.events import event_from_record
+from ingest.worker import IngestConfig, IngestSinks, IngestStats, IngestWorker
+from pathrank.settings import Settings
+
+if TYPE_CHECKING:  # the analysis and API stacks are imported by the commands that use them
+    from algorithms.analyze import Analysis, StepReporter
+    from graph_model.graph import GraphReads
+
+
+class Wiring:
+    def __init__(self, settings: Settings) -> None:
+        self.s = settings
+
+    # ---- Neo4j ------------------------------------------------------------------------
+
+    def driver(self, pool_size: int = 8) -> Driver:
+        s = self.s
+        return GraphDatabase.driver(
+            s.neo4j_uri,
+            auth=(s.neo4j_user, s.neo4j_password.get_secret_value()),
+            max_connection_pool_size=pool_size,
+            # Short driver-side retries: longer outages surface to ingest, which logs and
+            # backs off.
+            max_transaction_retry_time=5.0,
+            # Our statements are reviewed; server hints would only flood the worker's log.
+            notifications_min_severity="OFF",
+        )
+
+    def rules(self) -> PathRules:
+        return PathRules(
+            timeout_ms=int(self.s.inactivity_timeout_s * 1000),
+            quick_ms=int(self.s.quick_turnaround_s * 1000),
+        )
+
+    def admin(self, driver: Driver) -> GraphAdmin:
+        return GraphAdmin(driver, self.s.neo4j_database)
+
+    def path_store(self, driver: Driver) -> Neo4jPathStore:
+        return Neo4jPathStore(driver, self.s.neo4j_database, self.rules().timeout_ms)
+
+    def catalog_store(self, driver: Driver) -> Neo4jCatalogStore:
+        return Neo4jCatalogStore(driver, self.s.neo4j_database)
+
+    # ---- ingest -----------------------------------------------------------------------
+
+    def load(
+        self,
+        driver: Driver,
+        events: Sequence[Mapping[str, object]],
+        pages: Sequence[Mapping[str, object]] = (),
+        *,
+        now_ms: int | None = None,
+        batch_size: int | None = None,
+    ) -> None:
+        """Events (and catalog records) written as the worker would, without Kafka: what the
+        benchmarks' ceilings and the tests load with. An invalid event raises InvalidEvent."""
+        now = int(time.time() * 1000) if now_ms is None else now_ms
+        self.catalog_store(driver).upsert([catalog_entry(p) for p in pages])
+        clicks = [event_from_record(e, now_ms=now, seq=i) for i, e in enumerate(events)]
+        apply_batches(
+            self.path_store(driver), clicks, self.rules(), batch_size or self.s.batch_size
+        )
+
+    def ingest_config(
+        self,
+        *,
+        topic: str | None = None,
+        group: str | None = None,
+        until_idle_s: float | None = None,
+        batch_size: int | None = None,
+    ) -> IngestConfig:
+        s = self.s
+        return IngestConfig(
+            bootstrap=s.kafka_bootstrap,
+            topic=topic or s.topic,
+            pages_topic=s.pages_topic,
+            group=group or s.group,
+            rules=self.rules(),
+            batch_size=batch_size or s.batch_size,
+            until_idle_s=until_idle_s,
+            partitions=s.topic_partitions,
+        )
+
+    def ingest_worker(
+        self,
+        driver: Driver,
+        config: IngestConfig,
+        on_batch: Callable[[IngestStats], None] | None = None,
+    ) -> IngestWorker:
+        sinks = IngestSinks(
+            paths=self.path_store(driver),
+            catalog=self.catalog_store(driver),
+            ensure_schema=self.admin(driver).ensure_schema,
+        )
+        return IngestWorker(config, sinks, on_batch=on_batch)
+
+    # ---- analysis -----------------------------------------------------------------------
+
+    def analysis(self, driver: Driver, on_step: StepReporter | None = None) -> Analysis:
+        from graphdatascience import GraphDataScience
+
+        from algorithms.analyze import Analysis
+        from graph_model.run.store import Neo4jAnalysisStore
+
+        gds = GraphDataScience(driver, database=self.s.neo4j_database, show_progress=False)
+        return Analysis(Neo4jAnalysisStore(driver, self.s.neo4j_database), gds, on_step)
+
+    def run_analysis(self) -> str:
+        """One analysis on its own driver (the API's runAnalysis); the recorded run's id."""
+        with self.driver() as driver:
+            return self.analysis(driver).run().id
+
+    # ---- the API ------------------------------------------------------------------------
+
+    def graph_reads(self) -> Callable[[], AbstractAsyncContextManager[GraphReads]]:
+        """The API's reads, on an async driver opened on the server's event loop."""
+        from graph_model.graph import neo4j_graph_reads
+
+        s = self.s
+
+        @asynccontextmanager
+        async def reads() -> AsyncIterator[GraphReads]:
+            driver = AsyncGraphDatabase.driver(
+                s.neo4j_uri,
+                auth=(s.neo4j_user, s.neo4j_password.get_secret_value()),
+                max_connection_pool_size=64,
+                notifications_min_severity="OFF",
+            )
+            try:
+                yield neo4j_graph_reads(driver, s.neo4j_database)
+            finally:
+                await driver.close()
+
+        return reads
