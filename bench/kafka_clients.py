@@ -11,9 +11,10 @@ alternates (so that the machine's noise hits both):
   report (every one a success);
 - consume: the worker's batch loop (ingest/worker.py) on each of the round's two topics, so
   both consumers read identical input: polls of up to 5,000 records, each value decoded with
-  orjson, the batch's offsets committed synchronously after it; timed from the first poll to
-  the commit of the last event. Partitions are assigned, not subscribed: the group join is a
-  broker-side delay (group.initial.rebalance.delay.ms) that would swamp the clients' costs.
+  orjson, the batch's offsets committed synchronously after it, record CRCs unchecked (the
+  worker's librdkafka default); timed from the first poll to the commit of the last event.
+  Partitions are assigned, not subscribed: the group join is a broker-side delay
+  (group.initial.rebalance.delay.ms) that would swamp the clients' costs.
 
 CPU = time.process_time() of this process (every thread, so librdkafka's and kafka-python's
 background threads count), not the broker's. Fails if a client loses or duplicates an event:
@@ -24,6 +25,7 @@ each event id once. Creates and deletes its own topics in the Kafka it talks to.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import statistics
 import sys
 import time
@@ -242,6 +244,7 @@ def consume_kafka_python(bootstrap: str, topic: str, expected: int) -> tuple[Sam
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         metrics_enabled=False,
+        check_crcs=False,  # librdkafka's check.crcs default, which the worker runs with
     )
     partitions = [KpTopicPartition(topic, p) for p in range(PARTITIONS)]
     consumer.assign(partitions)
@@ -369,7 +372,18 @@ def _events(count: int) -> tuple[list[tuple[bytes, bytes]], set[str]]:
     return records, {str(e["event_id"]) for e in events}
 
 
+def _check_kafka_python_helpers() -> None:
+    """Without them kafka-python computes record CRCs in pure Python or cannot do lz4: a
+    measurement of a crippled install, not of the client."""
+    missing = [m for m in ("crc32c", "lz4") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise BenchmarkError(
+            f"kafka-python's C helpers {missing} are not installed: `make install` (dev extras)"
+        )
+
+
 def measure(s: Settings, events: int, rounds: int) -> list[Round]:
+    _check_kafka_python_helpers()
     records, ids = _events(events)
     if len(ids) != events:
         raise BenchmarkError(f"the simulator's event ids are not unique ({len(ids):,})")
@@ -518,26 +532,27 @@ def choice(results: Sequence[Round]) -> str:
         f"{_cpu(cpu_ratio(results, 'produce'), cpu_ratio(results, 'consume'))}."
     )
     verdict = (
-        f"kafka-python is faster here at: {', '.join(wins)}; that alone would argue for it."
+        f"{KAFKA_PYTHON} is faster at {' and '.join(wins)} in this run: {CONFLUENT} is kept "
+        "there for the reasons that follow, not for speed."
         if wins
-        else "kafka-python wins neither phase in this run."
+        else f"{KAFKA_PYTHON} wins neither phase in this run."
     )
     return (
         f"**Choice: {CONFLUENT} stays the client of `pathrank ingest` and its producers.** "
-        f"{measured} {verdict} Beyond speed: {CONFLUENT}'s delivery report arrives per record, "
-        "on the caller's thread inside poll()/flush(), with the error in hand, which is what "
-        "the dead-letter writer and produce paths check; kafka-python's future callbacks run "
-        "on its background sender thread, so anything they touch needs locking. Both have an "
-        "idempotent producer now (kafka-python since its 2025 releases, on by default in 3.x), "
-        "so idempotence alone no longer decides it. librdkafka is the C client Confluent "
-        "maintains for every non-Java binding and releases in step with Kafka's protocol; "
-        "kafka-python is a pure-Python, volunteer-maintained re-implementation that went "
-        "without a release from 2.0.2 (2020) to 2.0.3 (February 2025) and has moved fast "
-        "since (2.1 to 3.0 in under two years). Typing: confluent-kafka ships `py.typed` and "
-        "stubs for its C module; kafka-python has no type hints, so under `mypy --strict` its "
-        "objects are `Any` (this benchmark keeps them inside its two kafka-python functions)."
-        " Where kafka-python would be the better fit: no compiled wheel for the platform "
-        "(it is pure Python) or a need to patch the client in Python."
+        f"{measured} {verdict} Beyond speed: {CONFLUENT}'s delivery report arrives per "
+        "record on the caller's thread, inside poll()/flush(), with the error in hand (what "
+        "the dead-letter writer relies on); kafka-python's future callbacks run on its "
+        "background threads, so anything they touch needs locking. Both have an idempotent "
+        "producer now (kafka-python since its 2025 releases, on by default in 3.x), so "
+        f"idempotence no longer decides it. {CONFLUENT} binds librdkafka, the C client that "
+        "Confluent maintains and also builds its Go and .NET clients on; kafka-python is a "
+        "pure-Python, community-maintained implementation of the protocol that went without "
+        "a release from 2.0.2 (2020) to 2.0.3 (February 2025) and has released often since "
+        f"(2.1 in March 2025, 3.0.x now). Typing: {CONFLUENT} ships `py.typed` and stubs for "
+        "its C module; kafka-python has no type hints, so under `mypy --strict` its objects "
+        "are `Any` (this benchmark keeps them inside its two kafka-python functions). Where "
+        "kafka-python would fit better: a platform without a compiled wheel (it is pure "
+        "Python), or a need to patch the client in Python."
     )
 
 
@@ -547,18 +562,20 @@ def section(settings: Settings, quick: bool) -> Section:
     versions = f"{CONFLUENT} {version('confluent-kafka')}, {KAFKA_PYTHON} {version('kafka-python')}"
     body = "\n\n".join(
         [
-            f"{versions}. {events:,} simulated events (seed {SEED}, key = customer id, the "
-            f"simulator's JSON) per run, {rounds} rounds, the clients' order alternating between "
-            "rounds, after an untimed warm-up of both. Produce: a fresh 3-partition topic per "
-            f"client and round; acks=all, idempotent, linger {LINGER_MS} ms, lz4 (ingest's "
-            "producer settings), batches up to 1 MB (librdkafka's default), kafka-python's "
-            "metrics off like librdkafka's statistics (kafka-python's defaults, 16 KB batches "
-            "and metrics on, were no different within the noise in a side-by-side check: 100k "
-            "events, 3 rounds, 14.2-19.3k against 14.5-19.1k ev/s); timed from the first send "
-            "to the last delivery report. Consume: each client reads both topics of the round "
-            "(identical input for both consumers) in the worker's loop: polls of up to "
+            f"{versions} (with its C helpers crc32c and lz4). {events:,} simulated events "
+            f"(seed {SEED}, key = customer id, the simulator's JSON) per run, {rounds} rounds, "
+            "the clients' order alternating between rounds, after an untimed warm-up of both.",
+            "Produce: a fresh 3-partition topic per client and round; acks=all, idempotent, "
+            f"linger {LINGER_MS} ms, lz4 (ingest's producer settings), batches up to 1 MB "
+            "(librdkafka's default), kafka-python's metrics off like librdkafka's statistics "
+            "(kafka-python's own defaults, 16 KB batches and metrics on, were no different "
+            "within the noise in a one-off side-by-side check: 100k events, 3 rounds, "
+            "16.8-27.0k against 15.6-26.1k ev/s); timed from the first send to the last "
+            "delivery report. Consume: each client reads both topics of the round (identical "
+            "input for both consumers) in the worker's loop: polls of up to "
             f"{BATCH:,} records, orjson on each value, a synchronous commit of the batch's "
-            "offsets after each poll; timed from the first poll to the last commit; partitions "
+            "offsets after each poll; record CRCs unchecked (librdkafka's default, which the "
+            "worker runs with); timed from the first poll to the last commit; partitions "
             "assigned, not subscribed (no group join). s and CPU s are per run of "
             f"{events:,} events; CPU = this process's CPU seconds (all its threads, so "
             "librdkafka's too), not the broker's. Every delivery report was checked to be a "
