@@ -1,8 +1,9 @@
 """`make bench` = `python -m bench`: every benchmark, side by side, into BENCHMARKS.md.
 
-    .venv/bin/python -m bench [--only ingest,analysis,api,freshness] [--quick] [--out FILE]
+    .venv/bin/python -m bench [--only ingest,analysis,api,freshness,kafka] [--quick] [--out FILE]
 
 --quick runs the small sizes only (a smoke run; BENCHMARKS.md should come from a full run).
+--only keeps the other benchmarks' sections of FILE as they were.
 Wipes the graph of the Neo4j it talks to (PATHRANK_* settings) and uses its Kafka.
 """
 
@@ -20,16 +21,26 @@ from pathrank.settings import Settings
 
 Runner = Callable[[Settings, bool], Section]
 
+# Each benchmark's section title, in BENCHMARKS.md's order (a failed run reports under it too).
+TITLES = {
+    "ingest": "Ingest",
+    "analysis": "Analysis",
+    "api": "API",
+    "freshness": "Freshness",
+    "kafka": "Kafka clients",
+}
+
 
 def _runners() -> dict[str, Runner]:
     # Imported here so `--only` pays only for what it runs.
-    from bench import analysis_scale, api_latency, freshness, ingest_throughput
+    from bench import analysis_scale, api_latency, freshness, ingest_throughput, kafka_clients
 
     return {
         "ingest": ingest_throughput.section,
         "analysis": analysis_scale.section,
         "api": api_latency.section,
         "freshness": freshness.section,
+        "kafka": kafka_clients.section,
     }
 
 
@@ -56,8 +67,11 @@ def main(argv: list[str]) -> int:
             failed = True
             traceback.print_exc()
             reason = f"{type(exc).__name__}: {exc}".splitlines()[0]
-            sections.append(Section(name, f"The benchmark failed: `{reason}`", ((name, False),)))
-        write(args.out, command, sections)  # after each section: a late failure loses nothing
+            failure = Section(TITLES[name], f"The benchmark failed: `{reason}`", ((name, False),))
+            sections.append(failure)
+        write(
+            args.out, command, sections, list(TITLES.values())
+        )  # after each section: a late failure loses nothing
     return 1 if failed else 0
 
 

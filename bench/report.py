@@ -1,14 +1,18 @@
 """BENCHMARKS.md: every benchmark returns a Section; `python -m bench` writes them all
-under a header with the command, the machine and the date."""
+under a header with the command, the machine and the date.
+
+A run of some benchmarks (`--only`) keeps the other sections of the existing file as they
+were; each section names the run that produced it."""
 
 from __future__ import annotations
 
 import os
 import platform
+import re
 import subprocess
 import sys
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,9 +24,16 @@ class Section:
     title: str
     body: str
     goals: tuple[tuple[str, bool], ...] = field(default_factory=tuple)
+    run: str = ""  # which run produced it: "`command`, date, commit" (set by write())
+    machine: str = ""  # the machine of that run (set by write())
 
-    def markdown(self) -> str:
-        lines = [f"## {self.title}", "", self.body.rstrip(), ""]
+    def markdown(self, file_machine: str = "") -> str:
+        """The section; its machine is named when it is not the file header's."""
+        lines = [f"## {self.title}", ""]
+        if self.run:
+            elsewhere = self.machine and self.machine != file_machine
+            lines += [f"{_RUN}{self.run}{f'{_ON}{self.machine}' if elsewhere else ''}", ""]
+        lines += [self.body.rstrip(), ""]
         if self.goals:
             lines += ["Goals:", ""]
             lines += [f"- {'met' if ok else 'NOT met'}: {goal}" for goal, ok in self.goals]
@@ -92,13 +103,87 @@ def machine() -> str:
     )
 
 
-def write(path: Path, command: str, sections: Sequence[Section]) -> None:
+_RUN = "Run: "
+_ON = "; machine: "
+_GLANCE = "Goals at a glance"
+_GOAL_PREFIXES = (("- met: ", True), ("- NOT met: ", False))
+
+
+def read(text: str) -> list[Section]:
+    """The sections of a BENCHMARKS.md written by write(), goals and run included.
+
+    A section that names no machine ran on the header's; one written before sections named
+    their run gets the header's command and date.
+    """
+    header, *chunks = re.split(r"^## ", text, flags=re.MULTILINE)
+    command = re.search(r"^- Command: (`.*`)$", header, flags=re.MULTILINE)
+    date = re.search(r"^- Date: (.*)$", header, flags=re.MULTILINE)
+    host = re.search(r"^- Machine: (.*)$", header, flags=re.MULTILINE)
+    default_run = ", ".join(m.group(1) for m in (command, date) if m)
+    default_machine = host.group(1) if host else ""
+    sections = []
+    for chunk in chunks:
+        title, _, rest = chunk.partition("\n")
+        if title.strip() == _GLANCE:
+            continue
+        lines = rest.strip("\n").splitlines()
+        run, on = default_run, default_machine
+        if lines and lines[0].startswith(_RUN):
+            run, _, named = lines[0].removeprefix(_RUN).partition(_ON)
+            on = named or default_machine
+            lines = lines[1:]
+        goals: list[tuple[str, bool]] = []
+        if "Goals:" in lines:
+            at = len(lines) - 1 - lines[::-1].index("Goals:")
+            parsed = list(_goal_lines(lines[at + 1 :]))
+            if all(g is not None for g in parsed):  # else "Goals:" was part of the body
+                goals = [g for g in parsed if g is not None]
+                lines = lines[:at]
+        body = "\n".join(lines).strip("\n")
+        sections.append(Section(title.strip(), body, tuple(goals), run, on))
+    return sections
+
+
+def _goal_lines(lines: Sequence[str]) -> Iterator[tuple[str, bool] | None]:
+    """Each non-blank line as a goal, None for a line that is not one."""
+    for line in lines:
+        if not line.strip():
+            continue
+        for prefix, ok in _GOAL_PREFIXES:
+            if line.startswith(prefix):
+                yield line.removeprefix(prefix), ok
+                break
+        else:
+            yield None
+
+
+def write(path: Path, command: str, sections: Sequence[Section], order: Sequence[str] = ()) -> None:
+    """Write `sections` (this run's) into `path`.
+
+    `order` lists every benchmark's title: the file holds them in that order, this run's
+    sections replacing the earlier ones and the earlier ones kept where this run has none.
+    """
+    when = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {_git_commit()}"
+    run, here = f"`{command}`, {when}", machine()
+    fresh = {s.title: replace(s, run=run, machine=here) for s in sections}
+    earlier = {s.title: s for s in read(path.read_text())} if path.exists() else {}
+    titles = list(order) + [t for t in fresh if t not in order]
+    merged = [fresh.get(t) or earlier.get(t) for t in titles]
+    sections = [s for s in merged if s is not None]
+    kept = [s.title for s in sections if s.title not in fresh]
     header = [
         "# Benchmarks",
         "",
         f"- Command: `{command}`",
-        f"- Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {_git_commit()}",
-        f"- Machine: {machine()}",
+        f"- Date: {when}",
+        f"- Machine: {here}",
+    ]
+    if kept:
+        header.append(
+            f"- Kept from earlier runs: {', '.join(kept)} (the line under each title says "
+            "which run, and which machine if another)"
+        )
+    header += [
         "",
         "Written by `make bench`; every ratio compares measurements taken side by side in",
         "the same run, because these machines are shared and noisy.",
@@ -114,5 +199,5 @@ def write(path: Path, command: str, sections: Sequence[Section]) -> None:
             )
         ]
         header.append("")
-    path.write_text("\n".join(header + [s.markdown() for s in sections]))
+    path.write_text("\n".join(header + [s.markdown(here) for s in sections]))
     print(f"wrote {path}", file=sys.stderr)
