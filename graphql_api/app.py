@@ -33,6 +33,7 @@ from strawberry.asgi import GraphQL
 from graph_model.read_model import ReadModel
 from graphql_api.context import AnalysisRunner, AnalysisService, Context, request_authorized
 from graphql_api.errors import ErrorCode
+from graphql_api.ide import OfflineGraphiQL
 from graphql_api.limits import MAX_BODY_BYTES
 from graphql_api.metrics import QUERIES_HEADER, Metrics, start_request_count
 from graphql_api.response_cache import (
@@ -72,7 +73,7 @@ def _error_body(message: str, code: str) -> dict[str, object]:
     return {"data": None, "errors": [{"message": message, "extensions": {"code": code}}]}
 
 
-class PathRankGraphQL(GraphQL[Context, None]):
+class PathRankGraphQL(OfflineGraphiQL, GraphQL[Context, None]):
     """Strawberry's ASGI view with a per-request context, HTTP-level failures (bad JSON,
     unsupported method) answered as GraphQL-shaped JSON instead of plain text, and repeated
     queries of an unchanged graph answered from the response cache (when there is one)."""
