@@ -43,9 +43,9 @@ from kafka import TopicPartition as KpTopicPartition
 from kafka.structs import OffsetAndMetadata
 
 from bench.report import Section, table
-from ingest.simulator import SimulationConfig, simulate
-from ingest.worker import _next_offsets
+from ingest.checkpoint import next_offsets
 from pathrank.settings import Settings
+from simulator import SimulationConfig, simulate
 
 SEED = 11
 PARTITIONS = 3  # like the click topic (ingest.topics)
@@ -219,7 +219,7 @@ def consume_confluent(bootstrap: str, topic: str, expected: int) -> tuple[Sample
                 continue
             last_record = time.monotonic()
             ids.extend(orjson.loads(m.value() or b"")["event_id"] for m in records)
-            consumer.commit(offsets=_next_offsets(records), asynchronous=False)
+            consumer.commit(offsets=next_offsets(records), asynchronous=False)
             polls += 1
         sample = clock.sample(len(ids), polls)
         committed = sum(tp.offset for tp in consumer.committed(partitions, timeout=30))

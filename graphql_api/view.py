@@ -16,6 +16,7 @@ from strawberry.asgi import GraphQL
 from graph_model.graph import GraphReads
 from graphql_api.context import AnalysisService, Context
 from graphql_api.errors import ErrorCode, error_body
+from graphql_api.ide import OfflineGraphiQL
 from graphql_api.metrics import Metrics
 from graphql_api.schema import schema
 
@@ -32,7 +33,7 @@ class GraphHolder:
         return self.graph
 
 
-class PathRankGraphQL(GraphQL[Context, None]):
+class PathRankGraphQL(OfflineGraphiQL, GraphQL[Context, None]):
     def __init__(
         self,
         holder: GraphHolder,
