@@ -29,7 +29,7 @@ from graph_model.store import Neo4jPathGraphStore
 from ingest.batch import IncomingClick, PathRules, apply_batch
 from ingest.events import event_from_record
 from ingest.simulator import SimulationConfig, simulate
-from pathrank.settings import Settings
+from pathrank.settings import Settings, neo4j_password
 
 BATCH = 10_000
 LOUVAIN_LIMIT_S = 120.0  # networkx Louvain is pure Python; past this it is reported unfinished
@@ -143,7 +143,7 @@ def measure(
 ) -> Iterator[Measured]:
     s = settings
     driver = GraphDatabase.driver(
-        s.neo4j_uri, auth=(s.neo4j_user, s.neo4j_password), notifications_min_severity="OFF"
+        s.neo4j_uri, auth=(s.neo4j_user, neo4j_password(s)), notifications_min_severity="OFF"
     )
     timeout_ms = int(s.inactivity_timeout_s * 1000)
     rules = PathRules(timeout_ms=timeout_ms, quick_ms=int(s.quick_turnaround_s * 1000))

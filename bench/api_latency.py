@@ -50,7 +50,7 @@ from neo4j import READ_ACCESS, AsyncDriver, AsyncGraphDatabase, GraphDatabase, Q
 
 from bench.report import Section, percentile, table
 from graph_model import read_cypher
-from pathrank.settings import Settings
+from pathrank.settings import Settings, neo4j_password
 
 PAGE = """query Page($id: ID!) { page(id: $id) {
   id title visits exits exitRate pageRank pathRank successProbability
@@ -328,7 +328,7 @@ def measure(
             async def floor(c: int = concurrency, r: Read = read) -> Stats:
                 async with driver(
                     s.neo4j_uri,
-                    auth=(s.neo4j_user, s.neo4j_password),
+                    auth=(s.neo4j_user, neo4j_password(s)),
                     max_connection_pool_size=max(c, 1),
                     notifications_min_severity="OFF",
                 ) as d:
@@ -619,7 +619,7 @@ def load(s: Settings, events: int) -> None:
 
     timeout_ms = int(s.inactivity_timeout_s * 1000)
     with GraphDatabase.driver(
-        s.neo4j_uri, auth=(s.neo4j_user, s.neo4j_password), notifications_min_severity="OFF"
+        s.neo4j_uri, auth=(s.neo4j_user, neo4j_password(s)), notifications_min_severity="OFF"
     ) as driver:
         store = Neo4jPathGraphStore(driver, s.neo4j_database, timeout_ms)
         store.ensure_schema()

@@ -40,7 +40,7 @@ from bench.report import Section, percentile, table
 from graph_model.store import Neo4jPathGraphStore
 from ingest.simulator import SimulationConfig, simulate
 from ingest.topics import ensure_topics
-from pathrank.settings import Settings
+from pathrank.settings import Settings, neo4j_password
 
 POLL_S = 0.02
 PROBE_TIMEOUT_S = 30.0
@@ -144,7 +144,7 @@ def ingesting(topic: str, group: str) -> Iterator[None]:
 
 
 def measure(s: Settings, seconds: float, rate: float) -> FreshnessRun:
-    with GraphDatabase.driver(s.neo4j_uri, auth=(s.neo4j_user, s.neo4j_password)) as driver:
+    with GraphDatabase.driver(s.neo4j_uri, auth=(s.neo4j_user, neo4j_password(s))) as driver:
         store = Neo4jPathGraphStore(driver, s.neo4j_database, int(s.inactivity_timeout_s * 1000))
         store.ensure_schema()
         store.clear()

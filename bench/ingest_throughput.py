@@ -38,7 +38,7 @@ from ingest.produce import produce_events, produce_pages
 from ingest.simulator import SimulationConfig, simulate
 from ingest.topics import dlq_topic, ensure_topics
 from ingest.worker import IngestConfig, IngestStats, IngestWorker
-from pathrank.settings import Settings
+from pathrank.settings import Settings, neo4j_password
 
 SEED = 3
 BATCH = 5000  # `pathrank ingest --batch-size` default
@@ -163,7 +163,7 @@ def cli_start_s() -> float:
 
 def measure(s: Settings, sizes: Sequence[int]) -> list[SizeResult]:
     driver = GraphDatabase.driver(
-        s.neo4j_uri, auth=(s.neo4j_user, s.neo4j_password), notifications_min_severity="OFF"
+        s.neo4j_uri, auth=(s.neo4j_user, neo4j_password(s)), notifications_min_severity="OFF"
     )
     store = Neo4jPathGraphStore(driver, s.neo4j_database, int(s.inactivity_timeout_s * 1000))
     store.ensure_schema()

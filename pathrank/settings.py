@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from pathrank.services.credentials import read_password
+from pathrank.services.errors import ServiceError
+from pathrank.services.layout import Layout
 
 # JVM-style memory sizes: 512m, 4g.
 _SIZE = r"^[1-9][0-9]*[kmgKMG]$"
@@ -20,10 +24,10 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="PATHRANK_", frozen=True, extra="ignore")
 
-    # Neo4j. The password is the documented local one that `services up` sets.
+    # Neo4j. Unset, the password is the local one `services up` generates (neo4j_password()).
     neo4j_uri: str = "bolt://127.0.0.1:7687"
     neo4j_user: str = "neo4j"
-    neo4j_password: str = "pathrank-local"
+    neo4j_password: SecretStr | None = None
     neo4j_database: str = "neo4j"
 
     # Kafka
@@ -50,3 +54,19 @@ class Settings(BaseSettings):
     neo4j_heap: str = Field(default="4g", pattern=_SIZE)
     neo4j_pagecache: str = Field(default="2g", pattern=_SIZE)
     kafka_heap: str = Field(default="1g", pattern=_SIZE)
+
+
+def neo4j_password(settings: Settings) -> str:
+    """The password to log in to Neo4j with: PATHRANK_NEO4J_PASSWORD when set (a remote Neo4j),
+    else the one the first `pathrank services up` generated in the cache dir."""
+    override = settings.neo4j_password
+    if override is not None and override.get_secret_value():
+        return override.get_secret_value()
+    path = Layout(settings.cache_dir).neo4j_password
+    password = read_password(path)
+    if password is None:
+        raise ServiceError(
+            f"no Neo4j password yet: `pathrank services up` generates the local one (in {path}); "
+            "for another Neo4j set PATHRANK_NEO4J_PASSWORD"
+        )
+    return password
