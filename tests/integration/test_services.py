@@ -123,6 +123,27 @@ def test_status_shows_the_generated_password(services: dict[str, Any]) -> None:
         _login(n["bolt_uri"], OLD_PASSWORD)
 
 
+def _accepts(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def test_every_server_listens_on_127_0_0_1_only(services: dict[str, Any]) -> None:
+    ports = [
+        int(services["neo4j"]["bolt_uri"].rsplit(":", 1)[1]),
+        int(services["neo4j"]["http_url"].rsplit(":", 1)[1]),
+        int(services["kafka"]["bootstrap"].rsplit(":", 1)[1]),
+        int(os.environ.get("PATHRANK_KAFKA_CONTROLLER_PORT", "9093")),
+    ]
+    # 127.0.0.2 reaches this machine too (all of 127/8 is loopback on Linux): a server bound
+    # to 0.0.0.0, and so reachable from the network, would answer there.
+    assert [p for p in ports if not _accepts("127.0.0.1", p)] == []
+    assert [p for p in ports if _accepts("127.0.0.2", p)] == []
+
+
 def test_kafka_roundtrip_on_a_fresh_topic(kafka_bootstrap: str) -> None:
     topic = f"smoke-{uuid.uuid4().hex[:8]}"
     admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
