@@ -51,6 +51,7 @@ from neo4j import READ_ACCESS, AsyncDriver, AsyncGraphDatabase, Query
 from bench.report import Section, percentile, table
 from graph_model.page import cypher as page_cypher
 from pathrank.settings import Settings
+from pathrank.wiring import Wiring
 
 PAGE = """query Page($id: ID!) { page(id: $id) {
   id title visits exits exitRate pageRank pathRank successProbability
@@ -307,6 +308,7 @@ def measure(
         raise RuntimeError("the graph has no analysed pages: load and analyse first")
     wrk = shutil.which("wrk")
     driver = AsyncGraphDatabase.driver
+    password = Wiring(s).password()
     rows: list[Row] = []
     for read in READS:
         bodies = _bodies(read, page_ids)
@@ -328,7 +330,7 @@ def measure(
             async def floor(c: int = concurrency, r: Read = read) -> Stats:
                 async with driver(
                     s.neo4j_uri,
-                    auth=(s.neo4j_user, s.neo4j_password.get_secret_value()),
+                    auth=(s.neo4j_user, password),
                     max_connection_pool_size=max(c, 1),
                     notifications_min_severity="OFF",
                 ) as d:
@@ -607,7 +609,6 @@ def serve(cache: bool) -> Iterator[Server]:
 
 
 def load(s: Settings, events: int) -> None:
-    from pathrank.wiring import Wiring
     from simulator import SimulationConfig, simulate
 
     w = Wiring(s)

@@ -20,10 +20,10 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="PATHRANK_", frozen=True, extra="ignore")
 
-    # Neo4j. The password is the documented local one that `services up` sets.
+    # Neo4j. Unset, the password is the local one `services up` generates (Wiring.password).
     neo4j_uri: str = "bolt://127.0.0.1:7687"
     neo4j_user: str = "neo4j"
-    neo4j_password: SecretStr = SecretStr("pathrank-local")
+    neo4j_password: SecretStr | None = None
     neo4j_database: str = "neo4j"
 
     # Kafka

@@ -18,6 +18,9 @@ from ingest.batch import PathRules, apply_batches
 from ingest.catalog import catalog_entry
 from ingest.events import event_from_record
 from ingest.worker import IngestConfig, IngestSinks, IngestStats, IngestWorker
+from pathrank.services.credentials import read_password
+from pathrank.services.errors import ServiceError
+from pathrank.services.layout import Layout
 from pathrank.settings import Settings
 
 if TYPE_CHECKING:  # the analysis and API stacks are imported by the commands that use them
@@ -31,11 +34,26 @@ class Wiring:
 
     # ---- Neo4j ------------------------------------------------------------------------
 
+    def password(self) -> str:
+        """The password to log in to Neo4j with: PATHRANK_NEO4J_PASSWORD when set (a remote
+        Neo4j), else the one the first `pathrank services up` generated in the cache dir."""
+        override = self.s.neo4j_password
+        if override is not None and override.get_secret_value():
+            return override.get_secret_value()
+        path = Layout(self.s.cache_dir).neo4j_password
+        password = read_password(path)
+        if password is None:
+            raise ServiceError(
+                f"no Neo4j password yet: `pathrank services up` generates the local one (in "
+                f"{path}); for another Neo4j set PATHRANK_NEO4J_PASSWORD"
+            )
+        return password
+
     def driver(self, pool_size: int = 8) -> Driver:
         s = self.s
         return GraphDatabase.driver(
             s.neo4j_uri,
-            auth=(s.neo4j_user, s.neo4j_password.get_secret_value()),
+            auth=(s.neo4j_user, self.password()),
             max_connection_pool_size=pool_size,
             # Short driver-side retries: longer outages surface to ingest, which logs and
             # backs off.
@@ -135,12 +153,13 @@ class Wiring:
         from graph_model.graph import neo4j_graph_reads
 
         s = self.s
+        auth = (s.neo4j_user, self.password())
 
         @asynccontextmanager
         async def reads() -> AsyncIterator[GraphReads]:
             driver = AsyncGraphDatabase.driver(
                 s.neo4j_uri,
-                auth=(s.neo4j_user, s.neo4j_password.get_secret_value()),
+                auth=auth,
                 max_connection_pool_size=64,
                 notifications_min_severity="OFF",
             )

@@ -123,7 +123,8 @@ class KafkaServer:
     def _format(self, dist: Path, props: Path) -> None:
         """Format KRaft storage once; one retry, since a loaded machine can fail a JVM start."""
         cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
-        args = ["format", "-t", cluster_id, "-c", str(props), "--ignore-formatted"]
+        # `--cluster-id=`: an id starting with "-" (1 in 64) is otherwise taken for an option.
+        args = ["format", f"--cluster-id={cluster_id}", "-c", str(props), "--ignore-formatted"]
         output = ""
         for _attempt in range(2):
             result = subprocess.run(

@@ -26,3 +26,8 @@ class Layout:
 
     def home(self, server: str) -> Path:
         return self.root / server
+
+    @property
+    def neo4j_password(self) -> Path:
+        """Inside Neo4j's home: deleting that folder drops the database and its password."""
+        return self.home("neo4j") / "password"

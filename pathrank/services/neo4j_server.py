@@ -12,6 +12,7 @@ from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
 
 from pathrank.services import process
 from pathrank.services.assemble import assemble_neo4j
+from pathrank.services.credentials import LEGACY_PASSWORD, ensure_password, read_password
 from pathrank.services.errors import ServiceError
 from pathrank.services.layout import Layout
 from pathrank.services.tools import java_executable
@@ -45,9 +46,11 @@ class Neo4jConfig:
     bolt_port: int
     http_port: int
     user: str
-    password: str
     heap: str
     pagecache: str
+    # Tried once when the generated password is rejected: a database from before passwords
+    # were generated (the old constant, or the PATHRANK_NEO4J_PASSWORD it was set up with).
+    legacy_passwords: tuple[str, ...] = (LEGACY_PASSWORD,)
 
 
 class Neo4jServer:
@@ -61,6 +64,7 @@ class Neo4jServer:
         self.pid_file = layout.run / "neo4j.pid"
         self.console_log = self.home / "logs" / "console.log"
         self.log = self.home / "logs" / "neo4j.log"
+        self.password_file = layout.neo4j_password
 
     @property
     def bolt_uri(self) -> str:
@@ -76,6 +80,10 @@ class Neo4jServer:
     def pid(self) -> int | None:
         return process.read_pid(self.pid_file)
 
+    def password(self) -> str | None:
+        """The generated password, or None before the first `services up`."""
+        return read_password(self.password_file)
+
     def _conf_text(self, dist: Path) -> str:
         h = self.home
         return "\n".join(
@@ -85,6 +93,13 @@ class Neo4jServer:
                 "server.default_advertised_address=127.0.0.1",
                 f"server.bolt.listen_address=127.0.0.1:{self.config.bolt_port}",
                 f"server.http.listen_address=127.0.0.1:{self.config.http_port}",
+                # Without these the routing table and the discovery document at / name the
+                # default port 7687, sending neo4j:// clients and Browser to another instance.
+                f"server.bolt.advertised_address=127.0.0.1:{self.config.bolt_port}",
+                f"server.http.advertised_address=127.0.0.1:{self.config.http_port}",
+                # The default `*` lets any web page the user opens call the HTTP API with
+                # credentials; Browser itself is served from this origin.
+                f"dbms.security.http_access_control_allow_origin={self.http_url}",
                 "server.https.enabled=false",
                 "dbms.security.auth_enabled=true",
                 "dbms.security.procedures.unrestricted=gds.*",
@@ -113,15 +128,22 @@ class Neo4jServer:
     def _env(self) -> dict[str, str]:
         return {"NEO4J_HOME": str(self.home), "NEO4J_CONF": str(self.home / "conf")}
 
+    def ensure_password(self) -> str:
+        """Generate the password the first time (before the first start, or for a database
+        from before generated passwords, which wait_ready then migrates)."""
+        return ensure_password(self.password_file)
+
     def prepare(self) -> Path:
         """Assemble (once), write the config, set the password before the first start."""
         dist = assemble_neo4j(self.layout.dist, self.versions, self.layout.maven_log)
         for sub in ("conf", "data", "logs", "run", "import"):
             (self.home / sub).mkdir(parents=True, exist_ok=True)
         (self.home / "conf" / "neo4j.conf").write_text(self._conf_text(dist))
+        self.ensure_password()
         if not (self.home / "data" / "databases").exists():
+            # `@file` (picocli's argument file): the password never appears in `ps`.
             result = subprocess.run(
-                self._java(dist, _ADMIN, "dbms", "set-initial-password", self.config.password),
+                self._java(dist, _ADMIN, "dbms", "set-initial-password", f"@{self.password_file}"),
                 env={**self._env(), "PATH": "/usr/bin:/bin"},
                 capture_output=True,
                 text=True,
@@ -143,32 +165,70 @@ class Neo4jServer:
         )
         process.start_detached(args, self.home, self._env(), self.console_log, self.pid_file)
 
-    def answers(self, timeout: float = 3.0) -> bool:
-        """True when Bolt accepts our credentials and runs a query."""
+    def _answers_with(self, password: str, timeout: float) -> bool:
+        """True when Bolt accepts `password` and runs a query; AuthError when it rejects it."""
         if not process.port_open(self.config.bolt_port):
             return False
         try:
             with GraphDatabase.driver(
-                self.bolt_uri,
-                auth=(self.config.user, self.config.password),
-                connection_timeout=timeout,
+                self.bolt_uri, auth=(self.config.user, password), connection_timeout=timeout
             ) as driver:
                 driver.execute_query("RETURN 1", database_="neo4j")
             return True
-        except AuthError as exc:
-            raise ServiceError(
-                f"Neo4j on {self.bolt_uri} rejected user {self.config.user!r}: {exc.message}"
-            ) from exc
+        except AuthError:
+            raise  # a Neo4jError too, but a rejected password is not "not up yet"
         except (ServiceUnavailable, Neo4jError, OSError):
             return False
 
+    def answers(self, timeout: float = 3.0) -> bool:
+        """True when Bolt accepts our credentials and runs a query."""
+        # No password file yet: a server started before generated passwords (`up` migrates it).
+        password = self.password() or LEGACY_PASSWORD
+        try:
+            return self._answers_with(password, timeout)
+        except AuthError as exc:
+            raise ServiceError(self._rejected(exc)) from exc
+
+    def _rejected(self, exc: AuthError) -> str:
+        return (
+            f"Neo4j on {self.bolt_uri} rejected user {self.config.user!r} with the password in "
+            f"{self.password_file} ({exc.message}); to start over with an empty database, run "
+            f"`pathrank services down` and delete {self.home}"
+        )
+
+    def _migrate(self, password: str, rejected: AuthError) -> None:
+        """Change a legacy password to the generated one (a database set up by an older
+        pathrank). Each candidate is tried once: Neo4j locks the user after 3 failed logins."""
+        for old in dict.fromkeys(self.config.legacy_passwords):
+            try:
+                with GraphDatabase.driver(
+                    self.bolt_uri, auth=(self.config.user, old), connection_timeout=5.0
+                ) as driver:
+                    driver.execute_query(
+                        "ALTER CURRENT USER SET PASSWORD FROM $old TO $new",
+                        old=old,
+                        new=password,
+                        database_="system",
+                    )
+            except AuthError:
+                continue
+            except (ServiceUnavailable, Neo4jError, OSError) as exc:
+                raise ServiceError(f"could not change the password of Neo4j: {exc}") from exc
+            return
+        raise ServiceError(self._rejected(rejected))
+
     def wait_ready(self, timeout: float) -> None:
+        password = self.ensure_password()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.pid() is None:
                 raise ServiceError(f"Neo4j exited during startup (see {self.console_log})")
-            if self.answers():
-                return
+            try:
+                if self._answers_with(password, timeout=3.0):
+                    return
+            except AuthError as exc:
+                self._migrate(password, exc)
+                continue
             time.sleep(0.5)
         raise ServiceError(
             f"Neo4j did not answer on {self.bolt_uri} in {timeout:.0f}s (see {self.log})"

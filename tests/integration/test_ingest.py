@@ -333,7 +333,6 @@ def _manager(services: dict[str, Any]) -> ServiceManager:
             bolt_port=int(n["bolt_uri"].rsplit(":", 1)[1]),
             http_port=int(n["http_url"].rsplit(":", 1)[1]),
             user=n["user"],
-            password=n["password"],
             heap=os.environ.get("PATHRANK_NEO4J_HEAP", "4g"),
             pagecache=os.environ.get("PATHRANK_NEO4J_PAGECACHE", "2g"),
         ),

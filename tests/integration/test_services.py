@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import socket
+import stat
 import time
 import uuid
 from collections.abc import Iterator
@@ -16,8 +17,14 @@ import httpx
 import pytest
 from confluent_kafka import Consumer, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
+from neo4j import GraphDatabase
+from neo4j.exceptions import AuthError
 
 from tests.conftest import run_cli
+
+# The constant every installation had before `services up` generated passwords.
+OLD_PASSWORD = "pathrank-local"
+EVIL = "http://evil.example"
 
 
 def test_status_json_has_the_documented_shape(services: dict[str, Any]) -> None:
@@ -50,6 +57,91 @@ def test_neo4j_browser_answers(services: dict[str, Any]) -> None:
 def test_neo4j_is_loopback_only_and_needs_auth(services: dict[str, Any]) -> None:
     response = httpx.get(services["neo4j"]["http_url"] + "/db/neo4j/tx", timeout=10)
     assert response.status_code == 401
+
+
+def _preflight(http_url: str, path: str, origin: str) -> httpx.Response:
+    """What a browser asks before a cross-origin POST with credentials."""
+    return httpx.options(
+        http_url + path,
+        headers={
+            "Origin": origin,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization",
+        },
+        timeout=10,
+    )
+
+
+@pytest.mark.parametrize("path", ["/db/neo4j/tx/commit", "/db/neo4j/query/v2"])
+def test_a_foreign_web_page_may_not_call_the_http_api(services: dict[str, Any], path: str) -> None:
+    response = _preflight(services["neo4j"]["http_url"], path, EVIL)
+    allowed = response.headers.get_list("access-control-allow-origin")
+    assert EVIL not in allowed
+    assert "*" not in allowed
+
+
+def test_the_browser_origin_may_call_the_http_api(services: dict[str, Any]) -> None:
+    n = services["neo4j"]
+    own = n["http_url"]  # Browser is served from here: /browser/
+    preflight = _preflight(own, "/db/neo4j/tx/commit", own)
+    assert preflight.headers.get_list("access-control-allow-origin") == [own]
+    assert "authorization" in preflight.headers["access-control-allow-headers"].lower()
+    response = httpx.post(
+        own + "/db/neo4j/tx/commit",
+        json={"statements": [{"statement": "RETURN 41 + 1 AS answer"}]},
+        auth=(n["user"], n["password"]),
+        headers={"Origin": own},
+        timeout=10,
+    )
+    assert response.status_code == 200
+    assert response.headers.get_list("access-control-allow-origin") == [own]
+    assert response.json()["results"][0]["data"][0]["row"] == [42]
+
+
+def _assert_generated_password(cache_dir: Path, password: str) -> None:
+    """The documented file holds it, only its owner may read it, and it is not the constant."""
+    stored = cache_dir / "neo4j" / "password"
+    assert stat.S_IMODE(stored.stat().st_mode) == 0o600
+    assert stored.read_text().strip() == password
+    assert password != OLD_PASSWORD
+    assert len(password) >= 24
+
+
+def _login(bolt_uri: str, password: str) -> None:
+    with GraphDatabase.driver(bolt_uri, auth=("neo4j", password)) as driver:
+        driver.execute_query("RETURN 1", database_="neo4j")
+
+
+def test_status_shows_the_generated_password(services: dict[str, Any]) -> None:
+    n = services["neo4j"]
+    _assert_generated_password(Path(services["cache_dir"]), n["password"])
+    text = run_cli("services", "status")
+    assert text.returncode == 0, text.stderr
+    assert f"password {n['password']}" in text.stdout
+    _login(n["bolt_uri"], n["password"])
+    with pytest.raises(AuthError):
+        _login(n["bolt_uri"], OLD_PASSWORD)
+
+
+def _accepts(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def test_every_server_listens_on_127_0_0_1_only(services: dict[str, Any]) -> None:
+    ports = [
+        int(services["neo4j"]["bolt_uri"].rsplit(":", 1)[1]),
+        int(services["neo4j"]["http_url"].rsplit(":", 1)[1]),
+        int(services["kafka"]["bootstrap"].rsplit(":", 1)[1]),
+        int(os.environ.get("PATHRANK_KAFKA_CONTROLLER_PORT", "9093")),
+    ]
+    # 127.0.0.2 reaches this machine too (all of 127/8 is loopback on Linux): a server bound
+    # to 0.0.0.0, and so reachable from the network, would answer there.
+    assert [p for p in ports if not _accepts("127.0.0.1", p)] == []
+    assert [p for p in ports if _accepts("127.0.0.2", p)] == []
 
 
 def test_kafka_roundtrip_on_a_fresh_topic(kafka_bootstrap: str) -> None:
@@ -141,6 +233,66 @@ def test_private_lifecycle_up_status_down(private_services: dict[str, str]) -> N
     after = json.loads(run_cli("services", "status", "--json", env=env).stdout)
     assert not after["neo4j"]["up"]
     assert not after["kafka"]["up"]
+
+
+def test_a_second_instance_advertises_its_own_ports(private_services: dict[str, str]) -> None:
+    env = private_services
+    bolt, http = env["PATHRANK_NEO4J_BOLT_PORT"], env["PATHRANK_NEO4J_HTTP_PORT"]
+    up = run_cli("services", "up", env=env)
+    assert up.returncode == 0, up.stderr
+    n = json.loads(run_cli("services", "status", "--json", env=env).stdout)["neo4j"]
+    _assert_generated_password(Path(env["PATHRANK_CACHE_DIR"]), n["password"])
+
+    # What a neo4j:// driver is told to connect to, for every role.
+    with GraphDatabase.driver(f"neo4j://127.0.0.1:{bolt}", auth=("neo4j", n["password"])) as d:
+        records, _, _ = d.execute_query(
+            "CALL dbms.routing.getRoutingTable({}, 'neo4j')", database_="neo4j"
+        )
+    servers = records[0]["servers"]
+    assert sorted(s["role"] for s in servers) == ["READ", "ROUTE", "WRITE"]
+    assert all(s["addresses"] == [f"127.0.0.1:{bolt}"] for s in servers), servers
+
+    # What Neo4j Browser reads first to find Bolt.
+    discovery = httpx.get(
+        f"http://127.0.0.1:{http}/", headers={"Accept": "application/json"}, timeout=10
+    ).json()
+    assert discovery["bolt_routing"] == f"neo4j://127.0.0.1:{bolt}"
+    assert discovery["bolt_direct"] == f"bolt://127.0.0.1:{bolt}"
+    assert discovery["transaction"].startswith(f"http://127.0.0.1:{http}/")
+
+    own = f"http://127.0.0.1:{http}"
+    preflight = _preflight(own, "/db/neo4j/tx/commit", own)
+    assert preflight.headers.get_list("access-control-allow-origin") == [own]
+
+
+def test_a_database_with_the_old_password_is_migrated(private_services: dict[str, str]) -> None:
+    env = private_services
+    cache = Path(env["PATHRANK_CACHE_DIR"])
+    bolt_uri = f"bolt://127.0.0.1:{env['PATHRANK_NEO4J_BOLT_PORT']}"
+    assert run_cli("services", "up", env=env).returncode == 0
+    first = json.loads(run_cli("services", "status", "--json", env=env).stdout)["neo4j"]
+    # Turn it into an installation from before generated passwords: the database has the
+    # old constant and there is no password file.
+    with GraphDatabase.driver(bolt_uri, auth=("neo4j", first["password"])) as driver:
+        driver.execute_query(
+            "ALTER CURRENT USER SET PASSWORD FROM $old TO $new",
+            old=first["password"],
+            new=OLD_PASSWORD,
+            database_="system",
+        )
+    (cache / "neo4j" / "password").unlink()
+    assert run_cli("services", "down", env=env).returncode == 0
+
+    up = run_cli("services", "up", env=env)
+    assert up.returncode == 0, up.stderr
+    status = json.loads(run_cli("services", "status", "--json", env=env).stdout)
+    assert status["neo4j"]["up"]
+    migrated = status["neo4j"]["password"]
+    _assert_generated_password(cache, migrated)
+    assert migrated != first["password"]
+    _login(bolt_uri, migrated)
+    with pytest.raises(AuthError):
+        _login(bolt_uri, OLD_PASSWORD)
 
 
 def test_busy_port_is_one_clear_line(private_env: dict[str, str]) -> None:
