@@ -111,10 +111,7 @@ class Analysis:
         run = AnalysisRun(
             id=self.run_id,
             started_at=self.started_ms,
-            pages=size.pages,
-            transitions=size.transitions,
-            customers=size.customers,
-            paths=size.paths,
+            **{k: getattr(size, k) for k in ("pages", "transitions", "customers", "paths")},
             clicks=size.clicks,
             hotspots=sum(t.significant for t in hotspots),
             high_exit_pages=sum(t.significant for t in exits),

@@ -18,6 +18,7 @@ from typing import Any
 
 import networkx as nx
 
+from algorithms.gds.communities import PARAMETERS
 from bench.analysed_graph import AnalysedGraph, export_analysed_graph
 from bench.report import Section, table
 from graph_model.run.record import AnalysisRun
@@ -27,7 +28,7 @@ from simulator import SimulationConfig, simulate
 
 BATCH = 10_000
 LOUVAIN_LIMIT_S = 120.0  # networkx Louvain is pure Python; past this it is reported unfinished
-GAMMA = 0.1  # the resolution our Leiden uses (algorithms.gds.communities)
+GAMMA = PARAMETERS.leiden_gamma  # the resolution our Leiden uses
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,7 +29,7 @@ from confluent_kafka.admin import AdminClient
 from neo4j import Driver
 
 from bench.naive_store import NaiveClickWriter
-from bench.report import Section, table
+from bench.report import Section, Throughput, table
 from graph_model.admin import GraphAdmin, GraphCounts
 from ingest.batch import apply_batches
 from ingest.catalog import catalog_entry
@@ -53,14 +53,8 @@ GOAL_RATE = 20_000.0
 
 
 @dataclass(frozen=True, slots=True)
-class Run:
-    events: int
-    seconds: float
+class Run(Throughput):
     counts: GraphCounts | None = None
-
-    @property
-    def rate(self) -> float:
-        return self.events / self.seconds
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,7 +42,7 @@ from kafka import KafkaConsumer, KafkaProducer
 from kafka import TopicPartition as KpTopicPartition
 from kafka.structs import OffsetAndMetadata
 
-from bench.report import Section, table
+from bench.report import Section, Throughput, table
 from ingest.checkpoint import next_offsets
 from pathrank.settings import Settings
 from simulator import SimulationConfig, simulate
@@ -67,15 +67,9 @@ class BenchmarkError(RuntimeError):
 
 
 @dataclass(frozen=True, slots=True)
-class Sample:
-    events: int
-    seconds: float
+class Sample(Throughput):
     cpu_s: float
     polls: int = 0  # consume: non-empty polls (= synchronous commits)
-
-    @property
-    def rate(self) -> float:
-        return self.events / self.seconds
 
 
 @dataclass(frozen=True, slots=True)

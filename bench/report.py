@@ -41,6 +41,18 @@ class Section:
         return "\n".join(lines)
 
 
+@dataclass(frozen=True, slots=True)
+class Throughput:
+    """So many events in so many seconds."""
+
+    events: int
+    seconds: float
+
+    @property
+    def rate(self) -> float:
+        return self.events / self.seconds
+
+
 def table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     """A Markdown table; floats get at most 2 decimals."""
 

@@ -88,3 +88,10 @@ class Reader:
 def unique(ids: Sequence[Any]) -> list[Any]:
     """Ids once each, in first-seen order (a DataLoader batch may repeat none, but callers may)."""
     return list(dict.fromkeys(ids))
+
+
+class Neo4jReads:
+    """Base of each aggregate's Neo4j reads: they run their statements through one Reader."""
+
+    def __init__(self, reader: Reader) -> None:
+        self._r = reader

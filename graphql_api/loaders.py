@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from functools import cached_property
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 
@@ -40,6 +40,12 @@ def by_key(fetch: Callable[[list[K]], Awaitable[Mapping[K, V]]], missing: V) -> 
     return DataLoader(load)
 
 
+def by_id(fetch: Callable[[list[K]], Awaitable[Mapping[K, V]]]) -> DataLoader[K, V | None]:
+    """Records by id; an unknown id loads as None."""
+    missing: V | None = None
+    return by_key(fetch, missing)
+
+
 def grouped(
     fetch: Callable[[list[K], P], Awaitable[Mapping[K, V]]], missing: V
 ) -> DataLoader[tuple[K, P], V]:
@@ -54,6 +60,14 @@ def grouped(
         return [answers[args].get(parent, missing) for parent, args in keys]
 
     return DataLoader(load)
+
+
+def windows(
+    fetch: Callable[..., Awaitable[Mapping[K, Window[V]]]],
+) -> DataLoader[tuple[K, tuple[Any, ...]], Window[V]]:
+    """Keys are (parent, (first, after, ...)): one keyset window per parent."""
+    empty: Window[V] = Window.empty()
+    return grouped(lambda parents, args: fetch(parents, *args), empty)
 
 
 def sequence(fetch: Callable[[list[K]], Awaitable[Sequence[V]]]) -> DataLoader[K, V]:
@@ -71,10 +85,11 @@ class Loaders:
     def __init__(self, graph: GraphReads) -> None:
         self.graph = graph
 
+    # pages
+
     @cached_property
     def page(self) -> DataLoader[str, PageRecord | None]:
-        none: PageRecord | None = None
-        return by_key(self.graph.pages.by_ids, none)
+        return by_id(self.graph.pages.by_ids)
 
     @cached_property
     def transitions(
@@ -91,30 +106,29 @@ class Loaders:
     def suggestions_from(self) -> DataLoader[tuple[str, int], tuple[LinkSuggestion, ...]]:
         return grouped(self.graph.suggestions.from_pages, ())
 
+    # paths
+
     @cached_property
     def paths_through(self) -> DataLoader[tuple[str, PathArgs], Window[Path]]:
-        paths = self.graph.paths
-        empty: Window[Path] = Window.empty()
-        return grouped(lambda ids, a: paths.through(ids, *a), empty)
+        return windows(self.graph.paths.through)
+
+    @cached_property
+    def customer_paths(self) -> DataLoader[tuple[str, PathArgs], Window[Path]]:
+        return windows(self.graph.paths.of_customers)
 
     @cached_property
     def paths_through_count(self) -> DataLoader[tuple[str, Outcome | None], int]:
         return grouped(self.graph.paths.count_through, 0)
 
     @cached_property
-    def customer(self) -> DataLoader[str, CustomerRecord | None]:
-        none: CustomerRecord | None = None
-        return by_key(self.graph.customers.by_ids, none)
-
-    @cached_property
-    def customer_paths(self) -> DataLoader[tuple[str, PathArgs], Window[Path]]:
-        paths = self.graph.paths
-        empty: Window[Path] = Window.empty()
-        return grouped(lambda ids, a: paths.of_customers(ids, *a), empty)
-
-    @cached_property
     def customer_path_count(self) -> DataLoader[tuple[str, Outcome | None], int]:
         return grouped(self.graph.paths.count_of_customers, 0)
+
+    # customers
+
+    @cached_property
+    def customer(self) -> DataLoader[str, CustomerRecord | None]:
+        return by_id(self.graph.customers.by_ids)
 
     @cached_property
     def similar(self) -> DataLoader[tuple[str, int], tuple[SimilarCustomer, ...]]:
@@ -124,16 +138,15 @@ class Loaders:
     def visited(self) -> DataLoader[tuple[str, int], tuple[PageVisit, ...]]:
         return grouped(self.graph.customers.visited, ())
 
+    # communities
+
     @cached_property
     def community(self) -> DataLoader[int, CommunityRecord | None]:
-        none: CommunityRecord | None = None
-        return by_key(self.graph.communities.by_ids, none)
+        return by_id(self.graph.communities.by_ids)
 
     @cached_property
     def members(self) -> DataLoader[tuple[int, MemberArgs], Window[CustomerRecord]]:
-        communities = self.graph.communities
-        empty: Window[CustomerRecord] = Window.empty()
-        return grouped(lambda ids, a: communities.members(ids, *a), empty)
+        return windows(self.graph.communities.members)
 
     @cached_property
     def member_count(self) -> DataLoader[int, int]:

@@ -44,58 +44,47 @@ class Metrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        r = self.registry
-        self.http_requests = Counter(
-            "pathrank_http_requests",
-            "HTTP requests by route, method and status.",
-            ["route", "method", "status"],
-            registry=r,
+
+        def count(name: str, doc: str, *labels: str) -> Counter:
+            return Counter(name, doc, labels, registry=self.registry)
+
+        def timing(name: str, doc: str, label: str) -> Histogram:
+            return Histogram(name, doc, [label], buckets=_LATENCY_BUCKETS, registry=self.registry)
+
+        self.http_requests = count(
+            "pathrank_http_requests", "HTTP requests by route, method and status.",
+            "route", "method", "status",
+        )  # fmt: skip
+        self.http_latency = timing(
+            "pathrank_http_request_duration_seconds", "HTTP request latency by route.", "route"
         )
-        self.http_latency = Histogram(
-            "pathrank_http_request_duration_seconds",
-            "HTTP request latency by route.",
-            ["route"],
-            buckets=_LATENCY_BUCKETS,
-            registry=r,
-        )
-        self.operations = Counter(
+        self.operations = count(
             "pathrank_graphql_operations",
             "GraphQL operations by name, type and result (ok or error).",
-            ["operation", "type", "result"],
-            registry=r,
-        )
-        self.operation_latency = Histogram(
+            "operation", "type", "result",
+        )  # fmt: skip
+        self.operation_latency = timing(
             "pathrank_graphql_operation_duration_seconds",
             "GraphQL operation latency by name.",
-            ["operation"],
-            buckets=_LATENCY_BUCKETS,
-            registry=r,
+            "operation",
         )
-        self.neo4j_queries = Counter(
-            "pathrank_neo4j_queries",
-            "Neo4j statements run by the API, by read.",
-            ["query"],
-            registry=r,
+        self.neo4j_queries = count(
+            "pathrank_neo4j_queries", "Neo4j statements run by the API, by read.", "query"
         )
-        self.neo4j_latency = Histogram(
-            "pathrank_neo4j_query_duration_seconds",
-            "Neo4j statement latency by read.",
-            ["query"],
-            buckets=_LATENCY_BUCKETS,
-            registry=r,
+        self.neo4j_latency = timing(
+            "pathrank_neo4j_query_duration_seconds", "Neo4j statement latency by read.", "query"
         )
         self.queries_per_request = Histogram(
             "pathrank_graphql_neo4j_queries_per_request",
             "Neo4j statements one /graphql request cost.",
             buckets=(0, 1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 64),
-            registry=r,
+            registry=self.registry,
         )
-        self.response_cache = Counter(
+        self.response_cache = count(
             "pathrank_graphql_response_cache",
             "Cacheable /graphql requests by result: hit (answered from the response cache) "
             "or miss (executed).",
-            ["result"],
-            registry=r,
+            "result",
         )
         self._names: set[str] = set()
 

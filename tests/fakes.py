@@ -5,29 +5,24 @@ test can assert that a refused query read nothing."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import httpx
 
-from graph_model.community.record import CommunityOrder, CommunityRecord
-from graph_model.customer.record import CustomerRecord, PageVisit, SimilarCustomer
 from graph_model.keyset import Window
 from graph_model.page.record import (
-    Direction,
     PageFigures,
-    PageOrder,
     PageRecord,
     SiteRates,
     TransitionRecord,
     WeakReason,
 )
-from graph_model.path.record import Outcome, Path, PathStats, path_stats_from_sums
+from graph_model.path.record import path_stats_from_sums
 from graph_model.reader import QueryObserver
 from graph_model.run.record import AnalysisRun
-from graph_model.suggestion.record import LinkSuggestion
 from graphql_api.app import create_app
 
 T = TypeVar("T")
@@ -86,152 +81,63 @@ class FakeStatus:
         self.log.observers.append(observer)
 
 
-@dataclass
-class FakePages:
-    """Every page id starting with "p" exists."""
+class FakeReads:
+    """One aggregate's reads: each method logs its name and returns its answer (a value, or a
+    function of the call's arguments)."""
 
-    log: CallLog
+    def __init__(self, log: CallLog, **methods: tuple[str, Any]) -> None:
+        for attribute, (name, answer) in methods.items():
+            setattr(self, attribute, self._method(log, name, answer))
 
-    async def by_ids(self, ids: Sequence[str]) -> dict[str, PageRecord]:
-        self.log.call("pages_by_ids")
-        return {i: fake_page(i) for i in ids if i.startswith("p")}
+    @staticmethod
+    def _method(log: CallLog, name: str, answer: Any) -> Callable[..., Awaitable[Any]]:
+        async def method(*args: Any) -> Any:
+            log.call(name)
+            return answer(*args) if callable(answer) else answer
 
-    async def window(self, order: PageOrder, first: int, after: str | None) -> Window[PageRecord]:
-        self.log.call("page_window")
-        return Window((fake_page("p1"),), ("c1",), False)
-
-    async def count(self) -> int:
-        self.log.call("page_count")
-        return 1
-
-    async def transitions(
-        self, ids: Sequence[str], direction: Direction, limit: int
-    ) -> dict[str, tuple[TransitionRecord, ...]]:
-        self.log.call("transitions")
-        return {i: (TransitionRecord(i, "p2", 3, 1, 1.0),) for i in ids}
-
-    async def route_probabilities(self, routes: Sequence[Sequence[str]]) -> list[float | None]:
-        self.log.call("route_probabilities")
-        return [1.0 for _ in routes]
-
-    async def weak(self, limit: int, min_visits: int) -> tuple[PageRecord, ...]:
-        self.log.call("weak_pages")
-        return (fake_page("p1"),)
-
-    async def hotspots(self, limit: int) -> tuple[PageRecord, ...]:
-        self.log.call("hotspots")
-        return ()
-
-    async def site_rates(self) -> SiteRates:
-        self.log.call("site_rates")
-        return SiteRates(None, None)
+        return method
 
 
-@dataclass
-class FakePaths:
-    log: CallLog
-
-    async def of_customers(
-        self, ids: Sequence[str], first: int, after: str | None, outcome: Outcome | None
-    ) -> dict[str, Window[Path]]:
-        self.log.call("customer_paths")
-        return {}
-
-    async def count_of_customers(
-        self, ids: Sequence[str], outcome: Outcome | None
-    ) -> dict[str, int]:
-        self.log.call("customer_path_counts")
-        return {}
-
-    async def through(
-        self, ids: Sequence[str], first: int, after: str | None, outcome: Outcome | None
-    ) -> dict[str, Window[Path]]:
-        self.log.call("paths_through")
-        return {}
-
-    async def count_through(self, ids: Sequence[str], outcome: Outcome | None) -> dict[str, int]:
-        self.log.call("paths_through_counts")
-        return {}
-
-    async def stats(self) -> PathStats:
-        self.log.call("path_stats")
-        return path_stats_from_sums({})
-
-
-@dataclass
-class FakeCustomers:
-    log: CallLog
-
-    async def by_ids(self, ids: Sequence[str]) -> dict[str, CustomerRecord]:
-        self.log.call("customers_by_ids")
-        return {}
-
-    async def similar(
-        self, ids: Sequence[str], limit: int
-    ) -> dict[str, tuple[SimilarCustomer, ...]]:
-        self.log.call("similar_customers")
-        return {}
-
-    async def visited(self, ids: Sequence[str], limit: int) -> dict[str, tuple[PageVisit, ...]]:
-        self.log.call("visited_pages")
-        return {}
-
-
-@dataclass
-class FakeCommunities:
-    log: CallLog
-
-    async def by_ids(self, ids: Sequence[int]) -> dict[int, CommunityRecord]:
-        self.log.call("communities_by_ids")
-        return {}
-
-    async def window(
-        self, order: CommunityOrder, first: int, after: str | None
-    ) -> Window[CommunityRecord]:
-        self.log.call("community_window")
-        return Window.empty()
-
-    async def count(self) -> int:
-        self.log.call("community_count")
-        return 0
-
-    async def members(
-        self, ids: Sequence[int], first: int, after: str | None
-    ) -> dict[int, Window[CustomerRecord]]:
-        self.log.call("community_members")
-        return {}
-
-    async def member_counts(self, ids: Sequence[int]) -> dict[int, int]:
-        self.log.call("community_member_counts")
-        return {}
-
-
-@dataclass
-class FakeSuggestions:
-    log: CallLog
-
-    async def top(self, limit: int) -> tuple[LinkSuggestion, ...]:
-        self.log.call("link_suggestions")
-        return ()
-
-    async def from_pages(
-        self, ids: Sequence[str], limit: int
-    ) -> dict[str, tuple[LinkSuggestion, ...]]:
-        self.log.call("link_suggestions_from")
-        return {}
-
-
-@dataclass
-class FakeRuns:
-    log: CallLog
-
-    async def recent(self, limit: int) -> tuple[AnalysisRun, ...]:
-        self.log.call("analysis_runs")
-        return ()
-
-    async def by_id(self, run_id: str) -> AnalysisRun | None:
-        self.log.call("analysis_run")
-        return AnalysisRun(run_id, 0, 5, {"read paths": 0.1})
+# Each aggregate's reads: method -> (the name its call is logged as, its answer).
+ANSWERS: dict[str, dict[str, tuple[str, Any]]] = {
+    "pages": {  # every page id starting with "p" exists
+        "by_ids": ("pages_by_ids", lambda ids: {i: fake_page(i) for i in ids if i[0] == "p"}),
+        "window": ("page_window", lambda *_: Window((fake_page("p1"),), ("c1",), False)),
+        "count": ("page_count", 1),
+        "transitions": (
+            "transitions",
+            lambda ids, *_: {i: (TransitionRecord(i, "p2", 3, 1, 1.0),) for i in ids},
+        ),
+        "route_probabilities": ("route_probabilities", lambda routes: [1.0 for _ in routes]),
+        "weak": ("weak_pages", lambda *_: (fake_page("p1"),)),
+        "hotspots": ("hotspots", ()),
+        "site_rates": ("site_rates", SiteRates(None, None)),
+    },
+    "paths": {
+        "of_customers": ("customer_paths", {}),
+        "count_of_customers": ("customer_path_counts", {}),
+        "through": ("paths_through", {}),
+        "count_through": ("paths_through_counts", {}),
+        "stats": ("path_stats", lambda: path_stats_from_sums({})),
+    },
+    "customers": {
+        "by_ids": ("customers_by_ids", {}),
+        "similar": ("similar_customers", {}),
+        "visited": ("visited_pages", {}),
+    },
+    "communities": {
+        "by_ids": ("communities_by_ids", {}),
+        "window": ("community_window", lambda *_: Window.empty()),
+        "count": ("community_count", 0),
+        "members": ("community_members", {}),
+        "member_counts": ("community_member_counts", {}),
+    },
+    "suggestions": {"top": ("link_suggestions", ()), "from_pages": ("link_suggestions_from", {})},
+    "runs": {
+        "recent": ("analysis_runs", ()),
+        "by_id": ("analysis_run", lambda run_id: AnalysisRun(run_id, 0, 5, {"read paths": 0.1})),
+    },
+}
 
 
 class FakeGraph:
@@ -240,35 +146,13 @@ class FakeGraph:
     def __init__(self, fail: BaseException | None = None, version: str | None = None) -> None:
         self.log = CallLog(fail)
         self.status = FakeStatus(self.log, version)
-        self.pages = FakePages(self.log)
-        self.paths = FakePaths(self.log)
-        self.customers = FakeCustomers(self.log)
-        self.communities = FakeCommunities(self.log)
-        self.suggestions = FakeSuggestions(self.log)
-        self.runs = FakeRuns(self.log)
+        for aggregate, methods in ANSWERS.items():
+            setattr(self, aggregate, FakeReads(self.log, **methods))
 
     @property
     def calls(self) -> list[str]:
         """Every read made, by name."""
         return self.log.calls
-
-    @property
-    def version(self) -> str | None:
-        return self.status.version
-
-    @version.setter
-    def version(self, value: str | None) -> None:
-        """A write happened (or, with None, no write is recorded)."""
-        self.status.version = value
-
-    @property
-    def fail(self) -> BaseException | None:
-        return self.log.fail
-
-    @fail.setter
-    def fail(self, error: BaseException | None) -> None:
-        """Every read from now on raises `error` (None: reads work again)."""
-        self.log.fail = error
 
 
 def with_app(

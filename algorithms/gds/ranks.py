@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from graphdatascience import GraphDataScience
 
@@ -18,14 +19,7 @@ Ranks = dict[int, float]
 
 def page_rank(gds: GraphDataScience) -> Ranks:
     """PageRank on TRANSITION weighted by count: where customers' clicks flow."""
-    with projection.transitions(gds, "NATURAL") as graph:
-        frame = gds.page_rank.stream(
-            graph,
-            damping_factor=DAMPING,
-            relationship_weight_property=TRANSITION_WEIGHT,
-            max_iterations=MAX_ITERATIONS,
-        )
-    return _scores(frame)
+    return _page_rank(gds, "NATURAL")
 
 
 def path_rank(gds: GraphDataScience, resolution_node_ids: Sequence[int]) -> Ranks:
@@ -33,18 +27,17 @@ def path_rank(gds: GraphDataScience, resolution_node_ids: Sequence[int]) -> Rank
     resolved: high where traffic flows on to resolution."""
     if not resolution_node_ids:
         return {}
-    with projection.transitions(gds, "REVERSE") as graph:
+    return _page_rank(gds, "REVERSE", source_nodes=list(resolution_node_ids))
+
+
+def _page_rank(gds: GraphDataScience, orientation: str, **personalised: Any) -> Ranks:
+    with projection.transitions(gds, orientation) as graph:
         frame = gds.page_rank.stream(
             graph,
             damping_factor=DAMPING,
             relationship_weight_property=TRANSITION_WEIGHT,
             max_iterations=MAX_ITERATIONS,
-            source_nodes=list(resolution_node_ids),
+            **personalised,
         )
-    return _scores(frame)
-
-
-def _scores(frame: object) -> Ranks:
-    nodes = frame["nodeId"].tolist()  # type: ignore[index]
-    scores = frame["score"].tolist()  # type: ignore[index]
+    nodes, scores = frame["nodeId"].tolist(), frame["score"].tolist()
     return {int(n): float(s) for n, s in zip(nodes, scores, strict=True)}

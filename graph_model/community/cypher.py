@@ -1,18 +1,15 @@
-"""Cypher the API runs for communities (conventions: graph_model.page.cypher)."""
+"""Cypher the API runs for communities (shapes: graph_model.statements)."""
 
 from __future__ import annotations
 
 from typing import Final
 
 from graph_model.community.record import COMMUNITY
+from graph_model.statements import by_ids
 
 C: Final = COMMUNITY.projection()
 
-COMMUNITIES_BY_IDS = f"""
-UNWIND $ids AS id
-MATCH (c:Community {{id: id}})
-RETURN collect(c {C}) AS rows
-"""
+COMMUNITIES_BY_IDS = by_ids("Community", C)
 
 COMMUNITY_COUNT = "MATCH (c:Community) RETURN count(c) AS n"
 

@@ -11,7 +11,7 @@ from graph_model.customer.reads import customer_of
 from graph_model.customer.record import CustomerRecord
 from graph_model.keyset import SortKey, Window, decode_cursor
 from graph_model.properties import from_properties
-from graph_model.reader import Reader, unique
+from graph_model.reader import Neo4jReads, unique
 
 MEMBERS = "customer:id"
 
@@ -33,10 +33,7 @@ class CommunityReads(Protocol):
     async def member_counts(self, ids: Sequence[int]) -> dict[int, int]: ...
 
 
-class Neo4jCommunityReads:
-    def __init__(self, reader: Reader) -> None:
-        self._r = reader
-
+class Neo4jCommunityReads(Neo4jReads):
     async def by_ids(self, ids: Sequence[int]) -> dict[int, CommunityRecord]:
         rows = await self._r.rows("communities_by_ids", q.COMMUNITIES_BY_IDS, ids=unique(ids))
         return {int(r["id"]): from_properties(CommunityRecord, r) for r in rows}

@@ -1,31 +1,25 @@
-"""Cypher the API runs for customers (conventions: graph_model.page.cypher)."""
+"""Cypher the API runs for customers (shapes: graph_model.statements)."""
 
-CUSTOMERS_BY_IDS = """
-UNWIND $ids AS id
-MATCH (c:Customer {id: id})
-RETURN collect({id: c.id, community: c.community}) AS rows
-"""
+from graph_model.statements import by_ids, per_parent
 
-SIMILAR_CUSTOMERS = """
-UNWIND $ids AS id
-MATCH (c:Customer {id: id})
-CALL (c) {
-  MATCH (c)-[s:SIMILAR]->(o:Customer)
+CUSTOMERS_BY_IDS = by_ids("Customer", "{.id, .community}")
+
+SIMILAR_CUSTOMERS = per_parent(
+    "Customer",
+    """
+  MATCH (n)-[s:SIMILAR]->(o:Customer)
   WITH s, o ORDER BY s.score DESC, o.id
   LIMIT $limit
-  RETURN collect({id: o.id, community: o.community, score: s.score}) AS similar
-}
-RETURN collect({id: id, rows: similar}) AS rows
-"""
+  RETURN collect({id: o.id, community: o.community, score: s.score}) AS found
+""",
+)
 
-VISITED_PAGES = """
-UNWIND $ids AS id
-MATCH (c:Customer {id: id})
-CALL (c) {
-  MATCH (c)-[v:VISITED]->(p:Page)
+VISITED_PAGES = per_parent(
+    "Customer",
+    """
+  MATCH (n)-[v:VISITED]->(p:Page)
   WITH v, p ORDER BY v.count DESC, p.id
   LIMIT $limit
-  RETURN collect({page: p.id, count: v.count}) AS visits
-}
-RETURN collect({id: id, rows: visits}) AS rows
-"""
+  RETURN collect({page: p.id, count: v.count}) AS found
+""",
+)

@@ -7,7 +7,7 @@ from typing import Any, Protocol
 
 from graph_model.customer import cypher as q
 from graph_model.customer.record import CustomerRecord, PageVisit, SimilarCustomer
-from graph_model.reader import Reader, unique
+from graph_model.reader import Neo4jReads, unique
 
 
 class CustomerReads(Protocol):
@@ -27,10 +27,7 @@ def customer_of(row: Mapping[str, Any]) -> CustomerRecord:
     return CustomerRecord(str(row["id"]), None if community is None else int(community))
 
 
-class Neo4jCustomerReads:
-    def __init__(self, reader: Reader) -> None:
-        self._r = reader
-
+class Neo4jCustomerReads(Neo4jReads):
     async def by_ids(self, ids: Sequence[str]) -> dict[str, CustomerRecord]:
         rows = await self._r.rows("customers_by_ids", q.CUSTOMERS_BY_IDS, ids=unique(ids))
         return {r["id"]: customer_of(r) for r in rows}

@@ -1,30 +1,17 @@
-"""Cypher the API runs for pages and transitions.
-
-Conventions for every read statement in graph_model:
-- Reads for many parents are one statement: `UNWIND $ids` with a `CALL` subquery per parent,
-  which sorts and limits inside the subquery (a DataLoader batch of 50 pages is one round
-  trip, and no parent's rows are cut short by another's).
-- Lists come back as one record, `rows` (a list of maps, in order).
-- Keyset pagination: each list is ordered by a sort key ending in a unique id; the next page
-  is `WHERE key after $cursor ORDER BY key LIMIT first + 1` (the extra row tells whether
-  there is a next page). Rows return their key, so cursors hold exactly the values compared.
-- Figure orderings sort missing values (pages not analysed yet, undefined rates) last, as -1:
-  every figure is >= 0.
-"""
+"""Cypher the API runs for pages and transitions (shapes: graph_model.statements). Figure
+orderings sort missing values (pages not analysed yet, undefined rates) last, as -1: every
+figure is >= 0."""
 
 from __future__ import annotations
 
 from typing import Final
 
 from graph_model.page.record import FIGURES, PAGE_PROJECTION, PageOrder
+from graph_model.statements import by_ids, per_parent
 
 P: Final = PAGE_PROJECTION
 
-PAGES_BY_IDS = f"""
-UNWIND $ids AS id
-MATCH (p:Page {{id: id}})
-RETURN collect(p {P}) AS rows
-"""
+PAGES_BY_IDS = by_ids("Page", P)
 
 PAGE_COUNT = "MATCH (p:Page) RETURN count(p) AS n"
 
@@ -86,39 +73,37 @@ PAGES_BY_FIGURE: Final[dict[PageOrder, tuple[str, str]]] = {
 
 # probability = count / all onward clicks from the transition's source page (live, so it
 # always agrees with the counts returned beside it).
-TRANSITIONS_OUT = """
-UNWIND $ids AS id
-MATCH (a:Page {id: id})
-CALL (a) {
-  MATCH (a)-[o:TRANSITION]->()
-  RETURN sum(o.count) AS total
-}
-CALL (a, total) {
+_TRANSITION = """{from: a.id, to: b.id, count: t.count, turnarounds: t.turnarounds,
+                  probability: toFloat(t.count) / total}"""
+
+TRANSITIONS_OUT = per_parent(
+    "Page",
+    f"""
+  WITH n AS a
+  CALL (a) {{
+    MATCH (a)-[o:TRANSITION]->()
+    RETURN sum(o.count) AS total
+  }}
   MATCH (a)-[t:TRANSITION]->(b:Page)
   WITH a, total, t, b ORDER BY t.count DESC, b.id
   LIMIT $limit
-  RETURN collect({from: a.id, to: b.id, count: t.count, turnarounds: t.turnarounds,
-                  probability: toFloat(t.count) / total}) AS transitions
-}
-RETURN collect({id: id, rows: transitions}) AS rows
-"""
+  RETURN collect({_TRANSITION}) AS found
+""",
+)
 
-TRANSITIONS_IN = """
-UNWIND $ids AS id
-MATCH (b:Page {id: id})
-CALL (b) {
-  MATCH (a:Page)-[t:TRANSITION]->(b)
-  WITH a, b, t ORDER BY t.count DESC, a.id
+TRANSITIONS_IN = per_parent(
+    "Page",
+    f"""
+  MATCH (a:Page)-[t:TRANSITION]->(n)
+  WITH a, n AS b, t ORDER BY t.count DESC, a.id
   LIMIT $limit
-  CALL (a) {
+  CALL (a) {{
     MATCH (a)-[o:TRANSITION]->()
     RETURN sum(o.count) AS total
-  }
-  RETURN collect({from: a.id, to: b.id, count: t.count, turnarounds: t.turnarounds,
-                  probability: toFloat(t.count) / total}) AS transitions
-}
-RETURN collect({id: id, rows: transitions}) AS rows
-"""
+  }}
+  RETURN collect({_TRANSITION}) AS found
+""",
+)
 
 # Probability of taking exactly a route's clicks: the product of the analysed
 # TRANSITION.probability along it (1 for a route of one page; 0 if a hop has vanished).

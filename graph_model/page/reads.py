@@ -15,7 +15,7 @@ from graph_model.page.record import (
     TransitionRecord,
     page_from_properties,
 )
-from graph_model.reader import Reader, unique
+from graph_model.reader import Neo4jReads, unique
 
 
 class PageReads(Protocol):
@@ -43,10 +43,7 @@ class PageReads(Protocol):
     async def site_rates(self) -> SiteRates: ...
 
 
-class Neo4jPageReads:
-    def __init__(self, reader: Reader) -> None:
-        self._r = reader
-
+class Neo4jPageReads(Neo4jReads):
     async def by_ids(self, ids: Sequence[str]) -> dict[str, PageRecord]:
         rows = await self._r.rows("pages_by_ids", q.PAGES_BY_IDS, ids=unique(ids))
         return {r["id"]: page_from_properties(r) for r in rows}
@@ -85,8 +82,8 @@ class Neo4jPageReads:
         return {
             r["id"]: tuple(
                 TransitionRecord(
-                    from_id=t["from"],
-                    to_id=t["to"],
+                    from_page_id=t["from"],
+                    to_page_id=t["to"],
                     count=int(t["count"]),
                     turnarounds=int(t["turnarounds"] or 0),
                     probability=float(t["probability"]),

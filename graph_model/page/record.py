@@ -132,8 +132,8 @@ class TransitionRecord:
     """(:Page from)-[:TRANSITION]->(:Page to); probability = count / all of from's onward
     clicks."""
 
-    from_id: str
-    to_id: str
+    from_page_id: str
+    to_page_id: str
     count: int
     turnarounds: int
     probability: float

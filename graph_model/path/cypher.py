@@ -1,4 +1,4 @@
-"""Cypher the API runs for paths and path statistics (conventions: graph_model.page.cypher)."""
+"""Cypher the API runs for paths and path statistics (shapes: graph_model.statements)."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from graph_model.keyset import Window, decode_cursor
 from graph_model.path import cypher as q
 from graph_model.path.record import Outcome, Path, PathStats, path_stats_from_sums
 from graph_model.properties import from_properties
-from graph_model.reader import Reader, unique
+from graph_model.reader import Neo4jReads, unique
 
 # Cursor scopes of the two path orderings.
 CHRONOLOGICAL = "path:chronological"
@@ -38,10 +38,7 @@ class PathReads(Protocol):
         """Path statistics, live from every path."""
 
 
-class Neo4jPathReads:
-    def __init__(self, reader: Reader) -> None:
-        self._r = reader
-
+class Neo4jPathReads(Neo4jReads):
     async def of_customers(
         self, ids: Sequence[str], first: int, after: str | None, outcome: Outcome | None
     ) -> dict[str, Window[Path]]:

@@ -22,15 +22,6 @@ PAGE_NODE_IDS = "MATCH (p:Page) RETURN p.id AS id, id(p) AS nodeId"
 
 CUSTOMER_NODE_IDS = "MATCH (c:Customer) RETURN c.id AS id, id(c) AS nodeId"
 
-GRAPH_SIZE = """
-CALL () { MATCH (n:Page) RETURN count(n) AS pages }
-CALL () { MATCH ()-[t:TRANSITION]->() RETURN count(t) AS transitions }
-CALL () { MATCH (n:Customer) RETURN count(n) AS customers }
-CALL () { MATCH (n:Path) RETURN count(n) AS paths }
-CALL () { MATCH (n:Click) RETURN count(n) AS clicks }
-RETURN pages, transitions, customers, paths, clicks
-"""
-
 # ---- what GDS projects ------------------------------------------------------------------
 
 # Native projection of the transition graph, weighted by click count.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from graph_model.properties import from_properties
-from graph_model.reader import Reader
+from graph_model.reader import Neo4jReads
 from graph_model.run.cypher import ANALYSIS_RUN, ANALYSIS_RUNS
 from graph_model.run.record import AnalysisRun
 
@@ -17,10 +17,7 @@ class RunReads(Protocol):
     async def by_id(self, run_id: str) -> AnalysisRun | None: ...
 
 
-class Neo4jRunReads:
-    def __init__(self, reader: Reader) -> None:
-        self._r = reader
-
+class Neo4jRunReads(Neo4jReads):
     async def recent(self, limit: int) -> tuple[AnalysisRun, ...]:
         rows = await self._r.rows("analysis_runs", ANALYSIS_RUNS, limit=limit)
         return tuple(from_properties(AnalysisRun, r) for r in rows)

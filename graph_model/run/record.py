@@ -17,15 +17,6 @@ from graph_model.suggestion.record import LinkSuggestion
 
 
 @dataclass(frozen=True, slots=True)
-class GraphSize:
-    pages: int = 0
-    transitions: int = 0
-    customers: int = 0
-    paths: int = 0
-    clicks: int = 0
-
-
-@dataclass(frozen=True, slots=True)
 class AnalysisRun:
     """Every field is an (:AnalysisRun) property; `steps` is stored as JSON."""
 

@@ -7,10 +7,11 @@ from typing import Any, Protocol, TypeVar
 
 from neo4j import Driver
 
+from graph_model.admin import GraphAdmin, GraphCounts
 from graph_model.path.record import Path
 from graph_model.properties import from_properties, to_properties
 from graph_model.run import cypher as q
-from graph_model.run.record import AnalysisResults, AnalysisRun, GraphSize
+from graph_model.run.record import AnalysisResults, AnalysisRun
 from graph_model.version import bump_graph_version_now
 
 _CHUNK = 10_000
@@ -28,7 +29,7 @@ class AnalysisStore(Protocol):
 
     def customer_node_ids(self) -> dict[str, int]: ...
 
-    def size(self) -> GraphSize: ...
+    def size(self) -> GraphCounts: ...
 
     def write_transition_probabilities(self) -> None: ...
 
@@ -64,9 +65,8 @@ class Neo4jAnalysisStore:
     def customer_node_ids(self) -> dict[str, int]:
         return {r["id"]: r["nodeId"] for r in self._run(q.CUSTOMER_NODE_IDS)}
 
-    def size(self) -> GraphSize:
-        r = self._run(q.GRAPH_SIZE)[0]
-        return GraphSize(r["pages"], r["transitions"], r["customers"], r["paths"], r["clicks"])
+    def size(self) -> GraphCounts:
+        return GraphAdmin(self.driver, self.database).counts()
 
     def write_transition_probabilities(self) -> None:
         self._run(q.TRANSITION_PROBABILITIES)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from graph_model.reader import Reader, unique
+from graph_model.reader import Neo4jReads, unique
 from graph_model.suggestion import cypher as q
 from graph_model.suggestion.record import LinkSuggestion
 
@@ -31,10 +31,7 @@ def suggestion_of(s: Mapping[str, Any]) -> LinkSuggestion:
     )
 
 
-class Neo4jSuggestionReads:
-    def __init__(self, reader: Reader) -> None:
-        self._r = reader
-
+class Neo4jSuggestionReads(Neo4jReads):
     async def top(self, limit: int) -> tuple[LinkSuggestion, ...]:
         rows = await self._r.rows("link_suggestions", q.LINK_SUGGESTIONS, limit=limit)
         return tuple(suggestion_of(r) for r in rows)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
 from graphql_api.context import Context
 from graphql_api.errors import user_error
-from graphql_api.limits import MAX_PAGE_SIZE
+from graphql_api.limits import MAX_PAGE_SIZE, page_size
 
 Info = strawberry.Info[Context, None]
 
@@ -24,6 +24,22 @@ def size_argument(description: str) -> Any:
     return strawberry.argument(description=f"{description} (0 to {MAX_PAGE_SIZE}).")
 
 
+# The list-size and cursor arguments every list field takes.
+Limit = Annotated[int | None, size_argument("At most this many")]
+First = Annotated[int | None, size_argument("Items to return")]
+After = Annotated[str | None, strawberry.argument(description="`endCursor` of the previous page.")]
+
+
+def limited(value: int | None, default: int = DEFAULT_LIMIT) -> int:
+    """A `limit` argument, checked (`default` when null)."""
+    return page_size("limit", value, default)
+
+
+def firsts(value: int | None, default: int = CHILD_FIRST) -> int:
+    """A `first` argument, checked (`default` when null)."""
+    return page_size("first", value, default)
+
+
 def at_least_zero(name: str, value: int) -> int:
     if value < 0:
         raise user_error(f"`{name}` must not be negative, got {value}")
@@ -32,6 +48,15 @@ def at_least_zero(name: str, value: int) -> int:
 
 def utc(ms: int) -> datetime:
     return datetime.fromtimestamp(ms / 1000, tz=UTC)
+
+
+def record_id() -> Any:
+    """The `id` field: the record's id as a GraphQL ID."""
+
+    def resolve(root: Any) -> strawberry.ID:
+        return strawberry.ID(str(root.record.id))
+
+    return strawberry.field(resolver=resolve)
 
 
 def recorded(name: str, description: str | None = None) -> Any:

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from functools import partial
 
 import strawberry
 
 from graph_model.community.record import CommunityOrder, CommunityRecord
 from graphql_api.fields import field
-from graphql_api.limits import page_size
-from graphql_api.types.common import CHILD_FIRST, DEFAULT_FIRST, Info, recorded, size_argument
+from graphql_api.types.common import (
+    CHILD_FIRST,
+    DEFAULT_FIRST,
+    After,
+    First,
+    Info,
+    firsts,
+    record_id,
+    recorded,
+)
 from graphql_api.types.connection import Connection
 from graphql_api.types.customer import Customer
 from graphql_api.types.page import Page, load_pages
@@ -18,10 +26,7 @@ from graphql_api.types.page import Page, load_pages
 @strawberry.type(description="Customers who behave alike (KNN on visited pages, then Leiden).")
 class Community:
     record: strawberry.Private[CommunityRecord]
-
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(str(self.record.id))
+    id: strawberry.ID = record_id()
 
     size: int = recorded("size", "Customers in the community.")
     completed_paths: int = recorded("completed_paths")
@@ -31,29 +36,23 @@ class Community:
         "turnaround_rate", "Completed paths with a turnaround / completed paths."
     )
 
+    @staticmethod
+    def of(record: CommunityRecord) -> Community:
+        return Community(record=record)
+
     @field(description="The community's most visited pages.")
     async def top_pages(self, info: Info) -> list[Page]:
         return await load_pages(info, self.record.top_pages)
 
     @field(description="Members by customer id.")
     async def members(
-        self,
-        info: Info,
-        first: Annotated[int | None, size_argument("Customers to return")] = CHILD_FIRST,
-        after: str | None = None,
+        self, info: Info, first: First = CHILD_FIRST, after: After = None
     ) -> Connection[Customer]:
-        loaders = info.context.loaders
-        community_id = self.record.id
-        window = await loaders.members.load(
-            (community_id, (page_size("first", first, CHILD_FIRST), after))
-        )
+        loaders, community_id = info.context.loaders, self.record.id
+        window = await loaders.members.load((community_id, (firsts(first), after)))
         loaders.prime_customers(window.items)
-        return Connection.resolve_connection(
-            window,
-            node=lambda r: Customer(record=r),
-            count=lambda: loaders.member_count.load(community_id),
-            after=after,
-        )
+        count = partial(loaders.member_count.load, community_id)
+        return Connection.of(window, Customer.of, count, after)
 
 
 def _community_id(value: str) -> int | None:
@@ -69,17 +68,15 @@ class CommunityQuery:
     async def communities(
         self,
         info: Info,
-        first: Annotated[int | None, size_argument("Communities to return")] = DEFAULT_FIRST,
-        after: str | None = None,
+        first: First = DEFAULT_FIRST,
+        after: After = None,
         order_by: CommunityOrder | None = CommunityOrder.ID,
     ) -> Connection[Community]:
         communities = info.context.graph.communities
-        window = await communities.window(
-            order_by or CommunityOrder.ID, page_size("first", first, DEFAULT_FIRST), after
-        )
-        return Connection.resolve_connection(
-            window, node=lambda r: Community(record=r), count=communities.count, after=after
-        )
+        order = order_by or CommunityOrder.ID
+        window = await communities.window(order, firsts(first, DEFAULT_FIRST), after)
+        count = communities.count
+        return Connection.of(window, Community.of, count, after)
 
     @field(description="A community by id; null if there is none.")
     async def community(self, info: Info, id: strawberry.ID) -> Community | None:
@@ -87,4 +84,4 @@ class CommunityQuery:
         if community_id is None:
             return None
         record = await info.context.loaders.community.load(community_id)
-        return Community(record=record) if record else None
+        return Community.of(record) if record else None

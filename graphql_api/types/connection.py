@@ -61,3 +61,13 @@ class Connection(relay.Connection[NodeType]):
             ),
             count=count,
         )
+
+    @classmethod
+    def of(
+        cls,
+        window: Window[Any],
+        node: Callable[[Any], NodeType],
+        count: Callable[[], Awaitable[int]],
+        after: str | None,
+    ) -> Self:
+        return cls.resolve_connection(window, node=node, count=count, after=after)

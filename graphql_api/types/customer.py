@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from functools import partial
 
 import strawberry
 
@@ -10,25 +10,32 @@ from graph_model.customer.record import CustomerRecord
 from graph_model.customer.record import PageVisit as PageVisitRecord
 from graph_model.path.record import Outcome
 from graphql_api.fields import field
-from graphql_api.limits import page_size
-from graphql_api.types.common import CHILD_FIRST, DEFAULT_LIMIT, Info, recorded, size_argument
+from graphql_api.types.common import (
+    CHILD_FIRST,
+    DEFAULT_LIMIT,
+    After,
+    First,
+    Info,
+    Limit,
+    firsts,
+    limited,
+    record_id,
+    recorded,
+)
 from graphql_api.types.connection import Connection
+from graphql_api.types.lazy import CommunityType
 from graphql_api.types.page import Page, load_page
 from graphql_api.types.path import Path
-
-if TYPE_CHECKING:
-    from graphql_api.types.community import Community
-
-CommunityType = Annotated["Community", strawberry.lazy("graphql_api.types.community")]
 
 
 @strawberry.type(description="A customer of the help center.")
 class Customer:
     record: strawberry.Private[CustomerRecord]
+    id: strawberry.ID = record_id()
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(self.record.id)
+    @staticmethod
+    def of(record: CustomerRecord) -> Customer:
+        return Customer(record=record)
 
     @field(description="Similar-customer community (null before analysis).")
     async def community(self, info: Info) -> CommunityType | None:
@@ -43,42 +50,25 @@ class Customer:
     async def paths(
         self,
         info: Info,
-        first: Annotated[int | None, size_argument("Paths to return")] = CHILD_FIRST,
-        after: str | None = None,
+        first: First = CHILD_FIRST,
+        after: After = None,
         outcome: Outcome | None = None,
     ) -> Connection[Path]:
-        loaders = info.context.loaders
-        customer_id = self.record.id
-        window = await loaders.customer_paths.load(
-            (customer_id, (page_size("first", first, CHILD_FIRST), after, outcome))
-        )
-        return Connection.resolve_connection(
-            window,
-            node=Path.of,
-            count=lambda: loaders.customer_path_count.load((customer_id, outcome)),
-            after=after,
-        )
+        loaders, key = info.context.loaders, (self.record.id, outcome)
+        window = await loaders.customer_paths.load((key[0], (firsts(first), after, outcome)))
+        count = partial(loaders.customer_path_count.load, key)
+        return Connection.of(window, Path.of, count, after)
 
     @field(description="Most similar customers (Jaccard on visited pages).")
     async def similar_customers(
-        self,
-        info: Info,
-        limit: Annotated[int | None, size_argument("At most this many")] = DEFAULT_LIMIT,
+        self, info: Info, limit: Limit = DEFAULT_LIMIT
     ) -> list[SimilarCustomer]:
-        found = await info.context.loaders.similar.load(
-            (self.record.id, page_size("limit", limit, DEFAULT_LIMIT))
-        )
-        return [SimilarCustomer(customer=Customer(record=s.customer), score=s.score) for s in found]
+        found = await info.context.loaders.similar.load((self.record.id, limited(limit)))
+        return [SimilarCustomer(customer=Customer.of(s.customer), score=s.score) for s in found]
 
     @field(description="Pages the customer clicked, most clicked first.")
-    async def visited_pages(
-        self,
-        info: Info,
-        limit: Annotated[int | None, size_argument("At most this many")] = DEFAULT_LIMIT,
-    ) -> list[PageVisit]:
-        found = await info.context.loaders.visited.load(
-            (self.record.id, page_size("limit", limit, DEFAULT_LIMIT))
-        )
+    async def visited_pages(self, info: Info, limit: Limit = DEFAULT_LIMIT) -> list[PageVisit]:
+        found = await info.context.loaders.visited.load((self.record.id, limited(limit)))
         return [PageVisit(record=v) for v in found]
 
 
@@ -103,4 +93,4 @@ class CustomerQuery:
     @field(description="A customer by id; null if there is none.")
     async def customer(self, info: Info, id: strawberry.ID) -> Customer | None:
         record = await info.context.loaders.customer.load(str(id))
-        return Customer(record=record) if record else None
+        return Customer.of(record) if record else None

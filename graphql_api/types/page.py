@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from functools import partial
+from typing import Annotated, Any
 
 import strawberry
 
@@ -16,25 +17,24 @@ from graph_model.page.record import (
 )
 from graph_model.path.record import Outcome
 from graphql_api.fields import field
-from graphql_api.limits import page_size
 from graphql_api.types import enums as _enums  # noqa: F401 -- registers the enums
 from graphql_api.types.common import (
     CHILD_FIRST,
     DEFAULT_FIRST,
     DEFAULT_LIMIT,
     LIST_LIMIT,
+    After,
+    First,
     Info,
+    Limit,
     at_least_zero,
-    size_argument,
+    firsts,
+    limited,
+    record_id,
+    recorded,
 )
 from graphql_api.types.connection import Connection
-
-if TYPE_CHECKING:
-    from graphql_api.types.path import Path
-    from graphql_api.types.suggestion import LinkSuggestion
-
-PathType = Annotated["Path", strawberry.lazy("graphql_api.types.path")]
-LinkSuggestionType = Annotated["LinkSuggestion", strawberry.lazy("graphql_api.types.suggestion")]
+from graphql_api.types.lazy import LinkSuggestionType, PathType
 
 
 def figure(name: str, description: str | None = None) -> Any:
@@ -53,25 +53,14 @@ def figure(name: str, description: str | None = None) -> Any:
 )
 class Page:
     record: strawberry.Private[PageRecord]
-
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(self.record.id)
-
-    @strawberry.field
-    def title(self) -> str | None:
-        return self.record.title
-
-    @strawberry.field
-    def url(self) -> str | None:
-        return self.record.url
-
-    @field(
-        description="False for pages first seen after the last analysis (counts 0, figures "
-        "null until the next run)."
+    id: strawberry.ID = record_id()
+    title: str | None = recorded("title")
+    url: str | None = recorded("url")
+    analyzed: bool = recorded(
+        "analyzed",
+        "False for pages first seen after the last analysis (counts 0, figures null until the "
+        "next run).",
     )
-    def analyzed(self) -> bool:
-        return self.record.analyzed
 
     visits: int = figure("visits", "Occurrences in completed paths.")
     exits: int = figure("exits", "Abandoned paths that ended here.")
@@ -104,23 +93,21 @@ class Page:
     )
     weak_reasons: list[WeakReason] = figure("weak_reasons")
 
+    @staticmethod
+    def of(record: PageRecord) -> Page:
+        return Page(record=record)
+
     @field(description="The most frequent transitions out of this page.")
-    async def outgoing(
-        self,
-        info: Info,
-        limit: Annotated[int | None, size_argument("At most this many, by count")] = DEFAULT_LIMIT,
-    ) -> list[Transition]:
-        key = (self.record.id, (Direction.OUT, page_size("limit", limit, DEFAULT_LIMIT)))
-        return [Transition(record=t) for t in await info.context.loaders.transitions.load(key)]
+    async def outgoing(self, info: Info, limit: Limit = DEFAULT_LIMIT) -> list[Transition]:
+        return await self._transitions(info, Direction.OUT, limited(limit))
 
     @field(description="The most frequent transitions into this page.")
-    async def incoming(
-        self,
-        info: Info,
-        limit: Annotated[int | None, size_argument("At most this many, by count")] = DEFAULT_LIMIT,
-    ) -> list[Transition]:
-        key = (self.record.id, (Direction.IN, page_size("limit", limit, DEFAULT_LIMIT)))
-        return [Transition(record=t) for t in await info.context.loaders.transitions.load(key)]
+    async def incoming(self, info: Info, limit: Limit = DEFAULT_LIMIT) -> list[Transition]:
+        return await self._transitions(info, Direction.IN, limited(limit))
+
+    async def _transitions(self, info: Info, direction: Direction, limit: int) -> list[Transition]:
+        found = await info.context.loaders.transitions.load((self.record.id, (direction, limit)))
+        return [Transition(record=t) for t in found]
 
     @field(description="Turnaround statistics and test (null if the page had no opportunity).")
     def hotspot_stats(self) -> Hotspot | None:
@@ -138,36 +125,26 @@ class Page:
     async def paths_through(
         self,
         info: Info,
-        first: Annotated[int | None, size_argument("Paths to return")] = CHILD_FIRST,
-        after: str | None = None,
+        first: First = CHILD_FIRST,
+        after: After = None,
         outcome: Annotated[
             Outcome | None, strawberry.argument(description="Only paths that ended so.")
         ] = None,
     ) -> Connection[PathType]:
         from graphql_api.types.path import Path
 
-        loaders = info.context.loaders
-        page_id = self.record.id
-        window = await loaders.paths_through.load(
-            (page_id, (page_size("first", first, CHILD_FIRST), after, outcome))
-        )
-        return Connection.resolve_connection(
-            window,
-            node=Path.of,
-            count=lambda: loaders.paths_through_count.load((page_id, outcome)),
-            after=after,
-        )
+        loaders, key = info.context.loaders, (self.record.id, outcome)
+        window = await loaders.paths_through.load((key[0], (firsts(first), after, outcome)))
+        count = partial(loaders.paths_through_count.load, key)
+        return Connection.of(window, Path.of, count, after)
 
     @field(description="Links worth adding from this page, most clicks saved first.")
     async def link_suggestions(
-        self,
-        info: Info,
-        limit: Annotated[int | None, size_argument("At most this many")] = DEFAULT_LIMIT,
+        self, info: Info, limit: Limit = DEFAULT_LIMIT
     ) -> list[LinkSuggestionType]:
         from graphql_api.types.suggestion import LinkSuggestion
 
-        key = (self.record.id, page_size("limit", limit, DEFAULT_LIMIT))
-        found = await info.context.loaders.suggestions_from.load(key)
+        found = await info.context.loaders.suggestions_from.load((self.record.id, limited(limit)))
         return [LinkSuggestion(record=s) for s in found]
 
 
@@ -183,17 +160,24 @@ async def load_pages(info: Info, page_ids: tuple[str, ...]) -> list[Page]:
     return [Page(record=r) for r in records if r is not None]
 
 
-@strawberry.type(description="Consecutive clicks from one page to another, over all paths.")
-class Transition:
-    record: strawberry.Private[TransitionRecord]
+@strawberry.type
+class PageLink:
+    """A link between two pages: its record names them `from_page_id` and `to_page_id`."""
+
+    record: strawberry.Private[Any]
 
     @field(name="from")
     async def from_(self, info: Info) -> Page:
-        return await load_page(info, self.record.from_id)
+        return await load_page(info, self.record.from_page_id)
 
     @strawberry.field
     async def to(self, info: Info) -> Page:
-        return await load_page(info, self.record.to_id)
+        return await load_page(info, self.record.to_page_id)
+
+
+@strawberry.type(description="Consecutive clicks from one page to another, over all paths.")
+class Transition(PageLink):
+    record: strawberry.Private[TransitionRecord]
 
     @field(description="Clicks from `from` to `to`.")
     def count(self) -> int:
@@ -307,50 +291,40 @@ class PageQuery:
     @field(description="A page by id; null if there is none.")
     async def page(self, info: Info, id: strawberry.ID) -> Page | None:
         record = await info.context.loaders.page.load(str(id))
-        return Page(record=record) if record else None
+        return Page.of(record) if record else None
 
     @field(description="Every page, paginated (Relay cursors).")
     async def pages(
         self,
         info: Info,
-        first: Annotated[int | None, size_argument("Pages to return")] = DEFAULT_FIRST,
-        after: Annotated[
-            str | None, strawberry.argument(description="`endCursor` of the previous page.")
-        ] = None,
+        first: First = DEFAULT_FIRST,
+        after: After = None,
         order_by: PageOrder | None = PageOrder.ID,
     ) -> Connection[Page]:
         pages = info.context.graph.pages
-        window = await pages.window(
-            order_by or PageOrder.ID, page_size("first", first, DEFAULT_FIRST), after
-        )
+        window = await pages.window(order_by or PageOrder.ID, firsts(first, DEFAULT_FIRST), after)
         info.context.loaders.prime_pages(window.items)
-        return Connection.resolve_connection(
-            window, node=lambda r: Page(record=r), count=pages.count, after=after
-        )
+        return Connection.of(window, Page.of, pages.count, after)
 
     @field(description="Weak pages by impact, highest first.")
     async def weak_pages(
         self,
         info: Info,
-        limit: Annotated[int | None, size_argument("At most this many")] = LIST_LIMIT,
+        limit: Limit = LIST_LIMIT,
         min_visits: Annotated[
             int | None,
             strawberry.argument(description="Only pages with at least this many visits."),
         ] = 0,
     ) -> list[WeakPage]:
         records = await info.context.graph.pages.weak(
-            page_size("limit", limit, LIST_LIMIT), at_least_zero("minVisits", min_visits or 0)
+            limited(limit, LIST_LIMIT), at_least_zero("minVisits", min_visits or 0)
         )
         info.context.loaders.prime_pages(records)
         return [WeakPage(record=r) for r in records]
 
     @field(description="Turnaround hotspots, most significant first.")
-    async def turnaround_hotspots(
-        self,
-        info: Info,
-        limit: Annotated[int | None, size_argument("At most this many")] = LIST_LIMIT,
-    ) -> list[Hotspot]:
-        records = await info.context.graph.pages.hotspots(page_size("limit", limit, LIST_LIMIT))
+    async def turnaround_hotspots(self, info: Info, limit: Limit = LIST_LIMIT) -> list[Hotspot]:
+        records = await info.context.graph.pages.hotspots(limited(limit, LIST_LIMIT))
         info.context.loaders.prime_pages(records)
         return [Hotspot(record=r) for r in records]
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -14,12 +13,8 @@ from graph_model.path.record import Path as PathRecord
 from graph_model.path.record import PathStats as PathStatsRecord
 from graphql_api.fields import field
 from graphql_api.types.common import Info, recorded, utc
+from graphql_api.types.lazy import CustomerType
 from graphql_api.types.page import Page, load_pages
-
-if TYPE_CHECKING:
-    from graphql_api.types.customer import Customer
-
-CustomerType = Annotated["Customer", strawberry.lazy("graphql_api.types.customer")]
 
 
 @strawberry.type(description="One customer journey that ended in a resolution, or not (yet).")

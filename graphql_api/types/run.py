@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
 import strawberry
 from strawberry.permission import BasePermission
@@ -11,8 +11,7 @@ from strawberry.permission import BasePermission
 from graph_model.run.record import AnalysisRun as AnalysisRunRecord
 from graphql_api.errors import ErrorCode, user_error
 from graphql_api.fields import field, mutation
-from graphql_api.limits import page_size
-from graphql_api.types.common import DEFAULT_LIMIT, Info, recorded, size_argument, utc
+from graphql_api.types.common import DEFAULT_LIMIT, Info, Limit, limited, record_id, recorded, utc
 
 
 @strawberry.type
@@ -24,10 +23,7 @@ class AnalysisStep:
 @strawberry.type(description="One `pathrank analyze` run as recorded in the graph.")
 class AnalysisRun:
     record: strawberry.Private[AnalysisRunRecord]
-
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(self.record.id)
+    id: strawberry.ID = record_id()
 
     @strawberry.field
     def started_at(self) -> datetime:
@@ -59,12 +55,8 @@ class RunQuery:
         return AnalysisRun(record=runs[0]) if runs else None
 
     @field(description="Analysis runs, most recent first.")
-    async def analysis_runs(
-        self,
-        info: Info,
-        limit: Annotated[int | None, size_argument("At most this many")] = DEFAULT_LIMIT,
-    ) -> list[AnalysisRun]:
-        runs = await info.context.graph.runs.recent(page_size("limit", limit, DEFAULT_LIMIT))
+    async def analysis_runs(self, info: Info, limit: Limit = DEFAULT_LIMIT) -> list[AnalysisRun]:
+        runs = await info.context.graph.runs.recent(limited(limit))
         return [AnalysisRun(record=r) for r in runs]
 
 

@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import strawberry
 
 from graph_model.suggestion.record import LinkSuggestion as LinkSuggestionRecord
 from graphql_api.fields import field
-from graphql_api.limits import page_size
-from graphql_api.types.common import LIST_LIMIT, Info, recorded, size_argument
-from graphql_api.types.page import Page, load_page
+from graphql_api.types.common import LIST_LIMIT, Info, Limit, limited, recorded
+from graphql_api.types.page import PageLink
 
 
 @strawberry.type(description="A link A -> R that would shorten resolved paths.")
-class LinkSuggestion:
+class LinkSuggestion(PageLink):
     record: strawberry.Private[LinkSuggestionRecord]
-
-    @field(name="from")
-    async def from_(self, info: Info) -> Page:
-        return await load_page(info, self.record.from_page_id)
-
-    @strawberry.field
-    async def to(self, info: Info) -> Page:
-        return await load_page(info, self.record.to_page_id)
 
     clicks_saved: int = recorded(
         "clicks_saved", "Clicks saved over all resolved paths had the link existed."
@@ -36,10 +25,6 @@ class LinkSuggestion:
 @strawberry.type
 class SuggestionQuery:
     @field(description="Links worth adding, most clicks saved first.")
-    async def link_suggestions(
-        self,
-        info: Info,
-        limit: Annotated[int | None, size_argument("At most this many")] = LIST_LIMIT,
-    ) -> list[LinkSuggestion]:
-        records = await info.context.graph.suggestions.top(page_size("limit", limit, LIST_LIMIT))
+    async def link_suggestions(self, info: Info, limit: Limit = LIST_LIMIT) -> list[LinkSuggestion]:
+        records = await info.context.graph.suggestions.top(limited(limit, LIST_LIMIT))
         return [LinkSuggestion(record=r) for r in records]

@@ -16,6 +16,7 @@ from pathrank.services import process
 from pathrank.services.assemble import assemble_kafka
 from pathrank.services.errors import ServiceError
 from pathrank.services.layout import Layout
+from pathrank.services.local_server import LocalServer
 from pathrank.services.tools import java_executable
 from pathrank.services.versions import Versions
 
@@ -29,27 +30,17 @@ class KafkaConfig:
     heap: str
 
 
-class KafkaServer:
+class KafkaServer(LocalServer[KafkaConfig]):
     name = "kafka"
+    log_name = "server.log"
+    stop_timeout_s = 60.0
 
     def __init__(self, layout: Layout, versions: Versions, config: KafkaConfig) -> None:
-        self.layout = layout
-        self.versions = versions
-        self.config = config
-        self.home = layout.home("kafka")
-        self.pid_file = layout.run / "kafka.pid"
-        self.console_log = self.home / "logs" / "console.log"
-        self.log = self.home / "logs" / "server.log"
-
-    @property
-    def bootstrap(self) -> str:
-        return f"127.0.0.1:{self.config.port}"
+        super().__init__(layout, versions, config)
+        self.bootstrap = f"127.0.0.1:{config.port}"
 
     def ports(self) -> list[int]:
         return [self.config.port, self.config.controller_port]
-
-    def pid(self) -> int | None:
-        return process.read_pid(self.pid_file)
 
     def _server_properties(self) -> str:
         c = self.config
@@ -183,6 +174,3 @@ class KafkaServer:
         raise ServiceError(
             f"Kafka did not accept a produce on {self.bootstrap} in {timeout:.0f}s (see {self.log})"
         )
-
-    def stop(self) -> bool:
-        return process.stop(self.pid_file, timeout=60)

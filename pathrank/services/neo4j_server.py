@@ -15,6 +15,7 @@ from pathrank.services.assemble import assemble_neo4j
 from pathrank.services.credentials import LEGACY_PASSWORD, ensure_password, read_password
 from pathrank.services.errors import ServiceError
 from pathrank.services.layout import Layout
+from pathrank.services.local_server import LocalServer
 from pathrank.services.tools import java_executable
 from pathrank.services.versions import Versions
 
@@ -53,32 +54,19 @@ class Neo4jConfig:
     legacy_passwords: tuple[str, ...] = (LEGACY_PASSWORD,)
 
 
-class Neo4jServer:
+class Neo4jServer(LocalServer[Neo4jConfig]):
     name = "neo4j"
+    log_name = "neo4j.log"
+    stop_timeout_s = 90.0
 
     def __init__(self, layout: Layout, versions: Versions, config: Neo4jConfig) -> None:
-        self.layout = layout
-        self.versions = versions
-        self.config = config
-        self.home = layout.home("neo4j")
-        self.pid_file = layout.run / "neo4j.pid"
-        self.console_log = self.home / "logs" / "console.log"
-        self.log = self.home / "logs" / "neo4j.log"
+        super().__init__(layout, versions, config)
         self.password_file = layout.neo4j_password
-
-    @property
-    def bolt_uri(self) -> str:
-        return f"bolt://127.0.0.1:{self.config.bolt_port}"
-
-    @property
-    def http_url(self) -> str:
-        return f"http://127.0.0.1:{self.config.http_port}"
+        self.bolt_uri = f"bolt://127.0.0.1:{config.bolt_port}"
+        self.http_url = f"http://127.0.0.1:{config.http_port}"
 
     def ports(self) -> list[int]:
         return [self.config.bolt_port, self.config.http_port]
-
-    def pid(self) -> int | None:
-        return process.read_pid(self.pid_file)
 
     def password(self) -> str | None:
         """The generated password, or None before the first `services up`."""
@@ -233,6 +221,3 @@ class Neo4jServer:
         raise ServiceError(
             f"Neo4j did not answer on {self.bolt_uri} in {timeout:.0f}s (see {self.log})"
         )
-
-    def stop(self) -> bool:
-        return process.stop(self.pid_file, timeout=90)

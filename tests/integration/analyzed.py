@@ -31,3 +31,10 @@ def load_simulation(driver: Driver, events: int = 30_000, seed: int = 7) -> Anal
     sim = simulate(SimulationConfig(seed=seed, events=events))
     w.load(driver, sim.events, sim.pages, now_ms=NOW_MS)
     return Analyzed(truth=sim.truth, pages=sim.pages, events=sim.events)
+
+
+def analyzed_simulation(driver: Driver, events: int = 30_000, seed: int = 7) -> Analyzed:
+    """A simulation loaded and analysed once."""
+    loaded = load_simulation(driver, events, seed)
+    analyze(driver)
+    return loaded

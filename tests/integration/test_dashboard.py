@@ -13,51 +13,21 @@ Chromium comes from Debian (`make browser`); Playwright never downloads a browse
 from __future__ import annotations
 
 import re
-import shutil
-import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from neo4j import Driver
-from playwright.sync_api import (
-    BrowserContext,
-    ConsoleMessage,
-    Page,
-    Playwright,
-    ViewportSize,
-    sync_playwright,
-)
+from playwright.sync_api import BrowserContext, Page, Playwright
 
-from tests.conftest import REPO
-from tests.integration.analyzed import Analyzed, analyze, load_simulation
+from tests.integration.analyzed import Analyzed
 from tests.integration.api_server import serve
+from tests.integration.browser import ARTIFACTS, WAIT_MS, Console, chromium_context
 from tests.integration.ingest_helpers import TestGraph
 
 EVENTS = 15_000
-ARTIFACTS = REPO / "artifacts"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-VIEWPORT: ViewportSize = {"width": 1440, "height": 900}
-WAIT_MS = 60_000
-
-
-def _chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found is None:
-        pytest.fail("Debian's chromium is not installed: run `make browser`")
-    return found
 
 
 def _gql(base: str, query: str) -> dict[str, Any]:
@@ -67,38 +37,6 @@ def _gql(base: str, query: str) -> dict[str, Any]:
     return data
 
 
-@dataclass
-class Console:
-    """What the browser reported: console errors, uncaught exceptions, failed requests."""
-
-    problems: list[str] = field(default_factory=list)
-
-    def on_console(self, message: ConsoleMessage) -> None:
-        if message.type == "error":
-            self.problems.append(f"console.error: {message.text} ({message.location})")
-
-    def watch(self, page: Page) -> None:
-        page.on("console", self.on_console)
-        page.on("pageerror", lambda exc: self.problems.append(f"uncaught: {exc}"))
-        page.on(
-            "requestfailed",
-            lambda req: self.problems.append(f"request failed: {req.url} {req.failure}"),
-        )
-        page.on(
-            "response",
-            lambda res: (
-                self.problems.append(f"HTTP {res.status}: {res.url}") if res.status >= 400 else None
-            ),
-        )
-
-
-@pytest.fixture(scope="module")
-def data(neo4j_driver: Driver) -> Analyzed:
-    analyzed = load_simulation(neo4j_driver, events=EVENTS)
-    analyze(neo4j_driver)
-    return analyzed
-
-
 @pytest.fixture(scope="module")
 def server(services: dict[str, Any], data: Analyzed) -> Iterator[str]:
     """`pathrank serve` on a free port; its base URL."""
@@ -106,28 +44,11 @@ def server(services: dict[str, Any], data: Analyzed) -> Iterator[str]:
         yield base
 
 
-@pytest.fixture(scope="module")
-def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as p:
-        yield p
-
-
 @pytest.fixture
 def browser(playwright: Playwright) -> Iterator[BrowserContext]:
     """Debian's Chromium, headless, with a fresh profile for each test."""
-    executable = _chromium()
-    with tempfile.TemporaryDirectory(prefix="pathrank-chromium-") as profile:
-        context = playwright.chromium.launch_persistent_context(
-            profile,
-            executable_path=executable,
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport=VIEWPORT,
-        )
-        try:
-            yield context
-        finally:
-            context.close()
+    with chromium_context(playwright) as context:
+        yield context
 
 
 def _open(browser: BrowserContext, url: str) -> tuple[Page, Console]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import tempfile
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,13 +18,13 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from neo4j import Driver
-from playwright.sync_api import BrowserContext, Page, Playwright, Route, sync_playwright
+from playwright.sync_api import BrowserContext, Page, Playwright, Route
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.conftest import REPO
 from tests.integration.analyzed import load_simulation
 from tests.integration.api_server import serve
-from tests.integration.test_dashboard import ARTIFACTS, CHROMIUM_ARGS, VIEWPORT, WAIT_MS, Console
+from tests.integration.browser import ARTIFACTS, WAIT_MS, Console, chromium_context
 
 EVENTS = 3_000
 QUERY = "{ pathStats { completed resolved } }"
@@ -51,16 +50,9 @@ def server(services: dict[str, Any], completed: dict[str, int]) -> Iterator[str]
         yield base
 
 
-@pytest.fixture(scope="module")
-def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as p:
-        yield p
-
-
 @pytest.fixture
 def offline(playwright: Playwright) -> Iterator[tuple[BrowserContext, list[str]]]:
     """Chromium whose requests to any host but 127.0.0.1 are aborted; the list records them."""
-    executable = shutil.which("chromium") or pytest.fail("no chromium: run `make browser`")
     outside: list[str] = []
 
     def only_local(route: Route) -> None:
@@ -70,20 +62,10 @@ def offline(playwright: Playwright) -> Iterator[tuple[BrowserContext, list[str]]
             outside.append(route.request.url)
             route.abort("internetdisconnected")
 
-    with tempfile.TemporaryDirectory(prefix="pathrank-chromium-") as profile:
-        context = playwright.chromium.launch_persistent_context(
-            profile,
-            executable_path=executable,
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport=VIEWPORT,
-            service_workers="block",  # a worker's fetches would bypass the route
-        )
+    # service_workers: a worker's fetches would bypass the route
+    with chromium_context(playwright, service_workers="block") as context:
         context.route("**/*", only_local)
-        try:
-            yield context, outside
-        finally:
-            context.close()
+        yield context, outside
 
 
 def _editor_value(page: Page, selector: str) -> str:

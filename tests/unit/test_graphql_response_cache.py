@@ -76,7 +76,7 @@ def test_repeated_query_is_answered_from_the_cache_until_the_version_changes() -
         assert second.headers["content-type"] == first.headers["content-type"]
         assert second.content == first.content
         assert executions(read) == ran
-        read.version = "v2"  # a write happened
+        read.status.version = "v2"  # a write happened
         third = await client.post("/graphql", json=QUERY)
         assert third.headers["x-response-cache"] == "miss"
         assert executions(read) == ran + 1
@@ -131,10 +131,10 @@ def test_errors_are_never_cached() -> None:
                 assert "errors" in response.json()
                 assert response.headers.get("x-response-cache") == "miss"
         # A read that fails (an outage) is an error too: not cached.
-        read.fail = GraphUnavailableError("refused")
+        read.log.fail = GraphUnavailableError("refused")
         outage = await client.post("/graphql", json={"query": "{ pathStats { open } }"})
         assert outage.json()["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
-        read.fail = None
+        read.log.fail = None
         again = await client.post("/graphql", json={"query": "{ pathStats { open } }"})
         assert again.headers["x-response-cache"] == "miss"
         assert again.json() == {"data": {"pathStats": {"open": 0}}}

@@ -284,6 +284,13 @@ def customer_clicks(draw: st.DrawFn, *, distinct_ts: bool = False) -> list[Click
     ]
 
 
+def resolve_prop(clicks: list[Click], watermark: int) -> list[Path]:
+    """The paths of `clicks` with the property tests' short timeout."""
+    return resolve_paths(
+        "c", clicks, watermark_ms=watermark, timeout_ms=PROP_TIMEOUT, quick_ms=QUICK
+    )
+
+
 def _with_replays(clicks: list[Click], data: st.DataObject) -> list[Click]:
     """A shuffled delivery in which some clicks arrive again later (higher seq)."""
     replays = data.draw(st.lists(st.sampled_from(clicks), max_size=10)) if clicks else []
@@ -299,12 +306,8 @@ def test_paths_do_not_depend_on_order_or_duplicates(
     clicks: list[Click], data: st.DataObject, watermark: int
 ) -> None:
     delivered = _with_replays(clicks, data)
-    expected = resolve_paths(
-        "c", clicks, watermark_ms=watermark, timeout_ms=PROP_TIMEOUT, quick_ms=QUICK
-    )
-    actual = resolve_paths(
-        "c", delivered, watermark_ms=watermark, timeout_ms=PROP_TIMEOUT, quick_ms=QUICK
-    )
+    expected = resolve_prop(clicks, watermark)
+    actual = resolve_prop(delivered, watermark)
     assert actual == expected
 
 
@@ -333,12 +336,8 @@ def test_paths_do_not_depend_on_kafka_arrival_order(
         click(c.key, c.ts_ms, c.page_id, c.resolved, seq)
         for seq, c in enumerate([*shuffled, *replays])
     ]
-    expected = resolve_paths(
-        "c", clicks, watermark_ms=watermark, timeout_ms=PROP_TIMEOUT, quick_ms=QUICK
-    )
-    actual = resolve_paths(
-        "c", delivered, watermark_ms=watermark, timeout_ms=PROP_TIMEOUT, quick_ms=QUICK
-    )
+    expected = resolve_prop(clicks, watermark)
+    actual = resolve_prop(delivered, watermark)
     assert _content(actual) == _content(expected)
 
 
@@ -348,9 +347,7 @@ def test_paths_partition_the_clicks_in_time_order(
     clicks: list[Click], data: st.DataObject, watermark: int
 ) -> None:
     delivered = _with_replays(clicks, data)
-    paths = resolve_paths(
-        "c", delivered, watermark_ms=watermark, timeout_ms=PROP_TIMEOUT, quick_ms=QUICK
-    )
+    paths = resolve_prop(delivered, watermark)
 
     # Every (distinct) click in exactly one path, the paths in time order, none empty.
     by_key = {c.key: c for c in clicks}

@@ -1,0 +1,80 @@
+"""Headless Debian Chromium driven by Playwright, for the tests that open pages as a user
+would (the dashboard, GraphiQL). Playwright never downloads a browser here."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Playwright, ViewportSize
+
+from tests.conftest import REPO
+
+ARTIFACTS = REPO / "artifacts"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+VIEWPORT: ViewportSize = {"width": 1440, "height": 900}
+WAIT_MS = 60_000
+
+
+def chromium() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found is None:
+        pytest.fail("Debian's chromium is not installed: run `make browser`")
+    return found
+
+
+@contextmanager
+def chromium_context(playwright: Playwright, **options: Any) -> Iterator[BrowserContext]:
+    """A fresh profile for each context, removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="pathrank-chromium-") as profile:
+        context = playwright.chromium.launch_persistent_context(
+            profile,
+            executable_path=chromium(),
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport=VIEWPORT,
+            **options,
+        )
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+@dataclass
+class Console:
+    """What the browser reported: console errors, uncaught exceptions, failed requests."""
+
+    problems: list[str] = field(default_factory=list)
+
+    def on_console(self, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            self.problems.append(f"console.error: {message.text} ({message.location})")
+
+    def watch(self, page: Page) -> None:
+        page.on("console", self.on_console)
+        page.on("pageerror", lambda exc: self.problems.append(f"uncaught: {exc}"))
+        page.on(
+            "requestfailed",
+            lambda req: self.problems.append(f"request failed: {req.url} {req.failure}"),
+        )
+        page.on(
+            "response",
+            lambda res: (
+                self.problems.append(f"HTTP {res.status}: {res.url}") if res.status >= 400 else None
+            ),
+        )
