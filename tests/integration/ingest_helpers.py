@@ -7,11 +7,13 @@ rules wrong.
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path as FilePath
 from typing import Any
 
 import orjson
@@ -21,6 +23,9 @@ from neo4j import Driver
 from graph_model.admin import GraphCounts
 from graph_model.path.record import Path
 from graph_model.properties import from_properties, properties_of
+from pathrank.services.kafka_server import KafkaConfig
+from pathrank.services.manager import ServiceManager
+from pathrank.services.neo4j_server import Neo4jConfig
 from pathrank.settings import Settings
 from pathrank.wiring import Wiring
 
@@ -42,6 +47,27 @@ def wiring(**settings: Any) -> Wiring:
     """The product's wiring with the test timeout (and the connection of the test servers,
     from the PATHRANK_* environment)."""
     return Wiring(Settings(inactivity_timeout_s=TIMEOUT_MS / 1000, **settings))
+
+
+def service_manager(services: Mapping[str, Any]) -> ServiceManager:
+    """The manager of the test servers (`services` is `pathrank services status --json`), to
+    stop, kill and restart them."""
+    n = services["neo4j"]
+    return ServiceManager(
+        cache_dir=FilePath(services["cache_dir"]),
+        neo4j=Neo4jConfig(
+            bolt_port=int(n["bolt_uri"].rsplit(":", 1)[1]),
+            http_port=int(n["http_url"].rsplit(":", 1)[1]),
+            user=n["user"],
+            heap=os.environ.get("PATHRANK_NEO4J_HEAP", "4g"),
+            pagecache=os.environ.get("PATHRANK_NEO4J_PAGECACHE", "2g"),
+        ),
+        kafka=KafkaConfig(
+            port=int(services["kafka"]["bootstrap"].rsplit(":", 1)[1]),
+            controller_port=int(os.environ.get("PATHRANK_KAFKA_CONTROLLER_PORT", "9093")),
+            heap=os.environ.get("PATHRANK_KAFKA_HEAP", "1g"),
+        ),
+    )
 
 
 def produce_raw(

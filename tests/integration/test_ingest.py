@@ -15,9 +15,6 @@ import pytest
 from confluent_kafka import Consumer
 from neo4j import Driver
 
-from pathrank.services.kafka_server import KafkaConfig
-from pathrank.services.manager import ServiceManager
-from pathrank.services.neo4j_server import Neo4jConfig
 from simulator import SimulationConfig, simulate
 from tests.conftest import PATHRANK, REPO, run_cli
 from tests.integration.ingest_helpers import (
@@ -28,6 +25,7 @@ from tests.integration.ingest_helpers import (
     produce_events,
     produce_raw,
     reference,
+    service_manager,
     snapshot,
 )
 
@@ -311,7 +309,7 @@ def test_neo4j_restart_during_ingest_loses_nothing(
 ) -> None:
     events, _ = _simulated(8000, seed=9)
     produce_events(kafka_bootstrap, names["PATHRANK_TOPIC"], events)
-    manager = _manager(services)
+    manager = service_manager(services)
     worker = _start_ingest(names, idle="8")
     deadline = time.monotonic() + 120
     while store.counts().clicks < 1500 and time.monotonic() < deadline:
@@ -323,25 +321,6 @@ def test_neo4j_restart_during_ingest_loses_nothing(
     assert worker.returncode == 0, stderr[-2000:]
     assert "retrying the same batch" in stderr
     assert snapshot(store.driver) == reference(events)
-
-
-def _manager(services: dict[str, Any]) -> ServiceManager:
-    n = services["neo4j"]
-    return ServiceManager(
-        cache_dir=Path(services["cache_dir"]),
-        neo4j=Neo4jConfig(
-            bolt_port=int(n["bolt_uri"].rsplit(":", 1)[1]),
-            http_port=int(n["http_url"].rsplit(":", 1)[1]),
-            user=n["user"],
-            heap=os.environ.get("PATHRANK_NEO4J_HEAP", "4g"),
-            pagecache=os.environ.get("PATHRANK_NEO4J_PAGECACHE", "2g"),
-        ),
-        kafka=KafkaConfig(
-            port=int(services["kafka"]["bootstrap"].rsplit(":", 1)[1]),
-            controller_port=int(os.environ.get("PATHRANK_KAFKA_CONTROLLER_PORT", "9093")),
-            heap=os.environ.get("PATHRANK_KAFKA_HEAP", "1g"),
-        ),
-    )
 
 
 def test_ingest_with_kafka_down_is_one_line(names: dict[str, str]) -> None:
