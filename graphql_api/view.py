@@ -1,5 +1,11 @@
 """Strawberry's ASGI view with this app's context, orjson, and HTTP-level failures (bad JSON,
-unsupported method) answered as GraphQL-shaped JSON instead of plain text."""
+unsupported method) answered as GraphQL-shaped JSON instead of plain text.
+
+Each request reads one analysis run: its reads of analysis results are pinned to the run the
+first of them found current (graph_model.reader.pinned_analysis). A request that caught an
+analysis switching under it (two reads found different runs), or that took long enough for
+its run's results to be deleted meanwhile, is run again: a query only reads, so running it
+again is safe, and the second time it reads the new run whole."""
 
 from __future__ import annotations
 
@@ -14,11 +20,15 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
 from graph_model.graph import GraphReads
+from graph_model.reader import pinned_analysis
 from graphql_api.context import AnalysisService, Context
 from graphql_api.errors import ErrorCode, error_body
 from graphql_api.ide import OfflineGraphiQL
 from graphql_api.metrics import Metrics
 from graphql_api.schema import schema
+
+# A switch is one instant, so the second attempt reads the new run; the third is paranoia.
+_ATTEMPTS = 3
 
 
 @dataclass
@@ -62,9 +72,15 @@ class PathRankGraphQL(OfflineGraphiQL, GraphQL[Context, None]):
         if scope["type"] != "http":  # no subscriptions: refuse websockets
             await WebSocket(scope, receive, send).close(code=1008)
             return
-        request = Request(scope, receive)
+        request = Request(scope, receive)  # caches the body: a second attempt reads it again
         try:
-            response = await self.run(request)
+            for attempt in range(_ATTEMPTS):
+                if attempt:
+                    self.metrics.reexecuted.inc()
+                with pinned_analysis() as pin:
+                    response = await self.run(request)
+                    if await self.holder.get().status.still_readable(pin):
+                        break
         except HTTPException as exc:
             response = JSONResponse(
                 error_body(exc.reason, ErrorCode.BAD_USER_INPUT.value),

@@ -39,6 +39,13 @@ class Settings(BaseSettings):
     inactivity_timeout_s: float = Field(default=1800.0, gt=0)
     quick_turnaround_s: float = Field(default=10.0, gt=0)
 
+    # Analysis: a lock whose heartbeat is older than this belongs to a run that died (its
+    # process or its machine), and is taken over (docs/analytics.md, "Running the analysis").
+    analysis_lock_stale_s: float = Field(default=120.0, gt=0)
+    # Tests only: make the analysis fail at a step, "<step>:raise|kill|stop|sleep[:seconds]"
+    # (pathrank.faults).
+    analysis_fault: str | None = None
+
     # API
     api_key: SecretStr | None = None
     # Answer repeated queries of an unchanged graph from memory (docs/api.md "Response cache").
