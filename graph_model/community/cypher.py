@@ -12,22 +12,24 @@ C: Final = COMMUNITY.projection()
 
 COMMUNITIES_BY_IDS = of_analysis(by_ids("Community", C, key="run: run, id: id"))
 
-COMMUNITY_COUNT = of_analysis("""
-  MATCH (c:Community {run: run})
+# Every read of the run's communities from the (run, id) index, whatever the statistics.
+_OF_RUN = "MATCH (c:Community {run: run}) USING INDEX c:Community(run, id) WHERE c.id IS NOT NULL"
+
+COMMUNITY_COUNT = of_analysis(f"""
+  {_OF_RUN}
   RETURN count(c) AS rows
 """)
 
 # In order from the (run, id) index.
 COMMUNITIES_BY_ID = of_analysis(f"""
-  MATCH (c:Community {{run: run}})
-  WHERE $id IS NULL OR c.id > $id
+  {_OF_RUN} AND ($id IS NULL OR c.id > $id)
   WITH c ORDER BY c.id
   LIMIT $limit
   RETURN collect({{community: c {C}, key: [c.id]}}) AS rows
 """)
 
 COMMUNITIES_BY_SIZE = of_analysis(f"""
-  MATCH (c:Community {{run: run}})
+  {_OF_RUN}
   WITH c, coalesce(c.size, 0) AS k
   WHERE $k IS NULL OR k < $k OR (k = $k AND c.id > $id)
   WITH c, k ORDER BY k DESC, c.id

@@ -124,11 +124,17 @@ RETURN collect({i: i, probability: reduce(acc = 1.0, h IN hops | acc * h)}) AS r
 """
 
 
+# Every page's figures in the run read, from the (run, pageId) index.
+_FIGURES_OF_RUN = (
+    "MATCH (f:PageFigures {run: run}) USING INDEX f:PageFigures(run, pageId) "
+    "WHERE f.pageId IS NOT NULL"
+)
+
+
 def _flagged(where: str, order: str) -> str:
     """Pages whose figures in the run read match `where` (on `f`), in `order`."""
     return of_analysis(f"""
-  MATCH (f:PageFigures {{run: run}})
-  WHERE {where}
+  {_FIGURES_OF_RUN} AND {where}
   WITH f ORDER BY {order}, f.pageId
   LIMIT $limit
   MATCH (n:Page {{id: f.pageId}})
@@ -146,12 +152,12 @@ WEAK_PAGES = _flagged(
 HOTSPOTS = _flagged("f.isHotspot = true", "f.hotspotQValue, f.turnaroundRate DESC")
 
 # Site-wide rates as the analysis tested against: all events / all trials over every page.
-SITE_RATES = of_analysis("""
-  OPTIONAL MATCH (f:PageFigures {run: run})
-  RETURN {turnarounds: sum(coalesce(f.turnarounds, 0)),
+SITE_RATES = of_analysis(f"""
+  OPTIONAL {_FIGURES_OF_RUN}
+  RETURN {{turnarounds: sum(coalesce(f.turnarounds, 0)),
           opportunities: sum(coalesce(f.turnaroundOpportunities, 0)),
           exits: sum(coalesce(f.exits, 0)),
-          visits: sum(coalesce(f.visits, 0))} AS rows
+          visits: sum(coalesce(f.visits, 0))}} AS rows
 """)
 
 # The `pages` topic: title and url, and the declared links replaced.
