@@ -13,7 +13,7 @@ from typing import NoReturn
 import typer
 
 # Each module adds its commands to `app` when imported.
-from pathrank.cli import analysis, data, demo, serve, services  # noqa: F401
+from pathrank.cli import analysis, data, demo, reset, serve, services  # noqa: F401
 from pathrank.cli.common import CliError, app, err
 from pathrank.services import ServiceError
 
