@@ -33,7 +33,10 @@ def main() -> None:
         # Usage errors (bad command, option or value) come from typer's click layer.
         message = getattr(exc, "format_message", None)
         if callable(message):
-            _fail(str(message()), int(getattr(exc, "exit_code", 2)))
+            code = int(getattr(exc, "exit_code", 2))
+            if not str(message()).strip():  # `pathrank` alone: the help was printed
+                sys.exit(code)
+            _fail(str(message()), code)
         _fail(f"{type(exc).__name__}: {exc}")
 
 
