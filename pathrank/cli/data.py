@@ -103,6 +103,7 @@ def simulate_cmd(
         bool, typer.Option("--produce", help="Produce events and pages into Kafka")
     ] = False,
     start_ms: Annotated[int | None, typer.Option(help="Epoch ms of the first click")] = None,
+    days: Annotated[float, typer.Option(min=0.01, help="Days the traffic is spread over")] = 7.0,
 ) -> None:
     """A synthetic help center and clickstream with planted weak pages, hotspots, segments."""
     if out_file is None and not produce_to_kafka and truth is None:
@@ -113,7 +114,7 @@ def simulate_cmd(
     if produce_to_kafka:
         check_kafka(s.kafka_bootstrap)
     extra = {"start_ms": start_ms} if start_ms is not None else {}
-    sim = simulate(SimulationConfig(seed=seed, events=events, **extra))
+    sim = simulate(SimulationConfig(seed=seed, events=events, days=days, **extra))
     if out_file is not None:
         write_jsonl(out_file, sim.events)
         out.print(f"wrote {len(sim.events)} events to {out_file}")

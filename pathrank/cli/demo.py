@@ -63,6 +63,7 @@ def demo(
             truth=Path("demo-truth.json"),
             produce_to_kafka=True,
             start_ms=None,
+            days=7.0,
         )
         ingest(topic=None, group=None, until_idle=5.0, batch_size=None)
     analyze()
