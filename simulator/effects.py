@@ -20,7 +20,7 @@ from typing import Any
 from simulator.config import STORY_MIN_DAYS, SimulationConfig
 from simulator.customers import Customer
 from simulator.navigate import Session, Step
-from simulator.site import Kind, Role, Site
+from simulator.site import Kind, Site
 
 DAY_MS = 24 * 3_600_000
 VOTE_DELAY_MS = (2_000, 20_000)  # reading, then clicking "this helped"

@@ -113,8 +113,10 @@ def simulate_cmd(
     s = settings()
     if produce_to_kafka:
         check_kafka(s.kafka_bootstrap)
-    extra = {"start_ms": start_ms} if start_ms is not None else {}
-    sim = simulate(SimulationConfig(seed=seed, events=events, days=days, **extra))
+    config = SimulationConfig(seed=seed, events=events, days=days)
+    if start_ms is not None:
+        config = config.model_copy(update={"start_ms": start_ms})
+    sim = simulate(config)
     if out_file is not None:
         write_jsonl(out_file, sim.events)
         out.print(f"wrote {len(sim.events)} events to {out_file}")
