@@ -225,7 +225,7 @@ def _escalate(
     rng: random.Random,
 ) -> Session:
     steps = session.steps
-    for i, (page, dwell, resolved) in enumerate(steps):
+    for i, (page, _dwell, resolved) in enumerate(steps):
         if resolved:
             break
         if page in escalating and rng.random() < config.escalation_rate:
