@@ -18,6 +18,7 @@ Both count completed paths only, like every page figure.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -163,8 +164,8 @@ def pair_success(paths: Iterable[Path]) -> list[PairSuccess]:
     observations: Counter[str] = Counter()
     for path in paths:
         states = [_SEP + path.pages[0]]
-        states += [a + _SEP + b for a, b in zip(path.pages, path.pages[1:], strict=False)]
-        transitions.update(zip(states, states[1:], strict=False))
+        states += [a + _SEP + b for a, b in itertools.pairwise(path.pages)]
+        transitions.update(itertools.pairwise(states))
         if not path.completed:
             continue
         observations.update(states[1:])
