@@ -73,10 +73,10 @@ def reference_order_test(paths: list[Path]) -> tuple[float, int]:
         b_out[b] += n
         ab_out[(a, b)] += n
     ll1 = 0.0
-    for (b, c), n in bc.items():
+    for (b, _c), n in bc.items():
         ll1 += n * math.log(n / b_out[b])
     ll2 = 0.0
-    for (a, b, c), n in abc.items():
+    for (a, b, _c), n in abc.items():
         ll2 += n * math.log(n / ab_out[(a, b)])
     df = 0
     for b in b_out:
