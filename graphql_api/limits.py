@@ -13,8 +13,14 @@ MAX_TOKENS: Final = 2000
 MAX_ALIASES: Final = 15
 MAX_PAGE_SIZE: Final = 500
 MAX_COST: Final = 50_000
-# Field selections with every fragment spread expanded: what validation and execution walk.
-MAX_EXPANDED_FIELDS: Final = 20_000
+# Field selections with every fragment spread expanded, in the operations and the fragment
+# definitions: what validation and execution walk. GraphiQL's introspection query is ~470.
+MAX_EXPANDED_FIELDS: Final = 5_000
+# In one selection set as execution merges it (fragments expanded, the sub-selections of
+# same-name fields merged): how often one response name may be selected, and how many
+# distinct fragments may be spread into it. graphql-core compares every pair of each.
+MAX_FIELD_REPEATS: Final = 10
+MAX_FRAGMENTS_PER_SELECTION: Final = 20
 # A list field without `first`/`limit` (a path's pages, a community's top pages) is assumed
 # to hold this many items; connection `edges`/`nodes` are already counted by `first`.
 UNBOUNDED_LIST_ESTIMATE: Final = 10
