@@ -1,7 +1,8 @@
 """The schema's extensions, one concern per module, in the order they run.
 
 Parsing and validation use Strawberry's own token limit, parser cache, validation rules
-(depth, aliases) and validation cache; ours add the fragment-shape check, the cost check,
+(depth, aliases) and validation cache; ours add the document-shape check (size, repeats,
+fragments), the cost check,
 error masking, metrics and the response cache's verdict.
 """
 
