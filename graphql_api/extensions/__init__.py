@@ -2,8 +2,7 @@
 
 Parsing and validation use Strawberry's own token limit, parser cache, validation rules
 (depth, aliases) and validation cache; ours add the document-shape check (size, repeats,
-fragments), the cost check,
-error masking, metrics and the response cache's verdict.
+fragments), the cost check, error masking, metrics and the response cache's verdict.
 """
 
 from __future__ import annotations
