@@ -26,8 +26,8 @@ MAX_FRAGMENTS_PER_SELECTION: Final = 20
 UNBOUNDED_LIST_ESTIMATE: Final = 10
 SIZE_ARGUMENTS: Final = ("first", "limit")
 MAX_BODY_BYTES: Final = 128 * 1024
-# Each request's time budget by default (PATHRANK_API_TIME_BUDGET_S): the Neo4j read timeout,
-# which bounds one read, while this bounds the whole request.
+# A query's execution budget by default (PATHRANK_API_TIME_BUDGET_S): the Neo4j read timeout,
+# which bounds one read, while this bounds the whole execution.
 DEFAULT_TIME_BUDGET_S: Final = 10.0
 CACHE_SIZE: Final = 256  # distinct query texts whose parse and validation are kept
 

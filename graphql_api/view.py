@@ -1,29 +1,25 @@
-"""Strawberry's ASGI view with this app's context, orjson, the request's time budget, and
-HTTP-level failures (a body that is not a GraphQL request, an unsupported method, a missing
+"""Strawberry's ASGI view with this app's context (a query's time budget among it), orjson,
+and HTTP-level failures (a body that is not a GraphQL request, an unsupported method, a missing
 API key) answered as GraphQL-shaped JSON instead of plain text or a 500."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from dataclasses import dataclass
 from typing import Any, Final
 
 import orjson
-from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLRequestData
 from strawberry.http.types import QueryParams
-from strawberry.types import ExecutionResult
-from strawberry.types.execution import SubscriptionExecutionResult
 
 from graph_model.graph import GraphReads
 from graphql_api.context import AnalysisService, Context, request_authorized
-from graphql_api.errors import ErrorCode, error_body, user_error
+from graphql_api.errors import ErrorCode, error_body
 from graphql_api.ide import OfflineGraphiQL
 from graphql_api.limits import DEFAULT_TIME_BUDGET_S
 from graphql_api.metrics import Metrics
@@ -102,27 +98,14 @@ class PathRankGraphQL(OfflineGraphiQL, GraphQL[Context, None]):
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
-        return Context.create(request, self.holder.get(), self.api_key, self.analysis, self.metrics)
-
-    async def execute_operation(
-        self,
-        request: Request,
-        request_adapter: AsyncHTTPRequestAdapter,
-        request_data: GraphQLRequestData | list[GraphQLRequestData],
-        context: Context,
-        root_value: None,
-        sub_response: Response,
-    ) -> ExecutionResult | list[ExecutionResult] | SubscriptionExecutionResult:
-        """The operation, cancelled when it runs past the time budget (an in-flight Neo4j
-        read is abandoned; its own transaction timeout ends it on the server)."""
-        try:
-            async with asyncio.timeout(self.time_budget_s):
-                return await super().execute_operation(
-                    request, request_adapter, request_data, context, root_value, sub_response
-                )
-        except TimeoutError:
-            message = f"the request took longer than its budget of {self.time_budget_s:g} s"
-            return ExecutionResult(data=None, errors=[user_error(message, ErrorCode.TIMEOUT)])
+        return Context.create(
+            request,
+            self.holder.get(),
+            self.api_key,
+            self.analysis,
+            self.metrics,
+            time_budget_s=self.time_budget_s,
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # no subscriptions: refuse websockets

@@ -47,8 +47,8 @@ class Settings(BaseSettings):
     # Host names the API answers (comma-separated; `*.example.com`, `*` for any); empty: the
     # --host it listens on and the loopback names.
     api_allowed_hosts: Annotated[tuple[str, ...], NoDecode] = ()
-    # Each request's time budget in seconds; its Neo4j reads time out by then too (at most
-    # after 10 s each).
+    # Each query's execution budget in seconds (not runAnalysis); each Neo4j read times out
+    # after 10 s, or this if less.
     api_time_budget_s: float = Field(default=10.0, gt=0, le=600)
     # Answer repeated queries of an unchanged graph from memory (docs/api.md "Response cache").
     api_cache: bool = True

@@ -2,27 +2,29 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Iterator
 from typing import Any
 
+from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
+from graphql_api.errors import ErrorCode
 from graphql_api.metrics import Metrics
 
 
 class OperationMetrics(SchemaExtension):
     """Counts and times each GraphQL operation (the context carries the app's Metrics):
-    `result` is ok, error, or timeout (the view cancels an operation only when it runs past
-    the request's time budget)."""
+    `result` is ok, error, or timeout (past its time budget: extensions/budget.py, whose
+    error ends the operation early)."""
 
     def on_operation(self) -> Iterator[None]:
         started = time.perf_counter()
         try:
             yield
-        except asyncio.CancelledError:
-            self._count(started, "timeout")
+        except GraphQLError as error:
+            timed_out = (error.extensions or {}).get("code") == ErrorCode.TIMEOUT
+            self._count(started, "timeout" if timed_out else "error")
             raise
         context = self.execution_context
         failed = bool(getattr(context.result, "errors", None)) or bool(context.pre_execution_errors)

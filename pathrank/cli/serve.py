@@ -80,7 +80,7 @@ def serve(
         key_for_reads=s.api_key_for_reads,
         time_budget_s=s.api_time_budget_s,
     )
-    # A request cancelled at its time budget can leave resolvers graphql-core had created but
+    # A query cancelled at its time budget can leave resolvers graphql-core had created but
     # not yet started; Python reports each such coroutine as never awaited. Nothing is lost.
     warnings.filterwarnings(
         "ignore", r"coroutine '.*_async_resolver' was never awaited", RuntimeWarning

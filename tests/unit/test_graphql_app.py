@@ -285,3 +285,19 @@ def test_a_request_past_its_time_budget_is_cancelled(caplog: pytest.LogCaptureFi
         assert response.json() == {"data": {"pathStats": {"open": 0}}}
 
     with_app(FakeGraph(delay_s=0.05), in_time, time_budget_s=2)
+
+
+def test_run_analysis_is_not_cut_off_by_the_budget() -> None:
+    """The analysis runs in a thread that cannot be cancelled; its one-at-a-time rule must
+    hold until it is done, so mutations have no time budget."""
+
+    def slow_analysis() -> str:
+        time.sleep(0.5)
+        return "run-1"
+
+    async def scenario(client: httpx.AsyncClient) -> None:
+        mutation = {"query": "mutation { runAnalysis { id } }"}
+        response = await client.post("/graphql", json=mutation, headers=KEYED)
+        assert response.json() == {"data": {"runAnalysis": {"id": "run-1"}}}
+
+    with_app(FakeGraph(), scenario, run_analysis=slow_analysis, time_budget_s=0.1)
