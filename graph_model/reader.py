@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, Final
 
 from neo4j import READ_ACCESS, AsyncDriver, Query, Record
 from neo4j.exceptions import (
@@ -26,9 +26,14 @@ from graph_model.version import READ_VERSION
 # Called after every statement with its name and duration in seconds.
 QueryObserver = Callable[[str, float], None]
 
+# Each read's transaction timeout, unless the caller asks for less.
+READ_TIMEOUT_S: Final = 10.0
+
 
 class Reader:
-    def __init__(self, driver: AsyncDriver, database: str, timeout_s: float = 10.0) -> None:
+    def __init__(
+        self, driver: AsyncDriver, database: str, timeout_s: float = READ_TIMEOUT_S
+    ) -> None:
         self.driver = driver
         self.database = database
         self.timeout_s = timeout_s

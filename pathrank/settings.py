@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # JVM-style memory sizes: 512m, 4g.
 _SIZE = r"^[1-9][0-9]*[kmgKMG]$"
@@ -39,8 +40,16 @@ class Settings(BaseSettings):
     inactivity_timeout_s: float = Field(default=1800.0, gt=0)
     quick_turnaround_s: float = Field(default=10.0, gt=0)
 
-    # API
+    # API (docs/api.md "Security" and "Limits")
     api_key: SecretStr | None = None
+    # Every /graphql and /metrics request needs the key, not only runAnalysis.
+    api_key_for_reads: bool = False
+    # Host names the API answers (comma-separated; `*.example.com`, `*` for any); empty: the
+    # --host it listens on and the loopback names.
+    api_allowed_hosts: Annotated[tuple[str, ...], NoDecode] = ()
+    # Each query's execution budget in seconds (not runAnalysis); each Neo4j read times out
+    # after 10 s, or this if less.
+    api_time_budget_s: float = Field(default=10.0, gt=0, le=600)
     # Answer repeated queries of an unchanged graph from memory (docs/api.md "Response cache").
     api_cache: bool = True
 
@@ -53,3 +62,18 @@ class Settings(BaseSettings):
     neo4j_heap: str = Field(default="4g", pattern=_SIZE)
     neo4j_pagecache: str = Field(default="2g", pattern=_SIZE)
     kafka_heap: str = Field(default="1g", pattern=_SIZE)
+
+    @field_validator("api_allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(name.strip() for name in value.split(",") if name.strip())
+        return value
+
+    @field_validator("api_allowed_hosts")
+    @classmethod
+    def _check_wildcards(cls, names: tuple[str, ...]) -> tuple[str, ...]:
+        for name in names:
+            if "*" in name[1:] or (name.startswith("*") and name != "*" and name[1] != "."):
+                raise ValueError(f"{name!r}: a wildcard is `*` (any host) or `*.example.com`")
+        return names

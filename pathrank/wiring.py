@@ -151,6 +151,7 @@ class Wiring:
     def graph_reads(self) -> Callable[[], AbstractAsyncContextManager[GraphReads]]:
         """The API's reads, on an async driver opened on the server's event loop."""
         from graph_model.graph import neo4j_graph_reads
+        from graph_model.reader import READ_TIMEOUT_S
 
         s = self.s
         auth = (s.neo4j_user, self.password())
@@ -164,7 +165,9 @@ class Wiring:
                 notifications_min_severity="OFF",
             )
             try:
-                yield neo4j_graph_reads(driver, s.neo4j_database)
+                # No read outlives the request it serves.
+                timeout_s = min(READ_TIMEOUT_S, s.api_time_budget_s)
+                yield neo4j_graph_reads(driver, s.neo4j_database, timeout_s)
             finally:
                 await driver.close()
 
