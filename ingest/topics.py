@@ -5,16 +5,29 @@ from __future__ import annotations
 from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
 
+# A dead-letter topic's own record size limit, set when ingest creates it (the broker's
+# default is about the same, but a DLQ must not depend on how the broker happens to be set).
+DLQ_MAX_MESSAGE_BYTES = 1024 * 1024
+
 
 def dlq_topic(topic: str) -> str:
     return f"{topic}.dlq"
+
+
+def _dlq(topic: str) -> NewTopic:
+    return NewTopic(
+        dlq_topic(topic),
+        num_partitions=1,
+        replication_factor=1,
+        config={"max.message.bytes": str(DLQ_MAX_MESSAGE_BYTES)},
+    )
 
 
 def ensure_topics(bootstrap: str, clicks: str, pages: str | None, partitions: int = 3) -> None:
     """Clicks (keyed by customer), its DLQ, and the compacted site catalog."""
     wanted = [
         NewTopic(clicks, num_partitions=partitions, replication_factor=1),
-        NewTopic(dlq_topic(clicks), num_partitions=1, replication_factor=1),
+        _dlq(clicks),
     ]
     if pages:
         wanted += [
@@ -24,7 +37,7 @@ def ensure_topics(bootstrap: str, clicks: str, pages: str | None, partitions: in
                 replication_factor=1,
                 config={"cleanup.policy": "compact"},
             ),
-            NewTopic(dlq_topic(pages), num_partitions=1, replication_factor=1),
+            _dlq(pages),
         ]
     admin = AdminClient({"bootstrap.servers": bootstrap})
     existing = set(admin.list_topics(timeout=15).topics)

@@ -37,6 +37,7 @@ def produce(
             target,
             now_ms=int(time.time() * 1000),
             on_progress=lambda n: bar.update(task, completed=n),
+            max_skew_ms=round(s.max_clock_skew_s * 1000),
         )
         bar.update(task, completed=lines)
     for bad in summary.bad[:MAX_BAD_LINES_SHOWN]:
