@@ -43,6 +43,10 @@ class DeadLetter:
     def size(self) -> int:
         return len(self.key or b"") + len(self.value or b"")
 
+    def bounded(self) -> DeadLetter:
+        """Whole when the DLQ takes it whole (key + value up to WHOLE_LIMIT), else truncated."""
+        return self.truncated() if self.size > WHOLE_LIMIT else self
+
     def truncated(self) -> DeadLetter:
         """The same letter with a bounded prefix of its value and key."""
         if self.original_sizes is not None:
@@ -85,7 +89,7 @@ def dead_letter(record: Message, reason: str) -> DeadLetter:
         source_partition=int(record.partition() or 0),
         source_offset=int(record.offset() or 0),
     )
-    return letter.truncated() if letter.size > WHOLE_LIMIT else letter
+    return letter.bounded()
 
 
 @dataclass(slots=True)

@@ -59,10 +59,6 @@ class Outages:
     def stop_requested(self) -> bool:
         return self._stop.is_set()
 
-    def check(self) -> None:
-        if self._stop.is_set():
-            raise StopRequested("stop requested")
-
     def delays(self) -> Iterator[float]:
         return backoff_delays(FIRST_DELAY_S, self.max_backoff_s)
 
@@ -73,10 +69,10 @@ class Outages:
             raise StopRequested("stop requested")
 
     def retry(self, action: Callable[[], _T], retrying: str = "the same batch") -> _T:
-        """`action()` until it returns; transient errors are waited out, others raised."""
+        """`action()` until it returns; transient errors are waited out, others raised.
+        A stop request ends a wait, never a first attempt: work written is committed."""
         delays = self.delays()
         while True:
-            self.check()
             try:
                 return action()
             except TRANSIENT as exc:

@@ -248,7 +248,7 @@ class IngestWorker:
             )
         pipeline.drain()
         if self._outages.stop_requested():
-            log.warning("stopped by a signal; every batch written is committed")
+            log.info("stopped by a signal; every batch written is committed")
 
     def _consume(self, consumer: Consumer) -> list[Message]:
         c = self.config

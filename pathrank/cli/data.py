@@ -83,6 +83,8 @@ def ingest(
         format="%(message)s",
         handlers=[RichHandler(console=err, show_path=False)],
     )
+    # The driver logs each of its own retries; ingest reports an outage once per retry.
+    logging.getLogger("neo4j").setLevel(logging.ERROR)
     config = w.ingest_config(
         topic=topic, group=group, until_idle_s=until_idle, batch_size=batch_size
     )

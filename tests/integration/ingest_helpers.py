@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path as FilePath
-from typing import Any
+from typing import IO, Any
 
 import orjson
 from confluent_kafka import Consumer, Message, Producer
@@ -107,7 +107,7 @@ def headers_of(m: Message) -> dict[str, str]:
 
 
 class RunningIngest:
-    """`pathrank ingest` in the background, its stderr collected as it is written."""
+    """`pathrank ingest` in the background, its output collected as it is written."""
 
     def __init__(self, env: Mapping[str, str], *args: str) -> None:
         self.proc = subprocess.Popen(
@@ -118,18 +118,20 @@ class RunningIngest:
             stderr=subprocess.PIPE,
             text=True,
         )
-        self._lines: list[str] = []
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
+        self._out: list[str] = []
+        self._err: list[str] = []
+        assert self.proc.stdout is not None
         assert self.proc.stderr is not None
-        for line in self.proc.stderr:
-            self._lines.append(line)
+        self._readers = [
+            threading.Thread(target=_collect, args=(stream, lines), daemon=True)
+            for stream, lines in ((self.proc.stdout, self._out), (self.proc.stderr, self._err))
+        ]
+        for reader in self._readers:
+            reader.start()
 
     @property
     def stderr(self) -> str:
-        return "".join(self._lines)
+        return "".join(self._err)
 
     def wait_for_log(self, text: str, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
@@ -141,9 +143,10 @@ class RunningIngest:
 
     def finish(self, timeout: float) -> tuple[int, str]:
         """Wait for the exit: (exit code, stdout)."""
-        stdout, _ = self.proc.communicate(timeout=timeout)
-        self._reader.join(5)
-        return self.proc.returncode, stdout
+        code = self.proc.wait(timeout)
+        for reader in self._readers:
+            reader.join(5)
+        return code, "".join(self._out)
 
     def terminate(self, timeout: float = 60) -> float:
         """SIGTERM; the seconds until the process exited."""
@@ -156,6 +159,11 @@ class RunningIngest:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait(30)
+
+
+def _collect(stream: IO[str], lines: list[str]) -> None:
+    for line in stream:
+        lines.append(line)
 
 
 def ingest_until_idle(
