@@ -125,6 +125,28 @@ class _ConsumerErrors:
         return errors
 
 
+class _IdleClock:
+    """`--until-idle S`: S seconds without a record while the worker holds partitions. Without
+    partitions (not assigned yet, or lost in an outage) it waits S + 30 s: after a crash or
+    a broker restart the group may hold them for a dead member until its session times out.
+    An outage counts as activity: whether the topic is idle cannot be told meanwhile."""
+
+    def __init__(self) -> None:
+        self._since = time.monotonic()
+        self._holding = False
+
+    def activity(self) -> None:
+        self._since = time.monotonic()
+
+    def holding(self, partitions: bool) -> None:
+        self._holding = partitions
+        self.activity()
+
+    def idle(self, limit_s: float) -> bool:
+        grace = 0.0 if self._holding else _ASSIGNMENT_GRACE_S
+        return time.monotonic() - self._since >= limit_s + grace
+
+
 class IngestWorker:
     def __init__(
         self,
@@ -179,24 +201,32 @@ class IngestWorker:
         dead_letters = DeadLetterWriter(
             c.bootstrap, {"error_cb": lambda _e: None, "logger": _LibrdkafkaLog()}
         )
-        # The idle clock starts once partitions are assigned: after a crash the group
-        # may hold them for a dead member until its session times out.
-        assigned: list[float] = []
+        clock = _IdleClock()
 
-        def on_assign(_consumer: Consumer, _partitions: list[TopicPartition]) -> None:
-            assigned.append(time.monotonic())
+        def on_committed() -> None:
+            errors.take()  # Kafka answered: what it reported before is over
+            self.on_batch(stats)
 
-        pipeline = Checkpoint(consumer, self._outages, lambda: self.on_batch(stats))
+        pipeline = Checkpoint(consumer, self._outages, on_committed)
+
+        def on_assign(_consumer: Consumer, partitions: list[TopicPartition]) -> None:
+            clock.holding(bool(partitions))
+
+        def on_revoke(_consumer: Consumer, _partitions: list[TopicPartition]) -> None:
+            # Partitions leave only with their written batch committed (or, when the group
+            # already gave them away, its commit dropped: their next owner replays it).
+            clock.holding(False)
+            pipeline.drain()
+
         consumer.subscribe(
             [c.topic] + ([c.pages_topic] if c.pages_topic else []),
             on_assign=on_assign,
-            # Partitions leave only with their written batch committed.
-            on_revoke=lambda _consumer, _partitions: pipeline.drain(),
+            on_revoke=on_revoke,
+            on_lost=on_revoke,
         )
         collector = _tune_gc()
-        started = time.monotonic()
         try:
-            self._loop(consumer, errors, pipeline, dead_letters, stats, assigned, started)
+            self._loop(consumer, errors, pipeline, dead_letters, stats, clock)
         finally:
             # On an error or a stop the batch in flight is not committed: a restart replays it.
             pipeline.close()
@@ -211,9 +241,9 @@ class IngestWorker:
         pipeline: Checkpoint,
         dead_letters: DeadLetterWriter,
         stats: IngestStats,
-        assigned: list[float],
-        started: float,
+        clock: _IdleClock,
     ) -> None:
+        c = self.config
         outage = None
         while not self._outages.stop_requested():
             messages = self._consume(consumer)
@@ -227,15 +257,15 @@ class IngestWorker:
                 if problems:
                     # Kafka is away: whether the topic is idle cannot be told, so the idle
                     # clock does not run.
-                    assigned.append(time.monotonic())
+                    clock.activity()
                     outage = outage or self._outages.delays()
                     failure = KafkaUnavailableError(f"consumer: {describe(problems[-1])}")
                     self._outages.wait(failure, "the fetch", next(outage))
-                elif self._idle(assigned, started):
+                elif c.until_idle_s is not None and clock.idle(c.until_idle_s):
                     break
                 continue
             outage = None
-            assigned.append(time.monotonic())
+            clock.activity()
             parsed = self._parse(records)
             # Batch N+1 was consumed and parsed while batch N was written; batches are
             # still written one at a time, in order, so N+1 reads what N wrote.
@@ -261,17 +291,6 @@ class IngestWorker:
             # Reported again by the next call while it lasts: the loop waits it out.
             log.debug("consume: %s", describe(error))
             return []
-
-    def _idle(self, assigned: list[float], started: float) -> bool:
-        """`--until-idle`: no record for S seconds since the assignment or the last record."""
-        limit = self.config.until_idle_s
-        if limit is None:
-            return False
-        now = time.monotonic()
-        if assigned:
-            return now - assigned[-1] >= limit
-        # Never assigned (e.g. more workers than partitions): give up after a session timeout.
-        return now - started >= limit + _ASSIGNMENT_GRACE_S
 
     def _write(
         self, parsed: _Parsed, consumed: int, dead_letters: DeadLetterWriter, stats: IngestStats
