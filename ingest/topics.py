@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
 
@@ -23,8 +26,15 @@ def _dlq(topic: str) -> NewTopic:
     )
 
 
-def ensure_topics(bootstrap: str, clicks: str, pages: str | None, partitions: int = 3) -> None:
-    """Clicks (keyed by customer), its DLQ, and the compacted site catalog."""
+def ensure_topics(
+    bootstrap: str,
+    clicks: str,
+    pages: str | None,
+    partitions: int = 3,
+    client: Mapping[str, Any] | None = None,
+) -> None:
+    """Clicks (keyed by customer), its DLQ, and the compacted site catalog. `client`: extra
+    librdkafka settings (the worker routes the client's logs with it)."""
     wanted = [
         NewTopic(clicks, num_partitions=partitions, replication_factor=1),
         _dlq(clicks),
@@ -39,7 +49,7 @@ def ensure_topics(bootstrap: str, clicks: str, pages: str | None, partitions: in
             ),
             _dlq(pages),
         ]
-    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin = AdminClient({"bootstrap.servers": bootstrap, **(client or {})})
     existing = set(admin.list_topics(timeout=15).topics)
     missing = [t for t in wanted if t.topic not in existing]
     if not missing:

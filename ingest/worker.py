@@ -108,6 +108,11 @@ class _LibrdkafkaLog:
         _librdkafka_log.debug(fmt, *args)
 
 
+def _quiet() -> dict[str, object]:
+    """Client settings for a Kafka client whose own errors and logs the worker does not need."""
+    return {"error_cb": lambda _error: None, "logger": _LibrdkafkaLog()}
+
+
 class _ConsumerErrors:
     """Errors librdkafka reports out of band (broker down, no coordinator), for the loop."""
 
@@ -180,7 +185,7 @@ class IngestWorker:
 
     def _run(self, stats: IngestStats) -> None:
         c = self.config
-        ensure_topics(c.bootstrap, c.topic, c.pages_topic, c.partitions)
+        ensure_topics(c.bootstrap, c.topic, c.pages_topic, c.partitions, _quiet())
         self._outages.retry(self.sinks.ensure_schema, "the schema check")
         errors = _ConsumerErrors()
         consumer = Consumer(
@@ -198,9 +203,8 @@ class IngestWorker:
                 "logger": _LibrdkafkaLog(),
             }
         )
-        dead_letters = DeadLetterWriter(
-            c.bootstrap, {"error_cb": lambda _e: None, "logger": _LibrdkafkaLog()}
-        )
+        # Its delivery reports carry the errors that matter to it.
+        dead_letters = DeadLetterWriter(c.bootstrap, _quiet())
         clock = _IdleClock()
 
         def on_committed() -> None:
@@ -380,6 +384,7 @@ def _tune_gc() -> tuple[int, int, int]:
     allocations; collection still runs, so memory stays bounded.
     """
     previous = gc.get_threshold()
+    gc.collect()  # what is garbage now would stay frozen, uncollected, for the whole run
     gc.freeze()
     gc.set_threshold(max(previous[0], 50_000), previous[1], previous[2])
     return previous

@@ -1,23 +1,22 @@
-"""Ingest against real Kafka and Neo4j: exact paths, DLQ, replays, crashes, restarts."""
+"""Ingest against real Kafka and Neo4j: exact paths, DLQ, replays, crashes, restarts, and
+outages of either server (a Neo4j outage, a Kafka broker killed mid-batch) ridden out."""
 
 from __future__ import annotations
 
 import json
+import os
+import signal
 import time
 from pathlib import Path
 from typing import Any
 
 import orjson
-import pytest
-from neo4j import Driver
 
 from simulator import SimulationConfig, simulate
 from tests.conftest import run_cli
 from tests.integration.ingest_helpers import (
     TIMEOUT_MS,
     TestGraph,
-    clean_graph,
-    fresh_names,
     headers_of,
     ingest_until_idle,
     produce_events,
@@ -28,6 +27,7 @@ from tests.integration.ingest_helpers import (
     snapshot,
     start_ingest,
 )
+from tests.integration.tcp_cut import CuttableRelay
 
 SEED_CSV = """TimeStamp,CustomerID,NextPageID,IsResolved
 1515764691,1,28,False
@@ -36,16 +36,6 @@ SEED_CSV = """TimeStamp,CustomerID,NextPageID,IsResolved
 1515764997,1,35,False
 1515765000,1,42,True
 """
-
-
-@pytest.fixture
-def store(neo4j_driver: Driver) -> TestGraph:
-    return clean_graph(neo4j_driver)
-
-
-@pytest.fixture
-def names() -> dict[str, str]:
-    return fresh_names()
 
 
 def test_seed_scenario_end_to_end(store: TestGraph, names: dict[str, str], tmp_path: Path) -> None:
@@ -271,6 +261,71 @@ def test_neo4j_restart_during_ingest_loses_nothing(
     assert code == 0, worker.stderr[-2000:]
     assert "retrying the same batch" in worker.stderr
     assert snapshot(store.driver) == reference(events)
+
+
+def test_sigterm_during_a_neo4j_outage_stops_within_30s_and_a_restart_loses_nothing(
+    store: TestGraph, names: dict[str, str], kafka_bootstrap: str, services: dict[str, Any]
+) -> None:
+    events, _ = _simulated(3000, seed=13)
+    half = len(events) // 2
+    produce_events(kafka_bootstrap, names["PATHRANK_TOPIC"], events[:half])
+    bolt_port = int(services["neo4j"]["bolt_uri"].rsplit(":", 1)[1])
+    relay = CuttableRelay(bolt_port)
+    through_relay = {**names, "PATHRANK_NEO4J_URI": f"bolt://127.0.0.1:{relay.port}"}
+    worker = start_ingest(through_relay)
+    try:
+        first = reference(events[:half]).clicks
+        deadline = time.monotonic() + 60
+        while store.counts().clicks < first and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert store.counts().clicks == first
+        relay.cut()
+        produce_events(kafka_bootstrap, names["PATHRANK_TOPIC"], events[half:])
+        assert worker.wait_for_log("unreachable", timeout=60), worker.stderr[-2000:]
+        seconds = worker.terminate(timeout=90)
+        code, _ = worker.finish(timeout=30)
+    finally:
+        worker.kill()
+        relay.close()
+    assert seconds < 30
+    assert code == 0, worker.stderr[-2000:]
+    assert "Traceback" not in worker.stderr
+    assert "will be retried" not in worker.stderr  # the driver's own retry lines
+    assert store.counts().clicks == first  # the batch in hand was not written...
+    restart = ingest_until_idle(names)  # ...nor committed: a restart writes it, and only it
+    assert f"ingested {len(events) - half} records" in restart.stdout
+    assert snapshot(store.driver) == reference(events)
+
+
+def test_kafka_killed_mid_batch_and_restarted_the_worker_carries_on(
+    store: TestGraph, names: dict[str, str], kafka_bootstrap: str, services: dict[str, Any]
+) -> None:
+    events, _ = _simulated(5000, seed=21)
+    produce_events(kafka_bootstrap, names["PATHRANK_TOPIC"], events)
+    manager = service_manager(services)
+    worker = start_ingest(names, "--until-idle", "8")
+    try:
+        deadline = time.monotonic() + 120
+        while store.counts().clicks < 1500 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        pid = manager.kafka.pid()
+        assert pid is not None
+        os.kill(pid, signal.SIGKILL)
+        while manager.kafka.pid() is not None:
+            time.sleep(0.1)
+        killed_at = store.counts().clicks
+        time.sleep(2)
+        manager.up(timeout=180)
+        code, _ = worker.finish(timeout=600)
+    finally:
+        worker.kill()
+        manager.up(timeout=180)  # the later tests need Kafka whatever happened here
+    assert 0 < killed_at < reference(events).clicks, "the kill must land mid-stream"
+    assert code == 0, worker.stderr[-3000:]
+    assert snapshot(store.driver) == reference(events)
+    # One line per retry naming the outage, not librdkafka's own log.
+    assert [line for line in worker.stderr.splitlines() if "rdkafka" in line] == []
+    assert "Traceback" not in worker.stderr
 
 
 def test_ingest_with_kafka_down_is_one_line(names: dict[str, str]) -> None:
