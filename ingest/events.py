@@ -20,9 +20,14 @@ import orjson
 from graph_model.path.record import Click
 
 MAX_EVENT_BYTES: Final = 64 * 1024
+# Ids are indexed (Neo4j refuses index entries over ~8 KB, and a path id joins two ids): a
+# longer id is a dead letter here rather than a write that fails on every retry.
+MAX_ID_BYTES: Final = 512
 # Numbers above this are epoch milliseconds, below (or equal) epoch seconds.
 MS_THRESHOLD: Final = 10**11
-MAX_FUTURE_MS: Final = 24 * 60 * 60 * 1000
+# How far ahead of the validating machine's clock a timestamp may be (PATHRANK_MAX_CLOCK_SKEW_S):
+# the watermark follows the latest click, so a click from the future would close every open path.
+DEFAULT_MAX_CLOCK_SKEW_S: Final = 300.0
 
 # Canonical name first; the rest are the seed's aliases, accepted as-is.
 CUSTOMER_ID: Final = ("customer_id", "CustomerID", "userid")
@@ -52,7 +57,13 @@ class InvalidEvent(ValueError):  # noqa: N818 -- the name is part of the interfa
         self.reason = reason
 
 
-def parse_event(value: bytes | None, *, now_ms: int, seq: int = 0) -> Click:
+def parse_event(
+    value: bytes | None,
+    *,
+    now_ms: int,
+    seq: int = 0,
+    max_skew_ms: int = round(DEFAULT_MAX_CLOCK_SKEW_S * 1000),
+) -> Click:
     """Raw Kafka value -> event, or raise InvalidEvent."""
     if not value:
         raise InvalidEvent("empty value")
@@ -64,22 +75,33 @@ def parse_event(value: bytes | None, *, now_ms: int, seq: int = 0) -> Click:
         raise InvalidEvent(_undecodable_reason(value)) from None
     if not isinstance(record, dict):
         raise InvalidEvent("not a JSON object")
-    return event_from_record(record, now_ms=now_ms, seq=seq)
+    return event_from_record(record, now_ms=now_ms, seq=seq, max_skew_ms=max_skew_ms)
 
 
-def event_from_record(record: Mapping[str, object], *, now_ms: int, seq: int = 0) -> Click:
+def event_from_record(
+    record: Mapping[str, object],
+    *,
+    now_ms: int,
+    seq: int = 0,
+    max_skew_ms: int = round(DEFAULT_MAX_CLOCK_SKEW_S * 1000),
+) -> Click:
     """Already-decoded mapping -> event, with the same rules as `parse_event`."""
     fields = _collect(record)
     customer_id = _required(fields, "customer_id", _id)
     page_id = _required(fields, "page_id", _id)
     ts_ms = _required(fields, "timestamp", _timestamp_ms)
-    if ts_ms - now_ms > MAX_FUTURE_MS:
-        raise InvalidEvent("timestamp more than 1 day in the future")
+    if ts_ms - now_ms > max_skew_ms:
+        raise InvalidEvent(skew_reason(max_skew_ms))
     resolved = _normalised(fields, "is_resolved", _resolved) or False
     event_id = _normalised(fields, "event_id", _id)
     referrer = _normalised(fields, "referrer_page_id", _id)
     key = event_id if event_id is not None else event_key(customer_id, ts_ms, page_id, resolved)
     return Click(key, customer_id, page_id, ts_ms, resolved, seq, referrer)
+
+
+def skew_reason(max_skew_ms: int) -> str:
+    """The reason of a click too far ahead of the clock (bounded: it names the setting only)."""
+    return f"timestamp more than {max_skew_ms / 1000:g} s ahead of the clock (max clock skew)"
 
 
 def event_key(customer_id: str, ts_ms: int, page_id: str, resolved: bool) -> str:
@@ -189,13 +211,18 @@ def _id(raw: object) -> str:
     if isinstance(raw, str):
         if not raw.strip():
             raise _BadValueError("empty string")
-        return raw
-    if isinstance(raw, int) and not isinstance(raw, bool):
+        text = raw
+    elif isinstance(raw, int) and not isinstance(raw, bool):
         try:
-            return str(raw)
+            text = str(raw)
         except ValueError:  # beyond Python's int-to-str digit limit
             raise _BadValueError("integer too large") from None
-    raise _BadValueError("expected a string or an integer")
+    else:
+        raise _BadValueError("expected a string or an integer")
+    # A character is at most 4 bytes in UTF-8: only a long text needs encoding to measure.
+    if len(text) * 4 > MAX_ID_BYTES and len(text.encode("utf-8", "surrogatepass")) > MAX_ID_BYTES:
+        raise _BadValueError(f"longer than {MAX_ID_BYTES} bytes (UTF-8)")
+    return text
 
 
 def _resolved(raw: object) -> bool:

@@ -11,7 +11,12 @@ from typing import Any
 import orjson
 from confluent_kafka import Producer
 
-from ingest.events import InvalidEvent, event_from_record, event_to_json
+from ingest.events import (
+    DEFAULT_MAX_CLOCK_SKEW_S,
+    InvalidEvent,
+    event_from_record,
+    event_to_json,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +84,7 @@ def produce_file(
     topic: str,
     now_ms: int,
     on_progress: Callable[[int], None] | None = None,
+    max_skew_ms: int = round(DEFAULT_MAX_CLOCK_SKEW_S * 1000),
 ) -> ProduceSummary:
     """Validate each line (docs/events.md) and produce the valid ones; report the rest."""
     summary = ProduceSummary()
@@ -88,7 +94,7 @@ def produce_file(
         try:
             if isinstance(record, InvalidEvent):
                 raise record
-            event = event_from_record(record, now_ms=now_ms)
+            event = event_from_record(record, now_ms=now_ms, max_skew_ms=max_skew_ms)
         except InvalidEvent as exc:
             summary.bad.append(BadLine(number, exc.reason))
             continue

@@ -8,6 +8,8 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from ingest.events import DEFAULT_MAX_CLOCK_SKEW_S
+
 # JVM-style memory sizes: 512m, 4g.
 _SIZE = r"^[1-9][0-9]*[kmgKMG]$"
 
@@ -35,6 +37,8 @@ class Settings(BaseSettings):
     # New topics get this many partitions: the unit of parallel ingest (docs/scaling.md).
     topic_partitions: int = Field(default=3, ge=1)
     batch_size: int = Field(default=5000, ge=1, le=100_000)
+    # A click timestamped further ahead of this machine's clock is a dead letter (events.md).
+    max_clock_skew_s: float = Field(default=DEFAULT_MAX_CLOCK_SKEW_S, ge=0, le=86_400)
 
     # Path semantics (docs/paths.md)
     inactivity_timeout_s: float = Field(default=1800.0, gt=0)

@@ -92,10 +92,16 @@ class Wiring:
         benchmarks' ceilings and the tests load with. An invalid event raises InvalidEvent."""
         now = int(time.time() * 1000) if now_ms is None else now_ms
         self.catalog_store(driver).upsert([catalog_entry(p) for p in pages])
-        clicks = [event_from_record(e, now_ms=now, seq=i) for i, e in enumerate(events)]
+        skew = self.max_clock_skew_ms()
+        clicks = [
+            event_from_record(e, now_ms=now, seq=i, max_skew_ms=skew) for i, e in enumerate(events)
+        ]
         apply_batches(
             self.path_store(driver), clicks, self.rules(), batch_size or self.s.batch_size
         )
+
+    def max_clock_skew_ms(self) -> int:
+        return round(self.s.max_clock_skew_s * 1000)
 
     def ingest_config(
         self,
@@ -115,6 +121,7 @@ class Wiring:
             batch_size=batch_size or s.batch_size,
             until_idle_s=until_idle_s,
             partitions=s.topic_partitions,
+            max_clock_skew_ms=self.max_clock_skew_ms(),
         )
 
     def ingest_worker(

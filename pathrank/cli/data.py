@@ -37,6 +37,7 @@ def produce(
             target,
             now_ms=int(time.time() * 1000),
             on_progress=lambda n: bar.update(task, completed=n),
+            max_skew_ms=round(s.max_clock_skew_s * 1000),
         )
         bar.update(task, completed=lines)
     for bad in summary.bad[:MAX_BAD_LINES_SHOWN]:
@@ -82,6 +83,8 @@ def ingest(
         format="%(message)s",
         handlers=[RichHandler(console=err, show_path=False)],
     )
+    # The driver logs each of its own retries; ingest reports an outage once per retry.
+    logging.getLogger("neo4j").setLevel(logging.ERROR)
     config = w.ingest_config(
         topic=topic, group=group, until_idle_s=until_idle, batch_size=batch_size
     )
