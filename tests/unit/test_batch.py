@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from graph_model.path.batch import BatchWrite, TransitionDelta, plan
 from graph_model.path.record import Click, Outcome
-from ingest.batch import PathRules, compute_batch, new_clicks_by_customer
+from ingest.batch import PathRules, accept_clicks, compute_batch
 
 MIN = 60_000
 RULES = PathRules(timeout_ms=30 * MIN, quick_ms=10_000)
@@ -76,7 +76,9 @@ def test_only_changed_paths_are_rewritten() -> None:
 
 def test_first_arrival_of_a_duplicated_key_wins_within_a_batch() -> None:
     first, again = click("k1", "A", 0), Click("k1", "c", "Z", 5 * MIN, False, seq=9)
-    assert new_clicks_by_customer([again, first]) == {"c": [first]}
+    accepted, [rejected] = accept_clicks([again, first], {})
+    assert accepted == {"c": [first]}  # arrival order is seq, not list order
+    assert rejected.click == again  # same key, other content: a reused event id
 
 
 # ---- the plan --------------------------------------------------------------------------------
