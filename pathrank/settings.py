@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # JVM-style memory sizes: 512m, 4g.
@@ -39,10 +39,17 @@ class Settings(BaseSettings):
     inactivity_timeout_s: float = Field(default=1800.0, gt=0)
     quick_turnaround_s: float = Field(default=10.0, gt=0)
 
+    # Foreign sources (docs/sources.md): which event names are outcome markers, comma-separated.
+    resolution_events: str = ""
+    escalation_events: str = ""
+
     # API
     api_key: SecretStr | None = None
     # Answer repeated queries of an unchanged graph from memory (docs/api.md "Response cache").
     api_cache: bool = True
+    # The collector (docs/sources.md): off unless a write key is set.
+    write_key: SecretStr | None = None
+    collector_max_body_bytes: int = Field(default=512 * 1024, ge=1024, le=64 * 1024 * 1024)
 
     # Local services (`pathrank services`)
     cache_dir: Path = Field(default_factory=_default_cache_dir)
@@ -53,3 +60,25 @@ class Settings(BaseSettings):
     neo4j_heap: str = Field(default="4g", pattern=_SIZE)
     neo4j_pagecache: str = Field(default="2g", pattern=_SIZE)
     kafka_heap: str = Field(default="1g", pattern=_SIZE)
+
+    @property
+    def resolution_event_names(self) -> frozenset[str]:
+        return _names(self.resolution_events)
+
+    @property
+    def escalation_event_names(self) -> frozenset[str]:
+        return _names(self.escalation_events)
+
+    @model_validator(mode="after")
+    def _markers_are_one_kind(self) -> Settings:
+        both = self.resolution_event_names & self.escalation_event_names
+        if both:
+            raise ValueError(
+                f"{', '.join(sorted(both))} in both PATHRANK_RESOLUTION_EVENTS and "
+                "PATHRANK_ESCALATION_EVENTS"
+            )
+        return self
+
+
+def _names(listed: str) -> frozenset[str]:
+    return frozenset(name.strip() for name in listed.split(",") if name.strip())

@@ -17,6 +17,8 @@ from graph_model.path.store import Neo4jPathStore
 from ingest.batch import PathRules, apply_batches
 from ingest.catalog import catalog_entry
 from ingest.events import event_from_record
+from ingest.sources.common import Markers, SourceConfig
+from ingest.sources.page_rules import PageRules
 from ingest.worker import IngestConfig, IngestSinks, IngestStats, IngestWorker
 from pathrank.services.credentials import read_password
 from pathrank.services.errors import ServiceError
@@ -96,6 +98,11 @@ class Wiring:
         apply_batches(
             self.path_store(driver), clicks, self.rules(), batch_size or self.s.batch_size
         )
+
+    def source_config(self, rules: PageRules | None = None) -> SourceConfig:
+        """What the foreign-source mappers need: page rules and the marker names."""
+        markers = Markers(self.s.resolution_event_names, self.s.escalation_event_names)
+        return SourceConfig(rules or PageRules(), markers)
 
     def ingest_config(
         self,
