@@ -11,7 +11,7 @@ import gc
 import logging
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from types import FrameType
@@ -30,7 +30,7 @@ from ingest.catalog import parse_page
 from ingest.checkpoint import Checkpoint, next_offsets
 from ingest.dead_letters import DeadLetter, DeadLetterWriter
 from ingest.errors import KafkaUnavailableError
-from ingest.events import InvalidEvent, parse_event
+from ingest.events import InvalidEvent, event_from_record, parse_event
 from ingest.topics import dlq_topic, ensure_topics
 
 log = logging.getLogger("ingest")
@@ -53,6 +53,9 @@ class IngestConfig:
     until_idle_s: float | None = None
     batch_wait_s: float = 0.5
     max_backoff_s: float = 30.0
+    # Foreign records (`ingest --format`): a raw value to our event record, None to skip it
+    # (no dead letter); raises InvalidEvent. None: values are our event JSON.
+    decode: Callable[[bytes | None], Mapping[str, object] | None] | None = None
 
 
 @dataclass
@@ -203,13 +206,20 @@ class IngestWorker:
                 if topic == self.config.pages_topic:
                     out.pages.append(parse_page(m.value()))
                 else:
-                    out.clicks.append(
-                        parse_event(m.value(), now_ms=now_ms, seq=int(m.offset() or 0))
-                    )
-                    out.sources.append(m)
+                    click = self._click(m, now_ms)
+                    if click is not None:
+                        out.clicks.append(click)
+                        out.sources.append(m)
             except InvalidEvent as exc:
                 out.dead.append(_dead_letter(m, exc.reason))
         return out
+
+    def _click(self, m: Message, now_ms: int) -> Click | None:
+        seq = int(m.offset() or 0)
+        if self.config.decode is None:
+            return parse_event(m.value(), now_ms=now_ms, seq=seq)
+        record = self.config.decode(m.value())
+        return None if record is None else event_from_record(record, now_ms=now_ms, seq=seq)
 
     def _apply_clicks(self, parsed: _Parsed, dead_letters: DeadLetterWriter) -> int:
         """Write the batch's clicks; a click whose event key another customer's click already

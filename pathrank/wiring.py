@@ -19,6 +19,7 @@ from ingest.catalog import catalog_entry
 from ingest.events import event_from_record
 from ingest.sources.common import Markers, SourceConfig
 from ingest.sources.page_rules import PageRules
+from ingest.sources.topics import TopicFormat, decoder
 from ingest.worker import IngestConfig, IngestSinks, IngestStats, IngestWorker
 from pathrank.services.credentials import read_password
 from pathrank.services.errors import ServiceError
@@ -111,6 +112,7 @@ class Wiring:
         group: str | None = None,
         until_idle_s: float | None = None,
         batch_size: int | None = None,
+        fmt: TopicFormat = TopicFormat.JSONL,
     ) -> IngestConfig:
         s = self.s
         return IngestConfig(
@@ -122,6 +124,7 @@ class Wiring:
             batch_size=batch_size or s.batch_size,
             until_idle_s=until_idle_s,
             partitions=s.topic_partitions,
+            decode=decoder(fmt, self.source_config()),
         )
 
     def ingest_worker(

@@ -16,6 +16,7 @@ from ingest.sources.common import EXCLUDED
 from ingest.sources.files import Format, count_lines, detect
 from ingest.sources.page_rules import PageRules, PageRulesError
 from ingest.sources.table import MappingError, TableMapping
+from ingest.sources.topics import TopicFormat
 from ingest.topics import ensure_topics
 from ingest.worker import IngestStats
 from pathrank.cli.common import CliError, app, check_kafka, err, out, progress, settings, wiring
@@ -173,6 +174,12 @@ def ingest(
     batch_size: Annotated[
         int | None, typer.Option(min=1, max=100_000, help="Default: PATHRANK_BATCH_SIZE")
     ] = None,
+    fmt: Annotated[
+        TopicFormat,
+        typer.Option(
+            "--format", help="What the click topic holds: our JSON, Segment's, Snowplow enriched"
+        ),
+    ] = TopicFormat.JSONL,
 ) -> None:
     """Consume clicks (and the site catalog) into Neo4j as paths, exactly once in effect."""
     w = wiring()
@@ -183,7 +190,7 @@ def ingest(
         handlers=[RichHandler(console=err, show_path=False)],
     )
     config = w.ingest_config(
-        topic=topic, group=group, until_idle_s=until_idle, batch_size=batch_size
+        topic=topic, group=group, until_idle_s=until_idle, batch_size=batch_size, fmt=fmt
     )
     with w.driver() as driver:
         stats = w.ingest_worker(driver, config, on_batch=_log_batch).run()
