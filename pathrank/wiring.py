@@ -27,7 +27,10 @@ from pathrank.services.layout import Layout
 from pathrank.settings import Settings
 
 if TYPE_CHECKING:  # the analysis and API stacks are imported by the commands that use them
+    from starlette.applications import Starlette
+
     from algorithms.analyze import Analysis, StepReporter
+    from collector.app import Collector
     from graph_model.graph import GraphReads
 
 
@@ -179,3 +182,34 @@ class Wiring:
                 await driver.close()
 
         return reads
+
+    # ---- the collector --------------------------------------------------------------------
+
+    def collector(self) -> Collector:
+        """Segment's and Snowplow's endpoints into the click topic; off without a write key."""
+        from collector.app import Collector, CollectorConfig
+
+        s = self.s
+        return Collector(
+            CollectorConfig(
+                write_key=s.write_key.get_secret_value() if s.write_key else None,
+                topic=s.topic,
+                bootstrap=s.kafka_bootstrap,
+                sources=self.source_config(),
+                max_body_bytes=s.collector_max_body_bytes,
+            )
+        )
+
+    def http_app(self, api: Starlette, collector: Collector) -> Starlette:
+        """What `pathrank serve` runs: the collector's routes beside the API, one lifespan
+        for both (a mounted app's own lifespan would never run)."""
+        from starlette.applications import Starlette
+        from starlette.routing import BaseRoute, Mount
+
+        @asynccontextmanager
+        async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+            async with api.router.lifespan_context(api), collector.running():
+                yield
+
+        routes: list[BaseRoute] = [*collector.routes(), Mount("/", app=api)]
+        return Starlette(routes=routes, lifespan=lifespan)
