@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     # Foreign sources (docs/sources.md): which event names are outcome markers, comma-separated.
     resolution_events: str = ""
     escalation_events: str = ""
+    # Page rules (a TOML file) for the collector and `ingest --format`; produce's --page-rules
+    # overrides it.
+    page_rules: Path | None = None
 
     # API
     api_key: SecretStr | None = None

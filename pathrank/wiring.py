@@ -104,7 +104,10 @@ class Wiring:
         )
 
     def source_config(self, rules: PageRules | None = None) -> SourceConfig:
-        """What the foreign-source mappers need: page rules and the marker names."""
+        """What the foreign-source mappers need: page rules (`rules`, else the file of
+        PATHRANK_PAGE_RULES; PageRulesError if it is unusable) and the marker names."""
+        if rules is None and self.s.page_rules is not None:
+            rules = PageRules.load(self.s.page_rules)
         markers = Markers(self.s.resolution_event_names, self.s.escalation_event_names)
         return SourceConfig(rules or PageRules(), markers)
 

@@ -61,7 +61,9 @@ def produce(
     """Validate an export of clicks (ours, CSV, Segment, Snowplow, GA4) and produce it into
     Kafka, keyed by customer."""
     s = settings()
-    rules = _page_rules(page_rules)
+    config = wiring().source_config(_page_rules(page_rules))
+    # Table exports go through page rules only when there are some (else ids stay as sent).
+    rules = config.rules if page_rules or s.page_rules else None
     detected = detect(file) if fmt is Format.AUTO else fmt
     table_options = {
         "--map": maps,
@@ -100,7 +102,7 @@ def produce(
             now_ms=int(time.time() * 1000),
             on_progress=lambda n: bar.update(task, completed=n),
             fmt=detected,
-            config=wiring().source_config(rules),
+            config=config,
             table=table,
         )
         bar.update(task, completed=lines)
