@@ -45,7 +45,7 @@ _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND: Final = timedelta(microseconds=1)
 
 _T = TypeVar("_T")
-_ALIASES: Final = (
+FIELDS: Final = (
     CUSTOMER_ID,
     PAGE_ID,
     TIMESTAMP,
@@ -55,7 +55,7 @@ _ALIASES: Final = (
     EVENT_TYPE,
     ATTRIBUTES,
 )
-_FIELD_OF: Final = {alias: names[0] for names in _ALIASES for alias in names}
+_FIELD_OF: Final = {alias: names[0] for names in FIELDS for alias in names}
 _REQUIRED: Final = frozenset({"customer_id", "page_id", "timestamp"})
 
 

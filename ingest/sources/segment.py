@@ -12,18 +12,8 @@ from collections.abc import Mapping
 from typing import Final
 
 from graph_model.path.record import EventType
-from ingest.sources.common import (
-    NOT_A_MARKER,
-    Invalid,
-    Mapped,
-    Skipped,
-    SourceConfig,
-    attributes,
-    first,
-    nested,
-    page_event,
-    text,
-)
+from ingest.sources import common
+from ingest.sources.common import Invalid, Mapped, Skipped, SourceConfig
 
 _SKIPPED_CALLS: Final = frozenset({"identify", "screen", "group", "alias"})
 IGNORED_CALL: Final = Skipped("an identify, screen, group or alias call")
@@ -54,22 +44,28 @@ def map_message(message: object, config: SourceConfig, received_ms: int | None =
     elif call == "track":
         marker = config.markers.kind(message.get("event"))
         if marker is None:
-            return NOT_A_MARKER
+            return common.NOT_A_MARKER
         kind = marker
     else:
         return Invalid("type is not page, track, identify, screen, group or alias")
-    customer = first(message.get("userId"), message.get("anonymousId"))
+    customer = common.first(message.get("userId"), message.get("anonymousId"))
     if customer is None:
         return Invalid("missing userId and anonymousId")
-    properties = nested(message, "properties")
+    properties = common.nested(message, "properties")
     props: Mapping[str, object] = properties if isinstance(properties, Mapping) else {}
-    url = text(first(props.get("url"), nested(message, "context", "page", "url")))
-    path = text(first(props.get("path"), nested(message, "context", "page", "path")))
-    referrer = text(first(props.get("referrer"), nested(message, "context", "page", "referrer")))
-    return page_event(
+    url = common.text(
+        common.first(props.get("url"), common.nested(message, "context", "page", "url"))
+    )
+    path = common.text(
+        common.first(props.get("path"), common.nested(message, "context", "page", "path"))
+    )
+    referrer = common.text(
+        common.first(props.get("referrer"), common.nested(message, "context", "page", "referrer"))
+    )
+    return common.page_event(
         config,
         customer,
-        first(
+        common.first(
             message.get("timestamp"),
             message.get("originalTimestamp"),
             message.get("receivedAt"),
@@ -80,11 +76,11 @@ def map_message(message: object, config: SourceConfig, received_ms: int | None =
         event_id=message.get("messageId"),
         referrer_url=referrer,
         page_url=url,
-        attrs=attributes(
+        attrs=common.attributes(
             [
-                ("device", nested(message, "context", "device", "type")),
-                ("locale", nested(message, "context", "locale")),
-                ("source", nested(message, "context", "campaign", "source")),
+                ("device", common.nested(message, "context", "device", "type")),
+                ("locale", common.nested(message, "context", "locale")),
+                ("source", common.nested(message, "context", "campaign", "source")),
             ]
         ),
     )

@@ -15,29 +15,12 @@ from typing import Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from graph_model.path.record import EventType
-from ingest.events import (
-    ATTRIBUTE_KEY,
-    CUSTOMER_ID,
-    EVENT_ID,
-    EVENT_TYPE,
-    IS_RESOLVED,
-    PAGE_ID,
-    REFERRER_PAGE_ID,
-    TIMESTAMP,
-)
+from ingest.events import ATTRIBUTE_KEY, ATTRIBUTES, FIELDS, PAGE_ID, REFERRER_PAGE_ID, TIMESTAMP
 from ingest.sources.common import EXCLUDED, Mapped, Skipped, attributes
 from ingest.sources.page_rules import PageRules
 
-_FIELDS: Final = (
-    CUSTOMER_ID,
-    PAGE_ID,
-    TIMESTAMP,
-    IS_RESOLVED,
-    EVENT_ID,
-    REFERRER_PAGE_ID,
-    EVENT_TYPE,
-)
-ALIASES: Final = {names[0]: names for names in _FIELDS}
+# The fields --map can name (attributes come from --attributes).
+ALIASES: Final = {names[0]: names for names in FIELDS if names is not ATTRIBUTES}
 _NUMERIC: Final = re.compile(r"-?\d+(?:\.\d*)?(?:[eE][+-]?\d+)?", re.ASCII)
 
 

@@ -148,6 +148,8 @@ def test_snowplow_enriched_and_ga4_files(
 
 # The finding's export: someone else's columns, local times without a zone.
 BERLIN = ZoneInfo("Europe/Berlin")
+LOCAL_EXPORT = ("--map", "customer_id=user_id", "--map", "page_id=page_url")
+LOCAL_EXPORT += ("--timezone", "Europe/Berlin")
 EXPORT_ROWS = [
     # user_id, session_id, event, local time, platform, channel, URL
     ("u1", "s1", "page_view", "2024-03-30 23:50:00", "ios", "email", "/hc/en-us/articles/1-a"),
@@ -226,12 +228,7 @@ def test_an_export_in_another_layout_with_local_times(
     _export(export, [*EXPORT_ROWS, search])
     (tmp_path / "rules.toml").write_text(RULES + "[[rule]]\nmatch = '/search'\nexclude = true\n")
     options = [
-        "--map",
-        "customer_id=user_id",
-        "--map",
-        "page_id=page_url",
-        "--timezone",
-        "Europe/Berlin",
+        *LOCAL_EXPORT,
         "--resolved-when",
         "event=article_helpful",
         "--attributes",
@@ -272,18 +269,7 @@ def test_escalation_rows_become_markers(
             ("u1", "s1", "ticket_created", "2024-03-31 00:05:00", "ios", "", "/hc/requests/new"),
         ],
     )
-    out = produced(
-        names,
-        str(export),
-        "--map",
-        "customer_id=user_id",
-        "--map",
-        "page_id=page_url",
-        "--timezone",
-        "Europe/Berlin",
-        "--escalated-when",
-        "event=ticket_created",
-    )
+    out = produced(names, str(export), *LOCAL_EXPORT, "--escalated-when", "event=ticket_created")
     assert "produced 2 events" in out
     marker = events_on(kafka_bootstrap, names["PATHRANK_TOPIC"], 2)[1]
     ts = int(datetime(2024, 3, 31, 0, 5, tzinfo=BERLIN).timestamp()) * 1000

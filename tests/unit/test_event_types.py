@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
 
 import orjson
 import pytest
@@ -12,20 +11,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from graph_model.path.record import Click, EventType
-from ingest.events import InvalidEvent, event_to_json, parse_event
+from ingest.events import event_to_json, parse_event
+from tests.unit.test_events import NOW, parse, reason_of
 
-NOW = 1_700_000_000_000
 TS = 1_515_764_691
-
-
-def parse(record: dict[str, Any]) -> Click:
-    return parse_event(orjson.dumps(record), now_ms=NOW)
-
-
-def reason_of(record: dict[str, Any]) -> str:
-    with pytest.raises(InvalidEvent) as caught:
-        parse(record)
-    return caught.value.reason
 
 
 def blake(values: list[object]) -> str:
