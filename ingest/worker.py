@@ -41,7 +41,7 @@ from ingest.errors import (
     is_transient,
     refuses_consumer,
 )
-from ingest.events import DEFAULT_MAX_CLOCK_SKEW_S, InvalidEvent, parse_event
+from ingest.events import DEFAULT_MAX_CLOCK_SKEW_S, InvalidEvent, event_from_record, parse_event
 from ingest.outages import Outages
 from ingest.poison import isolate, refused_reason
 from ingest.topics import ensure_topics
@@ -67,6 +67,9 @@ class IngestConfig:
     batch_wait_s: float = 0.5
     max_backoff_s: float = 30.0
     max_clock_skew_ms: int = round(DEFAULT_MAX_CLOCK_SKEW_S * 1000)
+    # Foreign records (`ingest --format`): a raw value to our event record, None to skip it
+    # (no dead letter); raises InvalidEvent. None: values are our event JSON.
+    decode: Callable[[bytes | None], Mapping[str, object] | None] | None = None
 
 
 @dataclass
@@ -314,21 +317,28 @@ class IngestWorker:
     def _parse(self, records: list[Message]) -> _Parsed:
         out = _Parsed()
         now_ms = int(time.time() * 1000)
-        skew = self.config.max_clock_skew_ms
         for m in records:
             topic = m.topic() or ""
             try:
                 if topic == self.config.pages_topic:
                     out.pages.append(parse_page(m.value()))
                 else:
-                    seq = int(m.offset() or 0)
-                    out.clicks.append(
-                        parse_event(m.value(), now_ms=now_ms, seq=seq, max_skew_ms=skew)
-                    )
-                    out.sources.append(m)
+                    click = self._click(m, now_ms)
+                    if click is not None:
+                        out.clicks.append(click)
+                        out.sources.append(m)
             except InvalidEvent as exc:
                 out.dead.append(dead_letter(m, exc.reason))
         return out
+
+    def _click(self, m: Message, now_ms: int) -> Click | None:
+        seq, skew = int(m.offset() or 0), self.config.max_clock_skew_ms
+        if self.config.decode is None:
+            return parse_event(m.value(), now_ms=now_ms, seq=seq, max_skew_ms=skew)
+        record = self.config.decode(m.value())
+        if record is None:
+            return None
+        return event_from_record(record, now_ms=now_ms, seq=seq, max_skew_ms=skew)
 
     def _apply_clicks(self, parsed: _Parsed) -> tuple[int, list[DeadLetter]]:
         """Write the batch's clicks; the ones it rejects or the graph refuses become dead

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from ingest.events import DEFAULT_MAX_CLOCK_SKEW_S
@@ -44,6 +44,13 @@ class Settings(BaseSettings):
     inactivity_timeout_s: float = Field(default=1800.0, gt=0)
     quick_turnaround_s: float = Field(default=10.0, gt=0)
 
+    # Foreign sources (docs/sources.md): which event names are outcome markers, comma-separated.
+    resolution_events: str = ""
+    escalation_events: str = ""
+    # Page rules (a TOML file) for the collector and `ingest --format`; produce's --page-rules
+    # overrides it.
+    page_rules: Path | None = None
+
     # API (docs/api.md "Security" and "Limits")
     api_key: SecretStr | None = None
     # Every /graphql and /metrics request needs the key, not only runAnalysis.
@@ -56,6 +63,9 @@ class Settings(BaseSettings):
     api_time_budget_s: float = Field(default=10.0, gt=0, le=600)
     # Answer repeated queries of an unchanged graph from memory (docs/api.md "Response cache").
     api_cache: bool = True
+    # The collector (docs/sources.md): off unless a write key is set.
+    write_key: SecretStr | None = None
+    collector_max_body_bytes: int = Field(default=512 * 1024, ge=1024, le=64 * 1024 * 1024)
 
     # Local services (`pathrank services`)
     cache_dir: Path = Field(default_factory=_default_cache_dir)
@@ -81,3 +91,25 @@ class Settings(BaseSettings):
             if "*" in name[1:] or (name.startswith("*") and name != "*" and name[1] != "."):
                 raise ValueError(f"{name!r}: a wildcard is `*` (any host) or `*.example.com`")
         return names
+
+    @property
+    def resolution_event_names(self) -> frozenset[str]:
+        return _names(self.resolution_events)
+
+    @property
+    def escalation_event_names(self) -> frozenset[str]:
+        return _names(self.escalation_events)
+
+    @model_validator(mode="after")
+    def _markers_are_one_kind(self) -> Settings:
+        both = self.resolution_event_names & self.escalation_event_names
+        if both:
+            raise ValueError(
+                f"{', '.join(sorted(both))} in both PATHRANK_RESOLUTION_EVENTS and "
+                "PATHRANK_ESCALATION_EVENTS"
+            )
+        return self
+
+
+def _names(listed: str) -> frozenset[str]:
+    return frozenset(name.strip() for name in listed.split(",") if name.strip())

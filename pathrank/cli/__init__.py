@@ -12,6 +12,8 @@ from typing import NoReturn
 
 import typer
 
+from ingest.sources.page_rules import PageRulesError
+
 # Each module adds its commands to `app` when imported.
 from pathrank.cli import analysis, data, demo, reset, serve, services  # noqa: F401
 from pathrank.cli.common import CliError, app, err
@@ -22,7 +24,7 @@ def main() -> None:
     """Entry point: every known failure becomes one line on stderr and exit status 1."""
     try:
         app(standalone_mode=False)
-    except (ServiceError, CliError) as exc:
+    except (ServiceError, CliError, PageRulesError) as exc:
         _fail(str(exc))
     except typer.Exit as exc:
         sys.exit(exc.exit_code)

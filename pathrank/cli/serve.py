@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from pathrank.cli.common import CliError, app, err, out, require_neo4j, wiring
+from pathrank.cli.common import CliError, app, check_kafka, err, out, require_neo4j, wiring
 from pathrank.settings import Settings
 
 
@@ -48,11 +48,14 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on")] = 8000,
 ) -> None:
-    """GraphQL at /graphql (with GraphiQL), dashboard at /, /healthz, Prometheus /metrics."""
+    """GraphQL at /graphql (with GraphiQL), dashboard at /, /healthz, Prometheus /metrics, and
+    the collector (Segment's and Snowplow's endpoints) when PATHRANK_WRITE_KEY is set."""
     import uvicorn
 
+    from collector.app import TP2_PATH
     from graphql_api.app import create_app
     from graphql_api.http.hosts import allowed_hosts
+    from ingest.topics import ensure_topics
 
     w = wiring()
     s = w.s
@@ -71,6 +74,10 @@ def serve(
     if not is_loopback(host):
         for line in exposure_warnings(s, hosts):
             err.print(f"pathrank: warning: listening on {host}: {line}", markup=False)
+    collector = w.collector()
+    if collector.config.on:  # its requests wait for Kafka: check it now, and the topics
+        check_kafka(s.kafka_bootstrap)
+        ensure_topics(s.kafka_bootstrap, s.topic, None, s.topic_partitions)
     api = create_app(
         w.graph_reads(),
         api_key=api_key,
@@ -86,9 +93,17 @@ def serve(
         "ignore", r"coroutine '.*_async_resolver' was never awaited", RuntimeWarning
     )
     out.print(f"GraphQL on http://{host}:{port}/graphql (Ctrl-C to stop)")
+    if collector.config.on:
+        out.print(
+            f"Collector on http://{host}:{port}/v1/batch (Segment, RudderStack) and "
+            f"{TP2_PATH} (Snowplow) -> {w.s.topic}"
+        )
+    else:
+        out.print("Collector off (set PATHRANK_WRITE_KEY to turn it on)")
     # Everything loaded so far (the schema, the libraries: ~200k objects) lives as long as
     # the server. Frozen, the garbage collector stops re-scanning it on every full
     # collection, which otherwise paused the event loop for 100-250 ms (the API's p99).
     gc.collect()
     gc.freeze()
-    uvicorn.run(api, host=host, port=port, log_level="info", access_log=False)
+    app = w.http_app(api, collector)
+    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
