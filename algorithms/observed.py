@@ -28,6 +28,7 @@ Transition = tuple[str, str]
 class PageObservation:
     page_id: str
     visits: int  # occurrences in completed paths; also the exit opportunities
+    entries: int  # completed paths that started here
     exits: int  # ABANDONED paths whose last page it is
     resolutions: int  # RESOLVED paths whose last page it is
     turnaround_opportunities: int  # occurrences at 0 < i < n-1 in completed paths
@@ -77,6 +78,7 @@ class Observed:
 
 def observe(paths: Iterable[Path]) -> Observed:
     visits: Counter[str] = Counter()
+    entries: Counter[str] = Counter()
     exits: Counter[str] = Counter()
     resolutions: Counter[str] = Counter()
     opportunities: Counter[str] = Counter()
@@ -95,6 +97,7 @@ def observe(paths: Iterable[Path]) -> Observed:
         if not path.completed:
             continue
         visits.update(pages)
+        entries[pages[0]] += 1
         opportunities.update(pages[1:-1])
         turnarounds.update(pages[i] for i in path.turnaround_positions)
         if path.outcome is Outcome.RESOLVED:
@@ -110,6 +113,7 @@ def observe(paths: Iterable[Path]) -> Observed:
         page: PageObservation(
             page_id=page,
             visits=visits[page],
+            entries=entries[page],
             exits=exits[page],
             resolutions=resolutions[page],
             turnaround_opportunities=opportunities[page],

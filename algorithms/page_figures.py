@@ -37,6 +37,7 @@ def page_figures(page: str, s: PageSteps) -> PageFigures:
     likely = s.likely.get(page)
     return PageFigures(
         visits=obs.visits if obs else 0,
+        entries=obs.entries if obs else 0,
         exits=obs.exits if obs else 0,
         exit_rate=obs.exit_rate if obs else None,
         resolutions=obs.resolutions if obs else 0,

@@ -1,6 +1,7 @@
 """`make bench` = `python -m bench`: every benchmark, side by side, into BENCHMARKS.md.
 
-    .venv/bin/python -m bench [--only ingest,analysis,api,freshness,kafka] [--quick] [--out FILE]
+    .venv/bin/python -m bench [--only ingest,analysis,api,freshness,kafka,collector] [--quick]
+                              [--out FILE]
 
 --quick runs the small sizes only (a smoke run; BENCHMARKS.md should come from a full run).
 --only keeps the other benchmarks' sections of FILE as they were.
@@ -28,12 +29,20 @@ TITLES = {
     "api": "API",
     "freshness": "Freshness",
     "kafka": "Kafka clients",
+    "collector": "Collector",
 }
 
 
 def _runners() -> dict[str, Runner]:
     # Imported here so `--only` pays only for what it runs.
-    from bench import analysis_scale, api_latency, freshness, ingest_throughput, kafka_clients
+    from bench import (
+        analysis_scale,
+        api_latency,
+        collector,
+        freshness,
+        ingest_throughput,
+        kafka_clients,
+    )
 
     return {
         "ingest": ingest_throughput.section,
@@ -41,6 +50,7 @@ def _runners() -> dict[str, Runner]:
         "api": api_latency.section,
         "freshness": freshness.section,
         "kafka": kafka_clients.section,
+        "collector": collector.section,
     }
 
 

@@ -37,7 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -663,9 +663,9 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serve(cache: bool) -> Iterator[Server]:
+def serve(cache: bool, env: Mapping[str, str] | None = None) -> Iterator[Server]:
     """`pathrank serve` on a free port for the length of the benchmark, with the response
-    cache on or off."""
+    cache on or off (and `env`'s settings)."""
     port = _free_port()
     pathrank = str(Path(sys.executable).parent / "pathrank")
     log = tempfile.NamedTemporaryFile(prefix="pathrank-bench-", suffix=".log", delete=False)  # noqa: SIM115
@@ -673,7 +673,7 @@ def serve(cache: bool) -> Iterator[Server]:
         [pathrank, "serve", "--port", str(port)],
         stdout=log,
         stderr=subprocess.STDOUT,
-        env={**os.environ, "PATHRANK_API_CACHE": "1" if cache else "0"},
+        env={**os.environ, "PATHRANK_API_CACHE": "1" if cache else "0", **(env or {})},
     )
     base = f"http://127.0.0.1:{port}"
     try:

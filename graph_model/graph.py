@@ -11,7 +11,7 @@ from graph_model.community.reads import CommunityReads, Neo4jCommunityReads
 from graph_model.customer.reads import CustomerReads, Neo4jCustomerReads
 from graph_model.page.reads import Neo4jPageReads, PageReads
 from graph_model.path.reads import Neo4jPathReads, PathReads
-from graph_model.reader import AnalysisPin, QueryObserver, Reader
+from graph_model.reader import READ_TIMEOUT_S, AnalysisPin, QueryObserver, Reader
 from graph_model.run.reads import Neo4jRunReads, RunReads
 from graph_model.suggestion.reads import Neo4jSuggestionReads, SuggestionReads
 
@@ -44,7 +44,9 @@ class GraphReads:
     runs: RunReads
 
 
-def neo4j_graph_reads(driver: AsyncDriver, database: str, timeout_s: float = 10.0) -> GraphReads:
+def neo4j_graph_reads(
+    driver: AsyncDriver, database: str, timeout_s: float = READ_TIMEOUT_S
+) -> GraphReads:
     reader = Reader(driver, database, timeout_s)
     return GraphReads(
         status=reader,

@@ -71,8 +71,14 @@ def pinned_analysis() -> Iterator[AnalysisPin]:
         _PIN.reset(token)
 
 
+# Each read's transaction timeout, unless the caller asks for less.
+READ_TIMEOUT_S: Final = 10.0
+
+
 class Reader:
-    def __init__(self, driver: AsyncDriver, database: str, timeout_s: float = 10.0) -> None:
+    def __init__(
+        self, driver: AsyncDriver, database: str, timeout_s: float = READ_TIMEOUT_S
+    ) -> None:
         self.driver = driver
         self.database = database
         self.timeout_s = timeout_s

@@ -1,6 +1,10 @@
 """The ASGI app `pathrank serve` runs: GraphQL (with GraphiQL) at /graphql, /healthz,
 Prometheus /metrics, and the dashboard at /.
 
+It answers only the host names it is given (DNS rebinding); with `key_for_reads`, /graphql
+and /metrics need the API key too (GraphiQL's page, the dashboard's files and /healthz stay
+open: they hold no data).
+
 The app never opens a database itself: the composition root hands it a factory of the
 graph's reads (an async context manager, entered in the app's lifespan so the Neo4j async
 driver lives on the server's event loop) and, optionally, a function that runs an analysis.
@@ -19,16 +23,18 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from graph_model.graph import GraphReads
 from graphql_api.context import AnalysisRunner, AnalysisService, request_authorized
+from graphql_api.http.hosts import LOCAL_HOSTS, AllowedHosts
 from graphql_api.http.observe import Observe
 from graphql_api.http.response_cache import CACHE_HEADER, ResponseCache, ResponseCacheMiddleware
+from graphql_api.limits import DEFAULT_TIME_BUDGET_S
 from graphql_api.metrics import QUERIES_HEADER, Metrics
-from graphql_api.view import GraphHolder, PathRankGraphQL
+from graphql_api.view import KEY_NEEDED, GraphHolder, PathRankGraphQL
 
 GraphFactory = Callable[[], AbstractAsyncContextManager[GraphReads]]
 
@@ -44,11 +50,23 @@ def create_app(
     cors_origins: Sequence[str] = (),
     static_dir: Path = STATIC_DIR,
     cache_responses: bool = True,
+    allowed_hosts: Sequence[str] = LOCAL_HOSTS,
+    key_for_reads: bool = False,
+    time_budget_s: float = DEFAULT_TIME_BUDGET_S,
 ) -> Starlette:
+    if key_for_reads and not api_key:
+        raise ValueError("key_for_reads needs an api_key")
     metrics = Metrics()
     holder = GraphHolder()
     analysis = AnalysisService(run_analysis) if run_analysis is not None else None
-    graphql = PathRankGraphQL(holder, metrics, api_key, analysis)
+    graphql = PathRankGraphQL(
+        holder,
+        metrics,
+        api_key,
+        analysis,
+        key_for_reads=key_for_reads,
+        time_budget_s=time_budget_s,
+    )
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -71,15 +89,21 @@ def create_app(
             )
         return JSONResponse({"status": "ok", "neo4j": "up"})
 
-    async def metrics_endpoint(_request: Request) -> Response:
+    async def metrics_endpoint(request: Request) -> Response:
+        if key_for_reads and not request_authorized(request, api_key):
+            return PlainTextResponse(
+                KEY_NEEDED, status_code=401, headers={"WWW-Authenticate": "Bearer"}
+            )
         return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
     async def index(_request: Request) -> Response:
         return FileResponse(static_dir / "index.html")
 
     async def version(request: Request) -> tuple[str | None, bool]:
-        current = await holder.get().status.graph_version()
-        return current, request_authorized(request, api_key)
+        authorized = request_authorized(request, api_key)
+        if key_for_reads and not authorized:
+            return None, False  # refused by the view: no cache, not even the version read
+        return await holder.get().status.graph_version(), authorized
 
     def looked_up(hit: bool) -> None:
         metrics.response_cache.labels("hit" if hit else "miss").inc()
@@ -91,7 +115,11 @@ def create_app(
         Route("/graphql", graphql),
         Mount("/static", StaticFiles(directory=static_dir), name="static"),
     ]
-    middleware = [Middleware(Observe, metrics=metrics)]
+    # Outermost first: refusals of a foreign host are still counted in the metrics.
+    middleware = [
+        Middleware(Observe, metrics=metrics),
+        Middleware(AllowedHosts, hosts=allowed_hosts),
+    ]
     if cache_responses:
         middleware.append(
             Middleware(

@@ -13,6 +13,7 @@ from graph_model.graph import GraphReads
 from graph_model.page.record import SiteRates
 from graph_model.run.record import AnalysisLockedError
 from graphql_api.errors import ErrorCode, user_error
+from graphql_api.limits import DEFAULT_TIME_BUDGET_S
 from graphql_api.loaders import Loaders
 from graphql_api.metrics import Metrics
 
@@ -61,6 +62,7 @@ class Context:
     api_key: str | None = None
     analysis: AnalysisService | None = None
     metrics: Metrics | None = None
+    time_budget_s: float = DEFAULT_TIME_BUDGET_S  # for a query's execution (extensions/budget.py)
     _site_rates: asyncio.Task[SiteRates] | None = field(default=None, repr=False)
 
     @classmethod
@@ -71,8 +73,10 @@ class Context:
         api_key: str | None = None,
         analysis: AnalysisService | None = None,
         metrics: Metrics | None = None,
+        *,
+        time_budget_s: float = DEFAULT_TIME_BUDGET_S,
     ) -> Context:
-        return cls(request, graph, Loaders(graph), api_key, analysis, metrics)
+        return cls(request, graph, Loaders(graph), api_key, analysis, metrics, time_budget_s)
 
     def authorized(self) -> bool:
         """True when no API key is configured, or the request carries it."""

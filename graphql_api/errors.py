@@ -8,6 +8,7 @@ from graphql import GraphQLError
 
 
 class ErrorCode(StrEnum):
+    BAD_REQUEST = "BAD_REQUEST"  # not a GraphQL request at all (HTTP-level)
     BAD_USER_INPUT = "BAD_USER_INPUT"
     QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
     UNAUTHENTICATED = "UNAUTHENTICATED"

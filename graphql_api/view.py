@@ -1,5 +1,6 @@
-"""Strawberry's ASGI view with this app's context, orjson, and HTTP-level failures (bad JSON,
-unsupported method) answered as GraphQL-shaped JSON instead of plain text.
+"""Strawberry's ASGI view with this app's context (a query's time budget among it), orjson,
+and HTTP-level failures (a body that is not a GraphQL request, an unsupported method, a missing
+API key) answered as GraphQL-shaped JSON instead of plain text or a 500.
 
 Each request reads one analysis run: its reads of analysis results are pinned to the run the
 first of them found current (graph_model.reader.pinned_analysis). A request that caught an
@@ -9,7 +10,9 @@ again is safe, and the second time it reads the new run whole."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from typing import Any, Final
 
 import orjson
 from cross_web import HTTPException
@@ -18,17 +21,24 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http.types import QueryParams
 
 from graph_model.graph import GraphReads
 from graph_model.reader import pinned_analysis
-from graphql_api.context import AnalysisService, Context
+from graphql_api.context import AnalysisService, Context, request_authorized
 from graphql_api.errors import ErrorCode, error_body
 from graphql_api.ide import OfflineGraphiQL
+from graphql_api.limits import DEFAULT_TIME_BUDGET_S
 from graphql_api.metrics import Metrics
 from graphql_api.schema import schema
 
 # A switch is one instant, so the second attempt reads the new run; the third is paranoia.
 _ATTEMPTS = 3
+NOT_A_REQUEST: Final = (
+    'the body must be a JSON object: {"query": "...", "variables": {...}, "operationName": "..."}'
+)
+NO_BATCHING: Final = "batching is not supported: send one operation per request"
+KEY_NEEDED: Final = "this server needs an API key: send it as X-API-Key or Authorization: Bearer"
 
 
 @dataclass
@@ -50,12 +60,17 @@ class PathRankGraphQL(OfflineGraphiQL, GraphQL[Context, None]):
         metrics: Metrics,
         api_key: str | None,
         analysis: AnalysisService | None,
+        *,
+        key_for_reads: bool = False,
+        time_budget_s: float = DEFAULT_TIME_BUDGET_S,
     ) -> None:
         super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=True)
         self.holder = holder
         self.metrics = metrics
         self.api_key = api_key or None
         self.analysis = analysis
+        self.key_for_reads = key_for_reads
+        self.time_budget_s = time_budget_s
 
     def decode_json(self, data: str | bytes) -> object:
         return orjson.loads(data)  # its JSONDecodeError is json's: a 400 as before
@@ -63,10 +78,43 @@ class PathRankGraphQL(OfflineGraphiQL, GraphQL[Context, None]):
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)  # several times faster than json.dumps on a page list
 
+    def parse_json(self, data: str | bytes) -> Any:
+        """The POST body (the only JSON Strawberry parses here: multipart uploads are off and
+        the query string has its own parser below). Strawberry then checks the types of
+        `query`, `variables` and `extensions`, but assumes an object and an `operationName`
+        string."""
+        body = super().parse_json(data)
+        if isinstance(body, list):
+            raise HTTPException(400, NO_BATCHING)
+        if not isinstance(body, dict):
+            raise HTTPException(400, NOT_A_REQUEST)
+        if not isinstance(body.get("operationName"), str | None):
+            raise HTTPException(400, "`operationName` must be a string or null")
+        return body
+
+    def parse_query_params(self, params: QueryParams) -> dict[str, Any]:
+        """A GET's parameters: `variables` and `extensions` are JSON (of any type here:
+        Strawberry refuses what is not an object or null next)."""
+        parsed: dict[str, Any] = dict(params)
+        for name in ("variables", "extensions"):
+            if parsed.get(name):
+                try:
+                    parsed[name] = self.decode_json(parsed[name])
+                except json.JSONDecodeError as exc:
+                    raise HTTPException(400, f"`{name}` is not valid JSON") from exc
+        return parsed
+
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
-        return Context.create(request, self.holder.get(), self.api_key, self.analysis, self.metrics)
+        return Context.create(
+            request,
+            self.holder.get(),
+            self.api_key,
+            self.analysis,
+            self.metrics,
+            time_budget_s=self.time_budget_s,
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # no subscriptions: refuse websockets
@@ -74,6 +122,8 @@ class PathRankGraphQL(OfflineGraphiQL, GraphQL[Context, None]):
             return
         request = Request(scope, receive)  # caches the body: a second attempt reads it again
         try:
+            if self.key_for_reads and not self._open_to(request):
+                raise HTTPException(401, KEY_NEEDED)
             for attempt in range(_ATTEMPTS):
                 if attempt:
                     self.metrics.reexecuted.inc()
@@ -82,8 +132,18 @@ class PathRankGraphQL(OfflineGraphiQL, GraphQL[Context, None]):
                     if await self.holder.get().status.still_readable(pin):
                         break
         except HTTPException as exc:
+            unauthenticated = exc.status_code == 401
+            code = ErrorCode.UNAUTHENTICATED if unauthenticated else ErrorCode.BAD_REQUEST
             response = JSONResponse(
-                error_body(exc.reason, ErrorCode.BAD_USER_INPUT.value),
+                error_body(exc.reason, code.value),
                 status_code=exc.status_code,
+                headers={"WWW-Authenticate": "Bearer"} if unauthenticated else None,
             )
         await response(scope, receive, send)
+
+    def _open_to(self, request: Request) -> bool:
+        """With the key required for reads: the request carries it, or it only asks for
+        GraphiQL's page (static; its queries then need the key, set in its headers pane)."""
+        if request_authorized(request, self.api_key):
+            return True
+        return self.should_render_graphql_ide(self.request_adapter_class(request))

@@ -17,12 +17,17 @@ from typing import Final, TypeVar
 
 import orjson
 
-from graph_model.path.record import Click
+from graph_model.path.record import Click, EventType
 
 MAX_EVENT_BYTES: Final = 64 * 1024
+# Ids are indexed (Neo4j refuses index entries over ~8 KB, and a path id joins two ids): a
+# longer id is a dead letter here rather than a write that fails on every retry.
+MAX_ID_BYTES: Final = 512
 # Numbers above this are epoch milliseconds, below (or equal) epoch seconds.
 MS_THRESHOLD: Final = 10**11
-MAX_FUTURE_MS: Final = 24 * 60 * 60 * 1000
+# How far ahead of the validating machine's clock a timestamp may be (PATHRANK_MAX_CLOCK_SKEW_S):
+# the watermark follows the latest click, so a click from the future would close every open path.
+DEFAULT_MAX_CLOCK_SKEW_S: Final = 300.0
 
 # Canonical name first; the rest are the seed's aliases, accepted as-is.
 CUSTOMER_ID: Final = ("customer_id", "CustomerID", "userid")
@@ -31,16 +36,31 @@ TIMESTAMP: Final = ("timestamp", "TimeStamp", "epochtime")
 IS_RESOLVED: Final = ("is_resolved", "IsResolved", "case_status")
 EVENT_ID: Final = ("event_id",)
 REFERRER_PAGE_ID: Final = ("referrer_page_id", "pageid_origin")
+EVENT_TYPE: Final = ("event_type", "type")
+ATTRIBUTES: Final = ("attributes",)
+MAX_ATTRIBUTES: Final = 16
+MAX_ATTRIBUTE_CHARS: Final = 200
+ATTRIBUTE_KEY: Final = re.compile(r"[a-z][a-z0-9_]{0,31}", re.ASCII)
 
 _NUMERIC = re.compile(r"-?\d+(?:\.\d*)?(?:[eE][+-]?\d+)?", re.ASCII)
 _RESOLVED_STRINGS: Final = frozenset({"true", "True", "1"})
 _UNRESOLVED_STRINGS: Final = frozenset({"false", "False", "0"})
+_EVENT_TYPES: Final = frozenset(t.value for t in EventType)
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND: Final = timedelta(microseconds=1)
 
 _T = TypeVar("_T")
-_ALIASES: Final = (CUSTOMER_ID, PAGE_ID, TIMESTAMP, IS_RESOLVED, EVENT_ID, REFERRER_PAGE_ID)
-_FIELD_OF: Final = {alias: names[0] for names in _ALIASES for alias in names}
+FIELDS: Final = (
+    CUSTOMER_ID,
+    PAGE_ID,
+    TIMESTAMP,
+    IS_RESOLVED,
+    EVENT_ID,
+    REFERRER_PAGE_ID,
+    EVENT_TYPE,
+    ATTRIBUTES,
+)
+_FIELD_OF: Final = {alias: names[0] for names in FIELDS for alias in names}
 _REQUIRED: Final = frozenset({"customer_id", "page_id", "timestamp"})
 
 
@@ -52,7 +72,13 @@ class InvalidEvent(ValueError):  # noqa: N818 -- the name is part of the interfa
         self.reason = reason
 
 
-def parse_event(value: bytes | None, *, now_ms: int, seq: int = 0) -> Click:
+def parse_event(
+    value: bytes | None,
+    *,
+    now_ms: int,
+    seq: int = 0,
+    max_skew_ms: int = round(DEFAULT_MAX_CLOCK_SKEW_S * 1000),
+) -> Click:
     """Raw Kafka value -> event, or raise InvalidEvent."""
     if not value:
         raise InvalidEvent("empty value")
@@ -64,31 +90,60 @@ def parse_event(value: bytes | None, *, now_ms: int, seq: int = 0) -> Click:
         raise InvalidEvent(_undecodable_reason(value)) from None
     if not isinstance(record, dict):
         raise InvalidEvent("not a JSON object")
-    return event_from_record(record, now_ms=now_ms, seq=seq)
+    return event_from_record(record, now_ms=now_ms, seq=seq, max_skew_ms=max_skew_ms)
 
 
-def event_from_record(record: Mapping[str, object], *, now_ms: int, seq: int = 0) -> Click:
+def event_from_record(
+    record: Mapping[str, object],
+    *,
+    now_ms: int,
+    seq: int = 0,
+    max_skew_ms: int = round(DEFAULT_MAX_CLOCK_SKEW_S * 1000),
+) -> Click:
     """Already-decoded mapping -> event, with the same rules as `parse_event`."""
     fields = _collect(record)
     customer_id = _required(fields, "customer_id", _id)
-    page_id = _required(fields, "page_id", _id)
+    kind = _normalised(fields, "event_type", _event_type) or EventType.PAGE_VIEW
+    # A marker's page is informative: optional, "" when absent.
+    if kind.marker:
+        page_id = _normalised(_without_empty(fields, "page_id"), "page_id", _id) or ""
+    else:
+        page_id = _required(fields, "page_id", _id)
     ts_ms = _required(fields, "timestamp", _timestamp_ms)
-    if ts_ms - now_ms > MAX_FUTURE_MS:
-        raise InvalidEvent("timestamp more than 1 day in the future")
+    if ts_ms - now_ms > max_skew_ms:
+        raise InvalidEvent(skew_reason(max_skew_ms))
     resolved = _normalised(fields, "is_resolved", _resolved) or False
     event_id = _normalised(fields, "event_id", _id)
     referrer = _normalised(fields, "referrer_page_id", _id)
-    key = event_id if event_id is not None else event_key(customer_id, ts_ms, page_id, resolved)
-    return Click(key, customer_id, page_id, ts_ms, resolved, seq, referrer)
+    attributes = _normalised(fields, "attributes", _attributes) or ()
+    if event_id is not None:
+        key = event_id
+    else:
+        key = event_key(customer_id, ts_ms, page_id, resolved, kind)
+    return Click(key, customer_id, page_id, ts_ms, resolved, seq, referrer, kind, attributes)
 
 
-def event_key(customer_id: str, ts_ms: int, page_id: str, resolved: bool) -> str:
+def skew_reason(max_skew_ms: int) -> str:
+    """The reason of a click too far ahead of the clock (bounded: it names the setting only)."""
+    return f"timestamp more than {max_skew_ms / 1000:g} s ahead of the clock (max clock skew)"
+
+
+def event_key(
+    customer_id: str,
+    ts_ms: int,
+    page_id: str,
+    resolved: bool,
+    kind: EventType = EventType.PAGE_VIEW,
+) -> str:
     """Deterministic key of an event without `event_id`, from normalised values only.
 
-    The JSON array encoding makes the input unambiguous whatever characters the ids hold.
+    The JSON array encoding makes the input unambiguous whatever characters the ids hold. A
+    page view's array has no type (its keys predate event types); a marker's ends with it.
     """
-    payload = orjson.dumps([customer_id, ts_ms, page_id, resolved])
-    return hashlib.blake2b(payload, digest_size=16).hexdigest()
+    values: list[object] = [customer_id, ts_ms, page_id, resolved]
+    if kind.marker:
+        values.append(kind.value)
+    return hashlib.blake2b(orjson.dumps(values), digest_size=16).hexdigest()
 
 
 def event_to_json(event: Click) -> bytes:
@@ -105,6 +160,13 @@ def event_to_json(event: Click) -> bytes:
     }
     if event.referrer_page_id is not None:
         record["referrer_page_id"] = event.referrer_page_id
+    # Only what differs from the defaults, so page views keep their bytes.
+    if event.kind.marker:
+        record["event_type"] = event.kind.value
+        if not event.page_id:
+            del record["page_id"]
+    if event.attributes:
+        record["attributes"] = dict(event.attributes)
     return orjson.dumps(record)
 
 
@@ -154,6 +216,10 @@ def _is_empty(raw: object) -> bool:
     return isinstance(raw, str) and not raw
 
 
+def _without_empty(fields: Mapping[str, object], field: str) -> Mapping[str, object]:
+    return {field: None} if _is_empty(fields.get(field)) else fields
+
+
 def _check_agree(field: str, first: object, second: object) -> None:
     """Two aliases of one field must agree once normalised (1 and "1", s and ms)."""
     normalise = _NORMALISERS[field]
@@ -189,13 +255,18 @@ def _id(raw: object) -> str:
     if isinstance(raw, str):
         if not raw.strip():
             raise _BadValueError("empty string")
-        return raw
-    if isinstance(raw, int) and not isinstance(raw, bool):
+        text = raw
+    elif isinstance(raw, int) and not isinstance(raw, bool):
         try:
-            return str(raw)
+            text = str(raw)
         except ValueError:  # beyond Python's int-to-str digit limit
             raise _BadValueError("integer too large") from None
-    raise _BadValueError("expected a string or an integer")
+    else:
+        raise _BadValueError("expected a string or an integer")
+    # A character is at most 4 bytes in UTF-8: only a long text needs encoding to measure.
+    if len(text) * 4 > MAX_ID_BYTES and len(text.encode("utf-8", "surrogatepass")) > MAX_ID_BYTES:
+        raise _BadValueError(f"longer than {MAX_ID_BYTES} bytes (UTF-8)")
+    return text
 
 
 def _resolved(raw: object) -> bool:
@@ -209,6 +280,32 @@ def _resolved(raw: object) -> bool:
         if raw in _UNRESOLVED_STRINGS:
             return False
     raise _BadValueError("expected a bool, true/false or 0/1")
+
+
+def _event_type(raw: object) -> EventType:
+    if isinstance(raw, str) and raw in _EVENT_TYPES:
+        return EventType(raw)
+    raise _BadValueError("expected page_view, resolution or escalation")
+
+
+def _attributes(raw: object) -> tuple[tuple[str, str], ...]:
+    """Sorted (key, value) pairs; a null or "" value counts as absent."""
+    if not isinstance(raw, Mapping):
+        raise _BadValueError("expected an object of strings")
+    pairs: list[tuple[str, str]] = []
+    for key, value in raw.items():
+        if value is None or value == "":
+            continue
+        if not isinstance(key, str) or not ATTRIBUTE_KEY.fullmatch(key):
+            raise _BadValueError("a key is not [a-z][a-z0-9_]{0,31}")
+        if not isinstance(value, str):
+            raise _BadValueError("a value is not a string")
+        if len(value) > MAX_ATTRIBUTE_CHARS:
+            raise _BadValueError(f"a value is over {MAX_ATTRIBUTE_CHARS} characters")
+        pairs.append((key, value))
+    if len(pairs) > MAX_ATTRIBUTES:
+        raise _BadValueError(f"more than {MAX_ATTRIBUTES} keys")
+    return tuple(sorted(pairs))
 
 
 def _timestamp_ms(raw: object) -> int:
@@ -262,4 +359,6 @@ _NORMALISERS: Final[dict[str, Callable[[object], object]]] = {
     "is_resolved": _resolved,
     "event_id": _id,
     "referrer_page_id": _id,
+    "event_type": _event_type,
+    "attributes": _attributes,
 }

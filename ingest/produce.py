@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,7 +11,15 @@ from typing import Any
 import orjson
 from confluent_kafka import Producer
 
-from ingest.events import InvalidEvent, event_from_record, event_to_json
+from ingest.events import (
+    DEFAULT_MAX_CLOCK_SKEW_S,
+    InvalidEvent,
+    event_from_record,
+    event_to_json,
+)
+from ingest.sources.common import EXCLUDED, Invalid, Skipped, SourceConfig
+from ingest.sources.files import Format, read
+from ingest.sources.table import TableMapping
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +32,12 @@ class BadLine:
 class ProduceSummary:
     produced: int = 0
     bad: list[BadLine] = field(default_factory=list)
+    skipped: Counter[str] = field(default_factory=Counter)  # by reason
+
+    @property
+    def excluded(self) -> int:
+        """Events whose URL a page rule excluded."""
+        return self.skipped[EXCLUDED]
 
 
 def _producer(bootstrap: str) -> Producer:
@@ -48,47 +62,32 @@ def _send(producer: Producer, topic: str, key: bytes, value: bytes) -> None:
             producer.poll(0.05)  # the local queue is full: let deliveries drain
 
 
-def read_records(path: Path) -> Iterator[tuple[int, Mapping[str, Any] | InvalidEvent]]:
-    """(line number, record) for a JSONL or CSV file; undecodable lines as InvalidEvent."""
-    with path.open("rb") as raw:
-        head = raw.read(1)
-    if path.suffix.lower() == ".csv" or (
-        head not in (b"{", b"") and path.suffix.lower() != ".jsonl"
-    ):
-        with path.open(newline="", encoding="utf-8") as handle:
-            reader = csv.DictReader(handle)
-            for row in reader:
-                cleaned = {k: v for k, v in row.items() if k is not None and v not in (None, "")}
-                yield reader.line_num, cleaned
-        return
-    with path.open("rb") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = orjson.loads(line)
-            except orjson.JSONDecodeError:
-                yield number, InvalidEvent("not JSON")
-                continue
-            yield number, record if isinstance(record, dict) else InvalidEvent("not a JSON object")
-
-
 def produce_file(
     path: Path,
     bootstrap: str,
     topic: str,
     now_ms: int,
     on_progress: Callable[[int], None] | None = None,
+    *,
+    max_skew_ms: int = round(DEFAULT_MAX_CLOCK_SKEW_S * 1000),
+    fmt: Format = Format.AUTO,
+    config: SourceConfig | None = None,
+    table: TableMapping | None = None,
 ) -> ProduceSummary:
-    """Validate each line (docs/events.md) and produce the valid ones; report the rest."""
+    """Map each line from its format (docs/sources.md), validate it (docs/events.md) and
+    produce the valid ones; report the rest."""
     summary = ProduceSummary()
     producer = _producer(bootstrap)
     progress = on_progress or (lambda _n: None)
-    for number, record in read_records(path):
+    records = read(path, fmt, config or SourceConfig(), table or TableMapping())
+    for number, record in records:
+        if isinstance(record, Skipped):
+            summary.skipped[record.reason] += 1
+            continue
         try:
-            if isinstance(record, InvalidEvent):
-                raise record
-            event = event_from_record(record, now_ms=now_ms)
+            if isinstance(record, Invalid):
+                raise InvalidEvent(record.reason)
+            event = event_from_record(record, now_ms=now_ms, max_skew_ms=max_skew_ms)
         except InvalidEvent as exc:
             summary.bad.append(BadLine(number, exc.reason))
             continue

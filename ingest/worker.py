@@ -3,6 +3,11 @@
 Offsets are committed only after the Neo4j transaction of the batch (and the
 dead letters of the batch) succeeded, and a batch is idempotent, so a crash at
 any point followed by a restart yields exactly the graph of an uninterrupted run.
+
+No record stops it: invalid ones, and valid ones the batch rejects (a reused event id, a
+key another customer holds, a click the graph refuses), go to the DLQ and the rest is
+written. No outage does either: Kafka and Neo4j outages are waited out alike (outages.py).
+SIGTERM/SIGINT stop it in every state.
 """
 
 from __future__ import annotations
@@ -10,35 +15,43 @@ from __future__ import annotations
 import gc
 import logging
 import signal
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from types import FrameType
-from typing import TypeVar
 
-from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
 from neo4j.exceptions import ConstraintError
 
-from graph_model.errors import RETRYABLE
 from graph_model.page.record import CatalogEntry
 from graph_model.page.store import CatalogSink
 from graph_model.path.record import Click
 from graph_model.path.store import PathSink
-from ingest.batch import PathRules, apply_batch
+from ingest.batch import PathRules, apply_batch, key_clashes
 from ingest.catalog import parse_page
 from ingest.checkpoint import Checkpoint, next_offsets
-from ingest.dead_letters import DeadLetter, DeadLetterWriter
-from ingest.errors import KafkaUnavailableError
-from ingest.events import InvalidEvent, parse_event
-from ingest.topics import dlq_topic, ensure_topics
+from ingest.dead_letters import DeadLetter, DeadLetterWriter, dead_letter
+from ingest.errors import (
+    KafkaRefusedError,
+    KafkaUnavailableError,
+    StopRequested,
+    describe,
+    is_transient,
+    refuses_consumer,
+)
+from ingest.events import DEFAULT_MAX_CLOCK_SKEW_S, InvalidEvent, event_from_record, parse_event
+from ingest.outages import Outages
+from ingest.poison import isolate, refused_reason
+from ingest.topics import ensure_topics
 
 log = logging.getLogger("ingest")
-_T = TypeVar("_T")
+# librdkafka's own lines (one per failed connection attempt, dozens per outage) go here at
+# DEBUG: the worker reports an outage itself, one line per retry.
+_librdkafka_log = logging.getLogger("ingest.librdkafka")
 
 _ASSIGNMENT_GRACE_S = 30.0
-# Neo4j or Kafka down or restarting: wait and retry the same batch, never skip it.
-_UNREACHABLE = (*RETRYABLE, KafkaException, KafkaUnavailableError)
 
 
 @dataclass(frozen=True)
@@ -53,14 +66,18 @@ class IngestConfig:
     until_idle_s: float | None = None
     batch_wait_s: float = 0.5
     max_backoff_s: float = 30.0
+    max_clock_skew_ms: int = round(DEFAULT_MAX_CLOCK_SKEW_S * 1000)
+    # Foreign records (`ingest --format`): a raw value to our event record, None to skip it
+    # (no dead letter); raises InvalidEvent. None: values are our event JSON.
+    decode: Callable[[bytes | None], Mapping[str, object] | None] | None = None
 
 
 @dataclass
 class IngestStats:
     consumed: int = 0
-    clicks: int = 0
+    clicks: int = 0  # valid clicks the graph took (new ones and duplicates)
     pages: int = 0
-    dead_letters: int = 0
+    dead_letters: int = 0  # every dead letter written, whatever its reason
     batches: int = 0
     clicks_created: int = 0
     started: float = field(default_factory=time.monotonic)
@@ -87,6 +104,57 @@ class IngestSinks:
     ensure_schema: Callable[[], None]
 
 
+class _LibrdkafkaLog:
+    """What librdkafka logs, at DEBUG (confluent-kafka calls `log(level, fmt, *args)`)."""
+
+    def log(self, _level: int, fmt: str, *args: object) -> None:
+        _librdkafka_log.debug(fmt, *args)
+
+
+def _quiet() -> dict[str, object]:
+    """Client settings for a Kafka client whose own errors and logs the worker does not need."""
+    return {"error_cb": lambda _error: None, "logger": _LibrdkafkaLog()}
+
+
+class _ConsumerErrors:
+    """Errors librdkafka reports out of band (broker down, no coordinator), for the loop."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._errors: list[KafkaError] = []
+
+    def report(self, error: KafkaError) -> None:
+        with self._lock:
+            self._errors.append(error)
+
+    def take(self) -> list[KafkaError]:
+        with self._lock:
+            errors, self._errors = self._errors, []
+        return errors
+
+
+class _IdleClock:
+    """`--until-idle S`: S seconds without a record while the worker holds partitions. Without
+    partitions (not assigned yet, or lost in an outage) it waits S + 30 s: after a crash or
+    a broker restart the group may hold them for a dead member until its session times out.
+    An outage counts as activity: whether the topic is idle cannot be told meanwhile."""
+
+    def __init__(self) -> None:
+        self._since = time.monotonic()
+        self._holding = False
+
+    def activity(self) -> None:
+        self._since = time.monotonic()
+
+    def holding(self, partitions: bool) -> None:
+        self._holding = partitions
+        self.activity()
+
+    def idle(self, limit_s: float) -> bool:
+        grace = 0.0 if self._holding else _ASSIGNMENT_GRACE_S
+        return time.monotonic() - self._since >= limit_s + grace
+
+
 class IngestWorker:
     def __init__(
         self,
@@ -97,16 +165,32 @@ class IngestWorker:
         self.config = config
         self.sinks = sinks
         self.on_batch = on_batch or (lambda _s: None)
-        self._stopping = False
+        self._outages = Outages(log, config.max_backoff_s)
 
     def stop(self, *_: object) -> None:
-        """Finish the batch in hand, commit it, and exit."""
-        self._stopping = True
+        """Finish and commit the batch being written (unless it waits out an outage, then
+        leave it uncommitted), write no other, and exit."""
+        self._outages.stop()
 
     def run(self) -> IngestStats:
+        stats = IngestStats()
+        previous = _install_signal_handlers(self.stop)
+        try:
+            self._run(stats)
+        except StopRequested:
+            log.warning(
+                "stopped while waiting out an outage: the batch in hand is not committed; "
+                "a restart replays it"
+            )
+        finally:
+            _restore_signal_handlers(previous)
+        return stats
+
+    def _run(self, stats: IngestStats) -> None:
         c = self.config
-        ensure_topics(c.bootstrap, c.topic, c.pages_topic, c.partitions)
-        self._with_retry(self.sinks.ensure_schema)
+        ensure_topics(c.bootstrap, c.topic, c.pages_topic, c.partitions, _quiet())
+        self._outages.retry(self.sinks.ensure_schema, "the schema check")
+        errors = _ConsumerErrors()
         consumer = Consumer(
             {
                 "bootstrap.servers": c.bootstrap,
@@ -115,84 +199,120 @@ class IngestWorker:
                 "auto.offset.reset": "earliest",
                 # A long Neo4j outage must not cost the partitions: we keep retrying.
                 "max.poll.interval.ms": 3_600_000,
-                # A crashed worker's partitions move to the others after 10 s, not 45 s.
+                # A crashed worker's partitions move to the others after 10 s, not 45 s; it
+                # also bounds a blocking commit while the broker is away to 10 s.
                 "session.timeout.ms": 10_000,
+                "error_cb": errors.report,
+                "logger": _LibrdkafkaLog(),
             }
         )
-        dead_letters = DeadLetterWriter(c.bootstrap)
-        # The idle clock starts once partitions are assigned: after a crash the group
-        # may hold them for a dead member until its session times out.
-        assigned: list[float] = []
+        # Its delivery reports carry the errors that matter to it.
+        dead_letters = DeadLetterWriter(c.bootstrap, _quiet())
+        clock = _IdleClock()
 
-        def on_assign(_consumer: Consumer, _partitions: list[TopicPartition]) -> None:
-            assigned.append(time.monotonic())
+        def on_committed() -> None:
+            errors.take()  # Kafka answered: what it reported before is over
+            self.on_batch(stats)
 
-        stats = IngestStats()
-        pipeline = Checkpoint(consumer, lambda: self.on_batch(stats))
+        pipeline = Checkpoint(consumer, self._outages, on_committed)
+
+        def on_assign(_consumer: Consumer, partitions: list[TopicPartition]) -> None:
+            clock.holding(bool(partitions))
+
+        def on_revoke(_consumer: Consumer, _partitions: list[TopicPartition]) -> None:
+            # Partitions leave only with their written batch committed (or, when the group
+            # already gave them away, its commit dropped: their next owner replays it).
+            clock.holding(False)
+            pipeline.drain()
+
         consumer.subscribe(
             [c.topic] + ([c.pages_topic] if c.pages_topic else []),
             on_assign=on_assign,
-            # Partitions leave only with their written batch committed.
-            on_revoke=lambda _consumer, _partitions: pipeline.drain(),
+            on_revoke=on_revoke,
+            on_lost=on_revoke,
         )
-        previous = _install_signal_handlers(self.stop)
         collector = _tune_gc()
-        started = time.monotonic()
         try:
-            while not self._stopping:
-                messages = consumer.consume(num_messages=c.batch_size, timeout=c.batch_wait_s)
-                records = [m for m in messages if m.error() is None]
-                for m in messages:
-                    if m.error() is not None:
-                        log.warning("kafka: %s", m.error())
-                if not records:
-                    pipeline.drain()
-                    if self._idle(assigned, started):
-                        break
-                    continue
-                assigned.append(time.monotonic())
-                parsed = self._parse(records)
-                # Batch N+1 was consumed and parsed while batch N was written; batches are
-                # still written one at a time, in order, so N+1 reads what N wrote.
-                pipeline.drain()
-                pipeline.submit(
-                    partial(self._write, parsed, len(records), dead_letters, stats),
-                    next_offsets(records),
-                )
-            pipeline.drain()
+            self._loop(consumer, errors, pipeline, dead_letters, stats, clock)
         finally:
-            # On an error the batch in flight is not committed: a restart replays it.
+            # On an error or a stop the batch in flight is not committed: a restart replays it.
             pipeline.close()
-            _restore_signal_handlers(previous)
             _restore_gc(collector)
             consumer.close()
-        return stats
+            dead_letters.close()
 
-    def _idle(self, assigned: list[float], started: float) -> bool:
-        """`--until-idle`: no record for S seconds since the assignment or the last record."""
-        limit = self.config.until_idle_s
-        if limit is None:
-            return False
-        now = time.monotonic()
-        if assigned:
-            return now - assigned[-1] >= limit
-        # Never assigned (e.g. more workers than partitions): give up after a session timeout.
-        return now - started >= limit + _ASSIGNMENT_GRACE_S
+    def _loop(
+        self,
+        consumer: Consumer,
+        errors: _ConsumerErrors,
+        pipeline: Checkpoint,
+        dead_letters: DeadLetterWriter,
+        stats: IngestStats,
+        clock: _IdleClock,
+    ) -> None:
+        c = self.config
+        outage = None
+        while not self._outages.stop_requested():
+            messages = self._consume(consumer)
+            records = [m for m in messages if m.error() is None]
+            problems = [e for m in messages if (e := m.error()) is not None] + errors.take()
+            refused = [e for e in problems if refuses_consumer(e)]
+            if refused:
+                raise KafkaRefusedError(f"consumer: {describe(refused[0])}")
+            if not records:
+                pipeline.drain()
+                if problems:
+                    # Kafka is away: whether the topic is idle cannot be told, so the idle
+                    # clock does not run.
+                    clock.activity()
+                    outage = outage or self._outages.delays()
+                    failure = KafkaUnavailableError(f"consumer: {describe(problems[-1])}")
+                    self._outages.wait(failure, "the fetch", next(outage))
+                elif c.until_idle_s is not None and clock.idle(c.until_idle_s):
+                    break
+                continue
+            outage = None
+            clock.activity()
+            parsed = self._parse(records)
+            # Batch N+1 was consumed and parsed while batch N was written; batches are
+            # still written one at a time, in order, so N+1 reads what N wrote.
+            pipeline.drain()
+            if self._outages.stop_requested():
+                break  # consumed, not written, not committed: a restart reads it again
+            pipeline.submit(
+                partial(self._write, parsed, len(records), dead_letters, stats),
+                next_offsets(records),
+            )
+        pipeline.drain()
+        if self._outages.stop_requested():
+            log.info("stopped by a signal; every batch written is committed")
+
+    def _consume(self, consumer: Consumer) -> list[Message]:
+        c = self.config
+        try:
+            return consumer.consume(num_messages=c.batch_size, timeout=c.batch_wait_s)
+        except KafkaException as exc:
+            error = exc.args[0]
+            if not is_transient(error):
+                raise KafkaRefusedError(f"consumer: {describe(error)}") from None
+            # Reported again by the next call while it lasts: the loop waits it out.
+            log.debug("consume: %s", describe(error))
+            return []
 
     def _write(
         self, parsed: _Parsed, consumed: int, dead_letters: DeadLetterWriter, stats: IngestStats
     ) -> None:
         """One batch into the DLQ and the graph (runs on the pipeline's writer thread)."""
-        stats.consumed += consumed
-        stats.dead_letters += len(parsed.dead)
-        stats.pages += len(parsed.pages)
-        stats.clicks += len(parsed.clicks)
-        stats.batches += 1
-        self._send_dead(dead_letters, parsed.dead)
+        self._send_dead(dead_letters, parsed.dead, stats)
         if parsed.pages:
-            self._with_retry(lambda: self.sinks.catalog.upsert(parsed.pages))
-        if parsed.clicks:
-            stats.clicks_created += self._apply_clicks(parsed, dead_letters)
+            self._outages.retry(lambda: self.sinks.catalog.upsert(parsed.pages))
+        created, rejected = self._apply_clicks(parsed) if parsed.clicks else (0, [])
+        self._send_dead(dead_letters, rejected, stats)
+        stats.consumed += consumed
+        stats.pages += len(parsed.pages)
+        stats.clicks += len(parsed.clicks) - len(rejected)
+        stats.clicks_created += created
+        stats.batches += 1
 
     def _parse(self, records: list[Message]) -> _Parsed:
         out = _Parsed()
@@ -203,80 +323,65 @@ class IngestWorker:
                 if topic == self.config.pages_topic:
                     out.pages.append(parse_page(m.value()))
                 else:
-                    out.clicks.append(
-                        parse_event(m.value(), now_ms=now_ms, seq=int(m.offset() or 0))
-                    )
-                    out.sources.append(m)
+                    click = self._click(m, now_ms)
+                    if click is not None:
+                        out.clicks.append(click)
+                        out.sources.append(m)
             except InvalidEvent as exc:
-                out.dead.append(_dead_letter(m, exc.reason))
+                out.dead.append(dead_letter(m, exc.reason))
         return out
 
-    def _apply_clicks(self, parsed: _Parsed, dead_letters: DeadLetterWriter) -> int:
-        """Write the batch's clicks; a click whose event key another customer's click already
-        has goes to the DLQ (the key is unique graph-wide), the rest is written."""
-        # Clashes are rare: find them only when the unique key constraint says there is one.
-        clicks = list(zip(parsed.clicks, parsed.sources, strict=True))
-        while True:
-            try:
-                return self._write_clicks([c for c, _ in clicks]) if clicks else 0
-            except ConstraintError:
-                stored = self._click_owners([c.key for c, _ in clicks])
-                owners = _key_owners(stored, [c for c, _ in clicks])
-                clashes = [m for c, m in clicks if owners[c.key] != c.customer_id]
-                if not clashes:
-                    raise
-                self._send_dead(dead_letters, [_dead_letter(m, _CLASH) for m in clashes])
-                clicks = [(c, m) for c, m in clicks if owners[c.key] == c.customer_id]
+    def _click(self, m: Message, now_ms: int) -> Click | None:
+        seq, skew = int(m.offset() or 0), self.config.max_clock_skew_ms
+        if self.config.decode is None:
+            return parse_event(m.value(), now_ms=now_ms, seq=seq, max_skew_ms=skew)
+        record = self.config.decode(m.value())
+        if record is None:
+            return None
+        return event_from_record(record, now_ms=now_ms, seq=seq, max_skew_ms=skew)
 
-    def _send_dead(self, writer: DeadLetterWriter, letters: list[DeadLetter]) -> None:
-        self._with_retry(lambda: writer.write(letters))
+    def _apply_clicks(self, parsed: _Parsed) -> tuple[int, list[DeadLetter]]:
+        """Write the batch's clicks; the ones it rejects or the graph refuses become dead
+        letters (returned), the rest is written."""
+        rules, sink = self.config.rules, self.sinks.paths
+        # Rejections name the Click objects of `parsed`; their records are found by identity.
+        source = {id(c): m for c, m in zip(parsed.clicks, parsed.sources, strict=True)}
+        created = 0
+        letters: list[DeadLetter] = []
 
-    def _click_owners(self, keys: list[str]) -> dict[str, str]:
-        return self._with_retry(lambda: self.sinks.paths.click_owners(keys))
+        def write(part: Sequence[Click]) -> None:
+            nonlocal created
+            outcome = self._outages.retry(lambda: apply_batch(sink, part, rules))
+            created += outcome.result.clicks_created
+            letters.extend(dead_letter(source[id(r.click)], r.reason) for r in outcome.rejected)
 
-    def _write_clicks(self, clicks: list[Click]) -> int:
-        rules = self.config.rules
-        sink = self.sinks.paths
-        return self._with_retry(lambda: apply_batch(sink, clicks, rules)).clicks_created
+        def triage(part: Sequence[Click], error: Exception) -> Mapping[int, str]:
+            # The common refusal, found in one read: a key another customer's click holds.
+            if not isinstance(error, ConstraintError):
+                return {}
+            keys = [click.key for click in part]
+            owners = self._outages.retry(lambda: sink.click_owners(keys))
+            return key_clashes(part, owners)
 
-    def _with_retry(self, action: Callable[[], _T]) -> _T:
-        delay = 1.0
-        while True:
-            try:
-                return action()
-            except _UNREACHABLE as exc:
-                log.warning(
-                    "unreachable (%s: %s); retrying the same batch in %.0fs, nothing is skipped",
-                    type(exc).__name__,
-                    str(exc).splitlines()[0] if str(exc) else "",
-                    delay,
-                )
-                time.sleep(delay)
-                delay = min(delay * 2, self.config.max_backoff_s)
+        refused = isolate(parsed.clicks, write, refused_reason, triage)
+        if refused:
+            log.warning(
+                "%d click(s) refused by the graph, sent to the dead-letter topic (%s)",
+                len(refused),
+                refused[0][1],
+            )
+        letters.extend(dead_letter(source[id(click)], reason) for click, reason in refused)
+        return created, letters
 
-
-_CLASH = "event key already used by another customer's click (event_id must be unique)"
-
-
-def _dead_letter(m: Message, reason: str) -> DeadLetter:
-    topic = m.topic() or ""
-    return DeadLetter(
-        topic=dlq_topic(topic),
-        key=m.key() if isinstance(m.key(), bytes) else None,
-        value=m.value() if isinstance(m.value(), bytes) else None,
-        reason=reason,
-        source_topic=topic,
-        source_partition=int(m.partition() or 0),
-        source_offset=int(m.offset() or 0),
-    )
-
-
-def _key_owners(stored: dict[str, str], clicks: list[Click]) -> dict[str, str]:
-    """Who owns each event key: the stored click's customer, else the batch's first user."""
-    owners = dict(stored)
-    for click in clicks:
-        owners.setdefault(click.key, click.customer_id)
-    return owners
+    def _send_dead(
+        self, writer: DeadLetterWriter, letters: list[DeadLetter], stats: IngestStats
+    ) -> None:
+        """Send, and wait out the acknowledgements: a batch commits only after them."""
+        if not letters:
+            return
+        delivery = writer.deliver(letters)
+        self._outages.retry(delivery.wait)
+        stats.dead_letters += delivery.count
 
 
 def _tune_gc() -> tuple[int, int, int]:
@@ -289,6 +394,7 @@ def _tune_gc() -> tuple[int, int, int]:
     allocations; collection still runs, so memory stays bounded.
     """
     previous = gc.get_threshold()
+    gc.collect()  # what is garbage now would stay frozen, uncollected, for the whole run
     gc.freeze()
     gc.set_threshold(max(previous[0], 50_000), previous[1], previous[2])
     return previous

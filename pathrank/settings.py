@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from ingest.events import DEFAULT_MAX_CLOCK_SKEW_S
 
 # JVM-style memory sizes: 512m, 4g.
 _SIZE = r"^[1-9][0-9]*[kmgKMG]$"
@@ -34,6 +37,8 @@ class Settings(BaseSettings):
     # New topics get this many partitions: the unit of parallel ingest (docs/scaling.md).
     topic_partitions: int = Field(default=3, ge=1)
     batch_size: int = Field(default=5000, ge=1, le=100_000)
+    # A click timestamped further ahead of this machine's clock is a dead letter (events.md).
+    max_clock_skew_s: float = Field(default=DEFAULT_MAX_CLOCK_SKEW_S, ge=0, le=86_400)
 
     # Path semantics (docs/paths.md)
     inactivity_timeout_s: float = Field(default=1800.0, gt=0)
@@ -46,10 +51,28 @@ class Settings(BaseSettings):
     # (pathrank.faults).
     analysis_fault: str | None = None
 
-    # API
+    # Foreign sources (docs/sources.md): which event names are outcome markers, comma-separated.
+    resolution_events: str = ""
+    escalation_events: str = ""
+    # Page rules (a TOML file) for the collector and `ingest --format`; produce's --page-rules
+    # overrides it.
+    page_rules: Path | None = None
+
+    # API (docs/api.md "Security" and "Limits")
     api_key: SecretStr | None = None
+    # Every /graphql and /metrics request needs the key, not only runAnalysis.
+    api_key_for_reads: bool = False
+    # Host names the API answers (comma-separated; `*.example.com`, `*` for any); empty: the
+    # --host it listens on and the loopback names.
+    api_allowed_hosts: Annotated[tuple[str, ...], NoDecode] = ()
+    # Each query's execution budget in seconds (not runAnalysis); each Neo4j read times out
+    # after 10 s, or this if less.
+    api_time_budget_s: float = Field(default=10.0, gt=0, le=600)
     # Answer repeated queries of an unchanged graph from memory (docs/api.md "Response cache").
     api_cache: bool = True
+    # The collector (docs/sources.md): off unless a write key is set.
+    write_key: SecretStr | None = None
+    collector_max_body_bytes: int = Field(default=512 * 1024, ge=1024, le=64 * 1024 * 1024)
 
     # Local services (`pathrank services`)
     cache_dir: Path = Field(default_factory=_default_cache_dir)
@@ -60,3 +83,40 @@ class Settings(BaseSettings):
     neo4j_heap: str = Field(default="4g", pattern=_SIZE)
     neo4j_pagecache: str = Field(default="2g", pattern=_SIZE)
     kafka_heap: str = Field(default="1g", pattern=_SIZE)
+
+    @field_validator("api_allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(name.strip() for name in value.split(",") if name.strip())
+        return value
+
+    @field_validator("api_allowed_hosts")
+    @classmethod
+    def _check_wildcards(cls, names: tuple[str, ...]) -> tuple[str, ...]:
+        for name in names:
+            if "*" in name[1:] or (name.startswith("*") and name != "*" and name[1] != "."):
+                raise ValueError(f"{name!r}: a wildcard is `*` (any host) or `*.example.com`")
+        return names
+
+    @property
+    def resolution_event_names(self) -> frozenset[str]:
+        return _names(self.resolution_events)
+
+    @property
+    def escalation_event_names(self) -> frozenset[str]:
+        return _names(self.escalation_events)
+
+    @model_validator(mode="after")
+    def _markers_are_one_kind(self) -> Settings:
+        both = self.resolution_event_names & self.escalation_event_names
+        if both:
+            raise ValueError(
+                f"{', '.join(sorted(both))} in both PATHRANK_RESOLUTION_EVENTS and "
+                "PATHRANK_ESCALATION_EVENTS"
+            )
+        return self
+
+
+def _names(listed: str) -> frozenset[str]:
+    return frozenset(name.strip() for name in listed.split(",") if name.strip())

@@ -17,6 +17,9 @@ from graph_model.path.store import Neo4jPathStore
 from ingest.batch import PathRules, apply_batches
 from ingest.catalog import catalog_entry
 from ingest.events import event_from_record
+from ingest.sources.common import Markers, SourceConfig
+from ingest.sources.page_rules import PageRules
+from ingest.sources.topics import TopicFormat, decoder
 from ingest.worker import IngestConfig, IngestSinks, IngestStats, IngestWorker
 from pathrank.services.credentials import read_password
 from pathrank.services.errors import ServiceError
@@ -24,7 +27,10 @@ from pathrank.services.layout import Layout
 from pathrank.settings import Settings
 
 if TYPE_CHECKING:  # the analysis and API stacks are imported by the commands that use them
+    from starlette.applications import Starlette
+
     from algorithms.analyze import Analysis, StepReporter
+    from collector.app import Collector
     from graph_model.graph import GraphReads
 
 
@@ -92,10 +98,24 @@ class Wiring:
         benchmarks' ceilings and the tests load with. An invalid event raises InvalidEvent."""
         now = int(time.time() * 1000) if now_ms is None else now_ms
         self.catalog_store(driver).upsert([catalog_entry(p) for p in pages])
-        clicks = [event_from_record(e, now_ms=now, seq=i) for i, e in enumerate(events)]
+        skew = self.max_clock_skew_ms()
+        clicks = [
+            event_from_record(e, now_ms=now, seq=i, max_skew_ms=skew) for i, e in enumerate(events)
+        ]
         apply_batches(
             self.path_store(driver), clicks, self.rules(), batch_size or self.s.batch_size
         )
+
+    def max_clock_skew_ms(self) -> int:
+        return round(self.s.max_clock_skew_s * 1000)
+
+    def source_config(self, rules: PageRules | None = None) -> SourceConfig:
+        """What the foreign-source mappers need: page rules (`rules`, else the file of
+        PATHRANK_PAGE_RULES; PageRulesError if it is unusable) and the marker names."""
+        if rules is None and self.s.page_rules is not None:
+            rules = PageRules.load(self.s.page_rules)
+        markers = Markers(self.s.resolution_event_names, self.s.escalation_event_names)
+        return SourceConfig(rules or PageRules(), markers)
 
     def ingest_config(
         self,
@@ -104,6 +124,7 @@ class Wiring:
         group: str | None = None,
         until_idle_s: float | None = None,
         batch_size: int | None = None,
+        fmt: TopicFormat = TopicFormat.JSONL,
     ) -> IngestConfig:
         s = self.s
         return IngestConfig(
@@ -115,6 +136,8 @@ class Wiring:
             batch_size=batch_size or s.batch_size,
             until_idle_s=until_idle_s,
             partitions=s.topic_partitions,
+            max_clock_skew_ms=self.max_clock_skew_ms(),
+            decode=decoder(fmt, self.source_config()),
         )
 
     def ingest_worker(
@@ -172,6 +195,7 @@ class Wiring:
     def graph_reads(self) -> Callable[[], AbstractAsyncContextManager[GraphReads]]:
         """The API's reads, on an async driver opened on the server's event loop."""
         from graph_model.graph import neo4j_graph_reads
+        from graph_model.reader import READ_TIMEOUT_S
 
         s = self.s
         auth = (s.neo4j_user, self.password())
@@ -185,8 +209,41 @@ class Wiring:
                 notifications_min_severity="OFF",
             )
             try:
-                yield neo4j_graph_reads(driver, s.neo4j_database)
+                # No read outlives the request it serves.
+                timeout_s = min(READ_TIMEOUT_S, s.api_time_budget_s)
+                yield neo4j_graph_reads(driver, s.neo4j_database, timeout_s)
             finally:
                 await driver.close()
 
         return reads
+
+    # ---- the collector --------------------------------------------------------------------
+
+    def collector(self) -> Collector:
+        """Segment's and Snowplow's endpoints into the click topic; off without a write key."""
+        from collector.app import Collector, CollectorConfig
+
+        s = self.s
+        return Collector(
+            CollectorConfig(
+                write_key=s.write_key.get_secret_value() if s.write_key else None,
+                topic=s.topic,
+                bootstrap=s.kafka_bootstrap,
+                sources=self.source_config(),
+                max_body_bytes=s.collector_max_body_bytes,
+            )
+        )
+
+    def http_app(self, api: Starlette, collector: Collector) -> Starlette:
+        """What `pathrank serve` runs: the collector's routes beside the API, one lifespan
+        for both (a mounted app's own lifespan would never run)."""
+        from starlette.applications import Starlette
+        from starlette.routing import BaseRoute, Mount
+
+        @asynccontextmanager
+        async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+            async with api.router.lifespan_context(api), collector.running():
+                yield
+
+        routes: list[BaseRoute] = [*collector.routes(), Mount("/", app=api)]
+        return Starlette(routes=routes, lifespan=lifespan)

@@ -16,6 +16,7 @@ MIN_ORDINARY_ARTICLES = 3  # per region, so every segment has problems to solve
 DEFAULT_PAGES = 120
 DEFAULT_EVENTS = 50_000
 MAX_AUTO_PAGES = 3_000
+STORY_MIN_DAYS = 42  # a story needs a 4-week baseline before it, and weeks after it
 
 
 class SimulationConfig(BaseModel):
@@ -41,10 +42,50 @@ class SimulationConfig(BaseModel):
     dead_end_exit: float = Field(default=0.8, ge=0, le=1)
     misleading_exit: float = Field(default=0.5, ge=0, le=1)
 
+    # Outcome events and attributes (off by default: a v1 clickstream of page views only).
+    vote_share: float = Field(
+        default=0.0, ge=0, le=1, description="resolutions told by a `resolution` vote event"
+    )
+    escalation_pages: int = Field(default=0, ge=0, description="planted escalation articles")
+    escalation_rate: float = Field(
+        default=0.35, ge=0, le=1, description="P(visitor of one escalates there)"
+    )
+    ticket_rate: float = Field(default=0.0, ge=0, le=1, description="request form -> ticket")
+    chat_rate: float = Field(default=0.0, ge=0, le=1, description="contact page -> chat")
+    attributes: bool = Field(default=False, description="platform and locale on every event")
+
+    # Time: a weekly cycle, and stories bounded in time (need a span of several weeks).
+    weekend_traffic: float = Field(default=1.0, gt=0, le=1, description="Sat/Sun vs weekdays")
+    stories: bool = Field(default=False, description="a break, a fix, a segment's break")
+    story_drop: float = Field(default=0.6, ge=0, le=1, description="P(leaving at a broken page)")
+
+    # Second order: links whose customers expected something else.
+    misleading_links: int = Field(default=0, ge=0)
+    misleading_link_return: float = Field(
+        default=0.6, ge=0, le=1, description="P(coming straight back after the link)"
+    )
+
     # Background behaviour, so that ordinary pages have non-trivial statistics.
     background_return: float = Field(default=0.03, ge=0, le=0.5)
     cross_segment: float = Field(default=0.1, ge=0, le=1, description="intents outside segment")
     search_rate: float = Field(default=0.05, ge=0, le=0.5)
+
+    @classmethod
+    def full(cls, seed: int, **overrides: object) -> SimulationConfig:
+        """Every planted effect on: resolution votes, escalations, attributes, a weekly cycle,
+        a misleading link, and the time-bounded stories when the span is long enough."""
+        days = overrides.get("days", cls.model_fields["days"].default)
+        values: dict[str, object] = {
+            "vote_share": 0.4,
+            "escalation_pages": 2,
+            "ticket_rate": 0.8,
+            "chat_rate": 0.3,
+            "attributes": True,
+            "weekend_traffic": 0.6,
+            "misleading_links": 1,
+            "stories": isinstance(days, int | float) and days >= STORY_MIN_DAYS,
+        }
+        return cls.model_validate({"seed": seed, **values, **overrides})
 
     @property
     def special_pages(self) -> int:

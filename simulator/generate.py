@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from simulator import effects
 from simulator.config import SimulationConfig
 from simulator.customers import Customer, Population
 from simulator.navigate import Session, Walker
-from simulator.site import build_site
+from simulator.site import Site, build_site
 from simulator.truth import build_truth
 
 HOUR_MS = 3_600_000
@@ -28,21 +29,27 @@ DIURNAL = tuple(0.15 + 0.85 * math.exp(-0.5 * ((h - 14) / 4) ** 2) for h in rang
 
 @dataclass(frozen=True, slots=True)
 class Simulation:
-    events: list[dict[str, Any]]  # click events (docs/events.md), sorted by timestamp
+    events: list[dict[str, Any]]  # click and outcome events (docs/events.md), by timestamp
     pages: list[dict[str, Any]]  # `pages` topic records
     truth: dict[str, Any]  # the planted effects, JSON-serialisable
+    # Later versions of catalog pages: (epoch ms when the change goes live, the new record).
+    catalog_changes: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
 
 
 def simulate(config: SimulationConfig) -> Simulation:
-    # Separate streams: the site does not change when only the event count does.
+    # Separate streams: the site does not change when only the event count does, and each
+    # planted effect draws from its own stream (simulator/effects.py).
     site = build_site(config, _rng(config.seed, "site"))
     rng = _rng(config.seed, "clicks")
     population = Population(site, config, rng)
     walker = Walker(site, config, rng)
     customers, sessions = _run(config, population, walker, rng)
-    events = _events(config, [c.customer_id for c in customers], site.page_ids, sessions)
-    truth = build_truth(config, site, customers, sessions)
-    return Simulation(events, site.page_dicts(), truth)
+    planted = effects.plan(config, site)
+    attributes = effects.attributes_of(customers, config.seed)
+    sessions = effects.apply(config, site, sessions, attributes, planted)
+    events = _events(config, [c.customer_id for c in customers], site, sessions, attributes)
+    truth = build_truth(config, site, customers, sessions) | effects.truth(site, planted, config)
+    return Simulation(events, site.page_dicts(), truth, _catalog_changes(config, site, planted))
 
 
 def _rng(seed: int, stream: str) -> random.Random:
@@ -62,7 +69,11 @@ def _run(
         customer = population.customer(len(customers))
         customers.append(customer)
         # Customer 0 starts the clock, so the first click is exactly at start_ms.
-        start = 0 if customer.index == 0 else _arrival(config.start_ms, span_ms, rng)
+        start = (
+            0
+            if customer.index == 0
+            else _arrival(config.start_ms, span_ms, rng, config.weekend_traffic)
+        )
         for visit in range(MAX_SESSIONS):
             steps = walker.session(customer, walker.entry(customer, returning=visit > 0))
             sessions.append(Session(customer.index, start, steps))
@@ -76,11 +87,14 @@ def _run(
     return customers, sessions
 
 
-def _arrival(start_ms: int, span_ms: int, rng: random.Random) -> int:
-    """A first visit's offset in the window, following the daily traffic curve."""
+def _arrival(start_ms: int, span_ms: int, rng: random.Random, weekend: float = 1.0) -> int:
+    """A first visit's offset in the window, following the daily and weekly traffic curves."""
     while True:
         offset = rng.randrange(span_ms)
-        if rng.random() < DIURNAL[(start_ms + offset) // HOUR_MS % 24]:
+        moment = start_ms + offset
+        # 1970-01-01 was a Thursday: days 2 and 3 of a week counted from it are Sat and Sun.
+        weekly = weekend if (moment // DAY_MS) % 7 in (2, 3) else 1.0
+        if rng.random() < DIURNAL[moment // HOUR_MS % 24] * weekly:
             return offset
 
 
@@ -106,26 +120,64 @@ def _comeback(
 def _events(
     config: SimulationConfig,
     customer_ids: list[str],
-    page_ids: list[str],
+    site: Site,
     sessions: list[Session],
+    attributes: list[dict[str, str]],
 ) -> list[dict[str, Any]]:
-    rows: list[tuple[int, int, int, bool]] = []
+    page_ids = site.page_ids
+    # (timestamp, customer, page, resolved, outcome event type or "")
+    rows: list[tuple[int, int, int, bool, str]] = []
     append = rows.append
     for session in sessions:
         t = config.start_ms + session.start
         for page, dwell, resolved in session.steps:
-            append((t, session.customer, page, resolved))
+            append((t, session.customer, page, resolved, ""))
             t += dwell
-    # (timestamp, customer) is unique: a customer's clicks are at least 1 s apart.
+        if session.marker is not None:
+            kind, delay = session.marker
+            last_click = t - session.steps[-1][1]
+            append((last_click + delay, session.customer, session.steps[-1][0], False, kind))
+    # (timestamp, customer) is unique: a customer's clicks are at least 1 s apart, and an
+    # outcome event follows its last click by at least 2 s.
     rows.sort()
     seed = config.seed
-    return [
-        {
+    out: list[dict[str, Any]] = []
+    for n, (t, c, p, r, kind) in enumerate(rows):
+        event: dict[str, Any] = {
             "customer_id": customer_ids[c],
             "page_id": page_ids[p],
             "timestamp": t,
             "is_resolved": r,
             "event_id": f"{seed}-{n}",
         }
-        for n, (t, c, p, r) in enumerate(rows)
-    ]
+        if kind:
+            event["event_type"] = kind
+        if config.attributes:
+            event["attributes"] = attributes[c]
+        out.append(event)
+    return out
+
+
+def _catalog_changes(
+    config: SimulationConfig, site: Site, planted: effects.Planted
+) -> list[tuple[int, dict[str, Any]]]:
+    """The fix of a "fix" story: the page's new title and a link to its subtopic's best
+    answer, live on the day of the fix."""
+    pages = site.page_dicts()
+    changes = []
+    for story in planted.stories:
+        if story.kind != "fix":
+            continue
+        record = dict(pages[story.page])
+        subtopic = site.pages[story.page].subtopic
+        region = site.regions[site.pages[story.page].region]
+        siblings = [a for a in region.intents if site.pages[a].subtopic == subtopic]
+        links = [str(link) for link in record["links"]]  # type: ignore[attr-defined]
+        for other in siblings:
+            if other != story.page and site.page_ids[other] not in links:
+                links.insert(0, site.page_ids[other])
+                break
+        record["title"] = f"{record['title']} (updated)"
+        record["links"] = links
+        changes.append((config.start_ms + story.from_ms, record))
+    return changes

@@ -15,6 +15,8 @@ MAX_CLICKS = 40  # nobody browses a help center forever
 
 # A step is (page index, ms spent on the page before the next click, is_resolved).
 Step = tuple[int, int, bool]
+# An outcome event after the last click: ("resolution" or "escalation", ms after that click).
+Marker = tuple[str, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,10 +26,15 @@ class Session:
     customer: int
     start: int  # ms after config.start_ms
     steps: list[Step]
+    marker: Marker | None = None
 
     @property
     def resolved(self) -> bool:
-        return self.steps[-1][2]
+        return self.steps[-1][2] or (self.marker is not None and self.marker[0] == "resolution")
+
+    @property
+    def escalated(self) -> bool:
+        return self.marker is not None and self.marker[0] == "escalation"
 
     @property
     def last_click(self) -> int:

@@ -22,10 +22,11 @@ class PageCounts:
     turnarounds: list[int]
     exits: list[int]  # last page of an ABANDONED path
     resolutions: list[int]
+    escalations: list[int]  # last page of an ESCALATED path
 
     @classmethod
     def empty(cls, n: int) -> PageCounts:
-        return cls([0] * n, [0] * n, [0] * n, [0] * n, [0] * n)
+        return cls([0] * n, [0] * n, [0] * n, [0] * n, [0] * n, [0] * n)
 
     def add(self, pages: list[int], outcome: str) -> None:
         for p in pages:
@@ -39,6 +40,8 @@ class PageCounts:
             self.resolutions[pages[-1]] += 1
         elif outcome == "ABANDONED":
             self.exits[pages[-1]] += 1
+        elif outcome == "ESCALATED":
+            self.escalations[pages[-1]] += 1
 
     def row(self, p: int) -> dict[str, Any]:
         return {
@@ -49,6 +52,8 @@ class PageCounts:
             "exits": self.exits[p],
             "exit_rate": _rate(self.exits[p], self.visits[p]),
             "resolutions": self.resolutions[p],
+            "escalations": self.escalations[p],
+            "escalation_rate": _rate(self.escalations[p], self.visits[p]),
         }
 
 
@@ -59,6 +64,8 @@ def _rate(part: int, whole: int) -> float:
 def _outcome(session: Session, watermark: int, timeout_ms: int) -> str:
     if session.resolved:
         return "RESOLVED"
+    if session.escalated:
+        return "ESCALATED"
     return "ABANDONED" if watermark - session.last_click > timeout_ms else "OPEN"
 
 
@@ -94,7 +101,7 @@ def _observe(
 ) -> tuple[PageCounts, dict[str, Any]]:
     watermark = max(s.last_click for s in sessions)
     counts = PageCounts.empty(n_pages)
-    outcomes = {"RESOLVED": 0, "ABANDONED": 0, "OPEN": 0}
+    outcomes = {"RESOLVED": 0, "ABANDONED": 0, "ESCALATED": 0, "OPEN": 0}
     lengths: list[int] = []
     paths_per_customer = [0] * len(customers)
     for session in sessions:
@@ -106,7 +113,7 @@ def _observe(
             lengths.append(len(session.steps))
     mean = sum(lengths) / len(lengths) if lengths else 0.0
     variance = sum((x - mean) ** 2 for x in lengths) / len(lengths) if lengths else 0.0
-    completed = outcomes["RESOLVED"] + outcomes["ABANDONED"]
+    completed = outcomes["RESOLVED"] + outcomes["ABANDONED"] + outcomes["ESCALATED"]
     summary = {
         "events": sum(counts.visits),
         "pages": n_pages,
@@ -115,10 +122,12 @@ def _observe(
         "paths": len(sessions),
         "resolved": outcomes["RESOLVED"],
         "abandoned": outcomes["ABANDONED"],
+        "escalated": outcomes["ESCALATED"],
         "open": outcomes["OPEN"],
         "mean_length": round(mean, 4),
         "variance_length": round(variance, 4),
         "self_service_rate": _rate(outcomes["RESOLVED"], completed),
+        "escalation_rate": _rate(outcomes["ESCALATED"], completed),
         "site_turnaround_rate": _rate(sum(counts.turnarounds), sum(counts.opportunities)),
         "site_exit_rate": _rate(sum(counts.exits), sum(counts.visits)),
     }

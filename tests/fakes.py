@@ -51,10 +51,13 @@ def fake_page(page_id: str) -> PageRecord:
 
 @dataclass
 class CallLog:
-    """Every read made, by name; `fail` makes every read raise it."""
+    """Every read made, by name; `fail` makes every read raise it, `delay_s` makes every
+    aggregate read take that long (and `cancelled` lists the reads cancelled meanwhile)."""
 
     fail: BaseException | None = None
+    delay_s: float = 0.0
     calls: list[str] = field(default_factory=list)
+    cancelled: list[str] = field(default_factory=list)
     observers: list[QueryObserver] = field(default_factory=list)
 
     def call(self, name: str) -> None:
@@ -96,6 +99,12 @@ class FakeReads:
     def _method(log: CallLog, name: str, answer: Any) -> Callable[..., Awaitable[Any]]:
         async def method(*args: Any) -> Any:
             log.call(name)
+            if log.delay_s:
+                try:
+                    await asyncio.sleep(log.delay_s)
+                except asyncio.CancelledError:
+                    log.cancelled.append(name)
+                    raise
             return answer(*args) if callable(answer) else answer
 
         return method
@@ -147,8 +156,10 @@ ANSWERS: dict[str, dict[str, tuple[str, Any]]] = {
 class FakeGraph:
     """The whole graph's reads (what graph_model.graph.GraphReads holds), in memory."""
 
-    def __init__(self, fail: BaseException | None = None, version: str | None = None) -> None:
-        self.log = CallLog(fail)
+    def __init__(
+        self, fail: BaseException | None = None, version: str | None = None, delay_s: float = 0.0
+    ) -> None:
+        self.log = CallLog(fail, delay_s)
         self.status = FakeStatus(self.log, version)
         for aggregate, methods in ANSWERS.items():
             setattr(self, aggregate, FakeReads(self.log, **methods))
@@ -164,7 +175,8 @@ def with_app(
     scenario: Callable[[httpx.AsyncClient], Awaitable[T]],
     **app_options: Any,
 ) -> T:
-    """Run `scenario` against the ASGI app in-process (lifespan included) on `graph`."""
+    """Run `scenario` against the ASGI app in-process (lifespan included) on `graph`, as
+    http://127.0.0.1 (a host the app answers by default)."""
 
     @asynccontextmanager
     async def reads() -> AsyncIterator[Any]:
@@ -176,7 +188,7 @@ def with_app(
         async with (
             app.router.lifespan_context(app),
             httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app), base_url="http://test"
+                transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1"
             ) as client,
         ):
             return await scenario(client)

@@ -30,6 +30,7 @@ class PageFigures:
     None where undefined."""
 
     visits: int = 0
+    entries: int = 0
     exits: int = 0
     exit_rate: float | None = None
     resolutions: int = 0

@@ -37,16 +37,18 @@ class BatchWrite:
     transitions: list[TransitionDelta] = field(default_factory=list)
     # (customer, page) -> clicks of that customer on that page, for every affected pair
     visited: dict[tuple[str, str], int] = field(default_factory=dict)
+    # The watermark after this batch (never below the stored one); None: there is none yet.
+    watermark_ms: int | None = None
 
     @property
     def empty(self) -> bool:
         return not (self.new_clicks or self.deleted_paths or self.created_paths)
 
 
-# Given every stored click of the batch's customers and the watermark after this batch,
-# return what to write. It runs inside the transaction and may run again on a retry, so it
-# must be a pure function of its arguments.
-ComputeBatch = Callable[[Mapping[str, list[Click]], int], BatchWrite]
+# Given every stored click of the batch's customers and the stored watermark (None in an empty
+# graph), return what to write, with the watermark after the batch. It runs inside the
+# transaction and may run again on a retry, so it must be a pure function of its arguments.
+ComputeBatch = Callable[[Mapping[str, list[Click]], int | None], BatchWrite]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +57,7 @@ class ApplyResult:
     paths_created: int
     paths_deleted: int
     paths_closed: int
-    watermark_ms: int
+    watermark_ms: int | None
 
 
 @dataclass(slots=True)

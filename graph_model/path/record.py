@@ -27,6 +27,18 @@ class Outcome(StrEnum):
 COMPLETED: Final = frozenset(o for o in Outcome if o.completed)
 
 
+class EventType(StrEnum):
+    """What an event is: a page click, or an outcome marker (docs/events.md "Event types")."""
+
+    PAGE_VIEW = "page_view"
+    RESOLUTION = "resolution"
+    ESCALATION = "escalation"
+
+    @property
+    def marker(self) -> bool:
+        return self is not EventType.PAGE_VIEW
+
+
 @dataclass(frozen=True, slots=True)
 class Click:
     """A page click as stored on a (:Click) node."""
@@ -40,6 +52,10 @@ class Click:
     # duplicated key is the one kept.
     seq: int = 0
     referrer_page_id: str | None = None
+    # A marker (resolution, escalation) is no page visit; its page_id is informative and
+    # "" when the event named no page.
+    kind: EventType = EventType.PAGE_VIEW
+    attributes: tuple[tuple[str, str], ...] = ()  # (key, value), sorted by key
 
 
 @dataclass(frozen=True, slots=True)

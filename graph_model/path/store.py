@@ -24,11 +24,9 @@ from graph_model.version import bump_graph_version
 class PathSink(Protocol):
     """What the ingest worker needs from the graph."""
 
-    def apply_clicks(
-        self, customer_ids: Sequence[str], batch_max_ts: int, compute: ComputeBatch
-    ) -> ApplyResult:
-        """Read the customers' stored clicks, `compute` the change, write it: one
-        transaction, retried on conflicts."""
+    def apply_clicks(self, customer_ids: Sequence[str], compute: ComputeBatch) -> ApplyResult:
+        """Read the customers' stored clicks and the watermark, `compute` the change, write
+        it: one transaction, retried on conflicts."""
 
     def click_owners(self, keys: Sequence[str]) -> dict[str, str]:
         """The customer of each stored click among `keys` (absent keys are left out)."""
@@ -40,32 +38,26 @@ class Neo4jPathStore:
         self.database = database
         self.timeout_ms = inactivity_timeout_ms
 
-    def apply_clicks(
-        self, customer_ids: Sequence[str], batch_max_ts: int, compute: ComputeBatch
-    ) -> ApplyResult:
+    def apply_clicks(self, customer_ids: Sequence[str], compute: ComputeBatch) -> ApplyResult:
         with self.driver.session(database=self.database) as session:
-            return session.execute_write(
-                self._apply_tx, list(dict.fromkeys(customer_ids)), batch_max_ts, compute
-            )
+            return session.execute_write(self._apply_tx, list(dict.fromkeys(customer_ids)), compute)
 
     def _apply_tx(
-        self,
-        tx: ManagedTransaction,
-        customer_ids: list[str],
-        batch_max_ts: int,
-        compute: ComputeBatch,
+        self, tx: ManagedTransaction, customer_ids: list[str], compute: ComputeBatch
     ) -> ApplyResult:
         read = tx.run(q.READ_BATCH, ids=customer_ids).single(strict=True)
         stored_wm = read["watermark"]
-        watermark = batch_max_ts if stored_wm is None else max(int(stored_wm), batch_max_ts)
         stored: dict[str, list[Click]] = defaultdict(list)
         for customer, key, page, ts, resolved, seq, referrer in read["clicks"]:
             stored[customer].append(Click(key, customer, page, ts, resolved, seq, referrer))
-        batch = compute(stored, watermark)
+        batch = compute(stored, None if stored_wm is None else int(stored_wm))
         _write(tx, batch, stored.keys())
-        closed = tx.run(
-            q.ADVANCE_WATERMARK, value=watermark, cutoff=watermark - self.timeout_ms
-        ).single()
+        watermark = batch.watermark_ms
+        closed = None
+        if watermark is not None:
+            closed = tx.run(
+                q.ADVANCE_WATERMARK, value=watermark, cutoff=watermark - self.timeout_ms
+            ).single()
         bump_graph_version(tx)
         return ApplyResult(
             clicks_created=len(batch.new_clicks),

@@ -1,8 +1,9 @@
 """The schema's extensions, one concern per module, in the order they run.
 
 Parsing and validation use Strawberry's own token limit, parser cache, validation rules
-(depth, aliases) and validation cache; ours add the fragment-shape check, the cost check,
-error masking, metrics and the response cache's verdict.
+(depth, aliases) and validation cache; ours add the document-shape check (size, repeats,
+fragments), the cost check, error masking, metrics, the time budget and the response
+cache's verdict.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from strawberry.extensions import (
     SchemaExtension,
 )
 
+from graphql_api.extensions.budget import TimeBudget
 from graphql_api.extensions.cacheable import MarkCacheable
 from graphql_api.extensions.caches import ParsedOnce, ValidatedOnce
 from graphql_api.extensions.cost import CostLimiter
@@ -47,4 +49,5 @@ def schema_extensions() -> list[Callable[[], SchemaExtension] | type[SchemaExten
         CostLimiter,
         PublicErrors,
         MarkCacheable,
+        TimeBudget,
     ]

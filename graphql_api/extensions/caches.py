@@ -4,7 +4,7 @@
   own parse, which reports it as a normal GraphQL error inside the operation: an error
   raised from the cache's hook would skip the error masking and codes of PublicErrors.
 - Validation is skipped when an earlier extension already refused the document (the
-  fragment-shape check), so nothing walks a document that was judged too big to walk.
+  document-shape check), so nothing walks a document that was judged too big to walk.
 """
 
 from __future__ import annotations

@@ -6,17 +6,31 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
+from graphql_api.errors import ErrorCode
 from graphql_api.metrics import Metrics
 
 
 class OperationMetrics(SchemaExtension):
-    """Counts and times each GraphQL operation (the context carries the app's Metrics)."""
+    """Counts and times each GraphQL operation (the context carries the app's Metrics):
+    `result` is ok, error, or timeout (past its time budget: extensions/budget.py, whose
+    error ends the operation early)."""
 
     def on_operation(self) -> Iterator[None]:
         started = time.perf_counter()
-        yield
+        try:
+            yield
+        except GraphQLError as error:
+            timed_out = (error.extensions or {}).get("code") == ErrorCode.TIMEOUT
+            self._count(started, "timeout" if timed_out else "error")
+            raise
+        context = self.execution_context
+        failed = bool(getattr(context.result, "errors", None)) or bool(context.pre_execution_errors)
+        self._count(started, "error" if failed else "ok")
+
+    def _count(self, started: float, result: str) -> None:
         context = self.execution_context
         metrics: Any = getattr(context.context, "metrics", None)
         if not isinstance(metrics, Metrics):
@@ -26,7 +40,5 @@ class OperationMetrics(SchemaExtension):
             kind = context.operation_type.value
         except Exception:  # no parsable operation
             kind = "invalid"
-        result = context.result
-        failed = bool(getattr(result, "errors", None)) or bool(context.pre_execution_errors)
-        metrics.operations.labels(name, kind, "error" if failed else "ok").inc()
+        metrics.operations.labels(name, kind, result).inc()
         metrics.operation_latency.labels(name).observe(time.perf_counter() - started)

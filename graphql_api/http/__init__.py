@@ -1,1 +1,2 @@
-"""ASGI middleware around the GraphQL view: observation, body limits, the response cache."""
+"""ASGI middleware around the GraphQL view: observation, body limits, the allowed hosts, the
+response cache."""

@@ -3,11 +3,16 @@
  * Plain JavaScript, no build step. Every figure comes from this server's GraphQL API
  * (POST /graphql, same origin); the charting library is the vendored ECharts in
  * /static/vendor/. Data is only ever inserted as text (never as HTML).
+ *
+ * When the server needs an API key for reads (PATHRANK_API_KEY_FOR_READS), its first answer
+ * is a 401: the dashboard then asks for the key once and keeps it in sessionStorage (this tab
+ * only, gone when it closes), sending it as X-API-Key.
  */
 (function () {
   "use strict";
 
   const ENDPOINT = "/graphql";
+  const KEY_STORAGE = "pathrank-api-key";
   const TABLE_ROWS = 10;
   const FLOW_NODES = 8; // pages shown on each side of the Sankey; the rest are grouped
   const FLOW_FETCH = 200; // transitions fetched per side (enough to group the rest exactly)
@@ -71,6 +76,7 @@
   };
 
   const state = {
+    key: null, // the API key, when the server needs one (also in sessionStorage)
     pages: new Map(), // id -> {id, title, visits}
     weak: [],
     hotspots: [],
@@ -133,17 +139,45 @@
 
   class ApiError extends Error {}
 
+  /** The server wants an API key (none was stored, or the stored one was refused). */
+  class KeyNeeded extends ApiError {}
+
+  function storedKey() {
+    try {
+      return sessionStorage.getItem(KEY_STORAGE);
+    } catch (err) {
+      return null; // storage disabled: the key is asked for again on each load
+    }
+  }
+
+  function storeKey(key) {
+    state.key = key;
+    try {
+      if (key) sessionStorage.setItem(KEY_STORAGE, key);
+      else sessionStorage.removeItem(KEY_STORAGE);
+    } catch (err) {
+      // storage disabled: the key lasts as long as this page
+    }
+  }
+
   /** POST a query; the data, or an ApiError with the server's message. */
   async function gql(query, variables) {
+    const headers = { "content-type": "application/json", accept: "application/json" };
+    const key = state.key || storedKey();
+    if (key) headers["x-api-key"] = key;
     let response;
     try {
       response = await fetch(ENDPOINT, {
         method: "POST",
-        headers: { "content-type": "application/json", accept: "application/json" },
+        headers,
         body: JSON.stringify({ query, variables }),
       });
     } catch (err) {
       throw new ApiError(`cannot reach the server (${err.message})`);
+    }
+    if (response.status === 401) {
+      storeKey(null);
+      throw new KeyNeeded(key ? "The API key was not accepted." : "This server needs an API key.");
     }
     let body = null;
     try {
@@ -171,6 +205,38 @@
 
   function hideBanner() {
     $("banner").hidden = true;
+  }
+
+  /** Asks for the API key in the banner; loads everything again with it. */
+  function askForKey(message) {
+    const banner = $("banner");
+    banner.className = "banner info";
+    const input = h("input", {
+      type: "password",
+      id: "api-key",
+      class: "key-input",
+      autocomplete: "off",
+      required: true,
+      "aria-label": "API key",
+    });
+    const form = h(
+      "form",
+      {
+        class: "key-form",
+        onsubmit: (e) => {
+          e.preventDefault();
+          storeKey(input.value.trim());
+          hideBanner();
+          loadAll();
+        },
+      },
+      h("label", { for: "api-key" }, "API key"),
+      input,
+      h("button", { type: "submit", class: "button" }, "Use key"),
+    );
+    banner.replaceChildren(h("span", {}, `${message} Ask whoever runs it for the key.`), form);
+    banner.hidden = false;
+    input.focus();
   }
 
   // ---- tables --------------------------------------------------------------------------
@@ -604,6 +670,7 @@
     } catch (err) {
       if (request !== state.flowRequest) return;
       if (state.chart) state.chart.hideLoading();
+      if (err instanceof KeyNeeded) askForKey(err.message);
       flowMessage(`Could not load the flow for this page: ${err.message}`, true);
       $("routes").replaceChildren(h("p", { class: "muted" }, "–"));
       return;
@@ -640,7 +707,8 @@
       data = await gql(OVERVIEW_QUERY, { rows: TABLE_ROWS });
     } catch (err) {
       const message = `Could not load the dashboard data: ${err.message}`;
-      showBanner("error", message, loadAll);
+      if (err instanceof KeyNeeded) askForKey(err.message);
+      else showBanner("error", message, loadAll);
       for (const id of ["weak-table", "hotspot-table", "links-table"]) tableMessage(id, message, true);
       flowMessage(message, true);
       $("flow-facts").replaceChildren();

@@ -63,6 +63,7 @@ class Page:
     )
 
     visits: int = figure("visits", "Occurrences in completed paths.")
+    entries: int = figure("entries", "Completed paths that started on this page.")
     exits: int = figure("exits", "Abandoned paths that ended here.")
     exit_rate: float | None = figure("exit_rate", "exits / visits.")
     resolutions: int = figure("resolutions", "Resolved paths that ended here.")

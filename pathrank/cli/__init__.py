@@ -12,8 +12,10 @@ from typing import NoReturn
 
 import typer
 
+from ingest.sources.page_rules import PageRulesError
+
 # Each module adds its commands to `app` when imported.
-from pathrank.cli import analysis, data, demo, serve, services  # noqa: F401
+from pathrank.cli import analysis, data, demo, reset, serve, services  # noqa: F401
 from pathrank.cli.common import CliError, app, err
 from pathrank.services import ServiceError
 
@@ -24,7 +26,7 @@ def main() -> None:
         app(standalone_mode=False)
     except CliError as exc:
         _fail(str(exc), exc.exit_code)
-    except ServiceError as exc:
+    except (ServiceError, PageRulesError) as exc:
         _fail(str(exc))
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
@@ -35,7 +37,10 @@ def main() -> None:
         # Usage errors (bad command, option or value) come from typer's click layer.
         message = getattr(exc, "format_message", None)
         if callable(message):
-            _fail(str(message()), int(getattr(exc, "exit_code", 2)))
+            code = int(getattr(exc, "exit_code", 2))
+            if not str(message()).strip():  # `pathrank` alone: the help was printed
+                sys.exit(code)
+            _fail(str(message()), code)
         _fail(f"{type(exc).__name__}: {exc}")
 
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 import typer
 from neo4j import Driver
 from neo4j.exceptions import AuthError, ServiceUnavailable
@@ -43,8 +47,21 @@ class BusyError(CliError):
     exit_code = 3
 
 
+# A command may run others with adjusted settings (the demo: its own topics and group).
+_settings_override: ContextVar[Settings | None] = ContextVar("settings_override", default=None)
+
+
 def settings() -> Settings:
-    return Settings()
+    return _settings_override.get() or Settings()
+
+
+@contextmanager
+def settings_override(adjusted: Settings) -> Iterator[None]:
+    token = _settings_override.set(adjusted)
+    try:
+        yield
+    finally:
+        _settings_override.reset(token)
 
 
 def wiring() -> Wiring:

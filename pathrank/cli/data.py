@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.logging import RichHandler
 
-from ingest.produce import produce_events, produce_file, produce_pages
+from ingest.produce import ProduceSummary, produce_events, produce_file, produce_pages
+from ingest.sources.common import EXCLUDED
+from ingest.sources.files import Format, count_lines, detect
+from ingest.sources.page_rules import PageRules, PageRulesError
+from ingest.sources.table import MappingError, TableMapping
+from ingest.sources.topics import TopicFormat
 from ingest.topics import ensure_topics
 from ingest.worker import IngestStats
 from pathrank.cli.common import CliError, app, check_kafka, err, out, progress, settings, wiring
@@ -20,32 +26,130 @@ MAX_BAD_LINES_SHOWN = 20
 
 @app.command("produce")
 def produce(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="JSONL or CSV")],
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="An export, plain or gzip")
+    ],
     topic: Annotated[str | None, typer.Option(help="Default: PATHRANK_TOPIC")] = None,
+    fmt: Annotated[
+        Format, typer.Option("--format", help="The export's format; auto: detected")
+    ] = Format.AUTO,
+    maps: Annotated[
+        list[str] | None,
+        typer.Option("--map", metavar="FIELD=COLUMN", help="The column of one of our fields"),
+    ] = None,
+    timezone: Annotated[
+        str | None,
+        typer.Option(metavar="TZ", help="Zone of timestamps without one, e.g. Europe/Berlin"),
+    ] = None,
+    resolved_when: Annotated[
+        list[str] | None,
+        typer.Option(metavar="COLUMN=VALUE", help="Such a row is a click that resolves"),
+    ] = None,
+    escalated_when: Annotated[
+        list[str] | None,
+        typer.Option(metavar="COLUMN=VALUE", help="Such a row is an escalation marker"),
+    ] = None,
+    attribute_columns: Annotated[
+        list[str] | None,
+        typer.Option("--attributes", metavar="COLUMN,...", help="Columns kept as attributes"),
+    ] = None,
+    page_rules: Annotated[
+        Path | None,
+        typer.Option(exists=True, dir_okay=False, help="TOML rules: URLs to page ids"),
+    ] = None,
 ) -> None:
-    """Validate a JSONL or CSV file of clicks and produce it into Kafka, keyed by customer."""
+    """Validate an export of clicks (ours, CSV, Segment, Snowplow, GA4) and produce it into
+    Kafka, keyed by customer."""
     s = settings()
+    config = wiring().source_config(_page_rules(page_rules))
+    # Table exports go through page rules only when there are some (else ids stay as sent).
+    rules = config.rules if page_rules or s.page_rules else None
+    detected = detect(file) if fmt is Format.AUTO else fmt
+    table_options = {
+        "--map": maps,
+        "--timezone": timezone,
+        "--resolved-when": resolved_when,
+        "--escalated-when": escalated_when,
+        "--attributes": attribute_columns,
+    }
+    given = [name for name, value in table_options.items() if value]
+    if given and not detected.table:
+        raise typer.BadParameter(
+            f"applies to csv and jsonl exports; {file.name} is read as {detected.value}",
+            param_hint=given[0],
+        )
+    try:
+        table = TableMapping.parse(
+            maps=maps or (),
+            timezone=timezone,
+            resolved_when=resolved_when or (),
+            escalated_when=escalated_when or (),
+            attribute_columns=attribute_columns or (),
+            page_rules=rules,
+        )
+    except MappingError as exc:
+        raise typer.BadParameter(str(exc)) from None
     check_kafka(s.kafka_bootstrap)
     target = topic or s.topic
     ensure_topics(s.kafka_bootstrap, target, None, s.topic_partitions)
-    lines = sum(1 for _ in file.open("rb"))
+    lines = count_lines(file)
     with progress() as bar:
-        task = bar.add_task(f"producing {file.name} -> {target}", total=lines)
+        task = bar.add_task(f"producing {file.name} ({detected.value}) -> {target}", total=lines)
         summary = produce_file(
             file,
             s.kafka_bootstrap,
             target,
             now_ms=int(time.time() * 1000),
             on_progress=lambda n: bar.update(task, completed=n),
+            max_skew_ms=round(s.max_clock_skew_s * 1000),
+            fmt=detected,
+            config=config,
+            table=table,
         )
         bar.update(task, completed=lines)
     for bad in summary.bad[:MAX_BAD_LINES_SHOWN]:
         err.print(f"{file}:{bad.line}: skipped: {bad.reason}", markup=False)
     if len(summary.bad) > MAX_BAD_LINES_SHOWN:
         err.print(f"... and {len(summary.bad) - MAX_BAD_LINES_SHOWN} more bad lines")
-    out.print(
-        f"produced {summary.produced} events to {target}; skipped {len(summary.bad)} bad lines"
-    )
+    for hint in _hints(summary, detected, timezone):
+        err.print(f"pathrank: hint: {hint}", markup=False)
+    ignored = {r: n for r, n in summary.skipped.items() if r != EXCLUDED}
+    for reason, n in sorted(ignored.items()):
+        err.print(f"ignored {n} events: {reason}", markup=False)
+    line = f"produced {summary.produced} events to {target}; skipped {len(summary.bad)} bad lines"
+    if summary.excluded:
+        line += f"; excluded {summary.excluded} by page rules"
+    if ignored:
+        line += f"; ignored {sum(ignored.values())} other events"
+    out.print(line)
+
+
+def _page_rules(path: Path | None) -> PageRules | None:
+    if path is None:
+        return None
+    try:
+        return PageRules.load(path)
+    except PageRulesError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--page-rules") from None
+
+
+_NAIVE = "invalid timestamp: ISO-8601 without a time zone"
+
+
+def _hints(summary: ProduceSummary, fmt: Format, timezone: str | None) -> list[str]:
+    """What to try when every bad line has the same, fixable reason."""
+    reasons = Counter(bad.reason for bad in summary.bad)
+    hints = []
+    if reasons[_NAIVE] and timezone is None:
+        hints.append(
+            f"{reasons[_NAIVE]} lines have timestamps without a time zone: give "
+            "--timezone (e.g. --timezone UTC)"
+        )
+    missing = [r for r in reasons if r.startswith("missing field ")]
+    if fmt.table and missing and not summary.produced:
+        field = missing[0].removeprefix("missing field ")
+        hints.append(f"name the column that holds {field} with --map {field}=COLUMN")
+    return hints
 
 
 def _log_batch(st: IngestStats) -> None:
@@ -73,6 +177,12 @@ def ingest(
     batch_size: Annotated[
         int | None, typer.Option(min=1, max=100_000, help="Default: PATHRANK_BATCH_SIZE")
     ] = None,
+    fmt: Annotated[
+        TopicFormat,
+        typer.Option(
+            "--format", help="What the click topic holds: our JSON, Segment's, Snowplow enriched"
+        ),
+    ] = TopicFormat.JSONL,
 ) -> None:
     """Consume clicks (and the site catalog) into Neo4j as paths, exactly once in effect."""
     w = wiring()
@@ -82,8 +192,10 @@ def ingest(
         format="%(message)s",
         handlers=[RichHandler(console=err, show_path=False)],
     )
+    # The driver logs each of its own retries; ingest reports an outage once per retry.
+    logging.getLogger("neo4j").setLevel(logging.ERROR)
     config = w.ingest_config(
-        topic=topic, group=group, until_idle_s=until_idle, batch_size=batch_size
+        topic=topic, group=group, until_idle_s=until_idle, batch_size=batch_size, fmt=fmt
     )
     with w.driver() as driver:
         stats = w.ingest_worker(driver, config, on_batch=_log_batch).run()
@@ -103,6 +215,7 @@ def simulate_cmd(
         bool, typer.Option("--produce", help="Produce events and pages into Kafka")
     ] = False,
     start_ms: Annotated[int | None, typer.Option(help="Epoch ms of the first click")] = None,
+    days: Annotated[float, typer.Option(min=0.01, help="Days the traffic is spread over")] = 7.0,
 ) -> None:
     """A synthetic help center and clickstream with planted weak pages, hotspots, segments."""
     if out_file is None and not produce_to_kafka and truth is None:
@@ -112,8 +225,10 @@ def simulate_cmd(
     s = settings()
     if produce_to_kafka:
         check_kafka(s.kafka_bootstrap)
-    extra = {"start_ms": start_ms} if start_ms is not None else {}
-    sim = simulate(SimulationConfig(seed=seed, events=events, **extra))
+    config = SimulationConfig(seed=seed, events=events, days=days)
+    if start_ms is not None:
+        config = config.model_copy(update={"start_ms": start_ms})
+    sim = simulate(config)
     if out_file is not None:
         write_jsonl(out_file, sim.events)
         out.print(f"wrote {len(sim.events)} events to {out_file}")

@@ -8,10 +8,11 @@ from typing import Annotated, Final
 import typer
 
 from pathrank.cli.analysis import analyze
-from pathrank.cli.common import app, out, settings
+from pathrank.cli.common import app, out, settings, settings_override
 from pathrank.cli.data import ingest, simulate_cmd
 from pathrank.cli.serve import serve
 from pathrank.cli.services import service_manager, services_up
+from pathrank.settings import Settings
 
 # Cypher an analyst can paste into Neo4j Browser (the saved queries are in cypher/).
 EXAMPLE_QUERIES: Final = (
@@ -23,6 +24,21 @@ EXAMPLE_QUERIES: Final = (
 )
 
 
+DEMO_PREFIX: Final = "demo."
+
+
+def demo_settings(s: Settings) -> Settings:
+    """The demo's own topics and consumer group, so that its clicks and catalog never mix with
+    a team's own data (and `pathrank reset` can remove them)."""
+    return s.model_copy(
+        update={
+            "topic": DEMO_PREFIX + s.topic,
+            "pages_topic": DEMO_PREFIX + s.pages_topic,
+            "group": DEMO_PREFIX + s.group,
+        }
+    )
+
+
 @app.command("demo")
 def demo(
     events: Annotated[int, typer.Option(min=1, help="Simulated clicks")] = 50_000,
@@ -30,17 +46,26 @@ def demo(
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port for the dashboard")] = 8000,
     no_serve: Annotated[bool, typer.Option("--no-serve", help="Stop after the analysis")] = False,
 ) -> None:
-    """End to end: services up, simulate into Kafka, ingest, analyze, then serve."""
+    """End to end: services up, simulate into Kafka, ingest, analyze, then serve. The demo
+    uses its own topics (demo.<topic>) and consumer group; `pathrank reset` removes it all."""
     services_up(timeout=180.0)
-    simulate_cmd(
-        seed=seed,
-        events=events,
-        out_file=None,
-        truth=Path("demo-truth.json"),
-        produce_to_kafka=True,
-        start_ms=None,
+    demo = demo_settings(settings())
+    out.print(
+        f"The demo writes to its own topics {demo.topic} and {demo.pages_topic} (consumer "
+        f"group {demo.group}); the graph it fills is the one your own data goes to: "
+        "`pathrank reset` empties it."
     )
-    ingest(topic=None, group=None, until_idle=5.0, batch_size=None)
+    with settings_override(demo):
+        simulate_cmd(
+            seed=seed,
+            events=events,
+            out_file=None,
+            truth=Path("demo-truth.json"),
+            produce_to_kafka=True,
+            start_ms=None,
+            days=7.0,
+        )
+        ingest(topic=None, group=None, until_idle=5.0, batch_size=None)
     analyze()
     st = service_manager(settings()).status()
     out.print("\nWhere to look:")
@@ -50,5 +75,9 @@ def demo(
     out.print("Try in Neo4j Browser (more in cypher/):")
     for query in EXAMPLE_QUERIES:
         out.print(f"  {query}", markup=False)
+    out.print("To load your own data next: `pathrank reset` (the graph and offsets), then")
+    out.print(
+        "  pathrank produce your-clicks.csv && pathrank ingest --until-idle 5 && pathrank analyze"
+    )
     if not no_serve:
         serve(host="127.0.0.1", port=port)

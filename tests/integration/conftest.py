@@ -9,6 +9,7 @@ from neo4j import Driver
 from playwright.sync_api import Playwright, sync_playwright
 
 from tests.integration.analyzed import Analyzed, analyzed_simulation
+from tests.integration.ingest_helpers import TestGraph, clean_graph, fresh_names
 
 
 @pytest.fixture(scope="module")
@@ -21,3 +22,15 @@ def playwright() -> Iterator[Playwright]:
 def data(request: pytest.FixtureRequest, neo4j_driver: Driver) -> Analyzed:
     """The module's simulated help center (its EVENTS clicks), loaded and analysed once."""
     return analyzed_simulation(neo4j_driver, events=request.module.EVENTS)
+
+
+@pytest.fixture
+def store(neo4j_driver: Driver) -> TestGraph:
+    """An empty graph with its schema, for a test that ingests."""
+    return clean_graph(neo4j_driver)
+
+
+@pytest.fixture
+def names() -> dict[str, str]:
+    """Fresh topic, catalog topic and group names (PATHRANK_* variables) for one test."""
+    return fresh_names()

@@ -8,16 +8,20 @@ rules wrong.
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import threading
+import time
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path as FilePath
-from typing import Any
+from typing import IO, Any
 
 import orjson
-from confluent_kafka import Producer
+from confluent_kafka import Consumer, Message, Producer
 from neo4j import Driver
 
 from graph_model.admin import GraphCounts
@@ -28,6 +32,7 @@ from pathrank.services.manager import ServiceManager
 from pathrank.services.neo4j_server import Neo4jConfig
 from pathrank.settings import Settings
 from pathrank.wiring import Wiring
+from tests.conftest import PATHRANK, REPO, run_cli
 
 TIMEOUT_MS = 30 * 60 * 1000
 NOW_MS = 1_900_000_000_000  # validation's "now": far after every test timestamp
@@ -49,9 +54,134 @@ def wiring(**settings: Any) -> Wiring:
     return Wiring(Settings(inactivity_timeout_s=TIMEOUT_MS / 1000, **settings))
 
 
+def produce_raw(
+    bootstrap: str,
+    topic: str,
+    records: Iterable[tuple[bytes | None, bytes | None]],
+    max_message_bytes: int | None = None,
+) -> int:
+    config: dict[str, Any] = {"bootstrap.servers": bootstrap, "acks": "all"}
+    config["enable.idempotence"] = True
+    if max_message_bytes is not None:  # records over the producer's default 1,000,000 bytes
+        config["message.max.bytes"] = max_message_bytes
+    producer = Producer(config)
+    n = 0
+    for key, value in records:
+        producer.produce(topic, key=key, value=value)
+        n += 1
+    assert producer.flush(60) == 0
+    return n
+
+
+def produce_events(bootstrap: str, topic: str, events: Iterable[Mapping[str, Any]]) -> int:
+    return produce_raw(
+        bootstrap, topic, ((str(e["customer_id"]).encode(), orjson.dumps(e)) for e in events)
+    )
+
+
+def read_dead_letters(bootstrap: str, topic: str, expected: int) -> list[Message]:
+    """Every record of a DLQ topic: exactly `expected` of them (waits up to 30 s for them)."""
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"{topic}-reader-{uuid.uuid4().hex[:6]}",
+            "auto.offset.reset": "earliest",
+        }
+    )
+    consumer.subscribe([topic])
+    letters: list[Message] = []
+    deadline = time.monotonic() + 30
+    while len(letters) < expected and time.monotonic() < deadline:
+        m = consumer.poll(1.0)
+        if m is not None and m.error() is None:
+            letters.append(m)
+    extra = consumer.poll(2.0)  # nothing more than expected
+    consumer.close()
+    assert extra is None or extra.error() is not None, "more dead letters than expected"
+    assert len(letters) == expected, f"{len(letters)} dead letters, expected {expected}"
+    return letters
+
+
+def headers_of(m: Message) -> dict[str, str]:
+    return {name: (value or b"").decode() for name, value in m.headers() or []}
+
+
+class RunningIngest:
+    """`pathrank ingest` in the background, its output collected as it is written."""
+
+    def __init__(self, env: Mapping[str, str], *args: str) -> None:
+        self.proc = subprocess.Popen(
+            [PATHRANK, "ingest", *args],
+            env={**os.environ, **env},
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self._out: list[str] = []
+        self._err: list[str] = []
+        assert self.proc.stdout is not None
+        assert self.proc.stderr is not None
+        self._readers = [
+            threading.Thread(target=_collect, args=(stream, lines), daemon=True)
+            for stream, lines in ((self.proc.stdout, self._out), (self.proc.stderr, self._err))
+        ]
+        for reader in self._readers:
+            reader.start()
+
+    @property
+    def stderr(self) -> str:
+        return "".join(self._err)
+
+    def wait_for_log(self, text: str, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            if text in self.stderr:
+                return True
+            time.sleep(0.2)
+        return text in self.stderr
+
+    def finish(self, timeout: float) -> tuple[int, str]:
+        """Wait for the exit: (exit code, stdout)."""
+        code = self.proc.wait(timeout)
+        for reader in self._readers:
+            reader.join(5)
+        return code, "".join(self._out)
+
+    def terminate(self, timeout: float = 60) -> float:
+        """SIGTERM; the seconds until the process exited."""
+        started = time.monotonic()
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout)
+        return time.monotonic() - started
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(30)
+
+
+def _collect(stream: IO[str], lines: list[str]) -> None:
+    for line in stream:
+        lines.append(line)
+
+
+def ingest_until_idle(
+    env: Mapping[str, str], *extra: str, idle: str = "3", timeout: float = 600
+) -> subprocess.CompletedProcess[str]:
+    """`pathrank ingest --until-idle`, which must exit 0."""
+    result = run_cli("ingest", "--until-idle", idle, *extra, env=dict(env), timeout=timeout)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result
+
+
+def start_ingest(env: Mapping[str, str], *args: str) -> RunningIngest:
+    """`pathrank ingest` with small batches (so a kill lands between batches)."""
+    return RunningIngest(env, "--batch-size", "500", *args)
+
+
 def service_manager(services: Mapping[str, Any]) -> ServiceManager:
-    """The manager of the test servers (`services` is `pathrank services status --json`), to
-    stop, kill and restart them."""
+    """The manager of the test servers, to stop, kill and restart them."""
     n = services["neo4j"]
     return ServiceManager(
         cache_dir=FilePath(services["cache_dir"]),
@@ -67,24 +197,6 @@ def service_manager(services: Mapping[str, Any]) -> ServiceManager:
             controller_port=int(os.environ.get("PATHRANK_KAFKA_CONTROLLER_PORT", "9093")),
             heap=os.environ.get("PATHRANK_KAFKA_HEAP", "1g"),
         ),
-    )
-
-
-def produce_raw(
-    bootstrap: str, topic: str, records: Iterable[tuple[bytes | None, bytes | None]]
-) -> int:
-    producer = Producer({"bootstrap.servers": bootstrap, "acks": "all", "enable.idempotence": True})
-    n = 0
-    for key, value in records:
-        producer.produce(topic, key=key, value=value)
-        n += 1
-    assert producer.flush(60) == 0
-    return n
-
-
-def produce_events(bootstrap: str, topic: str, events: Iterable[Mapping[str, Any]]) -> int:
-    return produce_raw(
-        bootstrap, topic, ((str(e["customer_id"]).encode(), orjson.dumps(e)) for e in events)
     )
 
 

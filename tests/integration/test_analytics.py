@@ -85,6 +85,7 @@ def test_hand_made_graph_has_the_hand_computed_answers(graph: Driver, neo4j_driv
     assert pages["A"]["expectedClicksToResolution"] == pytest.approx(2.0)
     # Observed figures over completed paths.
     assert (pages["A"]["visits"], pages["C"]["exits"], pages["R"]["resolutions"]) == (4, 1, 3)
+    assert (pages["A"]["entries"], pages["R"]["entries"]) == (4, 0)  # every completed path
     assert pages["C"]["exitRate"] == pytest.approx(0.5)
     assert pages["A"]["observedMeanClicksToResolution"] == pytest.approx(2.0)
     # Routes: fewest clicks A->?->R (2 clicks); most likely A->B->R or A->C->R, tied at

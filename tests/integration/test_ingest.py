@@ -1,33 +1,33 @@
-"""Ingest against real Kafka and Neo4j: exact paths, DLQ, replays, crashes, restarts."""
+"""Ingest against real Kafka and Neo4j: exact paths, DLQ, replays, crashes, restarts, and
+outages of either server (a Neo4j outage, a Kafka broker killed mid-batch) ridden out."""
 
 from __future__ import annotations
 
 import json
 import os
 import signal
-import subprocess
 import time
 from pathlib import Path
 from typing import Any
 
 import orjson
-import pytest
-from confluent_kafka import Consumer
-from neo4j import Driver
 
 from simulator import SimulationConfig, simulate
-from tests.conftest import PATHRANK, REPO, run_cli
+from tests.conftest import run_cli
 from tests.integration.ingest_helpers import (
     TIMEOUT_MS,
     TestGraph,
-    clean_graph,
-    fresh_names,
+    headers_of,
+    ingest_until_idle,
     produce_events,
     produce_raw,
+    read_dead_letters,
     reference,
     service_manager,
     snapshot,
+    start_ingest,
 )
+from tests.integration.tcp_cut import CuttableRelay
 
 SEED_CSV = """TimeStamp,CustomerID,NextPageID,IsResolved
 1515764691,1,28,False
@@ -38,29 +38,13 @@ SEED_CSV = """TimeStamp,CustomerID,NextPageID,IsResolved
 """
 
 
-@pytest.fixture
-def store(neo4j_driver: Driver) -> TestGraph:
-    return clean_graph(neo4j_driver)
-
-
-@pytest.fixture
-def names() -> dict[str, str]:
-    return fresh_names()
-
-
-def ingest(env: dict[str, str], *extra: str, idle: str = "3") -> subprocess.CompletedProcess[str]:
-    result = run_cli("ingest", "--until-idle", idle, *extra, env=env)
-    assert result.returncode == 0, result.stderr[-2000:]
-    return result
-
-
 def test_seed_scenario_end_to_end(store: TestGraph, names: dict[str, str], tmp_path: Path) -> None:
     seed = tmp_path / "seed.csv"
     seed.write_text(SEED_CSV)
     produced = run_cli("produce", str(seed), env=names)
     assert produced.returncode == 0, produced.stderr
     assert "produced 5 events" in produced.stdout
-    ingest(names)
+    ingest_until_idle(names)
     paths = sorted(store.paths(), key=lambda p: p.customer_id)
     assert [(p.customer_id, p.pages, p.start, p.length, p.outcome) for p in paths] == [
         ("1", ("28", "35", "42"), 1515764691000, 3, "RESOLVED"),
@@ -98,7 +82,7 @@ def test_timeout_boundary(store: TestGraph, names: dict[str, str], kafka_bootstr
         {"customer_id": "wm", "page_id": "z", "timestamp": t0 + 2 * TIMEOUT_MS},
     ]
     produce_events(kafka_bootstrap, names["PATHRANK_TOPIC"], events)
-    ingest(names)
+    ingest_until_idle(names)
     got = {(p.customer_id, p.pages, p.outcome) for p in store.paths()}
     assert got == {
         ("eq", ("a", "b"), "OPEN"),  # watermark - last == timeout: still open
@@ -112,7 +96,7 @@ def test_timeout_boundary(store: TestGraph, names: dict[str, str], kafka_bootstr
         names["PATHRANK_TOPIC"],
         [{"customer_id": "wm", "page_id": "y", "timestamp": t0 + 2 * TIMEOUT_MS + 1}],
     )
-    ingest(names)
+    ingest_until_idle(names)
     outcomes = {(p.customer_id, p.pages): p.outcome for p in store.paths()}
     assert outcomes[("eq", ("a", "b"))] == "ABANDONED"
     assert outcomes[("gt", ("b",))] == "OPEN"
@@ -126,7 +110,8 @@ INVALID: list[tuple[bytes | None, str]] = [
     (b'{"customer_id": "c", "timestamp": 1700000000}', "page_id"),
     (b'{"customer_id": "c", "page_id": "p"}', "timestamp"),
     (b'{"customer_id": "c", "page_id": "p", "timestamp": "yesterday"}', "timestamp"),
-    (b'{"customer_id": "c", "page_id": "p", "timestamp": 4102444800}', "future"),
+    (b'{"customer_id": "c", "page_id": "p", "timestamp": 4102444800}', "ahead of the clock"),
+    (b'{"customer_id": "c", "page_id": "' + b"p" * 513 + b'", "timestamp": 1700000000}', "512"),
     (b'{"customer_id": "c", "page_id": "p", "timestamp": "2024-01-01T10:00:00"}', "zone"),
     (
         b'{"customer_id": "c", "page_id": "p", "timestamp": 1700000000, "is_resolved": "maybe"}',
@@ -152,57 +137,22 @@ def test_invalid_records_go_to_the_dlq_and_never_to_the_graph(
     # Make sure the topic exists with one partition so offsets are predictable.
     run_cli("produce", "/dev/null", env=names)
     produce_raw(kafka_bootstrap, topic, records)
-    result = ingest(names)
+    result = ingest_until_idle(names)
     assert f"{len(INVALID)} dead letters" in result.stdout
     counts = store.counts()
     assert counts.clicks == 1
     assert counts.customers == 1
 
-    consumer = Consumer(
-        {
-            "bootstrap.servers": kafka_bootstrap,
-            "group.id": f"{topic}-dlq-reader",
-            "auto.offset.reset": "earliest",
-        }
-    )
-    consumer.subscribe([f"{topic}.dlq"])
-    letters = []
-    deadline = time.monotonic() + 30
-    while len(letters) < len(INVALID) and time.monotonic() < deadline:
-        m = consumer.poll(1.0)
-        if m is not None and m.error() is None:
-            letters.append(m)
-    consumer.close()
-    assert len(letters) == len(INVALID)
-    by_value = {m.value(): dict(m.headers() or []) for m in letters}
+    letters = read_dead_letters(kafka_bootstrap, f"{topic}.dlq", len(INVALID))
+    by_value = {m.value(): headers_of(m) for m in letters}
     for value, expected_reason in INVALID:
         headers = by_value[value]
-        reason = headers["dlq.reason"].decode()
+        reason = headers["dlq.reason"]
         assert expected_reason.lower() in reason.lower(), (value[:60] if value else value, reason)
-        assert headers["dlq.source.topic"].decode() == topic
+        assert headers["dlq.source.topic"] == topic
         assert int(headers["dlq.source.offset"]) >= 0
         assert int(headers["dlq.source.partition"]) >= 0
-
-
-def _dead_letters(bootstrap: str, topic: str, expected: int) -> list[Any]:
-    consumer = Consumer(
-        {
-            "bootstrap.servers": bootstrap,
-            "group.id": f"{topic}-reader",
-            "auto.offset.reset": "earliest",
-        }
-    )
-    consumer.subscribe([topic])
-    letters: list[Any] = []
-    deadline = time.monotonic() + 30
-    while len(letters) < expected and time.monotonic() < deadline:
-        m = consumer.poll(1.0)
-        if m is not None and m.error() is None:
-            letters.append(m)
-    extra = consumer.poll(2.0)  # nothing more than expected
-    consumer.close()
-    assert extra is None or extra.error() is not None
-    return letters
+        assert "dlq.truncated" not in headers  # small enough to be kept whole
 
 
 def test_event_id_reused_by_another_customer_goes_to_the_dlq_and_the_worker_goes_on(
@@ -217,7 +167,7 @@ def test_event_id_reused_by_another_customer_goes_to_the_dlq_and_the_worker_goes
         {"customer_id": "a", "page_id": "p2", "timestamp": t + 1000, "event_id": "e2"},
     ]
     produce_events(kafka_bootstrap, topic, first)
-    ingest(names)
+    ingest_until_idle(names)
     second = [
         # clashes with a stored click of customer a
         {"customer_id": "b", "page_id": "p3", "timestamp": t + 2000, "event_id": "e1"},
@@ -229,14 +179,16 @@ def test_event_id_reused_by_another_customer_goes_to_the_dlq_and_the_worker_goes
         {"customer_id": "a", "page_id": "p1", "timestamp": t, "event_id": "e1"},
     ]
     produce_raw(kafka_bootstrap, topic, [(b"one-partition", orjson.dumps(e)) for e in second])
-    ingest(names)
+    result = ingest_until_idle(names)
+    # Every dead letter written is counted: 5 records, 3 clicks (one a replay), 2 dead letters.
+    assert "ingested 5 records (3 clicks, 2 new, 0 pages, 2 dead letters)" in result.stdout
     owners = store.click_owners(["e1", "e2", "e3", "e4"])
     assert owners == {"e1": "a", "e2": "a", "e3": "b", "e4": "c"}
     assert store.counts().clicks == 4
-    letters = _dead_letters(kafka_bootstrap, f"{topic}.dlq", 2)
+    letters = read_dead_letters(kafka_bootstrap, f"{topic}.dlq", 2)
     assert sorted(orjson.loads(m.value())["customer_id"] for m in letters) == ["b", "d"]
     for m in letters:
-        assert "already used by another customer" in dict(m.headers())["dlq.reason"].decode()
+        assert "already used by another customer" in headers_of(m)["dlq.reason"]
 
 
 def _simulated(events: int, seed: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -256,7 +208,7 @@ def test_simulated_stream_matches_the_definitions_and_replay_changes_nothing(
         names["PATHRANK_PAGES_TOPIC"],
         ((p["page_id"].encode(), orjson.dumps(p)) for p in pages),
     )
-    ingest(names)
+    ingest_until_idle(names)
     first = snapshot(store.driver)
     assert first == reference(events)
     # The catalog set titles, urls and exactly the declared links.
@@ -268,20 +220,9 @@ def test_simulated_stream_matches_the_definitions_and_replay_changes_nothing(
     stored = {r["id"]: (r["title"], r["url"], sorted(r["links"])) for r in records}
     assert stored == {p["page_id"]: (p["title"], p["url"], sorted(p["links"])) for p in pages}
 
-    replay = ingest({**names, "PATHRANK_GROUP": names["PATHRANK_GROUP"] + "-replay"})
+    replay = ingest_until_idle({**names, "PATHRANK_GROUP": names["PATHRANK_GROUP"] + "-replay"})
     assert "0 new" in replay.stdout
     assert snapshot(store.driver) == first
-
-
-def _start_ingest(env: dict[str, str], idle: str = "4") -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [PATHRANK, "ingest", "--until-idle", idle, "--batch-size", "500"],
-        env={**os.environ, **env},
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
 
 
 def test_sigkill_mid_stream_then_restart_gives_the_uninterrupted_graph(
@@ -289,15 +230,14 @@ def test_sigkill_mid_stream_then_restart_gives_the_uninterrupted_graph(
 ) -> None:
     events, _ = _simulated(8000, seed=5)
     produce_events(kafka_bootstrap, names["PATHRANK_TOPIC"], events)
-    worker = _start_ingest(names)
+    worker = start_ingest(names, "--until-idle", "4")
     deadline = time.monotonic() + 120
     while store.counts().clicks < 1500 and time.monotonic() < deadline:
         time.sleep(0.2)
-    worker.send_signal(signal.SIGKILL)
-    worker.wait(30)
+    worker.kill()
     interrupted_at = store.counts().clicks
     assert 0 < interrupted_at < len(events), "kill must land mid-stream"
-    ingest(names)
+    ingest_until_idle(names)
     assert snapshot(store.driver) == reference(events)
 
 
@@ -310,17 +250,82 @@ def test_neo4j_restart_during_ingest_loses_nothing(
     events, _ = _simulated(8000, seed=9)
     produce_events(kafka_bootstrap, names["PATHRANK_TOPIC"], events)
     manager = service_manager(services)
-    worker = _start_ingest(names, idle="8")
+    worker = start_ingest(names, "--until-idle", "8")
     deadline = time.monotonic() + 120
     while store.counts().clicks < 1500 and time.monotonic() < deadline:
         time.sleep(0.2)
     assert manager.neo4j.stop()
     time.sleep(3)
     manager.up(timeout=180)
-    _, stderr = worker.communicate(timeout=600)
-    assert worker.returncode == 0, stderr[-2000:]
-    assert "retrying the same batch" in stderr
+    code, _ = worker.finish(timeout=600)
+    assert code == 0, worker.stderr[-2000:]
+    assert "retrying the same batch" in worker.stderr
     assert snapshot(store.driver) == reference(events)
+
+
+def test_sigterm_during_a_neo4j_outage_stops_within_30s_and_a_restart_loses_nothing(
+    store: TestGraph, names: dict[str, str], kafka_bootstrap: str, services: dict[str, Any]
+) -> None:
+    events, _ = _simulated(3000, seed=13)
+    half = len(events) // 2
+    produce_events(kafka_bootstrap, names["PATHRANK_TOPIC"], events[:half])
+    bolt_port = int(services["neo4j"]["bolt_uri"].rsplit(":", 1)[1])
+    relay = CuttableRelay(bolt_port)
+    through_relay = {**names, "PATHRANK_NEO4J_URI": f"bolt://127.0.0.1:{relay.port}"}
+    worker = start_ingest(through_relay)
+    try:
+        first = reference(events[:half]).clicks
+        deadline = time.monotonic() + 60
+        while store.counts().clicks < first and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert store.counts().clicks == first
+        relay.cut()
+        produce_events(kafka_bootstrap, names["PATHRANK_TOPIC"], events[half:])
+        assert worker.wait_for_log("unreachable", timeout=60), worker.stderr[-2000:]
+        seconds = worker.terminate(timeout=90)
+        code, _ = worker.finish(timeout=30)
+    finally:
+        worker.kill()
+        relay.close()
+    assert seconds < 30
+    assert code == 0, worker.stderr[-2000:]
+    assert "Traceback" not in worker.stderr
+    assert "will be retried" not in worker.stderr  # the driver's own retry lines
+    assert store.counts().clicks == first  # the batch in hand was not written...
+    restart = ingest_until_idle(names)  # ...nor committed: a restart writes it, and only it
+    assert f"ingested {len(events) - half} records" in restart.stdout
+    assert snapshot(store.driver) == reference(events)
+
+
+def test_kafka_killed_mid_batch_and_restarted_the_worker_carries_on(
+    store: TestGraph, names: dict[str, str], kafka_bootstrap: str, services: dict[str, Any]
+) -> None:
+    events, _ = _simulated(5000, seed=21)
+    produce_events(kafka_bootstrap, names["PATHRANK_TOPIC"], events)
+    manager = service_manager(services)
+    worker = start_ingest(names, "--until-idle", "8")
+    try:
+        deadline = time.monotonic() + 120
+        while store.counts().clicks < 1500 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        pid = manager.kafka.pid()
+        assert pid is not None
+        os.kill(pid, signal.SIGKILL)
+        while manager.kafka.pid() is not None:
+            time.sleep(0.1)
+        killed_at = store.counts().clicks
+        time.sleep(2)
+        manager.up(timeout=180)
+        code, _ = worker.finish(timeout=600)
+    finally:
+        worker.kill()
+        manager.up(timeout=180)  # the later tests need Kafka whatever happened here
+    assert 0 < killed_at < reference(events).clicks, "the kill must land mid-stream"
+    assert code == 0, worker.stderr[-3000:]
+    assert snapshot(store.driver) == reference(events)
+    # One line per retry naming the outage, not librdkafka's own log.
+    assert [line for line in worker.stderr.splitlines() if "rdkafka" in line] == []
+    assert "Traceback" not in worker.stderr
 
 
 def test_ingest_with_kafka_down_is_one_line(names: dict[str, str]) -> None:

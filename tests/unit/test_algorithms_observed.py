@@ -69,6 +69,8 @@ def test_observed_figures_by_hand() -> None:
     a, b, c, d, e = (observed.pages[p] for p in "ABCDE")
     # visits in completed paths: A twice in ABAC + once in AD
     assert [p.visits for p in (a, b, c, d, e)] == [3, 1, 2, 1, 0]
+    # entries: ABAC and AD start on A, C on C; the OPEN AE is not counted
+    assert [p.entries for p in (a, b, c, d, e)] == [2, 0, 1, 0, 0]
     assert (c.resolutions, d.exits) == (2, 1)
     assert sum(p.resolutions + p.exits for p in (a, b, e)) == 0
     # opportunities: inner positions of ABAC (B at 1, A at 2); AD and C have none

@@ -13,15 +13,18 @@ from hypothesis import strategies as st
 from graph_model.path.record import Click
 from ingest.events import (
     MAX_EVENT_BYTES,
+    MAX_ID_BYTES,
     InvalidEvent,
     event_from_record,
     event_key,
     event_to_json,
     parse_event,
+    skew_reason,
 )
 
 NOW = 1_700_000_000_000  # 2023-11-14T22:13:20Z
-DAY_MS = 86_400_000
+SKEW_MS = 300_000  # the default PATHRANK_MAX_CLOCK_SKEW_S, 300 s
+SKEW_REASON = "timestamp more than 300 s ahead of the clock (max clock skew)"
 SEED_TS = 1_515_764_691  # the seed's first click, epoch seconds
 
 
@@ -149,12 +152,35 @@ def test_timestamp_forms(raw: object, ts_ms: int) -> None:
 
 def test_threshold_itself_is_seconds() -> None:
     # 10^11 s is the year 5138, so it is read as seconds and rejected as future.
-    assert reason_of(base(timestamp=10**11)) == "timestamp more than 1 day in the future"
+    assert reason_of(base(timestamp=10**11)) == SKEW_REASON
 
 
-def test_up_to_one_day_ahead_is_accepted() -> None:
-    assert parse(base(timestamp=NOW + DAY_MS)).ts_ms == NOW + DAY_MS
-    assert reason_of(base(timestamp=NOW + DAY_MS + 1)) == "timestamp more than 1 day in the future"
+def test_up_to_the_clock_skew_ahead_is_accepted() -> None:
+    assert parse(base(timestamp=NOW + SKEW_MS)).ts_ms == NOW + SKEW_MS
+    assert reason_of(base(timestamp=NOW + SKEW_MS + 1)) == SKEW_REASON
+    # What the one-day rule let through: a click 23 h ahead would close every open path.
+    assert reason_of(base(timestamp=NOW + 23 * 3_600_000)) == SKEW_REASON
+
+
+@given(
+    skew_ms=st.integers(0, 86_400_000),
+    ahead_ms=st.integers(-(10**12), 10**9),
+)
+def test_the_skew_rule_is_the_only_bound_on_time(skew_ms: int, ahead_ms: int) -> None:
+    """Accepted exactly when at most `skew_ms` ahead of now (no lower bound)."""
+    record = orjson.dumps(base(timestamp=NOW + ahead_ms))
+    if ahead_ms <= skew_ms:
+        assert parse_event(record, now_ms=NOW, max_skew_ms=skew_ms).ts_ms == NOW + ahead_ms
+    else:
+        with pytest.raises(InvalidEvent) as caught:
+            parse_event(record, now_ms=NOW, max_skew_ms=skew_ms)
+        assert caught.value.reason == skew_reason(skew_ms)
+        assert "ahead of the clock" in caught.value.reason
+
+
+def test_the_skew_reason_names_the_setting_value() -> None:
+    assert skew_reason(300_000) == SKEW_REASON
+    assert skew_reason(1_500) == "timestamp more than 1.5 s ahead of the clock (max clock skew)"
 
 
 @pytest.mark.parametrize(
@@ -255,6 +281,43 @@ def test_ill_typed_optional_ids() -> None:
     )
 
 
+ID_FIELDS = ["customer_id", "page_id", "event_id", "referrer_page_id"]
+TOO_LONG = "longer than 512 bytes (UTF-8)"
+
+
+@pytest.mark.parametrize("field", ID_FIELDS)
+def test_ids_up_to_512_bytes_are_valid_and_longer_ones_are_not(field: str) -> None:
+    assert getattr(parse(base(**{field: "x" * 512})), _ATTRIBUTE[field]) == "x" * 512
+    assert reason_of(base(**{field: "x" * 513})) == f"invalid {field}: {TOO_LONG}"
+    # Bytes, not characters: 171 three-byte characters are 513 bytes.
+    assert reason_of(base(**{field: "€" * 171})) == f"invalid {field}: {TOO_LONG}"
+    assert getattr(parse(base(**{field: "€" * 170})), _ATTRIBUTE[field]) == "€" * 170
+    # What once failed the graph write on every retry (the index on Click.customerId).
+    assert reason_of(base(**{field: "x" * 9000})) == f"invalid {field}: {TOO_LONG}"
+
+
+_ATTRIBUTE = {
+    "customer_id": "customer_id",
+    "page_id": "page_id",
+    "event_id": "key",
+    "referrer_page_id": "referrer_page_id",
+}
+
+
+@given(field=st.sampled_from(ID_FIELDS), text=st.text(min_size=1, max_size=700).filter(str.strip))
+def test_the_id_limit_counts_utf8_bytes(field: str, text: str) -> None:
+    try:
+        value = orjson.dumps(base(**{field: text}))
+    except orjson.JSONEncodeError:  # lone surrogates: not JSON at all
+        return
+    if len(text.encode("utf-8")) <= MAX_ID_BYTES:
+        parse_event(value, now_ms=NOW)
+    else:
+        with pytest.raises(InvalidEvent) as caught:
+            parse_event(value, now_ms=NOW)
+        assert caught.value.reason == f"invalid {field}: {TOO_LONG}"
+
+
 def test_empty_optional_fields_count_as_absent() -> None:
     # An empty CSV cell: no event id (so a hash key), no referrer, not resolved.
     event = event_from_record(base(event_id="", referrer_page_id="", is_resolved=""), now_ms=NOW)
@@ -315,7 +378,7 @@ def test_invalid_values(value: bytes | None, reason: str) -> None:
     ("number", "reason"),
     [
         (b"1e400", "not valid JSON"),  # orjson refuses infinite doubles
-        (b"99999999999999999999999", "timestamp more than 1 day in the future"),  # > u64: a float
+        (b"99999999999999999999999", SKEW_REASON),  # > u64: a float
     ],
 )
 def test_out_of_range_json_numbers(number: bytes, reason: str) -> None:
@@ -395,7 +458,7 @@ def same_click_spellings(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any
     """One click written twice with independently chosen aliases and value forms."""
     customer = draw(st.integers(0, 10**6))
     page = draw(st.integers(0, 10**6))
-    seconds = draw(st.integers(0, (NOW + DAY_MS) // 1000))
+    seconds = draw(st.integers(0, (NOW + SKEW_MS) // 1000))
     resolved = draw(st.booleans())
 
     def spelling() -> dict[str, Any]:
@@ -423,12 +486,15 @@ def test_key_stability_property(spellings: tuple[dict[str, Any], dict[str, Any]]
 
 # --- canonical JSON --------------------------------------------------------------------------
 
-_ids = st.one_of(st.text(min_size=1).filter(str.strip), st.integers().map(str))
+_ids = st.one_of(
+    st.text(min_size=1, max_size=MAX_ID_BYTES // 4).filter(str.strip),
+    st.integers(-(2**63), 2**64 - 1).map(str),
+)
 _events = st.builds(
     Click,
     customer_id=_ids,
     page_id=_ids,
-    ts_ms=st.integers(0, NOW + DAY_MS),
+    ts_ms=st.integers(0, NOW + SKEW_MS),
     resolved=st.booleans(),
     key=_ids,
     referrer_page_id=st.none() | _ids,
@@ -498,7 +564,9 @@ def _check_outcome(outcome: Click | InvalidEvent) -> None:
         assert outcome.reason
     else:
         assert isinstance(outcome, Click)
-        assert outcome.ts_ms - NOW <= DAY_MS
+        assert outcome.ts_ms - NOW <= SKEW_MS
+        for value in (outcome.customer_id, outcome.page_id, outcome.key):
+            assert len(value.encode("utf-8", "surrogatepass")) <= MAX_ID_BYTES
 
 
 def _parse_outcome(value: bytes) -> Click | InvalidEvent:

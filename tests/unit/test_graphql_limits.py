@@ -6,10 +6,12 @@ The fake counts its calls: a refused query must not have read anything.
 from __future__ import annotations
 
 import asyncio
+import re
+import time
 from typing import Any
 
 import pytest
-from graphql import GraphQLError
+from graphql import GraphQLError, get_introspection_query
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from starlette.requests import Request
@@ -19,6 +21,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from graph_model.errors import GraphUnavailableError
 from graph_model.run.record import AnalysisLockedError, LockHolder
 from graphql_api import limits
+from graphql_api.app import STATIC_DIR
 from graphql_api.context import AnalysisService, Context
 from graphql_api.extensions.shape import document_shape
 from graphql_api.metrics import Metrics
@@ -281,3 +284,103 @@ def test_document_shape_is_linear() -> None:
     shape = document_shape(doc)
     assert shape.expanded_fields > limits.MAX_EXPANDED_FIELDS
     assert not shape.broken
+
+
+# graphql-core's OverlappingFieldsCanBeMerged compares every pair of same-name fields (and of
+# fragments) in a selection set: each of these took it 80-800 ms of CPU before the shape
+# check refused them (~1,600 tokens, within every other limit).
+REPEATED = {
+    "one field 400 times": "{ pathStats { " + "completed " * 400 + "} }",
+    "one subselection 400 times": "{ " + "pathStats { completed } " * 400 + "}",
+    "inside an unused fragment": "{ pathStats { open } } fragment X on Query { "
+    + "pathStats { completed } " * 400
+    + "}",
+    "190 fragments in one set": "{ "
+    + " ".join(f"...F{i}" for i in range(190))
+    + " } "
+    + " ".join(f"fragment F{i} on Query {{ ...Z }}" for i in range(190))
+    + " fragment Z on Query { pathStats { open } }",
+}
+
+
+@pytest.mark.parametrize("query", REPEATED.values(), ids=REPEATED.keys())
+def test_repeated_fields_are_refused_before_validation(
+    query: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import strawberry.schema.schema as strawberry_schema
+
+    validated: list[object] = []
+    real_validate = strawberry_schema.validate
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        validated.append(args)
+        return real_validate(*args, **kwargs)
+
+    monkeypatch.setattr(strawberry_schema, "validate", spy)
+    cpu = []
+    for n in range(3):  # a new document each time: no parse or validation cache hit
+        started = time.process_time()
+        _, errors, read = run(f"query Q{n}{time.time_ns()} {query}")
+        cpu.append(time.process_time() - started)
+        assert codes(errors) == ["QUERY_TOO_COMPLEX"]
+        assert read.calls == []
+    assert validated == []
+    assert min(cpu) < 0.05  # ~10 ms measured, most of it parsing; validation took 80-800 ms
+
+
+def test_repeats_are_counted_as_execution_merges_them() -> None:
+    n = limits.MAX_FIELD_REPEATS
+    assert run("{ pathStats { " + "open " * n + "} }")[1] == []
+    _, errors, _ = run("{ pathStats { " + "open " * (n + 1) + "} }")
+    assert codes(errors) == ["QUERY_TOO_COMPLEX"]
+    assert f"`open` is selected {n + 1} times" in errors[0]["message"]
+    # Same-name fields merge their sub-selections, fragments merge into where they are spread.
+    split = "{ " + "pathStats { open } " * (n // 2) + "...A } fragment A on Query { "
+    split += "pathStats { open } " * (n - n // 2 + 1) + "}"
+    assert codes(run(split)[1]) == ["QUERY_TOO_COMPLEX"]
+    # Aliases are other response names, and one fragment spread twice is merged once.
+    aliased = "{ " + " ".join(f"a{i}: pathStats {{ open }}" for i in range(n + 1)) + " }"
+    assert "QUERY_TOO_COMPLEX" not in codes(run(aliased)[1])  # (the alias limit may answer)
+    assert run("{ ...A ...A ...A } fragment A on Query { pathStats { open } }")[1] == []
+
+
+def test_fragments_per_selection_set() -> None:
+    n = limits.MAX_FRAGMENTS_PER_SELECTION
+
+    def spreading(count: int) -> str:
+        spreads = " ".join(f"...F{i}" for i in range(count))
+        fragments = " ".join(f"fragment F{i} on Query {{ ...Z }}" for i in range(count))
+        return f"{{ {spreads} }} {fragments} fragment Z on Query {{ pathStats {{ open }} }}"
+
+    assert run(spreading(n - 1))[1] == []  # n - 1 of them and Z
+    _, errors, _ = run(spreading(n))
+    assert codes(errors) == ["QUERY_TOO_COMPLEX"]
+    assert f"{n + 1} fragments are spread into one selection set" in errors[0]["message"]
+
+
+def _dashboard_queries() -> dict[str, str]:
+    js = (STATIC_DIR / "dashboard.js").read_text(encoding="utf-8")
+    found = dict(re.findall(r"const (\w+_QUERY) = `([^`]*)`", js))
+    assert set(found) == {"OVERVIEW_QUERY", "FLOW_QUERY"}
+    return found
+
+
+def test_the_dashboards_and_graphiqls_queries_pass() -> None:
+    queries = _dashboard_queries()
+    _, errors, _ = run(queries["OVERVIEW_QUERY"], {"rows": 10})
+    assert errors == []
+    _, errors, _ = run(queries["FLOW_QUERY"], {"id": "p1", "n": 200})
+    assert errors == []
+    # GraphiQL 4 asks with every option of graphql-js's getIntrospectionQuery.
+    introspection = get_introspection_query(
+        descriptions=True,
+        specified_by_url=True,
+        directive_is_repeatable=True,
+        schema_description=True,
+        input_value_deprecation=True,
+        one_of=True,
+    )
+    data, errors, _ = run(introspection)
+    assert errors == []
+    assert data is not None
+    assert data["__schema"]["queryType"]["name"] == "Query"
