@@ -278,7 +278,9 @@ async def cypher(
     seconds: float,
 ) -> Stats:
     async def call(i: int) -> None:
-        params = {"ids": [page_ids[i % len(page_ids)]]} if read.by_id else read.params
+        params = {"ids": [page_ids[i % len(page_ids)]]} if read.by_id else dict(read.params)
+        # Reads of analysis results find the current run themselves when nothing is pinned.
+        params |= {"pinned": False, "run": None}
         async with driver.session(database=database, default_access_mode=READ_ACCESS) as s:
             result = await s.run(Query(read.cypher, timeout=10.0), params)
             _ = [record async for record in result]
