@@ -113,9 +113,7 @@ def _point(steps: Sequence[tuple[float, int, int, int, float, float]], j: int) -
         variance += s_before * s_before * dk_i * (n_i - dk_i) / n_i**3
         variance -= 2 * gap * s_before * dk_i / n_i**2
     sd = math.sqrt(max(variance, 0.0))
-    return IncidencePoint(
-        t, n_j, d_res_j, f_t, max(0.0, f_t - Z95 * sd), min(1.0, f_t + Z95 * sd)
-    )
+    return IncidencePoint(t, n_j, d_res_j, f_t, max(0.0, f_t - Z95 * sd), min(1.0, f_t + Z95 * sd))
 
 
 def _median(points: Sequence[IncidencePoint]) -> float | None:
