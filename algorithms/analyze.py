@@ -1,9 +1,11 @@
-"""`pathrank analyze`: every analysis figure (docs/analytics.md), written back into Neo4j.
+"""`pathrank analyze`: every analysis figure, written back into Neo4j as one unit.
 
 GDS computes what it has algorithms for (PageRank, personalised PageRank, Dijkstra, KNN
 similarity, Leiden); scipy computes the absorbing chain and the binomial tests. Each step is
-timed. Everything computed is one `AnalysisResults`, written by graph_model at the end and
-recorded as an (:AnalysisRun).
+timed. A run holds the analysis lock from start to end (one run at a time); everything it
+computes is one `AnalysisResults`, staged invisibly, made current by one short switch, then
+published for Cypher users; a failure before the switch leaves the previous run current and
+records this one FAILED (docs/analytics.md, "Running the analysis").
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import replace
+from typing import Final
 
 from graphdatascience import GraphDataScience
 
@@ -28,39 +31,126 @@ from algorithms.page_figures import PageSteps, page_figures
 from algorithms.weak_pages import weak_pages
 from graph_model.page.record import PathMode
 from graph_model.path.record import PathStats, path_stats
-from graph_model.run.record import AnalysisResults, AnalysisRun
+from graph_model.run.lock import HeldLock, Neo4jAnalysisLock, WaitReporter
+from graph_model.run.record import AnalysisResults, AnalysisRun, AnalysisStatus
 from graph_model.run.store import AnalysisStore
 
 MAX_SUGGESTIONS = 200
+
+# Every step of a run, in order (docs/analytics.md, "Running the analysis"): `on_step` gets
+# these names.
+STEPS: Final = (
+    "prepare",
+    "read paths",
+    "pageRank (GDS)",
+    "pathRank (GDS)",
+    "absorbing chain",
+    "hotspots and high exits",
+    "shortest success paths (GDS)",
+    "weak pages",
+    "link suggestions",
+    "communities (GDS)",
+    "stage communities",
+    "stage similar customers",
+    "stage link suggestions",
+    "stage page figures",
+    "switch",
+    "publish",
+    "clean up",
+)
 
 StepReporter = Callable[[str], None]
 
 
 class Analysis:
-    """One analysis run over the graph in `store`, with GDS through `gds`."""
+    """One analysis run over the graph in `store`, with GDS through `gds`, holding `lock`.
+
+    `on_step` is called as each step starts, with its name (the CLI's spinner; tests inject
+    faults there). `wait_s`: how long to wait for another run's lock (None: not at all).
+    """
 
     def __init__(
-        self, store: AnalysisStore, gds: GraphDataScience, on_step: StepReporter | None = None
+        self,
+        store: AnalysisStore,
+        gds: GraphDataScience,
+        lock: Neo4jAnalysisLock,
+        on_step: StepReporter | None = None,
+        *,
+        wait_s: float | None = None,
+        on_wait: WaitReporter | None = None,
     ) -> None:
         self.store = store
         self.gds = gds
+        self.lock = lock
         self.on_step = on_step or (lambda _s: None)
+        self.wait_s = wait_s
+        self.on_wait = on_wait
         self.run_id = uuid.uuid4().hex
         self.started_ms = int(time.time() * 1000)
         self.steps: dict[str, float] = {}
         self.statistics: PathStats | None = None  # of the paths analysed, once read
+        self._held: HeldLock | None = None
 
     @contextmanager
     def _step(self, name: str) -> Iterator[None]:
+        assert name in STEPS, name
+        if self._held is not None:
+            self._held.check()  # a run that lost its lock stops at the next step
         self.on_step(name)
         t0 = time.perf_counter()
         yield
         self.steps[name] = time.perf_counter() - t0
 
     def run(self) -> AnalysisRun:
+        """The run, recorded COMPLETE; AnalysisLockedError if another run holds the lock."""
+        self.store.ensure_schema()
+        with self.lock.acquire(self.run_id, wait_s=self.wait_s, on_wait=self.on_wait) as held:
+            self._held = held
+            self.started_ms = held.started_at
+            switched = False
+            record = AnalysisRun(id=self.run_id, started_at=self.started_ms)
+            try:
+                results = self._compute()
+                record = results.run
+                with self._step("stage communities"):
+                    self.store.stage_communities(
+                        self.run_id, results.communities, results.memberships
+                    )
+                with self._step("stage similar customers"):
+                    self.store.stage_similar(self.run_id, results.similar)
+                with self._step("stage link suggestions"):
+                    self.store.stage_suggestions(self.run_id, results.suggestions)
+                with self._step("stage page figures"):
+                    self.store.stage_pages(self.run_id, results.pages)
+                with self._step("switch"):
+                    retired = self.store.switch(self._timed(record))
+                switched = True
+                with self._step("publish"):
+                    self.store.publish(self.run_id)
+                with self._step("clean up"):
+                    self.store.clean_up(self.run_id, retired)
+                done = self._timed(replace(record, status=AnalysisStatus.COMPLETE))
+                self.store.finish(done)
+                return done
+            except BaseException as exc:
+                if not switched:
+                    self._fail(self._timed(record), exc)
+                raise
+
+    def _fail(self, record: AnalysisRun, exc: BaseException) -> None:
+        """Record the run FAILED and drop what it staged, as far as the database lets us."""
+        error = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        try:
+            self.store.fail(record, error)
+        except Exception:
+            return  # the database is what failed: the next run finds the lock stale
+        with suppress(Exception):
+            self.store.discard(self.run_id)
+
+    def _compute(self) -> AnalysisResults:
         store = self.store
-        with self._step("reset previous results"):
-            store.reset_results()
+        with self._step("prepare"):
+            store.prepare(self.run_id)
         with self._step("read paths"):
             size = store.size()
             paths = store.paths()
@@ -73,8 +163,6 @@ class Analysis:
             for page, obs in observed.pages.items()
             if obs.resolutions > 0 and page in node_ids
         ]
-        with self._step("transition probabilities"):
-            store.write_transition_probabilities()
         with self._step("pageRank (GDS)"):
             ranks = _by_page(page_rank(self.gds), page_of)
         with self._step("pathRank (GDS)"):
@@ -120,8 +208,9 @@ class Analysis:
             similar_pairs=len(found.similar),
             link_suggestions=len(suggestions),
             leiden_compute_s=found.leiden_compute_s,
+            status=AnalysisStatus.RUNNING,
         )
-        results = AnalysisResults(
+        return AnalysisResults(
             run=run,
             pages={page: page_figures(page, steps) for page in node_ids},
             communities=profiles,
@@ -129,9 +218,6 @@ class Analysis:
             similar=found.similar,
             suggestions=suggestions,
         )
-        with self._step("write results"):
-            store.write(replace(results, run=self._timed(run)))
-        return self._timed(run)
 
     def _timed(self, run: AnalysisRun) -> AnalysisRun:
         """The run with the steps timed so far."""

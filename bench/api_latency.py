@@ -48,6 +48,7 @@ import httpx
 import orjson
 from neo4j import READ_ACCESS, AsyncDriver, AsyncGraphDatabase, Query
 
+from bench.beside import Beside, analyses_beside
 from bench.report import Section, percentile, table
 from graph_model.page import cypher as page_cypher
 from pathrank.settings import Settings
@@ -62,6 +63,13 @@ WEAK_PAGES = """{ weakPages(limit: 20) {
 
 PAGES = """{ pages(first: 50) { pageInfo { hasNextPage endCursor }
   nodes { id title visits successProbability impact } } }"""
+
+
+# Everything an analysis writes, in one request: what a dashboard polls while one runs.
+ANALYSED = """{ latestAnalysis { id communities linkSuggestions }
+  linkSuggestions(limit: 200) { from { id } to { id } clicksSaved }
+  communities(first: 20) { totalCount nodes { id size } }
+  weakPages(limit: 20) { page { id } impact } }"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -519,12 +527,85 @@ unpacking and resolving 50 pages, which none of the fixes touched).
 """
 
 
+@dataclass(frozen=True, slots=True)
+class DuringAnalysis:
+    concurrency: int
+    quiet: Stats
+    busy: Stats
+    analyses: Beside
+
+
+def during_analysis(
+    s: Settings, server: Server, concurrency: int, seconds: float
+) -> DuringAnalysis:
+    """The analysis results read at `concurrency`, quiet, then while analyses run back to
+    back in another process (the load starts once the first holds the lock)."""
+    bodies = [orjson.dumps({"query": ANALYSED})]
+    _check(server.url, bodies[0])
+    wrk = shutil.which("wrk")
+
+    def http() -> Stats:
+        if wrk:
+            return graphql_wrk(wrk, server.url, bodies, concurrency, seconds, server.pid)
+        return _run_async(graphql_httpx(server.url, bodies, concurrency, seconds, server.pid))
+
+    quiet = http()
+    with analyses_beside(s) as analyses:
+        deadline = time.monotonic() + 120
+        while not _analysis_running(server.url):
+            if time.monotonic() > deadline:
+                raise RuntimeError("no analysis started beside the API")
+            time.sleep(0.2)
+        busy = http()
+    if analyses.failures:
+        raise RuntimeError(f"analyses beside the API failed: {analyses.failures}")
+    return DuringAnalysis(concurrency, quiet, busy, analyses)
+
+
+def _analysis_running(url: str) -> bool:
+    query = "{ analysisRuns(limit: 1) { status } }"
+    runs = httpx.post(url, json={"query": query}, timeout=30).json()["data"]["analysisRuns"]
+    return bool(runs) and runs[0]["status"] == "RUNNING"
+
+
+def render_during(d: DuringAnalysis) -> str:
+    return table(
+        [
+            "read",
+            "conc.",
+            "p50 ms quiet",
+            "p99 ms quiet",
+            "p50 ms during analysis",
+            "p99 ms during analysis",
+            "p99 during / quiet",
+            "req/s quiet",
+            "req/s during",
+            "analyses done during",
+        ],
+        [
+            (
+                "analysis results (latestAnalysis, linkSuggestions, communities, weakPages)",
+                d.concurrency,
+                d.quiet.p50_ms,
+                d.quiet.p99_ms,
+                d.busy.p50_ms,
+                d.busy.p99_ms,
+                f"{_ratio(d.busy.p99_ms, d.quiet.p99_ms):.2f}x",
+                d.quiet.rps,
+                d.busy.rps,
+                d.analyses.runs,
+            )
+        ],
+    )
+
+
 def section(settings: Settings, quick: bool) -> Section:
     events = 10_000 if quick else 100_000
     seconds = 2.0 if quick else 5.0
     load(settings, events)
     with serve(cache=False) as uncached, serve(cache=True) as cached:
         rows, client = measure(settings, uncached, cached, [1, 16], seconds)
+        during = during_analysis(settings, uncached, 16, 10.0 if quick else 30.0)
     body = "\n\n".join(
         [
             f"{events:,} simulated clicks loaded and analysed; two `pathrank serve` (one "
@@ -542,6 +623,13 @@ def section(settings: Settings, quick: bool) -> Section:
             "clients and Neo4j share the CPUs. The goals are evaluated on the uncached and "
             "the cached rows separately.",
             render(rows),
+            "While an analysis runs: one request of everything an analysis writes, on the "
+            "uncached server at concurrency 16, for the same time quiet and then while "
+            "analyses run back to back in another process (from the moment the first holds "
+            "the lock; each one stages its results, switches and deletes the previous run's "
+            "while the requests go on). Every answer is one complete run (the tests check "
+            "it); the difference is what sharing the CPUs and Neo4j with an analysis costs.",
+            render_during(during),
             RESPONSE_CACHE,
             PROFILE_AND_FIX,
             BEFORE_AFTER.format(table=BEFORE_AFTER_TABLE),

@@ -9,7 +9,9 @@ For each size, on the same simulated events (fixed seed), one after another in t
   is from `run()` to the last offset commit (so the idle wait is not counted);
 - ceiling: the same batches (same size) fed from memory straight into the store, no Kafka;
 - naive: one transaction per event with MERGE (customer, page, click, ON, VISITED, NEXT,
-  TRANSITION increment), as tutorials do, on the first events, time-boxed.
+  TRANSITION increment), as tutorials do, on the first events, time-boxed;
+- beside analyses (the first size): end to end again, with analyses running back to back in
+  another process the whole time, as a share of end to end alone.
 
 Wipes the graph of the Neo4j it talks to (PATHRANK_* settings); creates and deletes its own
 topics in the Kafka it talks to.
@@ -28,6 +30,7 @@ from typing import Any
 from confluent_kafka.admin import AdminClient
 from neo4j import Driver
 
+from bench.beside import Beside, analyses_beside
 from bench.naive_store import NaiveClickWriter
 from bench.report import Section, Throughput, table
 from graph_model.admin import GraphAdmin, GraphCounts
@@ -63,6 +66,7 @@ class SizeResult:
     e2e: Run
     ceiling: Run
     naive: Run
+    beside: tuple[Run, Beside] | None = None  # end to end with analyses running beside it
 
 
 def end_to_end(w: Wiring, driver: Driver, events: list[dict[str, Any]], pages: list[Any]) -> Run:
@@ -142,7 +146,7 @@ def measure(s: Settings, sizes: Sequence[int]) -> list[SizeResult]:
     driver = w.driver()
     admin: GraphAdmin = w.admin(driver)
     admin.ensure_schema()
-    results = []
+    results: list[SizeResult] = []
     try:
         # A fresh server plans the statements and JIT-compiles on its first batches: warm it
         # once here so that neither the first end to end nor the first ceiling pays for it.
@@ -163,7 +167,16 @@ def measure(s: Settings, sizes: Sequence[int]) -> list[SizeResult]:
             admin.clear()
             if e2e.counts != top.counts:
                 raise RuntimeError(f"end to end and ceiling differ: {e2e.counts} {top.counts}")
-            results.append(SizeResult(size, e2e, top, base))
+            beside = None
+            if not results:  # the first size: analyses beside ingest
+                with analyses_beside(s) as analyses:
+                    busy = end_to_end(w, driver, sim.events, sim.pages)
+                _progress(size, "beside", busy)
+                admin.clear()
+                if busy.counts != e2e.counts:
+                    raise RuntimeError(f"ingest beside analyses differs: {busy.counts}")
+                beside = (busy, analyses)
+            results.append(SizeResult(size, e2e, top, base, beside))
     finally:
         driver.close()
     return results
@@ -234,11 +247,18 @@ def section(settings: Settings, quick: bool) -> Section:
                 rows,
             ),
             f"`pathrank ingest` start-up (interpreter + imports) adds {start_s:.1f} s per run.",
+            _beside_table(results),
             PROFILE_NOTE,
         ]
     )
     worst = min(results, key=lambda r: r.e2e.rate)
+    beside = [b for r in results if r.beside for b in (r.beside[1],)]
     goals = (
+        (
+            "every analysis run beside ingest succeeded "
+            f"({sum(b.runs for b in beside)} runs, {sum(len(b.failures) for b in beside)} failed)",
+            bool(beside) and all(b.runs > 0 and not b.failures for b in beside),
+        ),
         (
             f"end to end >= {GOAL_OF_CEILING:.0%} of the ceiling (worst: "
             f"{min(r.e2e.rate / r.ceiling.rate for r in results):.0%})",
@@ -255,6 +275,46 @@ def section(settings: Settings, quick: bool) -> Section:
         ),
     )
     return Section("Ingest", body, goals)
+
+
+def _beside_table(results: Sequence[SizeResult]) -> str:
+    rows = [
+        (
+            f"{r.size:,}",
+            round(r.e2e.rate),
+            round(busy.rate),
+            f"{busy.rate / r.e2e.rate:.0%}",
+            analyses.runs,
+            len(analyses.failures),
+            f"{max(analyses.seconds, default=0.0):.1f}",
+        )
+        for r in results
+        if r.beside is not None
+        for busy, analyses in (r.beside,)
+    ]
+    failures = [f for r in results if r.beside for f in r.beside[1].failures]
+    return "\n\n".join(
+        [
+            "With analyses beside it: end to end again on the same events, while another "
+            "process runs `pathrank analyze` back to back from the first batch to the last "
+            "commit (each analysis on the graph as ingest has it by then), measured right "
+            "after end to end alone in this run. The ratio is what an analysis running "
+            "costs ingest on this machine (they share its CPUs).",
+            table(
+                [
+                    "events",
+                    "e2e alone ev/s",
+                    "e2e beside analyses ev/s",
+                    "beside / alone",
+                    "analyses done",
+                    "analyses failed",
+                    "longest analysis s",
+                ],
+                rows,
+            ),
+            *([f"Failures: {'; '.join(failures)}"] if failures else []),
+        ]
+    )
 
 
 def main(sizes: list[int]) -> None:

@@ -11,7 +11,7 @@ from graph_model.community.reads import CommunityReads, Neo4jCommunityReads
 from graph_model.customer.reads import CustomerReads, Neo4jCustomerReads
 from graph_model.page.reads import Neo4jPageReads, PageReads
 from graph_model.path.reads import Neo4jPathReads, PathReads
-from graph_model.reader import READ_TIMEOUT_S, QueryObserver, Reader
+from graph_model.reader import READ_TIMEOUT_S, AnalysisPin, QueryObserver, Reader
 from graph_model.run.reads import Neo4jRunReads, RunReads
 from graph_model.suggestion.reads import Neo4jSuggestionReads, SuggestionReads
 
@@ -27,6 +27,10 @@ class GraphStatus(Protocol):
 
     def add_observer(self, observer: QueryObserver) -> None:
         """Called after every statement with its name and seconds."""
+
+    async def still_readable(self, pin: AnalysisPin) -> bool:
+        """Whether a request's reads of its pinned analysis run were all of one complete run
+        (False: run the request again)."""
 
 
 @dataclass(frozen=True)

@@ -58,11 +58,12 @@ class RecordProperties:
     def names(self) -> tuple[str, ...]:
         return tuple(c.prop for c in self.columns)
 
-    def projection(self, skip: frozenset[str] = frozenset()) -> str:
+    def projection(self, skip: frozenset[str] = frozenset(), source: str | None = None) -> str:
         """A Cypher map projection of the properties (but the `skip` fields), e.g.
-        `{.id, .visits}`."""
+        `{.id, .visits}`; with a `source` variable, its properties: `{id: f.id, ...}`."""
         names = [c.prop for c in self.columns if c.field not in skip]
-        return "{" + ", ".join(f".{name}" for name in names) + "}"
+        entries = (f"{name}: {source}.{name}" if source else f".{name}" for name in names)
+        return "{" + ", ".join(entries) + "}"
 
     def prop(self, field: str) -> str:
         for column in self.columns:

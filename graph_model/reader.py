@@ -8,7 +8,10 @@ one shared `Reader`, so the observers (metrics, tests) and the timeout are set i
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 from neo4j import READ_ACCESS, AsyncDriver, Query, Record
@@ -21,10 +24,52 @@ from neo4j.exceptions import (
 )
 
 from graph_model.errors import GraphUnavailableError, QueryTimeoutError
+from graph_model.run.cypher import RESULTS_INTACT
+from graph_model.run.record import RETIRED_RESULTS_GRACE_S
 from graph_model.version import READ_VERSION
 
 # Called after every statement with its name and duration in seconds.
 QueryObserver = Callable[[str, float], None]
+
+# A replaced run's results are deleted no sooner than the grace period after the switch, so
+# a request that took less than this since it pinned its run cannot have seen a deletion (the
+# margin covers a step of the database's clock).
+PIN_TRUSTED_S: Final = RETIRED_RESULTS_GRACE_S / 3
+
+
+@dataclass
+class AnalysisPin:
+    """The analysis run one API request reads: the first statement of analysis results reads
+    the current run, every later one reads that same run (`graph_model.statements.
+    of_analysis`). `stale`: statements that ran at once read different runs (a switch in
+    between), or the run was deleted under a long request: the request must run again."""
+
+    run: str | None = None
+    pinned: bool = False
+    stale: bool = False
+    started: float = field(default_factory=time.monotonic)
+
+    def observe(self, run: str | None) -> None:
+        if not self.pinned:
+            self.pinned, self.run = True, run
+        elif run != self.run:
+            self.stale = True
+
+
+_PIN: ContextVar[AnalysisPin | None] = ContextVar("analysis_pin", default=None)
+
+
+@contextmanager
+def pinned_analysis() -> Iterator[AnalysisPin]:
+    """Every read of analysis results in this context (one API request: its resolvers and
+    DataLoader tasks inherit the context) sees one run."""
+    pin = AnalysisPin()
+    token = _PIN.set(pin)
+    try:
+        yield pin
+    finally:
+        _PIN.reset(token)
+
 
 # Each read's transaction timeout, unless the caller asks for less.
 READ_TIMEOUT_S: Final = 10.0
@@ -74,6 +119,33 @@ class Reader:
         Bolt messages, about a third faster on the async driver)."""
         records = await self.run(name, text, **params)
         return list(records[0]["rows"]) if records else []
+
+    async def analysed(self, name: str, text: str, **params: Any) -> Any:
+        """The `rows` of an `of_analysis` statement, read from the run the request has pinned
+        (the current run when none is pinned yet, or outside a request)."""
+        pin = _PIN.get()
+        pinned = pin is not None and pin.pinned
+        run = pin.run if pin is not None and pin.pinned else None
+        records = await self.run(name, text, pinned=pinned, run=run, **params)
+        if not records:
+            return None
+        if pin is not None:
+            pin.observe(records[0]["run"])
+        return records[0]["rows"]
+
+    async def analysed_rows(self, name: str, text: str, **params: Any) -> list[Mapping[str, Any]]:
+        """`analysed` for a list statement."""
+        return list(await self.analysed(name, text, **params) or [])
+
+    async def still_readable(self, pin: AnalysisPin) -> bool:
+        """Whether everything a request read of its pinned run was there all along: a short
+        request (the usual) needs no query."""
+        if pin.stale:
+            return False
+        if not pin.pinned or pin.run is None or time.monotonic() - pin.started < PIN_TRUSTED_S:
+            return True
+        records = await self.run("results_intact", RESULTS_INTACT, run=pin.run)
+        return bool(records and records[0]["intact"])
 
     async def ping(self) -> None:
         """Raise GraphUnavailableError unless the database answers a query."""

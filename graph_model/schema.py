@@ -20,9 +20,16 @@ STATEMENTS: tuple[str, ...] = (
     # OPEN paths are closed when the watermark passes them.
     "CREATE INDEX path_outcome_end IF NOT EXISTS FOR (n:Path) ON (n.outcome, n.end)",
     "CREATE INDEX path_customer IF NOT EXISTS FOR (n:Path) ON (n.customerId)",
-    # The API: a community's members by id, a community by id, the latest analysis runs.
+    # Cypher users: a community's customers (the published Customer.community).
     "CREATE INDEX customer_community IF NOT EXISTS FOR (n:Customer) ON (n.community, n.id)",
-    "CREATE INDEX community_id IF NOT EXISTS FOR (n:Community) ON (n.id)",
+    # Results of a run (the API reads the run it pinned; a run's results are deleted by it):
+    # a community by id, its members by customer id, a page's figures, SIMILAR and links.
+    "CREATE INDEX community_run_id IF NOT EXISTS FOR (n:Community) ON (n.run, n.id)",
+    "CREATE INDEX member_of_run IF NOT EXISTS FOR ()-[m:MEMBER_OF]-() "
+    "ON (m.run, m.community, m.customerId)",
+    "CREATE INDEX page_figures_run IF NOT EXISTS FOR (n:PageFigures) ON (n.run, n.pageId)",
+    "CREATE INDEX similar_run IF NOT EXISTS FOR ()-[s:SIMILAR]-() ON (s.run)",
+    "CREATE INDEX suggested_link_run IF NOT EXISTS FOR ()-[s:SUGGESTED_LINK]-() ON (s.run)",
     "CREATE INDEX analysis_run_started IF NOT EXISTS FOR (n:AnalysisRun) ON (n.startedAt)",
 )
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from neo4j import Driver, ManagedTransaction
+from neo4j import Driver, ManagedTransaction, Transaction
 
 BUMP_VERSION: Final = "MERGE (m:Meta {id: 'version'}) SET m.value = randomUUID()"
 
@@ -23,7 +23,7 @@ BUMP_VERSION: Final = "MERGE (m:Meta {id: 'version'}) SET m.value = randomUUID()
 READ_VERSION: Final = "MATCH (m:Meta {id: 'version'}) RETURN m.value AS version"
 
 
-def bump_graph_version(tx: ManagedTransaction) -> None:
+def bump_graph_version(tx: ManagedTransaction | Transaction) -> None:
     """Mark the graph changed, as part of the caller's write transaction."""
     tx.run(BUMP_VERSION).consume()
 

@@ -11,30 +11,30 @@ from starlette.requests import HTTPConnection
 
 from graph_model.graph import GraphReads
 from graph_model.page.record import SiteRates
+from graph_model.run.record import AnalysisLockedError
 from graphql_api.errors import ErrorCode, user_error
 from graphql_api.limits import DEFAULT_TIME_BUDGET_S
 from graphql_api.loaders import Loaders
 from graphql_api.metrics import Metrics
 
 # Runs one analysis to completion (blocking; it is called in a worker thread) and returns
-# the id of the (:AnalysisRun) it recorded. The composition root supplies it.
+# the id of the (:AnalysisRun) it recorded; AnalysisLockedError while another run holds the
+# analysis lock. The composition root supplies it.
 AnalysisRunner = Callable[[], str]
 
 
 class AnalysisService:
-    """Runs analyses one at a time; a second request while one runs is refused."""
+    """Runs an analysis for runAnalysis. One run at a time, across every process and
+    machine: the analysis lock in the graph refuses a second one, naming the holder."""
 
     def __init__(self, runner: AnalysisRunner) -> None:
         self.runner = runner
-        self._lock = asyncio.Lock()
 
     async def run(self) -> str:
-        if self._lock.locked():
-            raise user_error(
-                "an analysis is already running; try again when it has finished", ErrorCode.CONFLICT
-            )
-        async with self._lock:
+        try:
             return await asyncio.to_thread(self.runner)
+        except AnalysisLockedError as exc:
+            raise user_error(f"{exc}; try again when it has finished", ErrorCode.CONFLICT) from exc
 
 
 def presented_key(request: HTTPConnection) -> str | None:

@@ -86,6 +86,12 @@ class Metrics:
             "or miss (executed).",
             "result",
         )
+        self.reexecuted = Counter(
+            "pathrank_graphql_reexecuted",
+            "/graphql requests run again because an analysis switched (or its results were "
+            "deleted) while they read them.",
+            registry=self.registry,
+        )
         self._names: set[str] = set()
 
     def observe_query(self, name: str, seconds: float) -> None:

@@ -1,6 +1,12 @@
 """Strawberry's ASGI view with this app's context (a query's time budget among it), orjson,
 and HTTP-level failures (a body that is not a GraphQL request, an unsupported method, a missing
-API key) answered as GraphQL-shaped JSON instead of plain text or a 500."""
+API key) answered as GraphQL-shaped JSON instead of plain text or a 500.
+
+Each request reads one analysis run: its reads of analysis results are pinned to the run the
+first of them found current (graph_model.reader.pinned_analysis). A request that caught an
+analysis switching under it (two reads found different runs), or that took long enough for
+its run's results to be deleted meanwhile, is run again: a query only reads, so running it
+again is safe, and the second time it reads the new run whole."""
 
 from __future__ import annotations
 
@@ -18,6 +24,7 @@ from strawberry.asgi import GraphQL
 from strawberry.http.types import QueryParams
 
 from graph_model.graph import GraphReads
+from graph_model.reader import pinned_analysis
 from graphql_api.context import AnalysisService, Context, request_authorized
 from graphql_api.errors import ErrorCode, error_body
 from graphql_api.ide import OfflineGraphiQL
@@ -25,6 +32,8 @@ from graphql_api.limits import DEFAULT_TIME_BUDGET_S
 from graphql_api.metrics import Metrics
 from graphql_api.schema import schema
 
+# A switch is one instant, so the second attempt reads the new run; the third is paranoia.
+_ATTEMPTS = 3
 NOT_A_REQUEST: Final = (
     'the body must be a JSON object: {"query": "...", "variables": {...}, "operationName": "..."}'
 )
@@ -111,11 +120,17 @@ class PathRankGraphQL(OfflineGraphiQL, GraphQL[Context, None]):
         if scope["type"] != "http":  # no subscriptions: refuse websockets
             await WebSocket(scope, receive, send).close(code=1008)
             return
-        request = Request(scope, receive)
+        request = Request(scope, receive)  # caches the body: a second attempt reads it again
         try:
             if self.key_for_reads and not self._open_to(request):
                 raise HTTPException(401, KEY_NEEDED)
-            response = await self.run(request)
+            for attempt in range(_ATTEMPTS):
+                if attempt:
+                    self.metrics.reexecuted.inc()
+                with pinned_analysis() as pin:
+                    response = await self.run(request)
+                    if await self.holder.get().status.still_readable(pin):
+                        break
         except HTTPException as exc:
             unauthenticated = exc.status_code == 401
             code = ErrorCode.UNAUTHENTICATED if unauthenticated else ErrorCode.BAD_REQUEST

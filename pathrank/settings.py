@@ -44,6 +44,13 @@ class Settings(BaseSettings):
     inactivity_timeout_s: float = Field(default=1800.0, gt=0)
     quick_turnaround_s: float = Field(default=10.0, gt=0)
 
+    # Analysis: a lock whose heartbeat is older than this belongs to a run that died (its
+    # process or its machine), and is taken over (docs/analytics.md, "Running the analysis").
+    analysis_lock_stale_s: float = Field(default=120.0, gt=0)
+    # Tests only: make the analysis fail at a step, "<step>:raise|kill|stop|sleep[:seconds]"
+    # (pathrank.faults).
+    analysis_fault: str | None = None
+
     # Foreign sources (docs/sources.md): which event names are outcome markers, comma-separated.
     resolution_events: str = ""
     escalation_events: str = ""

@@ -155,17 +155,38 @@ class Wiring:
 
     # ---- analysis -----------------------------------------------------------------------
 
-    def analysis(self, driver: Driver, on_step: StepReporter | None = None) -> Analysis:
+    def analysis(
+        self,
+        driver: Driver,
+        on_step: StepReporter | None = None,
+        *,
+        wait_s: float | None = None,
+        on_wait: Callable[[str], None] | None = None,
+    ) -> Analysis:
+        """One analysis run; it refuses to start while another holds the lock (or waits up
+        to `wait_s`). PATHRANK_ANALYSIS_FAULT injects its fault (pathrank.faults)."""
         from graphdatascience import GraphDataScience
 
         from algorithms.analyze import Analysis
+        from graph_model.run.lock import Neo4jAnalysisLock
         from graph_model.run.store import Neo4jAnalysisStore
+        from pathrank.faults import with_fault
 
-        gds = GraphDataScience(driver, database=self.s.neo4j_database, show_progress=False)
-        return Analysis(Neo4jAnalysisStore(driver, self.s.neo4j_database), gds, on_step)
+        s = self.s
+        gds = GraphDataScience(driver, database=s.neo4j_database, show_progress=False)
+        lock = Neo4jAnalysisLock(driver, s.neo4j_database, stale_after_s=s.analysis_lock_stale_s)
+        return Analysis(
+            Neo4jAnalysisStore(driver, s.neo4j_database),
+            gds,
+            lock,
+            with_fault(on_step, s.analysis_fault),
+            wait_s=wait_s,
+            on_wait=on_wait,
+        )
 
     def run_analysis(self) -> str:
-        """One analysis on its own driver (the API's runAnalysis); the recorded run's id."""
+        """One analysis on its own driver (the API's runAnalysis); the recorded run's id.
+        AnalysisLockedError when another run holds the lock."""
         with self.driver() as driver:
             return self.analysis(driver).run().id
 

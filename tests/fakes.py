@@ -21,7 +21,7 @@ from graph_model.page.record import (
     WeakReason,
 )
 from graph_model.path.record import path_stats_from_sums
-from graph_model.reader import QueryObserver
+from graph_model.reader import AnalysisPin, QueryObserver
 from graph_model.run.record import AnalysisRun
 from graphql_api.app import create_app
 
@@ -83,6 +83,9 @@ class FakeStatus:
     def add_observer(self, observer: QueryObserver) -> None:
         self.log.observers.append(observer)
 
+    async def still_readable(self, pin: AnalysisPin) -> bool:
+        return True  # one fixed graph: nothing switches under a request
+
 
 class FakeReads:
     """One aggregate's reads: each method logs its name and returns its answer (a value, or a
@@ -143,6 +146,7 @@ ANSWERS: dict[str, dict[str, tuple[str, Any]]] = {
     },
     "suggestions": {"top": ("link_suggestions", ()), "from_pages": ("link_suggestions_from", {})},
     "runs": {
+        "current": ("current_analysis", None),
         "recent": ("analysis_runs", ()),
         "by_id": ("analysis_run", lambda run_id: AnalysisRun(run_id, 0, 5, {"read paths": 0.1})),
     },

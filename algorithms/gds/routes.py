@@ -40,7 +40,8 @@ def success_routes(
     source (`free_node_id`, an id no page has) with a zero-cost edge to every resolution
     page, the shortest route from the source to a page is its best route to the nearest
     resolution page (a Dijkstra per resolution page took 20 s at 1M clicks).
-    FEWEST_CLICKS counts transitions; MOST_LIKELY adds TRANSITION.cost = -log(probability).
+    FEWEST_CLICKS counts transitions; MOST_LIKELY adds cost = -log(probability), computed in
+    the projection from the transition counts (graph_model.run.cypher.ROUTES_TO_RESOLUTION).
     """
     if not resolution_node_ids:
         return {}

@@ -35,7 +35,9 @@ class CommunityReads(Protocol):
 
 class Neo4jCommunityReads(Neo4jReads):
     async def by_ids(self, ids: Sequence[int]) -> dict[int, CommunityRecord]:
-        rows = await self._r.rows("communities_by_ids", q.COMMUNITIES_BY_IDS, ids=unique(ids))
+        rows = await self._r.analysed_rows(
+            "communities_by_ids", q.COMMUNITIES_BY_IDS, ids=unique(ids)
+        )
         return {int(r["id"]): from_properties(CommunityRecord, r) for r in rows}
 
     async def window(
@@ -44,14 +46,14 @@ class Neo4jCommunityReads(Neo4jReads):
         scope = f"community:{order.value}"
         if order is CommunityOrder.ID:
             key = decode_cursor(scope, after, (int,)) if after is not None else (None,)
-            rows = await self._r.rows(
+            rows = await self._r.analysed_rows(
                 "communities_by_id", q.COMMUNITIES_BY_ID, limit=first + 1, id=key[0]
             )
         else:
             size_key: SortKey | tuple[None, None] = (
                 decode_cursor(scope, after, (int, int)) if after is not None else (None, None)
             )
-            rows = await self._r.rows(
+            rows = await self._r.analysed_rows(
                 "communities_by_size",
                 q.COMMUNITIES_BY_SIZE,
                 limit=first + 1,
@@ -63,7 +65,7 @@ class Neo4jCommunityReads(Neo4jReads):
         )
 
     async def count(self) -> int:
-        return int((await self._r.run("community_count", q.COMMUNITY_COUNT))[0]["n"])
+        return int(await self._r.analysed("community_count", q.COMMUNITY_COUNT) or 0)
 
     async def members(
         self, ids: Sequence[int], first: int, after: str | None
@@ -73,7 +75,7 @@ class Neo4jCommunityReads(Neo4jReads):
         if after is not None:
             params["after"] = decode_cursor(MEMBERS, after, (str,))[0]
             text = q.COMMUNITY_MEMBERS_AFTER
-        rows = await self._r.rows("community_members", text, **params)
+        rows = await self._r.analysed_rows("community_members", text, **params)
         out: dict[int, Window[CustomerRecord]] = {}
         for r in rows:
             members = [customer_of(m) for m in r["rows"]]
@@ -81,7 +83,7 @@ class Neo4jCommunityReads(Neo4jReads):
         return out
 
     async def member_counts(self, ids: Sequence[int]) -> dict[int, int]:
-        rows = await self._r.rows(
+        rows = await self._r.analysed_rows(
             "community_member_count", q.COMMUNITY_MEMBER_COUNT, ids=unique(ids)
         )
         return {int(r["id"]): int(r["n"]) for r in rows}

@@ -29,13 +29,13 @@ def customer_of(row: Mapping[str, Any]) -> CustomerRecord:
 
 class Neo4jCustomerReads(Neo4jReads):
     async def by_ids(self, ids: Sequence[str]) -> dict[str, CustomerRecord]:
-        rows = await self._r.rows("customers_by_ids", q.CUSTOMERS_BY_IDS, ids=unique(ids))
+        rows = await self._r.analysed_rows("customers_by_ids", q.CUSTOMERS_BY_IDS, ids=unique(ids))
         return {r["id"]: customer_of(r) for r in rows}
 
     async def similar(
         self, ids: Sequence[str], limit: int
     ) -> dict[str, tuple[SimilarCustomer, ...]]:
-        rows = await self._r.rows(
+        rows = await self._r.analysed_rows(
             "similar_customers", q.SIMILAR_CUSTOMERS, ids=unique(ids), limit=limit
         )
         return {

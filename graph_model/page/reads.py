@@ -45,7 +45,7 @@ class PageReads(Protocol):
 
 class Neo4jPageReads(Neo4jReads):
     async def by_ids(self, ids: Sequence[str]) -> dict[str, PageRecord]:
-        rows = await self._r.rows("pages_by_ids", q.PAGES_BY_IDS, ids=unique(ids))
+        rows = await self._r.analysed_rows("pages_by_ids", q.PAGES_BY_IDS, ids=unique(ids))
         return {r["id"]: page_from_properties(r) for r in rows}
 
     async def window(self, order: PageOrder, first: int, after: str | None) -> Window[PageRecord]:
@@ -65,7 +65,7 @@ class Neo4jPageReads(Neo4jReads):
             key = decode_cursor(scope, after, types)
             params.update({"id": key[-1]} if len(key) == 1 else {"k": key[0], "id": key[1]})
             text = texts[1]
-        rows = await self._r.rows(f"pages_by_{order.value.lower()}", text, **params)
+        rows = await self._r.analysed_rows(f"pages_by_{order.value.lower()}", text, **params)
         return Window.of_rows(scope, rows, first, lambda r: page_from_properties(r["page"]))
 
     async def count(self) -> int:
@@ -103,15 +103,17 @@ class Neo4jPageReads(Neo4jReads):
         return [_probability(found.get(i)) for i in range(len(routes))]
 
     async def weak(self, limit: int, min_visits: int) -> tuple[PageRecord, ...]:
-        rows = await self._r.rows("weak_pages", q.WEAK_PAGES, limit=limit, minVisits=min_visits)
+        rows = await self._r.analysed_rows(
+            "weak_pages", q.WEAK_PAGES, limit=limit, minVisits=min_visits
+        )
         return tuple(page_from_properties(r) for r in rows)
 
     async def hotspots(self, limit: int) -> tuple[PageRecord, ...]:
-        rows = await self._r.rows("hotspots", q.HOTSPOTS, limit=limit)
+        rows = await self._r.analysed_rows("hotspots", q.HOTSPOTS, limit=limit)
         return tuple(page_from_properties(r) for r in rows)
 
     async def site_rates(self) -> SiteRates:
-        r = (await self._r.run("site_rates", q.SITE_RATES))[0]
+        r = await self._r.analysed("site_rates", q.SITE_RATES)
         return SiteRates(
             turnaround_rate=_ratio(r["turnarounds"], r["opportunities"]),
             exit_rate=_ratio(r["exits"], r["visits"]),

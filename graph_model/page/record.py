@@ -92,8 +92,10 @@ class PageRecord:
     figures: PageFigures = field(default_factory=PageFigures)
 
 
-# The map projection that reads a PageRecord: identity, catalog, every figure.
-PAGE_PROJECTION: Final = "{.id, .title, .url, " + FIGURES.projection()[1:]
+def page_projection(figures: str) -> str:
+    """The map projection that reads a PageRecord: identity and catalog of the page, every
+    figure from the variable `figures` (the run's (:PageFigures), or null)."""
+    return "{.id, .title, .url, " + FIGURES.projection(source=figures)[1:]
 
 
 def page_from_properties(props: Mapping[str, Any]) -> PageRecord:

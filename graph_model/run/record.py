@@ -1,4 +1,5 @@
-"""An (:AnalysisRun) and the typed contract of everything one analysis writes.
+"""An (:AnalysisRun), the lock that lets one run at a time, and the typed contract of
+everything one analysis writes.
 
 `AnalysisResults` is all an analysis changes in the graph: algorithms (GDS included) compute
 it and `graph_model.run.store` writes it, so no property name is chosen outside graph_model.
@@ -8,12 +9,28 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Annotated
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Final
 
 from graph_model.community.record import CommunityRecord
 from graph_model.page.record import PageFigures
 from graph_model.properties import JSON
 from graph_model.suggestion.record import LinkSuggestion
+
+# A run's results stay readable this long after a newer run replaced them: the API pins one
+# run per request, and a request that takes longer checks that its run was not deleted
+# meanwhile (graph_model.reader).
+RETIRED_RESULTS_GRACE_S: Final = 3.0
+
+
+class AnalysisStatus(StrEnum):
+    """RUNNING from the moment a run holds the lock; COMPLETE once its results are current;
+    FAILED when it stopped before that (its results never became visible)."""
+
+    RUNNING = "RUNNING"
+    COMPLETE = "COMPLETE"
+    FAILED = "FAILED"
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,10 +53,56 @@ class AnalysisRun:
     similar_pairs: int = 0
     link_suggestions: int = 0
     leiden_compute_s: float = 0.0  # GDS Leiden's own time, inside the communities step
+    # Runs recorded before runs had a status were only recorded once complete.
+    status: AnalysisStatus = AnalysisStatus.COMPLETE
+    error: str | None = None  # why a FAILED run failed
+    watermark: int | None = None  # the ingest watermark (epoch ms) when the run started
+    holder: str | None = None  # host, pid and start of the process that ran it
+    finished_at: int | None = None  # epoch ms: COMPLETE or FAILED
+    # When a newer run replaced its results; they are deleted a grace period later.
+    retired_at: int | None = None
+    results_deleted_at: int | None = None  # deletion began: a reader pinned to it must retry
+    results_deleted: bool = False  # nothing of its results is left
 
     @property
     def total_s(self) -> float:
         return sum(self.steps.values())
+
+
+@dataclass(frozen=True, slots=True)
+class LockHolder:
+    """Who holds the analysis lock: a run, and the process running it."""
+
+    run_id: str
+    host: str
+    pid: int
+    started_at: int  # epoch ms, the database's clock
+    heartbeat: int  # epoch ms, the database's clock: refreshed while the run is alive
+    process_key: str | None = None  # which pid namespace `pid` is in (None: unknown)
+
+    def describe(self, now_ms: int) -> str:
+        started = datetime.fromtimestamp(self.started_at / 1000, UTC).strftime("%H:%M:%S UTC")
+        age = max(0.0, (now_ms - self.heartbeat) / 1000)
+        return (
+            f"analysis run {self.run_id} (host {self.host}, pid {self.pid}, started {started}, "
+            f"last heartbeat {age:.0f}s ago)"
+        )
+
+
+class AnalysisLockedError(Exception):
+    """Another run holds the analysis lock."""
+
+    def __init__(self, holder: LockHolder, now_ms: int, waited_s: float | None = None) -> None:
+        self.holder = holder
+        name, _, about = holder.describe(now_ms).partition(" (")
+        message = f"{name} holds the lock ({about}"
+        if waited_s is not None:
+            message += f"; gave up waiting after {waited_s:.0f}s"
+        super().__init__(message)
+
+
+class LockLostError(Exception):
+    """The run's lock was taken over (its heartbeat went stale): it must not switch."""
 
 
 # (customer node id, customer node id, Jaccard score) as GDS gives them.

@@ -33,13 +33,13 @@ def suggestion_of(s: Mapping[str, Any]) -> LinkSuggestion:
 
 class Neo4jSuggestionReads(Neo4jReads):
     async def top(self, limit: int) -> tuple[LinkSuggestion, ...]:
-        rows = await self._r.rows("link_suggestions", q.LINK_SUGGESTIONS, limit=limit)
+        rows = await self._r.analysed_rows("link_suggestions", q.LINK_SUGGESTIONS, limit=limit)
         return tuple(suggestion_of(r) for r in rows)
 
     async def from_pages(
         self, ids: Sequence[str], limit: int
     ) -> dict[str, tuple[LinkSuggestion, ...]]:
-        rows = await self._r.rows(
+        rows = await self._r.analysed_rows(
             "link_suggestions_from", q.LINK_SUGGESTIONS_FROM, ids=unique(ids), limit=limit
         )
         return {r["id"]: tuple(suggestion_of(s) for s in r["rows"]) for r in rows}

@@ -14,6 +14,7 @@ import strawberry
 from graph_model.community.record import CommunityOrder
 from graph_model.page.record import PageOrder, PathMode, WeakReason
 from graph_model.path.record import Outcome
+from graph_model.run.record import AnalysisStatus
 
 E = TypeVar("E", bound=type[Enum])
 
@@ -71,5 +72,15 @@ _expose(
         "HIGH_EXIT": "Customers leave the site here significantly often.",
         "DEAD_END": "Nothing resolves here and no link leads on to success.",
         "LOW_SUCCESS": "Success probability below half the site's.",
+    },
+)
+_expose(
+    AnalysisStatus,
+    "AnalysisStatus",
+    "Where an analysis run is.",
+    {
+        "RUNNING": "Holds the analysis lock; its results are not visible yet.",
+        "COMPLETE": "Finished; its results were made current in one step.",
+        "FAILED": "Stopped before its results became visible (see `error`).",
     },
 )

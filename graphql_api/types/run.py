@@ -9,6 +9,7 @@ import strawberry
 from strawberry.permission import BasePermission
 
 from graph_model.run.record import AnalysisRun as AnalysisRunRecord
+from graph_model.run.record import AnalysisStatus
 from graphql_api.errors import ErrorCode, user_error
 from graphql_api.fields import field, mutation
 from graphql_api.types.common import DEFAULT_LIMIT, Info, Limit, limited, record_id, recorded, utc
@@ -45,16 +46,28 @@ class AnalysisRun:
     weak_pages: int = recorded("weak_pages")
     communities: int = recorded("communities")
     link_suggestions: int = recorded("link_suggestions")
+    status: AnalysisStatus = recorded(
+        "status", "RUNNING, then COMPLETE (its results are current) or FAILED."
+    )
+    error: str | None = recorded("error", "Why a FAILED run failed.")
+
+    @field(description="The ingest watermark (latest click time) when the run started.")
+    def watermark(self) -> datetime | None:
+        w = self.record.watermark
+        return None if w is None else utc(w)
 
 
 @strawberry.type
 class RunQuery:
-    @field(description="The most recent analysis run; null before the first.")
+    @field(
+        description="The latest COMPLETE analysis run: the one whose results every other "
+        "field of this response shows; null before the first."
+    )
     async def latest_analysis(self, info: Info) -> AnalysisRun | None:
-        runs = await info.context.graph.runs.recent(1)
-        return AnalysisRun(record=runs[0]) if runs else None
+        run = await info.context.graph.runs.current()
+        return AnalysisRun(record=run) if run else None
 
-    @field(description="Analysis runs, most recent first.")
+    @field(description="Analysis runs, most recent first, whatever their status.")
     async def analysis_runs(self, info: Info, limit: Limit = DEFAULT_LIMIT) -> list[AnalysisRun]:
         runs = await info.context.graph.runs.recent(limited(limit))
         return [AnalysisRun(record=r) for r in runs]
@@ -75,7 +88,8 @@ class HasApiKey(BasePermission):
 class Mutation:
     @mutation(
         description="Run `pathrank analyze` now and return the recorded run. Needs the API "
-        "key when one is configured; one run at a time.",
+        "key when one is configured; one run at a time (CONFLICT names the run holding the "
+        "lock).",
         permission_classes=[HasApiKey],
     )
     async def run_analysis(self, info: Info) -> AnalysisRun:

@@ -24,7 +24,9 @@ def main() -> None:
     """Entry point: every known failure becomes one line on stderr and exit status 1."""
     try:
         app(standalone_mode=False)
-    except (ServiceError, CliError, PageRulesError) as exc:
+    except CliError as exc:
+        _fail(str(exc), exc.exit_code)
+    except (ServiceError, PageRulesError) as exc:
         _fail(str(exc))
     except typer.Exit as exc:
         sys.exit(exc.exit_code)

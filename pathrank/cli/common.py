@@ -36,7 +36,15 @@ out = Console(highlight=False, soft_wrap=True)
 
 
 class CliError(Exception):
-    """An error reported as one line on stderr with a non-zero exit."""
+    """An error reported as one line on stderr with a non-zero exit (`exit_code`)."""
+
+    exit_code = 1
+
+
+class BusyError(CliError):
+    """Another analysis run holds the lock."""
+
+    exit_code = 3
 
 
 # A command may run others with adjusted settings (the demo: its own topics and group).

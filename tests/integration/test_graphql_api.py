@@ -321,11 +321,12 @@ def _route_probability(driver: Driver, route: list[str]) -> float:
     for a, b in itertools.pairwise(route):
         rows = cypher(
             driver,
-            "MATCH (:Page {id: $a})-[t:TRANSITION]->(:Page {id: $b}) RETURN t.probability AS p",
+            "MATCH (x:Page {id: $a})-[t:TRANSITION]->(:Page {id: $b}) "
+            "MATCH (x)-[o:TRANSITION]->() RETURN t.count AS n, sum(o.count) AS total",
             a=a,
             b=b,
         )
-        p *= rows[0]["p"]
+        p *= rows[0]["n"] / rows[0]["total"]
     return p
 
 

@@ -108,7 +108,7 @@ def test_analysis_run_is_seen_including_reads_made_during_the_run(
     during: list[dict[str, Any]] = []
 
     def read_mid_run(step: str) -> None:
-        if step == "write results":  # everything computed, nothing written yet
+        if step == "switch":  # everything computed and staged, nothing visible yet
             during.append(api.cached(query))
 
     report = wiring().analysis(neo4j_driver, read_mid_run).run()
@@ -120,18 +120,31 @@ def test_analysis_run_is_seen_including_reads_made_during_the_run(
 
 
 def test_an_analysis_that_fails_half_way_is_seen(api: Client, neo4j_driver: Driver) -> None:
-    """The run's first write (dropping the previous run's communities) changes the version,
-    so a run that dies before its last write does not leave the old answers cached."""
-    query = "{ communities(first: 1) { totalCount } }"
-    assert api.cached(query)["communities"]["totalCount"] > 0  # the previous run's
+    """A run that fails before its switch leaves the previous run's results current; its
+    FAILED record changes the version, so the next read shows the failure (never an answer
+    cached before it) beside the previous results, and is cached again."""
+    query = (
+        "{ communities(first: 1) { totalCount } latestAnalysis { id } "
+        "analysisRuns(limit: 1) { id status error } }"
+    )
+    before = api.cached(query)
+    assert before["communities"]["totalCount"] > 0  # the previous run's
 
     def fail(step: str) -> None:
-        if step == "pageRank (GDS)":
+        if step == "stage similar customers":  # communities staged, the rest not
             raise RuntimeError("killed half way")
 
+    analysis = wiring().analysis(neo4j_driver, fail)
     with pytest.raises(RuntimeError, match="half way"):
-        wiring().analysis(neo4j_driver, fail).run()
-    assert api.data(query) == ({"communities": {"totalCount": 0}}, "miss")
+        analysis.run()
+    after, how = api.data(query)
+    assert how == "miss"
+    assert after["communities"] == before["communities"]
+    assert after["latestAnalysis"] == before["latestAnalysis"]
+    assert after["analysisRuns"] == [
+        {"id": analysis.run_id, "status": "FAILED", "error": "killed half way"}
+    ]
+    assert api.data(query) == (after, "hit")
 
 
 def test_mutations_and_errors_are_never_cached(api: Client) -> None:

@@ -11,7 +11,7 @@ import time
 from typing import Any
 
 import pytest
-from graphql import get_introspection_query
+from graphql import GraphQLError, get_introspection_query
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from starlette.requests import Request
@@ -19,6 +19,7 @@ from strawberry.exceptions import MissingQueryError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 
 from graph_model.errors import GraphUnavailableError
+from graph_model.run.record import AnalysisLockedError, LockHolder
 from graphql_api import limits
 from graphql_api.app import STATIC_DIR
 from graphql_api.context import AnalysisService, Context
@@ -228,31 +229,21 @@ def test_run_analysis_without_a_configured_key_or_runner() -> None:
     assert codes(errors) == ["NOT_AVAILABLE"]
 
 
-def test_a_second_analysis_while_one_runs_is_refused() -> None:
-    release = asyncio.Event()
+def test_an_analysis_refused_by_the_lock_is_a_conflict_naming_the_holder() -> None:
+    # The lock itself lives in Neo4j (tests/integration/test_analysis_runs.py); here, only
+    # how the service reports a refusal.
+    holder = LockHolder("r1", "box", 42, started_at=0, heartbeat=1_000)
 
-    async def scenario() -> tuple[str, str | None]:
-        loop = asyncio.get_running_loop()
+    def runner() -> str:
+        raise AnalysisLockedError(holder, now_ms=3_000)
 
-        def runner() -> str:
-            asyncio.run_coroutine_threadsafe(release.wait(), loop).result(timeout=10)
-            return "slow"
-
-        service = AnalysisService(runner)
-        first = asyncio.ensure_future(service.run())
-        await asyncio.sleep(0.05)
-        try:
-            await service.run()
-            second = None
-        except Exception as exc:
-            second = str(exc)
-        release.set()
-        return await first, second
-
-    first, second = asyncio.run(scenario())
-    assert first == "slow"
-    assert second is not None
-    assert "already running" in second
+    with pytest.raises(GraphQLError) as refused:
+        asyncio.run(AnalysisService(runner).run())
+    assert refused.value.extensions == {"code": "CONFLICT"}
+    assert refused.value.message.startswith(
+        "analysis run r1 holds the lock (host box, pid 42, started 00:00:00 UTC, last "
+        "heartbeat 2s ago); try again"
+    )
 
 
 @settings(max_examples=200, deadline=None)
