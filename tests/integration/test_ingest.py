@@ -3,6 +3,7 @@ outages of either server (a Neo4j outage, a Kafka broker killed mid-batch) ridde
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -12,6 +13,7 @@ from typing import Any
 
 import orjson
 
+from graph_model.path.record import PathStats
 from simulator import SimulationConfig, simulate
 from tests.conftest import run_cli
 from tests.integration.ingest_helpers import (
@@ -26,6 +28,7 @@ from tests.integration.ingest_helpers import (
     service_manager,
     snapshot,
     start_ingest,
+    wiring,
 )
 from tests.integration.tcp_cut import CuttableRelay
 
@@ -100,6 +103,67 @@ def test_timeout_boundary(store: TestGraph, names: dict[str, str], kafka_bootstr
     outcomes = {(p.customer_id, p.pages): p.outcome for p in store.paths()}
     assert outcomes[("eq", ("a", "b"))] == "ABANDONED"
     assert outcomes[("gt", ("b",))] == "OPEN"
+
+
+def test_outcome_markers_end_paths_count_orphans_and_a_replay_changes_nothing(
+    store: TestGraph, names: dict[str, str], kafka_bootstrap: str
+) -> None:
+    t0, m = 1_700_000_000_000, 60_000
+    ios, web = {"platform": "ios"}, {"platform": "web", "locale": "de"}
+    events: list[dict[str, Any]] = [
+        # a vote ends the path as RESOLVED; its page adds nothing
+        {"customer_id": "r", "page_id": "a", "timestamp": t0, "attributes": ios},
+        {"customer_id": "r", "page_id": "b", "timestamp": t0 + m, "attributes": web},
+        {"customer_id": "r", "page_id": "b", "timestamp": t0 + 2 * m, "event_type": "resolution"},
+        # a ticket ends it as ESCALATED, and needs no page
+        {"customer_id": "e", "page_id": "a", "timestamp": t0},
+        {"customer_id": "e", "page_id": "c", "timestamp": t0 + m},
+        {"customer_id": "e", "type": "escalation", "timestamp": t0 + 3 * m},
+        # before any click, and after the timeout: two orphans
+        {"customer_id": "o", "event_type": "escalation", "timestamp": t0},
+        {"customer_id": "o", "page_id": "a", "timestamp": t0 + m},
+        {"customer_id": "o", "event_type": "resolution", "timestamp": t0 + m + TIMEOUT_MS + 1},
+        # closes every path left open
+        {"customer_id": "w", "page_id": "z", "timestamp": t0 + 3 * TIMEOUT_MS},
+    ]
+    # Delivered newest first, each twice.
+    produce_events(kafka_bootstrap, names["PATHRANK_TOPIC"], events[::-1] + events)
+    ingest_until_idle(names)
+    got = {(p.customer_id, p.pages, p.outcome, p.segments) for p in store.paths()}
+    assert got == {
+        ("r", ("a", "b"), "RESOLVED", ("locale=de", "platform=ios")),
+        ("e", ("a", "c"), "ESCALATED", ()),
+        ("o", ("a",), "ABANDONED", ()),
+        ("w", ("z",), "OPEN", ()),
+    }
+    counts = store.counts()
+    assert (counts.clicks, counts.markers, counts.escalated_paths) == (6, 4, 1)
+    assert store.transitions() == {("a", "b"): (1, 0), ("a", "c"): (1, 0)}
+    records, _, _ = store.driver.execute_query(
+        "MATCH (s:Segment) RETURN s.id AS id, s.key AS key, s.value AS value ORDER BY id"
+    )
+    assert [tuple(r.values()) for r in records] == [
+        ("locale=de", "locale", "de"),
+        ("platform=ios", "platform", "ios"),
+    ]
+    stats = _path_stats()
+    assert (stats.completed, stats.resolved, stats.abandoned, stats.escalated) == (3, 1, 1, 1)
+    assert (stats.escalation_rate, stats.orphan_markers) == (1 / 3, 2)
+    assert snapshot(store.driver) == reference(events)
+
+    first = snapshot(store.driver)
+    replay = ingest_until_idle({**names, "PATHRANK_GROUP": names["PATHRANK_GROUP"] + "-replay"})
+    assert "0 new" in replay.stdout
+    assert snapshot(store.driver) == first
+    assert store.counts() == counts
+
+
+def _path_stats() -> PathStats:
+    async def read() -> PathStats:
+        async with wiring().graph_reads()() as reads:
+            return await reads.paths.stats()
+
+    return asyncio.run(read())
 
 
 INVALID: list[tuple[bytes | None, str]] = [
