@@ -7,6 +7,7 @@ rules wrong.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -25,7 +26,7 @@ from confluent_kafka import Consumer, Message, Producer
 from neo4j import Driver
 
 from graph_model.admin import GraphCounts
-from graph_model.path.record import Path
+from graph_model.path.record import Path, PathStats
 from graph_model.properties import from_properties, properties_of
 from pathrank.services.kafka_server import KafkaConfig
 from pathrank.services.manager import ServiceManager
@@ -364,6 +365,16 @@ def reference(events: Iterable[Mapping[str, Any]], timeout_ms: int = TIMEOUT_MS)
         markers=markers,
         orphan_markers=orphans,
     )
+
+
+def live_path_stats() -> PathStats:
+    """pathStats as the API reads it, live from the test graph."""
+
+    async def read() -> PathStats:
+        async with wiring().graph_reads()() as reads:
+            return await reads.paths.stats()
+
+    return asyncio.run(read())
 
 
 def load_events(driver: Driver, events: list[Mapping[str, Any]], batch: int = 5000) -> None:

@@ -16,7 +16,7 @@ from scipy import stats
 from graph_model.run.record import AnalysisRun
 from tests.conftest import run_cli
 from tests.integration.analyzed import analyze, load_simulation
-from tests.integration.ingest_helpers import load_events, wiring
+from tests.integration.ingest_helpers import live_path_stats, load_events, wiring
 
 T0 = 1_700_000_000_000
 
@@ -117,6 +117,31 @@ def test_hand_made_graph_has_the_hand_computed_answers(graph: Driver, neo4j_driv
     jaccard = {("c1", "c2"): 1.0, ("c3", "c4"): 2 / 3, ("c1", "c4"): 0.5, ("c2", "c4"): 0.5}
     jaccard |= {("c1", "c3"): 0.25, ("c2", "c3"): 0.25}
     assert similar == pytest.approx(jaccard | {(b, a): j for (a, b), j in jaccard.items()})
+
+
+def test_escalations_by_hand_through_the_analysis(graph: Driver, neo4j_driver: Driver) -> None:
+    ticket = {"customer_id": "c5", "event_type": "escalation", "timestamp": T0 + 90_000}
+    orphan = {"customer_id": "c6", "event_type": "escalation", "timestamp": T0}
+    load_events(graph, HAND + _path("c5", "AE", False, 0) + [ticket, orphan])
+    run = _analyze(neo4j_driver)
+    pages = _pages(neo4j_driver)
+    # E ends c5's path: one escalation of one visit; A now also goes to E once in 5.
+    assert (pages["E"]["escalations"], pages["E"]["escalationRate"]) == (1, 1.0)
+    assert pages["E"]["exits"] == 0  # an escalation is not an exit
+    assert pages["A"]["escalations"] == 0
+    # Chain: A->B 2, A->C 2, A->E 1; E always escalates, C exits half the time.
+    assert pages["E"]["escalationProbability"] == 1.0
+    assert pages["A"]["escalationProbability"] == pytest.approx(1 / 5)
+    assert pages["A"]["successProbability"] == pytest.approx(2 / 5 + 2 / 5 * 1 / 2)
+    assert pages["C"]["escalationProbability"] == 0.0
+    assert pages["R"]["escalationProbability"] == 0.0
+    # Too few visits to test anything: no hotspot, the test fields are there.
+    assert not any(p.get("isEscalationHotspot") for p in pages.values())
+    assert run.escalation_hotspots == 0
+    statistics = live_path_stats()
+    assert (statistics.completed, statistics.escalated, statistics.orphan_markers) == (5, 1, 1)
+    assert statistics.escalation_rate == pytest.approx(1 / 5)
+    assert statistics.self_service_rate == pytest.approx(3 / 5)
 
 
 @pytest.fixture(scope="module")

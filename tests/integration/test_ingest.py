@@ -3,7 +3,6 @@ outages of either server (a Neo4j outage, a Kafka broker killed mid-batch) ridde
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import signal
@@ -13,7 +12,6 @@ from typing import Any
 
 import orjson
 
-from graph_model.path.record import PathStats
 from simulator import SimulationConfig, simulate
 from tests.conftest import run_cli
 from tests.integration.ingest_helpers import (
@@ -21,6 +19,7 @@ from tests.integration.ingest_helpers import (
     TestGraph,
     headers_of,
     ingest_until_idle,
+    live_path_stats,
     produce_events,
     produce_raw,
     read_dead_letters,
@@ -28,7 +27,6 @@ from tests.integration.ingest_helpers import (
     service_manager,
     snapshot,
     start_ingest,
-    wiring,
 )
 from tests.integration.tcp_cut import CuttableRelay
 
@@ -146,7 +144,7 @@ def test_outcome_markers_end_paths_count_orphans_and_a_replay_changes_nothing(
         ("locale=de", "locale", "de"),
         ("platform=ios", "platform", "ios"),
     ]
-    stats = _path_stats()
+    stats = live_path_stats()
     assert (stats.completed, stats.resolved, stats.abandoned, stats.escalated) == (3, 1, 1, 1)
     assert (stats.escalation_rate, stats.orphan_markers) == (1 / 3, 2)
     assert snapshot(store.driver) == reference(events)
@@ -156,14 +154,6 @@ def test_outcome_markers_end_paths_count_orphans_and_a_replay_changes_nothing(
     assert "0 new" in replay.stdout
     assert snapshot(store.driver) == first
     assert store.counts() == counts
-
-
-def _path_stats() -> PathStats:
-    async def read() -> PathStats:
-        async with wiring().graph_reads()() as reads:
-            return await reads.paths.stats()
-
-    return asyncio.run(read())
 
 
 INVALID: list[tuple[bytes | None, str]] = [
