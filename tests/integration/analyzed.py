@@ -23,12 +23,16 @@ def analyze(driver: Driver) -> AnalysisRun:
     return wiring().analysis(driver).run()
 
 
-def load_simulation(driver: Driver, events: int = 30_000, seed: int = 7) -> Analyzed:
+def load_simulation(
+    driver: Driver, events: int = 30_000, seed: int = 7, *, full: bool = False
+) -> Analyzed:
+    """`full`: every planted effect on (votes, escalations, attributes...)."""
     w = wiring()
     admin = w.admin(driver)
     admin.ensure_schema()
     admin.clear()
-    sim = simulate(SimulationConfig(seed=seed, events=events))
+    config = (SimulationConfig.full if full else SimulationConfig)(seed=seed, events=events)
+    sim = simulate(config)
     w.load(driver, sim.events, sim.pages, now_ms=NOW_MS)
     return Analyzed(truth=sim.truth, pages=sim.pages, events=sim.events)
 

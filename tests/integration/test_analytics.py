@@ -190,6 +190,33 @@ def test_planted_hotspots_and_dead_ends_are_recovered(simulated: dict[str, Any])
     assert flagged <= weak | planted, sorted(flagged - weak - planted)
 
 
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
+def test_planted_escalation_hotspots_are_recovered(neo4j_driver: Driver, seed: int) -> None:
+    """30k clicks with votes, tickets and chats: the pages planted to escalate (two articles,
+    the contact page and the request form) are the escalation hotspots found."""
+    sim = load_simulation(neo4j_driver, events=30_000, seed=seed, full=True)
+    run = _analyze(neo4j_driver)
+    pages = _pages(neo4j_driver)
+    found = {p for p, props in pages.items() if props.get("isEscalationHotspot")}
+    planted = set(sim.truth["escalation_hotspots"])
+    hits = len(found & planted)
+    precision, recall = hits / len(found) if found else 0.0, hits / len(planted)
+    print(f"escalation hotspots, seed {seed}: precision {precision:.2f}, recall {recall:.2f}")
+    assert precision >= 0.9, (sorted(found), sorted(planted))
+    assert recall >= 0.9, (sorted(found), sorted(planted))
+    assert run.escalation_hotspots == len(found)
+    for page in found:  # each with its reason, its test and a chain figure
+        props = pages[page]
+        assert "ESCALATION_HOTSPOT" in props["weakReasons"]
+        assert props["escalationQValue"] <= 0.05
+        assert props["escalationRate"] == props["escalations"] / props["visits"]
+        assert props["escalationProbability"] > 0
+    # The pages where votes resolve are resolution pages like the clicked ones.
+    stats = live_path_stats()
+    assert stats.escalated == sum(p.get("escalations", 0) for p in pages.values())
+    assert stats.resolved == sum(p.get("resolutions", 0) for p in pages.values())
+
+
 def _ari(a: list[str], b: list[int]) -> float:
     def pairs(counts: Counter[Any]) -> float:
         return sum(math.comb(v, 2) for v in counts.values())

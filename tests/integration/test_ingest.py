@@ -246,7 +246,8 @@ def test_event_id_reused_by_another_customer_goes_to_the_dlq_and_the_worker_goes
 
 
 def _simulated(events: int, seed: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    sim = simulate(SimulationConfig(seed=seed, events=events))
+    """With every planted effect: outcome markers and attributes go through ingest too."""
+    sim = simulate(SimulationConfig.full(seed=seed, events=events))
     return sim.events, sim.pages
 
 
@@ -265,6 +266,8 @@ def test_simulated_stream_matches_the_definitions_and_replay_changes_nothing(
     ingest_until_idle(names)
     first = snapshot(store.driver)
     assert first == reference(events)
+    assert first.markers > 0
+    assert {p[2] for p in first.paths} == {"RESOLVED", "ABANDONED", "ESCALATED", "OPEN"}
     # The catalog set titles, urls and exactly the declared links.
     records, _, _ = store.driver.execute_query(
         "MATCH (p:Page) WHERE p.title IS NOT NULL "
@@ -436,6 +439,21 @@ def test_simulate_cli_is_deterministic_and_writes_truth(tmp_path: Path) -> None:
     )
     assert other.returncode == 0
     assert (tmp_path / "c.jsonl").read_bytes() != runs[0][0]
+    assert b"event_type" not in runs[0][0]  # page views only unless --full
+
+
+def test_simulate_full_plants_outcome_events_and_attributes(tmp_path: Path) -> None:
+    out, truth_file = tmp_path / "full.jsonl", tmp_path / "full.json"
+    args = ("--seed", "3", "--events", "3000", "--out", str(out), "--truth", str(truth_file))
+    result = run_cli("simulate", "--full", *args)
+    assert result.returncode == 0, result.stderr
+    events = [json.loads(line) for line in out.read_text().splitlines()]
+    kinds = {e.get("event_type", "page_view") for e in events}
+    assert kinds == {"page_view", "resolution", "escalation"}
+    assert all(set(e["attributes"]) == {"platform", "locale"} for e in events)
+    truth = json.loads(truth_file.read_text())
+    assert set(truth["escalation_articles"]) < set(truth["escalation_hotspots"])
+    assert truth["summary"]["escalated"] > 0
 
 
 def test_simulate_without_output_is_one_line_error() -> None:
