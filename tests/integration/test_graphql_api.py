@@ -33,6 +33,10 @@ from tests.integration.api_server import free_port, serve
 
 API_KEY = f"test-key-{uuid.uuid4().hex}"
 EVENTS = 15_000
+# Votes, tickets and chats too; no misleading link (a planted one is also a turnaround hotspot,
+# which the second-order tests cover).
+FULL = True
+SIMULATION = {"misleading_links": 0}
 
 
 @dataclass
