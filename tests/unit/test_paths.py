@@ -563,3 +563,29 @@ def test_turnarounds_match_transitions(pages: str, step: int) -> None:
         assert pages[turn.position - 1] == pages[turn.position + 1] == turn.from_page_id
         assert pages[turn.position] == turn.page_id != turn.from_page_id
         assert turn.quick == (step < QUICK)
+
+
+def test_the_documented_marker_example() -> None:
+    """docs/paths.md, "Outcome markers": customer c9."""
+    lines = [
+        '{"customer_id": "c9", "page_id": "home", "timestamp": "2026-12-01T10:00:00Z"}',
+        '{"customer_id": "c9", "page_id": "refund-policy", "timestamp": "2026-12-01T10:00:40Z"}',
+        '{"customer_id": "c9", "event_type": "escalation", "timestamp": "2026-12-01T10:02:10Z"}',
+        '{"customer_id": "c9", "page_id": "home", "timestamp": "2026-12-01T10:30:00Z"}',
+        '{"customer_id": "c9", "page_id": "invoice-faq", "timestamp": "2026-12-01T10:31:00Z"}',
+        '{"customer_id": "c9", "event_type": "resolution", "page_id": "invoice-faq", '
+        '"timestamp": "2026-12-01T10:31:20Z"}',
+        '{"customer_id": "c9", "event_type": "escalation", "timestamp": "2026-12-01T10:31:30Z"}',
+        '{"customer_id": "c9", "event_type": "resolution", "timestamp": "2026-12-01T12:00:00Z"}',
+    ]
+    events = [
+        parse_event(line.encode(), now_ms=1_900_000_000_000, seq=i) for i, line in enumerate(lines)
+    ]
+    paths = resolve_paths(
+        "c9", events, watermark_ms=events[-1].ts_ms, timeout_ms=TIMEOUT, quick_ms=QUICK
+    )
+    assert [(p.pages, p.outcome, p.end) for p in paths] == [
+        (("home", "refund-policy"), "ESCALATED", events[1].ts_ms),
+        (("home", "invoice-faq"), "RESOLVED", events[4].ts_ms),
+    ]
+    assert [m.ts_ms for m in orphan_markers(events, paths)] == [events[6].ts_ms, events[7].ts_ms]
