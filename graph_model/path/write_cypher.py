@@ -46,19 +46,26 @@ CREATE (:Marker {key: m.key, customerId: m.customer, type: m.type, pageId: m.pag
                  seq: m.seq, attributes: m.attributes})
 """
 
-# Written paths whose ending changed: the old ENDED_BY goes, the new one (if any) is made.
-LINK_ENDINGS = """
+
+def _relink(relationship: str, create: str) -> str:
+    """For rows {path, ...}: the path's `relationship`s deleted, then `create` (on p and r)."""
+    return f"""
 UNWIND $rows AS r
-MATCH (p:Path {id: r.path})
-CALL (p) {
-  MATCH (p)-[old:ENDED_BY]->()
+MATCH (p:Path {{id: r.path}})
+CALL (p) {{
+  MATCH (p)-[old:{relationship}]->()
   DELETE old
-}
-CALL (p, r) {
-  MATCH (m:Marker {key: r.marker})
-  CREATE (p)-[:ENDED_BY]->(m)
-}
+}}
+CALL (p, r) {{
+  {create}
+}}
 """
+
+
+# Written paths whose ending changed: the old ENDED_BY goes, the new one (if any) is made.
+LINK_ENDINGS = _relink(
+    "ENDED_BY", "MATCH (m:Marker {key: r.marker})\n  CREATE (p)-[:ENDED_BY]->(m)"
+)
 
 # Segment nodes first, one statement, in a stable order (concurrent workers lock them alike).
 MERGE_SEGMENTS = """
@@ -68,19 +75,10 @@ MERGE (s:Segment {id: id})
 """
 
 # Written paths whose segments changed: old IN_SEGMENT relationships replaced.
-LINK_SEGMENTS = """
-UNWIND $rows AS r
-MATCH (p:Path {id: r.path})
-CALL (p) {
-  MATCH (p)-[old:IN_SEGMENT]->()
-  DELETE old
-}
-CALL (p, r) {
-  UNWIND r.segments AS id
-  MATCH (s:Segment {id: id})
-  CREATE (p)-[:IN_SEGMENT]->(s)
-}
-"""
+LINK_SEGMENTS = _relink(
+    "IN_SEGMENT",
+    "UNWIND r.segments AS id\n  MATCH (s:Segment {id: id})\n  CREATE (p)-[:IN_SEGMENT]->(s)",
+)
 
 # Event keys are unique graph-wide, clicks and markers alike.
 CLICK_OWNERS = """

@@ -353,58 +353,55 @@
     $("weak-table").tBodies[0].replaceChildren(...rows);
   }
 
-  function renderHotspots(hotspots) {
-    if (!state.analysed) return tableMessage("hotspot-table", NO_ANALYSIS);
-    if (!hotspots.length) {
-      return tableMessage(
-        "hotspot-table",
-        "No turnaround hotspots: no page is significantly above the site's turnaround rate.",
-      );
-    }
-    const rows = hotspots.map((s) => {
+  /** A table of rate tests (hotspots): the page, its rate against the site's, its counts
+   * (the `counts` cell), and the q-value. */
+  function renderRateTests(tableId, tests, empty, tone, counts) {
+    if (!state.analysed) return tableMessage(tableId, NO_ANALYSIS);
+    if (!tests.length) return tableMessage(tableId, empty);
+    const rows = tests.map((s) => {
       const times = s.siteRate ? `${oneFmt.format(s.rate / s.siteRate)}× site (${fmtPct(s.siteRate)})` : "";
       return h(
         "tr",
         { "data-page-id": s.page.id },
         pageCell(s.page),
-        h("td", {}, meter(s.rate, 1, s.siteRate, "warn", fmtPct(s.rate), times)),
+        h("td", {}, meter(s.rate, 1, s.siteRate, tone, fmtPct(s.rate), times)),
+        counts(s),
+        h("td", { class: "num", title: s.qValue === null ? "" : String(s.qValue) }, fmtQ(s.qValue)),
+      );
+    });
+    $(tableId).tBodies[0].replaceChildren(...rows);
+  }
+
+  function renderHotspots(hotspots) {
+    renderRateTests(
+      "hotspot-table",
+      hotspots,
+      "No turnaround hotspots: no page is significantly above the site's turnaround rate.",
+      "warn",
+      (s) =>
         h(
           "td",
           { class: "num", title: `${fmtInt(s.turnarounds)} turnarounds in ${fmtInt(s.opportunities)} opportunities` },
           fmtInt(s.opportunities),
           h("span", { class: "meter-sub" }, `${fmtInt(s.turnarounds)} turned back`),
         ),
-        h("td", { class: "num", title: s.qValue === null ? "" : String(s.qValue) }, fmtQ(s.qValue)),
-      );
-    });
-    $("hotspot-table").tBodies[0].replaceChildren(...rows);
+    );
   }
 
   function renderEscalations(escalations) {
-    if (!state.analysed) return tableMessage("escalation-table", NO_ANALYSIS);
-    if (!escalations.length) {
-      return tableMessage(
-        "escalation-table",
-        "No escalation hotspots: no page is significantly above the site's escalation rate.",
-      );
-    }
-    const rows = escalations.map((s) => {
-      const times = s.siteRate ? `${oneFmt.format(s.rate / s.siteRate)}× site (${fmtPct(s.siteRate)})` : "";
-      return h(
-        "tr",
-        { "data-page-id": s.page.id },
-        pageCell(s.page),
-        h("td", {}, meter(s.rate, 1, s.siteRate, "escalated", fmtPct(s.rate), times)),
+    renderRateTests(
+      "escalation-table",
+      escalations,
+      "No escalation hotspots: no page is significantly above the site's escalation rate.",
+      "escalated",
+      (s) =>
         h(
           "td",
           { class: "num", title: `${fmtInt(s.escalations)} escalations in ${fmtInt(s.visits)} visits` },
           fmtInt(s.escalations),
           h("span", { class: "meter-sub" }, `${fmtInt(s.page.resolutions)} resolved`),
         ),
-        h("td", { class: "num", title: s.qValue === null ? "" : String(s.qValue) }, fmtQ(s.qValue)),
-      );
-    });
-    $("escalation-table").tBodies[0].replaceChildren(...rows);
+    );
   }
 
   function renderLinks(links) {
