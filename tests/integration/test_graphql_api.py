@@ -214,6 +214,7 @@ ORDERS = {
     "IMPACT": "impact",
     "TURNAROUND_RATE": "turnaroundRate",
     "EXIT_RATE": "exitRate",
+    "ESCALATION_RATE": "escalationRate",
 }
 
 
@@ -222,7 +223,7 @@ def _walk(api: Api, order: str, first: int) -> tuple[list[dict[str, Any]], int, 
       pages(first: $first, after: $after, orderBy: $order) {
         totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
         edges { cursor node { id title visits pageRank pathRank successProbability impact
-                              turnaroundRate exitRate } } } }"""
+                              turnaroundRate exitRate escalationRate } } } }"""
     nodes: list[dict[str, Any]] = []
     after = None
     requests = 0
