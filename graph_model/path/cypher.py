@@ -62,12 +62,15 @@ RETURN collect({{id: id, n: n}}) AS rows
 """
 
 # Live from the Path nodes, one pass: exact integer sums per outcome; means and population
-# variances follow from count, sum and sum of squares.
+# variances follow from count, sum and sum of squares. Orphan markers ended no path.
 PATH_STATS = """
-MATCH (p:Path)
-WITH p.outcome AS outcome, count(*) AS paths, sum(p.length) AS lengthSum,
-     sum(p.length * p.length) AS lengthSquares,
-     count(CASE WHEN p.turnarounds > 0 THEN 1 END) AS withTurnarounds
-RETURN collect({outcome: outcome, paths: paths, lengthSum: lengthSum,
-                lengthSquares: lengthSquares, withTurnarounds: withTurnarounds}) AS rows
+CALL () {
+  MATCH (p:Path)
+  WITH p.outcome AS outcome, count(*) AS paths, sum(p.length) AS lengthSum,
+       sum(p.length * p.length) AS lengthSquares,
+       count(CASE WHEN p.turnarounds > 0 THEN 1 END) AS withTurnarounds
+  RETURN collect({outcome: outcome, paths: paths, lengthSum: lengthSum,
+                  lengthSquares: lengthSquares, withTurnarounds: withTurnarounds}) AS rows
+}
+RETURN rows, COUNT { MATCH (m:Marker) WHERE NOT EXISTS { (m)<-[:ENDED_BY]-() } } AS orphans
 """

@@ -62,7 +62,8 @@ class Neo4jPathReads(Neo4jReads):
         return await self._counts("paths_through_count", q.PATHS_THROUGH_COUNT, ids, outcome)
 
     async def stats(self) -> PathStats:
-        rows = await self._r.rows("path_stats", q.PATH_STATS)
+        [record] = await self._r.run("path_stats", q.PATH_STATS)
+        rows, orphans = record["rows"], int(record["orphans"])
         return path_stats_from_sums(
             {
                 Outcome(r["outcome"]): (
@@ -73,7 +74,8 @@ class Neo4jPathReads(Neo4jReads):
                 )
                 for r in rows
                 if r["outcome"] in Outcome.__members__
-            }
+            },
+            orphans,
         )
 
     async def _windows(

@@ -20,8 +20,8 @@
   const OVERVIEW_QUERY = `
     query Overview($rows: Int!) {
       pathStats {
-        completed resolved abandoned open
-        meanLength varianceLength turnaroundRate selfServiceRate
+        completed resolved abandoned escalated open
+        meanLength varianceLength turnaroundRate selfServiceRate escalationRate
       }
       latestAnalysis { startedAt durationMs paths }
       weakPages(limit: $rows) {
@@ -31,6 +31,10 @@
       turnaroundHotspots(limit: $rows) {
         turnarounds opportunities rate siteRate qValue
         page { id title }
+      }
+      escalationHotspots(limit: $rows) {
+        escalations visits rate siteRate qValue
+        page { id title resolutions }
       }
       linkSuggestions(limit: $rows) {
         clicksSaved paths meanClicksSaved
@@ -43,8 +47,8 @@
   const FLOW_QUERY = `
     query Flow($id: ID!, $n: Int!) {
       page(id: $id) {
-        id title url visits exits resolutions successProbability turnaroundRate
-        isHotspot weakReasons
+        id title url visits exits resolutions escalations successProbability
+        escalationProbability turnaroundRate isHotspot isEscalationHotspot weakReasons
         incoming(limit: $n) { count from { id title } }
         outgoing(limit: $n) { count to { id title } }
       }
@@ -59,6 +63,10 @@
   const REASONS = {
     TURNAROUND_HOTSPOT: ["Customers turn back", "Customers turn straight back significantly often"],
     HIGH_EXIT: ["Customers leave", "Customers leave the site here significantly often"],
+    ESCALATION_HOTSPOT: [
+      "Customers contact support",
+      "Customers open a ticket, chat or call after this page significantly often",
+    ],
     DEAD_END: ["Dead end", "Nothing resolves here and no link leads on to success"],
     LOW_SUCCESS: ["Low success", "Chance of success below half the site's"],
   };
@@ -72,6 +80,7 @@
     other: "#a3adbb",
     start: "#8a96a8",
     resolved: "#1f9d55",
+    escalated: "#d9730d",
     exit: "#d64545",
   };
 
@@ -80,6 +89,7 @@
     pages: new Map(), // id -> {id, title, visits}
     weak: [],
     hotspots: [],
+    escalations: [],
     selected: null,
     chart: null,
     flowRequest: 0,
@@ -343,31 +353,55 @@
     $("weak-table").tBodies[0].replaceChildren(...rows);
   }
 
-  function renderHotspots(hotspots) {
-    if (!state.analysed) return tableMessage("hotspot-table", NO_ANALYSIS);
-    if (!hotspots.length) {
-      return tableMessage(
-        "hotspot-table",
-        "No turnaround hotspots: no page is significantly above the site's turnaround rate.",
-      );
-    }
-    const rows = hotspots.map((s) => {
+  /** A table of rate tests (hotspots): the page, its rate against the site's, its counts
+   * (the `counts` cell), and the q-value. */
+  function renderRateTests(tableId, tests, empty, tone, counts) {
+    if (!state.analysed) return tableMessage(tableId, NO_ANALYSIS);
+    if (!tests.length) return tableMessage(tableId, empty);
+    const rows = tests.map((s) => {
       const times = s.siteRate ? `${oneFmt.format(s.rate / s.siteRate)}× site (${fmtPct(s.siteRate)})` : "";
       return h(
         "tr",
         { "data-page-id": s.page.id },
         pageCell(s.page),
-        h("td", {}, meter(s.rate, 1, s.siteRate, "warn", fmtPct(s.rate), times)),
+        h("td", {}, meter(s.rate, 1, s.siteRate, tone, fmtPct(s.rate), times)),
+        counts(s),
+        h("td", { class: "num", title: s.qValue === null ? "" : String(s.qValue) }, fmtQ(s.qValue)),
+      );
+    });
+    $(tableId).tBodies[0].replaceChildren(...rows);
+  }
+
+  function renderHotspots(hotspots) {
+    renderRateTests(
+      "hotspot-table",
+      hotspots,
+      "No turnaround hotspots: no page is significantly above the site's turnaround rate.",
+      "warn",
+      (s) =>
         h(
           "td",
           { class: "num", title: `${fmtInt(s.turnarounds)} turnarounds in ${fmtInt(s.opportunities)} opportunities` },
           fmtInt(s.opportunities),
           h("span", { class: "meter-sub" }, `${fmtInt(s.turnarounds)} turned back`),
         ),
-        h("td", { class: "num", title: s.qValue === null ? "" : String(s.qValue) }, fmtQ(s.qValue)),
-      );
-    });
-    $("hotspot-table").tBodies[0].replaceChildren(...rows);
+    );
+  }
+
+  function renderEscalations(escalations) {
+    renderRateTests(
+      "escalation-table",
+      escalations,
+      "No escalation hotspots: no page is significantly above the site's escalation rate.",
+      "escalated",
+      (s) =>
+        h(
+          "td",
+          { class: "num", title: `${fmtInt(s.escalations)} escalations in ${fmtInt(s.visits)} visits` },
+          fmtInt(s.escalations),
+          h("span", { class: "meter-sub" }, `${fmtInt(s.page.resolutions)} resolved`),
+        ),
+    );
   }
 
   function renderLinks(links) {
@@ -393,8 +427,12 @@
   function renderHeadline(stats, analysis) {
     $("kpi-completed").textContent = fmtInt(stats.completed);
     $("kpi-completed-note").textContent =
-      `${fmtInt(stats.resolved)} resolved · ${fmtInt(stats.abandoned)} abandoned`;
+      `${fmtInt(stats.resolved)} resolved · ${fmtInt(stats.escalated)} escalated · ` +
+      `${fmtInt(stats.abandoned)} abandoned`;
     $("kpi-self-service").textContent = fmtPct(stats.selfServiceRate);
+    $("kpi-escalation").textContent = fmtPct(stats.escalationRate);
+    $("kpi-escalation-note").textContent =
+      `${plural(stats.escalated, "path", "paths")} ended in a ticket, chat or call`;
     $("kpi-mean-length").replaceChildren(
       stats.meanLength === null ? "–" : fmtTwo(stats.meanLength),
       stats.meanLength === null ? "" : h("small", {}, " clicks on average"),
@@ -418,7 +456,7 @@
 
   // ---- page selector -------------------------------------------------------------------
 
-  function fillSelector(weak, hotspots, pages) {
+  function fillSelector(weak, hotspots, escalations, pages) {
     const select = $("page-select");
     const option = (p, note) =>
       h("option", { value: p.id }, `${title(p)}${note ? ` — ${note}` : ""}`);
@@ -428,6 +466,9 @@
     }
     if (hotspots.length) {
       groups.push(h("optgroup", { label: "Turnaround hotspots" }, hotspots.map((s) => option(s.page))));
+    }
+    if (escalations.length) {
+      groups.push(h("optgroup", { label: "Escalation hotspots" }, escalations.map((s) => option(s.page))));
     }
     if (pages.length) {
       groups.push(
@@ -522,6 +563,10 @@
       add("out:resolved", "Resolved here", 2, COLORS.resolved);
       links.push({ source: center, target: "out:resolved", value: page.resolutions, lineStyle: { color: COLORS.resolved } });
     }
+    if (page.escalations > 0) {
+      add("out:escalated", "Escalated to support", 2, COLORS.escalated);
+      links.push({ source: center, target: "out:escalated", value: page.escalations, lineStyle: { color: COLORS.escalated } });
+    }
     outgoing.slice(0, FLOW_NODES).forEach((t) => {
       const key = `out:${t.to.id}`;
       const back = page.incoming.some((i) => i.from.id === t.to.id);
@@ -549,7 +594,9 @@
     $("flow-facts").replaceChildren(
       fact("Visits", fmtInt(page.visits)),
       fact("Chance of success", fmtPct(page.successProbability)),
+      fact("Chance of escalation", fmtPct(page.escalationProbability)),
       fact("Resolved here", fmtInt(page.resolutions)),
+      fact("Escalated here", fmtInt(page.escalations)),
       fact("Left the site here", fmtInt(page.exits)),
       fact("Turnaround rate", fmtPct(page.turnaroundRate)),
       reasons.length ? badges(reasons) : null,
@@ -709,7 +756,9 @@
       const message = `Could not load the dashboard data: ${err.message}`;
       if (err instanceof KeyNeeded) askForKey(err.message);
       else showBanner("error", message, loadAll);
-      for (const id of ["weak-table", "hotspot-table", "links-table"]) tableMessage(id, message, true);
+      for (const id of ["weak-table", "hotspot-table", "escalation-table", "links-table"]) {
+        tableMessage(id, message, true);
+      }
       flowMessage(message, true);
       $("flow-facts").replaceChildren();
       $("routes").replaceChildren(h("p", { class: "muted" }, "–"));
@@ -723,6 +772,7 @@
     state.analysed = Boolean(data.latestAnalysis);
     state.weak = data.weakPages;
     state.hotspots = data.turnaroundHotspots;
+    state.escalations = data.escalationHotspots;
     state.pages = new Map(data.pages.nodes.map((p) => [p.id, p]));
     for (const w of state.weak) if (!state.pages.has(w.page.id)) state.pages.set(w.page.id, w.page);
 
@@ -743,8 +793,9 @@
     renderHeadline(data.pathStats, data.latestAnalysis);
     renderWeak(state.weak);
     renderHotspots(state.hotspots);
+    renderEscalations(state.escalations);
     renderLinks(data.linkSuggestions);
-    fillSelector(state.weak, state.hotspots, data.pages.nodes);
+    fillSelector(state.weak, state.hotspots, state.escalations, data.pages.nodes);
 
     const first = state.selected && state.pages.has(state.selected) ? state.selected : initialPage();
     if (first) {

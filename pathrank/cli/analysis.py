@@ -49,6 +49,7 @@ def analyze(
     out.print(
         f"analysis run {run.id}: {run.clicks} clicks, {run.paths} paths, {run.pages} pages in "
         f"{run.total_s:.1f}s: {run.hotspots} turnaround hotspots, {run.high_exit_pages} "
-        f"high-exit pages, {run.weak_pages} weak pages, {run.communities} communities, "
+        f"high-exit pages, {run.escalation_hotspots} escalation hotspots, {run.weak_pages} weak "
+        f"pages, {run.communities} communities, "
         f"{run.link_suggestions} link suggestions"
     )
