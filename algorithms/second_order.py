@@ -5,8 +5,16 @@ A turnaround A -> B -> A says as much about the link from A as about page B. For
 A -> B with at least MIN_CONTINUATIONS continuations out of B after arriving from A, the
 U-turns (A -> B -> A) are tested against what a first-order chain expects: continuations x
 P(B -> A), with P(B -> A) estimated from every continuation out of B whatever the page before;
-one-sided binomial test, Benjamini-Hochberg over every tested link. A link with q <= FDR is
-misleading: customers coming from A expected something B does not give.
+one-sided binomial test, Benjamini-Hochberg over every tested link.
+
+That null has no memory at all, so it also rejects wherever customers go back to where they
+came from whatever the link: at a turnaround hotspot (every way into B turns back) and with
+the back button everywhere. What singles out the link is the comparison with the other ways
+into B: the U-turns after A -> B against those after every other X -> B (X != A, X != B)
+that went straight back to X, with at least MIN_CONTINUATIONS such continuations: one-sided
+Fisher exact test, Benjamini-Hochberg over every link compared. A link is misleading when
+both q-values are <= FDR: customers coming from A expected something B does not give, while
+customers reaching B otherwise find it.
 
 The order test (Anderson and Goodman) asks whether journeys have memory at all: over the
 transitions b -> c that have a predecessor a, LL1 = sum n(b,c) ln(n(b,c) / n(b,.)) and
@@ -27,7 +35,8 @@ from typing import Final
 
 from scipy import stats
 
-from graph_model.path.record import Path
+from graph_model.link.record import LinkSuccess, MisleadingLink
+from graph_model.path.record import Outcome, Path
 
 MIN_CONTINUATIONS: Final = 20
 FDR: Final = 0.05
@@ -46,10 +55,18 @@ class LinkTest:
     expected: float  # continuations x P(B -> A)
     p_value: float
     q_value: float
+    # The other ways into B: continuations out of B after any other X -> B, and those that
+    # went straight back to X; the test of the link's U-turn share against theirs (None:
+    # fewer than MIN_CONTINUATIONS of them, not compared).
+    elsewhere_continuations: int = 0
+    elsewhere_u_turns: int = 0
+    elsewhere_p_value: float | None = None
+    elsewhere_q_value: float | None = None
 
     @property
     def misleading(self) -> bool:
-        return self.q_value <= FDR
+        q_elsewhere = self.elsewhere_q_value
+        return self.q_value <= FDR and q_elsewhere is not None and q_elsewhere <= FDR
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +92,8 @@ def triples(paths: Iterable[Path]) -> Counter[Triple]:
 def link_tests(
     counts: Counter[Triple], first_order: Counter[tuple[str, str]] | None = None
 ) -> list[LinkTest]:
-    """Every link with enough continuations, tested; sorted by q-value, then by U-turns.
+    """Every link with enough continuations, tested; misleading ones first, then by q-value,
+    then by U-turns.
 
     `first_order`: transitions b -> c to estimate P(b -> c) from (default: every
     continuation in `counts`, whatever the page before)."""
@@ -85,28 +103,100 @@ def link_tests(
         out_of[b] += n
     continuations: Counter[tuple[str, str]] = Counter()
     u_turns: Counter[tuple[str, str]] = Counter()
+    into: Counter[str] = Counter()  # continuations out of b after arriving from another page
+    back: Counter[str] = Counter()  # of those, straight back
     for (a, b, c), n in counts.items():
         if a == b:
             continue  # a reload is not a link
         continuations[(a, b)] += n
+        into[b] += n
         if c == a:
             u_turns[(a, b)] += n
-    tested = [
+            back[b] += n
+    tested = sorted(
         (link, n) for link, n in continuations.items() if n >= MIN_CONTINUATIONS and out_of[link[1]]
-    ]
+    )
     if not tested:
         return []
     p_values = []
     for (a, b), n in tested:
         p_back = onward[(b, a)] / out_of[b]
         p_values.append(float(stats.binomtest(u_turns[(a, b)], n, p_back, "greater").pvalue))
-    q_values = [float(q) for q in stats.false_discovery_control(p_values, method="bh")]
+    q_values = _bh(p_values)
+    elsewhere = _elsewhere_tests(tested, u_turns, into, back)
     results = [
-        LinkTest(a, b, n, u_turns[(a, b)], n * onward[(b, a)] / out_of[b], p, q)
+        LinkTest(
+            a,
+            b,
+            n,
+            u_turns[(a, b)],
+            n * onward[(b, a)] / out_of[b],
+            p,
+            q,
+            into[b] - n,
+            back[b] - u_turns[(a, b)],
+            *elsewhere.get((a, b), (None, None)),
+        )
         for ((a, b), n), p, q in zip(tested, p_values, q_values, strict=True)
     ]
-    results.sort(key=lambda t: (t.q_value, -t.u_turns, t.from_page_id, t.to_page_id))
+    results.sort(
+        key=lambda t: (not t.misleading, t.q_value, -t.u_turns, t.from_page_id, t.to_page_id)
+    )
     return results
+
+
+def _elsewhere_tests(
+    tested: list[tuple[tuple[str, str], int]],
+    u_turns: Counter[tuple[str, str]],
+    into: Counter[str],
+    back: Counter[str],
+) -> dict[tuple[str, str], tuple[float, float]]:
+    """(p, q) of each link's U-turn share against the other ways into its page's."""
+    compared = []
+    p_values = []
+    for (a, b), n in tested:
+        others, others_back = into[b] - n, back[b] - u_turns[(a, b)]
+        if others < MIN_CONTINUATIONS:
+            continue
+        table = [[u_turns[(a, b)], n - u_turns[(a, b)]], [others_back, others - others_back]]
+        compared.append((a, b))
+        p_values.append(float(stats.fisher_exact(table, alternative="greater").pvalue))
+    if not compared:
+        return {}
+    return dict(zip(compared, zip(p_values, _bh(p_values), strict=True), strict=True))
+
+
+def _bh(p_values: list[float]) -> list[float]:
+    return [float(q) for q in stats.false_discovery_control(p_values, method="bh")]
+
+
+def misleading_links(tests: Iterable[LinkTest]) -> list[MisleadingLink]:
+    """The misleading ones of `tests` (in their order), ranked from 1."""
+    found = [t for t in tests if t.misleading]
+    return [
+        MisleadingLink(
+            from_page_id=t.from_page_id,
+            to_page_id=t.to_page_id,
+            continuations=t.continuations,
+            u_turns=t.u_turns,
+            expected=t.expected,
+            p_value=t.p_value,
+            q_value=t.q_value,
+            elsewhere_continuations=t.elsewhere_continuations,
+            elsewhere_u_turns=t.elsewhere_u_turns,
+            elsewhere_q_value=t.elsewhere_q_value if t.elsewhere_q_value is not None else 1.0,
+            rank=rank,
+        )
+        for rank, t in enumerate(found, start=1)
+    ]
+
+
+def misleading_into(links: Iterable[MisleadingLink]) -> dict[str, tuple[str, ...]]:
+    """Page B -> the pages A whose link into B misleads, in page id order."""
+    into: dict[str, list[str]] = defaultdict(list)
+    for link in links:
+        into[link.to_page_id].append(link.from_page_id)
+    return {page: tuple(sorted(sources)) for page, sources in into.items()}
 
 
 def order_test(counts: Counter[Triple]) -> OrderTest:
@@ -169,7 +259,7 @@ def pair_success(paths: Iterable[Path]) -> list[PairSuccess]:
         if not path.completed:
             continue
         observations.update(states[1:])
-        (resolutions if path.outcome.value == "RESOLVED" else exits)[states[-1]] += 1
+        (resolutions if path.outcome is Outcome.RESOLVED else exits)[states[-1]] += 1
     chain = absorbing_chain(transitions, resolutions, exits)
     out = []
     for state, seen in observations.items():
@@ -179,3 +269,12 @@ def pair_success(paths: Iterable[Path]) -> list[PairSuccess]:
             out.append(PairSuccess(a, b, seen, found.success_probability if found else None))
     out.sort(key=lambda p: (p.from_page_id, p.page_id))
     return out
+
+
+def link_success(paths: Iterable[Path]) -> list[LinkSuccess]:
+    """`pair_success` of the pairs that have a page before (a path's first click has none)."""
+    return [
+        LinkSuccess(p.from_page_id, p.page_id, p.observations, p.success_probability)
+        for p in pair_success(paths)
+        if p.from_page_id
+    ]

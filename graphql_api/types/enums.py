@@ -72,6 +72,8 @@ _expose(
         "HIGH_EXIT": "Customers leave the site here significantly often.",
         "DEAD_END": "Nothing resolves here and no link leads on to success.",
         "LOW_SUCCESS": "Success probability below half the site's.",
+        "MISLEADING_LINK": "A misleading link leads here: customers arriving by it turn "
+        "straight back (see `misleadingFrom`); the link may be what needs fixing.",
     },
 )
 _expose(

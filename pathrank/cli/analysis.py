@@ -50,5 +50,5 @@ def analyze(
         f"analysis run {run.id}: {run.clicks} clicks, {run.paths} paths, {run.pages} pages in "
         f"{run.total_s:.1f}s: {run.hotspots} turnaround hotspots, {run.high_exit_pages} "
         f"high-exit pages, {run.weak_pages} weak pages, {run.communities} communities, "
-        f"{run.link_suggestions} link suggestions"
+        f"{run.link_suggestions} link suggestions, {run.misleading_links} misleading links"
     )
