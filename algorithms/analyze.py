@@ -28,6 +28,7 @@ from algorithms.link_suggestions import link_suggestions
 from algorithms.markov import success_chain
 from algorithms.observed import observe
 from algorithms.page_figures import PageSteps, page_figures
+from algorithms.path_arrays import PathArrays
 from algorithms.resolution_times import resolution_curves
 from algorithms.second_order import (
     link_success,
@@ -196,10 +197,11 @@ class Analysis:
             fewest = _routes(self.gds, resolution_ids, PathMode.FEWEST_CLICKS, free, page_of)
             likely = _routes(self.gds, resolution_ids, PathMode.MOST_LIKELY, free, page_of)
         with self._step("second order"):
-            counts = triples(paths)
+            arrays = PathArrays.of(paths)
+            counts = triples(arrays)
             misleading = misleading_links(link_tests(counts))
             order = order_test(counts)
-            pair_success = link_success(paths)
+            pair_success = link_success(arrays)
         with self._step("weak pages"):
             weak = weak_pages(
                 observed,
@@ -212,7 +214,7 @@ class Analysis:
         with self._step("link suggestions"):
             suggestions = link_suggestions(paths, set(observed.transitions), limit=MAX_SUGGESTIONS)
         with self._step("time to resolution"):
-            curves = resolution_curves(paths)
+            curves = resolution_curves(arrays)
         with self._step("communities (GDS)"):
             found = communities(self.gds)
             profiles = community_profiles(paths, _customer_communities(store, found))

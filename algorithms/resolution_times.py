@@ -2,67 +2,78 @@
 "16. Time to resolution"): the cumulative incidence of algorithms.survival, by minutes and by
 clicks, as the curves analysis stores.
 
-Minutes are counted from a path's first click to its last (the resolving click, the last
-click before it was abandoned or escalated, or, for an OPEN path, where it is censored);
-clicks are the path's length. The estimate uses the exact durations; a curve is stored at
-every whole minute (every click) where it changed, and its median is exact.
+A RESOLVED path resolves; an OPEN one is censored; every other ending (abandoned, escalated)
+competes. Minutes are counted from a path's first click to its last (the resolving click, the
+last click before it ended otherwise, or, for an OPEN path, where it is censored); clicks are
+its length. The estimate uses the exact durations; a curve is stored at every whole minute
+(every click) where it changed, and its median is exact.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
-from algorithms.survival import Ending, Observation, cumulative_incidence, grid_to, sampled
-from graph_model.path.record import Outcome, Path
+import numpy as np
+
+from algorithms.path_arrays import BoolArray, PathArrays
+from algorithms.survival import FloatArray, estimate
+from graph_model.path.record import Path
 from graph_model.resolution.record import Axis, ResolutionCurve
 
 _MS_PER_MINUTE = 60_000
 
 
-def ending(path: Path) -> Ending:
-    """RESOLVED; OPEN is censored; any other ending (abandoned, escalated) competes."""
-    if path.outcome is Outcome.RESOLVED:
-        return Ending.RESOLVED
-    if not path.completed:
-        return Ending.CENSORED
-    return Ending.COMPETING
-
-
-def resolution_curves(paths: Iterable[Path]) -> list[ResolutionCurve]:
+def resolution_curves(paths: Iterable[Path] | PathArrays) -> list[ResolutionCurve]:
     """The site's two curves first, then each entry page's, in page id order."""
-    minutes: dict[str | None, list[Observation]] = defaultdict(list)
-    clicks: dict[str | None, list[Observation]] = defaultdict(list)
-    for path in paths:
-        end = ending(path)
-        by_time = Observation(max(0, path.end - path.start) / _MS_PER_MINUTE, end)
-        by_clicks = Observation(float(path.length), end)
-        for scope in (None, path.pages[0]):
-            minutes[scope].append(by_time)
-            clicks[scope].append(by_clicks)
-    scopes = sorted(minutes, key=lambda s: (s is not None, s or ""))
-    out = []
-    for scope in scopes:
-        out.append(curve(Axis.MINUTES, scope, minutes[scope]))
-        out.append(curve(Axis.CLICKS, scope, clicks[scope]))
+    arrays = paths if isinstance(paths, PathArrays) else PathArrays.of(paths)
+    if not len(arrays.start):
+        return []
+    minutes = np.maximum(arrays.last_ms - arrays.first_ms, 0) / _MS_PER_MINUTE
+    clicks = arrays.length.astype(np.float64)
+    resolved, censored = arrays.resolved, ~arrays.completed
+    out = _both(None, minutes, clicks, resolved, censored)
+    entry = arrays.clicks[arrays.start]
+    order = np.argsort(entry, kind="stable")
+    bounds = np.flatnonzero(np.diff(entry[order])) + 1
+    groups = {arrays.page_ids[int(entry[g[0]])]: g for g in np.split(order, bounds)}
+    for page in sorted(groups):
+        g = groups[page]
+        out += _both(page, minutes[g], clicks[g], resolved[g], censored[g])
     return out
 
 
-def curve(axis: Axis, entry: str | None, observations: Sequence[Observation]) -> ResolutionCurve:
-    estimate = cumulative_incidence(observations)
-    points = sampled(estimate, grid_to(estimate))
+def _both(
+    entry: str | None,
+    minutes: FloatArray,
+    clicks: FloatArray,
+    resolved: BoolArray,
+    censored: BoolArray,
+) -> list[ResolutionCurve]:
+    return [
+        curve(Axis.MINUTES, entry, minutes, resolved, censored),
+        curve(Axis.CLICKS, entry, clicks, resolved, censored),
+    ]
+
+
+def curve(
+    axis: Axis, entry: str | None, durations: FloatArray, resolved: BoolArray, censored: BoolArray
+) -> ResolutionCurve:
+    c = estimate(durations, resolved, censored)
+    last = float(c.at[-1]) if len(c.at) else 0.0
+    at, j = c.sampled(np.arange(0.0, np.ceil(last) + 1.0))
+    resolved_by = np.cumsum(c.resolved)[j]
     return ResolutionCurve(
         axis=axis,
         entry_page_id=entry,
-        paths=len(observations),
-        resolved=sum(o.ending is Ending.RESOLVED for o in observations),
-        censored=sum(o.ending is Ending.CENSORED for o in observations),
-        median=estimate.median,
-        at=tuple(p.at for p in points),
-        incidence=tuple(p.incidence for p in points),
-        low=tuple(p.low for p in points),
-        high=tuple(p.high for p in points),
-        survival=tuple(p.survival for p in points),
-        at_risk=tuple(p.at_risk for p in points),
-        resolved_by=tuple(p.resolved for p in points),
+        paths=len(durations),
+        resolved=int(resolved.sum()),
+        censored=int(censored.sum()),
+        median=c.median,
+        at=tuple(at.tolist()),
+        incidence=tuple(c.incidence[j].tolist()),
+        low=tuple(c.low[j].tolist()),
+        high=tuple(c.high[j].tolist()),
+        survival=tuple(c.survival[j].tolist()),
+        at_risk=tuple(c.at_risk[j].tolist()),
+        resolved_by=tuple(resolved_by.tolist()),
     )

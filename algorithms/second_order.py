@@ -26,17 +26,19 @@ Both count completed paths only, like every page figure.
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Final
 
+import numpy as np
+import numpy.typing as npt
 from scipy import stats
 
+from algorithms.path_arrays import PathArrays, counted
 from graph_model.link.record import LinkSuccess, MisleadingLink
-from graph_model.path.record import Outcome, Path
+from graph_model.path.record import Path
 
 MIN_CONTINUATIONS: Final = 20
 FDR: Final = 0.05
@@ -79,14 +81,22 @@ class OrderTest:
     transitions: int  # triples a -> b -> c counted
 
 
-def triples(paths: Iterable[Path]) -> Counter[Triple]:
+def triples(paths: Iterable[Path] | PathArrays) -> Counter[Triple]:
     """(a, b, c) at consecutive positions of completed paths."""
-    counts: Counter[Triple] = Counter()
-    for path in paths:
-        if path.completed:
-            p = path.pages
-            counts.update(zip(p, p[1:], p[2:], strict=False))
-    return counts
+    arrays = paths if isinstance(paths, PathArrays) else PathArrays.of(paths)
+    n, clicks = arrays.pages, arrays.clicks
+    owner = arrays.path_of_click
+    j = np.arange(len(clicks) - 2, dtype=np.int64)
+    inside = (owner[j] == owner[j + 2]) & arrays.completed[owner[j]]
+    j = j[inside]
+    codes, counts = counted((clicks[j] * n + clicks[j + 1]) * n + clicks[j + 2])
+    ids = arrays.page_ids
+    return Counter(
+        {
+            (ids[code // (n * n)], ids[code // n % n], ids[code % n]): count
+            for code, count in zip(codes.tolist(), counts.tolist(), strict=True)
+        }
+    )
 
 
 def link_tests(
@@ -229,7 +239,6 @@ def _onward(counts: Counter[Triple]) -> Counter[tuple[str, str]]:
 # ---- the chain on page pairs ------------------------------------------------------------------
 
 MIN_PAIR_OBSERVATIONS: Final = 20
-_SEP: Final = "\x1f"  # between the two page ids of a pair state (never inside an id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,36 +251,66 @@ class PairSuccess:
     success_probability: float | None
 
 
-def pair_success(paths: Iterable[Path]) -> list[PairSuccess]:
+def pair_success(paths: Iterable[Path] | PathArrays) -> list[PairSuccess]:
     """The absorbing chain of docs/analytics.md section 3 on states (previous page, page),
     for pairs seen at least MIN_PAIR_OBSERVATIONS times; a path's first click is the state
-    (nothing, page). Transitions come from every path, ends from completed paths."""
+    (nothing, page). Transitions come from every path, ends from completed paths (resolved,
+    or not: every other ending is a failure)."""
     from algorithms.markov import absorbing_chain
 
-    transitions: Counter[tuple[str, str]] = Counter()
-    resolutions: Counter[str] = Counter()
-    exits: Counter[str] = Counter()
-    observations: Counter[str] = Counter()
-    for path in paths:
-        states = [_SEP + path.pages[0]]
-        states += [a + _SEP + b for a, b in itertools.pairwise(path.pages)]
-        transitions.update(itertools.pairwise(states))
-        if not path.completed:
-            continue
-        observations.update(states[1:])
-        (resolutions if path.outcome is Outcome.RESOLVED else exits)[states[-1]] += 1
+    arrays = paths if isinstance(paths, PathArrays) else PathArrays.of(paths)
+    n, clicks = arrays.pages, arrays.clicks
+    if not len(clicks):
+        return []
+    owner = arrays.path_of_click
+    first = np.zeros(len(clicks), dtype=np.bool_)
+    first[arrays.start] = True
+    before = np.where(first, n, np.roll(clicks, 1))  # n: nothing before the first click
+    state = before * n + clicks  # (previous page, page)
+    j = np.flatnonzero(~first[1:]) + 1  # every click with one before it in its path
+    steps, step_counts = counted(state[j - 1] * (n * n + n) + state[j])
+    last = arrays.start + arrays.length - 1
+    done = arrays.completed
+    ended_well = state[last[done & arrays.resolved]]
+    ended_badly = state[last[done & ~arrays.resolved]]
+    seen = state[~first & done[owner]]
+
+    def name(code: int) -> str:
+        return f"{code}"
+
+    transitions = Counter(
+        {
+            (name(code // (n * n + n)), name(code % (n * n + n))): count
+            for code, count in zip(steps.tolist(), step_counts.tolist(), strict=True)
+        }
+    )
+    resolutions = _named_counts(ended_well, name)
+    exits = _named_counts(ended_badly, name)
     chain = absorbing_chain(transitions, resolutions, exits)
+    codes, observations = counted(seen)
+    ids = arrays.page_ids
     out = []
-    for state, seen in observations.items():
-        if seen >= MIN_PAIR_OBSERVATIONS:
-            a, b = state.split(_SEP)
-            found = chain.pages.get(state)
-            out.append(PairSuccess(a, b, seen, found.success_probability if found else None))
+    for code, count in zip(codes.tolist(), observations.tolist(), strict=True):
+        if count >= MIN_PAIR_OBSERVATIONS:
+            found = chain.pages.get(name(code))
+            out.append(
+                PairSuccess(
+                    ids[code // n],
+                    ids[code % n],
+                    count,
+                    found.success_probability if found else None,
+                )
+            )
     out.sort(key=lambda p: (p.from_page_id, p.page_id))
     return out
 
 
-def link_success(paths: Iterable[Path]) -> list[LinkSuccess]:
+def _named_counts(codes: npt.NDArray[np.int64], name: Callable[[int], str]) -> dict[str, int]:
+    values, counts = counted(codes)
+    return {name(v): c for v, c in zip(values.tolist(), counts.tolist(), strict=True)}
+
+
+def link_success(paths: Iterable[Path] | PathArrays) -> list[LinkSuccess]:
     """`pair_success` of the pairs that have a page before (a path's first click has none)."""
     return [
         LinkSuccess(p.from_page_id, p.page_id, p.observations, p.success_probability)

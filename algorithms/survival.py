@@ -30,15 +30,18 @@ resolves.
 from __future__ import annotations
 
 import bisect
-import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
 import numpy as np
+import numpy.typing as npt
 
 Z95: Final = 1.959963984540054
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
 
 
 class Ending(StrEnum):
@@ -65,6 +68,56 @@ class IncidencePoint:
 
 
 @dataclass(frozen=True, slots=True)
+class Curve:
+    """The estimate as arrays, one entry per distinct event time (ascending)."""
+
+    at: FloatArray
+    at_risk: IntArray  # just before `at`
+    resolved: IntArray  # resolutions at `at`
+    incidence: FloatArray
+    low: FloatArray
+    high: FloatArray
+    survival: FloatArray
+    observations: int
+
+    @property
+    def median(self) -> float | None:
+        """The first event time where the incidence reaches half of its final value."""
+        if not len(self.at) or self.incidence[-1] <= 0:
+            return None
+        half = self.incidence[-1] / 2
+        return float(self.at[int(np.argmax(self.incidence >= half - 1e-12))])
+
+    def sampled(self, grid: FloatArray) -> tuple[FloatArray, IntArray]:
+        """For each time of `grid` (ascending) at or after the first event, the index of the
+        last event time at or before it; grid times where that index does not change are
+        left out (a step function holds its value until its next point)."""
+        j = np.searchsorted(self.at, grid, side="right") - 1
+        keep = j >= 0
+        keep[1:] &= j[1:] != j[:-1]
+        return grid[keep], j[keep]
+
+
+def estimate(durations: FloatArray, resolved: BoolArray, censored: BoolArray) -> Curve:
+    """The cumulative incidence of resolution, from each path's duration and ending (neither
+    resolved nor censored: a competing ending)."""
+    n = len(durations)
+    times, index = np.unique(durations, return_inverse=True)
+    index = index.ravel()
+    leaving = np.bincount(index, minlength=len(times))  # everything that ends at each time
+    d = np.bincount(index, weights=~censored, minlength=len(times)).round().astype(np.int64)
+    d_res = np.bincount(index, weights=resolved, minlength=len(times)).round().astype(np.int64)
+    at_risk = n - np.concatenate(([0], np.cumsum(leaving)[:-1])).astype(np.int64)
+    events = d > 0
+    t, n_j, d, d_res = times[events], at_risk[events], d[events], d_res[events]
+    survival = np.asarray(np.cumprod(1 - d / n_j), dtype=np.float64)  # S(t_j)
+    before = np.concatenate(([1.0], survival[:-1]))  # S(t_j-)
+    incidence = np.cumsum(before * d_res / n_j)
+    low, high = _interval(incidence, _variance(incidence, before, n_j, d, d_res))
+    return Curve(t, n_j, d_res, incidence, low, high, survival, n)
+
+
+@dataclass(frozen=True, slots=True)
 class Incidence:
     points: tuple[IncidencePoint, ...]  # one per distinct event time, ascending
     median: float | None  # when half of the eventual resolutions have happened
@@ -87,49 +140,37 @@ class Incidence:
 
 def cumulative_incidence(observations: Iterable[Observation]) -> Incidence:
     obs = list(observations)
-    n = len(obs)
-    if not n:
-        return Incidence((), None, 0)
-    durations = np.fromiter((o.duration for o in obs), dtype=np.float64, count=n)
-    endings = [o.ending for o in obs]
-    resolved = np.fromiter((e is Ending.RESOLVED for e in endings), dtype=bool, count=n)
-    censored = np.fromiter((e is Ending.CENSORED for e in endings), dtype=bool, count=n)
-    times, index = np.unique(durations, return_inverse=True)
-    leaving = np.bincount(index, minlength=len(times))  # everything that ends at each time
-    d = np.bincount(index, weights=~censored, minlength=len(times)).astype(np.int64)
-    d_res = np.bincount(index, weights=resolved, minlength=len(times)).astype(np.int64)
-    at_risk = n - np.concatenate(([0], np.cumsum(leaving)[:-1]))  # just before each time
-    events = d > 0
-    t, n_j, d, d_res = times[events], at_risk[events], d[events], d_res[events]
-    survival = np.cumprod(1 - d / n_j)  # S(t_j)
-    before = np.concatenate(([1.0], survival[:-1]))  # S(t_j-)
-    incidence = np.cumsum(before * d_res / n_j)
-    low, high = _interval(incidence, _variance(incidence, before, n_j, d, d_res))
+    durations = np.array([o.duration for o in obs], dtype=np.float64)
+    resolved = np.array([o.ending is Ending.RESOLVED for o in obs], dtype=np.bool_)
+    censored = np.array([o.ending is Ending.CENSORED for o in obs], dtype=np.bool_)
+    c = estimate(durations, resolved, censored)
     points = tuple(
-        IncidencePoint(float(a), int(b), int(c), float(f), float(lo), float(hi), float(s))
-        for a, b, c, f, lo, hi, s in zip(t, n_j, d_res, incidence, low, high, survival, strict=True)
+        IncidencePoint(float(a), int(b), int(r), float(f), float(lo), float(hi), float(s))
+        for a, b, r, f, lo, hi, s in zip(
+            c.at, c.at_risk, c.resolved, c.incidence, c.low, c.high, c.survival, strict=True
+        )
     )
-    return Incidence(points, _median(points), n)
+    return Incidence(points, c.median, len(obs))
 
 
 def _variance(
-    f: np.ndarray, s_before: np.ndarray, n: np.ndarray, d: np.ndarray, d_res: np.ndarray
-) -> np.ndarray:
+    f: FloatArray, s_before: FloatArray, n: IntArray, d: IntArray, d_res: IntArray
+) -> FloatArray:
     """Var F(t_j) = sum over i <= j of (F_j - F_i)^2 d_i / (n_i (n_i - d_i))
     + S_i-^2 dres_i (n_i - dres_i) / n_i^3 - 2 (F_j - F_i) S_i- dres_i / n_i^2,
     expanded in powers of F_j and summed with prefix sums."""
     safe = n > d  # at the last time everyone may leave: its first term is 0
     a = np.where(safe, d / (n * np.where(safe, n - d, 1)), 0.0)
-    b = s_before**2 * d_res * (n - d_res) / n**3
-    c = s_before * d_res / n**2
+    b = s_before**2 * d_res * (n - d_res) / n.astype(np.float64) ** 3
+    c = s_before * d_res / n.astype(np.float64) ** 2
     a_sum, af_sum, aff_sum = np.cumsum(a), np.cumsum(a * f), np.cumsum(a * f * f)
     c_sum, cf_sum = np.cumsum(c), np.cumsum(c * f)
     variance = f * f * a_sum - 2 * f * af_sum + aff_sum + np.cumsum(b) - 2 * (f * c_sum - cf_sum)
-    result: np.ndarray = np.maximum(variance, 0.0)
+    result: FloatArray = np.maximum(variance, 0.0)
     return result
 
 
-def _interval(f: np.ndarray, variance: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _interval(f: FloatArray, variance: FloatArray) -> tuple[FloatArray, FloatArray]:
     """exp(-exp(log(-log F) +- z sd / (F |log F|))); F itself where F is 0 or 1."""
     inside = (f > 0) & (f < 1)
     safe = np.where(inside, f, 0.5)
@@ -138,46 +179,6 @@ def _interval(f: np.ndarray, variance: np.ndarray) -> tuple[np.ndarray, np.ndarr
     centre = np.log(-log_f)
     one = np.exp(-np.exp(centre + Z95 * se))
     other = np.exp(-np.exp(centre - Z95 * se))
-    low = np.where(inside, np.minimum(one, other), f)
-    high = np.where(inside, np.maximum(one, other), f)
+    low: FloatArray = np.where(inside, np.minimum(one, other), f)
+    high: FloatArray = np.where(inside, np.maximum(one, other), f)
     return low, high
-
-
-def _median(points: Sequence[IncidencePoint]) -> float | None:
-    if not points or points[-1].incidence <= 0:
-        return None
-    half = points[-1].incidence / 2
-    return next(p.at for p in points if p.incidence >= half - 1e-12)
-
-
-def sampled(curve: Incidence, grid: Iterable[float]) -> list[IncidencePoint]:
-    """The curve read at each time of `grid` (ascending): `at` the grid time, the value,
-    interval and survival of the last event time at or before it, `at_risk` the paths at risk
-    at that event time and `resolved` every resolution up to it. Grid times before the first
-    event, and those where nothing changed since the previous grid time, are left out (a step
-    function holds its value until its next point)."""
-    points = curve.points
-    times = [p.at for p in points]
-    resolved_by = np.cumsum([p.resolved for p in points]).tolist()
-    out: list[IncidencePoint] = []
-    last = -1
-    for t in grid:
-        j = bisect.bisect_right(times, t) - 1
-        if j < 0 or j == last:
-            continue
-        last = j
-        p = points[j]
-        out.append(
-            IncidencePoint(
-                t, p.at_risk, int(resolved_by[j]), p.incidence, p.low, p.high, p.survival
-            )
-        )
-    return out
-
-
-def grid_to(curve: Incidence, step: float = 1.0) -> list[float]:
-    """0, step, 2 step, ... up to the first multiple of step at or after the last event."""
-    if not curve.points:
-        return []
-    last = math.ceil(curve.points[-1].at / step)
-    return [k * step for k in range(last + 1)]
