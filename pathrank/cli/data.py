@@ -216,8 +216,15 @@ def simulate_cmd(
     ] = False,
     start_ms: Annotated[int | None, typer.Option(help="Epoch ms of the first click")] = None,
     days: Annotated[float, typer.Option(min=0.01, help="Days the traffic is spread over")] = 7.0,
+    misleading_links: Annotated[
+        int,
+        typer.Option(
+            min=0, help="Links planted that send customers straight back (one per site region)"
+        ),
+    ] = 2,
 ) -> None:
-    """A synthetic help center and clickstream with planted weak pages, hotspots, segments."""
+    """A synthetic help center and clickstream with planted weak pages, hotspots, misleading
+    links and segments."""
     if out_file is None and not produce_to_kafka and truth is None:
         raise CliError("nothing to do: give --out FILE, --produce and/or --truth FILE")
     from simulator import SimulationConfig, simulate, write_jsonl, write_truth
@@ -225,7 +232,9 @@ def simulate_cmd(
     s = settings()
     if produce_to_kafka:
         check_kafka(s.kafka_bootstrap)
-    config = SimulationConfig(seed=seed, events=events, days=days)
+    config = SimulationConfig(
+        seed=seed, events=events, days=days, misleading_links=misleading_links
+    )
     if start_ms is not None:
         config = config.model_copy(update={"start_ms": start_ms})
     sim = simulate(config)
