@@ -23,18 +23,22 @@ def analyze(driver: Driver) -> AnalysisRun:
     return wiring().analysis(driver).run()
 
 
-def load_simulation(driver: Driver, events: int = 30_000, seed: int = 7) -> Analyzed:
+def load_simulation(
+    driver: Driver, events: int = 30_000, seed: int = 7, misleading: int = 0
+) -> Analyzed:
     w = wiring()
     admin = w.admin(driver)
     admin.ensure_schema()
     admin.clear()
-    sim = simulate(SimulationConfig(seed=seed, events=events))
+    sim = simulate(SimulationConfig(seed=seed, events=events, misleading_links=misleading))
     w.load(driver, sim.events, sim.pages, now_ms=NOW_MS)
     return Analyzed(truth=sim.truth, pages=sim.pages, events=sim.events)
 
 
-def analyzed_simulation(driver: Driver, events: int = 30_000, seed: int = 7) -> Analyzed:
+def analyzed_simulation(
+    driver: Driver, events: int = 30_000, seed: int = 7, misleading: int = 0
+) -> Analyzed:
     """A simulation loaded and analysed once."""
-    loaded = load_simulation(driver, events, seed)
+    loaded = load_simulation(driver, events, seed, misleading)
     analyze(driver)
     return loaded

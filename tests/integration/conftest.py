@@ -20,8 +20,10 @@ def playwright() -> Iterator[Playwright]:
 
 @pytest.fixture(scope="module")
 def data(request: pytest.FixtureRequest, neo4j_driver: Driver) -> Analyzed:
-    """The module's simulated help center (its EVENTS clicks), loaded and analysed once."""
-    return analyzed_simulation(neo4j_driver, events=request.module.EVENTS)
+    """The module's simulated help center (its EVENTS clicks, and MISLEADING_LINKS planted
+    misleading links if it says so), loaded and analysed once."""
+    misleading = getattr(request.module, "MISLEADING_LINKS", 0)
+    return analyzed_simulation(neo4j_driver, events=request.module.EVENTS, misleading=misleading)
 
 
 @pytest.fixture
