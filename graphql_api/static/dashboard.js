@@ -414,12 +414,12 @@
   function renderMisleading(links, order) {
     const note = $("markov-order");
     if (order) {
+      const test = `χ² ${fmtInt(order.statistic)} on ${plural(order.degreesOfFreedom, "degree", "degrees")} of freedom, p ${fmtQ(order.pValue)}`;
       note.replaceChildren(
-        h("strong", {}, order.hasMemory ? "Journeys have memory. " : "No memory detected. "),
+        h("strong", {}, order.hasMemory ? "Journeys have memory. " : "Order test: first order not rejected. "),
         order.hasMemory
-          ? "Where customers came from changes where they go next, beyond the page they are on "
-          : "The page before does not change where customers go next, beyond the page they are on ",
-        `(order test: χ² ${fmtInt(order.statistic)} on ${plural(order.degreesOfFreedom, "degree", "degrees")} of freedom, p ${fmtQ(order.pValue)}).`,
+          ? `Over the whole site, where customers came from changes where they go next beyond the page they are on (${test}).`
+          : `Over the whole site the page before adds too little to tell (${test}); with many rare combinations the test is conservative, and single links can still mislead.`,
       );
     } else {
       note.replaceChildren();

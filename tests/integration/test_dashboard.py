@@ -214,7 +214,7 @@ def test_misleading_links_beside_the_hotspots_and_time_to_resolution(
 ) -> None:
     page, console = _open(browser, f"{server}/")
     _wait_loaded(page)
-    page.wait_for_selector("#resolution-chart svg path")
+    page.wait_for_function("document.querySelectorAll('#resolution-chart svg path').length > 5")
 
     # Misleading links: the API's rows in its order, the planted ones among them.
     api = _gql(
