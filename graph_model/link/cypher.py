@@ -10,21 +10,20 @@ from graph_model.statements import of_analysis
 
 # ---- staging (graph_model.run.store): tagged with the run, invisible until its switch ----
 
-STAGE_MISLEADING = """
+
+def _stage(relationship: str) -> str:
+    """Rows {from, to, props} as relationships of the type, tagged with $run."""
+    return f"""
 UNWIND $rows AS r
-MATCH (a:Page {id: r.from}) USING INDEX a:Page(id)
-MATCH (b:Page {id: r.to}) USING INDEX b:Page(id)
-CREATE (a)-[m:MISLEADING_LINK]->(b)
-SET m = r.props, m.run = $run
+MATCH (a:Page {{id: r.from}}) USING INDEX a:Page(id)
+MATCH (b:Page {{id: r.to}}) USING INDEX b:Page(id)
+CREATE (a)-[x:{relationship}]->(b)
+SET x = r.props, x.run = $run
 """
 
-STAGE_SUCCESS = """
-UNWIND $rows AS r
-MATCH (a:Page {id: r.from}) USING INDEX a:Page(id)
-MATCH (b:Page {id: r.to}) USING INDEX b:Page(id)
-CREATE (a)-[s:LINK_SUCCESS]->(b)
-SET s = r.props, s.run = $run
-"""
+
+STAGE_MISLEADING: Final = _stage("MISLEADING_LINK")
+STAGE_SUCCESS: Final = _stage("LINK_SUCCESS")
 
 # (match, index, extra condition) of each relationship a run's deletion drains.
 DELETED: Final = (

@@ -464,15 +464,7 @@
   }
 
   function curveMessage(message, isError) {
-    const el = $("resolution-empty");
-    el.className = isError ? "empty error" : "empty";
-    el.replaceChildren(...withCode(message));
-    el.hidden = false;
-    $("resolution-chart").classList.add("collapsed");
-    if (state.curveChart) {
-      state.curveChart.clear();
-      state.curveChart.resize();
-    }
+    chartMessage("resolution", state.curveChart, message, isError);
   }
 
   function renderCurve() {
@@ -661,16 +653,21 @@
 
   // ---- flow ----------------------------------------------------------------------------
 
-  function flowMessage(message, isError) {
-    const el = $("flow-empty");
+  /** A message in place of a chart (`name`: "flow" or "resolution"), the chart cleared. */
+  function chartMessage(name, chart, message, isError) {
+    const el = $(`${name}-empty`);
     el.className = isError ? "empty error" : "empty";
     el.replaceChildren(...withCode(message));
     el.hidden = false;
-    $("flow-chart").classList.add("collapsed");
-    if (state.chart) {
-      state.chart.clear();
-      state.chart.resize();
+    $(`${name}-chart`).classList.add("collapsed");
+    if (chart) {
+      chart.clear();
+      chart.resize();
     }
+  }
+
+  function flowMessage(message, isError) {
+    chartMessage("flow", state.chart, message, isError);
   }
 
   function ensureChart() {

@@ -9,7 +9,7 @@ import strawberry
 from graph_model.resolution.record import Axis, CurvePoint
 from graph_model.resolution.record import ResolutionCurve as CurveRecord
 from graphql_api.fields import field
-from graphql_api.types.common import Info
+from graphql_api.types.common import Info, recorded
 from graphql_api.types.page import Page, load_page
 
 
@@ -17,33 +17,17 @@ from graphql_api.types.page import Page, load_page
 class ResolutionPoint:
     record: strawberry.Private[CurvePoint]
 
-    @field(description="Minutes since the path's first click, or clicks made.")
-    def at(self) -> float:
-        return self.record.at
-
-    @field(description="P(resolved within `at`): the cumulative incidence.")
-    def incidence(self) -> float:
-        return self.record.incidence
-
-    @field(description="95% interval of incidence: lower bound.")
-    def low(self) -> float:
-        return self.record.low
-
-    @field(description="95% interval of incidence: upper bound.")
-    def high(self) -> float:
-        return self.record.high
-
-    @field(description="Kaplan-Meier: P(the path has not ended in any way within `at`).")
-    def survival(self) -> float:
-        return self.record.survival
-
-    @field(description="Paths still under observation at the last event time up to `at`.")
-    def at_risk(self) -> int:
-        return self.record.at_risk
-
-    @field(description="Resolutions within `at`.")
-    def resolved(self) -> int:
-        return self.record.resolved
+    at: float = recorded("at", "Minutes since the path's first click, or clicks made.")
+    incidence: float = recorded("incidence", "P(resolved within `at`): the cumulative incidence.")
+    low: float = recorded("low", "95% interval of incidence: lower bound.")
+    high: float = recorded("high", "95% interval of incidence: upper bound.")
+    survival: float = recorded(
+        "survival", "Kaplan-Meier: P(the path has not ended in any way within `at`)."
+    )
+    at_risk: int = recorded(
+        "at_risk", "Paths still under observation at the last event time up to `at`."
+    )
+    resolved: int = recorded("resolved", "Resolutions within `at`.")
 
 
 @strawberry.type(
