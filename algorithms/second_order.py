@@ -91,6 +91,7 @@ def triples(paths: Iterable[Path] | PathArrays) -> Counter[Triple]:
     j = np.arange(len(clicks) - 2, dtype=np.int64)
     inside = (owner[j] == owner[j + 2]) & arrays.completed[owner[j]]
     j = j[inside]
+    # One int64 code per triple: exact up to 2 million pages (n^3 < 2^63).
     codes, counts = counted((clicks[j] * n + clicks[j + 1]) * n + clicks[j + 2])
     ids = arrays.page_ids
     return Counter(
@@ -270,32 +271,25 @@ def pair_success(paths: Iterable[Path] | PathArrays) -> list[PairSuccess]:
     first = np.zeros(len(clicks), dtype=np.bool_)
     first[arrays.start] = True
     before = np.where(first, n, np.roll(clicks, 1))  # n: nothing before the first click
-    pair = before * n + clicks  # the state (previous page, page) of every click
-    j = np.flatnonzero(~first[1:]) + 1  # every click with one before it in its path
-    width = n * n + n
-    steps, weight = counted(pair[j - 1] * width + pair[j])
-    last = arrays.start + arrays.length - 1
-    done = arrays.completed
-    ends = pair[last]
-    seen_codes, observations = counted(pair[~first & done[owner]])
-    # States numbered 0..k-1 over every pair that occurs.
-    codes, number = np.unique(
-        np.concatenate([steps // width, steps % width, ends, seen_codes]), return_inverse=True
-    )
-    m, e = len(steps), len(ends)
-    src, dst = number[:m], number[m : 2 * m]
-    end_state, seen = number[2 * m : 2 * m + e], number[2 * m + e :]
+    # The state (previous page, page) of every click, numbered 0..k-1 (codes stay far from
+    # int64's limit whatever the number of pages).
+    codes, state = np.unique(before * n + clicks, return_inverse=True)
+    state = state.ravel().astype(np.int64)
     k = len(codes)
+    j = np.flatnonzero(~first[1:]) + 1  # every click with one before it in its path
+    steps, weight = counted(state[j - 1] * k + state[j])
+    done = arrays.completed
+    end_state = state[arrays.start + arrays.length - 1]
     resolved = np.bincount(end_state[done & arrays.resolved], minlength=k).astype(np.float64)
     failed = np.bincount(end_state[done & ~arrays.resolved], minlength=k).astype(np.float64)
-    success = _absorption(src, dst, weight.astype(np.float64), resolved, failed)
+    success = _absorption(steps // k, steps % k, weight.astype(np.float64), resolved, failed)
+    seen, observations = counted(state[~first & done[owner]])
     ids = arrays.page_ids
     out = []
-    for state, code, count in zip(
-        seen.tolist(), seen_codes.tolist(), observations.tolist(), strict=True
-    ):
+    for number, count in zip(seen.tolist(), observations.tolist(), strict=True):
         if count >= MIN_PAIR_OBSERVATIONS:
-            out.append(PairSuccess(ids[code // n], ids[code % n], count, float(success[state])))
+            code = int(codes[number])
+            out.append(PairSuccess(ids[code // n], ids[code % n], count, float(success[number])))
     out.sort(key=lambda p: (p.from_page_id, p.page_id))
     return out
 
