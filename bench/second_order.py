@@ -111,7 +111,9 @@ def section(settings: Settings, quick: bool) -> Section:
             "resolution add to the run: the U-turn tests of every link, the order test and "
             "the chain on page pairs (`second order`), the cumulative-incidence curves of "
             "the site and of every entry page (`time to resolution`), and writing them "
-            "tagged with the run (`stage second order`).",
+            "tagged with the run (`stage second order`). The whole analysis's time beside "
+            "them tells how loaded the shared machine was during the run (compare the "
+            "Analysis section).",
             table(["step (s)", f"{m.clicks:,} clicks"], rows),
             facts,
         ]
