@@ -28,6 +28,16 @@ from algorithms.link_suggestions import link_suggestions
 from algorithms.markov import success_chain
 from algorithms.observed import observe
 from algorithms.page_figures import PageSteps, page_figures
+from algorithms.path_arrays import PathArrays
+from algorithms.resolution_times import resolution_curves
+from algorithms.second_order import (
+    link_success,
+    link_tests,
+    misleading_into,
+    misleading_links,
+    order_test,
+    triples,
+)
 from algorithms.weak_pages import weak_pages
 from graph_model.page.record import PathMode
 from graph_model.path.record import PathStats, path_stats
@@ -47,12 +57,15 @@ STEPS: Final = (
     "absorbing chain",
     "hotspots and high exits",
     "shortest success paths (GDS)",
+    "second order",
     "weak pages",
     "link suggestions",
+    "time to resolution",
     "communities (GDS)",
     "stage communities",
     "stage similar customers",
     "stage link suggestions",
+    "stage second order",
     "stage page figures",
     "switch",
     "publish",
@@ -120,6 +133,13 @@ class Analysis:
                     self.store.stage_similar(self.run_id, results.similar)
                 with self._step("stage link suggestions"):
                     self.store.stage_suggestions(self.run_id, results.suggestions)
+                with self._step("stage second order"):
+                    self.store.stage_second_order(
+                        self.run_id,
+                        results.misleading_links,
+                        results.link_success,
+                        results.resolution_curves,
+                    )
                 with self._step("stage page figures"):
                     self.store.stage_pages(self.run_id, results.pages)
                 with self._step("switch"):
@@ -177,12 +197,26 @@ class Analysis:
             free = max(node_ids.values(), default=0) + 1
             fewest = _routes(self.gds, resolution_ids, PathMode.FEWEST_CLICKS, free, page_of)
             likely = _routes(self.gds, resolution_ids, PathMode.MOST_LIKELY, free, page_of)
+        with self._step("second order"):
+            arrays = PathArrays.of(paths)
+            counts = triples(arrays)
+            misleading = misleading_links(link_tests(counts))
+            order = order_test(counts)
+            pair_success = link_success(arrays)
         with self._step("weak pages"):
             weak = weak_pages(
-                observed, chain, hotspots, exits, escalations, declared_links=store.declared_links()
+                observed,
+                chain,
+                hotspots,
+                exits,
+                escalations,
+                declared_links=store.declared_links(),
+                misleading_into=misleading_into(misleading),
             )
         with self._step("link suggestions"):
             suggestions = link_suggestions(paths, set(observed.transitions), limit=MAX_SUGGESTIONS)
+        with self._step("time to resolution"):
+            curves = resolution_curves(arrays)
         with self._step("communities (GDS)"):
             found = communities(self.gds)
             profiles = community_profiles(paths, _customer_communities(store, found))
@@ -211,6 +245,11 @@ class Analysis:
             similar_pairs=len(found.similar),
             link_suggestions=len(suggestions),
             leiden_compute_s=found.leiden_compute_s,
+            misleading_links=len(misleading),
+            markov_order_statistic=order.statistic if order.p_value is not None else None,
+            markov_order_degrees_of_freedom=order.degrees_of_freedom,
+            markov_order_p_value=order.p_value,
+            markov_order_transitions=order.transitions,
             status=AnalysisStatus.RUNNING,
         )
         return AnalysisResults(
@@ -220,6 +259,9 @@ class Analysis:
             memberships=found.memberships,
             similar=found.similar,
             suggestions=suggestions,
+            misleading_links=misleading,
+            link_success=pair_success,
+            resolution_curves=curves,
         )
 
     def _timed(self, run: AnalysisRun) -> AnalysisRun:

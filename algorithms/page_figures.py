@@ -65,6 +65,7 @@ def page_figures(page: str, s: PageSteps) -> PageFigures:
         escalation_q_value=escalation.q_value if escalation else None,
         impact=weak.impact if weak else 0.0,
         weak_reasons=weak.reasons if weak else (),
+        misleading_links_from=weak.misleading_from if weak else (),
         success_path_fewest=fewest,
         success_path_fewest_clicks=len(fewest) - 1 if fewest else None,
         success_path_likely=likely[0] if likely else None,

@@ -5,8 +5,16 @@ A turnaround A -> B -> A says as much about the link from A as about page B. For
 A -> B with at least MIN_CONTINUATIONS continuations out of B after arriving from A, the
 U-turns (A -> B -> A) are tested against what a first-order chain expects: continuations x
 P(B -> A), with P(B -> A) estimated from every continuation out of B whatever the page before;
-one-sided binomial test, Benjamini-Hochberg over every tested link. A link with q <= FDR is
-misleading: customers coming from A expected something B does not give.
+one-sided binomial test, Benjamini-Hochberg over every tested link.
+
+That null has no memory at all, so it also rejects wherever customers go back to where they
+came from whatever the link: at a turnaround hotspot (every way into B turns back) and with
+the back button everywhere. What singles out the link is the comparison with the other ways
+into B: the U-turns after A -> B against those after every other X -> B (X != A, X != B)
+that went straight back to X, with at least MIN_CONTINUATIONS such continuations: one-sided
+Fisher exact test, Benjamini-Hochberg over every link compared. A link is misleading when
+both q-values are <= FDR: customers coming from A expected something B does not give, while
+customers reaching B otherwise find it.
 
 The order test (Anderson and Goodman) asks whether journeys have memory at all: over the
 transitions b -> c that have a predecessor a, LL1 = sum n(b,c) ln(n(b,c) / n(b,.)) and
@@ -18,15 +26,20 @@ Both count completed paths only, like every page figure.
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
 from scipy import stats
+from scipy.sparse import linalg as sla
 
+from algorithms.path_arrays import PathArrays, counted
+from graph_model.link.record import LinkSuccess, MisleadingLink
 from graph_model.path.record import Path
 
 MIN_CONTINUATIONS: Final = 20
@@ -46,10 +59,18 @@ class LinkTest:
     expected: float  # continuations x P(B -> A)
     p_value: float
     q_value: float
+    # The other ways into B: continuations out of B after any other X -> B, and those that
+    # went straight back to X; the test of the link's U-turn share against theirs (None:
+    # fewer than MIN_CONTINUATIONS of them, not compared).
+    elsewhere_continuations: int = 0
+    elsewhere_u_turns: int = 0
+    elsewhere_p_value: float | None = None
+    elsewhere_q_value: float | None = None
 
     @property
     def misleading(self) -> bool:
-        return self.q_value <= FDR
+        q_elsewhere = self.elsewhere_q_value
+        return self.q_value <= FDR and q_elsewhere is not None and q_elsewhere <= FDR
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,20 +83,30 @@ class OrderTest:
     transitions: int  # triples a -> b -> c counted
 
 
-def triples(paths: Iterable[Path]) -> Counter[Triple]:
+def triples(paths: Iterable[Path] | PathArrays) -> Counter[Triple]:
     """(a, b, c) at consecutive positions of completed paths."""
-    counts: Counter[Triple] = Counter()
-    for path in paths:
-        if path.completed:
-            p = path.pages
-            counts.update(zip(p, p[1:], p[2:], strict=False))
-    return counts
+    arrays = paths if isinstance(paths, PathArrays) else PathArrays.of(paths)
+    n, clicks = arrays.pages, arrays.clicks
+    owner = arrays.path_of_click
+    j = np.arange(len(clicks) - 2, dtype=np.int64)
+    inside = (owner[j] == owner[j + 2]) & arrays.completed[owner[j]]
+    j = j[inside]
+    # One int64 code per triple: exact up to 2 million pages (n^3 < 2^63).
+    codes, counts = counted((clicks[j] * n + clicks[j + 1]) * n + clicks[j + 2])
+    ids = arrays.page_ids
+    return Counter(
+        {
+            (ids[code // (n * n)], ids[code // n % n], ids[code % n]): count
+            for code, count in zip(codes.tolist(), counts.tolist(), strict=True)
+        }
+    )
 
 
 def link_tests(
     counts: Counter[Triple], first_order: Counter[tuple[str, str]] | None = None
 ) -> list[LinkTest]:
-    """Every link with enough continuations, tested; sorted by q-value, then by U-turns.
+    """Every link with enough continuations, tested; misleading ones first, then by q-value,
+    then by U-turns.
 
     `first_order`: transitions b -> c to estimate P(b -> c) from (default: every
     continuation in `counts`, whatever the page before)."""
@@ -85,28 +116,104 @@ def link_tests(
         out_of[b] += n
     continuations: Counter[tuple[str, str]] = Counter()
     u_turns: Counter[tuple[str, str]] = Counter()
+    into: Counter[str] = Counter()  # continuations out of b after arriving from another page
+    back: Counter[str] = Counter()  # of those, straight back
     for (a, b, c), n in counts.items():
         if a == b:
             continue  # a reload is not a link
         continuations[(a, b)] += n
+        into[b] += n
         if c == a:
             u_turns[(a, b)] += n
-    tested = [
+            back[b] += n
+    tested = sorted(
         (link, n) for link, n in continuations.items() if n >= MIN_CONTINUATIONS and out_of[link[1]]
-    ]
+    )
     if not tested:
         return []
-    p_values = []
-    for (a, b), n in tested:
-        p_back = onward[(b, a)] / out_of[b]
-        p_values.append(float(stats.binomtest(u_turns[(a, b)], n, p_back, "greater").pvalue))
-    q_values = [float(q) for q in stats.false_discovery_control(p_values, method="bh")]
+    # P(X >= u), X ~ Binomial(n, P(b -> a)): binomtest's "greater", for every link at once.
+    n_arr = np.array([n for _, n in tested], dtype=np.int64)
+    u_arr = np.array([u_turns[link] for link, _ in tested], dtype=np.int64)
+    p_back = np.array([onward[(b, a)] / out_of[b] for (a, b), _ in tested])
+    p_values = [float(p) for p in stats.binom.sf(u_arr - 1, n_arr, p_back)]
+    q_values = _bh(p_values)
+    elsewhere = _elsewhere_tests(tested, u_turns, into, back)
     results = [
-        LinkTest(a, b, n, u_turns[(a, b)], n * onward[(b, a)] / out_of[b], p, q)
+        LinkTest(
+            a,
+            b,
+            n,
+            u_turns[(a, b)],
+            n * onward[(b, a)] / out_of[b],
+            p,
+            q,
+            into[b] - n,
+            back[b] - u_turns[(a, b)],
+            *elsewhere.get((a, b), (None, None)),
+        )
         for ((a, b), n), p, q in zip(tested, p_values, q_values, strict=True)
     ]
-    results.sort(key=lambda t: (t.q_value, -t.u_turns, t.from_page_id, t.to_page_id))
+    results.sort(
+        key=lambda t: (not t.misleading, t.q_value, -t.u_turns, t.from_page_id, t.to_page_id)
+    )
     return results
+
+
+def _elsewhere_tests(
+    tested: list[tuple[tuple[str, str], int]],
+    u_turns: Counter[tuple[str, str]],
+    into: Counter[str],
+    back: Counter[str],
+) -> dict[tuple[str, str], tuple[float, float]]:
+    """(p, q) of each link's U-turn share against the other ways into its page's."""
+    compared = []
+    rows = []
+    for (a, b), n in tested:
+        others, others_back = into[b] - n, back[b] - u_turns[(a, b)]
+        if others >= MIN_CONTINUATIONS:
+            compared.append((a, b))
+            rows.append((u_turns[(a, b)], n, others_back, others))
+    if not compared:
+        return {}
+    # Fisher's exact test "greater" on [[u, n - u], [u', n' - u']] for every link at once:
+    # P(X >= u), X hypergeometric (n + n' paths, u + u' U-turns, n drawn).
+    u, drawn, u_other, n_other = (np.array(c, dtype=np.int64) for c in zip(*rows, strict=True))
+    tails = stats.hypergeom.sf(u - 1, drawn + n_other, u + u_other, drawn)
+    p_values = [float(min(1.0, p)) for p in tails]
+    return dict(zip(compared, zip(p_values, _bh(p_values), strict=True), strict=True))
+
+
+def _bh(p_values: list[float]) -> list[float]:
+    return [float(q) for q in stats.false_discovery_control(p_values, method="bh")]
+
+
+def misleading_links(tests: Iterable[LinkTest]) -> list[MisleadingLink]:
+    """The misleading ones of `tests` (in their order), ranked from 1."""
+    found = [t for t in tests if t.misleading]
+    return [
+        MisleadingLink(
+            from_page_id=t.from_page_id,
+            to_page_id=t.to_page_id,
+            continuations=t.continuations,
+            u_turns=t.u_turns,
+            expected=t.expected,
+            p_value=t.p_value,
+            q_value=t.q_value,
+            elsewhere_continuations=t.elsewhere_continuations,
+            elsewhere_u_turns=t.elsewhere_u_turns,
+            elsewhere_q_value=t.elsewhere_q_value if t.elsewhere_q_value is not None else 1.0,
+            rank=rank,
+        )
+        for rank, t in enumerate(found, start=1)
+    ]
+
+
+def misleading_into(links: Iterable[MisleadingLink]) -> dict[str, tuple[str, ...]]:
+    """Page B -> the pages A whose link into B misleads, in page id order."""
+    into: dict[str, list[str]] = defaultdict(list)
+    for link in links:
+        into[link.to_page_id].append(link.from_page_id)
+    return {page: tuple(sorted(sources)) for page, sources in into.items()}
 
 
 def order_test(counts: Counter[Triple]) -> OrderTest:
@@ -139,7 +246,6 @@ def _onward(counts: Counter[Triple]) -> Counter[tuple[str, str]]:
 # ---- the chain on page pairs ------------------------------------------------------------------
 
 MIN_PAIR_OBSERVATIONS: Final = 20
-_SEP: Final = "\x1f"  # between the two page ids of a pair state (never inside an id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,32 +258,87 @@ class PairSuccess:
     success_probability: float | None
 
 
-def pair_success(paths: Iterable[Path]) -> list[PairSuccess]:
+def pair_success(paths: Iterable[Path] | PathArrays) -> list[PairSuccess]:
     """The absorbing chain of docs/analytics.md section 3 on states (previous page, page),
     for pairs seen at least MIN_PAIR_OBSERVATIONS times; a path's first click is the state
-    (nothing, page). Transitions come from every path, ends from completed paths."""
-    from algorithms.markov import absorbing_chain
-
-    transitions: Counter[tuple[str, str]] = Counter()
-    resolutions: Counter[str] = Counter()
-    exits: Counter[str] = Counter()
-    observations: Counter[str] = Counter()
-    for path in paths:
-        states = [_SEP + path.pages[0]]
-        states += [a + _SEP + b for a, b in itertools.pairwise(path.pages)]
-        transitions.update(itertools.pairwise(states))
-        if not path.completed:
-            continue
-        observations.update(states[1:])
-        # ESCALATED counts as an exit: both are failures, and the probability of RESOLVED
-        # is the same whether the chain tells them apart or not.
-        (resolutions if path.outcome.value == "RESOLVED" else exits)[states[-1]] += 1
-    chain = absorbing_chain(transitions, resolutions, exits)
+    (nothing, page). Transitions come from every path, ends from completed paths (resolved,
+    or not: every other ending is a failure)."""
+    arrays = paths if isinstance(paths, PathArrays) else PathArrays.of(paths)
+    n, clicks = arrays.pages, arrays.clicks
+    if not len(clicks):
+        return []
+    owner = arrays.path_of_click
+    first = np.zeros(len(clicks), dtype=np.bool_)
+    first[arrays.start] = True
+    before = np.where(first, n, np.roll(clicks, 1))  # n: nothing before the first click
+    # The state (previous page, page) of every click, numbered 0..k-1 (codes stay far from
+    # int64's limit whatever the number of pages).
+    codes, state = np.unique(before * n + clicks, return_inverse=True)
+    state = state.ravel().astype(np.int64)
+    k = len(codes)
+    j = np.flatnonzero(~first[1:]) + 1  # every click with one before it in its path
+    steps, weight = counted(state[j - 1] * k + state[j])
+    done = arrays.completed
+    end_state = state[arrays.start + arrays.length - 1]
+    resolved = np.bincount(end_state[done & arrays.resolved], minlength=k).astype(np.float64)
+    failed = np.bincount(end_state[done & ~arrays.resolved], minlength=k).astype(np.float64)
+    success = _absorption(steps // k, steps % k, weight.astype(np.float64), resolved, failed)
+    seen, observations = counted(state[~first & done[owner]])
+    ids = arrays.page_ids
     out = []
-    for state, seen in observations.items():
-        if seen >= MIN_PAIR_OBSERVATIONS:
-            a, b = state.split(_SEP)
-            found = chain.pages.get(state)
-            out.append(PairSuccess(a, b, seen, found.success_probability if found else None))
+    for number, count in zip(seen.tolist(), observations.tolist(), strict=True):
+        if count >= MIN_PAIR_OBSERVATIONS:
+            code = int(codes[number])
+            out.append(PairSuccess(ids[code // n], ids[code % n], count, float(success[number])))
     out.sort(key=lambda p: (p.from_page_id, p.page_id))
     return out
+
+
+_ITERATIONS: Final = 10_000
+_TOLERANCE: Final = 1e-12
+
+
+def _absorption(
+    src: npt.NDArray[np.int64],
+    dst: npt.NDArray[np.int64],
+    weight: npt.NDArray[np.float64],
+    resolved: npt.NDArray[np.float64],
+    failed: npt.NDArray[np.float64],
+) -> npt.NDArray[np.float64]:
+    """P(absorbed in RESOLVED) of every state: h = Q h + r iterated from 0, which rises to
+    the solution (customers leave a page within a few clicks, so about a hundred sparse
+    products do at 1M clicks where GMRES took seconds and LU ten). Stops when the remaining
+    error, bounded from the contraction seen, is below _TOLERANCE; a chain that mixes too
+    slowly for that (long runs of reloads) is solved by sparse LU instead. A state that
+    cannot reach an ending keeps 0."""
+    k = len(resolved)
+    total = np.bincount(src, weights=weight, minlength=k) + resolved + failed
+    scale = np.where(total > 0, total, 1.0)
+    q = sp.csr_matrix((weight / scale[src], (src, dst)), shape=(k, k))
+    r = resolved / scale
+    h = np.zeros(k)
+    previous = math.inf
+    settled = 0  # consecutive iterations whose error bound was met
+    for _ in range(_ITERATIONS):
+        step = q @ h + r
+        change = float(np.abs(step - h).max(initial=0.0))
+        h = step
+        if change == 0.0:
+            break
+        rate = change / previous
+        previous = change
+        settled = settled + 1 if rate < 1 and change * rate / (1 - rate) < _TOLERANCE else 0
+        if settled == 2:
+            break
+    else:
+        h = sla.splu((sp.identity(k, format="csc") - q).tocsc()).solve(r)
+    return np.asarray(np.clip(h, 0.0, 1.0), dtype=np.float64)
+
+
+def link_success(paths: Iterable[Path] | PathArrays) -> list[LinkSuccess]:
+    """`pair_success` of the pairs that have a page before (a path's first click has none)."""
+    return [
+        LinkSuccess(p.from_page_id, p.page_id, p.observations, p.success_probability)
+        for p in pair_success(paths)
+        if p.from_page_id
+    ]

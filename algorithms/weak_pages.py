@@ -15,6 +15,8 @@ absorbing chain. Reasons:
 - LOW_SUCCESS: success probability below `low_success_ratio` (default half) of the site's,
   also with at least `min_visits` visits: a fixed ratio rather than any shortfall, because
   impact already ranks small shortfalls; this flags pages that fail badly.
+- MISLEADING_LINK: a misleading link leads to the page (`misleading_into` names the pages
+  it comes from, algorithms.second_order): the fix may be the link, not the page.
 Shortfalls within solver precision (below 1e-9) count as none, so a page exactly as good as the
 site is not listed for rounding noise. Only pages with impact > 0 or a reason are listed, by
 impact (highest first), then page id.
@@ -44,6 +46,7 @@ class WeakPage:
     visits: int
     success_probability: float | None  # None: page not in the chain
     site_success_probability: float
+    misleading_from: tuple[str, ...] = ()  # pages whose link into this one misleads
 
 
 def weak_pages(
@@ -56,6 +59,7 @@ def weak_pages(
     min_visits: int = MIN_VISITS,
     low_success_ratio: float = LOW_SUCCESS_RATIO,
     declared_links: Mapping[str, Collection[str]] | None = None,
+    misleading_into: Mapping[str, tuple[str, ...]] | None = None,
 ) -> tuple[WeakPage, ...]:
     site = chain.site_success_probability
     if site is None:  # no completed path: nothing to compare with
@@ -63,6 +67,7 @@ def weak_pages(
     hot = {test.page_id for test in hotspots if test.significant}
     exiting = {test.page_id for test in high_exits if test.significant}
     escalating = {test.page_id for test in escalations if test.significant}
+    misleading = misleading_into or {}
     goes_on = _pages_with_a_way_on(observed, chain, declared_links or {}, low_success_ratio * site)
 
     weak = []
@@ -79,10 +84,12 @@ def weak_pages(
             WeakReason.LOW_SUCCESS: (
                 enough and success is not None and success < low_success_ratio * site
             ),
+            WeakReason.MISLEADING_LINK: page in misleading,
         }
         reasons = tuple(reason for reason, flagged in flags.items() if flagged)
         if impact > 0 or reasons:
-            weak.append(WeakPage(page, impact, reasons, seen.visits, success, site))
+            sources = misleading.get(page, ())
+            weak.append(WeakPage(page, impact, reasons, seen.visits, success, site, sources))
     weak.sort(key=lambda w: (-w.impact, w.page_id))
     return tuple(weak)
 

@@ -1,7 +1,7 @@
 """`make bench` = `python -m bench`: every benchmark, side by side, into BENCHMARKS.md.
 
-    .venv/bin/python -m bench [--only ingest,analysis,api,freshness,kafka,collector] [--quick]
-                              [--out FILE]
+    .venv/bin/python -m bench [--only ingest,analysis,second,api,freshness,kafka,collector]
+                              [--quick] [--out FILE]
 
 --quick runs the small sizes only (a smoke run; BENCHMARKS.md should come from a full run).
 --only keeps the other benchmarks' sections of FILE as they were.
@@ -26,6 +26,7 @@ Runner = Callable[[Settings, bool], Section]
 TITLES = {
     "ingest": "Ingest",
     "analysis": "Analysis",
+    "second": "Second order",
     "api": "API",
     "freshness": "Freshness",
     "kafka": "Kafka clients",
@@ -42,11 +43,13 @@ def _runners() -> dict[str, Runner]:
         freshness,
         ingest_throughput,
         kafka_clients,
+        second_order,
     )
 
     return {
         "ingest": ingest_throughput.section,
         "analysis": analysis_scale.section,
+        "second": second_order.section,
         "api": api_latency.section,
         "freshness": freshness.section,
         "kafka": kafka_clients.section,

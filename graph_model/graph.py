@@ -9,9 +9,11 @@ from neo4j import AsyncDriver
 
 from graph_model.community.reads import CommunityReads, Neo4jCommunityReads
 from graph_model.customer.reads import CustomerReads, Neo4jCustomerReads
+from graph_model.link.reads import LinkReads, Neo4jLinkReads
 from graph_model.page.reads import Neo4jPageReads, PageReads
 from graph_model.path.reads import Neo4jPathReads, PathReads
 from graph_model.reader import READ_TIMEOUT_S, AnalysisPin, QueryObserver, Reader
+from graph_model.resolution.reads import Neo4jResolutionReads, ResolutionReads
 from graph_model.run.reads import Neo4jRunReads, RunReads
 from graph_model.suggestion.reads import Neo4jSuggestionReads, SuggestionReads
 
@@ -42,6 +44,8 @@ class GraphReads:
     communities: CommunityReads
     suggestions: SuggestionReads
     runs: RunReads
+    links: LinkReads
+    resolution: ResolutionReads
 
 
 def neo4j_graph_reads(
@@ -56,4 +60,6 @@ def neo4j_graph_reads(
         communities=Neo4jCommunityReads(reader),
         suggestions=Neo4jSuggestionReads(reader),
         runs=Neo4jRunReads(reader),
+        links=Neo4jLinkReads(reader),
+        resolution=Neo4jResolutionReads(reader),
     )

@@ -7,7 +7,7 @@ read as the field's default (a page not analysed yet has 0 visits and no success
 probability), so adding a figure to a record changes no Cypher by hand.
 
 Supported field types: int, float, bool, str, enums (stored as their value), their `| None`
-forms, tuples of str, int or an enum (stored as lists), and fields annotated with `JSON`
+forms, tuples of str, int, float or an enum (stored as lists), and fields annotated with `JSON`
 (any JSON value, stored as a string: Neo4j has no map properties).
 """
 
@@ -136,7 +136,7 @@ def _converters(hint: Any, default: Any) -> tuple[Callable[[Any], Any], Callable
         item = get_args(hint)[0]
         if isinstance(item, type) and issubclass(item, enum.Enum):
             base = _members(item)
-        elif item in (str, int):
+        elif item in (str, int, float):
             base = _items(item)
     if base is None:
         raise TypeError(f"unsupported record field type {hint!r}")

@@ -30,6 +30,11 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE INDEX page_figures_run IF NOT EXISTS FOR (n:PageFigures) ON (n.run, n.pageId)",
     "CREATE INDEX similar_run IF NOT EXISTS FOR ()-[s:SIMILAR]-() ON (s.run)",
     "CREATE INDEX suggested_link_run IF NOT EXISTS FOR ()-[s:SUGGESTED_LINK]-() ON (s.run)",
+    "CREATE INDEX misleading_link_run IF NOT EXISTS FOR ()-[m:MISLEADING_LINK]-() ON (m.run)",
+    "CREATE INDEX link_success_run IF NOT EXISTS FOR ()-[s:LINK_SUCCESS]-() ON (s.run)",
+    "CREATE INDEX resolution_curve_run IF NOT EXISTS FOR (n:ResolutionCurve) ON (n.run)",
+    "CREATE INDEX resolution_curve_entry IF NOT EXISTS FOR (n:ResolutionCurve) "
+    "ON (n.run, n.entryPageId)",
     "CREATE INDEX analysis_run_started IF NOT EXISTS FOR (n:AnalysisRun) ON (n.startedAt)",
 )
 

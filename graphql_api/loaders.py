@@ -19,6 +19,7 @@ from graph_model.community.record import CommunityRecord
 from graph_model.customer.record import CustomerRecord, PageVisit, SimilarCustomer
 from graph_model.graph import GraphReads
 from graph_model.keyset import Window
+from graph_model.link.record import LinkSuccess
 from graph_model.page.record import Direction, PageRecord, TransitionRecord
 from graph_model.path.record import Outcome, Path
 from graph_model.suggestion.record import LinkSuggestion
@@ -101,6 +102,10 @@ class Loaders:
     @cached_property
     def route_probability(self) -> DataLoader[tuple[str, ...], float | None]:
         return sequence(self.graph.pages.route_probabilities)
+
+    @cached_property
+    def link_success(self) -> DataLoader[tuple[str, str], LinkSuccess | None]:
+        return by_id(self.graph.links.success_of)
 
     @cached_property
     def suggestions_from(self) -> DataLoader[tuple[str, int], tuple[LinkSuggestion, ...]]:

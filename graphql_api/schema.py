@@ -18,15 +18,27 @@ from graphql_api.extensions import schema_extensions
 from graphql_api.extensions.masking import is_unexpected
 from graphql_api.types.community import CommunityQuery
 from graphql_api.types.customer import CustomerQuery
+from graphql_api.types.link import LinkQuery
 from graphql_api.types.page import PageQuery
 from graphql_api.types.path import PathQuery
+from graphql_api.types.resolution import ResolutionQuery
 from graphql_api.types.run import Mutation, RunQuery
 from graphql_api.types.suggestion import SuggestionQuery
 
 _log = logging.getLogger(__name__)
 
 Query = merge_types(
-    "Query", (PageQuery, PathQuery, CustomerQuery, CommunityQuery, SuggestionQuery, RunQuery)
+    "Query",
+    (
+        PageQuery,
+        PathQuery,
+        CustomerQuery,
+        CommunityQuery,
+        SuggestionQuery,
+        RunQuery,
+        LinkQuery,
+        ResolutionQuery,
+    ),
 )
 
 

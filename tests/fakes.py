@@ -146,6 +146,12 @@ ANSWERS: dict[str, dict[str, tuple[str, Any]]] = {
         "member_counts": ("community_member_counts", {}),
     },
     "suggestions": {"top": ("link_suggestions", ()), "from_pages": ("link_suggestions_from", {})},
+    "links": {
+        "misleading": ("misleading_links", ()),
+        "success_of": ("link_success_of", {}),
+        "all_success": ("all_link_success", {}),
+    },
+    "resolution": {"curves": ("resolution_curves", {})},
     "runs": {
         "current": ("current_analysis", None),
         "recent": ("analysis_runs", ()),

@@ -23,6 +23,7 @@ class WeakReason(StrEnum):
     ESCALATION_HOTSPOT = "ESCALATION_HOTSPOT"
     DEAD_END = "DEAD_END"
     LOW_SUCCESS = "LOW_SUCCESS"
+    MISLEADING_LINK = "MISLEADING_LINK"
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +58,8 @@ class PageFigures:
     escalation_q_value: float | None = None
     impact: float = 0.0
     weak_reasons: tuple[WeakReason, ...] = ()
+    # With MISLEADING_LINK: the pages whose link into this one misleads (page id order).
+    misleading_links_from: tuple[str, ...] = ()
     success_path_fewest: tuple[str, ...] | None = None
     success_path_fewest_clicks: int | None = None
     success_path_likely: tuple[str, ...] | None = None

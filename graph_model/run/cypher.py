@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from typing import Final
 
+from graph_model.link import cypher as link_cypher
 from graph_model.page.record import FIGURES
 from graph_model.path.record import Path
 from graph_model.properties import properties_of
+from graph_model.resolution import cypher as resolution_cypher
 from graph_model.run.record import AnalysisRun
 from graph_model.statements import of_analysis
 
@@ -262,6 +264,10 @@ DELETE_BATCHES: Final = tuple(
         ("()-[x:SUGGESTED_LINK]->()", "x:SUGGESTED_LINK(run)", "", "DELETE"),
         ("(x:Community)", "x:Community(run, id)", " AND x.id IS NOT NULL", "DETACH DELETE"),
         ("(x:PageFigures)", "x:PageFigures(run, pageId)", " AND x.pageId IS NOT NULL", "DELETE"),
+        *(
+            (match, index, also, "DELETE")
+            for match, index, also in link_cypher.DELETED + resolution_cypher.DELETED
+        ),
     )
 )
 

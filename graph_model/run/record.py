@@ -14,8 +14,10 @@ from enum import StrEnum
 from typing import Annotated, Final
 
 from graph_model.community.record import CommunityRecord
+from graph_model.link.record import LinkSuccess, MisleadingLink
 from graph_model.page.record import PageFigures
 from graph_model.properties import JSON
+from graph_model.resolution.record import ResolutionCurve
 from graph_model.suggestion.record import LinkSuggestion
 
 # A run's results stay readable this long after a newer run replaced them: the API pins one
@@ -54,6 +56,13 @@ class AnalysisRun:
     similar_pairs: int = 0
     link_suggestions: int = 0
     leiden_compute_s: float = 0.0  # GDS Leiden's own time, inside the communities step
+    misleading_links: int = 0
+    # The order test (docs/analytics.md, "15. Second order"): do journeys have memory?
+    # None: nothing to test (no degree of freedom), or recorded before runs had it.
+    markov_order_statistic: float | None = None  # 2 (LL2 - LL1)
+    markov_order_degrees_of_freedom: int | None = None
+    markov_order_p_value: float | None = None
+    markov_order_transitions: int = 0  # transitions b -> c with a predecessor, counted
     # Runs recorded before runs had a status were only recorded once complete.
     status: AnalysisStatus = AnalysisStatus.COMPLETE
     error: str | None = None  # why a FAILED run failed
@@ -118,3 +127,6 @@ class AnalysisResults:
     memberships: Mapping[int, int]  # customer node id -> community id
     similar: Sequence[SimilarPair]
     suggestions: Sequence[LinkSuggestion]  # ranked
+    misleading_links: Sequence[MisleadingLink] = ()  # ranked
+    link_success: Sequence[LinkSuccess] = ()
+    resolution_curves: Sequence[ResolutionCurve] = ()

@@ -18,9 +18,13 @@ from neo4j import Driver, ManagedTransaction
 
 from graph_model.admin import GraphAdmin, GraphCounts
 from graph_model.community.record import CommunityRecord
+from graph_model.link import cypher as link_q
+from graph_model.link.record import ENDS, LinkSuccess, MisleadingLink
 from graph_model.page.record import PageFigures
 from graph_model.path.record import Path
 from graph_model.properties import from_properties, to_properties
+from graph_model.resolution import cypher as resolution_q
+from graph_model.resolution.record import ResolutionCurve
 from graph_model.run import cypher as q
 from graph_model.run.record import (
     RETIRED_RESULTS_GRACE_S,
@@ -87,6 +91,15 @@ class AnalysisStore(Protocol):
     def stage_suggestions(self, run_id: str, suggestions: Sequence[LinkSuggestion]) -> None: ...
 
     def stage_pages(self, run_id: str, pages: Mapping[str, PageFigures]) -> None: ...
+
+    def stage_second_order(
+        self,
+        run_id: str,
+        misleading: Sequence[MisleadingLink],
+        success: Sequence[LinkSuccess],
+        curves: Sequence[ResolutionCurve],
+    ) -> None:
+        """Misleading links, second-order success per link, and time-to-resolution curves."""
 
     def switch(self, run: AnalysisRun) -> str | None:
         """Make the staged run current and COMPLETE in one transaction, if it still holds the
@@ -202,6 +215,32 @@ class Neo4jAnalysisStore:
     def stage_pages(self, run_id: str, pages: Mapping[str, PageFigures]) -> None:
         rows = [{"id": page, "props": to_properties(f)} for page, f in sorted(pages.items())]
         self._batches(q.STAGE_PAGE_FIGURES, rows, _STAGE_BATCH, run=run_id)
+
+    def stage_second_order(
+        self,
+        run_id: str,
+        misleading: Sequence[MisleadingLink],
+        success: Sequence[LinkSuccess],
+        curves: Sequence[ResolutionCurve],
+    ) -> None:
+        for statement, links in (
+            (link_q.STAGE_MISLEADING, misleading),
+            (link_q.STAGE_SUCCESS, success),
+        ):
+            rows = sorted(
+                (
+                    {
+                        "from": x.from_page_id,
+                        "to": x.to_page_id,
+                        "props": to_properties(x, skip=ENDS),
+                    }
+                    for x in links
+                ),
+                key=lambda r: (r["from"], r["to"]),
+            )
+            self._batches(statement, rows, _STAGE_BATCH, run=run_id)
+        curve_rows = [to_properties(c) for c in curves]
+        self._batches(resolution_q.STAGE_CURVES, curve_rows, _STAGE_BATCH // 10, run=run_id)
 
     def switch(self, run: AnalysisRun) -> str | None:
         def work(tx: ManagedTransaction) -> str | None:

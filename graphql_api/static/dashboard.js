@@ -41,8 +41,24 @@
         from { id title }
         to { id title }
       }
-      pages(first: 500, orderBy: VISITS) { nodes { id title visits } }
+      misleadingLinks(limit: $rows) {
+        uTurns continuations uTurnRate elsewhereUTurnRate elsewhereContinuations elsewhereQValue
+        from { id title }
+        to { id title }
+      }
+      markovOrder { statistic degreesOfFreedom pValue hasMemory }
+      pages(first: 500, orderBy: VISITS) { nodes { id title visits entries } }
     }`;
+
+  const CURVE_QUERY = `
+    query Curve($entry: ID) {
+      timeToResolution(entryPageId: $entry) {
+        paths resolved open medianMinutes medianClicks
+        byMinutes { at incidence low high }
+        byClicks { at incidence low high }
+      }
+    }`;
+  const ENTRY_PAGES = 30; // entry pages offered in the curve's picker, most entries first
 
   const FLOW_QUERY = `
     query Flow($id: ID!, $n: Int!) {
@@ -69,6 +85,7 @@
     ],
     DEAD_END: ["Dead end", "Nothing resolves here and no link leads on to success"],
     LOW_SUCCESS: ["Low success", "Chance of success below half the site's"],
+    MISLEADING_LINK: ["Misleading link in", "Customers arriving by one link turn straight back"],
   };
 
   const NO_ANALYSIS = "No analysis yet — run `pathrank analyze`.";
@@ -93,6 +110,10 @@
     selected: null,
     chart: null,
     flowRequest: 0,
+    curveChart: null,
+    curveRequest: 0,
+    curve: null, // the curve shown, as the API gave it
+    axis: "minutes",
     analysed: false,
   };
 
@@ -424,6 +445,174 @@
     $("links-table").tBodies[0].replaceChildren(...rows);
   }
 
+  function renderMisleading(links, order) {
+    const note = $("markov-order");
+    if (order) {
+      const test = `χ² ${fmtInt(order.statistic)} on ${plural(order.degreesOfFreedom, "degree", "degrees")} of freedom, p ${fmtQ(order.pValue)}`;
+      note.replaceChildren(
+        h("strong", {}, order.hasMemory ? "Journeys have memory. " : "Order test: first order not rejected. "),
+        order.hasMemory
+          ? `Over the whole site, where customers came from changes where they go next beyond the page they are on (${test}).`
+          : `Over the whole site the page before adds too little to tell (${test}); with many rare combinations the test is conservative, and single links can still mislead.`,
+      );
+    } else {
+      note.replaceChildren();
+    }
+    if (!state.analysed) return tableMessage("misleading-table", NO_ANALYSIS);
+    if (!links.length) {
+      return tableMessage(
+        "misleading-table",
+        "No misleading links: after no link do customers turn back more than by the other ways in.",
+      );
+    }
+    const rows = links.map((l) => {
+      const elsewhere = l.elsewhereUTurnRate === null ? "–" : fmtPct(l.elsewhereUTurnRate);
+      return h(
+        "tr",
+        { "data-from": l.from.id, "data-to": l.to.id },
+        pageCell(l.from),
+        h("td", { class: "arrow", "aria-label": "to" }, "→"),
+        pageCell(l.to),
+        h(
+          "td",
+          { title: `${fmtInt(l.uTurns)} of ${fmtInt(l.continuations)} turned back` },
+          meter(l.uTurnRate, 1, l.elsewhereUTurnRate, "warn", fmtPct(l.uTurnRate), `vs ${elsewhere} other ways in`),
+        ),
+        h("td", { class: "num", title: String(l.elsewhereQValue) }, fmtQ(l.elsewhereQValue)),
+      );
+    });
+    $("misleading-table").tBodies[0].replaceChildren(...rows);
+  }
+
+  // ---- time to resolution --------------------------------------------------------------
+
+  function fillEntries(pages) {
+    const select = $("entry-select");
+    const entries = pages.filter((p) => p.entries > 0).sort((a, b) => b.entries - a.entries || (a.id < b.id ? -1 : 1));
+    const options = [h("option", { value: "" }, "Any page (the whole site)")];
+    for (const p of entries.slice(0, ENTRY_PAGES)) {
+      options.push(h("option", { value: p.id }, `${title(p)} — ${plural(p.entries, "journey", "journeys")}`));
+    }
+    select.replaceChildren(...options);
+    select.disabled = !state.analysed;
+  }
+
+  function curveMessage(message, isError) {
+    chartMessage("resolution", state.curveChart, message, isError);
+  }
+
+  function renderCurve() {
+    const curve = state.curve;
+    if (!curve) return;
+    const minutes = state.axis === "minutes";
+    const points = minutes ? curve.byMinutes : curve.byClicks;
+    const median = minutes ? curve.medianMinutes : curve.medianClicks;
+    const unit = minutes ? "minutes" : "clicks";
+    const fact = (label, value) =>
+      h("span", { class: "fact" }, h("span", { class: "fact-label" }, label), " ", h("span", { class: "fact-value" }, value));
+    $("resolution-facts").replaceChildren(
+      fact("Journeys", fmtInt(curve.paths)),
+      fact("Resolved", fmtInt(curve.resolved)),
+      fact("Still open", fmtInt(curve.open)),
+      fact(
+        "Half of those that resolve did so within",
+        median === null ? "–" : minutes ? `${fmtOne(median)} minutes` : plural(median, "click", "clicks"),
+      ),
+    );
+    if (!points.length) {
+      curveMessage("No journey that started here has ended yet.");
+      return;
+    }
+    $("resolution-empty").hidden = true;
+    if (!window.echarts) throw new Error("the chart library did not load");
+    if (!state.curveChart) {
+      state.curveChart = window.echarts.init($("resolution-chart"), null, { renderer: "svg" });
+      window.addEventListener("resize", () => state.curveChart && state.curveChart.resize());
+    }
+    const chart = state.curveChart;
+    if ($("resolution-chart").classList.contains("collapsed")) {
+      $("resolution-chart").classList.remove("collapsed");
+      chart.resize();
+    }
+    const pct = (v) => Math.round(v * 1000) / 10;
+    chart.clear();
+    chart.setOption({
+      animation: false,
+      grid: { left: 56, right: 24, top: 16, bottom: 44 },
+      tooltip: {
+        trigger: "axis",
+        formatter: (items) => {
+          const p = points[items[0].dataIndex];
+          return `Within ${fmtInt(p.at)} ${unit}: <b>${fmtPct(p.incidence)}</b> resolved<br>` +
+            `95% interval ${fmtPct(p.low)} – ${fmtPct(p.high)}`;
+        },
+      },
+      xAxis: { type: "value", name: minutes ? "minutes since the first click" : "clicks", nameLocation: "middle", nameGap: 28, min: 0 },
+      yAxis: { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } },
+      series: [
+        { type: "line", step: "end", data: points.map((p) => [p.at, pct(p.low)]), stack: "band", symbol: "none", lineStyle: { opacity: 0 } },
+        {
+          type: "line",
+          step: "end",
+          data: points.map((p) => [p.at, pct(p.high - p.low)]),
+          stack: "band",
+          symbol: "none",
+          lineStyle: { opacity: 0 },
+          areaStyle: { color: COLORS.resolved, opacity: 0.18 },
+        },
+        {
+          name: "resolved",
+          type: "line",
+          step: "end",
+          data: points.map((p) => [p.at, pct(p.incidence)]),
+          symbol: "none",
+          lineStyle: { color: COLORS.resolved, width: 2.5 },
+          markLine: median === null ? undefined : {
+            symbol: "none",
+            label: { formatter: `half: ${minutes ? fmtOne(median) : fmtInt(median)}` },
+            lineStyle: { color: COLORS.start, type: "dashed" },
+            data: [{ xAxis: median }],
+          },
+        },
+      ],
+    });
+  }
+
+  async function loadCurve(entry) {
+    const request = ++state.curveRequest;
+    let data;
+    try {
+      data = await gql(CURVE_QUERY, { entry: entry || null });
+    } catch (err) {
+      if (request !== state.curveRequest) return;
+      $("resolution-facts").replaceChildren();
+      curveMessage(`Could not load the time to resolution: ${err.message}`, true);
+      return;
+    }
+    if (request !== state.curveRequest) return;
+    state.curve = data.timeToResolution;
+    if (!state.curve) {
+      $("resolution-facts").replaceChildren();
+      curveMessage(state.analysed ? "No journey started on this page." : NO_ANALYSIS);
+      return;
+    }
+    try {
+      renderCurve();
+    } catch (err) {
+      curveMessage(`Could not draw the curve: ${err.message}`, true);
+    }
+  }
+
+  function setAxis(axis) {
+    state.axis = axis;
+    for (const b of document.querySelectorAll(".toggle .button")) {
+      const on = b.dataset.axis === axis;
+      b.classList.toggle("toggle-on", on);
+      b.setAttribute("aria-pressed", on ? "true" : "false");
+    }
+    if (state.curve) renderCurve();
+  }
+
   function renderHeadline(stats, analysis) {
     $("kpi-completed").textContent = fmtInt(stats.completed);
     $("kpi-completed-note").textContent =
@@ -505,16 +694,21 @@
 
   // ---- flow ----------------------------------------------------------------------------
 
-  function flowMessage(message, isError) {
-    const el = $("flow-empty");
+  /** A message in place of a chart (`name`: "flow" or "resolution"), the chart cleared. */
+  function chartMessage(name, chart, message, isError) {
+    const el = $(`${name}-empty`);
     el.className = isError ? "empty error" : "empty";
     el.replaceChildren(...withCode(message));
     el.hidden = false;
-    $("flow-chart").classList.add("collapsed");
-    if (state.chart) {
-      state.chart.clear();
-      state.chart.resize();
+    $(`${name}-chart`).classList.add("collapsed");
+    if (chart) {
+      chart.clear();
+      chart.resize();
     }
+  }
+
+  function flowMessage(message, isError) {
+    chartMessage("flow", state.chart, message, isError);
   }
 
   function ensureChart() {
@@ -756,9 +950,10 @@
       const message = `Could not load the dashboard data: ${err.message}`;
       if (err instanceof KeyNeeded) askForKey(err.message);
       else showBanner("error", message, loadAll);
-      for (const id of ["weak-table", "hotspot-table", "escalation-table", "links-table"]) {
+      for (const id of ["weak-table", "hotspot-table", "escalation-table", "misleading-table", "links-table"]) {
         tableMessage(id, message, true);
       }
+      curveMessage(message, true);
       flowMessage(message, true);
       $("flow-facts").replaceChildren();
       $("routes").replaceChildren(h("p", { class: "muted" }, "–"));
@@ -795,7 +990,10 @@
     renderHotspots(state.hotspots);
     renderEscalations(state.escalations);
     renderLinks(data.linkSuggestions);
+    renderMisleading(data.misleadingLinks, data.markovOrder);
     fillSelector(state.weak, state.hotspots, state.escalations, data.pages.nodes);
+    fillEntries(data.pages.nodes);
+    loadCurve($("entry-select").value);
 
     const first = state.selected && state.pages.has(state.selected) ? state.selected : initialPage();
     if (first) {
@@ -811,6 +1009,10 @@
   document.addEventListener("DOMContentLoaded", () => {
     $("page-select").addEventListener("change", (e) => selectPage(e.target.value, false));
     $("refresh").addEventListener("click", () => loadAll());
+    $("entry-select").addEventListener("change", (e) => loadCurve(e.target.value));
+    for (const b of document.querySelectorAll(".toggle .button")) {
+      b.addEventListener("click", () => setAxis(b.dataset.axis));
+    }
     loadAll();
   });
 })();

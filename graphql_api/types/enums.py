@@ -80,6 +80,8 @@ _expose(
         "ESCALATION_HOTSPOT": "Customers contact support after this page significantly often.",
         "DEAD_END": "Nothing resolves here and no link leads on to success.",
         "LOW_SUCCESS": "Success probability below half the site's.",
+        "MISLEADING_LINK": "A misleading link leads here: customers arriving by it turn "
+        "straight back (see `misleadingFrom`); the link may be what needs fixing.",
     },
 )
 _expose(

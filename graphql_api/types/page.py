@@ -107,6 +107,12 @@ class Page:
     )
     weak_reasons: list[WeakReason] = figure("weak_reasons")
 
+    @field(
+        description="Pages whose link into this one is misleading (weak reason MISLEADING_LINK)."
+    )
+    async def misleading_from(self, info: Info) -> list[Page]:
+        return await load_pages(info, self.record.figures.misleading_links_from)
+
     @staticmethod
     def of(record: PageRecord) -> Page:
         return Page(record=record)
@@ -213,6 +219,16 @@ class Transition(PageLink):
     def turnaround_rate(self) -> float:
         return self.record.turnarounds / self.record.count if self.record.count else 0.0
 
+    @field(
+        description="Second order: the chance a customer on `to` who came from `from` goes on "
+        "to resolve (the absorbing chain on page pairs, latest analysis); null where the pair "
+        "was seen fewer than 20 times in completed paths."
+    )
+    async def success_probability(self, info: Info) -> float | None:
+        key = (self.record.from_page_id, self.record.to_page_id)
+        found = await info.context.loaders.link_success.load(key)
+        return found.success_probability if found else None
+
 
 @strawberry.type(description="A page's turnarounds against the site rate.")
 class Hotspot:
@@ -289,6 +305,10 @@ class WeakPage:
 
     impact: float = figure("impact", "visits x shortfall of success probability below the site's.")
     reasons: list[WeakReason] = figure("weak_reasons")
+
+    @field(description="With MISLEADING_LINK: the pages whose link into this one misleads.")
+    async def misleading_from(self, info: Info) -> list[Page]:
+        return await load_pages(info, self.record.figures.misleading_links_from)
 
 
 @strawberry.type(description="A shortest route to a page where customers resolve.")

@@ -47,6 +47,7 @@ class AnalysisRun:
     weak_pages: int = recorded("weak_pages")
     communities: int = recorded("communities")
     link_suggestions: int = recorded("link_suggestions")
+    misleading_links: int = recorded("misleading_links")
     status: AnalysisStatus = recorded(
         "status", "RUNNING, then COMPLETE (its results are current) or FAILED."
     )

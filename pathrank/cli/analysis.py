@@ -51,5 +51,5 @@ def analyze(
         f"{run.total_s:.1f}s: {run.hotspots} turnaround hotspots, {run.high_exit_pages} "
         f"high-exit pages, {run.escalation_hotspots} escalation hotspots, {run.weak_pages} weak "
         f"pages, {run.communities} communities, "
-        f"{run.link_suggestions} link suggestions"
+        f"{run.link_suggestions} link suggestions, {run.misleading_links} misleading links"
     )

@@ -224,8 +224,15 @@ def simulate_cmd(
             "and locale attributes, a weekly cycle, a misleading link",
         ),
     ] = False,
+    misleading_links: Annotated[
+        int,
+        typer.Option(
+            min=0, help="Links planted that send customers straight back (one per site region)"
+        ),
+    ] = 2,
 ) -> None:
-    """A synthetic help center and clickstream with planted weak pages, hotspots, segments."""
+    """A synthetic help center and clickstream with planted weak pages, hotspots, misleading
+    links and segments."""
     if out_file is None and not produce_to_kafka and truth is None:
         raise CliError("nothing to do: give --out FILE, --produce and/or --truth FILE")
     from simulator import SimulationConfig, simulate, write_jsonl, write_truth
@@ -234,9 +241,13 @@ def simulate_cmd(
     if produce_to_kafka:
         check_kafka(s.kafka_bootstrap)
     config = (
-        SimulationConfig.full(seed=seed, events=events, days=days)
+        SimulationConfig.full(
+            seed=seed, events=events, days=days, misleading_links=misleading_links
+        )
         if full
-        else SimulationConfig(seed=seed, events=events, days=days)
+        else SimulationConfig(
+            seed=seed, events=events, days=days, misleading_links=misleading_links
+        )
     )
     if start_ms is not None:
         config = config.model_copy(update={"start_ms": start_ms})

@@ -22,13 +22,16 @@ def playwright() -> Iterator[Playwright]:
 def data(request: pytest.FixtureRequest, neo4j_driver: Driver) -> Analyzed:
     """The module's simulated help center (its EVENTS clicks), loaded and analysed once; a
     module with FULL = True gets every planted effect (outcome events, attributes), minus
-    its SIMULATION overrides."""
+    its SIMULATION overrides; MISLEADING_LINKS planted misleading links if it says so."""
     module = request.module
+    overrides = dict(getattr(module, "SIMULATION", {}))
+    if hasattr(module, "MISLEADING_LINKS"):
+        overrides["misleading_links"] = module.MISLEADING_LINKS
     return analyzed_simulation(
         neo4j_driver,
         events=module.EVENTS,
         full=getattr(module, "FULL", False),
-        **getattr(module, "SIMULATION", {}),
+        **overrides,
     )
 
 

@@ -32,10 +32,9 @@ from tests.integration.browser import ARTIFACTS, WAIT_MS, Console, chromium_cont
 from tests.integration.ingest_helpers import TestGraph
 
 EVENTS = 15_000
-# Votes, tickets and chats too; no misleading link (a planted one is also a turnaround hotspot,
-# which the second-order tests cover).
+# Votes, tickets and chats too, and two misleading links beside the hotspots.
 FULL = True
-SIMULATION = {"misleading_links": 0}
+SIMULATION = {"misleading_links": 2}
 
 
 def _gql(base: str, query: str) -> dict[str, Any]:
@@ -274,6 +273,81 @@ def test_choosing_a_page_redraws_the_flow(
     assert console.problems == []
 
 
+def test_misleading_links_beside_the_hotspots_and_time_to_resolution(
+    server: str, data: Analyzed, browser: BrowserContext
+) -> None:
+    page, console = _open(browser, f"{server}/")
+    _wait_loaded(page)
+    page.wait_for_function("document.querySelectorAll('#resolution-chart svg path').length > 5")
+
+    # Misleading links: the API's rows in its order, the planted ones among them.
+    api = _gql(
+        server,
+        "{ misleadingLinks(limit: 10) { from { id } to { id title } uTurnRate "
+        "elsewhereUTurnRate } markovOrder { degreesOfFreedom } "
+        "timeToResolution { paths resolved medianMinutes medianClicks } }",
+    )
+    links = api["misleadingLinks"]
+    shown = page.locator("#misleading-table tbody tr[data-from]")
+    assert shown.count() == len(links) > 0
+    for i, link in enumerate(links):
+        row = shown.nth(i)
+        assert (row.get_attribute("data-from"), row.get_attribute("data-to")) == (
+            link["from"]["id"],
+            link["to"]["id"],
+        )
+        assert f"{100 * link['uTurnRate']:.1f}%" in row.inner_text()
+        assert f"vs {100 * link['elsewhereUTurnRate']:.1f}% other ways in" in row.inner_text()
+    flagged = {(link["from"]["id"], link["to"]["id"]) for link in links}
+    assert {tuple(link) for link in data.truth["misleading_links"]} <= flagged
+    assert not flagged & {tuple(link) for link in data.truth["innocent_links"]}
+    degrees = f"{api['markovOrder']['degreesOfFreedom']:,} degrees"
+    assert degrees in page.inner_text("#markov-order")
+
+    # The page a misleading link leads to says so among its weak reasons.
+    target = links[0]["to"]["id"]
+    weak = _gql(server, "{ weakPages(limit: 500) { page { id } reasons } }")["weakPages"]
+    reasons = {w["page"]["id"]: w["reasons"] for w in weak}
+    assert "MISLEADING_LINK" in reasons[target]
+
+    # Time to resolution: the site's curve first, then an entry page's, by minutes or clicks.
+    site = api["timeToResolution"]
+    facts = page.inner_text("#resolution-facts").replace("\n", " ")
+    assert f"Journeys {site['paths']:,}" in facts
+    assert f"Resolved {site['resolved']:,}" in facts
+    assert f"{site['medianMinutes']:.1f} minutes" in facts
+    assert "minutes since the first click" in page.inner_text("#resolution-chart")
+    options = page.locator("#entry-select option")
+    assert options.count() > 2
+    entry = options.nth(1).get_attribute("value")
+    assert entry
+    page.select_option("#entry-select", entry)
+    curve = _gql(
+        server,
+        f'{{ timeToResolution(entryPageId: "{entry}") {{ paths medianClicks }} }}',
+    )["timeToResolution"]
+    page.wait_for_function(
+        "n => document.querySelector('#resolution-facts').innerText.includes(n)",
+        arg=f"{curve['paths']:,}",
+    )
+    page.click(".toggle .button[data-axis='clicks']")
+    page.wait_for_function(
+        "() => document.querySelector('#resolution-chart').innerText.includes('clicks')"
+    )
+    assert page.get_attribute(".toggle .button[data-axis='clicks']", "aria-pressed") == "true"
+    median = int(curve["medianClicks"])
+    expected_median = f"{median} click" if median == 1 else f"{median} clicks"
+    assert expected_median in page.inner_text("#resolution-facts")
+    page.select_option("#entry-select", "")
+    page.wait_for_function(
+        "n => document.querySelector('#resolution-facts').innerText.includes(n)",
+        arg=f"{site['paths']:,}",
+    )
+    page.locator("#hotspot-section").scroll_into_view_if_needed()
+    _shot(page, "dashboard-second-order.png")
+    assert console.problems == []
+
+
 def test_api_errors_are_shown(server: str, browser: BrowserContext) -> None:
     page = browser.new_page()
     page.set_default_timeout(WAIT_MS)
@@ -335,8 +409,16 @@ def test_empty_graph_says_what_to_run(
     banner = page.inner_text("#banner")
     assert "No customer paths yet" in banner
     assert "pathrank analyze" in banner
-    for table in ("#weak-table", "#hotspot-table", "#escalation-table", "#links-table"):
+    for table in (
+        "#weak-table",
+        "#hotspot-table",
+        "#escalation-table",
+        "#misleading-table",
+        "#links-table",
+    ):
         assert "No analysis yet — run pathrank analyze" in page.inner_text(table)
+    page.wait_for_selector("#resolution-empty:not([hidden])")
+    assert "No analysis yet" in page.inner_text("#resolution-empty")
     assert page.inner_text("#kpi-completed") == "0"
     assert "No pages yet" in page.inner_text("#flow-empty")
     _shot(page, "dashboard-empty.png")

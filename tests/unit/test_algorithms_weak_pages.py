@@ -132,3 +132,15 @@ def test_with_real_tests_and_no_completed_paths() -> None:
     assert chain.site_success_probability is None
     hot, exits = turnaround_hotspots(observed), high_exit_pages(observed)
     assert weak_pages(observed, chain, hot, exits) == ()
+
+
+def test_a_misleading_link_makes_its_page_weak_and_names_the_link() -> None:
+    # G resolves every time and is as good as can be: only the misleading link lists it.
+    observed = observe(paths(("SG", "RESOLVED", 3), ("SW", "ABANDONED", 1)))
+    chain = success_chain(observed)
+    weak = weak_pages(observed, chain, [], [], min_visits=1, misleading_into={"G": ("A", "S")})
+    by_page = {w.page_id: w for w in weak}
+    assert by_page["G"].impact == 0.0
+    assert by_page["G"].reasons == ("MISLEADING_LINK",)
+    assert by_page["G"].misleading_from == ("A", "S")
+    assert by_page["W"].misleading_from == ()

@@ -361,7 +361,7 @@ def test_fragments_per_selection_set() -> None:
 def _dashboard_queries() -> dict[str, str]:
     js = (STATIC_DIR / "dashboard.js").read_text(encoding="utf-8")
     found = dict(re.findall(r"const (\w+_QUERY) = `([^`]*)`", js))
-    assert set(found) == {"OVERVIEW_QUERY", "FLOW_QUERY"}
+    assert set(found) == {"OVERVIEW_QUERY", "FLOW_QUERY", "CURVE_QUERY"}
     return found
 
 
@@ -371,6 +371,9 @@ def test_the_dashboards_and_graphiqls_queries_pass() -> None:
     assert errors == []
     _, errors, _ = run(queries["FLOW_QUERY"], {"id": "p1", "n": 200})
     assert errors == []
+    for entry in (None, "p1"):
+        _, errors, _ = run(queries["CURVE_QUERY"], {"entry": entry})
+        assert errors == []
     # GraphiQL 4 asks with every option of graphql-js's getIntrospectionQuery.
     introspection = get_introspection_query(
         descriptions=True,

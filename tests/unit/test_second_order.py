@@ -1,26 +1,35 @@
-"""Second-order analytics against references written here from the formulas (and lifelines
-as a second, independent implementation of the cumulative incidence)."""
+"""Second-order analytics against references written here from the formulas (lifelines as
+a second, independent implementation of the cumulative incidence and its interval; pathpy of
+the order test's decision)."""
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
+import time
 from collections import Counter
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
+from algorithms.resolution_times import resolution_curves
 from algorithms.second_order import (
     MIN_CONTINUATIONS,
+    link_success,
     link_tests,
+    misleading_into,
+    misleading_links,
     order_test,
     pair_success,
     triples,
 )
 from algorithms.survival import Ending, Observation, cumulative_incidence
 from graph_model.path.record import Path
+from graph_model.resolution.record import Axis
 from tests.paths import path_of
 
 # ---- misleading links ----------------------------------------------------------------------
@@ -155,17 +164,19 @@ def test_without_censoring_incidence_is_the_share_resolved_by_then(
         assert curve.at(t) == pytest.approx(share)
 
 
+# t=1 resolved, t=2 censored, t=3 abandoned, t=4 two resolved, t=5 censored (6 paths).
+HAND = (
+    (1, Ending.RESOLVED),
+    (2, Ending.CENSORED),
+    (3, Ending.COMPETING),
+    (4, Ending.RESOLVED),
+    (4, Ending.RESOLVED),
+    (5, Ending.CENSORED),
+)
+
+
 def test_a_hand_computed_example_with_censoring() -> None:
-    # t=1 resolved, t=2 censored, t=3 abandoned, t=4 two resolved, t=5 censored (6 paths).
-    data = [
-        (1, Ending.RESOLVED),
-        (2, Ending.CENSORED),
-        (3, Ending.COMPETING),
-        (4, Ending.RESOLVED),
-        (4, Ending.RESOLVED),
-        (5, Ending.CENSORED),
-    ]
-    curve = cumulative_incidence(Observation(t, e) for t, e in data)
+    curve = cumulative_incidence(Observation(t, e) for t, e in HAND)
     # At 1: 6 at risk, S(1-) = 1, F = 1/6; S(1) = 5/6.
     # At 3: 4 at risk (one censored at 2), a competing event: F stays; S(3) = 5/6 * 3/4.
     # At 4: 3 at risk, S(4-) = 5/8, two resolutions: F = 1/6 + 5/8 * 2/3 = 7/12.
@@ -202,3 +213,209 @@ def test_nothing_resolved_has_no_median() -> None:
     )
     assert curve.median is None
     assert curve.final == 0.0
+
+
+# ---- misleading links against the other ways into the page -----------------------------------
+
+
+def test_a_page_everyone_turns_back_at_has_no_misleading_link() -> None:
+    """At a turnaround hotspot customers go back wherever they came from: the first-order test
+    rejects for every way in, but no link does worse than the others."""
+    paths = (
+        [path_of("ABA", "ABANDONED")] * 30
+        + [path_of("ABD", "ABANDONED")] * 30
+        + [path_of("CBC", "ABANDONED")] * 30
+        + [path_of("CBD", "ABANDONED")] * 30
+    )
+    tests = {(t.from_page_id, t.to_page_id): t for t in link_tests(triples(paths))}
+    for link in (("A", "B"), ("C", "B")):
+        t = tests[link]
+        assert t.q_value <= 0.05  # memory: the first-order chain expects 30 x 1/2 x ... less
+        assert (t.elsewhere_continuations, t.elsewhere_u_turns) == (60, 30)
+        assert t.elsewhere_q_value is not None
+        assert t.elsewhere_q_value > 0.05
+        assert not t.misleading
+
+
+def test_the_misleading_link_against_its_innocent_sibling() -> None:
+    paths = (
+        [path_of("ABA", "ABANDONED")] * 25  # from A: straight back
+        + [path_of("ABR")] * 5
+        + [path_of("HBR")] * 57  # from home: on to the answer
+        + [path_of("HBH", "ABANDONED")] * 3
+    )
+    tests = {(t.from_page_id, t.to_page_id): t for t in link_tests(triples(paths))}
+    misleading, innocent = tests[("A", "B")], tests[("H", "B")]
+    assert (misleading.u_turns, misleading.elsewhere_continuations) == (25, 60)
+    assert misleading.elsewhere_u_turns == 3
+    expected_p = stats.fisher_exact([[25, 5], [3, 57]], alternative="greater").pvalue
+    assert misleading.elsewhere_p_value == pytest.approx(expected_p)
+    assert misleading.misleading
+    assert not innocent.misleading
+    assert [m.from_page_id for m in misleading_links(tests.values())] == ["A"]
+    assert misleading_into(misleading_links(tests.values())) == {"B": ("A",)}
+
+
+def test_a_page_reached_only_by_the_link_is_not_compared() -> None:
+    paths = [path_of("ABA", "ABANDONED")] * 30 + [path_of("ABC")] * 10
+    [t] = [t for t in link_tests(triples(paths)) if (t.from_page_id, t.to_page_id) == ("A", "B")]
+    assert t.elsewhere_p_value is None
+    assert not t.misleading
+
+
+# ---- the pair chain against a dense solve --------------------------------------------------
+
+
+def reference_pair_success(paths: list[Path]) -> dict[tuple[str, str], float]:
+    """P(resolve | at b having come from a), solving (I - Q) h = r densely on pair states."""
+    states: list[tuple[str, str]] = []
+    index: dict[tuple[str, str], int] = {}
+
+    def state(a: str, b: str) -> int:
+        return index.setdefault((a, b), len(index))
+
+    moves: Counter[tuple[int, int]] = Counter()
+    ends: Counter[tuple[int, bool]] = Counter()
+    for p in paths:
+        seq = [state("", p.pages[0])] + [state(a, b) for a, b in itertools.pairwise(p.pages)]
+        moves.update(itertools.pairwise(seq))
+        ends[(seq[-1], p.outcome.value == "RESOLVED")] += 1
+    states = list(index)
+    k = len(states)
+    q = np.zeros((k, k))
+    r = np.zeros(k)
+    total = np.zeros(k)
+    for (i, j), c in moves.items():
+        q[i, j] += c
+        total[i] += c
+    for (i, ok), c in ends.items():
+        total[i] += c
+        r[i] += c if ok else 0
+    h = np.linalg.solve(np.eye(k) - q / total[:, None], r / total)
+    return {s: float(h[i]) for i, s in enumerate(states) if s[0]}
+
+
+def completed_paths(pages: str, most: int) -> st.SearchStrategy[list[tuple[str, str]]]:
+    """Up to `most` (pages, outcome) of completed paths over the letters of `pages`."""
+    path = st.tuples(
+        st.text(alphabet=pages, min_size=1, max_size=6),
+        st.sampled_from(["RESOLVED", "ABANDONED"]),
+    )
+    return st.lists(path, min_size=1, max_size=most)
+
+
+@settings(max_examples=40, deadline=None)
+@given(completed_paths("ABC", 8))
+def test_pair_success_equals_a_dense_solve(specs: list[tuple[str, str]]) -> None:
+    paths = [path_of(pages, outcome) for pages, outcome in specs] * MIN_CONTINUATIONS
+    expected = reference_pair_success(paths)
+    found = {(s.from_page_id, s.to_page_id): s for s in link_success(paths)}
+    assert set(found) == set(expected)
+    for pair, s in found.items():
+        assert s.success_probability == pytest.approx(expected[pair], abs=1e-9)
+        arrivals = sum(1 for p in paths for link in itertools.pairwise(p.pages) if link == pair)
+        assert s.observations == arrivals
+
+
+# ---- the order test: pathpy as a second reference ------------------------------------------
+
+
+def test_pathpy_decides_the_order_test_alike() -> None:
+    pathpy = pytest.importorskip("pathpy")
+    rng = random.Random(4)
+
+    def walk(memory: bool) -> str:
+        pages = [rng.choice("AB")]
+        while len(pages) < 8:
+            back = memory and len(pages) >= 2 and rng.random() < 0.9
+            pages.append(pages[-2] if back else rng.choice("ABC"))
+        return "".join(pages)
+
+    for memory in (False, True):
+        walks = [walk(memory) for _ in range(300)]
+        ours = order_test(triples(path_of(w, "ABANDONED") for w in walks))
+        data = pathpy.Paths()
+        for w in walks:
+            data.add_path(",".join(w))
+        model = pathpy.MultiOrderModel(data, max_order=2)
+        rejected, p = model.likelihood_ratio_test(data, max_order_null=1, max_order=2)
+        assert ours.p_value is not None
+        assert (ours.p_value < 0.01) == rejected == memory, (ours.p_value, p)
+
+
+# ---- Kaplan-Meier and the interval ---------------------------------------------------------
+
+
+def test_kaplan_meier_survival_by_hand_with_censoring() -> None:
+    # S(1) = 5/6; censored at 2; S(3) = 5/6 x 3/4 = 5/8; S(4) = 5/8 x (1 - 2/3) = 5/24 (the
+    # one left is censored at 5).
+    curve = cumulative_incidence(Observation(t, e) for t, e in HAND)
+    assert [p.survival for p in curve.points] == pytest.approx([5 / 6, 5 / 8, 5 / 24])
+
+
+def test_interval_agrees_with_lifelines() -> None:
+    lifelines = pytest.importorskip("lifelines")
+    rng = random.Random(3)
+    times = rng.sample(range(1, 100_000), 200)
+    data = [
+        (t / 1000, rng.choice([Ending.RESOLVED, Ending.COMPETING, Ending.CENSORED])) for t in times
+    ]
+    ours = cumulative_incidence(Observation(t, e) for t, e in data)
+    codes = {Ending.CENSORED: 0, Ending.RESOLVED: 1, Ending.COMPETING: 2}
+    fitter = lifelines.AalenJohansenFitter(calculate_variance=True)
+    fitter.fit([t for t, _ in data], [codes[e] for _, e in data], event_of_interest=1)
+    bounds = fitter.confidence_interval_
+    for p in ours.points:
+        if 0 < p.incidence < 1:
+            a, b = bounds.loc[p.at].tolist()
+            assert (p.low, p.high) == pytest.approx((min(a, b), max(a, b)), abs=1e-9)
+
+
+def test_a_large_curve_is_quick() -> None:
+    """Linear in the event times (a quadratic variance sum took hours at this size); the
+    bound is loose because the machine is shared."""
+    rng = random.Random(5)
+    data = [Observation(rng.random() * 60, rng.choice(list(Ending))) for _ in range(100_000)]
+    started = time.perf_counter()
+    curve = cumulative_incidence(data)
+    assert time.perf_counter() - started < 30
+    assert len(curve.points) > 50_000
+
+
+# ---- curves of paths -----------------------------------------------------------------------
+
+
+@given(completed_paths("ABR", 30))
+def test_resolution_by_clicks_is_the_share_resolved_when_nothing_is_open(
+    specs: list[tuple[str, str]],
+) -> None:
+    paths = [path_of(pages, outcome) for pages, outcome in specs]
+    curves = resolution_curves(paths)
+    site = {c.axis: c for c in curves if c.entry_page_id is None}[Axis.CLICKS]
+    by_entry = {c.entry_page_id: c for c in curves if c.axis is Axis.CLICKS}
+    for scope, curve in by_entry.items():
+        mine = [p for p in paths if scope is None or p.pages[0] == scope]
+        assert curve.paths == len(mine)
+        value = 0.0
+        points = {p.at: p for p in curve.points}
+        for k in range(1, 8):
+            value = points[k].incidence if k in points else value
+            share = sum(p.outcome.value == "RESOLVED" and p.length <= k for p in mine) / len(mine)
+            assert value == pytest.approx(share)
+    assert site is by_entry[None]
+
+
+def test_minutes_are_counted_from_the_first_click_and_open_paths_are_censored() -> None:
+    # path_of clicks once a second: ABR resolves after 2 s, AB (open) is censored at 1 s.
+    paths = [path_of("ABR")] * 3 + [path_of("AB", "OPEN")] + [path_of("C", "ABANDONED")]
+    site = {c.axis: c for c in resolution_curves(paths) if c.entry_page_id is None}
+    minutes = site[Axis.MINUTES]
+    assert (minutes.paths, minutes.resolved, minutes.censored) == (5, 3, 1)
+    assert minutes.median == pytest.approx(2 / 60)
+    # C ends at 0 (competing): F(0) = 0, S(0) = 4/5. Then AB is censored at 1/60 and ABR x3
+    # resolve at 2/60: within the first minute F = 0 + (4/5) x 3/3 = 4/5.
+    zero, first = minutes.points
+    assert (zero.at, zero.incidence, zero.survival) == (0.0, 0.0, pytest.approx(4 / 5))
+    assert (first.at, first.resolved) == (1.0, 3)
+    assert first.incidence == pytest.approx(4 / 5)
+    assert first.survival == pytest.approx(0.0)

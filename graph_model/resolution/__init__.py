@@ -1,0 +1,1 @@
+"""The time-to-resolution aggregate: (:ResolutionCurve) nodes, written by analysis."""
