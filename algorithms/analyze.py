@@ -29,11 +29,13 @@ from algorithms.markov import success_chain
 from algorithms.observed import observe
 from algorithms.page_figures import PageSteps, page_figures
 from algorithms.weak_pages import weak_pages
+from algorithms.window import WindowRows, window_counts, window_rows
 from graph_model.page.record import PathMode
 from graph_model.path.record import PathStats, path_stats
 from graph_model.run.lock import HeldLock, Neo4jAnalysisLock, WaitReporter
 from graph_model.run.record import AnalysisResults, AnalysisRun, AnalysisStatus
 from graph_model.run.store import AnalysisStore
+from graph_model.timewindow import ALL_TIME, TimeWindow
 
 MAX_SUGGESTIONS = 200
 
@@ -67,6 +69,7 @@ class Analysis:
 
     `on_step` is called as each step starts, with its name (the CLI's spinner; tests inject
     faults there). `wait_s`: how long to wait for another run's lock (None: not at all).
+    `window`: the paths analysed, by start time (docs/analytics.md, "Windows").
     """
 
     def __init__(
@@ -78,8 +81,10 @@ class Analysis:
         *,
         wait_s: float | None = None,
         on_wait: WaitReporter | None = None,
+        window: TimeWindow = ALL_TIME,
     ) -> None:
         self.store = store
+        self.window = window
         self.gds = gds
         self.lock = lock
         self.on_step = on_step or (lambda _s: None)
@@ -153,10 +158,16 @@ class Analysis:
             store.prepare(self.run_id)
         with self._step("read paths"):
             size = store.size()
-            paths = store.paths()
+            paths = store.paths(self.window)
             self.statistics = path_stats(paths)
             observed = observe(paths)
             node_ids = store.page_node_ids()
+            # A windowed run projects its own paths' transitions and visits (None: the graph's).
+            rows: WindowRows | None = None
+            if self.window.bounded:
+                rows = window_rows(paths, node_ids, store.customer_node_ids())
+                size = window_counts(paths, size.watermark_ms)
+        transitions = None if rows is None else rows.transitions
         page_of = {n: p for p, n in node_ids.items()}
         resolution_ids = [
             node_ids[page]
@@ -164,9 +175,9 @@ class Analysis:
             if obs.resolutions > 0 and page in node_ids
         ]
         with self._step("pageRank (GDS)"):
-            ranks = _by_page(page_rank(self.gds), page_of)
+            ranks = _by_page(page_rank(self.gds, transitions), page_of)
         with self._step("pathRank (GDS)"):
-            path_ranks = _by_page(path_rank(self.gds, resolution_ids), page_of)
+            path_ranks = _by_page(path_rank(self.gds, resolution_ids, transitions), page_of)
         with self._step("absorbing chain"):
             chain = success_chain(observed)
         with self._step("hotspots and high exits"):
@@ -174,8 +185,12 @@ class Analysis:
             exits = high_exit_pages(observed)
         with self._step("shortest success paths (GDS)"):
             free = max(node_ids.values(), default=0) + 1
-            fewest = _routes(self.gds, resolution_ids, PathMode.FEWEST_CLICKS, free, page_of)
-            likely = _routes(self.gds, resolution_ids, PathMode.MOST_LIKELY, free, page_of)
+            fewest = _routes(
+                self.gds, resolution_ids, PathMode.FEWEST_CLICKS, free, page_of, transitions
+            )
+            likely = _routes(
+                self.gds, resolution_ids, PathMode.MOST_LIKELY, free, page_of, transitions
+            )
         with self._step("weak pages"):
             weak = weak_pages(
                 observed, chain, hotspots, exits, declared_links=store.declared_links()
@@ -183,7 +198,7 @@ class Analysis:
         with self._step("link suggestions"):
             suggestions = link_suggestions(paths, set(observed.transitions), limit=MAX_SUGGESTIONS)
         with self._step("communities (GDS)"):
-            found = communities(self.gds)
+            found = communities(self.gds, rows=None if rows is None else rows.customer_pages)
             profiles = community_profiles(paths, _customer_communities(store, found))
         steps = PageSteps(
             observed=observed,
@@ -209,6 +224,8 @@ class Analysis:
             link_suggestions=len(suggestions),
             leiden_compute_s=found.leiden_compute_s,
             status=AnalysisStatus.RUNNING,
+            since=self.window.since,
+            until=self.window.until,
         )
         return AnalysisResults(
             run=run,
@@ -235,8 +252,9 @@ def _routes(
     mode: PathMode,
     free_node_id: int,
     page_of: Mapping[int, str],
+    rows: Sequence[Sequence[int]] | None,
 ) -> dict[str, tuple[tuple[str, ...], SuccessRoute]]:
-    routes = success_routes(gds, resolution_ids, mode, free_node_id)
+    routes = success_routes(gds, resolution_ids, mode, free_node_id, rows)
     return {
         page_of[node]: (tuple(page_of[n] for n in route.node_ids), route)
         for node, route in routes.items()

@@ -13,6 +13,7 @@ from graph_model.page.reads import Neo4jPageReads, PageReads
 from graph_model.path.reads import Neo4jPathReads, PathReads
 from graph_model.reader import READ_TIMEOUT_S, AnalysisPin, QueryObserver, Reader
 from graph_model.run.reads import Neo4jRunReads, RunReads
+from graph_model.series.reads import Neo4jSeriesReads, SeriesReads
 from graph_model.suggestion.reads import Neo4jSuggestionReads, SuggestionReads
 
 
@@ -42,6 +43,7 @@ class GraphReads:
     communities: CommunityReads
     suggestions: SuggestionReads
     runs: RunReads
+    series: SeriesReads
 
 
 def neo4j_graph_reads(
@@ -56,4 +58,5 @@ def neo4j_graph_reads(
         communities=Neo4jCommunityReads(reader),
         suggestions=Neo4jSuggestionReads(reader),
         runs=Neo4jRunReads(reader),
+        series=Neo4jSeriesReads(reader),
     )

@@ -17,6 +17,8 @@ STATEMENTS: tuple[str, ...] = (
     # OPEN paths are closed when the watermark passes them.
     "CREATE INDEX path_outcome_end IF NOT EXISTS FOR (n:Path) ON (n.outcome, n.end)",
     "CREATE INDEX path_customer IF NOT EXISTS FOR (n:Path) ON (n.customerId)",
+    # Windows: the paths that started in [since, until).
+    "CREATE INDEX path_start IF NOT EXISTS FOR (n:Path) ON (n.start)",
     # Cypher users: a community's customers (the published Customer.community).
     "CREATE INDEX customer_community IF NOT EXISTS FOR (n:Customer) ON (n.community, n.id)",
     # Results of a run (the API reads the run it pinned; a run's results are deleted by it):

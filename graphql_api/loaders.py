@@ -21,7 +21,9 @@ from graph_model.graph import GraphReads
 from graph_model.keyset import Window
 from graph_model.page.record import Direction, PageRecord, TransitionRecord
 from graph_model.path.record import Outcome, Path
+from graph_model.series.record import Bucket, Bucketing, StoredSeries
 from graph_model.suggestion.record import LinkSuggestion
+from graph_model.timewindow import Interval
 
 K = TypeVar("K", bound=Hashable)
 P = TypeVar("P", bound=Hashable)
@@ -105,6 +107,17 @@ class Loaders:
     @cached_property
     def suggestions_from(self) -> DataLoader[tuple[str, int], tuple[LinkSuggestion, ...]]:
         return grouped(self.graph.suggestions.from_pages, ())
+
+    # series and windows: (page, (bucketing, with the site's clicks)), (page, interval)
+
+    @cached_property
+    def page_buckets(self) -> DataLoader[tuple[str, tuple[Bucketing, bool]], list[Bucket]]:
+        series = self.graph.series
+        return grouped(lambda ids, a: series.page_buckets(ids, a[0], a[1]), [])
+
+    @cached_property
+    def stored_series(self) -> DataLoader[tuple[str, Interval], StoredSeries | None]:
+        return grouped(self.graph.series.stored, None)
 
     # paths
 

@@ -21,12 +21,22 @@ from graphql_api.types.customer import CustomerQuery
 from graphql_api.types.page import PageQuery
 from graphql_api.types.path import PathQuery
 from graphql_api.types.run import Mutation, RunQuery
+from graphql_api.types.series import SeriesQuery
 from graphql_api.types.suggestion import SuggestionQuery
 
 _log = logging.getLogger(__name__)
 
 Query = merge_types(
-    "Query", (PageQuery, PathQuery, CustomerQuery, CommunityQuery, SuggestionQuery, RunQuery)
+    "Query",
+    (
+        PageQuery,
+        PathQuery,
+        CustomerQuery,
+        CommunityQuery,
+        SuggestionQuery,
+        RunQuery,
+        SeriesQuery,
+    ),
 )
 
 

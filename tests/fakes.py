@@ -130,7 +130,7 @@ ANSWERS: dict[str, dict[str, tuple[str, Any]]] = {
         "count_of_customers": ("customer_path_counts", {}),
         "through": ("paths_through", {}),
         "count_through": ("paths_through_counts", {}),
-        "stats": ("path_stats", lambda: path_stats_from_sums({})),
+        "stats": ("path_stats", lambda *_: path_stats_from_sums({})),
     },
     "customers": {
         "by_ids": ("customers_by_ids", {}),
@@ -149,6 +149,12 @@ ANSWERS: dict[str, dict[str, tuple[str, Any]]] = {
         "current": ("current_analysis", None),
         "recent": ("analysis_runs", ()),
         "by_id": ("analysis_run", lambda run_id: AnalysisRun(run_id, 0, 5, {"read paths": 0.1})),
+    },
+    "series": {
+        "page_buckets": ("page_buckets", {}),
+        "site_buckets": ("site_buckets", []),
+        "stored": ("stored_page_series", {}),
+        "stored_site": ("stored_site_series", None),
     },
 }
 

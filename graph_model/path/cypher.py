@@ -71,3 +71,8 @@ WITH p.outcome AS outcome, count(*) AS paths, sum(p.length) AS lengthSum,
 RETURN collect({outcome: outcome, paths: paths, lengthSum: lengthSum,
                 lengthSquares: lengthSquares, withTurnarounds: withTurnarounds}) AS rows
 """
+
+# The same, over the paths that started in [$since, $until) (the path_start index).
+PATH_STATS_IN_WINDOW = PATH_STATS.replace(
+    "MATCH (p:Path)", "MATCH (p:Path) WHERE p.start >= $since AND p.start < $until", 1
+)

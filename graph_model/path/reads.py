@@ -10,6 +10,7 @@ from graph_model.path import cypher as q
 from graph_model.path.record import Outcome, Path, PathStats, path_stats_from_sums
 from graph_model.properties import from_properties
 from graph_model.reader import Neo4jReads, unique
+from graph_model.timewindow import ALL_TIME, TimeWindow
 
 # Cursor scopes of the two path orderings.
 CHRONOLOGICAL = "path:chronological"
@@ -34,8 +35,8 @@ class PathReads(Protocol):
     async def count_through(self, ids: Sequence[str], outcome: Outcome | None) -> dict[str, int]:
         """Paths visiting each page."""
 
-    async def stats(self) -> PathStats:
-        """Path statistics, live from every path."""
+    async def stats(self, window: TimeWindow = ALL_TIME) -> PathStats:
+        """Path statistics, live from every path (that started in `window`)."""
 
 
 class Neo4jPathReads(Neo4jReads):
@@ -61,8 +62,16 @@ class Neo4jPathReads(Neo4jReads):
     async def count_through(self, ids: Sequence[str], outcome: Outcome | None) -> dict[str, int]:
         return await self._counts("paths_through_count", q.PATHS_THROUGH_COUNT, ids, outcome)
 
-    async def stats(self) -> PathStats:
-        rows = await self._r.rows("path_stats", q.PATH_STATS)
+    async def stats(self, window: TimeWindow = ALL_TIME) -> PathStats:
+        if window.bounded:
+            rows = await self._r.rows(
+                "path_stats_in_window",
+                q.PATH_STATS_IN_WINDOW,
+                since=window.low,
+                until=window.high,
+            )
+        else:
+            rows = await self._r.rows("path_stats", q.PATH_STATS)
         return path_stats_from_sums(
             {
                 Outcome(r["outcome"]): (

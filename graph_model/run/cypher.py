@@ -22,6 +22,12 @@ _ANALYSED_PATH: Final = properties_of(Path).projection(skip=frozenset({"keys"}))
 
 PATHS = f"MATCH (p:Path) RETURN p {_ANALYSED_PATH} AS path"
 
+# The paths that started in a window [$since, $until) (from the path_start index).
+PATHS_IN_WINDOW = f"""
+MATCH (p:Path) WHERE p.start >= $since AND p.start < $until
+RETURN p {_ANALYSED_PATH} AS path
+"""
+
 DECLARED_LINKS = """
 MATCH (p:Page) WHERE p.title IS NOT NULL OR EXISTS { (p)-[:LINKS_TO]->() }
 RETURN p.id AS id, [(p)-[:LINKS_TO]->(t) | t.id] AS links
@@ -69,6 +75,43 @@ CALL () {
 }
 RETURN gds.graph.project($graph_name, source, target,
   {relationshipProperties: {clicks: clicks, cost: cost}})
+"""
+
+# A windowed run projects what its paths give, not the graph's all-time aggregates: rows of
+# node ids computed from the window's paths (algorithms.window).
+
+# [source page node id, target page node id, clicks]
+TRANSITION_ROWS = """
+UNWIND $rows AS r
+RETURN gds.graph.project($graph_name, r[0], r[1], {relationshipProperties: {count: toFloat(r[2])}})
+"""
+
+TRANSITION_ROWS_REVERSED = """
+UNWIND $rows AS r
+RETURN gds.graph.project($graph_name, r[1], r[0], {relationshipProperties: {count: toFloat(r[2])}})
+"""
+
+# ROUTES_TO_RESOLUTION on rows [source, target, clicks] instead of TRANSITION.
+ROUTES_FROM_ROWS = """
+CALL () {
+  UNWIND $rows AS r
+  WITH r[0] AS a, collect([r[1], r[2]]) AS out
+  WITH a, out, reduce(total = 0, o IN out | total + o[1]) AS total
+  UNWIND out AS o
+  RETURN o[0] AS source, a AS target, 1.0 AS clicks, -log(toFloat(o[1]) / total) AS cost
+  UNION ALL
+  UNWIND $targets AS target
+  RETURN $source AS source, target, 0.0 AS clicks, 0.0 AS cost
+}
+RETURN gds.graph.project($graph_name, source, target,
+  {relationshipProperties: {clicks: clicks, cost: cost}})
+"""
+
+# [customer node id, sorted page node ids]: CUSTOMER_PAGE_SETS over the window's paths.
+CUSTOMER_PAGE_ROWS = """
+UNWIND $rows AS r
+RETURN gds.graph.project($graph_name, r[0], null,
+  {sourceNodeProperties: {pages: r[1]}, targetNodeProperties: null})
 """
 
 # ---- the lock: (:Meta {id: 'analysis-lock'}) ----------------------------------------------

@@ -63,6 +63,9 @@ class AnalysisRun:
     retired_at: int | None = None
     results_deleted_at: int | None = None  # deletion began: a reader pinned to it must retry
     results_deleted: bool = False  # nothing of its results is left
+    # The window of paths analysed, by start time (epoch ms; None: open on that side).
+    since: int | None = None
+    until: int | None = None
 
     @property
     def total_s(self) -> float:

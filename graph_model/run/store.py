@@ -30,6 +30,7 @@ from graph_model.run.record import (
 )
 from graph_model.schema import ensure_schema
 from graph_model.suggestion.record import LinkSuggestion
+from graph_model.timewindow import ALL_TIME, TimeWindow
 from graph_model.version import bump_graph_version
 
 T = TypeVar("T")
@@ -61,9 +62,9 @@ class AnalysisStore(Protocol):
 
     def ensure_schema(self) -> None: ...
 
-    def paths(self) -> list[Path]:
-        """Every path (without its click keys), once each, skipping any that ingest replaced
-        while it was read."""
+    def paths(self, window: TimeWindow = ALL_TIME) -> list[Path]:
+        """Every path that started in `window` (without its click keys), once each, skipping
+        any that ingest replaced while it was read."""
 
     def declared_links(self) -> dict[str, list[str]]:
         """Pages the `pages` topic described, with their declared links (maybe none)."""
@@ -123,9 +124,14 @@ class Neo4jAnalysisStore:
     def ensure_schema(self) -> None:
         ensure_schema(self.driver, self.database)
 
-    def paths(self) -> list[Path]:
+    def paths(self, window: TimeWindow = ALL_TIME) -> list[Path]:
         found: dict[str, Path] = {}
-        for r in self._run(q.PATHS):
+        rows = (
+            self._run(q.PATHS_IN_WINDOW, since=window.low, until=window.high)
+            if window.bounded
+            else self._run(q.PATHS)
+        )
+        for r in rows:
             path = _whole_path(r["path"])
             if path is not None:
                 found[path.id] = path  # a path recomputed while read: its last version

@@ -16,6 +16,7 @@ from graph_model.page.record import (
     WeakReason,
 )
 from graph_model.path.record import Outcome
+from graph_model.timewindow import Interval
 from graphql_api.fields import field
 from graphql_api.types import enums as _enums  # noqa: F401 -- registers the enums
 from graphql_api.types.common import (
@@ -35,6 +36,17 @@ from graphql_api.types.common import (
 )
 from graphql_api.types.connection import Connection
 from graphql_api.types.lazy import LinkSuggestionType, PathType
+from graphql_api.types.series import (
+    From,
+    IntervalArgument,
+    Metric,
+    PageRates,
+    SeriesPoint,
+    Until,
+    page_rates,
+    page_series,
+    window_of,
+)
 
 
 def figure(name: str, description: str | None = None) -> Any:
@@ -138,6 +150,28 @@ class Page:
         window = await loaders.paths_through.load((key[0], (firsts(first), after, outcome)))
         count = partial(loaders.paths_through_count.load, key)
         return Connection.of(window, Path.of, count, after)
+
+    @field(
+        description="Counts and rates over the completed paths that started in a window, "
+        "computed on demand (default: all of them)."
+    )
+    async def rates(self, info: Info, from_: From = None, until: Until = None) -> PageRates:
+        return await page_rates(info, self.record.id, window_of(from_, until))
+
+    @field(
+        description="The figure per period, with Wilson 95% intervals: precomputed by the "
+        "analysis for its window (on period boundaries), else computed on demand."
+    )
+    async def series(
+        self,
+        info: Info,
+        metric: Metric,
+        interval: IntervalArgument = Interval.WEEK,
+        from_: From = None,
+        until: Until = None,
+    ) -> list[SeriesPoint]:
+        window = window_of(from_, until)
+        return await page_series(info, self.record.id, metric, interval or Interval.WEEK, window)
 
     @field(description="Links worth adding from this page, most clicks saved first.")
     async def link_suggestions(
