@@ -28,6 +28,7 @@ from algorithms.link_suggestions import link_suggestions
 from algorithms.markov import success_chain
 from algorithms.observed import observe
 from algorithms.page_figures import PageSteps, page_figures
+from algorithms.series import analysed_window, timelines
 from algorithms.weak_pages import weak_pages
 from algorithms.window import WindowRows, window_counts, window_rows
 from graph_model.page.record import PathMode
@@ -52,10 +53,12 @@ STEPS: Final = (
     "weak pages",
     "link suggestions",
     "communities (GDS)",
+    "series",
     "stage communities",
     "stage similar customers",
     "stage link suggestions",
     "stage page figures",
+    "stage series",
     "switch",
     "publish",
     "clean up",
@@ -127,6 +130,8 @@ class Analysis:
                     self.store.stage_suggestions(self.run_id, results.suggestions)
                 with self._step("stage page figures"):
                     self.store.stage_pages(self.run_id, results.pages)
+                with self._step("stage series"):
+                    self.store.stage_series(self.run_id, results.series)
                 with self._step("switch"):
                     retired = self.store.switch(self._timed(record))
                 switched = True
@@ -200,6 +205,9 @@ class Analysis:
         with self._step("communities (GDS)"):
             found = communities(self.gds, rows=None if rows is None else rows.customer_pages)
             profiles = community_profiles(paths, _customer_communities(store, found))
+        with self._step("series"):
+            covered = analysed_window(paths, self.window, self.started_ms)
+            periods = timelines(paths, covered)
         steps = PageSteps(
             observed=observed,
             chain=chain,
@@ -234,6 +242,7 @@ class Analysis:
             memberships=found.memberships,
             similar=found.similar,
             suggestions=suggestions,
+            series=[s for timeline in periods.values() for s in timeline.stored()],
         )
 
     def _timed(self, run: AnalysisRun) -> AnalysisRun:

@@ -27,6 +27,9 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE INDEX member_of_run IF NOT EXISTS FOR ()-[m:MEMBER_OF]-() "
     "ON (m.run, m.community, m.customerId)",
     "CREATE INDEX page_figures_run IF NOT EXISTS FOR (n:PageFigures) ON (n.run, n.pageId)",
+    "CREATE INDEX page_series_run IF NOT EXISTS FOR (n:PageSeries) "
+    "ON (n.run, n.pageId, n.interval)",
+    "CREATE INDEX site_series_run IF NOT EXISTS FOR (n:SiteSeries) ON (n.run, n.interval)",
     "CREATE INDEX similar_run IF NOT EXISTS FOR ()-[s:SIMILAR]-() ON (s.run)",
     "CREATE INDEX suggested_link_run IF NOT EXISTS FOR ()-[s:SUGGESTED_LINK]-() ON (s.run)",
     "CREATE INDEX analysis_run_started IF NOT EXISTS FOR (n:AnalysisRun) ON (n.startedAt)",

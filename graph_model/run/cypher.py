@@ -305,6 +305,13 @@ DELETE_BATCHES: Final = tuple(
         ("()-[x:SUGGESTED_LINK]->()", "x:SUGGESTED_LINK(run)", "", "DELETE"),
         ("(x:Community)", "x:Community(run, id)", " AND x.id IS NOT NULL", "DETACH DELETE"),
         ("(x:PageFigures)", "x:PageFigures(run, pageId)", " AND x.pageId IS NOT NULL", "DELETE"),
+        (
+            "(x:PageSeries)",
+            "x:PageSeries(run, pageId, interval)",
+            " AND x.pageId IS NOT NULL AND x.interval IS NOT NULL",
+            "DELETE",
+        ),
+        ("(x:SiteSeries)", "x:SiteSeries(run, interval)", " AND x.interval IS NOT NULL", "DELETE"),
     )
 )
 

@@ -16,6 +16,7 @@ from typing import Annotated, Final
 from graph_model.community.record import CommunityRecord
 from graph_model.page.record import PageFigures
 from graph_model.properties import JSON
+from graph_model.series.record import StoredSeries
 from graph_model.suggestion.record import LinkSuggestion
 
 # A run's results stay readable this long after a newer run replaced them: the API pins one
@@ -120,3 +121,5 @@ class AnalysisResults:
     memberships: Mapping[int, int]  # customer node id -> community id
     similar: Sequence[SimilarPair]
     suggestions: Sequence[LinkSuggestion]  # ranked
+    # Every page's and the site's counts per day and per week, over the analysed window.
+    series: Sequence[StoredSeries] = ()

@@ -29,6 +29,8 @@ from graph_model.run.record import (
     SimilarPair,
 )
 from graph_model.schema import ensure_schema
+from graph_model.series import cypher as series_q
+from graph_model.series.record import StoredSeries
 from graph_model.suggestion.record import LinkSuggestion
 from graph_model.timewindow import ALL_TIME, TimeWindow
 from graph_model.version import bump_graph_version
@@ -36,6 +38,7 @@ from graph_model.version import bump_graph_version
 T = TypeVar("T")
 
 _STAGE_BATCH = 10_000  # rows per staging transaction
+_STAGE_SERIES = 500  # series per transaction: each holds a few lists of every day's counts
 _DELETE_BATCH = 10_000
 _PUBLISH_PAGES = 200  # pages per transaction: each one is a lock ingest also wants
 _PUBLISH_CUSTOMERS = 5_000
@@ -88,6 +91,8 @@ class AnalysisStore(Protocol):
     def stage_suggestions(self, run_id: str, suggestions: Sequence[LinkSuggestion]) -> None: ...
 
     def stage_pages(self, run_id: str, pages: Mapping[str, PageFigures]) -> None: ...
+
+    def stage_series(self, run_id: str, series: Sequence[StoredSeries]) -> None: ...
 
     def switch(self, run: AnalysisRun) -> str | None:
         """Make the staged run current and COMPLETE in one transaction, if it still holds the
@@ -208,6 +213,12 @@ class Neo4jAnalysisStore:
     def stage_pages(self, run_id: str, pages: Mapping[str, PageFigures]) -> None:
         rows = [{"id": page, "props": to_properties(f)} for page, f in sorted(pages.items())]
         self._batches(q.STAGE_PAGE_FIGURES, rows, _STAGE_BATCH, run=run_id)
+
+    def stage_series(self, run_id: str, series: Sequence[StoredSeries]) -> None:
+        pages = [to_properties(s) for s in series if s.page_id is not None]
+        site = [to_properties(s) for s in series if s.page_id is None]
+        self._batches(series_q.STAGE_PAGE_SERIES, pages, _STAGE_SERIES, run=run_id)
+        self._batches(series_q.STAGE_SITE_SERIES, site, _STAGE_SERIES, run=run_id)
 
     def switch(self, run: AnalysisRun) -> str | None:
         def work(tx: ManagedTransaction) -> str | None:
