@@ -19,6 +19,7 @@ from typing import Final
 
 from graphdatascience import GraphDataScience
 
+from algorithms.changes import changes
 from algorithms.communities import community_profiles
 from algorithms.gds.communities import Communities, communities
 from algorithms.gds.ranks import page_rank, path_rank
@@ -36,7 +37,7 @@ from graph_model.path.record import PathStats, path_stats
 from graph_model.run.lock import HeldLock, Neo4jAnalysisLock, WaitReporter
 from graph_model.run.record import AnalysisResults, AnalysisRun, AnalysisStatus
 from graph_model.run.store import AnalysisStore
-from graph_model.timewindow import ALL_TIME, TimeWindow
+from graph_model.timewindow import ALL_TIME, Interval, TimeWindow
 
 MAX_SUGGESTIONS = 200
 
@@ -54,11 +55,13 @@ STEPS: Final = (
     "link suggestions",
     "communities (GDS)",
     "series",
+    "changes",
     "stage communities",
     "stage similar customers",
     "stage link suggestions",
     "stage page figures",
     "stage series",
+    "stage changes",
     "switch",
     "publish",
     "clean up",
@@ -132,6 +135,8 @@ class Analysis:
                     self.store.stage_pages(self.run_id, results.pages)
                 with self._step("stage series"):
                     self.store.stage_series(self.run_id, results.series)
+                with self._step("stage changes"):
+                    self.store.stage_changes(self.run_id, results.changes)
                 with self._step("switch"):
                     retired = self.store.switch(self._timed(record))
                 switched = True
@@ -208,6 +213,8 @@ class Analysis:
         with self._step("series"):
             covered = analysed_window(paths, self.window, self.started_ms)
             periods = timelines(paths, covered)
+        with self._step("changes"):
+            found_changes = changes(periods[Interval.WEEK], paths, store.page_versions())
         steps = PageSteps(
             observed=observed,
             chain=chain,
@@ -234,6 +241,7 @@ class Analysis:
             status=AnalysisStatus.RUNNING,
             since=self.window.since,
             until=self.window.until,
+            changes=sum(c.significant for c in found_changes),
         )
         return AnalysisResults(
             run=run,
@@ -243,6 +251,7 @@ class Analysis:
             similar=found.similar,
             suggestions=suggestions,
             series=[s for timeline in periods.values() for s in timeline.stored()],
+            changes=found_changes,
         )
 
     def _timed(self, run: AnalysisRun) -> AnalysisRun:

@@ -149,3 +149,27 @@ def _weeks(daily: Timeline) -> Timeline:
         {page: fold(m) for page, m in daily.pages.items()},
         fold(daily.site),
     )
+
+
+def count_page(paths: Sequence[Path], page: str, window: TimeWindow) -> Counts:
+    """The counts of `page` over the completed paths that started in `window` (path by path:
+    for a few pages and windows, where `timelines` counts every page by day)."""
+    paths_through = resolved = visits = exits = opportunities = turnarounds = escalations = 0
+    for path in paths:
+        if not path.completed or not window.contains(path.start):
+            continue
+        pages = path.pages
+        here = [i for i, x in enumerate(pages) if x == page]
+        if not here:
+            continue
+        n = len(pages)
+        paths_through += 1
+        resolved += path.outcome is Outcome.RESOLVED
+        visits += len(here)
+        ended_here = pages[-1] == page
+        exits += ended_here and path.outcome is Outcome.ABANDONED
+        escalations += ended_here and path.outcome == ESCALATED
+        inner = [i for i in here if 0 < i < n - 1]
+        opportunities += len(inner)
+        turnarounds += sum(pages[i - 1] == pages[i + 1] != page for i in inner)
+    return Counts(paths_through, resolved, visits, exits, opportunities, turnarounds, escalations)

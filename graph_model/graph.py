@@ -7,6 +7,7 @@ from typing import Protocol
 
 from neo4j import AsyncDriver
 
+from graph_model.change.reads import ChangeReads, Neo4jChangeReads
 from graph_model.community.reads import CommunityReads, Neo4jCommunityReads
 from graph_model.customer.reads import CustomerReads, Neo4jCustomerReads
 from graph_model.page.reads import Neo4jPageReads, PageReads
@@ -44,6 +45,7 @@ class GraphReads:
     suggestions: SuggestionReads
     runs: RunReads
     series: SeriesReads
+    changes: ChangeReads
 
 
 def neo4j_graph_reads(
@@ -59,4 +61,5 @@ def neo4j_graph_reads(
         suggestions=Neo4jSuggestionReads(reader),
         runs=Neo4jRunReads(reader),
         series=Neo4jSeriesReads(reader),
+        changes=Neo4jChangeReads(reader),
     )

@@ -19,6 +19,8 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE INDEX path_customer IF NOT EXISTS FOR (n:Path) ON (n.customerId)",
     # Windows: the paths that started in [since, until).
     "CREATE INDEX path_start IF NOT EXISTS FOR (n:Path) ON (n.start)",
+    # A catalog page's versions, in time order.
+    "CREATE INDEX page_version IF NOT EXISTS FOR (n:PageVersion) ON (n.pageId, n.since)",
     # Cypher users: a community's customers (the published Customer.community).
     "CREATE INDEX customer_community IF NOT EXISTS FOR (n:Customer) ON (n.community, n.id)",
     # Results of a run (the API reads the run it pinned; a run's results are deleted by it):
@@ -30,6 +32,8 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE INDEX page_series_run IF NOT EXISTS FOR (n:PageSeries) "
     "ON (n.run, n.pageId, n.interval)",
     "CREATE INDEX site_series_run IF NOT EXISTS FOR (n:SiteSeries) ON (n.run, n.interval)",
+    "CREATE INDEX change_run IF NOT EXISTS FOR (n:Change) ON (n.run, n.kind, n.rank)",
+    "CREATE INDEX change_run_page IF NOT EXISTS FOR (n:Change) ON (n.run, n.pageId)",
     "CREATE INDEX similar_run IF NOT EXISTS FOR ()-[s:SIMILAR]-() ON (s.run)",
     "CREATE INDEX suggested_link_run IF NOT EXISTS FOR ()-[s:SUGGESTED_LINK]-() ON (s.run)",
     "CREATE INDEX analysis_run_started IF NOT EXISTS FOR (n:AnalysisRun) ON (n.startedAt)",

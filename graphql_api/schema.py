@@ -16,6 +16,7 @@ from strawberry.types import ExecutionContext
 from graph_model.errors import GraphUnavailableError, QueryTimeoutError
 from graphql_api.extensions import schema_extensions
 from graphql_api.extensions.masking import is_unexpected
+from graphql_api.types.change import ChangeQuery
 from graphql_api.types.community import CommunityQuery
 from graphql_api.types.customer import CustomerQuery
 from graphql_api.types.page import PageQuery
@@ -36,6 +37,7 @@ Query = merge_types(
         SuggestionQuery,
         RunQuery,
         SeriesQuery,
+        ChangeQuery,
     ),
 )
 

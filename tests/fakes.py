@@ -124,6 +124,7 @@ ANSWERS: dict[str, dict[str, tuple[str, Any]]] = {
         "weak": ("weak_pages", lambda *_: (fake_page("p1"),)),
         "hotspots": ("hotspots", ()),
         "site_rates": ("site_rates", SiteRates(None, None)),
+        "versions": ("page_versions", {}),
     },
     "paths": {
         "of_customers": ("customer_paths", {}),
@@ -156,6 +157,7 @@ ANSWERS: dict[str, dict[str, tuple[str, Any]]] = {
         "stored": ("stored_page_series", {}),
         "stored_site": ("stored_site_series", None),
     },
+    "changes": {"top": ("changes", ()), "of_pages": ("page_changes", {})},
 }
 
 

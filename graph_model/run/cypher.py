@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from graph_model.page.record import FIGURES
+from graph_model.page.record import FIGURES, VERSION
 from graph_model.path.record import Path
 from graph_model.properties import properties_of
 from graph_model.run.record import AnalysisRun
@@ -34,6 +34,8 @@ RETURN p.id AS id, [(p)-[:LINKS_TO]->(t) | t.id] AS links
 """
 
 PAGE_NODE_IDS = "MATCH (p:Page) RETURN p.id AS id, id(p) AS nodeId"
+
+PAGE_VERSIONS = f"MATCH (v:PageVersion) RETURN v {VERSION.projection()} AS v"
 
 CUSTOMER_NODE_IDS = "MATCH (c:Customer) RETURN c.id AS id, id(c) AS nodeId"
 
@@ -312,6 +314,12 @@ DELETE_BATCHES: Final = tuple(
             "DELETE",
         ),
         ("(x:SiteSeries)", "x:SiteSeries(run, interval)", " AND x.interval IS NOT NULL", "DELETE"),
+        (
+            "(x:Change)",
+            "x:Change(run, kind, rank)",
+            " AND x.kind IS NOT NULL AND x.rank IS NOT NULL",
+            "DELETE",
+        ),
     )
 )
 

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Final
 
+from graph_model.change.record import ChangeRecord
 from graph_model.community.record import CommunityRecord
 from graph_model.page.record import PageFigures
 from graph_model.properties import JSON
@@ -67,6 +68,7 @@ class AnalysisRun:
     # The window of paths analysed, by start time (epoch ms; None: open on that side).
     since: int | None = None
     until: int | None = None
+    changes: int = 0  # significant changes found (catalog comparisons included)
 
     @property
     def total_s(self) -> float:
@@ -123,3 +125,5 @@ class AnalysisResults:
     suggestions: Sequence[LinkSuggestion]  # ranked
     # Every page's and the site's counts per day and per week, over the analysed window.
     series: Sequence[StoredSeries] = ()
+    # Significant period changes and every catalog comparison, ranked.
+    changes: Sequence[ChangeRecord] = ()

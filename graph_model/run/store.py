@@ -17,8 +17,10 @@ from typing import Any, Protocol, TypeVar
 from neo4j import Driver, ManagedTransaction
 
 from graph_model.admin import GraphAdmin, GraphCounts
+from graph_model.change import cypher as change_q
+from graph_model.change.record import ChangeRecord
 from graph_model.community.record import CommunityRecord
-from graph_model.page.record import PageFigures
+from graph_model.page.record import PageFigures, PageVersion
 from graph_model.path.record import Path
 from graph_model.properties import from_properties, to_properties
 from graph_model.run import cypher as q
@@ -93,6 +95,11 @@ class AnalysisStore(Protocol):
     def stage_pages(self, run_id: str, pages: Mapping[str, PageFigures]) -> None: ...
 
     def stage_series(self, run_id: str, series: Sequence[StoredSeries]) -> None: ...
+
+    def stage_changes(self, run_id: str, changes: Sequence[ChangeRecord]) -> None: ...
+
+    def page_versions(self) -> list[PageVersion]:
+        """Every version of every catalog page."""
 
     def switch(self, run: AnalysisRun) -> str | None:
         """Make the staged run current and COMPLETE in one transaction, if it still holds the
@@ -219,6 +226,13 @@ class Neo4jAnalysisStore:
         site = [to_properties(s) for s in series if s.page_id is None]
         self._batches(series_q.STAGE_PAGE_SERIES, pages, _STAGE_SERIES, run=run_id)
         self._batches(series_q.STAGE_SITE_SERIES, site, _STAGE_SERIES, run=run_id)
+
+    def stage_changes(self, run_id: str, changes: Sequence[ChangeRecord]) -> None:
+        rows = [to_properties(c) for c in changes]
+        self._batches(change_q.STAGE_CHANGES, rows, _STAGE_BATCH, run=run_id)
+
+    def page_versions(self) -> list[PageVersion]:
+        return [from_properties(PageVersion, r["v"]) for r in self._run(q.PAGE_VERSIONS)]
 
     def switch(self, run: AnalysisRun) -> str | None:
         def work(tx: ManagedTransaction) -> str | None:

@@ -58,10 +58,10 @@ class Counts:
     clicks: int = 0  # every click of the site in the same paths' period (VISITS' trials)
 
     def trials(self, metric: PageMetric) -> int:
-        return int(getattr(self, _TRIALS[metric]))
+        return int(getattr(self, TRIALS_OF[metric]))
 
     def successes(self, metric: PageMetric) -> int:
-        return int(getattr(self, _SUCCESSES[metric]))
+        return int(getattr(self, SUCCESSES_OF[metric]))
 
     def __add__(self, other: Counts) -> Counts:
         return Counts(*(getattr(self, f) + getattr(other, f) for f in COUNT_FIELDS))
@@ -70,14 +70,14 @@ class Counts:
 COUNT_FIELDS: Final = tuple(f.name for f in fields(Counts))
 NO_COUNTS: Final = Counts()
 
-_TRIALS: Final = {
+TRIALS_OF: Final = {
     PageMetric.RESOLUTION_RATE: "paths",
     PageMetric.EXIT_RATE: "visits",
     PageMetric.TURNAROUND_RATE: "opportunities",
     PageMetric.ESCALATION_RATE: "visits",
     PageMetric.VISITS: "clicks",
 }
-_SUCCESSES: Final = {
+SUCCESSES_OF: Final = {
     PageMetric.RESOLUTION_RATE: "resolved",
     PageMetric.EXIT_RATE: "exits",
     PageMetric.TURNAROUND_RATE: "turnarounds",

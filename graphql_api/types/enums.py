@@ -11,6 +11,7 @@ from typing import TypeVar
 
 import strawberry
 
+from graph_model.change.record import ChangeDirection, ChangeKind
 from graph_model.community.record import CommunityOrder
 from graph_model.page.record import PageOrder, PathMode, WeakReason
 from graph_model.path.record import Outcome
@@ -104,3 +105,13 @@ _expose(
     "Periods of a series, in UTC.",
     {"DAY": "Days from 00:00 UTC.", "WEEK": "Weeks from Monday 00:00 UTC."},
 )
+_expose(
+    ChangeKind,
+    "ChangeKind",
+    "What a change compares.",
+    {
+        "PERIOD": "A week against the 4 weeks before it.",
+        "CATALOG": "Equal windows before and after a new version of the page in the catalog.",
+    },
+)
+_expose(ChangeDirection, "ChangeDirection", "Whether the rate went up or down.")

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 if TYPE_CHECKING:
+    from graphql_api.types.change import Change, PageVersion
     from graphql_api.types.community import Community
     from graphql_api.types.customer import Customer
     from graphql_api.types.path import Path
@@ -17,3 +18,5 @@ CommunityType = Annotated["Community", strawberry.lazy("graphql_api.types.commun
 CustomerType = Annotated["Customer", strawberry.lazy("graphql_api.types.customer")]
 PathType = Annotated["Path", strawberry.lazy("graphql_api.types.path")]
 LinkSuggestionType = Annotated["LinkSuggestion", strawberry.lazy("graphql_api.types.suggestion")]
+ChangeType = Annotated["Change", strawberry.lazy("graphql_api.types.change")]
+PageVersionType = Annotated["PageVersion", strawberry.lazy("graphql_api.types.change")]

@@ -35,7 +35,7 @@ from graphql_api.types.common import (
     recorded,
 )
 from graphql_api.types.connection import Connection
-from graphql_api.types.lazy import LinkSuggestionType, PathType
+from graphql_api.types.lazy import ChangeType, LinkSuggestionType, PageVersionType, PathType
 from graphql_api.types.series import (
     From,
     IntervalArgument,
@@ -172,6 +172,25 @@ class Page:
     ) -> list[SeriesPoint]:
         window = window_of(from_, until)
         return await page_series(info, self.record.id, metric, interval or Interval.WEEK, window)
+
+    @field(description="The page's catalog versions, oldest first.")
+    async def versions(self, info: Info) -> list[PageVersionType]:
+        from graphql_api.types.change import PageVersion
+
+        found = await info.context.loaders.versions.load(self.record.id)
+        return [PageVersion(record=v) for v in found]
+
+    @field(
+        description="The latest analysis run's changes of this page, most significant first "
+        "(every catalog comparison, and the significant period changes)."
+    )
+    async def changes(self, info: Info, limit: Limit = DEFAULT_LIMIT) -> list[ChangeType]:
+        from graphql_api.types.change import Change
+
+        found = await info.context.loaders.page_changes.load(
+            (self.record.id, (limited(limit), False))
+        )
+        return [Change(record=c) for c in found]
 
     @field(description="Links worth adding from this page, most clicks saved first.")
     async def link_suggestions(

@@ -46,6 +46,9 @@ class AnalysisRun:
     weak_pages: int = recorded("weak_pages")
     communities: int = recorded("communities")
     link_suggestions: int = recorded("link_suggestions")
+    changes: int = recorded(
+        "changes", "Significant changes found (q <= 0.05), catalog comparisons included."
+    )
     status: AnalysisStatus = recorded(
         "status", "RUNNING, then COMPLETE (its results are current) or FAILED."
     )

@@ -65,7 +65,7 @@ def analyze(
         f"analysis run {run.id}: {run.clicks} clicks, {run.paths} paths{over}, {run.pages} "
         f"pages in {run.total_s:.1f}s: {run.hotspots} turnaround hotspots, {run.high_exit_pages} "
         f"high-exit pages, {run.weak_pages} weak pages, {run.communities} communities, "
-        f"{run.link_suggestions} link suggestions"
+        f"{run.link_suggestions} link suggestions, {run.changes} changes"
     )
 
 

@@ -133,7 +133,8 @@ def ask(
         if p["trials"]:
             assert p["rate"] == pytest.approx(p["successes"] / p["trials"])
             assert p["low"] <= p["rate"] <= p["high"]
-            assert 0 <= p["low"] and p["high"] <= 1
+            assert p["low"] >= 0
+            assert p["high"] <= 1
         else:
             assert p["rate"] is p["low"] is p["high"] is None
         p["start"], p["end"] = iso(ms_of(p["start"])), iso(ms_of(p["end"]))
@@ -152,9 +153,10 @@ def test_stored_series_are_those_of_the_analysed_window(
     for page in [None, *busy_pages(loaded.analysed, 4)]:
         for metric in METRICS:
             got = ask(api, page, metric, interval)
-            assert got == reference_series(
-                loaded.analysed, page, metric, interval, SINCE, UNTIL
-            ), (page, metric)
+            assert got == reference_series(loaded.analysed, page, metric, interval, SINCE, UNTIL), (
+                page,
+                metric,
+            )
     # The late clicks are in the window but came after the analysis: not in what it stored.
     assert reference_series(loaded.now, "p003", "VISITS", interval, SINCE, UNTIL) != ask(
         api, "p003", "VISITS", interval
