@@ -216,16 +216,34 @@ def simulate_cmd(
     ] = False,
     start_ms: Annotated[int | None, typer.Option(help="Epoch ms of the first click")] = None,
     days: Annotated[float, typer.Option(min=0.01, help="Days the traffic is spread over")] = 7.0,
+    stories: Annotated[
+        bool,
+        typer.Option(
+            "--stories",
+            help="Plant time-bounded stories (a page that breaks, one fixed by a catalog "
+            "change, a step that breaks for mobile customers); needs --days 42 or more",
+        ),
+    ] = False,
 ) -> None:
     """A synthetic help center and clickstream with planted weak pages, hotspots, segments."""
     if out_file is None and not produce_to_kafka and truth is None:
         raise CliError("nothing to do: give --out FILE, --produce and/or --truth FILE")
     from simulator import SimulationConfig, simulate, write_jsonl, write_truth
+    from simulator.config import STORY_MIN_DAYS
 
+    if stories and days < STORY_MIN_DAYS:
+        raise typer.BadParameter(
+            f"stories need at least {STORY_MIN_DAYS} days of traffic (a 4-week baseline "
+            "before them, weeks after)",
+            param_hint="'--days'",
+        )
     s = settings()
     if produce_to_kafka:
         check_kafka(s.kafka_bootstrap)
-    config = SimulationConfig(seed=seed, events=events, days=days)
+    # Stories need the platform attribute (the segment's story is about mobile customers).
+    config = SimulationConfig(
+        seed=seed, events=events, days=days, stories=stories, attributes=stories
+    )
     if start_ms is not None:
         config = config.model_copy(update={"start_ms": start_ms})
     sim = simulate(config)
@@ -237,7 +255,9 @@ def simulate_cmd(
         out.print(f"wrote the planted truth to {truth}")
     if produce_to_kafka:
         ensure_topics(s.kafka_bootstrap, s.topic, s.pages_topic, s.topic_partitions)
-        pages = produce_pages(sim.pages, s.kafka_bootstrap, s.pages_topic)
+        # The catalog as traffic began, then its later versions (each dated `updated_at`).
+        catalog = sim.pages + [record for _, record in sim.catalog_changes]
+        pages = produce_pages(catalog, s.kafka_bootstrap, s.pages_topic)
         with progress() as bar:
             task = bar.add_task(f"producing -> {s.topic}", total=len(sim.events))
             n = produce_events(

@@ -5,11 +5,13 @@ recomputed from the stored paths and p-values from scipy's own fisher_exact."""
 from __future__ import annotations
 
 import time
+from pathlib import Path as FilePath
 from typing import Any
 
 import orjson
 from neo4j import Driver
 
+from tests.conftest import run_cli
 from tests.integration.ingest_helpers import (
     fresh_names,
     ingest_until_idle,
@@ -73,3 +75,45 @@ def test_compare_refuses_bad_input_and_knows_no_unknown_page() -> None:
 COMPARE = """query($id: ID!, $at: DateTime!, $metric: PageMetric!, $days: Int) {
   compare(pageId: $id, at: $at, metric: $metric, days: $days) { pValue }
 }"""
+
+
+def test_simulated_stories_reach_the_graph_through_kafka(
+    tmp_path: FilePath, neo4j_driver: Driver
+) -> None:
+    names = fresh_names()
+    truth_file = tmp_path / "truth.json"
+    result = run_cli(
+        "simulate",
+        "--seed",
+        "2",
+        "--events",
+        "3000",
+        "--days",
+        "56",
+        "--stories",
+        "--produce",
+        "--truth",
+        str(truth_file),
+        env=names,
+    )
+    assert result.returncode == 0, result.stderr
+    truth = orjson.loads(truth_file.read_bytes())
+    stories = {s["kind"]: s for s in truth["stories"]}
+    assert set(stories) == {"break", "fix", "segment_break"}
+    assert stories["segment_break"]["segment"] == "platform=mobile"
+    assert stories["break"]["page"] in stories["break"]["affected"]
+    ingest_until_idle(names)
+    fix = stories["fix"]
+    records, _, _ = neo4j_driver.execute_query(
+        "MATCH (:Page {id: $id})-[:VERSION]->(v:PageVersion) "
+        "RETURN v.since AS since, v.title AS title ORDER BY since",
+        id=fix["page"],
+    )
+    assert [r["since"] for r in records][-1] == fix["from_ms"]
+    assert records[-1]["title"].endswith("(updated)")
+
+
+def test_stories_need_weeks() -> None:
+    result = run_cli("simulate", "--stories", "--days", "20", "--truth", "/dev/null")
+    assert result.returncode == 2
+    assert "stories need at least 42 days" in result.stderr
