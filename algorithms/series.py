@@ -60,14 +60,19 @@ class Timeline:
 
 
 def analysed_window(paths: Sequence[Path], window: TimeWindow, run_started_ms: int) -> TimeWindow:
-    """The window the series cover: the analysis window, its open start closed at the first
-    completed path and its open end at the run's start (no later path was read)."""
+    """The window the series cover: the analysis window, an open side closed on the UTC day
+    of its first (or last) completed path, the end no later than the run's start (no later
+    path was read)."""
+    starts = [p.start for p in paths if p.completed and window.contains(p.start)]
+    day = Interval.DAY
     since = window.since
     if since is None:
-        starts = [p.start for p in paths if p.completed]
-        since = min(starts) if starts else run_started_ms
-    until = window.until if window.until is not None else max(run_started_ms, since + 1)
-    return TimeWindow(since, until)
+        since = day.start_of(min(starts)) if starts else day.start_of(run_started_ms)
+    until = window.until
+    if until is None:
+        last = day.start_of(max(starts)) + DAY_MS if starts else run_started_ms
+        until = min(last, max(run_started_ms, since + 1))
+    return TimeWindow(since, max(until, since + 1))
 
 
 def timelines(paths: Sequence[Path], window: TimeWindow) -> dict[Interval, Timeline]:
