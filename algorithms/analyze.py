@@ -24,7 +24,7 @@ from algorithms.communities import community_profiles
 from algorithms.gds.communities import Communities, communities
 from algorithms.gds.ranks import page_rank, path_rank
 from algorithms.gds.routes import SuccessRoute, success_routes
-from algorithms.hotspots import high_exit_pages, turnaround_hotspots
+from algorithms.hotspots import escalation_hotspots, high_exit_pages, turnaround_hotspots
 from algorithms.link_suggestions import link_suggestions
 from algorithms.markov import success_chain
 from algorithms.observed import observe
@@ -193,6 +193,7 @@ class Analysis:
         with self._step("hotspots and high exits"):
             hotspots = turnaround_hotspots(observed)
             exits = high_exit_pages(observed)
+            escalations = escalation_hotspots(observed)
         with self._step("shortest success paths (GDS)"):
             free = max(node_ids.values(), default=0) + 1
             fewest = _routes(
@@ -203,7 +204,7 @@ class Analysis:
             )
         with self._step("weak pages"):
             weak = weak_pages(
-                observed, chain, hotspots, exits, declared_links=store.declared_links()
+                observed, chain, hotspots, exits, escalations, declared_links=store.declared_links()
             )
         with self._step("link suggestions"):
             suggestions = link_suggestions(paths, set(observed.transitions), limit=MAX_SUGGESTIONS)
@@ -220,6 +221,7 @@ class Analysis:
             chain=chain,
             hotspots={t.page_id: t for t in hotspots},
             exits={t.page_id: t for t in exits},
+            escalations={t.page_id: t for t in escalations},
             weak={w.page_id: w for w in weak},
             page_rank=ranks,
             path_rank=path_ranks,
@@ -233,6 +235,7 @@ class Analysis:
             clicks=size.clicks,
             hotspots=sum(t.significant for t in hotspots),
             high_exit_pages=sum(t.significant for t in exits),
+            escalation_hotspots=sum(t.significant for t in escalations),
             weak_pages=len(weak),
             communities=found.count,
             similar_pairs=len(found.similar),

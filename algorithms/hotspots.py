@@ -1,4 +1,5 @@
-"""Turnaround hotspots and high-exit pages (docs/paths.md, "Turnaround hotspots").
+"""Turnaround hotspots, high-exit pages and escalation hotspots (docs/paths.md, "Turnaround
+hotspots"; docs/analytics.md, "Escalation pages").
 
 One test for both: a page's rate (events / trials) against the site-wide rate (all events /
 all trials, over every page, tested or not), one-sided binomial test "greater", then
@@ -23,7 +24,8 @@ FDR: Final = 0.05
 @dataclass(frozen=True, slots=True)
 class RateTest:
     """One page's test. For hotspots: events = turnarounds, trials = opportunities,
-    significant = is a hotspot; for high-exit pages: events = exits, trials = visits."""
+    significant = is a hotspot; for high-exit pages: events = exits, trials = visits; for
+    escalation hotspots: events = escalations, trials = visits."""
 
     page_id: str
     events: int
@@ -43,6 +45,12 @@ def turnaround_hotspots(observed: Observed) -> tuple[RateTest, ...]:
 
 def high_exit_pages(observed: Observed) -> tuple[RateTest, ...]:
     return rate_tests({p: (o.exits, o.visits) for p, o in observed.pages.items()})
+
+
+def escalation_hotspots(observed: Observed) -> tuple[RateTest, ...]:
+    """Pages after which customers give up on self-service and contact support: escalations
+    out of visits against the site's escalations / visits."""
+    return rate_tests({p: (o.escalations, o.visits) for p, o in observed.pages.items()})
 
 
 def rate_tests(

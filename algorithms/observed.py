@@ -2,7 +2,8 @@
 
 Conventions:
 - Page figures count *completed* paths only: an OPEN path may still grow, so its last page is
-  neither an exit nor a resolution yet.
+  neither an exit nor a resolution yet. Every completed path ends in exactly one of a
+  resolution, an exit (ABANDONED) or an escalation (ESCALATED) at its last page.
 - Transition counts come from *all* paths, OPEN included, like the graph's TRANSITION
   relationships: a click already made is a fact, whatever happens next.
 - `mean_clicks_to_resolution`: over resolved paths, each occurrence of the page at position
@@ -31,6 +32,7 @@ class PageObservation:
     entries: int  # completed paths that started here
     exits: int  # ABANDONED paths whose last page it is
     resolutions: int  # RESOLVED paths whose last page it is
+    escalations: int  # ESCALATED paths whose last page it is
     turnaround_opportunities: int  # occurrences at 0 < i < n-1 in completed paths
     turnarounds: int  # turnarounds located at it, in completed paths
     mean_clicks_to_resolution: float | None  # None: never seen in a resolved path
@@ -38,6 +40,10 @@ class PageObservation:
     @property
     def exit_rate(self) -> float | None:
         return self.exits / self.visits if self.visits else None
+
+    @property
+    def escalation_rate(self) -> float | None:
+        return self.escalations / self.visits if self.visits else None
 
     @property
     def turnaround_rate(self) -> float | None:
@@ -53,10 +59,11 @@ class Observed:
     resolved_paths: int
     abandoned_paths: int
     open_paths: int
+    escalated_paths: int = 0
 
     @property
     def completed_paths(self) -> int:
-        return self.resolved_paths + self.abandoned_paths
+        return self.resolved_paths + self.abandoned_paths + self.escalated_paths
 
     @property
     def site_success_probability(self) -> float | None:
@@ -67,6 +74,12 @@ class Observed:
     def site_exit_rate(self) -> float | None:
         pages = self.pages.values()
         return _ratio(sum(p.exits for p in pages), sum(p.visits for p in pages))
+
+    @property
+    def site_escalation_rate(self) -> float | None:
+        """All escalations / all visits: what escalation hotspots are tested against."""
+        pages = self.pages.values()
+        return _ratio(sum(p.escalations for p in pages), sum(p.visits for p in pages))
 
     @property
     def site_turnaround_rate(self) -> float | None:
@@ -81,6 +94,7 @@ def observe(paths: Iterable[Path]) -> Observed:
     entries: Counter[str] = Counter()
     exits: Counter[str] = Counter()
     resolutions: Counter[str] = Counter()
+    escalations: Counter[str] = Counter()
     opportunities: Counter[str] = Counter()
     turnarounds: Counter[str] = Counter()
     clicks_to_resolution: Counter[str] = Counter()  # sum of n-1-i over occurrences
@@ -106,6 +120,8 @@ def observe(paths: Iterable[Path]) -> Observed:
             for i, page in enumerate(pages):
                 clicks_to_resolution[page] += last - i
                 resolved_visits[page] += 1
+        elif path.outcome is Outcome.ESCALATED:
+            escalations[path.last_page] += 1
         else:
             exits[path.last_page] += 1
 
@@ -116,6 +132,7 @@ def observe(paths: Iterable[Path]) -> Observed:
             entries=entries[page],
             exits=exits[page],
             resolutions=resolutions[page],
+            escalations=escalations[page],
             turnaround_opportunities=opportunities[page],
             turnarounds=turnarounds[page],
             mean_clicks_to_resolution=_ratio(clicks_to_resolution[page], resolved_visits[page]),
@@ -128,6 +145,7 @@ def observe(paths: Iterable[Path]) -> Observed:
         resolved_paths=outcomes[Outcome.RESOLVED],
         abandoned_paths=outcomes[Outcome.ABANDONED],
         open_paths=outcomes[Outcome.OPEN],
+        escalated_paths=outcomes[Outcome.ESCALATED],
     )
 
 

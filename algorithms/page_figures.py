@@ -23,6 +23,7 @@ class PageSteps:
     hotspots: Mapping[str, RateTest]
     exits: Mapping[str, RateTest]
     weak: Mapping[str, WeakPage]
+    escalations: Mapping[str, RateTest] = field(default_factory=dict)
     page_rank: Mapping[str, float] = field(default_factory=dict)
     path_rank: Mapping[str, float] = field(default_factory=dict)
     fewest: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # route, start first
@@ -33,6 +34,7 @@ def page_figures(page: str, s: PageSteps) -> PageFigures:
     obs = s.observed.pages.get(page)
     success = s.chain.pages.get(page)
     hot, exit_test, weak = s.hotspots.get(page), s.exits.get(page), s.weak.get(page)
+    escalation = s.escalations.get(page)
     fewest = s.fewest.get(page)
     likely = s.likely.get(page)
     return PageFigures(
@@ -41,6 +43,8 @@ def page_figures(page: str, s: PageSteps) -> PageFigures:
         exits=obs.exits if obs else 0,
         exit_rate=obs.exit_rate if obs else None,
         resolutions=obs.resolutions if obs else 0,
+        escalations=obs.escalations if obs else 0,
+        escalation_rate=obs.escalation_rate if obs else None,
         turnarounds=obs.turnarounds if obs else 0,
         turnaround_opportunities=obs.turnaround_opportunities if obs else 0,
         turnaround_rate=obs.turnaround_rate if obs else None,
@@ -49,12 +53,16 @@ def page_figures(page: str, s: PageSteps) -> PageFigures:
         path_rank=s.path_rank.get(page),
         success_probability=success.success_probability if success else None,
         expected_clicks_to_resolution=success.expected_clicks_to_resolution if success else None,
+        escalation_probability=success.escalation_probability if success else None,
         is_hotspot=hot.significant if hot else False,
         hotspot_p_value=hot.p_value if hot else None,
         hotspot_q_value=hot.q_value if hot else None,
         is_high_exit=exit_test.significant if exit_test else False,
         exit_p_value=exit_test.p_value if exit_test else None,
         exit_q_value=exit_test.q_value if exit_test else None,
+        is_escalation_hotspot=escalation.significant if escalation else False,
+        escalation_p_value=escalation.p_value if escalation else None,
+        escalation_q_value=escalation.q_value if escalation else None,
         impact=weak.impact if weak else 0.0,
         weak_reasons=weak.reasons if weak else (),
         success_path_fewest=fewest,

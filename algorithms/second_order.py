@@ -169,6 +169,8 @@ def pair_success(paths: Iterable[Path]) -> list[PairSuccess]:
         if not path.completed:
             continue
         observations.update(states[1:])
+        # ESCALATED counts as an exit: both are failures, and the probability of RESOLVED
+        # is the same whether the chain tells them apart or not.
         (resolutions if path.outcome.value == "RESOLVED" else exits)[states[-1]] += 1
     chain = absorbing_chain(transitions, resolutions, exits)
     out = []

@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from graph_model.path.record import Outcome, Path
-from graph_model.series.record import COUNT_FIELDS, ESCALATED, Counts, StoredSeries
+from graph_model.series.record import COUNT_FIELDS, Counts, StoredSeries
 from graph_model.timewindow import DAY_MS, Interval, TimeWindow
 
 Matrix = npt.NDArray[np.int64]  # one row per Counts field, one column per period
@@ -84,7 +84,6 @@ def timelines(paths: Sequence[Path], window: TimeWindow) -> dict[Interval, Timel
     rows = len(COUNT_FIELDS)
     per_page: dict[str, list[int]] = {}
     site = [0] * (rows * days)
-    escalated = ESCALATED
     for path in paths:
         if not path.completed or not window.contains(path.start):
             continue
@@ -94,7 +93,7 @@ def timelines(paths: Sequence[Path], window: TimeWindow) -> dict[Interval, Timel
         outcome = path.outcome
         resolved = outcome is Outcome.RESOLVED
         abandoned = outcome is Outcome.ABANDONED
-        escalation = outcome == escalated
+        escalation = outcome is Outcome.ESCALATED
         turns = path.turnaround_positions
         site[PATHS * days + d] += 1
         site[RESOLVED * days + d] += resolved
@@ -173,7 +172,7 @@ def count_page(paths: Sequence[Path], page: str, window: TimeWindow) -> Counts:
         visits += len(here)
         ended_here = pages[-1] == page
         exits += ended_here and path.outcome is Outcome.ABANDONED
-        escalations += ended_here and path.outcome == ESCALATED
+        escalations += ended_here and path.outcome is Outcome.ESCALATED
         inner = [i for i in here if 0 < i < n - 1]
         opportunities += len(inner)
         turnarounds += sum(pages[i - 1] == pages[i + 1] != page for i in inner)

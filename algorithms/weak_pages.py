@@ -3,7 +3,8 @@
 impact = visits x max(0, site success probability - page success probability), with visits in
 completed paths, the site figure = resolved / completed paths, and the page figure from the
 absorbing chain. Reasons:
-- TURNAROUND_HOTSPOT, HIGH_EXIT: the page is significant in the section 4 tests.
+- TURNAROUND_HOTSPOT, HIGH_EXIT: the page is significant in the section 4 tests;
+  ESCALATION_HOTSPOT: in the same test on escalations out of visits (section 10).
 - DEAD_END: no path ever resolved here and the page offers no way on. When the site catalog
   declares the page's links, "a way on" is a declared link to another page from which
   customers succeed reasonably often (success probability at least `low_success_ratio` of
@@ -50,6 +51,7 @@ def weak_pages(
     chain: SuccessChain,
     hotspots: Iterable[RateTest],
     high_exits: Iterable[RateTest],
+    escalations: Iterable[RateTest] = (),
     *,
     min_visits: int = MIN_VISITS,
     low_success_ratio: float = LOW_SUCCESS_RATIO,
@@ -60,6 +62,7 @@ def weak_pages(
         return ()
     hot = {test.page_id for test in hotspots if test.significant}
     exiting = {test.page_id for test in high_exits if test.significant}
+    escalating = {test.page_id for test in escalations if test.significant}
     goes_on = _pages_with_a_way_on(observed, chain, declared_links or {}, low_success_ratio * site)
 
     weak = []
@@ -71,6 +74,7 @@ def weak_pages(
         flags: dict[WeakReason, bool] = {
             WeakReason.TURNAROUND_HOTSPOT: page in hot,
             WeakReason.HIGH_EXIT: page in exiting,
+            WeakReason.ESCALATION_HOTSPOT: page in escalating,
             WeakReason.DEAD_END: enough and seen.resolutions == 0 and page not in goes_on,
             WeakReason.LOW_SUCCESS: (
                 enough and success is not None and success < low_success_ratio * site

@@ -64,5 +64,7 @@ def window_counts(paths: Sequence[Path], watermark_ms: int | None) -> GraphCount
         open_paths=outcomes[Outcome.OPEN],
         resolved_paths=outcomes[Outcome.RESOLVED],
         abandoned_paths=outcomes[Outcome.ABANDONED],
+        escalated_paths=outcomes[Outcome.ESCALATED],
+        markers=sum(p.ended_by is not None for p in paths),  # the markers that ended them
         watermark_ms=watermark_ms,
     )

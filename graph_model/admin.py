@@ -17,10 +17,12 @@ CALL () { MATCH ()-[t:TRANSITION]->() RETURN count(t) AS transitions }
 CALL () { MATCH (p:Path) RETURN count(p) AS paths,
          count(CASE WHEN p.outcome = 'OPEN' THEN 1 END) AS open,
          count(CASE WHEN p.outcome = 'RESOLVED' THEN 1 END) AS resolved,
-         count(CASE WHEN p.outcome = 'ABANDONED' THEN 1 END) AS abandoned }
+         count(CASE WHEN p.outcome = 'ABANDONED' THEN 1 END) AS abandoned,
+         count(CASE WHEN p.outcome = 'ESCALATED' THEN 1 END) AS escalated }
+CALL () { MATCH (n:Marker) RETURN count(n) AS markers }
 OPTIONAL MATCH (m:Meta {id: 'watermark'})
-RETURN pages, customers, clicks, transitions, paths, open, resolved, abandoned,
-       m.value AS watermark
+RETURN pages, customers, clicks, transitions, paths, open, resolved, abandoned, escalated,
+       markers, m.value AS watermark
 """
 
 # Relationships first, then nodes, each in bounded transactions of its own (auto-commit
@@ -49,6 +51,8 @@ class GraphCounts:
     open_paths: int
     resolved_paths: int
     abandoned_paths: int
+    escalated_paths: int
+    markers: int  # outcome markers (resolution and escalation events), stored beside clicks
     watermark_ms: int | None
 
 
@@ -72,6 +76,8 @@ class GraphAdmin:
             open_paths=r["open"],
             resolved_paths=r["resolved"],
             abandoned_paths=r["abandoned"],
+            escalated_paths=r["escalated"],
+            markers=r["markers"],
             watermark_ms=r["watermark"],
         )
 

@@ -11,9 +11,12 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE CONSTRAINT customer_id IF NOT EXISTS FOR (n:Customer) REQUIRE n.id IS UNIQUE",
     "CREATE CONSTRAINT path_id IF NOT EXISTS FOR (n:Path) REQUIRE n.id IS UNIQUE",
     "CREATE CONSTRAINT click_key IF NOT EXISTS FOR (n:Click) REQUIRE n.key IS UNIQUE",
+    "CREATE CONSTRAINT marker_key IF NOT EXISTS FOR (n:Marker) REQUIRE n.key IS UNIQUE",
+    "CREATE CONSTRAINT segment_id IF NOT EXISTS FOR (n:Segment) REQUIRE n.id IS UNIQUE",
     "CREATE CONSTRAINT meta_id IF NOT EXISTS FOR (n:Meta) REQUIRE n.id IS UNIQUE",
     # A customer's clicks are re-read whenever a batch touches that customer.
     "CREATE INDEX click_customer IF NOT EXISTS FOR (n:Click) ON (n.customerId)",
+    "CREATE INDEX marker_customer IF NOT EXISTS FOR (n:Marker) ON (n.customerId)",
     # OPEN paths are closed when the watermark passes them.
     "CREATE INDEX path_outcome_end IF NOT EXISTS FOR (n:Path) ON (n.outcome, n.end)",
     "CREATE INDEX path_customer IF NOT EXISTS FOR (n:Path) ON (n.customerId)",

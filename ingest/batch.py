@@ -49,7 +49,7 @@ class BatchOutcome:
 def same_content(a: Click, b: Click) -> bool:
     """What a click's identity stands for: its page, time and resolved flag (what the derived
     key hashes). The referrer is not part of it."""
-    return (a.page_id, a.ts_ms, a.resolved) == (b.page_id, b.ts_ms, b.resolved)
+    return (a.page_id, a.ts_ms, a.resolved, a.kind) == (b.page_id, b.ts_ms, b.resolved, b.kind)
 
 
 def accept_clicks(
@@ -131,7 +131,7 @@ def compute_batch(
         batch.created_paths.extend(changed_after)
         transition_delta.update(_transition_counts(changed_after))
         transition_delta.subtract(_transition_counts(changed_before))
-        for page, count in Counter(c.page_id for c in every).items():
+        for page, count in Counter(c.page_id for c in every if not c.kind.marker).items():
             batch.visited[(customer, page)] = count
     batch.transitions.extend(_fold_transitions(transition_delta))
     return batch

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 
-from graph_model.path.record import Click, Outcome, Path
+from graph_model.path.record import Click, EventType, Outcome, Path
+
+# What a marker ends a running path as (docs/paths.md, rule 6).
+_ENDS = {EventType.RESOLUTION: Outcome.RESOLVED, EventType.ESCALATION: Outcome.ESCALATED}
 
 
 def resolve_paths(
@@ -20,30 +23,44 @@ def resolve_paths(
     timeout_ms: int,
     quick_ms: int,
 ) -> list[Path]:
-    """All paths of one customer, oldest first."""
+    """All paths of one customer, oldest first. `clicks` may hold outcome markers: they end
+    paths and add no page; a marker that ends none is an orphan (`orphan_markers`)."""
     return [
-        Path.of(customer_id, run, outcome, quick_ms)
-        for run, outcome in _runs(ordered_clicks(clicks), watermark_ms, timeout_ms)
+        Path.of(customer_id, run, outcome, quick_ms, marker)
+        for run, outcome, marker in _runs(ordered_clicks(clicks), watermark_ms, timeout_ms)
     ]
+
+
+def orphan_markers(clicks: Iterable[Click], paths: Iterable[Path]) -> list[Click]:
+    """The markers among `clicks` that end none of `paths` (the customer's)."""
+    ending = {p.ended_by for p in paths}
+    return [c for c in clicks if c.kind.marker and c.key not in ending]
 
 
 def _runs(
     ordered: Sequence[Click], watermark_ms: int, timeout_ms: int
-) -> Iterator[tuple[tuple[Click, ...], Outcome]]:
-    """Split time-ordered clicks into non-empty paths with their outcomes."""
+) -> Iterator[tuple[tuple[Click, ...], Outcome, Click | None]]:
+    """Split time-ordered events into non-empty paths of page clicks, each with its outcome
+    and the marker that ended it (None if none did)."""
     run: list[Click] = []
-    for click in ordered:
+    for event in ordered:
         # Strictly greater: a gap of exactly the timeout continues the path.
-        if run and click.ts_ms - run[-1].ts_ms > timeout_ms:
-            yield tuple(run), Outcome.ABANDONED
+        if run and event.ts_ms - run[-1].ts_ms > timeout_ms:
+            yield tuple(run), Outcome.ABANDONED, None
             run = []
-        run.append(click)
-        if click.resolved:
-            yield tuple(run), Outcome.RESOLVED
+        if event.kind.marker:
+            if run:  # it ends the running path; with none running it is an orphan
+                yield tuple(run), _ENDS[event.kind], event
+                run = []
+            continue
+        run.append(event)
+        if event.resolved:
+            yield tuple(run), Outcome.RESOLVED, None
             run = []
     if run:
         idle_ms = watermark_ms - run[-1].ts_ms
-        yield tuple(run), Outcome.OPEN if idle_ms <= timeout_ms else Outcome.ABANDONED
+        outcome = Outcome.OPEN if idle_ms <= timeout_ms else Outcome.ABANDONED
+        yield tuple(run), outcome, None
 
 
 def ordered_clicks(clicks: Iterable[Click]) -> list[Click]:

@@ -114,9 +114,13 @@ def apply(
 def truth(site: Site, planted: Planted, config: SimulationConfig) -> dict[str, Any]:
     ids = site.page_ids
     return {
-        "escalation_hotspots": sorted(ids[p] for p in planted.escalation_articles),
-        "escalation_pages": sorted(
-            [ids[p] for p in planted.escalation_articles] + [ids[site.contact], ids[site.request]]
+        "escalation_articles": sorted(ids[p] for p in planted.escalation_articles),
+        # Every page planted to escalate: the articles, and the contact pages where tickets
+        # and chats start (what the escalation-hotspot test should find).
+        "escalation_hotspots": sorted(
+            [ids[p] for p in planted.escalation_articles]
+            + ([ids[site.contact]] if config.chat_rate > 0 else [])
+            + ([ids[site.request]] if config.ticket_rate > 0 else [])
         ),
         "misleading_links": sorted([ids[a], ids[b]] for a, b in planted.misleading_links),
         "innocent_links": sorted([ids[a], ids[b]] for a, b in planted.innocent_links),

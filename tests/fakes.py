@@ -123,6 +123,7 @@ ANSWERS: dict[str, dict[str, tuple[str, Any]]] = {
         "route_probabilities": ("route_probabilities", lambda routes: [1.0 for _ in routes]),
         "weak": ("weak_pages", lambda *_: (fake_page("p1"),)),
         "hotspots": ("hotspots", ()),
+        "escalation_hotspots": ("escalation_hotspots", ()),
         "site_rates": ("site_rates", SiteRates(None, None)),
         "versions": ("page_versions", {}),
     },

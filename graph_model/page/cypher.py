@@ -151,12 +151,17 @@ WEAK_PAGES = _flagged(
 
 HOTSPOTS = _flagged("f.isHotspot = true", "f.hotspotQValue, f.turnaroundRate DESC")
 
+ESCALATION_HOTSPOTS = _flagged(
+    "f.isEscalationHotspot = true", "f.escalationQValue, f.escalationRate DESC"
+)
+
 # Site-wide rates as the analysis tested against: all events / all trials over every page.
 SITE_RATES = of_analysis(f"""
   OPTIONAL {_FIGURES_OF_RUN}
   RETURN {{turnarounds: sum(coalesce(f.turnarounds, 0)),
           opportunities: sum(coalesce(f.turnaroundOpportunities, 0)),
           exits: sum(coalesce(f.exits, 0)),
+          escalations: sum(coalesce(f.escalations, 0)),
           visits: sum(coalesce(f.visits, 0))}} AS rows
 """)
 

@@ -42,6 +42,8 @@ class PageReads(Protocol):
 
     async def hotspots(self, limit: int) -> tuple[PageRecord, ...]: ...
 
+    async def escalation_hotspots(self, limit: int) -> tuple[PageRecord, ...]: ...
+
     async def site_rates(self) -> SiteRates: ...
 
     async def versions(self, ids: Sequence[str]) -> dict[str, tuple[PageVersion, ...]]:
@@ -117,11 +119,18 @@ class Neo4jPageReads(Neo4jReads):
         rows = await self._r.analysed_rows("hotspots", q.HOTSPOTS, limit=limit)
         return tuple(page_from_properties(r) for r in rows)
 
+    async def escalation_hotspots(self, limit: int) -> tuple[PageRecord, ...]:
+        rows = await self._r.analysed_rows(
+            "escalation_hotspots", q.ESCALATION_HOTSPOTS, limit=limit
+        )
+        return tuple(page_from_properties(r) for r in rows)
+
     async def site_rates(self) -> SiteRates:
         r = await self._r.analysed("site_rates", q.SITE_RATES)
         return SiteRates(
             turnaround_rate=_ratio(r["turnarounds"], r["opportunities"]),
             exit_rate=_ratio(r["exits"], r["visits"]),
+            escalation_rate=_ratio(r["escalations"], r["visits"]),
         )
 
     async def versions(self, ids: Sequence[str]) -> dict[str, tuple[PageVersion, ...]]:

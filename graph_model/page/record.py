@@ -20,6 +20,7 @@ class WeakReason(StrEnum):
 
     TURNAROUND_HOTSPOT = "TURNAROUND_HOTSPOT"
     HIGH_EXIT = "HIGH_EXIT"
+    ESCALATION_HOTSPOT = "ESCALATION_HOTSPOT"
     DEAD_END = "DEAD_END"
     LOW_SUCCESS = "LOW_SUCCESS"
 
@@ -34,6 +35,8 @@ class PageFigures:
     exits: int = 0
     exit_rate: float | None = None
     resolutions: int = 0
+    escalations: int = 0  # ESCALATED paths whose last page it is
+    escalation_rate: float | None = None  # escalations / visits
     turnarounds: int = 0
     turnaround_opportunities: int = 0
     turnaround_rate: float | None = None
@@ -42,12 +45,16 @@ class PageFigures:
     path_rank: float | None = None
     success_probability: float | None = None
     expected_clicks_to_resolution: float | None = None
+    escalation_probability: float | None = None  # absorbed in ESCALATED, from the chain
     is_hotspot: bool = False
     hotspot_p_value: float | None = None
     hotspot_q_value: float | None = None
     is_high_exit: bool = False
     exit_p_value: float | None = None
     exit_q_value: float | None = None
+    is_escalation_hotspot: bool = False
+    escalation_p_value: float | None = None
+    escalation_q_value: float | None = None
     impact: float = 0.0
     weak_reasons: tuple[WeakReason, ...] = ()
     success_path_fewest: tuple[str, ...] | None = None
@@ -73,6 +80,7 @@ class PageOrder(StrEnum):
     IMPACT = "IMPACT"
     TURNAROUND_RATE = "TURNAROUND_RATE"
     EXIT_RATE = "EXIT_RATE"
+    ESCALATION_RATE = "ESCALATION_RATE"
 
     @property
     def figure(self) -> str | None:
@@ -166,3 +174,4 @@ class SiteRates:
 
     turnaround_rate: float | None
     exit_rate: float | None
+    escalation_rate: float | None = None  # all escalations / all visits

@@ -62,12 +62,16 @@ class ApplyResult:
 
 @dataclass(slots=True)
 class Plan:
-    """A batch in the shape WRITE_CUSTOMERS takes."""
+    """A batch in the shape WRITE_CUSTOMERS (and the marker and segment statements) take."""
 
     deleted: list[Path]  # rewritten or gone: delete before writing the new versions
-    unplaced: list[Click]  # new clicks no written path holds (never expected)
+    unplaced: list[Click]  # new page clicks no written path holds (never expected)
     pages: list[str]
     customers: list[dict[str, Any]]
+    markers: list[dict[str, Any]] = field(default_factory=list)  # new (:Marker) nodes
+    # Written paths whose ending marker or segments differ from what their node had.
+    endings: list[dict[str, Any]] = field(default_factory=list)  # {path, marker}
+    segments: list[dict[str, Any]] = field(default_factory=list)  # {path, segments}
 
 
 # Path properties the write statement sets from its own rows rather than from the record.
@@ -76,7 +80,7 @@ _NOT_SET: frozenset[str] = frozenset({"id", "customer_id"})
 
 def plan(batch: BatchWrite, known_customers: Collection[str]) -> Plan:
     """`known_customers` had stored clicks (so they have a Customer node and VISITED)."""
-    fresh = {c.key: c for c in batch.new_clicks}
+    fresh = {c.key: c for c in batch.new_clicks if not c.kind.marker}
     old_by_id = {p.id: p for p in batch.deleted_paths}
     extended: dict[str, list[tuple[Path, Path]]] = defaultdict(list)
     created: dict[str, list[Path]] = defaultdict(list)
@@ -90,10 +94,10 @@ def plan(batch: BatchWrite, known_customers: Collection[str]) -> Plan:
     deleted = [p for p in batch.deleted_paths if p.id not in kept]
 
     # Pages by index in sorted order, so a customer's visits sorted by index are by page id.
-    pages = sorted({c.page_id for c in batch.new_clicks})
+    pages = sorted({c.page_id for c in fresh.values()})
     page_index = {page: i for i, page in enumerate(pages)}
     fresh_pages: dict[str, set[str]] = {}
-    for c in batch.new_clicks:
+    for c in fresh.values():
         fresh_pages.setdefault(c.customer_id, set()).add(c.page_id)
     visits: dict[str, list[list[int]]] = defaultdict(list)
     for (customer, page), n in batch.visited.items():
@@ -117,7 +121,17 @@ def plan(batch: BatchWrite, known_customers: Collection[str]) -> Plan:
                 continue
             placed.add(key)
             order.append(len(new))
-            new.append([key, page_index[c.page_id], c.ts_ms, c.resolved, c.seq, c.referrer_page_id])
+            new.append(
+                [
+                    key,
+                    page_index[c.page_id],
+                    c.ts_ms,
+                    c.resolved,
+                    c.seq,
+                    c.referrer_page_id,
+                    attribute_list(c),
+                ]
+            )
         return {
             "id": p.id,
             "props": to_properties(p, skip=_NOT_SET),
@@ -127,7 +141,8 @@ def plan(batch: BatchWrite, known_customers: Collection[str]) -> Plan:
         }
 
     customers: list[dict[str, Any]] = []
-    for customer in sorted(fresh_pages):
+    # A customer whose batch held only markers gets a row when a marker changed a path.
+    for customer in sorted(fresh_pages.keys() | extended.keys() | created.keys()):
         known = customer in known_customers
         rows = sorted(visits[customer])
         customers.append(
@@ -144,13 +159,35 @@ def plan(batch: BatchWrite, known_customers: Collection[str]) -> Plan:
             }
         )
     unplaced = [c for key, c in fresh.items() if key not in placed]
-    return Plan(deleted, unplaced, pages, customers)
+    written = [(old_by_id.get(new.id), new) for new in batch.created_paths]
+    return Plan(
+        deleted,
+        unplaced,
+        pages,
+        customers,
+        markers=[marker_row(c) for c in batch.new_clicks if c.kind.marker],
+        endings=[
+            {"path": new.id, "marker": new.ended_by}
+            for old, new in written
+            if new.ended_by != (old.ended_by if old and new.id in kept else None)
+        ],
+        segments=[
+            {"path": new.id, "segments": list(new.segments)}
+            for old, new in written
+            if new.segments != (old.segments if old and new.id in kept else ())
+        ],
+    )
 
 
 def grows(old: Path, new: Path) -> bool:
     """`new` is `old` with clicks appended: the stored chain stays and is extended."""
     n = len(old.keys)
     return len(new.keys) > n and new.keys[:n] == old.keys
+
+
+def attribute_list(c: Click) -> list[str] | None:
+    """An event's attributes as stored: "key=value" strings, None (no property) if none."""
+    return [f"{key}={value}" for key, value in c.attributes] or None
 
 
 def click_row(c: Click) -> dict[str, Any]:
@@ -162,6 +199,20 @@ def click_row(c: Click) -> dict[str, Any]:
         "resolved": c.resolved,
         "seq": c.seq,
         "referrer": c.referrer_page_id,
+        "attributes": attribute_list(c),
+    }
+
+
+def marker_row(c: Click) -> dict[str, Any]:
+    """A (:Marker): an outcome event, stored beside the clicks (docs/graph-model.md)."""
+    return {
+        "key": c.key,
+        "customer": c.customer_id,
+        "type": c.kind.value,
+        "page": c.page_id or None,
+        "ts": c.ts_ms,
+        "seq": c.seq,
+        "attributes": attribute_list(c),
     }
 
 

@@ -35,8 +35,9 @@ class PathReads(Protocol):
     async def count_through(self, ids: Sequence[str], outcome: Outcome | None) -> dict[str, int]:
         """Paths visiting each page."""
 
-    async def stats(self, window: TimeWindow = ALL_TIME) -> PathStats:
-        """Path statistics, live from every path (that started in `window`)."""
+    async def stats(self, window: TimeWindow = ALL_TIME, segment: str | None = None) -> PathStats:
+        """Path statistics, live from every path (that started in `window`, in `segment`:
+        "key=value"); orphan markers likewise by their time and attributes."""
 
 
 class Neo4jPathReads(Neo4jReads):
@@ -62,16 +63,18 @@ class Neo4jPathReads(Neo4jReads):
     async def count_through(self, ids: Sequence[str], outcome: Outcome | None) -> dict[str, int]:
         return await self._counts("paths_through_count", q.PATHS_THROUGH_COUNT, ids, outcome)
 
-    async def stats(self, window: TimeWindow = ALL_TIME) -> PathStats:
-        if window.bounded:
-            rows = await self._r.rows(
-                "path_stats_in_window",
-                q.PATH_STATS_IN_WINDOW,
+    async def stats(self, window: TimeWindow = ALL_TIME, segment: str | None = None) -> PathStats:
+        if window.bounded or segment is not None:
+            [record] = await self._r.run(
+                "path_stats_filtered",
+                q.PATH_STATS_FILTERED,
                 since=window.low,
                 until=window.high,
+                segment=segment,
             )
         else:
-            rows = await self._r.rows("path_stats", q.PATH_STATS)
+            [record] = await self._r.run("path_stats", q.PATH_STATS)
+        rows, orphans = record["rows"], int(record["orphans"])
         return path_stats_from_sums(
             {
                 Outcome(r["outcome"]): (
@@ -82,7 +85,8 @@ class Neo4jPathReads(Neo4jReads):
                 )
                 for r in rows
                 if r["outcome"] in Outcome.__members__
-            }
+            },
+            orphans,
         )
 
     async def _windows(

@@ -1,8 +1,9 @@
 """The path aggregate: clicks, the paths they form, turnarounds, and path statistics.
 
 Definitions (docs/paths.md): a path is a run of one customer's clicks; its outcome is
-RESOLVED, ABANDONED or OPEN; a turnaround at position i (0 < i < n-1) is p(i+1) = p(i-1) and
-p(i) != p(i-1), located at page p(i). Completed paths are RESOLVED + ABANDONED.
+RESOLVED, ABANDONED, ESCALATED (an escalation marker ended it) or OPEN; a turnaround at
+position i (0 < i < n-1) is p(i+1) = p(i-1) and p(i) != p(i-1), located at page p(i).
+Completed paths are RESOLVED + ABANDONED + ESCALATED.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Final
 class Outcome(StrEnum):
     RESOLVED = "RESOLVED"
     ABANDONED = "ABANDONED"
+    ESCALATED = "ESCALATED"  # self-service failed: a ticket, chat or call followed
     OPEN = "OPEN"
 
     @property
@@ -73,10 +75,21 @@ class Path:
     pages: tuple[str, ...]
     timestamps: tuple[int, ...] = ()
     keys: tuple[str, ...] = ()  # the clicks' keys
+    # The key of the marker that ended it (a resolution or escalation event), if one did.
+    ended_by: str | None = None
+    # Its attributes as "key=value", sorted: the union of its clicks', earliest value first.
+    segments: tuple[str, ...] = ()
 
     @staticmethod
-    def of(customer_id: str, clicks: Sequence[Click], outcome: Outcome, quick_ms: int) -> Path:
-        """The path of `clicks` (in click order, at least one)."""
+    def of(
+        customer_id: str,
+        clicks: Sequence[Click],
+        outcome: Outcome,
+        quick_ms: int,
+        ended_by: Click | None = None,
+    ) -> Path:
+        """The path of `clicks` (page clicks in click order, at least one), ended by the
+        marker `ended_by` if one did."""
         if not clicks:
             raise ValueError("a path has at least one click")
         pages = tuple(c.page_id for c in clicks)
@@ -94,6 +107,8 @@ class Path:
             pages=pages,
             timestamps=times,
             keys=tuple(c.key for c in clicks),
+            ended_by=ended_by.key if ended_by else None,
+            segments=segments_of(clicks),
         )
 
     @property
@@ -107,6 +122,16 @@ class Path:
     @property
     def turnaround_positions(self) -> tuple[int, ...]:
         return turnaround_positions(self.pages)
+
+
+def segments_of(clicks: Iterable[Click]) -> tuple[str, ...]:
+    """A path's segments: its clicks' attributes, the earliest click's value winning for a
+    key, as sorted "key=value" ids (the (:Segment) ids)."""
+    first: dict[str, str] = {}
+    for click in clicks:
+        for key, value in click.attributes:
+            first.setdefault(key, value)
+    return tuple(sorted(f"{key}={value}" for key, value in first.items()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +194,9 @@ class PathStats:
     turnaround_rate: float | None  # completed paths with a turnaround / completed
     self_service_rate: float | None  # resolved / completed
     by_outcome: tuple[OutcomeStats, ...]
+    escalated: int = 0
+    escalation_rate: float | None = None  # escalated / completed
+    orphan_markers: int = 0  # markers that ended no path (docs/paths.md, rule 6)
 
     def of(self, outcome: Outcome) -> OutcomeStats:
         return next(o for o in self.by_outcome if o.outcome is outcome)
@@ -178,7 +206,9 @@ class PathStats:
 OutcomeSums = tuple[int, int, int, int]
 
 
-def path_stats_from_sums(by_outcome: Mapping[Outcome, OutcomeSums]) -> PathStats:
+def path_stats_from_sums(
+    by_outcome: Mapping[Outcome, OutcomeSums], orphan_markers: int = 0
+) -> PathStats:
     """Exact integer sums in, means and population variances out (Cypher sums them on the
     server; `path_stats` sums a list of paths)."""
     zero: OutcomeSums = (0, 0, 0, 0)
@@ -191,6 +221,7 @@ def path_stats_from_sums(by_outcome: Mapping[Outcome, OutcomeSums]) -> PathStats
     n = sum(c[0] for c in completed)
     mean, variance = _moments(n, sum(c[1] for c in completed), sum(c[2] for c in completed))
     resolved = by_outcome.get(Outcome.RESOLVED, zero)[0]
+    escalated = by_outcome.get(Outcome.ESCALATED, zero)[0]
     return PathStats(
         completed=n,
         resolved=resolved,
@@ -201,10 +232,13 @@ def path_stats_from_sums(by_outcome: Mapping[Outcome, OutcomeSums]) -> PathStats
         turnaround_rate=sum(c[3] for c in completed) / n if n else None,
         self_service_rate=resolved / n if n else None,
         by_outcome=per,
+        escalated=escalated,
+        escalation_rate=escalated / n if n else None,
+        orphan_markers=orphan_markers,
     )
 
 
-def path_stats(paths: Iterable[Path]) -> PathStats:
+def path_stats(paths: Iterable[Path], orphan_markers: int = 0) -> PathStats:
     sums: dict[Outcome, list[int]] = {o: [0, 0, 0, 0] for o in Outcome}
     for p in paths:
         s = sums[p.outcome]
@@ -212,7 +246,9 @@ def path_stats(paths: Iterable[Path]) -> PathStats:
         s[1] += p.length
         s[2] += p.length * p.length
         s[3] += p.turnarounds > 0
-    return path_stats_from_sums({o: (s[0], s[1], s[2], s[3]) for o, s in sums.items()})
+    return path_stats_from_sums(
+        {o: (s[0], s[1], s[2], s[3]) for o, s in sums.items()}, orphan_markers
+    )
 
 
 def _moments(n: int, s: int, ss: int) -> tuple[float | None, float | None]:

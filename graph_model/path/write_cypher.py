@@ -8,7 +8,7 @@ from __future__ import annotations
 # seconds (WRITE_CUSTOMERS takes ~0.25 s to plan). A schema change still clears the cache.
 _PLAN_ONCE = "CYPHER replan=skip\n"
 
-# The watermark and every stored click of the batch's customers, in one row.
+# The watermark and every stored click and marker of the batch's customers, in one row.
 READ_BATCH = (
     _PLAN_ONCE
     + """
@@ -16,8 +16,13 @@ OPTIONAL MATCH (m:Meta {id: 'watermark'})
 RETURN m.value AS watermark, COLLECT {
   UNWIND $ids AS id
   MATCH (c:Click {customerId: id}) USING INDEX c:Click(customerId)
-  RETURN [c.customerId, c.key, c.pageId, c.ts, c.resolved, c.seq, c.referrerPageId]
-} AS clicks
+  RETURN [c.customerId, c.key, c.pageId, c.ts, c.resolved, c.seq, c.referrerPageId,
+          c.attributes]
+} AS clicks, COLLECT {
+  UNWIND $ids AS id
+  MATCH (k:Marker {customerId: id}) USING INDEX k:Marker(customerId)
+  RETURN [k.customerId, k.key, k.type, k.pageId, k.ts, k.seq, k.attributes]
+} AS markers
 """
 )
 
@@ -28,14 +33,66 @@ UNWIND $clicks AS c
 MERGE (p:Page {id: c.page})
 MERGE (:Customer {id: c.customer})
 CREATE (k:Click {key: c.key, customerId: c.customer, pageId: c.page, ts: c.ts,
-                 resolved: c.resolved, seq: c.seq, referrerPageId: c.referrer})
+                 resolved: c.resolved, seq: c.seq, referrerPageId: c.referrer,
+                 attributes: c.attributes})
 CREATE (k)-[:ON]->(p)
 """
 
+# Outcome markers: no page visit, so no ON and no place in a path's chain; a path they end
+# points at them with ENDED_BY (an orphan marker has none).
+CREATE_MARKERS = """
+UNWIND $markers AS m
+CREATE (:Marker {key: m.key, customerId: m.customer, type: m.type, pageId: m.page, ts: m.ts,
+                 seq: m.seq, attributes: m.attributes})
+"""
+
+# Written paths whose ending changed: the old ENDED_BY goes, the new one (if any) is made.
+LINK_ENDINGS = """
+UNWIND $rows AS r
+MATCH (p:Path {id: r.path})
+CALL (p) {
+  MATCH (p)-[old:ENDED_BY]->()
+  DELETE old
+}
+CALL (p, r) {
+  MATCH (m:Marker {key: r.marker})
+  CREATE (p)-[:ENDED_BY]->(m)
+}
+"""
+
+# Segment nodes first, one statement, in a stable order (concurrent workers lock them alike).
+MERGE_SEGMENTS = """
+UNWIND $ids AS id
+MERGE (s:Segment {id: id})
+  ON CREATE SET s.key = split(id, '=')[0], s.value = substring(id, size(split(id, '=')[0]) + 1)
+"""
+
+# Written paths whose segments changed: old IN_SEGMENT relationships replaced.
+LINK_SEGMENTS = """
+UNWIND $rows AS r
+MATCH (p:Path {id: r.path})
+CALL (p) {
+  MATCH (p)-[old:IN_SEGMENT]->()
+  DELETE old
+}
+CALL (p, r) {
+  UNWIND r.segments AS id
+  MATCH (s:Segment {id: id})
+  CREATE (p)-[:IN_SEGMENT]->(s)
+}
+"""
+
+# Event keys are unique graph-wide, clicks and markers alike.
 CLICK_OWNERS = """
 UNWIND $keys AS key
-MATCH (k:Click {key: key})
-RETURN key, k.customerId AS customer
+CALL (key) {
+  MATCH (k:Click {key: key})
+  RETURN k.customerId AS customer
+  UNION
+  MATCH (k:Marker {key: key})
+  RETURN k.customerId AS customer
+}
+RETURN key, customer
 """
 
 DELETE_NEXT = "UNWIND $keys AS k MATCH (:Click {key: k})-[r:NEXT]->() DELETE r"
@@ -43,7 +100,7 @@ DELETE_NEXT = "UNWIND $keys AS k MATCH (:Click {key: k})-[r:NEXT]->() DELETE r"
 DELETE_PATHS = "UNWIND $ids AS id MATCH (p:Path {id: id}) DETACH DELETE p"
 
 # The clicks of one path (or of the part appended to it), in order, as `clicks`. New clicks
-# (p.new: [key, page index, ts, resolved, seq, referrer]) are created with their ON
+# (p.new: [key, page index, ts, resolved, seq, referrer, attributes]) are created with their ON
 # relationship, stored ones (p.stored: keys) are found, and p.order interleaves them
 # (i >= 0: p.new[i], i < 0: p.stored[-i - 1]; null: all new). A stored click that is missing
 # gives a null node, so CREATE fails the transaction rather than skipping it.
@@ -53,7 +110,7 @@ _CHAIN = """
       UNWIND p.new AS k
       WITH cid, k, pgs[k[1]] AS pg
       CREATE (n:Click {key: k[0], customerId: cid, pageId: $pages[k[1]], ts: k[2],
-                       resolved: k[3], seq: k[4], referrerPageId: k[5]})
+                       resolved: k[3], seq: k[4], referrerPageId: k[5], attributes: k[6]})
       CREATE (n)-[:ON]->(pg)
       RETURN collect(n) AS created
     }

@@ -50,6 +50,7 @@ class AnalysisRun:
     clicks: int = 0
     hotspots: int = 0
     high_exit_pages: int = 0
+    escalation_hotspots: int = 0
     weak_pages: int = 0
     communities: int = 0
     similar_pairs: int = 0

@@ -21,11 +21,12 @@ from dataclasses import dataclass, fields
 from enum import StrEnum
 from typing import Final
 
+from graph_model.path.record import Outcome
 from graph_model.properties import properties_of
 from graph_model.timewindow import Interval, TimeWindow
 
-# An escalated path's outcome (what ended it: a ticket, a chat or a call).
-ESCALATED: Final = "ESCALATED"
+# An escalated path's outcome, as Cypher compares it.
+ESCALATED: Final = Outcome.ESCALATED.value
 
 
 class PageMetric(StrEnum):

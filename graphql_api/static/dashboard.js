@@ -24,8 +24,8 @@
   const OVERVIEW_QUERY = `
     query Overview($rows: Int!, $changeRows: Int!, $from: DateTime, $until: DateTime) {
       pathStats(from: $from, until: $until) {
-        completed resolved abandoned open
-        meanLength varianceLength turnaroundRate selfServiceRate
+        completed resolved abandoned escalated open
+        meanLength varianceLength turnaroundRate selfServiceRate escalationRate
       }
       latestAnalysis { startedAt durationMs paths since until }
       extent: siteSeries(metric: VISITS, interval: DAY) { start end trials }
@@ -33,7 +33,7 @@
         impact reasons
         page {
           id title visits successProbability
-          trend: series(metric: RESOLUTION_RATE, ${TREND}) { start rate trials }
+          trend: series(metric: RESOLUTION_RATE, interval: WEEK, from: $from, until: $until) { start rate trials }
         }
       }
       changes(limit: $changeRows, since: $from) {
@@ -41,10 +41,10 @@
         version { title since }
         page {
           id title
-          RESOLUTION_RATE: series(metric: RESOLUTION_RATE, ${TREND}) { start rate trials }
-          EXIT_RATE: series(metric: EXIT_RATE, ${TREND}) { start rate trials }
-          TURNAROUND_RATE: series(metric: TURNAROUND_RATE, ${TREND}) { start rate trials }
-          ESCALATION_RATE: series(metric: ESCALATION_RATE, ${TREND}) { start rate trials }
+          RESOLUTION_RATE: series(metric: RESOLUTION_RATE, interval: WEEK, from: $from, until: $until) { start rate trials }
+          EXIT_RATE: series(metric: EXIT_RATE, interval: WEEK, from: $from, until: $until) { start rate trials }
+          TURNAROUND_RATE: series(metric: TURNAROUND_RATE, interval: WEEK, from: $from, until: $until) { start rate trials }
+          ESCALATION_RATE: series(metric: ESCALATION_RATE, interval: WEEK, from: $from, until: $until) { start rate trials }
         }
       }
       catalogChanges(limit: 40) {
@@ -57,6 +57,10 @@
         turnarounds opportunities rate siteRate qValue
         page { id title }
       }
+      escalationHotspots(limit: $rows) {
+        escalations visits rate siteRate qValue
+        page { id title resolutions }
+      }
       linkSuggestions(limit: $rows) {
         clicksSaved paths meanClicksSaved
         from { id title }
@@ -68,8 +72,8 @@
   const FLOW_QUERY = `
     query Flow($id: ID!, $n: Int!) {
       page(id: $id) {
-        id title url visits exits resolutions successProbability turnaroundRate
-        isHotspot weakReasons
+        id title url visits exits resolutions escalations successProbability
+        escalationProbability turnaroundRate isHotspot isEscalationHotspot weakReasons
         incoming(limit: $n) { count from { id title } }
         outgoing(limit: $n) { count to { id title } }
       }
@@ -84,6 +88,10 @@
   const REASONS = {
     TURNAROUND_HOTSPOT: ["Customers turn back", "Customers turn straight back significantly often"],
     HIGH_EXIT: ["Customers leave", "Customers leave the site here significantly often"],
+    ESCALATION_HOTSPOT: [
+      "Customers contact support",
+      "Customers open a ticket, chat or call after this page significantly often",
+    ],
     DEAD_END: ["Dead end", "Nothing resolves here and no link leads on to success"],
     LOW_SUCCESS: ["Low success", "Chance of success below half the site's"],
   };
@@ -106,6 +114,7 @@
     other: "#a3adbb",
     start: "#8a96a8",
     resolved: "#1f9d55",
+    escalated: "#d9730d",
     exit: "#d64545",
   };
 
@@ -114,6 +123,7 @@
     pages: new Map(), // id -> {id, title, visits}
     weak: [],
     hotspots: [],
+    escalations: [],
     selected: null,
     chart: null,
     flowRequest: 0,
@@ -483,6 +493,33 @@
     $("hotspot-table").tBodies[0].replaceChildren(...rows);
   }
 
+  function renderEscalations(escalations) {
+    if (!state.analysed) return tableMessage("escalation-table", NO_ANALYSIS);
+    if (!escalations.length) {
+      return tableMessage(
+        "escalation-table",
+        "No escalation hotspots: no page is significantly above the site's escalation rate.",
+      );
+    }
+    const rows = escalations.map((s) => {
+      const times = s.siteRate ? `${oneFmt.format(s.rate / s.siteRate)}× site (${fmtPct(s.siteRate)})` : "";
+      return h(
+        "tr",
+        { "data-page-id": s.page.id },
+        pageCell(s.page),
+        h("td", {}, meter(s.rate, 1, s.siteRate, "escalated", fmtPct(s.rate), times)),
+        h(
+          "td",
+          { class: "num", title: `${fmtInt(s.escalations)} escalations in ${fmtInt(s.visits)} visits` },
+          fmtInt(s.escalations),
+          h("span", { class: "meter-sub" }, `${fmtInt(s.page.resolutions)} resolved`),
+        ),
+        h("td", { class: "num", title: s.qValue === null ? "" : String(s.qValue) }, fmtQ(s.qValue)),
+      );
+    });
+    $("escalation-table").tBodies[0].replaceChildren(...rows);
+  }
+
   function renderLinks(links) {
     if (!state.analysed) return tableMessage("links-table", NO_ANALYSIS);
     if (!links.length) {
@@ -684,8 +721,12 @@
   function renderHeadline(stats, analysis) {
     $("kpi-completed").textContent = fmtInt(stats.completed);
     $("kpi-completed-note").textContent =
-      `${fmtInt(stats.resolved)} resolved · ${fmtInt(stats.abandoned)} abandoned`;
+      `${fmtInt(stats.resolved)} resolved · ${fmtInt(stats.escalated)} escalated · ` +
+      `${fmtInt(stats.abandoned)} abandoned`;
     $("kpi-self-service").textContent = fmtPct(stats.selfServiceRate);
+    $("kpi-escalation").textContent = fmtPct(stats.escalationRate);
+    $("kpi-escalation-note").textContent =
+      `${plural(stats.escalated, "path", "paths")} ended in a ticket, chat or call`;
     $("kpi-mean-length").replaceChildren(
       stats.meanLength === null ? "–" : fmtTwo(stats.meanLength),
       stats.meanLength === null ? "" : h("small", {}, " clicks on average"),
@@ -709,7 +750,7 @@
 
   // ---- page selector -------------------------------------------------------------------
 
-  function fillSelector(weak, hotspots, pages) {
+  function fillSelector(weak, hotspots, escalations, pages) {
     const select = $("page-select");
     const option = (p, note) =>
       h("option", { value: p.id }, `${title(p)}${note ? ` — ${note}` : ""}`);
@@ -719,6 +760,9 @@
     }
     if (hotspots.length) {
       groups.push(h("optgroup", { label: "Turnaround hotspots" }, hotspots.map((s) => option(s.page))));
+    }
+    if (escalations.length) {
+      groups.push(h("optgroup", { label: "Escalation hotspots" }, escalations.map((s) => option(s.page))));
     }
     if (pages.length) {
       groups.push(
@@ -813,6 +857,10 @@
       add("out:resolved", "Resolved here", 2, COLORS.resolved);
       links.push({ source: center, target: "out:resolved", value: page.resolutions, lineStyle: { color: COLORS.resolved } });
     }
+    if (page.escalations > 0) {
+      add("out:escalated", "Escalated to support", 2, COLORS.escalated);
+      links.push({ source: center, target: "out:escalated", value: page.escalations, lineStyle: { color: COLORS.escalated } });
+    }
     outgoing.slice(0, FLOW_NODES).forEach((t) => {
       const key = `out:${t.to.id}`;
       const back = page.incoming.some((i) => i.from.id === t.to.id);
@@ -840,7 +888,9 @@
     $("flow-facts").replaceChildren(
       fact("Visits", fmtInt(page.visits)),
       fact("Chance of success", fmtPct(page.successProbability)),
+      fact("Chance of escalation", fmtPct(page.escalationProbability)),
       fact("Resolved here", fmtInt(page.resolutions)),
+      fact("Escalated here", fmtInt(page.escalations)),
       fact("Left the site here", fmtInt(page.exits)),
       fact("Turnaround rate", fmtPct(page.turnaroundRate)),
       reasons.length ? badges(reasons) : null,
@@ -1000,7 +1050,7 @@
       const message = `Could not load the dashboard data: ${err.message}`;
       if (err instanceof KeyNeeded) askForKey(err.message);
       else showBanner("error", message, loadAll);
-      for (const id of ["weak-table", "hotspot-table", "links-table", "changes-table"]) {
+      for (const id of ["weak-table", "hotspot-table", "escalation-table", "links-table", "changes-table"]) {
         tableMessage(id, message, true);
       }
       $("catalog-changes").replaceChildren(h("p", { class: "muted error" }, message));
@@ -1017,6 +1067,7 @@
     state.analysed = Boolean(data.latestAnalysis);
     state.weak = data.weakPages;
     state.hotspots = data.turnaroundHotspots;
+    state.escalations = data.escalationHotspots;
     state.pages = new Map(data.pages.nodes.map((p) => [p.id, p]));
     for (const w of state.weak) if (!state.pages.has(w.page.id)) state.pages.set(w.page.id, w.page);
 
@@ -1041,8 +1092,9 @@
     renderCatalog(data.catalogChanges);
     renderWeak(state.weak);
     renderHotspots(state.hotspots);
+    renderEscalations(state.escalations);
     renderLinks(data.linkSuggestions);
-    fillSelector(state.weak, state.hotspots, data.pages.nodes);
+    fillSelector(state.weak, state.hotspots, state.escalations, data.pages.nodes);
 
     const first = state.selected && state.pages.has(state.selected) ? state.selected : initialPage();
     if (first) {

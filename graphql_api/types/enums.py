@@ -43,6 +43,7 @@ _expose(
         "IMPACT": "Weak-page impact.",
         "TURNAROUND_RATE": "Turnaround rate.",
         "EXIT_RATE": "Exit rate.",
+        "ESCALATION_RATE": "Escalation rate.",
     },
 )
 _expose(
@@ -63,8 +64,14 @@ _expose(
 _expose(
     Outcome,
     "PathOutcome",
-    "How a customer path ended: RESOLVED, ABANDONED (inactive longer than the timeout), or "
-    "OPEN (still running).",
+    "How a customer path ended: RESOLVED, ABANDONED (inactive longer than the timeout), "
+    "ESCALATED (an escalation event ended it: self-service failed), or OPEN (still running).",
+    {
+        "RESOLVED": "A resolving click or a resolution event ended it.",
+        "ABANDONED": "The customer was inactive longer than the timeout.",
+        "ESCALATED": "An escalation event (a ticket, chat or call) ended it.",
+        "OPEN": "Still running: the customer may click on.",
+    },
 )
 _expose(
     WeakReason,
@@ -73,6 +80,7 @@ _expose(
     {
         "TURNAROUND_HOTSPOT": "Customers turn straight back significantly often.",
         "HIGH_EXIT": "Customers leave the site here significantly often.",
+        "ESCALATION_HOTSPOT": "Customers contact support after this page significantly often.",
         "DEAD_END": "Nothing resolves here and no link leads on to success.",
         "LOW_SUCCESS": "Success probability below half the site's.",
     },

@@ -79,6 +79,10 @@ class Page:
     exits: int = figure("exits", "Abandoned paths that ended here.")
     exit_rate: float | None = figure("exit_rate", "exits / visits.")
     resolutions: int = figure("resolutions", "Resolved paths that ended here.")
+    escalations: int = figure(
+        "escalations", "Escalated paths whose last page this is (a ticket, chat or call next)."
+    )
+    escalation_rate: float | None = figure("escalation_rate", "escalations / visits.")
     turnarounds: int = figure("turnarounds", "Turnarounds located at this page.")
     turnaround_opportunities: int = figure(
         "turnaround_opportunities", "Occurrences strictly inside completed paths."
@@ -99,8 +103,17 @@ class Page:
     observed_mean_clicks_to_resolution: float | None = figure(
         "observed_mean_clicks_to_resolution", "Mean further clicks observed in resolved paths."
     )
+    escalation_probability: float | None = figure(
+        "escalation_probability",
+        "Probability that a customer on this page ends up contacting support (escalated).",
+    )
     is_hotspot: bool = figure("is_hotspot", "A turnaround hotspot (q <= the false-discovery rate).")
     is_high_exit: bool = figure("is_high_exit", "A high-exit page (q <= the false-discovery rate).")
+    is_escalation_hotspot: bool = figure(
+        "is_escalation_hotspot",
+        "An escalation hotspot: escalations / visits significantly above the site's "
+        "(q <= the false-discovery rate).",
+    )
     impact: float = figure(
         "impact", "visits x max(0, site success probability - successProbability)."
     )
@@ -129,6 +142,10 @@ class Page:
     @field(description="Exit statistics and test (null if never visited).")
     def exit_stats(self) -> ExitStats | None:
         return ExitStats(record=self.record) if self.record.figures.visits else None
+
+    @field(description="Escalation statistics and test (null if never visited).")
+    def escalation_stats(self) -> EscalationStats | None:
+        return EscalationStats(record=self.record) if self.record.figures.visits else None
 
     @field(description="Shortest route from this page to a resolution.")
     def success_path(self, mode: PathMode | None = PathMode.FEWEST_CLICKS) -> SuccessPath | None:
@@ -289,6 +306,32 @@ class ExitStats:
         return (await info.context.site_rates()).exit_rate
 
 
+@strawberry.type(
+    description="A page's escalations (paths ended by a ticket, chat or call after it) "
+    "against the site escalation rate."
+)
+class EscalationStats:
+    record: strawberry.Private[PageRecord]
+
+    @strawberry.field
+    def page(self) -> Page:
+        return Page(record=self.record)
+
+    escalations: int = figure("escalations")
+    visits: int = figure("visits")
+    rate: float | None = figure("escalation_rate", "escalations / visits.")
+    p_value: float | None = figure(
+        "escalation_p_value",
+        "One-sided binomial test against the site rate (null: too few visits, not tested).",
+    )
+    q_value: float | None = figure("escalation_q_value", "Benjamini-Hochberg adjusted p-value.")
+    is_escalation_hotspot: bool = figure("is_escalation_hotspot")
+
+    @field(description="All escalations / all visits, over every page.")
+    async def site_rate(self, info: Info) -> float | None:
+        return (await info.context.site_rates()).escalation_rate
+
+
 @strawberry.type(description="A page where improving content would help the most customers.")
 class WeakPage:
     record: strawberry.Private[PageRecord]
@@ -381,6 +424,17 @@ class PageQuery:
         records = await info.context.graph.pages.hotspots(limited(limit, LIST_LIMIT))
         info.context.loaders.prime_pages(records)
         return [Hotspot(record=r) for r in records]
+
+    @field(
+        description="Escalation hotspots: pages after which customers contact support "
+        "significantly more often than the site's rate, most significant first."
+    )
+    async def escalation_hotspots(
+        self, info: Info, limit: Limit = LIST_LIMIT
+    ) -> list[EscalationStats]:
+        records = await info.context.graph.pages.escalation_hotspots(limited(limit, LIST_LIMIT))
+        info.context.loaders.prime_pages(records)
+        return [EscalationStats(record=r) for r in records]
 
     @field(
         description="Shortest route from a page to a resolution; null for an unknown page or "

@@ -18,7 +18,10 @@ from graphql_api.types.page import Page, load_pages
 from graphql_api.types.series import From, Until, window_of
 
 
-@strawberry.type(description="One customer journey that ended in a resolution, or not (yet).")
+@strawberry.type(
+    description="One customer journey: it ended in a resolution, an escalation (a ticket, "
+    "chat or call), or abandonment, or is still open."
+)
 class Path:
     record: strawberry.Private[PathRecord]
     id: strawberry.ID
@@ -31,6 +34,9 @@ class Path:
         description="Turnarounds with less time on the page than the quick threshold."
     )
     page_ids: list[strawberry.ID] = strawberry.field(description="Pages in click order.")
+    segments: list[str] = strawberry.field(
+        description="Its attributes as `key=value` (the earliest click's value for a key)."
+    )
 
     @staticmethod
     def of(r: PathRecord) -> Path:
@@ -44,6 +50,7 @@ class Path:
             turnarounds=r.turnarounds,
             quick_turnarounds=r.quick_turnarounds,
             page_ids=[strawberry.ID(p) for p in r.pages],
+            segments=list(r.segments),
         )
 
     @field(description="Seconds from the first click to the last.")
@@ -75,7 +82,7 @@ class OutcomeStats:
 
 @strawberry.type(
     description="Path statistics, live from the paths: lengths and rates over completed "
-    "(resolved + abandoned) paths."
+    "(resolved + abandoned + escalated) paths."
 )
 class PathStats:
     record: strawberry.Private[PathStatsRecord]
@@ -89,6 +96,15 @@ class PathStats:
         "turnaround_rate", "Completed paths with a turnaround / completed paths."
     )
     self_service_rate: float | None = recorded("self_service_rate", "resolved / completed.")
+    escalated: int = recorded(
+        "escalated", "Paths an escalation event ended (a ticket, chat or call)."
+    )
+    escalation_rate: float | None = recorded("escalation_rate", "escalated / completed.")
+    orphan_markers: int = recorded(
+        "orphan_markers",
+        "Resolution and escalation events that ended no path (no click of the customer in "
+        "the timeout before them).",
+    )
 
     @strawberry.field
     def by_outcome(self) -> list[OutcomeStats]:

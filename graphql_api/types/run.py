@@ -43,6 +43,7 @@ class AnalysisRun:
     clicks: int = recorded("clicks")
     hotspots: int = recorded("hotspots")
     high_exit_pages: int = recorded("high_exit_pages")
+    escalation_hotspots: int = recorded("escalation_hotspots")
     weak_pages: int = recorded("weak_pages")
     communities: int = recorded("communities")
     link_suggestions: int = recorded("link_suggestions")

@@ -216,6 +216,14 @@ def simulate_cmd(
     ] = False,
     start_ms: Annotated[int | None, typer.Option(help="Epoch ms of the first click")] = None,
     days: Annotated[float, typer.Option(min=0.01, help="Days the traffic is spread over")] = 7.0,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full",
+            help="Every planted effect: resolution votes, escalations (tickets, chats), platform "
+            "and locale attributes, a weekly cycle, a misleading link",
+        ),
+    ] = False,
     stories: Annotated[
         bool,
         typer.Option(
@@ -240,10 +248,13 @@ def simulate_cmd(
     s = settings()
     if produce_to_kafka:
         check_kafka(s.kafka_bootstrap)
-    # Stories need the platform attribute (the segment's story is about mobile customers).
-    config = SimulationConfig(
-        seed=seed, events=events, days=days, stories=stories, attributes=stories
+    config = (
+        SimulationConfig.full(seed=seed, events=events, days=days)
+        if full
+        else SimulationConfig(seed=seed, events=events, days=days)
     )
+    if stories:  # they need the platform attribute (the segment's story is about mobile)
+        config = config.model_copy(update={"stories": True, "attributes": True})
     if start_ms is not None:
         config = config.model_copy(update={"start_ms": start_ms})
     sim = simulate(config)

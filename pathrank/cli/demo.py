@@ -17,6 +17,8 @@ from pathrank.settings import Settings
 # Cypher an analyst can paste into Neo4j Browser (the saved queries are in cypher/).
 EXAMPLE_QUERIES: Final = (
     "MATCH (p:Path {outcome: 'RESOLVED'}) RETURN p.pages, p.length ORDER BY p.start LIMIT 10",
+    "MATCH (p:Path {outcome: 'ESCALATED'})-[:ENDED_BY]->(m:Marker) "
+    "RETURN last(p.pages) AS page, count(*) AS tickets ORDER BY tickets DESC LIMIT 10",
     "MATCH (a:Page)-[t:TRANSITION]->(b:Page) RETURN a.title, b.title, t.count, t.turnarounds "
     "ORDER BY t.turnarounds DESC LIMIT 10",
     "MATCH (c:Customer)-[:TOOK]->(p:Path) WITH c, count(p) AS n WHERE n > 2 "
@@ -65,6 +67,7 @@ def demo(
             start_ms=None,
             # Nine weeks, so that the dashboard has weeks to compare and stories to find.
             days=63.0,
+            full=True,
             stories=True,
         )
         ingest(topic=None, group=None, until_idle=5.0, batch_size=None)

@@ -23,18 +23,30 @@ def analyze(driver: Driver) -> AnalysisRun:
     return wiring().analysis(driver).run()
 
 
-def load_simulation(driver: Driver, events: int = 30_000, seed: int = 7) -> Analyzed:
+def load_simulation(
+    driver: Driver,
+    events: int = 30_000,
+    seed: int = 7,
+    *,
+    full: bool = False,
+    **overrides: Any,
+) -> Analyzed:
+    """`full`: every planted effect on (votes, escalations, attributes...), with `overrides`
+    of the simulation's settings."""
     w = wiring()
     admin = w.admin(driver)
     admin.ensure_schema()
     admin.clear()
-    sim = simulate(SimulationConfig(seed=seed, events=events))
+    make = SimulationConfig.full if full else SimulationConfig
+    sim = simulate(make(seed=seed, events=events, **overrides))
     w.load(driver, sim.events, sim.pages, now_ms=NOW_MS)
     return Analyzed(truth=sim.truth, pages=sim.pages, events=sim.events)
 
 
-def analyzed_simulation(driver: Driver, events: int = 30_000, seed: int = 7) -> Analyzed:
+def analyzed_simulation(
+    driver: Driver, events: int = 30_000, seed: int = 7, *, full: bool = False, **overrides: Any
+) -> Analyzed:
     """A simulation loaded and analysed once."""
-    loaded = load_simulation(driver, events, seed)
+    loaded = load_simulation(driver, events, seed, full=full, **overrides)
     analyze(driver)
     return loaded

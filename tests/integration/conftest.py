@@ -20,8 +20,16 @@ def playwright() -> Iterator[Playwright]:
 
 @pytest.fixture(scope="module")
 def data(request: pytest.FixtureRequest, neo4j_driver: Driver) -> Analyzed:
-    """The module's simulated help center (its EVENTS clicks), loaded and analysed once."""
-    return analyzed_simulation(neo4j_driver, events=request.module.EVENTS)
+    """The module's simulated help center (its EVENTS clicks), loaded and analysed once; a
+    module with FULL = True gets every planted effect (outcome events, attributes), minus
+    its SIMULATION overrides."""
+    module = request.module
+    return analyzed_simulation(
+        neo4j_driver,
+        events=module.EVENTS,
+        full=getattr(module, "FULL", False),
+        **getattr(module, "SIMULATION", {}),
+    )
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ rules wrong.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -25,7 +26,7 @@ from confluent_kafka import Consumer, Message, Producer
 from neo4j import Driver
 
 from graph_model.admin import GraphCounts
-from graph_model.path.record import Path
+from graph_model.path.record import Path, PathStats
 from graph_model.properties import from_properties, properties_of
 from pathrank.services.kafka_server import KafkaConfig
 from pathrank.services.manager import ServiceManager
@@ -200,14 +201,23 @@ def service_manager(services: Mapping[str, Any]) -> ServiceManager:
     )
 
 
+# (customer, pages, outcome, start, length, turnarounds, segments, time of the ending marker)
+PathSummary = tuple[str, tuple[str, ...], str, int, int, int, tuple[str, ...], int | None]
+
+# What each marker type ends a path as (docs/paths.md, rule 6).
+MARKER_OUTCOMES = {"resolution": "RESOLVED", "escalation": "ESCALATED"}
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """The parts of the graph docs/graph-model.md defines, in comparable form."""
 
-    paths: frozenset[tuple[str, tuple[str, ...], str, int, int, int]]
+    paths: frozenset[PathSummary]
     transitions: dict[tuple[str, str], tuple[int, int]]
     visited: dict[tuple[str, str], int]
     clicks: int
+    markers: int = 0
+    orphan_markers: int = 0
 
 
 def snapshot(driver: Driver) -> Snapshot:
@@ -217,14 +227,35 @@ def snapshot(driver: Driver) -> Snapshot:
         assert w.chain_pages == w.path.pages, w
         assert w.chain_keys == w.path.keys, w
         assert len(w.path.keys) == w.path.length
+        # The Path's own properties say what its relationships say.
+        assert w.path.segments == w.in_segments, w
+        if w.ended_by is None:
+            assert w.path.ended_by is None, w
+        else:
+            key, kind, _ = w.ended_by
+            assert (w.path.ended_by, w.path.outcome.value) == (key, MARKER_OUTCOMES[kind]), w
+    records, _, _ = driver.execute_query(READ_MARKERS)
+    [row] = records
+    assert row["badSegments"] == 0, "a Segment's key and value do not make its id"
     return Snapshot(
         paths=frozenset(
-            (p.customer_id, p.pages, p.outcome.value, p.start, p.length, p.turnarounds)
-            for p in (w.path for w in walked)
+            (
+                w.path.customer_id,
+                w.path.pages,
+                w.path.outcome.value,
+                w.path.start,
+                w.path.length,
+                w.path.turnarounds,
+                w.in_segments,
+                None if w.ended_by is None else w.ended_by[2],
+            )
+            for w in walked
         ),
         transitions=graph.transitions(),
         visited=graph.visited(),
         clicks=graph.counts().clicks,
+        markers=row["markers"],
+        orphan_markers=row["orphans"],
     )
 
 
@@ -248,48 +279,81 @@ def _resolved(raw: Any) -> bool:
 def reference(events: Iterable[Mapping[str, Any]], timeout_ms: int = TIMEOUT_MS) -> Snapshot:
     """What docs/paths.md says the graph must hold for these events (in arrival order),
     written independently of ingest's code."""
-    clicks: dict[str, list[tuple[int, int, str, bool]]] = {}
+    # Per customer: (ts, arrival, page, resolved, type, attributes); type None for a click.
+    events_of: dict[str, list[tuple[int, int, str, bool, str | None, dict[str, str]]]] = {}
     seen: set[tuple[str, str]] = set()
     for arrival, e in enumerate(events):
         customer = str(e.get("customer_id", e.get("CustomerID", e.get("userid"))))
-        page = str(e.get("page_id", e.get("NextPageID", e.get("pageid_target"))))
+        page = str(e.get("page_id", e.get("NextPageID", e.get("pageid_target", ""))))
         ts = _ms(e.get("timestamp", e.get("TimeStamp", e.get("epochtime"))))
         resolved = _resolved(e.get("is_resolved", e.get("IsResolved", e.get("case_status", 0))))
-        key = str(e.get("event_id") or orjson.dumps([customer, ts, page, resolved]).decode())
+        kind = e.get("event_type", e.get("type"))
+        marker = kind if kind in MARKER_OUTCOMES else None
+        content = [customer, ts, page, resolved, *([marker] if marker else [])]
+        key = str(e.get("event_id") or orjson.dumps(content).decode())
         if (customer, key) in seen:  # a duplicate: the first arrival counts
             continue
         seen.add((customer, key))
-        clicks.setdefault(customer, []).append((ts, arrival, page, resolved))
-    watermark = max(ts for cs in clicks.values() for ts, _, _, _ in cs)
+        attributes = dict(e.get("attributes") or {})
+        events_of.setdefault(customer, []).append((ts, arrival, page, resolved, marker, attributes))
+    watermark = max(ts for es in events_of.values() for ts, *_ in es)
 
-    paths: list[tuple[str, tuple[str, ...], str, int, int, int]] = []
+    paths: list[PathSummary] = []
     moves: Counter[tuple[str, str]] = Counter()
     turned: Counter[tuple[str, str]] = Counter()
     visited: dict[tuple[str, str], int] = {}
-    for customer, mine in clicks.items():
-        mine.sort()  # by time, ties by arrival
-        for page, n in Counter(page for _, _, page, _ in mine).items():
+    markers = orphans = 0
+    for customer, mine in events_of.items():
+        mine.sort(key=lambda ev: ev[:2])  # by time, ties by arrival
+        clicks = [ev for ev in mine if ev[4] is None]
+        for page, n in Counter(ev[2] for ev in clicks).items():
             visited[(customer, page)] = n
-        runs: list[tuple[list[tuple[int, str]], str]] = []
-        run: list[tuple[int, str]] = []
-        for ts, _, page, resolved in mine:
+        # A run is its clicks (ts, page, attributes); it ends with an outcome and the time
+        # of the marker that ended it, if one did.
+        runs: list[tuple[list[tuple[int, str, dict[str, str]]], str, int | None]] = []
+        run: list[tuple[int, str, dict[str, str]]] = []
+        for ts, _, page, resolved, marker, attributes in mine:
+            if marker is not None:
+                markers += 1
+                # It ends the run whose last click is at most the timeout before it.
+                if run and ts - run[-1][0] <= timeout_ms:
+                    runs.append((run, MARKER_OUTCOMES[marker], ts))
+                    run = []
+                else:
+                    orphans += 1
+                continue
             if run and ts - run[-1][0] > timeout_ms:
-                runs.append((run, "ABANDONED"))
+                runs.append((run, "ABANDONED", None))
                 run = []
-            run.append((ts, page))
+            run.append((ts, page, attributes))
             if resolved:
-                runs.append((run, "RESOLVED"))
+                runs.append((run, "RESOLVED", None))
                 run = []
         if run:
-            runs.append((run, "OPEN" if watermark - run[-1][0] <= timeout_ms else "ABANDONED"))
-        for steps, outcome in runs:
-            pages = tuple(page for _, page in steps)
+            idle = watermark - run[-1][0]
+            runs.append((run, "OPEN" if idle <= timeout_ms else "ABANDONED", None))
+        for steps, outcome, ended_at in runs:
+            pages = tuple(page for _, page, _ in steps)
             turns = [
                 i
                 for i in range(1, len(pages) - 1)
                 if pages[i + 1] == pages[i - 1] and pages[i] != pages[i - 1]
             ]
-            paths.append((customer, pages, outcome, steps[0][0], len(pages), len(turns)))
+            segments: dict[str, str] = {}
+            for _, _, attributes in steps:  # the earliest click's value wins
+                for name, value in attributes.items():
+                    segments.setdefault(name, value)
+            summary = (
+                customer,
+                pages,
+                outcome,
+                steps[0][0],
+                len(pages),
+                len(turns),
+                tuple(sorted(f"{k}={v}" for k, v in segments.items())),
+                ended_at,
+            )
+            paths.append(summary)
             for i in range(1, len(pages)):
                 moves[(pages[i - 1], pages[i])] += 1
                 turned[(pages[i - 1], pages[i])] += i in turns
@@ -298,7 +362,19 @@ def reference(events: Iterable[Mapping[str, Any]], timeout_ms: int = TIMEOUT_MS)
         transitions={k: (v, turned[k]) for k, v in moves.items()},
         visited=visited,
         clicks=sum(visited.values()),
+        markers=markers,
+        orphan_markers=orphans,
     )
+
+
+def live_path_stats() -> PathStats:
+    """pathStats as the API reads it, live from the test graph."""
+
+    async def read() -> PathStats:
+        async with wiring().graph_reads()() as reads:
+            return await reads.paths.stats()
+
+    return asyncio.run(read())
 
 
 def load_events(driver: Driver, events: list[Mapping[str, Any]], batch: int = 5000) -> None:
@@ -314,8 +390,16 @@ MATCH (p)-[:FIRST]->(first:Click)
 MATCH (p)-[:LAST]->(last:Click)
 MATCH chain = (first)-[:NEXT*0..]->(last)
 RETURN p {properties_of(Path).projection()} AS path, [c IN nodes(chain) | c.key] AS chainKeys,
-       [c IN nodes(chain) | [(c)-[:ON]->(pg) | pg.id][0]] AS chainPages
+       [c IN nodes(chain) | [(c)-[:ON]->(pg) | pg.id][0]] AS chainPages,
+       [(p)-[:ENDED_BY]->(m:Marker) | [m.key, m.type, m.ts]] AS endedBy,
+       [(p)-[:IN_SEGMENT]->(s:Segment) | s.id] AS segments
 ORDER BY p.customerId, p.start
+"""
+
+READ_MARKERS = """
+RETURN COUNT { MATCH (m:Marker) } AS markers,
+       COUNT { MATCH (m:Marker) WHERE NOT EXISTS { (m)<-[:ENDED_BY]-(:Path) } } AS orphans,
+       COUNT { MATCH (s:Segment) WHERE s.id <> s.key + '=' + s.value } AS badSegments
 """
 
 READ_TRANSITIONS = """
@@ -336,6 +420,8 @@ class WalkedPath:
     path: Path
     chain_keys: tuple[str, ...]
     chain_pages: tuple[str, ...]
+    ended_by: tuple[str, str, int] | None = None  # the ENDED_BY marker's key, type and ts
+    in_segments: tuple[str, ...] = ()  # the ids of its IN_SEGMENT Segments, sorted
 
 
 class TestGraph:
@@ -353,7 +439,11 @@ class TestGraph:
         records, _, _ = self.driver.execute_query(READ_PATHS, customer=customer_id)
         return [
             WalkedPath(
-                from_properties(Path, r["path"]), tuple(r["chainKeys"]), tuple(r["chainPages"])
+                from_properties(Path, r["path"]),
+                tuple(r["chainKeys"]),
+                tuple(r["chainPages"]),
+                _one_ending(r["endedBy"]),
+                tuple(sorted(r["segments"])),
             )
             for r in records
         ]
@@ -380,6 +470,11 @@ class TestGraph:
 
     def click_owners(self, keys: list[str]) -> dict[str, str]:
         return self._store.click_owners(keys)
+
+
+def _one_ending(rows: list[list[Any]]) -> tuple[str, str, int] | None:
+    assert len(rows) <= 1, f"a path ended by {len(rows)} markers"
+    return (str(rows[0][0]), str(rows[0][1]), int(rows[0][2])) if rows else None
 
 
 def clean_graph(driver: Driver) -> TestGraph:

@@ -16,7 +16,7 @@ from scipy import stats
 from graph_model.run.record import AnalysisRun
 from tests.conftest import run_cli
 from tests.integration.analyzed import analyze, load_simulation
-from tests.integration.ingest_helpers import load_events, wiring
+from tests.integration.ingest_helpers import live_path_stats, load_events, wiring
 
 T0 = 1_700_000_000_000
 
@@ -119,6 +119,31 @@ def test_hand_made_graph_has_the_hand_computed_answers(graph: Driver, neo4j_driv
     assert similar == pytest.approx(jaccard | {(b, a): j for (a, b), j in jaccard.items()})
 
 
+def test_escalations_by_hand_through_the_analysis(graph: Driver, neo4j_driver: Driver) -> None:
+    ticket = {"customer_id": "c5", "event_type": "escalation", "timestamp": T0 + 90_000}
+    orphan = {"customer_id": "c6", "event_type": "escalation", "timestamp": T0}
+    load_events(graph, HAND + _path("c5", "AE", False, 0) + [ticket, orphan])
+    run = _analyze(neo4j_driver)
+    pages = _pages(neo4j_driver)
+    # E ends c5's path: one escalation of one visit; A now also goes to E once in 5.
+    assert (pages["E"]["escalations"], pages["E"]["escalationRate"]) == (1, 1.0)
+    assert pages["E"]["exits"] == 0  # an escalation is not an exit
+    assert pages["A"]["escalations"] == 0
+    # Chain: A->B 2, A->C 2, A->E 1; E always escalates, C exits half the time.
+    assert pages["E"]["escalationProbability"] == 1.0
+    assert pages["A"]["escalationProbability"] == pytest.approx(1 / 5)
+    assert pages["A"]["successProbability"] == pytest.approx(2 / 5 + 2 / 5 * 1 / 2)
+    assert pages["C"]["escalationProbability"] == 0.0
+    assert pages["R"]["escalationProbability"] == 0.0
+    # Too few visits to test anything: no hotspot, the test fields are there.
+    assert not any(p.get("isEscalationHotspot") for p in pages.values())
+    assert run.escalation_hotspots == 0
+    statistics = live_path_stats()
+    assert (statistics.completed, statistics.escalated, statistics.orphan_markers) == (5, 1, 1)
+    assert statistics.escalation_rate == pytest.approx(1 / 5)
+    assert statistics.self_service_rate == pytest.approx(3 / 5)
+
+
 @pytest.fixture(scope="module")
 def simulated(neo4j_driver: Driver) -> dict[str, Any]:
     """30k simulated clicks with their catalog, analysed twice (the second run must agree)."""
@@ -163,6 +188,33 @@ def test_planted_hotspots_and_dead_ends_are_recovered(simulated: dict[str, Any])
     assert all(pages[p]["impact"] > 0 and pages[p]["weakReasons"] for p in weak)
     flagged = {p for p, props in pages.items() if props.get("weakReasons")}
     assert flagged <= weak | planted, sorted(flagged - weak - planted)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
+def test_planted_escalation_hotspots_are_recovered(neo4j_driver: Driver, seed: int) -> None:
+    """30k clicks with votes, tickets and chats: the pages planted to escalate (two articles,
+    the contact page and the request form) are the escalation hotspots found."""
+    sim = load_simulation(neo4j_driver, events=30_000, seed=seed, full=True)
+    run = _analyze(neo4j_driver)
+    pages = _pages(neo4j_driver)
+    found = {p for p, props in pages.items() if props.get("isEscalationHotspot")}
+    planted = set(sim.truth["escalation_hotspots"])
+    hits = len(found & planted)
+    precision, recall = hits / len(found) if found else 0.0, hits / len(planted)
+    print(f"escalation hotspots, seed {seed}: precision {precision:.2f}, recall {recall:.2f}")
+    assert precision >= 0.9, (sorted(found), sorted(planted))
+    assert recall >= 0.9, (sorted(found), sorted(planted))
+    assert run.escalation_hotspots == len(found)
+    for page in found:  # each with its reason, its test and a chain figure
+        props = pages[page]
+        assert "ESCALATION_HOTSPOT" in props["weakReasons"]
+        assert props["escalationQValue"] <= 0.05
+        assert props["escalationRate"] == props["escalations"] / props["visits"]
+        assert props["escalationProbability"] > 0
+    # The pages where votes resolve are resolution pages like the clicked ones.
+    stats = live_path_stats()
+    assert stats.escalated == sum(p.get("escalations", 0) for p in pages.values())
+    assert stats.resolved == sum(p.get("resolutions", 0) for p in pages.values())
 
 
 def _ari(a: list[str], b: list[int]) -> float:

@@ -1,5 +1,5 @@
 """The collector of a real `pathrank serve`, fed by the official SDKs and trackers, read back
-from the real Kafka (docs/sources.md "The collector")."""
+from the real Kafka (docs/sources.md "The collector"), and ingested into paths."""
 
 from __future__ import annotations
 
@@ -20,7 +20,9 @@ from segment.analytics import Client as SegmentClient
 from snowplow_tracker import Emitter, SelfDescribingJson, Subject, Tracker
 from snowplow_tracker.events import PagePing, PageView, SelfDescribing, StructuredEvent
 
+from tests.conftest import run_cli
 from tests.integration.api_server import serve
+from tests.integration.ingest_helpers import TestGraph, fresh_names, live_path_stats, snapshot
 from tests.integration.kafka_read import Landed, read_topics
 
 WRITE_KEY = "wk-" + uuid.uuid4().hex[:8]
@@ -423,3 +425,103 @@ def test_without_a_write_key_the_collector_is_off(services: dict[str, Any], tmp_
         404,
         "the collector is off: set PATHRANK_WRITE_KEY to turn it on",
     )
+
+
+def test_sdks_to_paths_with_outcomes_attributes_and_segments(
+    services: dict[str, Any], store: TestGraph, tmp_path: Path
+) -> None:
+    """The whole way: the official SDKs and tracker -> the collector -> Kafka -> ingest ->
+    paths ended by the SDKs' resolution and escalation events, with (:Segment) nodes."""
+    names = fresh_names()
+    rules = tmp_path / "rules.toml"
+    rules.write_text(RULES)
+    settings = {
+        "PATHRANK_WRITE_KEY": WRITE_KEY,
+        "PATHRANK_RESOLUTION_EVENTS": "Article Helpful,article_helpful",
+        "PATHRANK_ESCALATION_EVENTS": "Ticket Created,open_chat",
+        "PATHRANK_PAGE_RULES": str(rules),
+    }
+    with serve(services, **names, **settings) as url:
+        errors: list[object] = []
+        for client_class, prefix in ((SegmentClient, "seg"), (RudderClient, "rs")):
+            client: Any = client_class(
+                WRITE_KEY,
+                host=url,
+                gzip=True,
+                max_retries=0,
+                on_error=lambda e, _b: errors.append(e),
+            )
+            ios = {"locale": "de-DE", "device": {"type": "ios"}}
+            # Two pages, then a ticket: ESCALATED, on the platform and locale of the first page.
+            client.page(user_id=f"{prefix}-1", properties=help_page(501), context=ios, timestamp=T0)
+            client.page(
+                user_id=f"{prefix}-1",
+                properties=help_page(502),
+                context={"locale": "en-US"},
+                timestamp=T0 + timedelta(seconds=30),
+            )
+            client.track(
+                user_id=f"{prefix}-1", event="Ticket Created", timestamp=T0 + timedelta(seconds=60)
+            )
+            # A page, then a vote: RESOLVED.
+            client.page(user_id=f"{prefix}-2", properties=help_page(503), timestamp=T0)
+            client.track(
+                user_id=f"{prefix}-2",
+                event="Article Helpful",
+                context={"page": help_page(503)},
+                timestamp=T0 + timedelta(seconds=20),
+            )
+            # A ticket with no page before it: an orphan marker.
+            client.track(user_id=f"{prefix}-3", event="Ticket Created", timestamp=T0)
+            client.flush()
+            client.join()
+        failures: list[object] = []
+        emitter = Emitter(
+            "127.0.0.1",
+            protocol="http",
+            port=urlsplit(url).port,
+            method="post",
+            on_failure=lambda n, events: failures.append((n, events)),
+        )
+        chat = Tracker("e2e", emitter, subject=Subject().set_user_id("sp-1").set_lang("fr-FR"))
+        chat.track(PageView("https://help.example.com/hc/fr/articles/601-a", true_timestamp=ms(T0)))
+        chat.track(StructuredEvent("support", "open_chat", true_timestamp=ms(T0) + 10_000))
+        vote = Tracker("e2e", emitter, subject=Subject().set_user_id("sp-2"))
+        vote.track(PageView("https://help.example.com/hc/fr/articles/602-b", true_timestamp=ms(T0)))
+        helpful = SelfDescribingJson("iglu:com.acme/article_helpful/jsonschema/1-0-0", {"id": 602})
+        vote.track(SelfDescribing(helpful, true_timestamp=ms(T0) + 5_000))
+        emitter.flush()
+        assert (errors, failures) == ([], [])
+
+    ingested = run_cli("ingest", "--until-idle", "3", env=names)
+    assert ingested.returncode == 0, ingested.stderr
+    paths = {(p.customer_id, p.pages, p.outcome.value, p.segments) for p in store.paths()}
+    sdk_paths = set()
+    for prefix in ("seg", "rs"):
+        sdk_paths |= {
+            (
+                f"{prefix}-1",
+                ("article-501", "article-502"),
+                "ESCALATED",
+                ("device=ios", "locale=de-DE"),
+            ),
+            (f"{prefix}-2", ("article-503",), "RESOLVED", ()),
+        }
+    assert paths == sdk_paths | {
+        ("sp-1", ("article-601",), "ESCALATED", ("locale=fr-FR", "platform=pc")),
+        ("sp-2", ("article-602",), "RESOLVED", ("platform=pc",)),
+    }
+    counts = store.counts()
+    assert (counts.clicks, counts.markers) == (8, 8)
+    assert live_path_stats().orphan_markers == 2  # seg-3's and rs-3's tickets
+    records, _, _ = store.driver.execute_query(
+        "MATCH (s:Segment) RETURN s.id AS id, s.key AS key, s.value AS value, "
+        "COUNT { (s)<-[:IN_SEGMENT]-(:Path) } AS paths ORDER BY id"
+    )
+    assert [tuple(r.values()) for r in records] == [
+        ("device=ios", "device", "ios", 2),
+        ("locale=de-DE", "locale", "de-DE", 2),
+        ("locale=fr-FR", "locale", "fr-FR", 1),
+        ("platform=pc", "platform", "pc", 2),
+    ]
+    assert snapshot(store.driver).orphan_markers == 2

@@ -4,8 +4,8 @@ analysed simulated data, opened in headless Debian Chromium driven by Playwright
 The page must load without a console error, fill its tables with the real figures (the
 planted dead ends and turnaround hotspots of the simulation among them), draw the Sankey
 and the shortest success paths, and show clear empty and error states. Screenshots are kept
-in artifacts/ (gitignored): dashboard.png, dashboard-flow.png, dashboard-error.png,
-dashboard-empty.png.
+in artifacts/ (gitignored): dashboard.png, dashboard-flow.png, dashboard-escalation.png,
+dashboard-error.png, dashboard-empty.png.
 
 Chromium comes from Debian (`make browser`); Playwright never downloads a browser here.
 """
@@ -28,6 +28,10 @@ from tests.integration.browser import ARTIFACTS, WAIT_MS, Console, chromium_cont
 from tests.integration.ingest_helpers import TestGraph
 
 EVENTS = 15_000
+# Votes, tickets and chats too; no misleading link (a planted one is also a turnaround hotspot,
+# which the second-order tests cover).
+FULL = True
+SIMULATION = {"misleading_links": 0}
 
 
 def _gql(base: str, query: str) -> dict[str, Any]:
@@ -100,11 +104,16 @@ def test_dashboard_shows_the_analysis(
         "MATCH (p:Path) RETURN p.outcome AS outcome, count(*) AS n"
     )
     by_outcome = {r["outcome"]: r["n"] for r in records}
-    completed = by_outcome.get("RESOLVED", 0) + by_outcome.get("ABANDONED", 0)
+    completed = sum(by_outcome.get(o, 0) for o in ("RESOLVED", "ABANDONED", "ESCALATED"))
     assert page.inner_text("#kpi-completed") == f"{completed:,}"
     assert page.inner_text("#kpi-open") == f"{by_outcome.get('OPEN', 0):,}"
     self_service = 100 * by_outcome["RESOLVED"] / completed
     assert page.inner_text("#kpi-self-service") == f"{self_service:.1f}%"
+    # The site's escalation rate beside it: paths a ticket, chat or call ended.
+    escalated = by_outcome["ESCALATED"]
+    assert page.inner_text("#kpi-escalation") == f"{100 * escalated / completed:.1f}%"
+    assert f"{escalated:,} paths ended in a ticket" in page.inner_text("#kpi-escalation-note")
+    assert f"{escalated:,} escalated" in page.inner_text("#kpi-completed-note")
     assert re.fullmatch(r"\d+\.\d\d clicks on average", page.inner_text("#kpi-mean-length"))
     assert re.fullmatch(r"variance \d+\.\d\d", page.inner_text("#kpi-variance-length"))
     assert re.fullmatch(r"\d+\.\d%", page.inner_text("#kpi-turnaround"))
@@ -131,6 +140,33 @@ def test_dashboard_shows_the_analysis(
         assert title in hotspot_text, f"planted hotspot {page_id} {title!r} not listed"
     assert re.search(r"\d+\.\d%\s+\d+\.\d\u00d7 site \(\d+\.\d%\)", hotspot_text)
 
+    # Escalation hotspots: every page planted to escalate, in the API's order, with its
+    # escalations beside its resolutions.
+    escalating = _gql(
+        server,
+        "{ escalationHotspots(limit: 10) { escalations visits page { id resolutions } } }",
+    )["escalationHotspots"]
+    shown_escalating = page.locator("#escalation-table tbody tr[data-page-id]")
+    assert [
+        shown_escalating.nth(i).get_attribute("data-page-id")
+        for i in range(shown_escalating.count())
+    ] == [e["page"]["id"] for e in escalating]
+    assert {e["page"]["id"] for e in escalating} == set(data.truth["escalation_hotspots"])
+    for i, e in enumerate(escalating):
+        cell = shown_escalating.nth(i).locator("td").nth(2)
+        assert cell.inner_text().split() == [
+            f"{e['escalations']:,}",
+            f"{e['page']['resolutions']:,}",
+            "resolved",
+        ]
+        assert f"in {e['visits']:,} visits" in (cell.get_attribute("title") or "")
+    escalation_text = page.inner_text("#escalation-table")
+    assert re.search(r"\d+\.\d%\s+\d+\.\d\u00d7 site \(\d+\.\d%\)", escalation_text)
+    for article in data.truth["escalation_articles"]:
+        row = page.locator(f"#weak-table tr[data-page-id='{article}']")
+        if row.count():  # among the top weak pages: with its reason
+            assert row.locator(".badge[data-reason='ESCALATION_HOTSPOT']").count() == 1
+
     # Link suggestions: the API's, from -> to, with clicks saved.
     links = _gql(server, "{ linkSuggestions(limit: 10) { from { id } to { id } clicksSaved } }")
     expected = [
@@ -155,6 +191,30 @@ def test_dashboard_shows_the_analysis(
     assert "What customers actually do" in page.inner_text("#routes")
 
     _shot(page, "dashboard.png")
+    assert console.problems == []
+
+
+def test_an_escalation_hotspot_shows_escalations_beside_resolutions(
+    server: str, data: Analyzed, browser: BrowserContext
+) -> None:
+    article = data.truth["escalation_articles"][0]
+    page, console = _open(browser, f"{server}/#page={article}")
+    _wait_loaded(page)
+    assert page.input_value("#page-select") == article
+    figures = _gql(
+        server,
+        f'{{ page(id: "{article}") {{ escalations resolutions escalationProbability }} }}',
+    )["page"]
+    assert figures["escalations"] > 0
+    facts = page.inner_text("#flow-facts").replace("\n", " ")
+    assert f"Escalated here {figures['escalations']:,}" in facts
+    assert f"Resolved here {figures['resolutions']:,}" in facts
+    assert f"Chance of escalation {100 * figures['escalationProbability']:.1f}%" in facts
+    sankey = _sankey_text(page)
+    assert f"Escalated to support  {figures['escalations']:,}" in sankey
+    if figures["resolutions"]:
+        assert f"Resolved here  {figures['resolutions']:,}" in sankey
+    _shot(page, "dashboard-escalation.png")
     assert console.problems == []
 
 
@@ -269,7 +329,7 @@ def test_empty_graph_says_what_to_run(
     banner = page.inner_text("#banner")
     assert "No customer paths yet" in banner
     assert "pathrank analyze" in banner
-    for table in ("#weak-table", "#hotspot-table", "#links-table"):
+    for table in ("#weak-table", "#hotspot-table", "#escalation-table", "#links-table"):
         assert "No analysis yet — run pathrank analyze" in page.inner_text(table)
     assert page.inner_text("#kpi-completed") == "0"
     assert "No pages yet" in page.inner_text("#flow-empty")

@@ -33,6 +33,10 @@ from tests.integration.api_server import free_port, serve
 
 API_KEY = f"test-key-{uuid.uuid4().hex}"
 EVENTS = 15_000
+# Votes, tickets and chats too; no misleading link (a planted one is also a turnaround hotspot,
+# which the second-order tests cover).
+FULL = True
+SIMULATION = {"misleading_links": 0}
 
 
 @dataclass
@@ -112,6 +116,7 @@ PAGE_FIELDS = """
   id title url visits exits exitRate resolutions pageRank pathRank successProbability
   expectedClicksToResolution observedMeanClicksToResolution turnarounds
   turnaroundOpportunities turnaroundRate isHotspot isHighExit impact weakReasons analyzed
+  escalations escalationRate escalationProbability isEscalationHotspot
 """
 
 SCALARS = {
@@ -133,6 +138,10 @@ SCALARS = {
     "isHighExit": "isHighExit",
     "impact": "impact",
     "weakReasons": "weakReasons",
+    "escalations": "escalations",
+    "escalationRate": "escalationRate",
+    "escalationProbability": "escalationProbability",
+    "isEscalationHotspot": "isEscalationHotspot",
 }
 
 
@@ -140,6 +149,7 @@ def test_page_fields_are_the_graphs(api: Api, data: Analyzed, neo4j_driver: Driv
     for page_id in [
         data.truth["hotspots"][0],
         data.truth["dead_ends"][0],
+        data.truth["escalation_articles"][0],
         data.pages[0]["page_id"],
     ]:
         page = api.query(f'{{ page(id: "{page_id}") {{ {PAGE_FIELDS} }} }}')["page"]
@@ -316,6 +326,40 @@ def test_turnaround_hotspots(api: Api, data: Analyzed, neo4j_driver: Driver) -> 
     assert len(api.query("{ turnaroundHotspots(limit: 1) { rate } }")["turnaroundHotspots"]) == 1
 
 
+def test_escalation_hotspots(api: Api, data: Analyzed, neo4j_driver: Driver) -> None:
+    q = """{ escalationHotspots(limit: 50) {
+      page { id isEscalationHotspot escalationStats { qValue } }
+      escalations visits rate siteRate pValue qValue isEscalationHotspot } }"""
+    hotspots = api.query(q)["escalationHotspots"]
+    assert {h["page"]["id"] for h in hotspots} == set(data.truth["escalation_hotspots"])
+    sums = cypher(
+        neo4j_driver, "MATCH (p:Page) RETURN sum(p.escalations) AS e, sum(p.visits) AS v"
+    )[0]
+    for h in hotspots:
+        props = _page_props(neo4j_driver, h["page"]["id"])
+        assert (h["escalations"], h["visits"]) == (props["escalations"], props["visits"])
+        assert h["rate"] == pytest.approx(h["escalations"] / h["visits"])
+        assert h["siteRate"] == pytest.approx(sums["e"] / sums["v"])
+        assert h["rate"] > h["siteRate"]
+        assert h["qValue"] == props["escalationQValue"] <= 0.05
+        assert h["pValue"] == props["escalationPValue"] <= h["qValue"]
+        assert h["isEscalationHotspot"] is h["page"]["isEscalationHotspot"] is True
+        assert h["page"]["escalationStats"]["qValue"] == h["qValue"]
+        assert "ESCALATION_HOTSPOT" in props["weakReasons"]
+    q_values = [h["qValue"] for h in hotspots]
+    assert q_values == sorted(q_values)
+    # Escalations on a page are the escalated paths whose last page it is.
+    ended = cypher(
+        neo4j_driver,
+        "MATCH (p:Path {outcome: 'ESCALATED'})-[:ENDED_BY]->(:Marker {type: 'escalation'}) "
+        "RETURN last(p.pages) AS page, count(*) AS n",
+    )
+    by_last_page = {r["page"]: r["n"] for r in ended}
+    assert all(h["escalations"] == by_last_page[h["page"]["id"]] for h in hotspots)
+    for r in ended:
+        assert _page_props(neo4j_driver, r["page"])["escalations"] == r["n"]
+
+
 def _route_probability(driver: Driver, route: list[str]) -> float:
     p = 1.0
     for a, b in itertools.pairwise(route):
@@ -364,9 +408,9 @@ def test_shortest_success_paths(api: Api, data: Analyzed, neo4j_driver: Driver) 
 
 def test_path_stats_are_live_from_the_paths(api: Api, data: Analyzed, neo4j_driver: Driver) -> None:
     stats = api.query(
-        """{ pathStats { completed resolved abandoned open meanLength varianceLength
-             turnaroundRate selfServiceRate byOutcome { outcome paths meanLength varianceLength
-             withTurnarounds } } }"""
+        """{ pathStats { completed resolved abandoned escalated open meanLength varianceLength
+             turnaroundRate selfServiceRate escalationRate orphanMarkers
+             byOutcome { outcome paths meanLength varianceLength withTurnarounds } } }"""
     )["pathStats"]
     paths = cypher(
         neo4j_driver, "MATCH (p:Path) RETURN p.outcome AS o, p.length AS n, p.turnarounds AS t"
@@ -376,6 +420,13 @@ def test_path_stats_are_live_from_the_paths(api: Api, data: Analyzed, neo4j_driv
     assert stats["completed"] == len(completed)
     assert stats["resolved"] == sum(p["o"] == "RESOLVED" for p in paths)
     assert stats["abandoned"] == sum(p["o"] == "ABANDONED" for p in paths)
+    assert stats["escalated"] == sum(p["o"] == "ESCALATED" for p in paths) > 0
+    assert stats["escalationRate"] == pytest.approx(stats["escalated"] / stats["completed"])
+    orphans = cypher(
+        neo4j_driver,
+        "MATCH (m:Marker) WHERE NOT EXISTS { (m)<-[:ENDED_BY]-(:Path) } RETURN count(m) AS n",
+    )[0]["n"]
+    assert stats["orphanMarkers"] == orphans
     assert stats["open"] == sum(p["o"] == "OPEN" for p in paths)
     assert stats["meanLength"] == pytest.approx(statistics.fmean(lengths))
     assert stats["varianceLength"] == pytest.approx(statistics.pvariance(lengths))
@@ -750,7 +801,11 @@ def test_page_explorer_query_costs_a_bounded_number_of_queries(api: Api) -> None
                                                           customer { id } } } }
       linkSuggestions { to { title } clicksSaved } } }"""
     cost = api.queries_cost(explorer, {"id": "p000"})
-    assert cost <= 12
+    # 8 reads of their own (site rates, transitions out and in, route probabilities, link
+    # suggestions, paths through and their count, customers) and at most one batch of pages
+    # per list that names pages: the page, its targets, its sources, the route, the paths'
+    # pages, the suggestions' targets (a batch whose pages are all loaded costs nothing).
+    assert cost <= 8 + 6
     listing = """{ pages(first: 100) { edges { node { id incoming(limit: 3) { from { title } }
       successPath { pages { title } probability } hotspotStats { siteRate }
       pathsThrough(first: 2) { totalCount nodes { customer { id community { size } } } } } } } }"""

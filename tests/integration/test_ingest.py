@@ -19,6 +19,7 @@ from tests.integration.ingest_helpers import (
     TestGraph,
     headers_of,
     ingest_until_idle,
+    live_path_stats,
     produce_events,
     produce_raw,
     read_dead_letters,
@@ -100,6 +101,59 @@ def test_timeout_boundary(store: TestGraph, names: dict[str, str], kafka_bootstr
     outcomes = {(p.customer_id, p.pages): p.outcome for p in store.paths()}
     assert outcomes[("eq", ("a", "b"))] == "ABANDONED"
     assert outcomes[("gt", ("b",))] == "OPEN"
+
+
+def test_outcome_markers_end_paths_count_orphans_and_a_replay_changes_nothing(
+    store: TestGraph, names: dict[str, str], kafka_bootstrap: str
+) -> None:
+    t0, m = 1_700_000_000_000, 60_000
+    ios, web = {"platform": "ios"}, {"platform": "web", "locale": "de"}
+    events: list[dict[str, Any]] = [
+        # a vote ends the path as RESOLVED; its page adds nothing
+        {"customer_id": "r", "page_id": "a", "timestamp": t0, "attributes": ios},
+        {"customer_id": "r", "page_id": "b", "timestamp": t0 + m, "attributes": web},
+        {"customer_id": "r", "page_id": "b", "timestamp": t0 + 2 * m, "event_type": "resolution"},
+        # a ticket ends it as ESCALATED, and needs no page
+        {"customer_id": "e", "page_id": "a", "timestamp": t0},
+        {"customer_id": "e", "page_id": "c", "timestamp": t0 + m},
+        {"customer_id": "e", "type": "escalation", "timestamp": t0 + 3 * m},
+        # before any click, and after the timeout: two orphans
+        {"customer_id": "o", "event_type": "escalation", "timestamp": t0},
+        {"customer_id": "o", "page_id": "a", "timestamp": t0 + m},
+        {"customer_id": "o", "event_type": "resolution", "timestamp": t0 + m + TIMEOUT_MS + 1},
+        # closes every path left open
+        {"customer_id": "w", "page_id": "z", "timestamp": t0 + 3 * TIMEOUT_MS},
+    ]
+    # Delivered newest first, each twice.
+    produce_events(kafka_bootstrap, names["PATHRANK_TOPIC"], events[::-1] + events)
+    ingest_until_idle(names)
+    got = {(p.customer_id, p.pages, p.outcome, p.segments) for p in store.paths()}
+    assert got == {
+        ("r", ("a", "b"), "RESOLVED", ("locale=de", "platform=ios")),
+        ("e", ("a", "c"), "ESCALATED", ()),
+        ("o", ("a",), "ABANDONED", ()),
+        ("w", ("z",), "OPEN", ()),
+    }
+    counts = store.counts()
+    assert (counts.clicks, counts.markers, counts.escalated_paths) == (6, 4, 1)
+    assert store.transitions() == {("a", "b"): (1, 0), ("a", "c"): (1, 0)}
+    records, _, _ = store.driver.execute_query(
+        "MATCH (s:Segment) RETURN s.id AS id, s.key AS key, s.value AS value ORDER BY id"
+    )
+    assert [tuple(r.values()) for r in records] == [
+        ("locale=de", "locale", "de"),
+        ("platform=ios", "platform", "ios"),
+    ]
+    stats = live_path_stats()
+    assert (stats.completed, stats.resolved, stats.abandoned, stats.escalated) == (3, 1, 1, 1)
+    assert (stats.escalation_rate, stats.orphan_markers) == (1 / 3, 2)
+    assert snapshot(store.driver) == reference(events)
+
+    first = snapshot(store.driver)
+    replay = ingest_until_idle({**names, "PATHRANK_GROUP": names["PATHRANK_GROUP"] + "-replay"})
+    assert "0 new" in replay.stdout
+    assert snapshot(store.driver) == first
+    assert store.counts() == counts
 
 
 INVALID: list[tuple[bytes | None, str]] = [
@@ -192,7 +246,8 @@ def test_event_id_reused_by_another_customer_goes_to_the_dlq_and_the_worker_goes
 
 
 def _simulated(events: int, seed: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    sim = simulate(SimulationConfig(seed=seed, events=events))
+    """With every planted effect: outcome markers and attributes go through ingest too."""
+    sim = simulate(SimulationConfig.full(seed=seed, events=events))
     return sim.events, sim.pages
 
 
@@ -211,6 +266,8 @@ def test_simulated_stream_matches_the_definitions_and_replay_changes_nothing(
     ingest_until_idle(names)
     first = snapshot(store.driver)
     assert first == reference(events)
+    assert first.markers > 0
+    assert {p[2] for p in first.paths} == {"RESOLVED", "ABANDONED", "ESCALATED", "OPEN"}
     # The catalog set titles, urls and exactly the declared links.
     records, _, _ = store.driver.execute_query(
         "MATCH (p:Page) WHERE p.title IS NOT NULL "
@@ -382,6 +439,21 @@ def test_simulate_cli_is_deterministic_and_writes_truth(tmp_path: Path) -> None:
     )
     assert other.returncode == 0
     assert (tmp_path / "c.jsonl").read_bytes() != runs[0][0]
+    assert b"event_type" not in runs[0][0]  # page views only unless --full
+
+
+def test_simulate_full_plants_outcome_events_and_attributes(tmp_path: Path) -> None:
+    out, truth_file = tmp_path / "full.jsonl", tmp_path / "full.json"
+    args = ("--seed", "3", "--events", "3000", "--out", str(out), "--truth", str(truth_file))
+    result = run_cli("simulate", "--full", *args)
+    assert result.returncode == 0, result.stderr
+    events = [json.loads(line) for line in out.read_text().splitlines()]
+    kinds = {e.get("event_type", "page_view") for e in events}
+    assert kinds == {"page_view", "resolution", "escalation"}
+    assert all(set(e["attributes"]) == {"platform", "locale"} for e in events)
+    truth = json.loads(truth_file.read_text())
+    assert set(truth["escalation_articles"]) < set(truth["escalation_hotspots"])
+    assert truth["summary"]["escalated"] > 0
 
 
 def test_simulate_without_output_is_one_line_error() -> None:

@@ -308,7 +308,8 @@ def test_table_options_with_a_vendor_format_are_a_usage_error(
 def test_ingest_format_reads_foreign_topics(
     store: TestGraph, names: dict[str, str], kafka_bootstrap: str, fmt: str
 ) -> None:
-    """Page views only: what ingest does with markers is not settled here."""
+    """Page views and one marker each: the Snowplow chat escalates v1's path, the Segment
+    vote resolves it; the Snowplow events carry attributes, so the paths have segments."""
     topic = names["PATHRANK_TOPIC"]
     clicks = [
         ("v1", "/hc/en-us/articles/42-a", 1_700_000_000_000),
@@ -316,13 +317,16 @@ def test_ingest_format_reads_foreign_topics(
         ("v1", "/hc/en-us/articles/42-a", 1_700_000_040_000),
         ("v2", "/faq", 1_700_000_050_000),
     ]
+    marked_at = 1_700_000_045_000  # after v1's last click
     records: list[tuple[bytes | None, bytes | None]]
     if fmt == "snowplow":
 
-        def line(user: str, path: str, ts: int, n: int) -> bytes:
-            stamp = datetime.fromtimestamp(ts / 1000, ZoneInfo("UTC")).strftime(
+        def stamp(ts: int) -> str:
+            return datetime.fromtimestamp(ts / 1000, ZoneInfo("UTC")).strftime(
                 "%Y-%m-%d %H:%M:%S.000"
             )
+
+        def line(user: str, path: str, ts: int, n: int) -> bytes:
             return enriched(
                 **PAGE_VIEW
                 | {
@@ -330,15 +334,25 @@ def test_ingest_format_reads_foreign_topics(
                     "event_id": f"ev-{n}",
                     "page_url": f"https://help.example.com{path}",
                     "page_referrer": "",
-                    "derived_tstamp": stamp,
+                    "derived_tstamp": stamp(ts),
                 }
             ).encode()
 
         records = [(u.encode(), line(u, p, t, n)) for n, (u, p, t) in enumerate(clicks)]
+        chat = PAGE_VIEW | {
+            "event": "struct",
+            "se_action": "open_chat",
+            "domain_userid": "v1",
+            "event_id": "ev-chat",
+            "derived_tstamp": stamp(marked_at),
+        }
         records += [
+            (b"v1", enriched(**chat).encode()),
             (b"v1", enriched(**PAGE_VIEW | {"event": "page_ping"}).encode()),
             (b"v1", b"a\tb"),
         ]
+        marker = {"event_id": "ev-chat", "event_type": "escalation"}
+        attributes = {"platform": "web", "locale": "en-US", "source": "mail"}
         reason = "not an enriched event: expected 131 tab-separated fields"
     else:
 
@@ -354,19 +368,39 @@ def test_ingest_format_reads_foreign_topics(
             )
 
         records = [(u.encode(), message(u, p, t, n)) for n, (u, p, t) in enumerate(clicks)]
+        vote = {
+            "type": "track",
+            "event": "article_helpful",
+            "userId": "v1",
+            "messageId": "ev-vote",
+            "timestamp": datetime.fromtimestamp(marked_at / 1000, ZoneInfo("UTC")).isoformat(),
+        }
         records += [
+            (b"v1", orjson.dumps(vote)),
             (b"v1", orjson.dumps({"type": "identify", "userId": "v1"})),
             (b"v1", orjson.dumps({"type": "page", "userId": "v1"})),
         ]
+        marker = {"event_id": "ev-vote", "event_type": "resolution"}
+        attributes = {}
         reason = "missing page URL"
     produce_raw(kafka_bootstrap, topic, records)
     result = run_cli("ingest", "--until-idle", "3", "--format", fmt, env=names)
     assert result.returncode == 0, result.stderr
     assert "1 dead letters" in result.stdout
-    expected = [
-        {"customer_id": u, "page_id": p.rstrip("/"), "timestamp": t, "event_id": f"ev-{n}"}
+    expected: list[dict[str, Any]] = [
+        {
+            "customer_id": u,
+            "page_id": p.rstrip("/"),
+            "timestamp": t,
+            "event_id": f"ev-{n}",
+            "attributes": attributes,
+        }
         for n, (u, p, t) in enumerate(clicks)
     ]
-    assert snapshot(store.driver) == reference(expected)
+    expected.append({"customer_id": "v1", "timestamp": marked_at} | marker)
+    graph = snapshot(store.driver)
+    assert graph == reference(expected)
+    outcome = "ESCALATED" if fmt == "snowplow" else "RESOLVED"
+    assert {(p[0], p[2]) for p in graph.paths} == {("v1", outcome), ("v2", "OPEN")}
     dead = read_topics(kafka_bootstrap, [f"{topic}.dlq"], expect=1, quiet_s=1.0)
     assert [(r.value, r.headers["dlq.reason"]) for r in dead] == [(records[-1][1], reason)]

@@ -9,7 +9,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy import stats
 
-from algorithms.hotspots import RateTest, high_exit_pages, rate_tests, turnaround_hotspots
+from algorithms.hotspots import (
+    RateTest,
+    escalation_hotspots,
+    high_exit_pages,
+    rate_tests,
+    turnaround_hotspots,
+)
 from algorithms.observed import observe
 from tests.paths import path_of
 
@@ -162,3 +168,30 @@ def test_hotspots_and_high_exits_from_paths() -> None:
     # visits: 120 (ABAC) + 280 (ACDA) + 60 (AE) = 460; 30 exits
     assert exits["E"].site_rate == pytest.approx(30 / 460)
     assert [t.page_id for t in high_exit_pages(observed) if t.significant] == ["E"]
+
+
+def test_escalation_hotspots_from_paths() -> None:
+    # 40 paths A T escalated after T (a ticket page: 40 escalations of 40 visits); 20 paths
+    # A S escalated after S, 60 A S resolved on S (20 of 80); 100 A R resolved; 5 A X
+    # escalated after X (5 of 5: too few visits to test).
+    paths = (
+        [path_of("AT", "ESCALATED")] * 40
+        + [path_of("AS", "ESCALATED")] * 20
+        + [path_of("AS", "RESOLVED")] * 60
+        + [path_of("AR", "RESOLVED")] * 100
+        + [path_of("AX", "ESCALATED")] * 5
+    )
+    tests = by_page(escalation_hotspots(observe(paths)))
+    # visits: A 225, T 40, S 80, R 100, X 5 = 450; escalations 65
+    assert tests["T"].site_rate == pytest.approx(65 / 450)
+    assert (tests["T"].events, tests["T"].trials, tests["T"].significant) == (40, 40, True)
+    assert (tests["S"].events, tests["S"].trials) == (20, 80)
+    assert (tests["X"].rate, tests["X"].p_value, tests["X"].significant) == (1.0, None, False)
+    assert (tests["A"].events, tests["A"].significant) == (0, False)
+    # S: 20 of 80 against 65/450, one-sided binomial p summed by hand; 4 pages tested
+    # (A, T, S, R), S ranks second: q = p * 4 / 2 = 0.0176, significant
+    p_s = sum(math.comb(80, k) * (65 / 450) ** k * (385 / 450) ** (80 - k) for k in range(20, 81))
+    assert tests["S"].p_value == pytest.approx(p_s)
+    assert tests["S"].q_value == pytest.approx(p_s * 2)
+    significant = [t.page_id for t in escalation_hotspots(observe(paths)) if t.significant]
+    assert significant == ["T", "S"]

@@ -48,6 +48,52 @@ def test_branching_chain_by_hand() -> None:
     assert chain.site_success_probability == pytest.approx(2 / 3)
 
 
+def test_escalated_is_a_third_absorbing_state() -> None:
+    # A->B 2, A->C 2; B resolves 1 and escalates 1; C exits 1 and escalates 1; D escalates 3.
+    # P_res(B) = 1/2, P_esc(B) = 1/2; P_exit(C) = 1/2, P_esc(C) = 1/2.
+    # From A: P_res = 1/2 * 1/2 = 1/4, P_exit = 1/4, P_esc = 1/2 * 1/2 + 1/2 * 1/2 = 1/2.
+    chain = absorbing_chain(
+        {("A", "B"): 2, ("A", "C"): 2},
+        {"B": 1},
+        {"C": 1},
+        escalations={"B": 1, "C": 1, "D": 3},
+    )
+    got = {
+        page: (r.success_probability, r.exit_probability, r.escalation_probability)
+        for page, r in chain.pages.items()
+    }
+    assert got == {
+        "A": pytest.approx((0.25, 0.25, 0.5)),
+        "B": pytest.approx((0.5, 0.0, 0.5)),
+        "C": pytest.approx((0.0, 0.5, 0.5)),
+        # exact where the graph decides: D can only escalate
+        "D": (0.0, 0.0, 1.0),
+    }
+    assert chain.pages["B"].exit_probability == 0.0  # exact: B reaches no exit
+    # given resolution, A always goes via B: 1 click
+    assert chain.pages["A"].expected_clicks_to_resolution == pytest.approx(1.0)
+    assert chain.pages["D"].expected_clicks_to_resolution is None
+    # 1 resolved of 1 + 1 + 5 completed paths
+    assert chain.site_success_probability == pytest.approx(1 / 7)
+
+
+def test_escalations_do_not_change_success_when_counted_as_exits() -> None:
+    # What second-order's pair chain relies on: P(RESOLVED) is the same either way.
+    transitions = {("A", "B"): 3, ("B", "A"): 1, ("A", "C"): 2}
+    apart = absorbing_chain(transitions, {"B": 2}, {"C": 1}, escalations={"C": 1, "B": 1})
+    lumped = absorbing_chain(transitions, {"B": 2}, {"C": 2, "B": 1})
+    assert success(apart) == pytest.approx(success(lumped))
+    assert clicks(apart) == pytest.approx(clicks(lumped))
+
+
+def test_success_chain_reads_escalations_from_the_paths() -> None:
+    chain = success_chain(observe([path_of("AB"), path_of("AC", "ESCALATED")]))
+    a = chain.pages["A"]
+    assert (a.success_probability, a.escalation_probability) == pytest.approx((0.5, 0.5))
+    assert a.exit_probability == 0.0
+    assert chain.site_success_probability == 0.5
+
+
 def test_expected_clicks_are_conditioned_on_resolving() -> None:
     # A->B 1, A->C 1; B resolves 1; C->D 1; D resolves 1 and exits 1.
     # P(D) = 1/2, P(C) = 1/2, P(B) = 1, P(A) = (1 + 1/2) / 2 = 3/4.

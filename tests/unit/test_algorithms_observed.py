@@ -96,6 +96,30 @@ def test_observed_figures_by_hand() -> None:
     assert observed.site_turnaround_rate == 0.5  # 1 turnaround / 2 opportunities
 
 
+def test_escalated_paths_count_as_escalations_not_exits() -> None:
+    observed = observe(
+        [
+            path("ABC", "ESCALATED"),  # a ticket after C
+            path("AC", "ESCALATED"),
+            path("AB", "ABANDONED"),
+            path("AC"),  # resolved on C
+        ]
+    )
+    a, b, c = (observed.pages[p] for p in "ABC")
+    assert [p.escalations for p in (a, b, c)] == [0, 0, 2]
+    assert [p.exits for p in (a, b, c)] == [0, 1, 0]
+    assert [p.resolutions for p in (a, b, c)] == [0, 0, 1]
+    assert (c.visits, c.escalation_rate, a.escalation_rate) == (3, 2 / 3, 0.0)
+    # no clicks to resolution from an escalated path
+    assert c.mean_clicks_to_resolution == 0.0
+    counts = (observed.resolved_paths, observed.abandoned_paths, observed.escalated_paths)
+    assert counts == (1, 1, 2)
+    assert observed.completed_paths == 4
+    assert observed.site_success_probability == 0.25
+    assert observed.site_escalation_rate == pytest.approx(2 / 9)  # 2 escalations / 9 visits
+    assert observed.site_exit_rate == pytest.approx(1 / 9)
+
+
 def test_open_paths_add_no_page_figures() -> None:
     observed = observe([path("ABA", "OPEN")])
     assert observed.pages["B"].turnarounds == 0
@@ -128,6 +152,18 @@ def test_path_statistics_by_outcome() -> None:
     assert (abandoned.mean_length, abandoned.variance_length) == (4.0, 0.0)
     assert stats.turnaround_rate == pytest.approx(1 / 3)  # only ABA among completed paths
     assert stats.self_service_rate == pytest.approx(2 / 3)
+
+
+def test_path_statistics_count_escalated_paths_as_completed() -> None:
+    stats = path_stats(
+        [path("AB"), path("ABC", "ESCALATED"), path("A", "ABANDONED"), path("AB", "OPEN")],
+        orphan_markers=2,
+    )
+    assert (stats.completed, stats.resolved, stats.abandoned, stats.escalated) == (3, 1, 1, 1)
+    assert stats.mean_length == 2.0  # (2 + 3 + 1) / 3
+    assert stats.of(Outcome.ESCALATED).mean_length == 3.0
+    assert (stats.self_service_rate, stats.escalation_rate) == (1 / 3, 1 / 3)
+    assert stats.orphan_markers == 2
 
 
 def test_path_statistics_without_completed_paths() -> None:

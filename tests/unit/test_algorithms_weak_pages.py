@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from algorithms.hotspots import RateTest, high_exit_pages, turnaround_hotspots
+from algorithms.hotspots import (
+    RateTest,
+    escalation_hotspots,
+    high_exit_pages,
+    turnaround_hotspots,
+)
 from algorithms.markov import PageSuccess, SuccessChain, success_chain
 from algorithms.observed import observe
 from algorithms.weak_pages import weak_pages
@@ -96,6 +101,19 @@ def test_low_success_uses_half_the_site_rate() -> None:
     assert weak["M"].impact == pytest.approx(20 * (0.5 - 0.4))
     stricter = weak_pages(observed, success_chain(observed), [], [], low_success_ratio=0.9)
     assert {w.page_id: w.reasons for w in stricter}["M"] == ("LOW_SUCCESS",)  # 2/5 < 0.45
+
+
+def test_an_escalation_hotspot_is_a_weak_reason() -> None:
+    observed = observe(
+        paths(("AT", "ESCALATED", 30), ("AR", "RESOLVED", 70), ("AS", "RESOLVED", 30))
+    )
+    chain = success_chain(observed)
+    weak = weak_pages(observed, chain, [], [], escalation_hotspots(observed))
+    by_page = {w.page_id: w for w in weak}
+    # T: 30 escalations of 30 visits; success 0 against the site's 100 / 130
+    assert by_page["T"].reasons == ("ESCALATION_HOTSPOT", "DEAD_END", "LOW_SUCCESS")
+    assert by_page["T"].impact == pytest.approx(30 * 100 / 130)
+    assert {"S", "R"}.isdisjoint(by_page)
 
 
 def test_rounding_noise_is_no_impact() -> None:

@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from hypothesis import given
 from hypothesis import strategies as st
 
 from graph_model.path.batch import BatchWrite, TransitionDelta, plan
-from graph_model.path.record import Click, Outcome
-from ingest.batch import PathRules, accept_clicks, compute_batch
+from graph_model.path.record import Click, EventType, Outcome
+from ingest.batch import REUSED_EVENT_ID, PathRules, accept_clicks, compute_batch
 
 MIN = 60_000
 RULES = PathRules(timeout_ms=30 * MIN, quick_ms=10_000)
@@ -16,6 +18,10 @@ RULES = PathRules(timeout_ms=30 * MIN, quick_ms=10_000)
 
 def click(key: str, page: str, minute: float, customer: str = "c", resolved: bool = False) -> Click:
     return Click(key, customer, page, round(minute * MIN), resolved, seq=int(key[1:]))
+
+
+def marker(key: str, kind: str, minute: float, customer: str = "c", page: str = "") -> Click:
+    return Click(key, customer, page, round(minute * MIN), seq=int(key[1:]), kind=EventType(kind))
 
 
 def deltas(batch: BatchWrite) -> set[tuple[str, str, int, int]]:
@@ -140,3 +146,72 @@ def test_transition_deltas_fold_turnarounds_into_their_edge() -> None:
         TransitionDelta("A", "B", 1, 1),
         TransitionDelta("B", "A", 1, 0),
     ]
+
+
+# ---- outcome markers and segments ------------------------------------------------------------
+
+
+def test_a_late_marker_ends_a_stored_path_without_touching_pages_or_transitions() -> None:
+    stored = [click("k1", "A", 0), click("k2", "B", 1)]
+    vote = marker("k3", "resolution", 2, page="B")
+    batch = compute_batch({"c": [vote]}, {"c": stored}, 2 * MIN, RULES)
+    assert [(p.pages, p.outcome, p.ended_by) for p in batch.deleted_paths] == [
+        (("A", "B"), Outcome.OPEN, None)
+    ]
+    assert [(p.pages, p.outcome, p.ended_by) for p in batch.created_paths] == [
+        (("A", "B"), Outcome.RESOLVED, "k3")
+    ]
+    assert batch.transitions == []  # the same pages: no transition moves
+    assert batch.visited == {("c", "A"): 1, ("c", "B"): 1}  # the marker is no visit
+    p = plan(batch, known_customers={"c"})
+    assert p.pages == []  # no page of a marker is merged
+    [row] = p.customers
+    [created] = row["paths"]
+    assert (created["new"], created["stored"]) == ([], ["k1", "k2"])
+    assert row["visits"] == []  # no new click: no VISITED count changes
+    assert [m["key"] for m in p.markers] == ["k3"]
+    assert p.markers[0] | {"ts": None} == {
+        "key": "k3",
+        "customer": "c",
+        "type": "resolution",
+        "page": "B",
+        "ts": None,
+        "seq": 3,
+        "attributes": None,
+    }
+    assert p.endings == [{"path": "c:k1", "marker": "k3"}]
+
+
+def test_an_orphan_marker_of_a_new_customer_is_only_stored() -> None:
+    batch = compute_batch({"n": [marker("k1", "escalation", 0, "n")]}, {}, MIN, RULES)
+    assert (batch.created_paths, batch.deleted_paths, batch.visited) == ([], [], {})
+    p = plan(batch, known_customers=set())
+    assert (p.customers, p.endings, p.segments) == ([], [], [])
+    assert [m["key"] for m in p.markers] == ["k1"]
+
+
+def test_segments_are_written_when_a_path_gets_new_ones_only() -> None:
+    ios = (("platform", "ios"),)
+    first = dataclasses.replace(click("k1", "A", 0), attributes=ios)
+    batch = compute_batch({"c": [first]}, {}, MIN, RULES)
+    assert plan(batch, set()).segments == [{"path": "c:k1", "segments": ["platform=ios"]}]
+
+    # Grows with a click whose platform loses to the earlier one: nothing to relink.
+    same = dataclasses.replace(click("k2", "B", 1), attributes=(("platform", "web"),))
+    grown = compute_batch({"c": [same]}, {"c": [first]}, 2 * MIN, RULES)
+    assert plan(grown, {"c"}).segments == []
+
+    # A new key joins: the path is relinked with both.
+    other = dataclasses.replace(click("k2", "B", 1), attributes=(("locale", "de"),))
+    relinked = compute_batch({"c": [other]}, {"c": [first]}, 2 * MIN, RULES)
+    assert plan(relinked, {"c"}).segments == [
+        {"path": "c:k1", "segments": ["locale=de", "platform=ios"]}
+    ]
+
+
+def test_a_page_view_and_a_marker_under_one_event_id_conflict() -> None:
+    view = click("k1", "A", 0)
+    same_id = dataclasses.replace(marker("k9", "escalation", 0, page="A"), key="k1", seq=2)
+    accepted, rejected = accept_clicks([view, same_id], {})
+    assert accepted == {"c": [view]}
+    assert [(r.click, r.reason) for r in rejected] == [(same_id, REUSED_EVENT_ID)]

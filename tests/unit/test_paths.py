@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections import defaultdict
 from collections.abc import Sequence
@@ -11,9 +12,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from graph_model.path.record import Click, Path, Turnaround, find_turnarounds, transitions
+from graph_model.path.record import (
+    Click,
+    EventType,
+    Path,
+    Turnaround,
+    find_turnarounds,
+    path_stats,
+    transitions,
+)
 from ingest.events import parse_event
-from ingest.paths import resolve_paths
+from ingest.paths import orphan_markers, resolve_paths
 
 MINUTE = 60_000
 TIMEOUT = 30 * MINUTE
@@ -22,6 +31,11 @@ QUICK = 10_000
 
 def click(key: str, ts_ms: int, page: str, resolved: bool, seq: int) -> Click:
     return Click(key, "c", page, ts_ms, resolved, seq)
+
+
+def marker(key: str, ts_ms: int, kind: str, seq: int, page: str = "") -> Click:
+    """An outcome marker ("resolution" or "escalation"); its page is informative."""
+    return Click(key, "c", page, ts_ms, False, seq, kind=EventType(kind))
 
 
 def turnarounds_of(clicks: Sequence[Click], quick_ms: int = QUICK) -> tuple[Turnaround, ...]:
@@ -182,6 +196,130 @@ def test_timeout_is_a_parameter() -> None:
     assert summary(paths) == [("A", "ABANDONED"), ("B", "ABANDONED"), ("C", "OPEN")]
 
 
+# --- outcome markers (rule 6) ----------------------------------------------------------------
+
+
+def ends(paths: Sequence[Path]) -> list[tuple[str, str, str | None]]:
+    return [("".join(p.pages), p.outcome, p.ended_by) for p in paths]
+
+
+def test_a_resolution_marker_ends_the_running_path_as_resolved() -> None:
+    events = [
+        click("a", 0, "A", False, 0),
+        click("b", MINUTE, "B", False, 1),
+        marker("vote", 2 * MINUTE, "resolution", 2, page="B"),
+        click("c", 3 * MINUTE, "C", False, 3),
+    ]
+    paths = resolve(events)
+    assert ends(paths) == [("AB", "RESOLVED", "vote"), ("C", "OPEN", None)]
+    # The path's last page is its latest click, and its end that click's time.
+    assert (paths[0].last_page, paths[0].end, paths[0].length) == ("B", MINUTE, 2)
+    assert orphan_markers(events, paths) == []
+
+
+def test_an_escalation_marker_ends_the_running_path_as_escalated() -> None:
+    events = [
+        click("a", 0, "A", False, 0),
+        click("b", MINUTE, "B", False, 1),
+        click("a2", 2 * MINUTE, "A", False, 2),
+        marker("ticket", 2 * MINUTE + 1, "escalation", 3),
+    ]
+    [path] = resolve(events, watermark_ms=10 * TIMEOUT)
+    assert ends([path]) == [("ABA", "ESCALATED", "ticket")]
+    assert (path.last_page, path.turnarounds) == ("A", 1)
+    stats = path_stats([path])
+    assert (stats.completed, stats.escalated, stats.escalation_rate) == (1, 1, 1.0)
+    assert (stats.resolved, stats.self_service_rate) == (0, 0.0)
+
+
+def test_a_marker_up_to_the_timeout_after_the_last_click_ends_the_path() -> None:
+    events = [click("a", 0, "A", False, 0), marker("m", TIMEOUT, "escalation", 1)]
+    assert ends(resolve(events)) == [("A", "ESCALATED", "m")]
+
+
+def test_a_marker_after_the_timeout_is_an_orphan_and_the_path_abandoned() -> None:
+    events = [click("a", 0, "A", False, 0), marker("late", TIMEOUT + 1, "resolution", 1)]
+    paths = resolve(events)
+    assert ends(paths) == [("A", "ABANDONED", None)]
+    assert [m.key for m in orphan_markers(events, paths)] == ["late"]
+    assert path_stats(paths, orphan_markers=1).orphan_markers == 1
+
+
+def test_a_marker_without_a_running_path_is_an_orphan() -> None:
+    events = [
+        marker("first", 0, "resolution", 0),  # before any click
+        click("a", MINUTE, "A", True, 1),  # the click resolves: its path is over
+        marker("again", 2 * MINUTE, "escalation", 2),  # nothing running any more
+        click("b", 3 * MINUTE, "B", False, 3),
+        marker("ticket", 4 * MINUTE, "escalation", 4),
+        marker("twice", 5 * MINUTE, "escalation", 5),  # the path already ended
+    ]
+    paths = resolve(events)
+    assert ends(paths) == [("A", "RESOLVED", None), ("B", "ESCALATED", "ticket")]
+    assert [m.key for m in orphan_markers(events, paths)] == ["first", "again", "twice"]
+
+
+def test_a_marker_never_adds_a_page_or_a_transition() -> None:
+    events = [
+        click("a", 0, "A", False, 0),
+        marker("m1", 1_000, "escalation", 1, page="HELP"),
+        click("b", 2_000, "B", False, 2),
+        marker("m2", 3_000, "resolution", 3, page="B"),
+    ]
+    paths = resolve(events)
+    assert ends(paths) == [("A", "ESCALATED", "m1"), ("B", "RESOLVED", "m2")]
+    assert [transitions(p.pages) for p in paths] == [[], []]
+    assert all(key.startswith(("a", "b")) for p in paths for key in p.keys)
+
+
+def test_a_late_click_before_an_orphan_marker_gets_it() -> None:
+    ticket = marker("ticket", TIMEOUT + MINUTE, "escalation", 1)
+    first = [click("a", 0, "A", False, 0), ticket]
+    assert ends(resolve(first)) == [("A", "ABANDONED", None)]
+    # Arrives last, timestamped 2 minutes before the marker: the marker now ends its path.
+    late = click("b", TIMEOUT - MINUTE, "B", False, 2)
+    assert ends(resolve([*first, late])) == [("AB", "ESCALATED", "ticket")]
+
+
+@pytest.mark.parametrize(
+    ("marker_seq", "expected"),
+    [
+        # The marker arrived first: it ends A's path, and B starts the next one.
+        (1, [("A", "RESOLVED", "m"), ("B", "OPEN", None)]),
+        # The click arrived first: it is part of the path the marker ends.
+        (3, [("AB", "RESOLVED", "m")]),
+    ],
+)
+def test_a_marker_and_a_click_at_the_same_time_go_in_arrival_order(
+    marker_seq: int, expected: list[tuple[str, str, str | None]]
+) -> None:
+    events = [
+        click("a", 0, "A", False, 0),
+        click("b", MINUTE, "B", False, 2),
+        marker("m", MINUTE, "resolution", marker_seq),
+    ]
+    assert ends(resolve(events)) == expected
+
+
+def test_segments_are_the_clicks_attributes_earliest_value_winning() -> None:
+    events = [
+        # Delivered out of order: the earliest by time wins, not the first to arrive.
+        dataclasses.replace(
+            click("b", 2_000, "B", False, 0), attributes=(("locale", "de"), ("platform", "web"))
+        ),
+        dataclasses.replace(click("a", 1_000, "A", False, 1), attributes=(("platform", "ios"),)),
+        dataclasses.replace(marker("m", 3_000, "escalation", 2), attributes=(("channel", "chat"),)),
+    ]
+    [path] = resolve(events)
+    # The marker is no click of the path: its attributes are not the path's.
+    assert path.segments == ("locale=de", "platform=ios")
+
+
+def test_a_path_without_attributes_has_no_segments() -> None:
+    [path] = resolve(clicks_of("AB"))
+    assert path.segments == ()
+
+
 # --- turnarounds -----------------------------------------------------------------------------
 
 
@@ -284,6 +422,21 @@ def customer_clicks(draw: st.DrawFn, *, distinct_ts: bool = False) -> list[Click
     ]
 
 
+@st.composite
+def customer_events(draw: st.DrawFn, *, distinct_ts: bool = False) -> list[Click]:
+    """`customer_clicks` with some of them outcome markers, some with attributes."""
+    events = []
+    for c in draw(customer_clicks(distinct_ts=distinct_ts)):
+        kind = draw(st.sampled_from([EventType.PAGE_VIEW] * 3 + list(EventType)))
+        attributes = draw(st.lists(st.sampled_from([("p", "x"), ("p", "y"), ("q", "z")])))
+        kept = tuple(sorted(dict(attributes).items()))
+        if kind.marker:
+            events.append(dataclasses.replace(c, kind=kind, resolved=False, attributes=kept))
+        else:
+            events.append(dataclasses.replace(c, attributes=kept))
+    return events
+
+
 def resolve_prop(clicks: list[Click], watermark: int) -> list[Path]:
     """The paths of `clicks` with the property tests' short timeout."""
     return resolve_paths(
@@ -294,14 +447,12 @@ def resolve_prop(clicks: list[Click], watermark: int) -> list[Path]:
 def _with_replays(clicks: list[Click], data: st.DataObject) -> list[Click]:
     """A shuffled delivery in which some clicks arrive again later (higher seq)."""
     replays = data.draw(st.lists(st.sampled_from(clicks), max_size=10)) if clicks else []
-    late = [
-        click(c.key, c.ts_ms, c.page_id, c.resolved, len(clicks) + j) for j, c in enumerate(replays)
-    ]
+    late = [dataclasses.replace(c, seq=len(clicks) + j) for j, c in enumerate(replays)]
     return list(data.draw(st.permutations(clicks + late)))
 
 
 @settings(deadline=None)
-@given(customer_clicks(), st.data(), st.integers(0, 100))
+@given(customer_events(), st.data(), st.integers(0, 100))
 def test_paths_do_not_depend_on_order_or_duplicates(
     clicks: list[Click], data: st.DataObject, watermark: int
 ) -> None:
@@ -309,6 +460,9 @@ def test_paths_do_not_depend_on_order_or_duplicates(
     expected = resolve_prop(clicks, watermark)
     actual = resolve_prop(delivered, watermark)
     assert actual == expected
+    assert {m.key for m in orphan_markers(delivered, actual)} == {
+        m.key for m in orphan_markers(clicks, expected)
+    }
 
 
 def _content(paths: Sequence[Path]) -> list[tuple[object, ...]]:
@@ -317,6 +471,8 @@ def _content(paths: Sequence[Path]) -> list[tuple[object, ...]]:
         (
             p.id,
             p.outcome,
+            p.ended_by,
+            p.segments,
             turnarounds_in(p),
             list(zip(p.keys, p.timestamps, p.pages, strict=True)),
         )
@@ -325,17 +481,14 @@ def _content(paths: Sequence[Path]) -> list[tuple[object, ...]]:
 
 
 @settings(deadline=None)
-@given(customer_clicks(distinct_ts=True), st.data(), st.integers(0, 250))
+@given(customer_events(distinct_ts=True), st.data(), st.integers(0, 250))
 def test_paths_do_not_depend_on_kafka_arrival_order(
     clicks: list[Click], data: st.DataObject, watermark: int
 ) -> None:
     # seq is the position in the delivered stream, as a Kafka offset would be.
     shuffled = data.draw(st.permutations(clicks))
     replays = data.draw(st.lists(st.sampled_from(clicks), max_size=5)) if clicks else []
-    delivered = [
-        click(c.key, c.ts_ms, c.page_id, c.resolved, seq)
-        for seq, c in enumerate([*shuffled, *replays])
-    ]
+    delivered = [dataclasses.replace(c, seq=seq) for seq, c in enumerate([*shuffled, *replays])]
     expected = resolve_prop(clicks, watermark)
     actual = resolve_prop(delivered, watermark)
     assert _content(actual) == _content(expected)
@@ -355,6 +508,31 @@ def test_paths_partition_the_clicks_in_time_order(
     flat = [by_key[key] for path in paths for key in path.keys]
     assert flat == sorted(clicks, key=lambda c: (c.ts_ms, c.seq))
     _check_boundaries(paths, watermark, by_key)
+
+
+@settings(deadline=None)
+@given(customer_events(), st.integers(0, 100))
+def test_markers_add_no_page_and_each_ends_one_path_or_none(
+    events: list[Click], watermark: int
+) -> None:
+    paths = resolve_prop(events, watermark)
+    views = [e for e in events if not e.kind.marker]
+    markers = {e.key: e for e in events if e.kind.marker}
+    # The paths hold exactly the page views, in time order; no marker is a click of one.
+    flat = [key for path in paths for key in path.keys]
+    assert flat == [c.key for c in sorted(views, key=lambda c: (c.ts_ms, c.seq))]
+    # A marker ends at most one path, as the outcome of its type, after the path's last click
+    # and within the timeout; the others are the orphans.
+    ending = [p.ended_by for p in paths if p.ended_by is not None]
+    assert len(ending) == len(set(ending))
+    for path in paths:
+        if path.ended_by is not None:
+            m = markers[path.ended_by]
+            expected = "RESOLVED" if m.kind is EventType.RESOLUTION else "ESCALATED"
+            assert path.outcome == expected
+            assert 0 <= m.ts_ms - path.end <= PROP_TIMEOUT
+    orphans = {m.key for m in orphan_markers(events, paths)}
+    assert orphans == markers.keys() - set(ending)
 
 
 def _check_boundaries(paths: Sequence[Path], watermark: int, by_key: dict[str, Click]) -> None:

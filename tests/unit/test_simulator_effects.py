@@ -97,10 +97,11 @@ def test_planted_escalation_articles_are_where_customers_give_up(
         if j.outcome == "ESCALATED":
             escalations[j.pages[-1]] += 1
     site_rate = sum(escalations.values()) / sum(visits.values())
+    assert set(full.truth["escalation_articles"]) < set(full.truth["escalation_hotspots"])
     for page in full.truth["escalation_hotspots"]:
         assert visits[page] >= 100
         assert escalations[page] / visits[page] >= 5 * site_rate
-    planted = set(full.truth["escalation_pages"])
+    planted = set(full.truth["escalation_hotspots"])
     ordinary = [p for p in visits if p not in planted and visits[p] >= 100]
     assert max(escalations[p] / visits[p] for p in ordinary) < 2 * site_rate
 
