@@ -17,12 +17,10 @@
   const FLOW_NODES = 8; // pages shown on each side of the Sankey; the rest are grouped
   const FLOW_FETCH = 200; // transitions fetched per side (enough to group the rest exactly)
 
-  const CHANGE_ROWS = 8; // rows: a page's rate once, at its most significant change
-  const CHANGE_FETCH = 60;
-  const TREND = "interval: WEEK, from: $from, until: $until";
+  const CHANGE_ROWS = 8; // rows: a page's rate once, at its most significant change (of 60)
 
   const OVERVIEW_QUERY = `
-    query Overview($rows: Int!, $changeRows: Int!, $from: DateTime, $until: DateTime) {
+    query Overview($rows: Int!, $from: DateTime, $until: DateTime) {
       pathStats(from: $from, until: $until) {
         completed resolved abandoned escalated open
         meanLength varianceLength turnaroundRate selfServiceRate escalationRate
@@ -36,7 +34,7 @@
           trend: series(metric: RESOLUTION_RATE, interval: WEEK, from: $from, until: $until) { start rate trials }
         }
       }
-      changes(limit: $changeRows, since: $from) {
+      changes(limit: 60, since: $from) {
         metric kind periodStart periodEnd baselineRate rate qValue direction
         version { title since }
         page {
@@ -1045,7 +1043,7 @@
     setBusy(true);
     let data;
     try {
-      data = await gql(OVERVIEW_QUERY, { rows: TABLE_ROWS, changeRows: CHANGE_FETCH, ...range() });
+      data = await gql(OVERVIEW_QUERY, { rows: TABLE_ROWS, ...range() });
     } catch (err) {
       const message = `Could not load the dashboard data: ${err.message}`;
       if (err instanceof KeyNeeded) askForKey(err.message);
