@@ -14,6 +14,7 @@ from graph_model.page.reads import Neo4jPageReads, PageReads
 from graph_model.path.reads import Neo4jPathReads, PathReads
 from graph_model.reader import READ_TIMEOUT_S, AnalysisPin, QueryObserver, Reader
 from graph_model.run.reads import Neo4jRunReads, RunReads
+from graph_model.segment.reads import Neo4jSegmentReads, SegmentReads
 from graph_model.series.reads import Neo4jSeriesReads, SeriesReads
 from graph_model.suggestion.reads import Neo4jSuggestionReads, SuggestionReads
 
@@ -46,6 +47,7 @@ class GraphReads:
     runs: RunReads
     series: SeriesReads
     changes: ChangeReads
+    segments: SegmentReads
 
 
 def neo4j_graph_reads(
@@ -62,4 +64,5 @@ def neo4j_graph_reads(
         runs=Neo4jRunReads(reader),
         series=Neo4jSeriesReads(reader),
         changes=Neo4jChangeReads(reader),
+        segments=Neo4jSegmentReads(reader),
     )

@@ -22,7 +22,7 @@ from graph_model.graph import GraphReads
 from graph_model.keyset import Window
 from graph_model.page.record import Direction, PageRecord, PageVersion, TransitionRecord
 from graph_model.path.record import Outcome, Path
-from graph_model.series.record import Bucket, Bucketing, StoredSeries
+from graph_model.series.record import Bucket, Bucketing, Counts, StoredSeries
 from graph_model.suggestion.record import LinkSuggestion
 from graph_model.timewindow import Interval
 
@@ -115,6 +115,13 @@ class Loaders:
     def page_buckets(self) -> DataLoader[tuple[str, tuple[Bucketing, bool]], list[Bucket]]:
         series = self.graph.series
         return grouped(lambda ids, a: series.page_buckets(ids, a[0], a[1]), [])
+
+    @cached_property
+    def page_by_value(
+        self,
+    ) -> DataLoader[tuple[str, tuple[str, Bucketing]], dict[str, Counts]]:
+        series = self.graph.series
+        return grouped(lambda ids, a: series.page_by_value(ids, a[0], a[1]), {})
 
     @cached_property
     def stored_series(self) -> DataLoader[tuple[str, Interval], StoredSeries | None]:

@@ -22,6 +22,7 @@ from graphql_api.types.customer import CustomerQuery
 from graphql_api.types.page import PageQuery
 from graphql_api.types.path import PathQuery
 from graphql_api.types.run import Mutation, RunQuery
+from graphql_api.types.segment import SegmentQuery
 from graphql_api.types.series import SeriesQuery
 from graphql_api.types.suggestion import SuggestionQuery
 
@@ -38,6 +39,7 @@ Query = merge_types(
         RunQuery,
         SeriesQuery,
         ChangeQuery,
+        SegmentQuery,
     ),
 )
 

@@ -157,7 +157,9 @@ ANSWERS: dict[str, dict[str, tuple[str, Any]]] = {
         "site_buckets": ("site_buckets", []),
         "stored": ("stored_page_series", {}),
         "stored_site": ("stored_site_series", None),
+        "page_by_value": ("page_by_segment", {}),
     },
+    "segments": {"keys": ("segments", ())},
     "changes": {"top": ("changes", ()), "of_pages": ("page_changes", {})},
 }
 

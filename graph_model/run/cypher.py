@@ -62,22 +62,30 @@ CUSTOMER_PAGES: Final = "pages"
 # resolution pages $targets. p is computed here from one read of each page's transitions
 # (never written on them: ingest updates them all the time), so it stays in (0, 1] even while
 # ingest changes counts.
-ROUTES_TO_RESOLUTION = """
-CALL () {
-  MATCH (a:Page)-[t:TRANSITION]->(b:Page)
-  WHERE t.count > 0
-  WITH a, collect([b, t.count]) AS out
+
+
+def _routes(out: str) -> str:
+    """The routes projection from `out`: rows of each page `a` (a node id) with `out`, the
+    [next page's node id, clicks] of its transitions."""
+    return f"""
+CALL () {{
+  {out}
   WITH a, out, reduce(total = 0, o IN out | total + o[1]) AS total
   UNWIND out AS o
-  RETURN id(o[0]) AS source, id(a) AS target, 1.0 AS clicks,
-         -log(toFloat(o[1]) / total) AS cost
+  RETURN o[0] AS source, a AS target, 1.0 AS clicks, -log(toFloat(o[1]) / total) AS cost
   UNION ALL
   UNWIND $targets AS target
   RETURN $source AS source, target, 0.0 AS clicks, 0.0 AS cost
-}
+}}
 RETURN gds.graph.project($graph_name, source, target,
-  {relationshipProperties: {clicks: clicks, cost: cost}})
+  {{relationshipProperties: {{clicks: clicks, cost: cost}}}})
 """
+
+
+ROUTES_TO_RESOLUTION = _routes(
+    "MATCH (p:Page)-[t:TRANSITION]->(b:Page) WHERE t.count > 0 "
+    "WITH id(p) AS a, collect([id(b), t.count]) AS out"
+)
 
 # A windowed run projects what its paths give, not the graph's all-time aggregates: rows of
 # node ids computed from the window's paths (algorithms.window).
@@ -94,20 +102,7 @@ RETURN gds.graph.project($graph_name, r[1], r[0], {relationshipProperties: {coun
 """
 
 # ROUTES_TO_RESOLUTION on rows [source, target, clicks] instead of TRANSITION.
-ROUTES_FROM_ROWS = """
-CALL () {
-  UNWIND $rows AS r
-  WITH r[0] AS a, collect([r[1], r[2]]) AS out
-  WITH a, out, reduce(total = 0, o IN out | total + o[1]) AS total
-  UNWIND out AS o
-  RETURN o[0] AS source, a AS target, 1.0 AS clicks, -log(toFloat(o[1]) / total) AS cost
-  UNION ALL
-  UNWIND $targets AS target
-  RETURN $source AS source, target, 0.0 AS clicks, 0.0 AS cost
-}
-RETURN gds.graph.project($graph_name, source, target,
-  {relationshipProperties: {clicks: clicks, cost: cost}})
-"""
+ROUTES_FROM_ROWS = _routes("UNWIND $rows AS r WITH r[0] AS a, collect([r[1], r[2]]) AS out")
 
 # [customer node id, sorted page node ids]: CUSTOMER_PAGE_SETS over the window's paths.
 CUSTOMER_PAGE_ROWS = """

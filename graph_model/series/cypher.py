@@ -19,10 +19,14 @@ _SERIES: Final = SERIES.projection()
 _BUCKET_ROW = """{bucket: bucket, paths: paths, resolved: resolved, visits: visits, exits: exits,
   opportunities: opportunities, turnarounds: turnarounds, escalations: escalations}"""
 
+# Paths in the window and, with $segment ("key=value"), in that segment.
+_IN_WINDOW = """p.start >= $since AND p.start < $until AND p.outcome <> 'OPEN'
+    AND ($segment IS NULL OR $segment IN p.segments)"""
+
 # The site: every completed path that started in the window. Its visits are every click,
 # its opportunities every inner position, its turnarounds all of the paths'.
 SITE_BUCKETS = f"""
-MATCH (p:Path) WHERE p.start >= $since AND p.start < $until AND p.outcome <> 'OPEN'
+MATCH (p:Path) WHERE {_IN_WINDOW}
 WITH (p.start - $origin) / $width AS bucket, p
 WITH bucket, count(*) AS paths,
      count(CASE WHEN p.outcome = 'RESOLVED' THEN 1 END) AS resolved,
@@ -35,18 +39,20 @@ ORDER BY bucket
 RETURN collect({_BUCKET_ROW}) AS rows
 """
 
-# Each page of $ids: the completed paths through it that started in the window, read from
-# the customers who ever visited it (one VISITED per customer and page). `at` holds the
-# page's positions in the path; a turnaround at i is pages[i-1] = pages[i+1] <> pages[i].
-PAGE_BUCKETS = f"""
+
+def _page_counts(bucket: str) -> str:
+    """Each page of $ids: the completed paths through it that started in the window, read
+    from the customers who ever visited it (one VISITED per customer and page), counted per
+    `bucket` (an expression of the path `p`). `at` holds the page's positions in the path; a
+    turnaround at i is pages[i-1] = pages[i+1] <> pages[i]."""
+    return f"""
 UNWIND $ids AS id
 MATCH (pg:Page {{id: id}})
 CALL (pg) {{
   MATCH (pg)<-[:VISITED]-(:Customer)-[:TOOK]->(p:Path)
-  WHERE p.start >= $since AND p.start < $until AND p.outcome <> 'OPEN' AND pg.id IN p.pages
+  WHERE {_IN_WINDOW} AND pg.id IN p.pages
   WITH p, pg.id AS page, size(p.pages) AS n
-  WITH p, page, n, (p.start - $origin) / $width AS bucket,
-       [i IN range(0, n - 1) WHERE p.pages[i] = page] AS at
+  WITH p, page, n, {bucket} AS bucket, [i IN range(0, n - 1) WHERE p.pages[i] = page] AS at
   WITH bucket, count(*) AS paths,
        count(CASE WHEN p.outcome = 'RESOLVED' THEN 1 END) AS resolved,
        sum(size(at)) AS visits,
@@ -61,6 +67,14 @@ CALL (pg) {{
 }}
 RETURN collect({{id: id, rows: found}}) AS rows
 """
+
+
+PAGE_BUCKETS = _page_counts("(p.start - $origin) / $width")
+
+# Per value of one key ($prefix is "key="): '' for the paths without the key.
+PAGE_BY_VALUE = _page_counts(
+    "coalesce(substring(head([s IN p.segments WHERE s STARTS WITH $prefix]), size($prefix)), '')"
+)
 
 # ---- what an analysis precomputed, in the run the request reads --------------------------
 

@@ -23,6 +23,12 @@ class SeriesReads(Protocol):
     async def site_buckets(self, bucketing: Bucketing) -> list[Bucket]:
         """The site's non-empty buckets in time order, live from the paths."""
 
+    async def page_by_value(
+        self, ids: Sequence[str], key: str, bucketing: Bucketing
+    ) -> dict[str, dict[str, Counts]]:
+        """Per page, its counts per value of the segment key `key` over the window of
+        `bucketing` (its buckets are ignored); "" holds the paths without the key."""
+
     async def stored(self, ids: Sequence[str], interval: Interval) -> dict[str, StoredSeries]:
         """The series the analysis read precomputed for these pages."""
 
@@ -38,12 +44,20 @@ class Neo4jSeriesReads(Neo4jReads):
         )
         found = {r["id"]: _buckets(bucketing, r["rows"]) for r in rows}
         if clicks and found:
-            site = {b.start: b.counts.visits for b in await self.site_buckets(bucketing)}
-            found = {
-                page: [_with_clicks(b, site.get(b.start, 0)) for b in buckets]
-                for page, buckets in found.items()
-            }
+            # Every period with clicks on the site: a page's share of them is 0 where the
+            # page had none.
+            site = {b.start: b for b in await self.site_buckets(bucketing)}
+            found = {page: _merge_clicks(buckets, site) for page, buckets in found.items()}
         return found
+
+    async def page_by_value(
+        self, ids: Sequence[str], key: str, bucketing: Bucketing
+    ) -> dict[str, dict[str, Counts]]:
+        params = _params(bucketing) | {"origin": 0, "width": 1}
+        rows = await self._r.rows(
+            "page_by_segment", q.PAGE_BY_VALUE, ids=unique(ids), prefix=f"{key}=", **params
+        )
+        return {r["id"]: {str(b["bucket"]): _counts(b) for b in r["rows"]} for r in rows}
 
     async def site_buckets(self, bucketing: Bucketing) -> list[Bucket]:
         rows = await self._r.rows("site_buckets", q.SITE_BUCKETS, **_params(bucketing))
@@ -63,16 +77,38 @@ class Neo4jSeriesReads(Neo4jReads):
         return from_properties(StoredSeries, rows[0]) if rows else None
 
 
-def _params(b: Bucketing) -> dict[str, int]:
-    return {"since": b.window.low, "until": b.window.high, "origin": b.origin, "width": b.width}
+def _params(b: Bucketing) -> dict[str, int | str | None]:
+    return {
+        "since": b.window.low,
+        "until": b.window.high,
+        "origin": b.origin,
+        "width": b.width,
+        "segment": b.segment,
+    }
+
+
+def _counts(row: Mapping[str, Any]) -> Counts:
+    return Counts(**{f: int(row.get(f) or 0) for f in COUNT_FIELDS})
 
 
 def _buckets(bucketing: Bucketing, rows: Sequence[Mapping[str, Any]]) -> list[Bucket]:
     out = []
     for r in rows:
         start, end = bucketing.bucket(int(r["bucket"]))
-        counts = Counts(**{f: int(r.get(f) or 0) for f in COUNT_FIELDS})
-        out.append(Bucket(start, end, counts))
+        out.append(Bucket(start, end, _counts(r)))
+    return out
+
+
+def _merge_clicks(buckets: Sequence[Bucket], site: Mapping[int, Bucket]) -> list[Bucket]:
+    """The page's buckets with the site's clicks, and the site's other buckets (the page's
+    counts 0 there), in time order."""
+    mine = {b.start: b for b in buckets}
+    starts = sorted(set(mine) | set(site))
+    out = []
+    for start in starts:
+        clicks = site[start].counts.visits if start in site else 0
+        bucket = mine.get(start) or Bucket(start, site[start].end, Counts())
+        out.append(_with_clicks(bucket, clicks))
     return out
 
 

@@ -98,21 +98,23 @@ class Bucket:
 
 @dataclass(frozen=True, slots=True)
 class Bucketing:
-    """How on-demand counts are grouped: the paths that started in `window`, in buckets
-    [origin + k * width, origin + (k + 1) * width)."""
+    """How on-demand counts are grouped: the paths that started in `window` (and are in
+    `segment`, "key=value", when one is given), in buckets [origin + k * width, origin +
+    (k + 1) * width)."""
 
     window: TimeWindow
     origin: int
     width: int
+    segment: str | None = None
 
     @staticmethod
-    def periods(window: TimeWindow, interval: Interval) -> Bucketing:
-        return Bucketing(window, interval.origin_ms, interval.ms)
+    def periods(window: TimeWindow, interval: Interval, segment: str | None = None) -> Bucketing:
+        return Bucketing(window, interval.origin_ms, interval.ms, segment)
 
     @staticmethod
-    def whole(window: TimeWindow) -> Bucketing:
-        """One bucket: the whole (bounded) window."""
-        return Bucketing(window, window.low, window.high - window.low)
+    def whole(window: TimeWindow, segment: str | None = None) -> Bucketing:
+        """One bucket: the whole window."""
+        return Bucketing(window, window.low, window.high - window.low, segment)
 
     def bucket(self, index: int) -> tuple[int, int]:
         """[start, end) of bucket `index`, clipped to the window."""

@@ -20,18 +20,19 @@
   const CHANGE_ROWS = 8; // rows: a page's rate once, at its most significant change (of 60)
 
   const OVERVIEW_QUERY = `
-    query Overview($rows: Int!, $from: DateTime, $until: DateTime) {
-      pathStats(from: $from, until: $until) {
+    query Overview($rows: Int!, $from: DateTime, $until: DateTime, $segment: String) {
+      pathStats(from: $from, until: $until, segment: $segment) {
         completed resolved abandoned escalated open
         meanLength varianceLength turnaroundRate selfServiceRate escalationRate
       }
       latestAnalysis { startedAt durationMs paths since until }
       extent: siteSeries(metric: VISITS, interval: DAY) { start end trials }
+      segments { key values { value segment paths } }
       weakPages(limit: $rows) {
         impact reasons
         page {
           id title visits successProbability
-          trend: series(metric: RESOLUTION_RATE, interval: WEEK, from: $from, until: $until) { start rate trials }
+          trend: series(metric: RESOLUTION_RATE, interval: WEEK, from: $from, until: $until, segment: $segment) { start rate trials }
         }
       }
       changes(limit: 60, since: $from) {
@@ -39,10 +40,10 @@
         version { title since }
         page {
           id title
-          RESOLUTION_RATE: series(metric: RESOLUTION_RATE, interval: WEEK, from: $from, until: $until) { start rate trials }
-          EXIT_RATE: series(metric: EXIT_RATE, interval: WEEK, from: $from, until: $until) { start rate trials }
-          TURNAROUND_RATE: series(metric: TURNAROUND_RATE, interval: WEEK, from: $from, until: $until) { start rate trials }
-          ESCALATION_RATE: series(metric: ESCALATION_RATE, interval: WEEK, from: $from, until: $until) { start rate trials }
+          RESOLUTION_RATE: series(metric: RESOLUTION_RATE, interval: WEEK, from: $from, until: $until, segment: $segment) { start rate trials }
+          EXIT_RATE: series(metric: EXIT_RATE, interval: WEEK, from: $from, until: $until, segment: $segment) { start rate trials }
+          TURNAROUND_RATE: series(metric: TURNAROUND_RATE, interval: WEEK, from: $from, until: $until, segment: $segment) { start rate trials }
+          ESCALATION_RATE: series(metric: ESCALATION_RATE, interval: WEEK, from: $from, until: $until, segment: $segment) { start rate trials }
         }
       }
       catalogChanges(limit: 40) {
@@ -68,8 +69,19 @@
     }`;
 
   const FLOW_QUERY = `
-    query Flow($id: ID!, $n: Int!) {
+    query Flow($id: ID!, $n: Int!, $key: String! = "platform", $bySegment: Boolean! = false,
+               $from: DateTime, $until: DateTime) {
       page(id: $id) {
+        resolvedBy: bySegment(key: $key, metric: RESOLUTION_RATE, from: $from, until: $until)
+          @include(if: $bySegment) {
+          value segment qValue significant direction
+          rate { trials rate } rest { rate }
+        }
+        exitsBy: bySegment(key: $key, metric: EXIT_RATE, from: $from, until: $until)
+          @include(if: $bySegment) {
+          value segment qValue significant direction
+          rate { trials rate } rest { rate }
+        }
         id title url visits exits resolutions escalations successProbability
         escalationProbability turnaroundRate isHotspot isEscalationHotspot weakReasons
         incoming(limit: $n) { count from { id title } }
@@ -126,7 +138,8 @@
     chart: null,
     flowRequest: 0,
     analysed: false,
-    filter: { from: "", until: "" }, // YYYY-MM-DD, "" for open; `until` inclusive
+    filter: { from: "", until: "", segment: "" }, // YYYY-MM-DD ("" open; `until` inclusive)
+    segments: [], // [{key, values: [{value, segment, paths}]}]
   };
 
   // ---- small helpers ------------------------------------------------------------------
@@ -192,6 +205,7 @@
     return {
       from: f.from ? `${f.from}T00:00:00Z` : null,
       until: f.until ? `${isoDay(Date.parse(`${f.until}T00:00:00Z`) + DAY_MS)}T00:00:00Z` : null,
+      segment: f.segment || null,
     };
   }
 
@@ -666,6 +680,7 @@
     const day = (v) => (v && /^\d{4}-\d{2}-\d{2}$/.test(v) ? v : "");
     state.filter.from = day(params.get("from"));
     state.filter.until = day(params.get("until"));
+    state.filter.segment = params.get("segment") || "";
     $("filter-from").value = state.filter.from;
     $("filter-until").value = state.filter.until;
   }
@@ -675,6 +690,7 @@
     if (state.selected) params.set("page", state.selected);
     if (state.filter.from) params.set("from", state.filter.from);
     if (state.filter.until) params.set("until", state.filter.until);
+    if (state.filter.segment) params.set("segment", state.filter.segment);
     history.replaceState(null, "", `#${params.toString()}`);
   }
 
@@ -685,6 +701,7 @@
     else if (f.from) parts.push(`Paths that started from ${fmtDate(f.from)}`);
     else if (f.until) parts.push(`Paths that started up to ${fmtDate(f.until)}`);
     else parts.push("All paths");
+    if (f.segment) parts.push(`customers with ${f.segment.replace("=", " = ")}`);
     $("filter-note").textContent = parts.join(" · ");
   }
 
@@ -699,10 +716,28 @@
     }
   }
 
-  function setFilter(from, until) {
+  /** The customer segments to choose from (shown once paths carry attributes). */
+  function fillSegments(segments) {
+    state.segments = segments || [];
+    const select = $("filter-segment");
+    const groups = state.segments.map((k) =>
+      h(
+        "optgroup",
+        { label: k.key },
+        k.values.map((v) => h("option", { value: v.segment }, `${k.key} = ${v.value} (${plural(v.paths, "path", "paths")})`)),
+      ),
+    );
+    select.replaceChildren(h("option", { value: "" }, "Everyone"), ...groups);
+    const known = state.segments.some((k) => k.values.some((v) => v.segment === state.filter.segment));
+    select.value = known ? state.filter.segment : "";
+    $("segment-filter").hidden = !state.segments.length;
+  }
+
+  function setFilter(from, until, segment = state.filter.segment) {
     if (from && until && from > until) [from, until] = [until, from];
     state.filter.from = from || "";
     state.filter.until = until || "";
+    state.filter.segment = segment || "";
     $("filter-from").value = state.filter.from;
     $("filter-until").value = state.filter.until;
     writeHash();
@@ -891,8 +926,59 @@
       fact("Escalated here", fmtInt(page.escalations)),
       fact("Left the site here", fmtInt(page.exits)),
       fact("Turnaround rate", fmtPct(page.turnaroundRate)),
-      reasons.length ? badges(reasons) : null,
+      ...(reasons.length ? [badges(reasons)] : []),
     );
+  }
+
+  /** The key the flow breaks a page down by: the chosen segment's, else the first key. */
+  function breakdownKey() {
+    if (state.filter.segment) return state.filter.segment.split("=")[0];
+    return state.segments.length ? state.segments[0].key : null;
+  }
+
+  function renderBreakdown(page) {
+    const box = $("flow-segments");
+    const rows = page.resolvedBy;
+    if (!rows || !rows.length) {
+      box.replaceChildren();
+      box.hidden = true;
+      return;
+    }
+    const exits = new Map((page.exitsBy || []).map((r) => [r.segment, r]));
+    const cell = (r, upIsGood) => {
+      if (!r || r.rate.rate === null) return h("td", { class: "num" }, "–");
+      const tone = r.significant ? ((r.direction === "UP") === upIsGood ? "good" : "bad") : "";
+      return h(
+        "td",
+        { class: `num ${tone}`, title: `rest of the page's paths ${fmtPct(r.rest.rate)}; q ${fmtQ(r.qValue)}` },
+        fmtPct(r.rate.rate),
+        r.significant ? h("span", { class: "flag" }, r.direction === "UP" ? " ▲" : " ▼") : "",
+      );
+    };
+    const key = breakdownKey();
+    box.replaceChildren(
+      h("p", { class: "breakdown-title" }, `By ${key}`, h("span", { class: "meter-sub" }, "each against the page's other paths; ▲▼ significant (q ≤ 0.05)")),
+      h(
+        "table",
+        { class: "data-table breakdown" },
+        h("thead", {}, h("tr", {}, h("th", {}, key), h("th", { class: "num" }, "Paths"), h("th", { class: "num" }, "Resolved"), h("th", { class: "num", title: "Left the site here" }, "Left"))),
+        h(
+          "tbody",
+          {},
+          rows.map((r) =>
+            h(
+              "tr",
+              { "data-segment": r.segment || "", class: r.segment === state.filter.segment ? "chosen" : "" },
+              h("td", {}, r.value === null ? "(not set)" : r.value),
+              h("td", { class: "num" }, fmtInt(r.rate.trials)),
+              cell(r, true),
+              cell(exits.get(r.segment), false),
+            ),
+          ),
+        ),
+      ),
+    );
+    box.hidden = false;
   }
 
   function renderSankey(page) {
@@ -1005,7 +1091,9 @@
     let data;
     try {
       if (state.chart) state.chart.showLoading({ text: "Loading…" });
-      data = await gql(FLOW_QUERY, { id, n: FLOW_FETCH });
+      const key = breakdownKey();
+      const { from, until } = range();
+      data = await gql(FLOW_QUERY, { id, n: FLOW_FETCH, key: key || "platform", bySegment: Boolean(key), from, until });
     } catch (err) {
       if (request !== state.flowRequest) return;
       if (state.chart) state.chart.hideLoading();
@@ -1024,6 +1112,7 @@
       return;
     }
     renderFacts(page);
+    renderBreakdown(page);
     try {
       renderSankey(page);
     } catch (err) {
@@ -1084,6 +1173,7 @@
     }
 
     applyExtent(data.extent);
+    fillSegments(data.segments);
     describeFilter();
     renderHeadline(data.pathStats, data.latestAnalysis);
     renderChanges(data.changes);
@@ -1110,6 +1200,9 @@
     $("refresh").addEventListener("click", () => loadAll());
     $("filter-from").addEventListener("change", (e) => setFilter(e.target.value, state.filter.until));
     $("filter-until").addEventListener("change", (e) => setFilter(state.filter.from, e.target.value));
+    $("filter-segment").addEventListener("change", (e) =>
+      setFilter(state.filter.from, state.filter.until, e.target.value),
+    );
     $("filters").addEventListener("submit", (e) => e.preventDefault());
     for (const chip of document.querySelectorAll("#filters .chip")) {
       chip.addEventListener("click", () => preset(Number(chip.dataset.weeks)));

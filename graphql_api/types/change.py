@@ -16,7 +16,7 @@ from graphql_api.errors import user_error
 from graphql_api.fields import field
 from graphql_api.types.common import LIST_LIMIT, Info, Limit, limited, recorded, utc
 from graphql_api.types.page import Page, load_page
-from graphql_api.types.series import Rate, total
+from graphql_api.types.series import Rate, Segment, segment_of, total
 
 MAX_COMPARE_DAYS: Final = 366
 
@@ -132,14 +132,20 @@ class Comparison:
 
 
 async def compare_page(
-    info: Info, page_id: str, at: datetime, days: int, metric: PageMetric
+    info: Info,
+    page_id: str,
+    at: datetime,
+    days: int,
+    metric: PageMetric,
+    segment: str | None = None,
 ) -> Comparison | None:
     if not 1 <= days <= MAX_COMPARE_DAYS:
         raise user_error(f"`days` must be from 1 to {MAX_COMPARE_DAYS}, got {days}")
     if await info.context.loaders.page.load(page_id) is None:
         return None
     moment, width = to_ms(at), days * DAY_MS
-    bucketing = Bucketing(TimeWindow(moment - width, moment + width), moment - width, width)
+    window = TimeWindow(moment - width, moment + width)
+    bucketing = Bucketing(window, moment - width, width, segment)
     buckets = await info.context.loaders.page_buckets.load(
         (page_id, (bucketing, metric is PageMetric.VISITS))
     )
@@ -202,8 +208,9 @@ class ChangeQuery:
         at: datetime,
         metric: PageMetric,
         days: int = 14,
+        segment: Segment = None,
     ) -> Comparison | None:
-        return await compare_page(info, str(page_id), at, days, metric)
+        return await compare_page(info, str(page_id), at, days, metric, segment_of(segment))
 
 
 async def _changes(

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from graphql_api.types.community import Community
     from graphql_api.types.customer import Customer
     from graphql_api.types.path import Path
+    from graphql_api.types.segment import SegmentRate
     from graphql_api.types.suggestion import LinkSuggestion
 
 CommunityType = Annotated["Community", strawberry.lazy("graphql_api.types.community")]
@@ -20,3 +21,4 @@ PathType = Annotated["Path", strawberry.lazy("graphql_api.types.path")]
 LinkSuggestionType = Annotated["LinkSuggestion", strawberry.lazy("graphql_api.types.suggestion")]
 ChangeType = Annotated["Change", strawberry.lazy("graphql_api.types.change")]
 PageVersionType = Annotated["PageVersion", strawberry.lazy("graphql_api.types.change")]
+SegmentRateType = Annotated["SegmentRate", strawberry.lazy("graphql_api.types.segment")]

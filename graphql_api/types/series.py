@@ -15,6 +15,7 @@ from typing import Annotated, Final
 import strawberry
 
 from algorithms.proportions import wilson_one
+from graph_model.segment.record import SegmentError, segment_id
 from graph_model.series.record import Bucket, Bucketing, Counts, PageMetric, StoredSeries
 from graph_model.timewindow import Interval, TimeWindow, to_ms
 from graphql_api.errors import user_error
@@ -36,6 +37,20 @@ Until = Annotated[
     datetime | None,
     strawberry.argument(description="Only paths that started before this time."),
 ]
+Segment = Annotated[
+    str | None,
+    strawberry.argument(description="Only paths in this segment: key=value, e.g. platform=mobile."),
+]
+
+
+def segment_of(text: str | None) -> str | None:
+    """A field's `segment`, checked, or one clear error."""
+    if text is None:
+        return None
+    try:
+        return segment_id(text)
+    except SegmentError as exc:
+        raise user_error(f"`segment`: {exc}") from None
 
 
 def window_of(since: datetime | None, until: datetime | None) -> TimeWindow:
@@ -146,10 +161,11 @@ def total(buckets: Sequence[Bucket]) -> Counts:
     return out
 
 
-async def page_rates(info: Info, page_id: str, window: TimeWindow) -> PageRates:
-    buckets = await info.context.loaders.page_buckets.load(
-        (page_id, (Bucketing.whole(window), False))
-    )
+async def page_rates(
+    info: Info, page_id: str, window: TimeWindow, segment: str | None = None
+) -> PageRates:
+    bucketing = Bucketing.whole(window, segment)
+    buckets = await info.context.loaders.page_buckets.load((page_id, (bucketing, False)))
     return PageRates.of(total(buckets))
 
 
@@ -195,26 +211,37 @@ def dense(buckets: Sequence[Bucket], bucketing: Bucketing, interval: Interval) -
 
 
 async def page_series(
-    info: Info, page_id: str, metric: PageMetric, interval: Interval, window: TimeWindow
+    info: Info,
+    page_id: str,
+    metric: PageMetric,
+    interval: Interval,
+    window: TimeWindow,
+    segment: str | None = None,
 ) -> list[SeriesPoint]:
     loaders = info.context.loaders
-    stored = _from_stored(await loaders.stored_series.load((page_id, interval)), window)
-    if stored is not None:
-        return [SeriesPoint.of(metric, b) for b in stored]
-    bucketing = Bucketing.periods(window, interval)
+    if segment is None:  # the analysis stored every path's series, not a segment's
+        stored = _from_stored(await loaders.stored_series.load((page_id, interval)), window)
+        if stored is not None:
+            return [SeriesPoint.of(metric, b) for b in stored]
+    bucketing = Bucketing.periods(window, interval, segment)
     _check_length(window, interval)
     found = await loaders.page_buckets.load((page_id, (bucketing, metric is PageMetric.VISITS)))
     return [SeriesPoint.of(metric, b) for b in dense(found, bucketing, interval)]
 
 
 async def site_series(
-    info: Info, metric: PageMetric, interval: Interval, window: TimeWindow
+    info: Info,
+    metric: PageMetric,
+    interval: Interval,
+    window: TimeWindow,
+    segment: str | None = None,
 ) -> list[SeriesPoint]:
     series = info.context.graph.series
-    stored = _from_stored(await series.stored_site(interval), window)
-    if stored is not None:
-        return [SeriesPoint.of(metric, b) for b in stored]
-    bucketing = Bucketing.periods(window, interval)
+    if segment is None:
+        stored = _from_stored(await series.stored_site(interval), window)
+        if stored is not None:
+            return [SeriesPoint.of(metric, b) for b in stored]
+    bucketing = Bucketing.periods(window, interval, segment)
     _check_length(window, interval)
     found = await series.site_buckets(bucketing)
     return [SeriesPoint.of(metric, b) for b in dense(found, bucketing, interval)]
@@ -247,5 +274,9 @@ class SeriesQuery:
         interval: IntervalArgument = Interval.WEEK,
         from_: From = None,
         until: Until = None,
+        segment: Segment = None,
     ) -> list[SeriesPoint]:
-        return await site_series(info, metric, interval or Interval.WEEK, window_of(from_, until))
+        window = window_of(from_, until)
+        return await site_series(
+            info, metric, interval or Interval.WEEK, window, segment_of(segment)
+        )

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -23,12 +24,13 @@ from playwright.sync_api import BrowserContext, Page, Playwright
 from simulator import SimulationConfig, simulate
 from tests.conftest import REPO
 from tests.integration.api_server import serve
-from tests.integration.browser import ARTIFACTS, WAIT_MS, Console, chromium_context
+from tests.integration.browser import ARTIFACTS, Console, chromium_context, open_page
 from tests.integration.ingest_helpers import NOW_MS, wiring
 from tests.integration.time_helpers import DAY, in_window, ms_of, stored_paths
 
 START = 1_767_600_000_000  # 2026-01-05T08:00Z, a Monday
 SCREENSHOT = REPO / "docs" / "dashboard.png"
+MOBILE = "platform=mobile"
 
 
 @pytest.fixture(scope="module")
@@ -67,11 +69,7 @@ def _gql(base: str, query: str, variables: dict[str, Any] | None = None) -> dict
 
 
 def _open(browser: BrowserContext, url: str) -> tuple[Page, Console]:
-    page = browser.new_page()
-    console = Console()
-    console.watch(page)
-    page.set_default_timeout(WAIT_MS)
-    page.goto(url)
+    page, console = open_page(browser, url)
     page.wait_for_selector("#dashboard[aria-busy='false']")
     page.wait_for_selector("#flow-chart svg path")
     return page, console
@@ -180,3 +178,40 @@ def test_the_date_range_applies_to_the_headline_and_the_changes(
     page.click("#filters .chip[data-weeks='0']")
     page.wait_for_function("() => !location.hash.includes('from=')")
     assert console.problems == []
+
+
+def test_the_segment_filter_and_the_breakdown_by_segment(
+    server: str, browser: BrowserContext, neo4j_driver: Driver, truth: dict[str, Any]
+) -> None:
+    story = next(s for s in truth["stories"] if s["kind"] == "segment_break")
+    first = _day(story["from_ms"])
+    last = _day(story["until_ms"] - DAY)
+    page, console = _open(
+        browser, f"{server}/#page={story['page']}&from={first}&until={last}&segment={MOBILE}"
+    )
+    page.wait_for_selector("#flow-segments:not([hidden]) tr[data-segment]")
+    assert page.input_value("#filter-segment") == MOBILE
+    assert "platform = mobile" in page.inner_text("#filter-note")
+    # The headline: the mobile customers' completed paths in the range.
+    low, high = ms_of(f"{first}T00:00:00+00:00"), ms_of(f"{last}T00:00:00+00:00") + DAY
+    completed = len(in_window(stored_paths(neo4j_driver), low, high, MOBILE))
+    assert page.inner_text("#kpi-completed") == f"{completed:,}"
+    # The story's page, by platform: mobile customers leave it significantly more often.
+    mobile = page.locator("#flow-segments tr[data-segment='platform=mobile']")
+    assert mobile.count() == 1
+    left = mobile.locator("td").nth(3)
+    assert "bad" in (left.get_attribute("class") or "")
+    assert "▲" in left.inner_text()
+    desktop = page.locator("#flow-segments tr[data-segment='platform=desktop'] td").nth(3)
+    assert "▲" not in desktop.inner_text()
+    _shot(page, "dashboard-segment.png")
+    assert console.problems == []
+
+
+def _day(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d")
+
+
+def _shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name), full_page=True)

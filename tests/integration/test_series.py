@@ -15,16 +15,13 @@ from simulator import SimulationConfig, simulate
 from tests.integration.ingest_helpers import NOW_MS, wiring
 from tests.integration.time_helpers import (
     DAY,
-    WEEK,
     InProcessApi,
     StoredPath,
     in_process_api,
-    in_window,
     iso,
     ms_of,
-    period_start,
+    reference_series,
     stored_paths,
-    tally,
 )
 
 START = 1_767_600_000_000  # 2026-01-05T08:00Z, a Monday
@@ -73,39 +70,20 @@ def api(loaded: Loaded) -> Iterator[InProcessApi]:
         yield client
 
 
-def reference_series(
-    paths: list[StoredPath],
-    page: str | None,
-    metric: str,
-    interval: str,
-    since: int,
-    until: int,
-) -> list[dict[str, Any]]:
-    step = DAY if interval == "DAY" else WEEK
-    out = []
-    start = period_start(since, interval)
-    while start < until:
-        low, high = max(start, since), min(start + step, until)
-        window = in_window(paths, low, high)
-        t = tally(window, page)
-        successes, trials = t.rate(metric)
-        out.append({"start": iso(low), "end": iso(high), "trials": trials, "successes": successes})
-        start += step
-    return out
-
-
 PAGE_SERIES = """query($id: ID!, $metric: PageMetric!, $interval: Interval, $from: DateTime,
-                       $until: DateTime) {
+                       $until: DateTime, $segment: String) {
   page(id: $id) {
-    series(metric: $metric, interval: $interval, from: $from, until: $until) {
+    series(metric: $metric, interval: $interval, from: $from, until: $until,
+           segment: $segment) {
       start end trials successes rate low high
     }
   }
 }"""
 
 SITE_SERIES = """query($metric: PageMetric!, $interval: Interval, $from: DateTime,
-                       $until: DateTime) {
-  siteSeries(metric: $metric, interval: $interval, from: $from, until: $until) {
+                       $until: DateTime, $segment: String) {
+  siteSeries(metric: $metric, interval: $interval, from: $from, until: $until,
+             segment: $segment) {
     start end trials successes rate low high
   }
 }"""
@@ -118,12 +96,14 @@ def ask(
     interval: str,
     since: int | None = None,
     until: int | None = None,
+    segment: str | None = None,
 ) -> list[dict[str, Any]]:
     variables = {
         "metric": metric,
         "interval": interval,
         "from": since and iso(since),
         "until": until and iso(until),
+        "segment": segment,
     }
     if page is None:
         points: list[dict[str, Any]] = api.data(SITE_SERIES, variables)["siteSeries"]

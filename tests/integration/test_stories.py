@@ -263,3 +263,36 @@ def test_reported_changes_recompute_from_the_stored_paths(
     assert records[0]["n"] == len(found)
     later = api.data(CHANGES, {"since": found[-1]["periodStart"]})["changes"]
     assert all(ms_of(c["periodStart"]) >= ms_of(found[-1]["periodStart"]) for c in later)
+
+
+BY_SEGMENT = """query($id: ID!, $from: DateTime, $until: DateTime) {
+  page(id: $id) {
+    bySegment(key: "platform", metric: EXIT_RATE, from: $from, until: $until) {
+      segment qValue significant direction rate { trials rate } rest { rate }
+    }
+  }
+}"""
+
+
+def test_the_broken_segment_step_shows_in_by_segment(api: InProcessApi, stories: Stories) -> None:
+    story = stories.story("segment_break")
+    variables = {
+        "id": story["page"],
+        "from": iso(story["from_ms"]),
+        "until": iso(story["until_ms"]),
+    }
+    rows = {r["segment"]: r for r in api.data(BY_SEGMENT, variables)["page"]["bySegment"]}
+    mobile = rows["platform=mobile"]
+    assert mobile["significant"]
+    assert mobile["direction"] == "UP"
+    assert mobile["rate"]["rate"] > mobile["rest"]["rate"]
+    assert (
+        not rows["platform=desktop"]["significant"]
+        or rows["platform=desktop"]["direction"] == "DOWN"
+    )
+    RESULTS.setdefault(stories.seed, {})["by_segment"] = {
+        "mobile_exit_rate": round(mobile["rate"]["rate"], 4),
+        "rest_exit_rate": round(mobile["rest"]["rate"], 4),
+        "trials": mobile["rate"]["trials"],
+        "qValue": mobile["qValue"],
+    }

@@ -119,6 +119,30 @@ def period_start(ms: int, interval: str) -> int:
     return ms - (ms - MONDAY) % WEEK
 
 
+def reference_series(
+    paths: list[StoredPath],
+    page: str | None,
+    metric: str,
+    interval: str,
+    since: int,
+    until: int,
+    segment: str | None = None,
+) -> list[dict[str, Any]]:
+    """Every period of `interval` from the one holding `since` to `until`: its start and end
+    (cut to the window), trials and successes of `metric`."""
+    step = DAY if interval == "DAY" else WEEK
+    out = []
+    start = period_start(since, interval)
+    while start < until:
+        low, high = max(start, since), min(start + step, until)
+        window = in_window(paths, low, high, segment)
+        t = tally(window, page)
+        successes, trials = t.rate(metric)
+        out.append({"start": iso(low), "end": iso(high), "trials": trials, "successes": successes})
+        start += step
+    return out
+
+
 def iso(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, UTC).isoformat()
 
