@@ -19,6 +19,7 @@ from typing import Final
 
 from graphdatascience import GraphDataScience
 
+from algorithms.changes import changes
 from algorithms.communities import community_profiles
 from algorithms.gds.communities import Communities, communities
 from algorithms.gds.ranks import page_rank, path_rank
@@ -31,6 +32,7 @@ from algorithms.page_figures import PageSteps, page_figures
 from algorithms.path_arrays import PathArrays
 from algorithms.resolution_times import resolution_curves
 from algorithms.second_order import (
+    OrderTest,
     link_success,
     link_tests,
     misleading_into,
@@ -38,12 +40,16 @@ from algorithms.second_order import (
     order_test,
     triples,
 )
+from algorithms.series import analysed_window, timelines
 from algorithms.weak_pages import weak_pages
+from algorithms.window import WindowRows, window_counts, window_rows
+from graph_model.link.record import LinkSuccess, MisleadingLink
 from graph_model.page.record import PathMode
-from graph_model.path.record import PathStats, path_stats
+from graph_model.path.record import Path, PathStats, path_stats
 from graph_model.run.lock import HeldLock, Neo4jAnalysisLock, WaitReporter
 from graph_model.run.record import AnalysisResults, AnalysisRun, AnalysisStatus
 from graph_model.run.store import AnalysisStore
+from graph_model.timewindow import ALL_TIME, Interval, TimeWindow
 
 MAX_SUGGESTIONS = 200
 
@@ -62,11 +68,15 @@ STEPS: Final = (
     "link suggestions",
     "time to resolution",
     "communities (GDS)",
+    "series",
+    "changes",
     "stage communities",
     "stage similar customers",
     "stage link suggestions",
     "stage second order",
     "stage page figures",
+    "stage series",
+    "stage changes",
     "switch",
     "publish",
     "clean up",
@@ -80,6 +90,7 @@ class Analysis:
 
     `on_step` is called as each step starts, with its name (the CLI's spinner; tests inject
     faults there). `wait_s`: how long to wait for another run's lock (None: not at all).
+    `window`: the paths analysed, by start time (docs/analytics.md, "Windows").
     """
 
     def __init__(
@@ -91,8 +102,10 @@ class Analysis:
         *,
         wait_s: float | None = None,
         on_wait: WaitReporter | None = None,
+        window: TimeWindow = ALL_TIME,
     ) -> None:
         self.store = store
+        self.window = window
         self.gds = gds
         self.lock = lock
         self.on_step = on_step or (lambda _s: None)
@@ -142,6 +155,10 @@ class Analysis:
                     )
                 with self._step("stage page figures"):
                     self.store.stage_pages(self.run_id, results.pages)
+                with self._step("stage series"):
+                    self.store.stage_series(self.run_id, results.series)
+                with self._step("stage changes"):
+                    self.store.stage_changes(self.run_id, results.changes)
                 with self._step("switch"):
                     retired = self.store.switch(self._timed(record))
                 switched = True
@@ -173,10 +190,16 @@ class Analysis:
             store.prepare(self.run_id)
         with self._step("read paths"):
             size = store.size()
-            paths = store.paths()
+            paths = store.paths(self.window)
             self.statistics = path_stats(paths)
             observed = observe(paths)
             node_ids = store.page_node_ids()
+            # A windowed run projects its own paths' transitions and visits (None: the graph's).
+            rows: WindowRows | None = None
+            if self.window.bounded:
+                rows = window_rows(paths, node_ids, store.customer_node_ids())
+                size = window_counts(paths, size.watermark_ms)
+        transitions = None if rows is None else rows.transitions
         page_of = {n: p for p, n in node_ids.items()}
         resolution_ids = [
             node_ids[page]
@@ -184,9 +207,9 @@ class Analysis:
             if obs.resolutions > 0 and page in node_ids
         ]
         with self._step("pageRank (GDS)"):
-            ranks = _by_page(page_rank(self.gds), page_of)
+            ranks = _by_page(page_rank(self.gds, transitions), page_of)
         with self._step("pathRank (GDS)"):
-            path_ranks = _by_page(path_rank(self.gds, resolution_ids), page_of)
+            path_ranks = _by_page(path_rank(self.gds, resolution_ids, transitions), page_of)
         with self._step("absorbing chain"):
             chain = success_chain(observed)
         with self._step("hotspots and high exits"):
@@ -195,14 +218,14 @@ class Analysis:
             escalations = escalation_hotspots(observed)
         with self._step("shortest success paths (GDS)"):
             free = max(node_ids.values(), default=0) + 1
-            fewest = _routes(self.gds, resolution_ids, PathMode.FEWEST_CLICKS, free, page_of)
-            likely = _routes(self.gds, resolution_ids, PathMode.MOST_LIKELY, free, page_of)
+            fewest = _routes(
+                self.gds, resolution_ids, PathMode.FEWEST_CLICKS, free, page_of, transitions
+            )
+            likely = _routes(
+                self.gds, resolution_ids, PathMode.MOST_LIKELY, free, page_of, transitions
+            )
         with self._step("second order"):
-            arrays = PathArrays.of(paths)
-            counts = triples(arrays)
-            misleading = misleading_links(link_tests(counts))
-            order = order_test(counts)
-            pair_success = link_success(arrays)
+            arrays, misleading, order, pair_success = _second_order(paths)
         with self._step("weak pages"):
             weak = weak_pages(
                 observed,
@@ -218,8 +241,13 @@ class Analysis:
         with self._step("time to resolution"):
             curves = resolution_curves(arrays)
         with self._step("communities (GDS)"):
-            found = communities(self.gds)
+            found = communities(self.gds, rows=None if rows is None else rows.customer_pages)
             profiles = community_profiles(paths, _customer_communities(store, found))
+        with self._step("series"):
+            covered = analysed_window(paths, self.window, self.started_ms)
+            periods = timelines(paths, covered)
+        with self._step("changes"):
+            found_changes = changes(periods[Interval.WEEK], paths, store.page_versions())
         steps = PageSteps(
             observed=observed,
             chain=chain,
@@ -251,6 +279,9 @@ class Analysis:
             markov_order_p_value=order.p_value,
             markov_order_transitions=order.transitions,
             status=AnalysisStatus.RUNNING,
+            since=self.window.since,
+            until=self.window.until,
+            changes=sum(c.significant for c in found_changes),
         )
         return AnalysisResults(
             run=run,
@@ -262,6 +293,8 @@ class Analysis:
             misleading_links=misleading,
             link_success=pair_success,
             resolution_curves=curves,
+            series=[s for timeline in periods.values() for s in timeline.stored()],
+            changes=found_changes,
         )
 
     def _timed(self, run: AnalysisRun) -> AnalysisRun:
@@ -280,8 +313,9 @@ def _routes(
     mode: PathMode,
     free_node_id: int,
     page_of: Mapping[int, str],
+    rows: Sequence[Sequence[int]] | None,
 ) -> dict[str, tuple[tuple[str, ...], SuccessRoute]]:
-    routes = success_routes(gds, resolution_ids, mode, free_node_id)
+    routes = success_routes(gds, resolution_ids, mode, free_node_id, rows)
     return {
         page_of[node]: (tuple(page_of[n] for n in route.node_ids), route)
         for node, route in routes.items()
@@ -296,3 +330,12 @@ def _customer_communities(store: AnalysisStore, found: Communities) -> dict[str,
         for customer, node in store.customer_node_ids().items()
         if node in found.memberships
     }
+
+
+def _second_order(
+    paths: Sequence[Path],
+) -> tuple[PathArrays, list[MisleadingLink], OrderTest, list[LinkSuccess]]:
+    """Misleading links, the order test and second-order success per link (section 15)."""
+    arrays = PathArrays.of(paths)
+    counts = triples(arrays)
+    return arrays, misleading_links(link_tests(counts)), order_test(counts), link_success(arrays)

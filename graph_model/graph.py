@@ -7,6 +7,7 @@ from typing import Protocol
 
 from neo4j import AsyncDriver
 
+from graph_model.change.reads import ChangeReads, Neo4jChangeReads
 from graph_model.community.reads import CommunityReads, Neo4jCommunityReads
 from graph_model.customer.reads import CustomerReads, Neo4jCustomerReads
 from graph_model.link.reads import LinkReads, Neo4jLinkReads
@@ -15,6 +16,8 @@ from graph_model.path.reads import Neo4jPathReads, PathReads
 from graph_model.reader import READ_TIMEOUT_S, AnalysisPin, QueryObserver, Reader
 from graph_model.resolution.reads import Neo4jResolutionReads, ResolutionReads
 from graph_model.run.reads import Neo4jRunReads, RunReads
+from graph_model.segment.reads import Neo4jSegmentReads, SegmentReads
+from graph_model.series.reads import Neo4jSeriesReads, SeriesReads
 from graph_model.suggestion.reads import Neo4jSuggestionReads, SuggestionReads
 
 
@@ -46,6 +49,9 @@ class GraphReads:
     runs: RunReads
     links: LinkReads
     resolution: ResolutionReads
+    series: SeriesReads
+    changes: ChangeReads
+    segments: SegmentReads
 
 
 def neo4j_graph_reads(
@@ -62,4 +68,7 @@ def neo4j_graph_reads(
         runs=Neo4jRunReads(reader),
         links=Neo4jLinkReads(reader),
         resolution=Neo4jResolutionReads(reader),
+        series=Neo4jSeriesReads(reader),
+        changes=Neo4jChangeReads(reader),
+        segments=Neo4jSegmentReads(reader),
     )

@@ -20,6 +20,10 @@ STATEMENTS: tuple[str, ...] = (
     # OPEN paths are closed when the watermark passes them.
     "CREATE INDEX path_outcome_end IF NOT EXISTS FOR (n:Path) ON (n.outcome, n.end)",
     "CREATE INDEX path_customer IF NOT EXISTS FOR (n:Path) ON (n.customerId)",
+    # Windows: the paths that started in [since, until).
+    "CREATE INDEX path_start IF NOT EXISTS FOR (n:Path) ON (n.start)",
+    # A catalog page's versions, in time order.
+    "CREATE INDEX page_version IF NOT EXISTS FOR (n:PageVersion) ON (n.pageId, n.since)",
     # Cypher users: a community's customers (the published Customer.community).
     "CREATE INDEX customer_community IF NOT EXISTS FOR (n:Customer) ON (n.community, n.id)",
     # Results of a run (the API reads the run it pinned; a run's results are deleted by it):
@@ -28,6 +32,11 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE INDEX member_of_run IF NOT EXISTS FOR ()-[m:MEMBER_OF]-() "
     "ON (m.run, m.community, m.customerId)",
     "CREATE INDEX page_figures_run IF NOT EXISTS FOR (n:PageFigures) ON (n.run, n.pageId)",
+    "CREATE INDEX page_series_run IF NOT EXISTS FOR (n:PageSeries) "
+    "ON (n.run, n.pageId, n.interval)",
+    "CREATE INDEX site_series_run IF NOT EXISTS FOR (n:SiteSeries) ON (n.run, n.interval)",
+    "CREATE INDEX change_run IF NOT EXISTS FOR (n:Change) ON (n.run, n.kind, n.rank)",
+    "CREATE INDEX change_run_page IF NOT EXISTS FOR (n:Change) ON (n.run, n.pageId)",
     "CREATE INDEX similar_run IF NOT EXISTS FOR ()-[s:SIMILAR]-() ON (s.run)",
     "CREATE INDEX suggested_link_run IF NOT EXISTS FOR ()-[s:SUGGESTED_LINK]-() ON (s.run)",
     "CREATE INDEX misleading_link_run IF NOT EXISTS FOR ()-[m:MISLEADING_LINK]-() ON (m.run)",

@@ -15,14 +15,17 @@ from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 
+from graph_model.change.record import ChangeRecord
 from graph_model.community.record import CommunityRecord
 from graph_model.customer.record import CustomerRecord, PageVisit, SimilarCustomer
 from graph_model.graph import GraphReads
 from graph_model.keyset import Window
 from graph_model.link.record import LinkSuccess
-from graph_model.page.record import Direction, PageRecord, TransitionRecord
+from graph_model.page.record import Direction, PageRecord, PageVersion, TransitionRecord
 from graph_model.path.record import Outcome, Path
+from graph_model.series.record import Bucket, Bucketing, Counts, StoredSeries
 from graph_model.suggestion.record import LinkSuggestion
+from graph_model.timewindow import Interval
 
 K = TypeVar("K", bound=Hashable)
 P = TypeVar("P", bound=Hashable)
@@ -110,6 +113,33 @@ class Loaders:
     @cached_property
     def suggestions_from(self) -> DataLoader[tuple[str, int], tuple[LinkSuggestion, ...]]:
         return grouped(self.graph.suggestions.from_pages, ())
+
+    # series and windows: (page, (bucketing, with the site's clicks)), (page, interval)
+
+    @cached_property
+    def page_buckets(self) -> DataLoader[tuple[str, tuple[Bucketing, bool]], list[Bucket]]:
+        series = self.graph.series
+        return grouped(lambda ids, a: series.page_buckets(ids, a[0], a[1]), [])
+
+    @cached_property
+    def page_by_value(
+        self,
+    ) -> DataLoader[tuple[str, tuple[str, Bucketing]], dict[str, Counts]]:
+        series = self.graph.series
+        return grouped(lambda ids, a: series.page_by_value(ids, a[0], a[1]), {})
+
+    @cached_property
+    def stored_series(self) -> DataLoader[tuple[str, Interval], StoredSeries | None]:
+        return grouped(self.graph.series.stored, None)
+
+    @cached_property
+    def versions(self) -> DataLoader[str, tuple[PageVersion, ...]]:
+        return by_key(self.graph.pages.versions, ())
+
+    @cached_property
+    def page_changes(self) -> DataLoader[tuple[str, tuple[int, bool]], tuple[ChangeRecord, ...]]:
+        changes = self.graph.changes
+        return grouped(lambda ids, a: changes.of_pages(ids, a[0], a[1]), ())
 
     # paths
 

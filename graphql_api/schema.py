@@ -16,6 +16,7 @@ from strawberry.types import ExecutionContext
 from graph_model.errors import GraphUnavailableError, QueryTimeoutError
 from graphql_api.extensions import schema_extensions
 from graphql_api.extensions.masking import is_unexpected
+from graphql_api.types.change import ChangeQuery
 from graphql_api.types.community import CommunityQuery
 from graphql_api.types.customer import CustomerQuery
 from graphql_api.types.link import LinkQuery
@@ -23,6 +24,8 @@ from graphql_api.types.page import PageQuery
 from graphql_api.types.path import PathQuery
 from graphql_api.types.resolution import ResolutionQuery
 from graphql_api.types.run import Mutation, RunQuery
+from graphql_api.types.segment import SegmentQuery
+from graphql_api.types.series import SeriesQuery
 from graphql_api.types.suggestion import SuggestionQuery
 
 _log = logging.getLogger(__name__)
@@ -38,6 +41,9 @@ Query = merge_types(
         RunQuery,
         LinkQuery,
         ResolutionQuery,
+        SeriesQuery,
+        ChangeQuery,
+        SegmentQuery,
     ),
 )
 

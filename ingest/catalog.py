@@ -7,7 +7,10 @@ from collections.abc import Mapping
 import orjson
 
 from graph_model.page.record import CatalogEntry
-from ingest.events import MAX_EVENT_BYTES, InvalidEvent
+from ingest.events import MAX_EVENT_BYTES, InvalidEvent, timestamp_field
+
+# When the page took this form: the record's own field, else the time Kafka gives the record.
+UPDATED_AT = "updated_at"
 
 
 def _page_id(raw: object, what: str) -> str:
@@ -22,8 +25,10 @@ def _optional_text(raw: object, what: str) -> str | None:
     raise InvalidEvent(f"{what} must be a string")
 
 
-def parse_page(value: bytes | None) -> CatalogEntry:
-    """`{page_id, title, url, links: [page_id, ...]}` -> a catalog entry, or InvalidEvent."""
+def parse_page(value: bytes | None, received_ms: int | None = None) -> CatalogEntry:
+    """`{page_id, title, url, links: [page_id, ...], updated_at}` -> a catalog entry, or
+    InvalidEvent; `received_ms`: the Kafka record's timestamp (the version's time when the
+    record has no `updated_at`)."""
     if not value:
         raise InvalidEvent("empty value")
     if len(value) > MAX_EVENT_BYTES:
@@ -34,10 +39,10 @@ def parse_page(value: bytes | None) -> CatalogEntry:
         raise InvalidEvent("not JSON") from exc
     if not isinstance(record, dict):
         raise InvalidEvent("not a JSON object")
-    return catalog_entry(record)
+    return catalog_entry(record, received_ms)
 
 
-def catalog_entry(record: Mapping[str, object]) -> CatalogEntry:
+def catalog_entry(record: Mapping[str, object], received_ms: int | None = None) -> CatalogEntry:
     """An already-decoded catalog record, with the same rules as `parse_page`."""
     if "page_id" not in record:
         raise InvalidEvent("missing field page_id")
@@ -49,4 +54,5 @@ def catalog_entry(record: Mapping[str, object]) -> CatalogEntry:
         title=_optional_text(record.get("title"), "title"),
         url=_optional_text(record.get("url"), "url"),
         links=tuple(dict.fromkeys(_page_id(link, "links[]") for link in links)),
+        since=timestamp_field(record, UPDATED_AT) or received_ms,
     )

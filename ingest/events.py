@@ -236,6 +236,13 @@ def _required(fields: Mapping[str, object], field: str, normalise: Callable[[obj
     return value
 
 
+def timestamp_field(record: Mapping[str, object], field: str) -> int | None:
+    """An optional timestamp field of any record, with the rules of `timestamp` (epoch
+    seconds or milliseconds, ISO-8601 with a zone): epoch ms, None when absent, else
+    InvalidEvent("invalid <field>: ...")."""
+    return _normalised(record, field, _timestamp_ms)
+
+
 def _normalised(
     fields: Mapping[str, object], field: str, normalise: Callable[[object], _T]
 ) -> _T | None:

@@ -22,7 +22,14 @@ from dataclasses import dataclass, field
 from functools import partial
 from types import FrameType
 
-from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
+from confluent_kafka import (
+    TIMESTAMP_NOT_AVAILABLE,
+    Consumer,
+    KafkaError,
+    KafkaException,
+    Message,
+    TopicPartition,
+)
 from neo4j.exceptions import ConstraintError
 
 from graph_model.page.record import CatalogEntry
@@ -321,7 +328,7 @@ class IngestWorker:
             topic = m.topic() or ""
             try:
                 if topic == self.config.pages_topic:
-                    out.pages.append(parse_page(m.value()))
+                    out.pages.append(parse_page(m.value(), _received_ms(m)))
                 else:
                     click = self._click(m, now_ms)
                     if click is not None:
@@ -382,6 +389,12 @@ class IngestWorker:
         delivery = writer.deliver(letters)
         self._outages.retry(delivery.wait)
         stats.dead_letters += delivery.count
+
+
+def _received_ms(m: Message) -> int | None:
+    """The record's Kafka timestamp (producer or broker time), if it has one."""
+    kind, ms = m.timestamp()
+    return ms if kind != TIMESTAMP_NOT_AVAILABLE and ms >= 0 else None
 
 
 def _tune_gc() -> tuple[int, int, int]:

@@ -14,6 +14,7 @@ from neo4j import AsyncGraphDatabase, Driver, GraphDatabase
 from graph_model.admin import GraphAdmin
 from graph_model.page.store import Neo4jCatalogStore
 from graph_model.path.store import Neo4jPathStore
+from graph_model.timewindow import ALL_TIME, TimeWindow
 from ingest.batch import PathRules, apply_batches
 from ingest.catalog import catalog_entry
 from ingest.events import event_from_record
@@ -162,9 +163,11 @@ class Wiring:
         *,
         wait_s: float | None = None,
         on_wait: Callable[[str], None] | None = None,
+        window: TimeWindow = ALL_TIME,
     ) -> Analysis:
-        """One analysis run; it refuses to start while another holds the lock (or waits up
-        to `wait_s`). PATHRANK_ANALYSIS_FAULT injects its fault (pathrank.faults)."""
+        """One analysis run (of the paths that started in `window`); it refuses to start
+        while another holds the lock (or waits up to `wait_s`). PATHRANK_ANALYSIS_FAULT
+        injects its fault (pathrank.faults)."""
         from graphdatascience import GraphDataScience
 
         from algorithms.analyze import Analysis
@@ -182,6 +185,7 @@ class Wiring:
             with_fault(on_step, s.analysis_fault),
             wait_s=wait_s,
             on_wait=on_wait,
+            window=window,
         )
 
     def run_analysis(self) -> str:

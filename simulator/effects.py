@@ -28,6 +28,7 @@ ESCALATION_DELAY_MS = (10_000, 120_000)  # filling in the form, starting the cha
 QUICK_BACK_MS = (1_500, 6_000)
 BACK_ON_A_MS = 50_000
 SEGMENT_STORY_DAYS = 14
+AFFECTED_SHARE = 0.005  # pages a story changed fewer of the paths of are not listed
 PLATFORMS = (("desktop", 0.6), ("mobile", 0.35), ("tablet", 0.05))
 LOCALES = (("en-US", 0.55), ("de-DE", 0.15), ("fr-FR", 0.15), ("es-ES", 0.15))
 
@@ -55,6 +56,9 @@ class Planted:
     misleading_links: list[tuple[int, int]] = field(default_factory=list)
     innocent_links: list[tuple[int, int]] = field(default_factory=list)  # into the same pages
     stories: list[Story] = field(default_factory=list)
+    # Per story (same order), per page index: [sessions through the page while the story
+    # applied, of which the story changed] (filled by `apply`).
+    reach: list[dict[int, list[int]]] = field(default_factory=list)
 
 
 def attributes_of(customers: list[Customer], seed: int) -> list[dict[str, str]]:
@@ -87,13 +91,20 @@ def apply(
     misleading = set(planted.misleading_links)
     escalating = set(planted.escalation_articles)
     out = []
+    planted.reach[:] = [{} for _ in planted.stories]
     for session in sessions:
         steps = list(session.steps)
         if misleading:
             steps = _u_turns(steps, misleading, config.misleading_link_return, rng)
-        for story in planted.stories:
+        for story, reach in zip(planted.stories, planted.reach, strict=True):
             if story.applies(session.start, attributes[session.customer]):
+                before = steps
                 steps = _drop_after(steps, story.page, config.story_drop, rng)
+                changed = steps != before
+                for page in {step[0] for step in before}:
+                    tally = reach.setdefault(page, [0, 0])
+                    tally[0] += 1
+                    tally[1] += changed
         current = replace(session, steps=steps)
         current = _escalate(config, site, current, escalating, rng)
         out.append(_vote(config, current, rng))
@@ -120,8 +131,17 @@ def truth(site: Site, planted: Planted, config: SimulationConfig) -> dict[str, A
                 "from_ms": config.start_ms + s.from_ms,
                 "until_ms": None if s.until_ms is None else config.start_ms + s.until_ms,
                 "segment": None if s.segment is None else "=".join(s.segment),
+                # While the story applied, the share of each page's paths it changed: the
+                # pages whose rates it moved (the story's own page and the ones before it).
+                "affected": {
+                    ids[page]: round(changed / through, 4)
+                    for page, (through, changed) in sorted(reach.items())
+                    if changed and changed / through >= AFFECTED_SHARE
+                },
             }
-            for s in planted.stories
+            for s, reach in zip(
+                planted.stories, planted.reach or [{}] * len(planted.stories), strict=True
+            )
         ],
     }
 
@@ -172,12 +192,14 @@ def _stories(config: SimulationConfig, site: Site, taken: set[int]) -> list[Stor
         chosen.append(free[0])
         taken.add(free[0])
     whole_days = int(config.days)
+    # The segment's story is the faintest (a third of the page's customers, two weeks): it
+    # gets the most visited page, the top problem of the largest segment.
     return [
         Story("fix", chosen[1], _day(round(whole_days * 0.45))),
-        Story("break", chosen[0], _day(round(whole_days * 0.65))),
+        Story("break", chosen[2], _day(round(whole_days * 0.65))),
         Story(
             "segment_break",
-            chosen[2],
+            chosen[0],
             _day(round(whole_days * 0.55)),
             min(span, _day(round(whole_days * 0.55) + SEGMENT_STORY_DAYS)),
             ("platform", "mobile"),

@@ -49,7 +49,9 @@ def simulate(config: SimulationConfig) -> Simulation:
     sessions = effects.apply(config, site, sessions, attributes, planted)
     events = _events(config, [c.customer_id for c in customers], site, sessions, attributes)
     truth = build_truth(config, site, customers, sessions) | effects.truth(site, planted, config)
-    return Simulation(events, site.page_dicts(), truth, _catalog_changes(config, site, planted))
+    # The site as it was when traffic began: its catalog versions date from then.
+    pages = [{**p, "updated_at": config.start_ms} for p in site.page_dicts()]
+    return Simulation(events, pages, truth, _catalog_changes(config, site, planted))
 
 
 def _rng(seed: int, stream: str) -> random.Random:
@@ -179,5 +181,6 @@ def _catalog_changes(
                 break
         record["title"] = f"{record['title']} (updated)"
         record["links"] = links
+        record["updated_at"] = config.start_ms + story.from_ms
         changes.append((config.start_ms + story.from_ms, record))
     return changes

@@ -125,13 +125,14 @@ ANSWERS: dict[str, dict[str, tuple[str, Any]]] = {
         "hotspots": ("hotspots", ()),
         "escalation_hotspots": ("escalation_hotspots", ()),
         "site_rates": ("site_rates", SiteRates(None, None)),
+        "versions": ("page_versions", {}),
     },
     "paths": {
         "of_customers": ("customer_paths", {}),
         "count_of_customers": ("customer_path_counts", {}),
         "through": ("paths_through", {}),
         "count_through": ("paths_through_counts", {}),
-        "stats": ("path_stats", lambda: path_stats_from_sums({})),
+        "stats": ("path_stats", lambda *_: path_stats_from_sums({})),
     },
     "customers": {
         "by_ids": ("customers_by_ids", {}),
@@ -157,6 +158,15 @@ ANSWERS: dict[str, dict[str, tuple[str, Any]]] = {
         "recent": ("analysis_runs", ()),
         "by_id": ("analysis_run", lambda run_id: AnalysisRun(run_id, 0, 5, {"read paths": 0.1})),
     },
+    "series": {
+        "page_buckets": ("page_buckets", {}),
+        "site_buckets": ("site_buckets", []),
+        "stored": ("stored_page_series", {}),
+        "stored_site": ("stored_site_series", None),
+        "page_by_value": ("page_by_segment", {}),
+    },
+    "segments": {"keys": ("segments", ())},
+    "changes": {"top": ("changes", ()), "of_pages": ("page_changes", {})},
 }
 
 

@@ -11,12 +11,13 @@ index on simulated segments).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from graphdatascience import GraphDataScience
 
 from algorithms.gds import projection
-from graph_model.run.cypher import CUSTOMER_PAGE_SETS, CUSTOMER_PAGES
+from graph_model.run.cypher import CUSTOMER_PAGE_ROWS, CUSTOMER_PAGE_SETS, CUSTOMER_PAGES
 from graph_model.run.record import SimilarPair
 
 
@@ -45,8 +46,19 @@ class Communities:
     leiden_compute_s: float
 
 
-def communities(gds: GraphDataScience, p: CommunityParameters = PARAMETERS) -> Communities:
-    with projection.cypher(gds, "customers", CUSTOMER_PAGE_SETS) as graph:
+def communities(
+    gds: GraphDataScience,
+    p: CommunityParameters = PARAMETERS,
+    rows: Sequence[Sequence[int | Sequence[int]]] | None = None,
+) -> Communities:
+    """`rows` ([customer node id, sorted page node ids]): a windowed run's customers and the
+    pages they visited in the window, instead of VISITED."""
+    if rows is not None and not rows:
+        return Communities({}, [], 0, 0.0)
+    query, extra = CUSTOMER_PAGE_SETS, {}
+    if rows is not None:
+        query, extra = CUSTOMER_PAGE_ROWS, {"rows": [list(r) for r in rows]}
+    with projection.cypher(gds, "customers", query, **extra) as graph:
         gds.knn.mutate(
             graph,
             mutate_relationship_type="SIMILAR",

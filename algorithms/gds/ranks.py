@@ -17,21 +17,29 @@ MAX_ITERATIONS = 100
 Ranks = dict[int, float]
 
 
-def page_rank(gds: GraphDataScience) -> Ranks:
+# [source, target, clicks] by node id: a windowed run's transitions (None: TRANSITION's).
+Rows = Sequence[Sequence[int]] | None
+
+
+def page_rank(gds: GraphDataScience, rows: Rows = None) -> Ranks:
     """PageRank on TRANSITION weighted by count: where customers' clicks flow."""
-    return _page_rank(gds, "NATURAL")
+    return _page_rank(gds, "NATURAL", rows)
 
 
-def path_rank(gds: GraphDataScience, resolution_node_ids: Sequence[int]) -> Ranks:
+def path_rank(
+    gds: GraphDataScience, resolution_node_ids: Sequence[int], rows: Rows = None
+) -> Ranks:
     """PageRank on the reversed TRANSITION graph, personalised on the pages where paths
     resolved: high where traffic flows on to resolution."""
     if not resolution_node_ids:
         return {}
-    return _page_rank(gds, "REVERSE", source_nodes=list(resolution_node_ids))
+    return _page_rank(gds, "REVERSE", rows, source_nodes=list(resolution_node_ids))
 
 
-def _page_rank(gds: GraphDataScience, orientation: str, **personalised: Any) -> Ranks:
-    with projection.transitions(gds, orientation) as graph:
+def _page_rank(gds: GraphDataScience, orientation: str, rows: Rows, **personalised: Any) -> Ranks:
+    if rows is not None and not rows:
+        return {}
+    with projection.transitions(gds, orientation, rows) as graph:
         frame = gds.page_rank.stream(
             graph,
             damping_factor=DAMPING,

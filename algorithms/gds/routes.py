@@ -10,7 +10,7 @@ from graphdatascience import GraphDataScience
 
 from algorithms.gds import projection
 from graph_model.page.record import PathMode
-from graph_model.run.cypher import ROUTES_TO_RESOLUTION
+from graph_model.run.cypher import ROUTES_FROM_ROWS, ROUTES_TO_RESOLUTION
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +31,11 @@ class SuccessRoute:
 
 
 def success_routes(
-    gds: GraphDataScience, resolution_node_ids: Sequence[int], mode: PathMode, free_node_id: int
+    gds: GraphDataScience,
+    resolution_node_ids: Sequence[int],
+    mode: PathMode,
+    free_node_id: int,
+    rows: Sequence[Sequence[int]] | None = None,
 ) -> dict[int, SuccessRoute]:
     """From every page, the best route along observed transitions to any page where a path
     resolved.
@@ -42,16 +46,21 @@ def success_routes(
     resolution page (a Dijkstra per resolution page took 20 s at 1M clicks).
     FEWEST_CLICKS counts transitions; MOST_LIKELY adds cost = -log(probability), computed in
     the projection from the transition counts (graph_model.run.cypher.ROUTES_TO_RESOLUTION).
+    `rows` ([source, target, clicks] by node id): a windowed run's transitions instead.
     """
     if not resolution_node_ids:
         return {}
     weight = "cost" if mode is PathMode.MOST_LIKELY else "clicks"
+    query, extra = ROUTES_TO_RESOLUTION, {}
+    if rows is not None:
+        query, extra = ROUTES_FROM_ROWS, {"rows": [list(r) for r in rows]}
     with projection.cypher(
         gds,
         "routes",
-        ROUTES_TO_RESOLUTION,
+        query,
         source=free_node_id,
         targets=[int(t) for t in resolution_node_ids],
+        **extra,
     ) as graph:
         frame = gds.all_shortest_paths.dijkstra.stream(
             graph, source_node=free_node_id, relationship_weight_property=weight

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from graph_model.page.record import FIGURES, PageOrder, page_projection
+from graph_model.page.record import FIGURES, VERSION, PageOrder, page_projection
 from graph_model.statements import by_ids, of_analysis, per_parent
 
 P: Final = page_projection("f")
@@ -180,4 +180,27 @@ UNWIND $links AS l
 MATCH (a:Page {id: l[0]})
 MERGE (b:Page {id: l[1]})
 MERGE (a)-[:LINKS_TO]->(b)
+"""
+
+# ---- versions of catalog pages: (:Page)-[:VERSION]->(:PageVersion) ------------------------
+
+_VERSION: Final = VERSION.projection()
+
+# Each page's versions, oldest first (an unknown page has none).
+VERSIONS = f"""
+UNWIND $ids AS id
+CALL (id) {{
+  MATCH (v:PageVersion {{pageId: id}})
+  WITH v ORDER BY v.since
+  RETURN collect(v {_VERSION}) AS found
+}}
+RETURN collect({{id: id, rows: found}}) AS rows
+"""
+
+CREATE_VERSIONS = """
+UNWIND $versions AS v
+MERGE (p:Page {id: v.pageId})
+CREATE (x:PageVersion)
+SET x = v
+CREATE (p)-[:VERSION]->(x)
 """

@@ -11,10 +11,12 @@ from graph_model.page.record import (
     Direction,
     PageOrder,
     PageRecord,
+    PageVersion,
     SiteRates,
     TransitionRecord,
     page_from_properties,
 )
+from graph_model.properties import from_properties
 from graph_model.reader import Neo4jReads, unique
 
 
@@ -43,6 +45,9 @@ class PageReads(Protocol):
     async def escalation_hotspots(self, limit: int) -> tuple[PageRecord, ...]: ...
 
     async def site_rates(self) -> SiteRates: ...
+
+    async def versions(self, ids: Sequence[str]) -> dict[str, tuple[PageVersion, ...]]:
+        """Each catalog page's versions, oldest first."""
 
 
 class Neo4jPageReads(Neo4jReads):
@@ -127,6 +132,10 @@ class Neo4jPageReads(Neo4jReads):
             exit_rate=_ratio(r["exits"], r["visits"]),
             escalation_rate=_ratio(r["escalations"], r["visits"]),
         )
+
+    async def versions(self, ids: Sequence[str]) -> dict[str, tuple[PageVersion, ...]]:
+        rows = await self._r.rows("page_versions", q.VERSIONS, ids=unique(ids))
+        return {r["id"]: tuple(from_properties(PageVersion, v) for v in r["rows"]) for r in rows}
 
 
 def _ratio(a: int | None, b: int | None) -> float | None:

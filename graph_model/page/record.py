@@ -127,6 +127,24 @@ class CatalogEntry:
     title: str | None
     url: str | None
     links: tuple[str, ...]
+    since: int | None = None  # epoch ms the page took this form (None: when written)
+
+
+@dataclass(frozen=True, slots=True)
+class PageVersion:
+    """A (:PageVersion): one form of a catalog page, from `since` until the next version."""
+
+    page_id: str
+    since: int  # epoch ms
+    title: str | None = None
+    url: str | None = None
+    links: tuple[str, ...] = ()
+
+    def same_content(self, entry: CatalogEntry) -> bool:
+        return (self.title, self.url, self.links) == (entry.title, entry.url, entry.links)
+
+
+VERSION: Final = properties_of(PageVersion)
 
 
 class PathMode(StrEnum):

@@ -74,3 +74,24 @@ CALL () {
 }
 RETURN rows, COUNT { MATCH (m:Marker) WHERE NOT EXISTS { (m)<-[:ENDED_BY]-() } } AS orphans
 """
+
+# The same over the paths that started in [$since, $until) (the path_start index) and are
+# in $segment ("key=value", or null for every path); orphan markers by their time and
+# attributes.
+PATH_STATS_FILTERED = """
+CALL () {
+  MATCH (p:Path)
+  WHERE p.start >= $since AND p.start < $until AND ($segment IS NULL OR $segment IN p.segments)
+  WITH p.outcome AS outcome, count(*) AS paths, sum(p.length) AS lengthSum,
+       sum(p.length * p.length) AS lengthSquares,
+       count(CASE WHEN p.turnarounds > 0 THEN 1 END) AS withTurnarounds
+  RETURN collect({outcome: outcome, paths: paths, lengthSum: lengthSum,
+                  lengthSquares: lengthSquares, withTurnarounds: withTurnarounds}) AS rows
+}
+RETURN rows, COUNT {
+  MATCH (m:Marker)
+  WHERE m.ts >= $since AND m.ts < $until
+    AND ($segment IS NULL OR $segment IN coalesce(m.attributes, []))
+    AND NOT EXISTS { (m)<-[:ENDED_BY]-() }
+} AS orphans
+"""

@@ -10,6 +10,7 @@ from graph_model.path import cypher as q
 from graph_model.path.record import Outcome, Path, PathStats, path_stats_from_sums
 from graph_model.properties import from_properties
 from graph_model.reader import Neo4jReads, unique
+from graph_model.timewindow import ALL_TIME, TimeWindow
 
 # Cursor scopes of the two path orderings.
 CHRONOLOGICAL = "path:chronological"
@@ -34,8 +35,9 @@ class PathReads(Protocol):
     async def count_through(self, ids: Sequence[str], outcome: Outcome | None) -> dict[str, int]:
         """Paths visiting each page."""
 
-    async def stats(self) -> PathStats:
-        """Path statistics, live from every path."""
+    async def stats(self, window: TimeWindow = ALL_TIME, segment: str | None = None) -> PathStats:
+        """Path statistics, live from every path (that started in `window`, in `segment`:
+        "key=value"); orphan markers likewise by their time and attributes."""
 
 
 class Neo4jPathReads(Neo4jReads):
@@ -61,8 +63,17 @@ class Neo4jPathReads(Neo4jReads):
     async def count_through(self, ids: Sequence[str], outcome: Outcome | None) -> dict[str, int]:
         return await self._counts("paths_through_count", q.PATHS_THROUGH_COUNT, ids, outcome)
 
-    async def stats(self) -> PathStats:
-        [record] = await self._r.run("path_stats", q.PATH_STATS)
+    async def stats(self, window: TimeWindow = ALL_TIME, segment: str | None = None) -> PathStats:
+        if window.bounded or segment is not None:
+            [record] = await self._r.run(
+                "path_stats_filtered",
+                q.PATH_STATS_FILTERED,
+                since=window.low,
+                until=window.high,
+                segment=segment,
+            )
+        else:
+            [record] = await self._r.run("path_stats", q.PATH_STATS)
         rows, orphans = record["rows"], int(record["orphans"])
         return path_stats_from_sums(
             {

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Final
 
 from graph_model.link import cypher as link_cypher
-from graph_model.page.record import FIGURES
+from graph_model.page.record import FIGURES, VERSION
 from graph_model.path.record import Path
 from graph_model.properties import properties_of
 from graph_model.resolution import cypher as resolution_cypher
@@ -24,12 +24,20 @@ _ANALYSED_PATH: Final = properties_of(Path).projection(skip=frozenset({"keys"}))
 
 PATHS = f"MATCH (p:Path) RETURN p {_ANALYSED_PATH} AS path"
 
+# The paths that started in a window [$since, $until) (from the path_start index).
+PATHS_IN_WINDOW = f"""
+MATCH (p:Path) WHERE p.start >= $since AND p.start < $until
+RETURN p {_ANALYSED_PATH} AS path
+"""
+
 DECLARED_LINKS = """
 MATCH (p:Page) WHERE p.title IS NOT NULL OR EXISTS { (p)-[:LINKS_TO]->() }
 RETURN p.id AS id, [(p)-[:LINKS_TO]->(t) | t.id] AS links
 """
 
 PAGE_NODE_IDS = "MATCH (p:Page) RETURN p.id AS id, id(p) AS nodeId"
+
+PAGE_VERSIONS = f"MATCH (v:PageVersion) RETURN v {VERSION.projection()} AS v"
 
 CUSTOMER_NODE_IDS = "MATCH (c:Customer) RETURN c.id AS id, id(c) AS nodeId"
 
@@ -56,21 +64,53 @@ CUSTOMER_PAGES: Final = "pages"
 # resolution pages $targets. p is computed here from one read of each page's transitions
 # (never written on them: ingest updates them all the time), so it stays in (0, 1] even while
 # ingest changes counts.
-ROUTES_TO_RESOLUTION = """
-CALL () {
-  MATCH (a:Page)-[t:TRANSITION]->(b:Page)
-  WHERE t.count > 0
-  WITH a, collect([b, t.count]) AS out
+
+
+def _routes(out: str) -> str:
+    """The routes projection from `out`: rows of each page `a` (a node id) with `out`, the
+    [next page's node id, clicks] of its transitions."""
+    return f"""
+CALL () {{
+  {out}
   WITH a, out, reduce(total = 0, o IN out | total + o[1]) AS total
   UNWIND out AS o
-  RETURN id(o[0]) AS source, id(a) AS target, 1.0 AS clicks,
-         -log(toFloat(o[1]) / total) AS cost
+  RETURN o[0] AS source, a AS target, 1.0 AS clicks, -log(toFloat(o[1]) / total) AS cost
   UNION ALL
   UNWIND $targets AS target
   RETURN $source AS source, target, 0.0 AS clicks, 0.0 AS cost
-}
+}}
 RETURN gds.graph.project($graph_name, source, target,
-  {relationshipProperties: {clicks: clicks, cost: cost}})
+  {{relationshipProperties: {{clicks: clicks, cost: cost}}}})
+"""
+
+
+ROUTES_TO_RESOLUTION = _routes(
+    "MATCH (p:Page)-[t:TRANSITION]->(b:Page) WHERE t.count > 0 "
+    "WITH id(p) AS a, collect([id(b), t.count]) AS out"
+)
+
+# A windowed run projects what its paths give, not the graph's all-time aggregates: rows of
+# node ids computed from the window's paths (algorithms.window).
+
+# [source page node id, target page node id, clicks]
+TRANSITION_ROWS = """
+UNWIND $rows AS r
+RETURN gds.graph.project($graph_name, r[0], r[1], {relationshipProperties: {count: toFloat(r[2])}})
+"""
+
+TRANSITION_ROWS_REVERSED = """
+UNWIND $rows AS r
+RETURN gds.graph.project($graph_name, r[1], r[0], {relationshipProperties: {count: toFloat(r[2])}})
+"""
+
+# ROUTES_TO_RESOLUTION on rows [source, target, clicks] instead of TRANSITION.
+ROUTES_FROM_ROWS = _routes("UNWIND $rows AS r WITH r[0] AS a, collect([r[1], r[2]]) AS out")
+
+# [customer node id, sorted page node ids]: CUSTOMER_PAGE_SETS over the window's paths.
+CUSTOMER_PAGE_ROWS = """
+UNWIND $rows AS r
+RETURN gds.graph.project($graph_name, r[0], null,
+  {sourceNodeProperties: {pages: r[1]}, targetNodeProperties: null})
 """
 
 # ---- the lock: (:Meta {id: 'analysis-lock'}) ----------------------------------------------
@@ -267,6 +307,19 @@ DELETE_BATCHES: Final = tuple(
         *(
             (match, index, also, "DELETE")
             for match, index, also in link_cypher.DELETED + resolution_cypher.DELETED
+        ),
+        (
+            "(x:PageSeries)",
+            "x:PageSeries(run, pageId, interval)",
+            " AND x.pageId IS NOT NULL AND x.interval IS NOT NULL",
+            "DELETE",
+        ),
+        ("(x:SiteSeries)", "x:SiteSeries(run, interval)", " AND x.interval IS NOT NULL", "DELETE"),
+        (
+            "(x:Change)",
+            "x:Change(run, kind, rank)",
+            " AND x.kind IS NOT NULL AND x.rank IS NOT NULL",
+            "DELETE",
         ),
     )
 )

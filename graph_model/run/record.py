@@ -13,11 +13,13 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Final
 
+from graph_model.change.record import ChangeRecord
 from graph_model.community.record import CommunityRecord
 from graph_model.link.record import LinkSuccess, MisleadingLink
 from graph_model.page.record import PageFigures
 from graph_model.properties import JSON
 from graph_model.resolution.record import ResolutionCurve
+from graph_model.series.record import StoredSeries
 from graph_model.suggestion.record import LinkSuggestion
 
 # A run's results stay readable this long after a newer run replaced them: the API pins one
@@ -73,6 +75,10 @@ class AnalysisRun:
     retired_at: int | None = None
     results_deleted_at: int | None = None  # deletion began: a reader pinned to it must retry
     results_deleted: bool = False  # nothing of its results is left
+    # The window of paths analysed, by start time (epoch ms; None: open on that side).
+    since: int | None = None
+    until: int | None = None
+    changes: int = 0  # significant changes found (catalog comparisons included)
 
     @property
     def total_s(self) -> float:
@@ -130,3 +136,7 @@ class AnalysisResults:
     misleading_links: Sequence[MisleadingLink] = ()  # ranked
     link_success: Sequence[LinkSuccess] = ()
     resolution_curves: Sequence[ResolutionCurve] = ()
+    # Every page's and the site's counts per day and per week, over the analysed window.
+    series: Sequence[StoredSeries] = ()
+    # Significant period changes and every catalog comparison, ranked.
+    changes: Sequence[ChangeRecord] = ()

@@ -17,10 +17,12 @@ from typing import Any, Protocol, TypeVar
 from neo4j import Driver, ManagedTransaction
 
 from graph_model.admin import GraphAdmin, GraphCounts
+from graph_model.change import cypher as change_q
+from graph_model.change.record import ChangeRecord
 from graph_model.community.record import CommunityRecord
 from graph_model.link import cypher as link_q
 from graph_model.link.record import ENDS, LinkSuccess, MisleadingLink
-from graph_model.page.record import PageFigures
+from graph_model.page.record import PageFigures, PageVersion
 from graph_model.path.record import Path
 from graph_model.properties import from_properties, to_properties
 from graph_model.resolution import cypher as resolution_q
@@ -33,12 +35,16 @@ from graph_model.run.record import (
     SimilarPair,
 )
 from graph_model.schema import ensure_schema
+from graph_model.series import cypher as series_q
+from graph_model.series.record import StoredSeries
 from graph_model.suggestion.record import LinkSuggestion
+from graph_model.timewindow import ALL_TIME, TimeWindow
 from graph_model.version import bump_graph_version
 
 T = TypeVar("T")
 
 _STAGE_BATCH = 10_000  # rows per staging transaction
+_STAGE_SERIES = 500  # series per transaction: each holds a few lists of every day's counts
 _DELETE_BATCH = 10_000
 _PUBLISH_PAGES = 200  # pages per transaction: each one is a lock ingest also wants
 _PUBLISH_CUSTOMERS = 5_000
@@ -65,9 +71,9 @@ class AnalysisStore(Protocol):
 
     def ensure_schema(self) -> None: ...
 
-    def paths(self) -> list[Path]:
-        """Every path (without its click keys), once each, skipping any that ingest replaced
-        while it was read."""
+    def paths(self, window: TimeWindow = ALL_TIME) -> list[Path]:
+        """Every path that started in `window` (without its click keys), once each, skipping
+        any that ingest replaced while it was read."""
 
     def declared_links(self) -> dict[str, list[str]]:
         """Pages the `pages` topic described, with their declared links (maybe none)."""
@@ -100,6 +106,13 @@ class AnalysisStore(Protocol):
         curves: Sequence[ResolutionCurve],
     ) -> None:
         """Misleading links, second-order success per link, and time-to-resolution curves."""
+
+    def stage_series(self, run_id: str, series: Sequence[StoredSeries]) -> None: ...
+
+    def stage_changes(self, run_id: str, changes: Sequence[ChangeRecord]) -> None: ...
+
+    def page_versions(self) -> list[PageVersion]:
+        """Every version of every catalog page."""
 
     def switch(self, run: AnalysisRun) -> str | None:
         """Make the staged run current and COMPLETE in one transaction, if it still holds the
@@ -136,9 +149,14 @@ class Neo4jAnalysisStore:
     def ensure_schema(self) -> None:
         ensure_schema(self.driver, self.database)
 
-    def paths(self) -> list[Path]:
+    def paths(self, window: TimeWindow = ALL_TIME) -> list[Path]:
         found: dict[str, Path] = {}
-        for r in self._run(q.PATHS):
+        rows = (
+            self._run(q.PATHS_IN_WINDOW, since=window.low, until=window.high)
+            if window.bounded
+            else self._run(q.PATHS)
+        )
+        for r in rows:
             path = _whole_path(r["path"])
             if path is not None:
                 found[path.id] = path  # a path recomputed while read: its last version
@@ -241,6 +259,19 @@ class Neo4jAnalysisStore:
             self._batches(statement, rows, _STAGE_BATCH, run=run_id)
         curve_rows = [to_properties(c) for c in curves]
         self._batches(resolution_q.STAGE_CURVES, curve_rows, _STAGE_BATCH // 10, run=run_id)
+
+    def stage_series(self, run_id: str, series: Sequence[StoredSeries]) -> None:
+        pages = [to_properties(s) for s in series if s.page_id is not None]
+        site = [to_properties(s) for s in series if s.page_id is None]
+        self._batches(series_q.STAGE_PAGE_SERIES, pages, _STAGE_SERIES, run=run_id)
+        self._batches(series_q.STAGE_SITE_SERIES, site, _STAGE_SERIES, run=run_id)
+
+    def stage_changes(self, run_id: str, changes: Sequence[ChangeRecord]) -> None:
+        rows = [to_properties(c) for c in changes]
+        self._batches(change_q.STAGE_CHANGES, rows, _STAGE_BATCH, run=run_id)
+
+    def page_versions(self) -> list[PageVersion]:
+        return [from_properties(PageVersion, r["v"]) for r in self._run(q.PAGE_VERSIONS)]
 
     def switch(self, run: AnalysisRun) -> str | None:
         def work(tx: ManagedTransaction) -> str | None:

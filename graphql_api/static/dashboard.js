@@ -17,16 +17,40 @@
   const FLOW_NODES = 8; // pages shown on each side of the Sankey; the rest are grouped
   const FLOW_FETCH = 200; // transitions fetched per side (enough to group the rest exactly)
 
+  const CHANGE_ROWS = 8; // rows: a page's rate once, at its most significant change (of 60)
+
   const OVERVIEW_QUERY = `
-    query Overview($rows: Int!) {
-      pathStats {
+    query Overview($rows: Int!, $from: DateTime, $until: DateTime, $segment: String) {
+      pathStats(from: $from, until: $until, segment: $segment) {
         completed resolved abandoned escalated open
         meanLength varianceLength turnaroundRate selfServiceRate escalationRate
       }
-      latestAnalysis { startedAt durationMs paths }
+      latestAnalysis { startedAt durationMs paths since until }
+      extent: siteSeries(metric: VISITS, interval: DAY) { start end trials }
+      segments { key values { value segment paths } }
       weakPages(limit: $rows) {
         impact reasons
-        page { id title visits successProbability }
+        page {
+          id title visits successProbability
+          trend: series(metric: RESOLUTION_RATE, interval: WEEK, from: $from, until: $until, segment: $segment) { start rate trials }
+        }
+      }
+      changes(limit: 60, since: $from) {
+        metric kind periodStart periodEnd baselineRate rate qValue direction
+        version { title since }
+        page {
+          id title
+          RESOLUTION_RATE: series(metric: RESOLUTION_RATE, interval: WEEK, from: $from, until: $until, segment: $segment) { start rate trials }
+          EXIT_RATE: series(metric: EXIT_RATE, interval: WEEK, from: $from, until: $until, segment: $segment) { start rate trials }
+          TURNAROUND_RATE: series(metric: TURNAROUND_RATE, interval: WEEK, from: $from, until: $until, segment: $segment) { start rate trials }
+          ESCALATION_RATE: series(metric: ESCALATION_RATE, interval: WEEK, from: $from, until: $until, segment: $segment) { start rate trials }
+        }
+      }
+      catalogChanges(limit: 40) {
+        metric periodStart periodEnd baselineRate rate qValue significant direction
+        baselineTrials trials
+        version { title since }
+        page { id title }
       }
       turnaroundHotspots(limit: $rows) {
         turnarounds opportunities rate siteRate qValue
@@ -61,8 +85,19 @@
   const ENTRY_PAGES = 30; // entry pages offered in the curve's picker, most entries first
 
   const FLOW_QUERY = `
-    query Flow($id: ID!, $n: Int!) {
+    query Flow($id: ID!, $n: Int!, $key: String! = "platform", $bySegment: Boolean! = false,
+               $from: DateTime, $until: DateTime) {
       page(id: $id) {
+        resolvedBy: bySegment(key: $key, metric: RESOLUTION_RATE, from: $from, until: $until)
+          @include(if: $bySegment) {
+          value segment qValue significant direction
+          rate { trials rate } rest { rate }
+        }
+        exitsBy: bySegment(key: $key, metric: EXIT_RATE, from: $from, until: $until)
+          @include(if: $bySegment) {
+          value segment qValue significant direction
+          rate { trials rate } rest { rate }
+        }
         id title url visits exits resolutions escalations successProbability
         escalationProbability turnaroundRate isHotspot isEscalationHotspot weakReasons
         incoming(limit: $n) { count from { id title } }
@@ -90,6 +125,15 @@
 
   const NO_ANALYSIS = "No analysis yet — run `pathrank analyze`.";
 
+  // Each rate's name, and whether a rise is good news.
+  const METRICS = {
+    RESOLUTION_RATE: ["Resolution rate", true],
+    EXIT_RATE: ["Exit rate", false],
+    TURNAROUND_RATE: ["Turnaround rate", false],
+    ESCALATION_RATE: ["Escalation rate", false],
+  };
+  const DAY_MS = 86400000;
+
   const COLORS = {
     page: "#17233a",
     from: "#6b8fd6",
@@ -115,6 +159,8 @@
     curve: null, // the curve shown, as the API gave it
     axis: "minutes",
     analysed: false,
+    filter: { from: "", until: "", segment: "" }, // YYYY-MM-DD ("" open; `until` inclusive)
+    segments: [], // [{key, values: [{value, segment, paths}]}]
   };
 
   // ---- small helpers ------------------------------------------------------------------
@@ -164,6 +210,84 @@
 
   function plural(n, one, many) {
     return `${fmtInt(n)} ${n === 1 ? one : many}`;
+  }
+
+  const dateFmt = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", timeZone: "UTC" });
+  const yearFmt = new Intl.DateTimeFormat("en-GB", {
+    day: "numeric", month: "short", year: "numeric", timeZone: "UTC",
+  });
+  const fmtDay = (iso) => dateFmt.format(new Date(iso));
+  const fmtDate = (iso) => yearFmt.format(new Date(iso));
+  const isoDay = (ms) => new Date(ms).toISOString().slice(0, 10);
+
+  /** The filter as API arguments: `from` at 00:00 UTC, `until` the day after the last. */
+  function range() {
+    const f = state.filter;
+    return {
+      from: f.from ? `${f.from}T00:00:00Z` : null,
+      until: f.until ? `${isoDay(Date.parse(`${f.until}T00:00:00Z`) + DAY_MS)}T00:00:00Z` : null,
+      segment: f.segment || null,
+    };
+  }
+
+  const SVG = "http://www.w3.org/2000/svg";
+
+  function svg(tag, attrs) {
+    const el = document.createElementNS(SVG, tag);
+    for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
+    return el;
+  }
+
+  /** A small line of a weekly rate; weeks without trials leave a gap. `mark`: a moment
+   * (ISO) drawn as a vertical tick; `tone`: the line's class. */
+  function sparkline(points, mark, tone, label) {
+    const W = 132;
+    const H = 30;
+    const pad = 3;
+    const el = svg("svg", {
+      class: `sparkline ${tone || ""}`,
+      width: W,
+      height: H,
+      viewBox: `0 0 ${W} ${H}`,
+      role: "img",
+      "aria-label": label || "weekly trend",
+    });
+    const rated = (points || []).filter((p) => p.rate !== null);
+    if (!rated.length) {
+      el.append(svg("line", { x1: pad, x2: W - pad, y1: H / 2, y2: H / 2, class: "spark-none" }));
+      return el;
+    }
+    const times = points.map((p) => Date.parse(p.start));
+    const t0 = times[0];
+    const t1 = times[times.length - 1];
+    const max = Math.max(...rated.map((p) => p.rate), 0.05);
+    const x = (t) => pad + (t1 > t0 ? ((t - t0) / (t1 - t0)) * (W - 2 * pad) : (W - 2 * pad) / 2);
+    const y = (r) => H - pad - (r / max) * (H - 2 * pad);
+    if (mark) {
+      const m = Date.parse(mark);
+      if (m >= t0 && m <= t1 + 7 * DAY_MS) {
+        el.append(svg("line", { x1: x(Math.min(m, t1)), x2: x(Math.min(m, t1)), y1: 0, y2: H, class: "spark-mark" }));
+      }
+    }
+    let run = [];
+    const flush = () => {
+      if (run.length > 1) el.append(svg("polyline", { points: run.join(" "), class: "spark-line" }));
+      else if (run.length === 1) {
+        const [cx, cy] = run[0].split(",");
+        el.append(svg("circle", { cx, cy, r: 1.6, class: "spark-dot" }));
+      }
+      run = [];
+    };
+    points.forEach((p, i) => {
+      if (p.rate === null) flush();
+      else run.push(`${x(times[i]).toFixed(1)},${y(p.rate).toFixed(1)}`);
+    });
+    flush();
+    const last = rated[rated.length - 1];
+    const title = svg("title", {});
+    title.textContent = `${label || ""}: last week ${fmtPct(last.rate)}`.trim();
+    el.append(title);
+    return el;
   }
 
   // ---- GraphQL -------------------------------------------------------------------------
@@ -369,6 +493,7 @@
           {},
           meter(w.page.successProbability, 1, site, "bad", fmtPct(w.page.successProbability)),
         ),
+        h("td", { class: "trend" }, sparkline(w.page.trend, null, "", `${title(w.page)}, resolved per week`)),
       ),
     );
     $("weak-table").tBodies[0].replaceChildren(...rows);
@@ -613,6 +738,205 @@
     if (state.curve) renderCurve();
   }
 
+  function metricName(metric) {
+    return (METRICS[metric] || [metric])[0];
+  }
+
+  /** "good" when the change is good news for customers, else "bad". */
+  function changeTone(c) {
+    const upIsGood = (METRICS[c.metric] || [null, true])[1];
+    return (c.direction === "UP") === upIsGood ? "good" : "bad";
+  }
+
+  function beforeAfter(c) {
+    const same = c.rate === c.baselineRate;
+    const tone = same ? "" : changeTone(c);
+    return h(
+      "span",
+      { class: `before-after ${tone}` },
+      h("span", { class: "before" }, fmtPct(c.baselineRate)),
+      h("span", { class: "arrow" }, same ? " → " : c.direction === "UP" ? " ↗ " : " ↘ "),
+      h("strong", { class: "after" }, fmtPct(c.rate)),
+    );
+  }
+
+  function renderChanges(changes) {
+    if (!state.analysed) return tableMessage("changes-table", NO_ANALYSIS);
+    const { until } = range();
+    const inRange = changes.filter((c) => !until || Date.parse(c.periodStart) < Date.parse(until));
+    // One row per page and rate: its most significant change (they come ranked), with the
+    // number of its other reported periods.
+    const groups = new Map();
+    for (const c of inRange) {
+      const key = `${c.page.id}|${c.metric}`;
+      if (groups.has(key)) groups.get(key).others += 1;
+      else groups.set(key, { change: c, others: 0 });
+    }
+    const shown = [...groups.values()].slice(0, CHANGE_ROWS);
+    if (!shown.length) {
+      return tableMessage(
+        "changes-table",
+        state.filter.from || state.filter.until
+          ? "No significant change in this range."
+          : "No significant change: every page's rates held steady week to week.",
+      );
+    }
+    const rows = shown.map(({ change: c, others }) => {
+      const when =
+        c.kind === "CATALOG"
+          ? `after the update of ${fmtDate(c.periodStart)}`
+          : `week of ${fmtDate(c.periodStart)}`;
+      const more = others ? h("span", { class: "meter-sub" }, `and ${plural(others, "other period", "other periods")}`) : null;
+      return h(
+        "tr",
+        { "data-page-id": c.page.id, "data-metric": c.metric, "data-kind": c.kind },
+        pageCell(c.page),
+        h(
+          "td",
+          {},
+          metricName(c.metric),
+          h("span", { class: "meter-sub" }, c.kind === "CATALOG" ? "catalog update" : "against the 4 weeks before"),
+        ),
+        h("td", { class: "when" }, when, more),
+        h("td", {}, beforeAfter(c)),
+        h("td", { class: "trend" }, sparkline(c.page[c.metric], c.periodStart, changeTone(c), `${title(c.page)}, ${metricName(c.metric)}`)),
+        h("td", { class: "num", title: String(c.qValue) }, fmtQ(c.qValue)),
+      );
+    });
+    $("changes-table").tBodies[0].replaceChildren(...rows);
+  }
+
+  function renderCatalog(comparisons) {
+    const box = $("catalog-changes");
+    if (!state.analysed) return box.replaceChildren(h("p", { class: "muted" }, ...withCode(NO_ANALYSIS)));
+    const groups = new Map();
+    // A rate that is 0 on both sides (say, no escalations at all) says nothing about the update.
+    for (const c of comparisons.filter((x) => x.rate > 0 || x.baselineRate > 0)) {
+      const key = `${c.page.id}@${c.version ? c.version.since : c.periodStart}`;
+      if (!groups.has(key)) groups.set(key, []);
+      groups.get(key).push(c);
+    }
+    if (!groups.size) {
+      return box.replaceChildren(
+        h("p", { class: "muted" }, "No catalog page changed inside the analysed window (or not enough customers saw it)."),
+      );
+    }
+    const cards = [...groups.values()].map((group) => {
+      const first = group[0];
+      const days = Math.round((Date.parse(first.periodEnd) - Date.parse(first.periodStart)) / DAY_MS);
+      const order = Object.keys(METRICS);
+      group.sort((a, b) => order.indexOf(a.metric) - order.indexOf(b.metric));
+      return h(
+        "div",
+        { class: "catalog-card", "data-page-id": first.page.id },
+        h(
+          "p",
+          { class: "catalog-title" },
+          h("button", { type: "button", class: "page-link", onclick: () => selectPage(first.page.id, true) }, title(first.page)),
+        ),
+        h(
+          "p",
+          { class: "route-summary" },
+          `Updated ${fmtDate(first.periodStart)}`,
+          first.version && first.version.title ? ` as “${first.version.title}”` : "",
+          ` · ${days} days before vs after`,
+        ),
+        h(
+          "ul",
+          { class: "effects" },
+          group.map((c) =>
+            h(
+              "li",
+              { "data-metric": c.metric, class: c.significant ? "significant" : "" },
+              h("span", { class: "effect-name" }, metricName(c.metric)),
+              beforeAfter(c),
+              h("span", { class: "effect-q" }, c.significant ? `q ${fmtQ(c.qValue)}` : "no clear effect"),
+            ),
+          ),
+        ),
+      );
+    });
+    box.replaceChildren(...cards);
+  }
+
+  // ---- filters -------------------------------------------------------------------------
+
+  function readFiltersFromHash() {
+    const params = new URLSearchParams(window.location.hash.slice(1));
+    const day = (v) => (v && /^\d{4}-\d{2}-\d{2}$/.test(v) ? v : "");
+    state.filter.from = day(params.get("from"));
+    state.filter.until = day(params.get("until"));
+    state.filter.segment = params.get("segment") || "";
+    $("filter-from").value = state.filter.from;
+    $("filter-until").value = state.filter.until;
+  }
+
+  function writeHash() {
+    const params = new URLSearchParams();
+    if (state.selected) params.set("page", state.selected);
+    if (state.filter.from) params.set("from", state.filter.from);
+    if (state.filter.until) params.set("until", state.filter.until);
+    if (state.filter.segment) params.set("segment", state.filter.segment);
+    history.replaceState(null, "", `#${params.toString()}`);
+  }
+
+  function describeFilter() {
+    const f = state.filter;
+    const parts = [];
+    if (f.from && f.until) parts.push(`Paths that started ${fmtDate(f.from)} – ${fmtDate(f.until)}`);
+    else if (f.from) parts.push(`Paths that started from ${fmtDate(f.from)}`);
+    else if (f.until) parts.push(`Paths that started up to ${fmtDate(f.until)}`);
+    else parts.push("All paths");
+    if (f.segment) parts.push(`customers with ${f.segment.replace("=", " = ")}`);
+    $("filter-note").textContent = parts.join(" · ");
+  }
+
+  /** The data's first and last day, for the pickers' bounds and the presets. */
+  function applyExtent(extent) {
+    const days = (extent || []).filter((p) => p.trials > 0);
+    if (!days.length) return;
+    state.extent = { first: days[0].start.slice(0, 10), last: isoDay(Date.parse(days[days.length - 1].end) - 1) };
+    for (const id of ["filter-from", "filter-until"]) {
+      $(id).min = state.extent.first;
+      $(id).max = state.extent.last;
+    }
+  }
+
+  /** The customer segments to choose from (shown once paths carry attributes). */
+  function fillSegments(segments) {
+    state.segments = segments || [];
+    const select = $("filter-segment");
+    const groups = state.segments.map((k) =>
+      h(
+        "optgroup",
+        { label: k.key },
+        k.values.map((v) => h("option", { value: v.segment }, `${k.key} = ${v.value} (${plural(v.paths, "path", "paths")})`)),
+      ),
+    );
+    select.replaceChildren(h("option", { value: "" }, "Everyone"), ...groups);
+    const known = state.segments.some((k) => k.values.some((v) => v.segment === state.filter.segment));
+    select.value = known ? state.filter.segment : "";
+    $("segment-filter").hidden = !state.segments.length;
+  }
+
+  function setFilter(from, until, segment = state.filter.segment) {
+    if (from && until && from > until) [from, until] = [until, from];
+    state.filter.from = from || "";
+    state.filter.until = until || "";
+    state.filter.segment = segment || "";
+    $("filter-from").value = state.filter.from;
+    $("filter-until").value = state.filter.until;
+    writeHash();
+    loadAll();
+  }
+
+  function preset(weeks) {
+    if (!weeks) return setFilter("", "");
+    const last = state.extent ? state.extent.last : isoDay(Date.now());
+    const from = isoDay(Date.parse(`${last}T00:00:00Z`) - (weeks * 7 - 1) * DAY_MS);
+    return setFilter(from, last);
+  }
+
   function renderHeadline(stats, analysis) {
     $("kpi-completed").textContent = fmtInt(stats.completed);
     $("kpi-completed-note").textContent =
@@ -687,7 +1011,7 @@
     state.selected = id;
     const select = $("page-select");
     if (select.value !== id) select.value = id;
-    history.replaceState(null, "", `#page=${encodeURIComponent(id)}`);
+    writeHash();
     if (scroll) $("flow-section").scrollIntoView({ behavior: "smooth", block: "start" });
     loadFlow(id);
   }
@@ -793,8 +1117,59 @@
       fact("Escalated here", fmtInt(page.escalations)),
       fact("Left the site here", fmtInt(page.exits)),
       fact("Turnaround rate", fmtPct(page.turnaroundRate)),
-      reasons.length ? badges(reasons) : null,
+      ...(reasons.length ? [badges(reasons)] : []),
     );
+  }
+
+  /** The key the flow breaks a page down by: the chosen segment's, else the first key. */
+  function breakdownKey() {
+    if (state.filter.segment) return state.filter.segment.split("=")[0];
+    return state.segments.length ? state.segments[0].key : null;
+  }
+
+  function renderBreakdown(page) {
+    const box = $("flow-segments");
+    const rows = page.resolvedBy;
+    if (!rows || !rows.length) {
+      box.replaceChildren();
+      box.hidden = true;
+      return;
+    }
+    const exits = new Map((page.exitsBy || []).map((r) => [r.segment, r]));
+    const cell = (r, upIsGood) => {
+      if (!r || r.rate.rate === null) return h("td", { class: "num" }, "–");
+      const tone = r.significant ? ((r.direction === "UP") === upIsGood ? "good" : "bad") : "";
+      return h(
+        "td",
+        { class: `num ${tone}`, title: `rest of the page's paths ${fmtPct(r.rest.rate)}; q ${fmtQ(r.qValue)}` },
+        fmtPct(r.rate.rate),
+        r.significant ? h("span", { class: "flag" }, r.direction === "UP" ? " ▲" : " ▼") : "",
+      );
+    };
+    const key = breakdownKey();
+    box.replaceChildren(
+      h("p", { class: "breakdown-title" }, `By ${key}`, h("span", { class: "meter-sub" }, "each against the page's other paths; ▲▼ significant (q ≤ 0.05)")),
+      h(
+        "table",
+        { class: "data-table breakdown" },
+        h("thead", {}, h("tr", {}, h("th", {}, key), h("th", { class: "num" }, "Paths"), h("th", { class: "num" }, "Resolved"), h("th", { class: "num", title: "Left the site here" }, "Left"))),
+        h(
+          "tbody",
+          {},
+          rows.map((r) =>
+            h(
+              "tr",
+              { "data-segment": r.segment || "", class: r.segment === state.filter.segment ? "chosen" : "" },
+              h("td", {}, r.value === null ? "(not set)" : r.value),
+              h("td", { class: "num" }, fmtInt(r.rate.trials)),
+              cell(r, true),
+              cell(exits.get(r.segment), false),
+            ),
+          ),
+        ),
+      ),
+    );
+    box.hidden = false;
   }
 
   function renderSankey(page) {
@@ -907,7 +1282,9 @@
     let data;
     try {
       if (state.chart) state.chart.showLoading({ text: "Loading…" });
-      data = await gql(FLOW_QUERY, { id, n: FLOW_FETCH });
+      const key = breakdownKey();
+      const { from, until } = range();
+      data = await gql(FLOW_QUERY, { id, n: FLOW_FETCH, key: key || "platform", bySegment: Boolean(key), from, until });
     } catch (err) {
       if (request !== state.flowRequest) return;
       if (state.chart) state.chart.hideLoading();
@@ -926,6 +1303,7 @@
       return;
     }
     renderFacts(page);
+    renderBreakdown(page);
     try {
       renderSankey(page);
     } catch (err) {
@@ -945,15 +1323,16 @@
     setBusy(true);
     let data;
     try {
-      data = await gql(OVERVIEW_QUERY, { rows: TABLE_ROWS });
+      data = await gql(OVERVIEW_QUERY, { rows: TABLE_ROWS, ...range() });
     } catch (err) {
       const message = `Could not load the dashboard data: ${err.message}`;
       if (err instanceof KeyNeeded) askForKey(err.message);
       else showBanner("error", message, loadAll);
-      for (const id of ["weak-table", "hotspot-table", "escalation-table", "misleading-table", "links-table"]) {
+      for (const id of ["weak-table", "hotspot-table", "escalation-table", "misleading-table", "links-table", "changes-table"]) {
         tableMessage(id, message, true);
       }
       curveMessage(message, true);
+      $("catalog-changes").replaceChildren(h("p", { class: "muted error" }, message));
       flowMessage(message, true);
       $("flow-facts").replaceChildren();
       $("routes").replaceChildren(h("p", { class: "muted" }, "–"));
@@ -985,7 +1364,12 @@
       hideBanner();
     }
 
+    applyExtent(data.extent);
+    fillSegments(data.segments);
+    describeFilter();
     renderHeadline(data.pathStats, data.latestAnalysis);
+    renderChanges(data.changes);
+    renderCatalog(data.catalogChanges);
     renderWeak(state.weak);
     renderHotspots(state.hotspots);
     renderEscalations(state.escalations);
@@ -1013,6 +1397,16 @@
     for (const b of document.querySelectorAll(".toggle .button")) {
       b.addEventListener("click", () => setAxis(b.dataset.axis));
     }
+    $("filter-from").addEventListener("change", (e) => setFilter(e.target.value, state.filter.until));
+    $("filter-until").addEventListener("change", (e) => setFilter(state.filter.from, e.target.value));
+    $("filter-segment").addEventListener("change", (e) =>
+      setFilter(state.filter.from, state.filter.until, e.target.value),
+    );
+    $("filters").addEventListener("submit", (e) => e.preventDefault());
+    for (const chip of document.querySelectorAll("#filters .chip")) {
+      chip.addEventListener("click", () => preset(Number(chip.dataset.weeks)));
+    }
+    readFiltersFromHash();
     loadAll();
   });
 })();

@@ -11,10 +11,13 @@ from typing import TypeVar
 
 import strawberry
 
+from graph_model.change.record import ChangeDirection, ChangeKind
 from graph_model.community.record import CommunityOrder
 from graph_model.page.record import PageOrder, PathMode, WeakReason
 from graph_model.path.record import Outcome
 from graph_model.run.record import AnalysisStatus
+from graph_model.series.record import PageMetric
+from graph_model.timewindow import Interval
 
 E = TypeVar("E", bound=type[Enum])
 
@@ -94,3 +97,31 @@ _expose(
         "FAILED": "Stopped before its results became visible (see `error`).",
     },
 )
+_expose(
+    PageMetric,
+    "PageMetric",
+    "A page's (or the site's) figure per period: a proportion, successes out of trials.",
+    {
+        "RESOLUTION_RATE": "Completed paths through the page that resolved / those paths.",
+        "EXIT_RATE": "Abandoned paths that ended on the page / visits.",
+        "TURNAROUND_RATE": "Turnarounds at the page / turnaround opportunities.",
+        "ESCALATION_RATE": "Escalated paths that ended on the page / visits.",
+        "VISITS": "Visits / every click on the site: the page's share of traffic.",
+    },
+)
+_expose(
+    Interval,
+    "Interval",
+    "Periods of a series, in UTC.",
+    {"DAY": "Days from 00:00 UTC.", "WEEK": "Weeks from Monday 00:00 UTC."},
+)
+_expose(
+    ChangeKind,
+    "ChangeKind",
+    "What a change compares.",
+    {
+        "PERIOD": "A week against the 4 weeks before it.",
+        "CATALOG": "Equal windows before and after a new version of the page in the catalog.",
+    },
+)
+_expose(ChangeDirection, "ChangeDirection", "Whether the rate went up or down.")

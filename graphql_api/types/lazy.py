@@ -8,12 +8,17 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 if TYPE_CHECKING:
+    from graphql_api.types.change import Change, PageVersion
     from graphql_api.types.community import Community
     from graphql_api.types.customer import Customer
     from graphql_api.types.path import Path
+    from graphql_api.types.segment import SegmentRate
     from graphql_api.types.suggestion import LinkSuggestion
 
 CommunityType = Annotated["Community", strawberry.lazy("graphql_api.types.community")]
 CustomerType = Annotated["Customer", strawberry.lazy("graphql_api.types.customer")]
 PathType = Annotated["Path", strawberry.lazy("graphql_api.types.path")]
 LinkSuggestionType = Annotated["LinkSuggestion", strawberry.lazy("graphql_api.types.suggestion")]
+ChangeType = Annotated["Change", strawberry.lazy("graphql_api.types.change")]
+PageVersionType = Annotated["PageVersion", strawberry.lazy("graphql_api.types.change")]
+SegmentRateType = Annotated["SegmentRate", strawberry.lazy("graphql_api.types.segment")]

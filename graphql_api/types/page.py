@@ -16,6 +16,8 @@ from graph_model.page.record import (
     WeakReason,
 )
 from graph_model.path.record import Outcome
+from graph_model.series.record import PageMetric
+from graph_model.timewindow import Interval
 from graphql_api.fields import field
 from graphql_api.types import enums as _enums  # noqa: F401 -- registers the enums
 from graphql_api.types.common import (
@@ -34,7 +36,26 @@ from graphql_api.types.common import (
     recorded,
 )
 from graphql_api.types.connection import Connection
-from graphql_api.types.lazy import LinkSuggestionType, PathType
+from graphql_api.types.lazy import (
+    ChangeType,
+    LinkSuggestionType,
+    PageVersionType,
+    PathType,
+    SegmentRateType,
+)
+from graphql_api.types.series import (
+    From,
+    IntervalArgument,
+    Metric,
+    PageRates,
+    Segment,
+    SeriesPoint,
+    Until,
+    page_rates,
+    page_series,
+    segment_of,
+    window_of,
+)
 
 
 def figure(name: str, description: str | None = None) -> Any:
@@ -161,6 +182,76 @@ class Page:
         window = await loaders.paths_through.load((key[0], (firsts(first), after, outcome)))
         count = partial(loaders.paths_through_count.load, key)
         return Connection.of(window, Path.of, count, after)
+
+    @field(
+        description="Counts and rates over the completed paths that started in a window, "
+        "computed on demand (default: all of them)."
+    )
+    async def rates(
+        self, info: Info, from_: From = None, until: Until = None, segment: Segment = None
+    ) -> PageRates:
+        window = window_of(from_, until)
+        return await page_rates(info, self.record.id, window, segment_of(segment))
+
+    @field(
+        description="The figure per period, with Wilson 95% intervals: precomputed by the "
+        "analysis for its window (on period boundaries), else computed on demand."
+    )
+    async def series(
+        self,
+        info: Info,
+        metric: Metric,
+        interval: IntervalArgument = Interval.WEEK,
+        from_: From = None,
+        until: Until = None,
+        segment: Segment = None,
+    ) -> list[SeriesPoint]:
+        window = window_of(from_, until)
+        interval = interval or Interval.WEEK
+        return await page_series(
+            info, self.record.id, metric, interval, window, segment_of(segment)
+        )
+
+    @field(
+        description="The page's rate for each value of one segment key (and for paths "
+        "without it), each against the rest of the page's paths: two-sided Fisher exact test "
+        "(z-test beyond 10,000 trials), Benjamini-Hochberg over the key's values. Computed on "
+        "demand over the window (default: all paths); most trials first."
+    )
+    async def by_segment(
+        self,
+        info: Info,
+        key: Annotated[str, strawberry.argument(description="A segment key, e.g. platform.")],
+        metric: Annotated[
+            PageMetric | None, strawberry.argument(description="Default RESOLUTION_RATE.")
+        ] = PageMetric.RESOLUTION_RATE,
+        from_: From = None,
+        until: Until = None,
+    ) -> list[SegmentRateType]:
+        from graphql_api.types.segment import by_segment
+
+        window = window_of(from_, until)
+        chosen = metric or PageMetric.RESOLUTION_RATE
+        return await by_segment(info, self.record.id, key, chosen, window)
+
+    @field(description="The page's catalog versions, oldest first.")
+    async def versions(self, info: Info) -> list[PageVersionType]:
+        from graphql_api.types.change import PageVersion
+
+        found = await info.context.loaders.versions.load(self.record.id)
+        return [PageVersion(record=v) for v in found]
+
+    @field(
+        description="The latest analysis run's changes of this page, most significant first "
+        "(every catalog comparison, and the significant period changes)."
+    )
+    async def changes(self, info: Info, limit: Limit = DEFAULT_LIMIT) -> list[ChangeType]:
+        from graphql_api.types.change import Change
+
+        found = await info.context.loaders.page_changes.load(
+            (self.record.id, (limited(limit), False))
+        )
+        return [Change(record=c) for c in found]
 
     @field(description="Links worth adding from this page, most clicks saved first.")
     async def link_suggestions(

@@ -15,6 +15,7 @@ from graphql_api.fields import field
 from graphql_api.types.common import Info, recorded, utc
 from graphql_api.types.lazy import CustomerType
 from graphql_api.types.page import Page, load_pages
+from graphql_api.types.series import From, Segment, Until, segment_of, window_of
 
 
 @strawberry.type(
@@ -112,6 +113,13 @@ class PathStats:
 
 @strawberry.type
 class PathQuery:
-    @field(description="Path statistics, live from the paths.")
-    async def path_stats(self, info: Info) -> PathStats:
-        return PathStats(record=await info.context.graph.paths.stats())
+    @field(
+        description="Path statistics, live from the paths (those that started in the window, "
+        "when one is given)."
+    )
+    async def path_stats(
+        self, info: Info, from_: From = None, until: Until = None, segment: Segment = None
+    ) -> PathStats:
+        window = window_of(from_, until)
+        stats = await info.context.graph.paths.stats(window, segment_of(segment))
+        return PathStats(record=stats)

@@ -48,10 +48,21 @@ class AnalysisRun:
     communities: int = recorded("communities")
     link_suggestions: int = recorded("link_suggestions")
     misleading_links: int = recorded("misleading_links")
+    changes: int = recorded(
+        "changes", "Significant changes found (q <= 0.05), catalog comparisons included."
+    )
     status: AnalysisStatus = recorded(
         "status", "RUNNING, then COMPLETE (its results are current) or FAILED."
     )
     error: str | None = recorded("error", "Why a FAILED run failed.")
+
+    @field(description="Start of the window of paths analysed (null: from the first path).")
+    def since(self) -> datetime | None:
+        return None if self.record.since is None else utc(self.record.since)
+
+    @field(description="End (exclusive) of the window of paths analysed (null: up to the run).")
+    def until(self) -> datetime | None:
+        return None if self.record.until is None else utc(self.record.until)
 
     @field(description="The ingest watermark (latest click time) when the run started.")
     def watermark(self) -> datetime | None:

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from graph_model.timewindow import TimeWindow, parse_moment
 from pathrank.cli.common import BusyError, app, err, out, require_neo4j, wiring
 
 
@@ -20,15 +21,27 @@ def analyze(
         float | None,
         typer.Option(min=0, help="With --wait: give up after this many seconds (exit 3)"),
     ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            metavar="ISO", help="Only paths that started at or after this date or time (UTC)"
+        ),
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(metavar="ISO", help="Only paths that started before this date or time"),
+    ] = None,
 ) -> None:
     """Every analysis figure (docs/analytics.md) with GDS and scipy, written into Neo4j.
 
     One analysis runs at a time: while another holds the lock this exits 3 naming it, or
-    with --wait waits for it."""
+    with --wait waits for it. --since/--until analyse the paths that started in that
+    window (default: all)."""
     from graph_model.run.record import AnalysisLockedError
 
     if timeout is not None and not wait:
         raise typer.BadParameter("--timeout needs --wait", param_hint="'--timeout'")
+    window = _window(since, until)
     w = wiring()
     with w.driver() as driver:
         require_neo4j(driver, w.s)
@@ -38,6 +51,7 @@ def analyze(
                 on_step=spinner.update,
                 wait_s=(math.inf if timeout is None else timeout) if wait else None,
                 on_wait=err.print,
+                window=window,
             )
             try:
                 run = analysis.run()
@@ -46,10 +60,27 @@ def analyze(
                 raise BusyError(f"{exc}{hint}") from exc
     for step, seconds in run.steps.items():
         out.print(f"  {step:32} {seconds:7.2f}s")
+    over = f" started in {window.describe()}" if window.bounded else ""
     out.print(
-        f"analysis run {run.id}: {run.clicks} clicks, {run.paths} paths, {run.pages} pages in "
-        f"{run.total_s:.1f}s: {run.hotspots} turnaround hotspots, {run.high_exit_pages} "
+        f"analysis run {run.id}: {run.clicks} clicks, {run.paths} paths{over}, {run.pages} "
+        f"pages in {run.total_s:.1f}s: {run.hotspots} turnaround hotspots, {run.high_exit_pages} "
         f"high-exit pages, {run.escalation_hotspots} escalation hotspots, {run.weak_pages} weak "
-        f"pages, {run.communities} communities, "
-        f"{run.link_suggestions} link suggestions, {run.misleading_links} misleading links"
+        f"pages, {run.communities} communities, {run.link_suggestions} link suggestions, "
+        f"{run.misleading_links} misleading links, {run.changes} changes"
     )
+
+
+def _window(since: str | None, until: str | None) -> TimeWindow:
+    """The --since/--until window, or one clear error."""
+    bounds = []
+    for name, text in (("--since", since), ("--until", until)):
+        try:
+            bounds.append(None if text is None else parse_moment(text))
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint=f"'{name}'") from None
+    try:
+        return TimeWindow(bounds[0], bounds[1])
+    except ValueError:
+        raise typer.BadParameter(
+            f"--until ({until}) must be after --since ({since})", param_hint="'--until'"
+        ) from None

@@ -230,13 +230,28 @@ def simulate_cmd(
             min=0, help="Links planted that send customers straight back (one per site region)"
         ),
     ] = 2,
+    stories: Annotated[
+        bool,
+        typer.Option(
+            "--stories",
+            help="Plant time-bounded stories (a page that breaks, one fixed by a catalog "
+            "change, a step that breaks for mobile customers); needs --days 42 or more",
+        ),
+    ] = False,
 ) -> None:
     """A synthetic help center and clickstream with planted weak pages, hotspots, misleading
     links and segments."""
     if out_file is None and not produce_to_kafka and truth is None:
         raise CliError("nothing to do: give --out FILE, --produce and/or --truth FILE")
     from simulator import SimulationConfig, simulate, write_jsonl, write_truth
+    from simulator.config import STORY_MIN_DAYS
 
+    if stories and days < STORY_MIN_DAYS:
+        raise typer.BadParameter(
+            f"stories need at least {STORY_MIN_DAYS} days of traffic (a 4-week baseline "
+            "before them, weeks after)",
+            param_hint="'--days'",
+        )
     s = settings()
     if produce_to_kafka:
         check_kafka(s.kafka_bootstrap)
@@ -249,6 +264,8 @@ def simulate_cmd(
             seed=seed, events=events, days=days, misleading_links=misleading_links
         )
     )
+    if stories:  # they need the platform attribute (the segment's story is about mobile)
+        config = config.model_copy(update={"stories": True, "attributes": True})
     if start_ms is not None:
         config = config.model_copy(update={"start_ms": start_ms})
     sim = simulate(config)
@@ -260,7 +277,9 @@ def simulate_cmd(
         out.print(f"wrote the planted truth to {truth}")
     if produce_to_kafka:
         ensure_topics(s.kafka_bootstrap, s.topic, s.pages_topic, s.topic_partitions)
-        pages = produce_pages(sim.pages, s.kafka_bootstrap, s.pages_topic)
+        # The catalog as traffic began, then its later versions (each dated `updated_at`).
+        catalog = sim.pages + [record for _, record in sim.catalog_changes]
+        pages = produce_pages(catalog, s.kafka_bootstrap, s.pages_topic)
         with progress() as bar:
             task = bar.add_task(f"producing -> {s.topic}", total=len(sim.events))
             n = produce_events(

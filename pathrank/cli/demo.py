@@ -65,8 +65,10 @@ def demo(
             truth=Path("demo-truth.json"),
             produce_to_kafka=True,
             start_ms=None,
-            days=7.0,
+            # Nine weeks, so that the dashboard has weeks to compare and stories to find.
+            days=63.0,
             full=True,
+            stories=True,
         )
         ingest(topic=None, group=None, until_idle=5.0, batch_size=None)
     analyze()

@@ -78,3 +78,13 @@ class Console:
                 self.problems.append(f"HTTP {res.status}: {res.url}") if res.status >= 400 else None
             ),
         )
+
+
+def open_page(browser: BrowserContext, url: str) -> tuple[Page, Console]:
+    """A new tab at `url`, its console watched from the start."""
+    page = browser.new_page()
+    console = Console()
+    console.watch(page)
+    page.set_default_timeout(WAIT_MS)
+    page.goto(url)
+    return page, console

@@ -28,7 +28,7 @@ from playwright.sync_api import BrowserContext, Page, Playwright
 from tests.conftest import REPO
 from tests.integration.analyzed import Analyzed
 from tests.integration.api_server import serve
-from tests.integration.browser import ARTIFACTS, WAIT_MS, Console, chromium_context
+from tests.integration.browser import ARTIFACTS, WAIT_MS, chromium_context, open_page
 from tests.integration.ingest_helpers import TestGraph
 
 EVENTS = 15_000
@@ -58,13 +58,7 @@ def browser(playwright: Playwright) -> Iterator[BrowserContext]:
         yield context
 
 
-def _open(browser: BrowserContext, url: str) -> tuple[Page, Console]:
-    page = browser.new_page()
-    console = Console()
-    console.watch(page)
-    page.set_default_timeout(WAIT_MS)
-    page.goto(url)
-    return page, console
+_open = open_page
 
 
 def _wait_loaded(page: Page) -> None:

@@ -185,7 +185,8 @@ def test_pages_are_design_records_and_links_reference_existing_pages(
     ids = [p["page_id"] for p in default_sim.pages]
     assert len(set(ids)) == len(ids)
     for page in default_sim.pages:
-        assert set(page) == {"page_id", "title", "url", "links"}
+        assert set(page) == {"page_id", "title", "url", "links", "updated_at"}
+        assert page["updated_at"] == default_sim.truth["config"]["start_ms"]
         assert page["title"]
         assert page["url"].startswith("/hc/")
         assert all(link in ids and link != page["page_id"] for link in page["links"])

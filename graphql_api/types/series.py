@@ -1,0 +1,282 @@
+"""Windows, series and rates: figures over a time window and per period, with Wilson
+intervals (docs/analytics.md, "Windows" and "Series").
+
+A series comes from what the analysis precomputed for its window when the request asks for
+no segment and for a window that window covers on period boundaries; otherwise it is
+computed on demand from the paths.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Annotated, Final
+
+import strawberry
+
+from algorithms.proportions import wilson_one
+from graph_model.segment.record import SegmentError, segment_id
+from graph_model.series.record import Bucket, Bucketing, Counts, PageMetric, StoredSeries
+from graph_model.timewindow import Interval, TimeWindow, to_ms
+from graphql_api.errors import user_error
+from graphql_api.fields import field
+from graphql_api.types import enums as _enums  # noqa: F401 -- registers the enums
+from graphql_api.types.common import Info, utc
+
+# A series longer than this is refused: ask for weeks, or a shorter window.
+MAX_PERIODS: Final = 1_000
+
+From = Annotated[
+    datetime | None,
+    strawberry.argument(
+        name="from",
+        description="Only paths that started at or after this time (without a zone: UTC).",
+    ),
+]
+Until = Annotated[
+    datetime | None,
+    strawberry.argument(description="Only paths that started before this time."),
+]
+Segment = Annotated[
+    str | None,
+    strawberry.argument(description="Only paths in this segment: key=value, e.g. platform=mobile."),
+]
+
+
+def segment_of(text: str | None) -> str | None:
+    """A field's `segment`, checked, or one clear error."""
+    if text is None:
+        return None
+    try:
+        return segment_id(text)
+    except SegmentError as exc:
+        raise user_error(f"`segment`: {exc}") from None
+
+
+def window_of(since: datetime | None, until: datetime | None) -> TimeWindow:
+    """The window of a field's `from`/`until`, or one clear error."""
+    try:
+        return TimeWindow(
+            None if since is None else to_ms(since), None if until is None else to_ms(until)
+        )
+    except ValueError:
+        raise user_error("`until` must be after `from`") from None
+
+
+@strawberry.type(description="A proportion with its Wilson 95% interval.")
+class Rate:
+    metric: PageMetric
+    trials: int
+    successes: int
+    rate: float | None = strawberry.field(description="successes / trials; null without trials.")
+    low: float | None = strawberry.field(description="Lower end of the Wilson 95% interval.")
+    high: float | None = strawberry.field(description="Upper end of the Wilson 95% interval.")
+
+    @staticmethod
+    def of(metric: PageMetric, counts: Counts) -> Rate:
+        trials, successes = counts.trials(metric), counts.successes(metric)
+        low, high = wilson_one(successes, trials)
+        return Rate(
+            metric=metric,
+            trials=trials,
+            successes=successes,
+            rate=successes / trials if trials else None,
+            low=low,
+            high=high,
+        )
+
+
+@strawberry.type(description="One period of a series: the completed paths that started in it.")
+class SeriesPoint:
+    start: datetime
+    end: datetime = strawberry.field(description="Exclusive; the window's end in a last part.")
+    trials: int
+    successes: int
+    rate: float | None
+    low: float | None = strawberry.field(description="Lower end of the Wilson 95% interval.")
+    high: float | None = strawberry.field(description="Upper end of the Wilson 95% interval.")
+
+    @staticmethod
+    def of(metric: PageMetric, bucket: Bucket) -> SeriesPoint:
+        r = Rate.of(metric, bucket.counts)
+        return SeriesPoint(
+            start=utc(bucket.start),
+            end=utc(bucket.end),
+            trials=r.trials,
+            successes=r.successes,
+            rate=r.rate,
+            low=r.low,
+            high=r.high,
+        )
+
+
+@strawberry.type(
+    description="A page's counts and rates over the completed paths that started in a window, "
+    "computed on demand from the paths."
+)
+class PageRates:
+    counts: strawberry.Private[Counts]
+    paths: int = strawberry.field(description="Completed paths through the page.")
+    resolved: int = strawberry.field(description="Of those, resolved.")
+    visits: int
+    exits: int
+    turnarounds: int
+    turnaround_opportunities: int
+    escalations: int
+
+    @staticmethod
+    def of(counts: Counts) -> PageRates:
+        return PageRates(
+            counts=counts,
+            paths=counts.paths,
+            resolved=counts.resolved,
+            visits=counts.visits,
+            exits=counts.exits,
+            turnarounds=counts.turnarounds,
+            turnaround_opportunities=counts.opportunities,
+            escalations=counts.escalations,
+        )
+
+    @strawberry.field
+    def resolution_rate(self) -> Rate:
+        return Rate.of(PageMetric.RESOLUTION_RATE, self.counts)
+
+    @strawberry.field
+    def exit_rate(self) -> Rate:
+        return Rate.of(PageMetric.EXIT_RATE, self.counts)
+
+    @strawberry.field
+    def turnaround_rate(self) -> Rate:
+        return Rate.of(PageMetric.TURNAROUND_RATE, self.counts)
+
+    @strawberry.field
+    def escalation_rate(self) -> Rate:
+        return Rate.of(PageMetric.ESCALATION_RATE, self.counts)
+
+
+def total(buckets: Sequence[Bucket]) -> Counts:
+    out = Counts()
+    for b in buckets:
+        out = out + b.counts
+    return out
+
+
+async def page_rates(
+    info: Info, page_id: str, window: TimeWindow, segment: str | None = None
+) -> PageRates:
+    bucketing = Bucketing.whole(window, segment)
+    buckets = await info.context.loaders.page_buckets.load((page_id, (bucketing, False)))
+    return PageRates.of(total(buckets))
+
+
+def _from_stored(stored: StoredSeries | None, window: TimeWindow) -> list[Bucket] | None:
+    """The stored series' periods in `window`, if it holds exactly those (else None)."""
+    if stored is None:
+        return None
+    if not window.bounded:
+        return list(stored.buckets())
+    interval = stored.interval
+    edges_ok = all(
+        edge is None or interval.aligned(edge) or edge == bound
+        for edge, bound in ((window.since, stored.since), (window.until, stored.until))
+    )
+    if not (edges_ok and stored.window.covers(window)):
+        return None
+    return [b for b in stored.buckets() if window.contains(b.start)]
+
+
+def dense(buckets: Sequence[Bucket], bucketing: Bucketing, interval: Interval) -> list[Bucket]:
+    """Every period from the first to the last (of the window when bounded, else of the
+    buckets), empty ones as zero counts."""
+    window = bucketing.window
+    if not buckets and not window.bounded:
+        return []
+    first = interval.start_of(window.since if window.since is not None else buckets[0].start)
+    end = window.until if window.until is not None else buckets[-1].end
+    if (end - first) // interval.ms > MAX_PERIODS:
+        raise user_error(
+            f"that is more than {MAX_PERIODS} periods: ask for WEEK or a shorter window"
+        )
+    found = {interval.start_of(b.start): b for b in buckets}
+    out = []
+    start = first
+    while start < end:
+        bucket = found.get(start)
+        if bucket is None:
+            low, high = max(start, window.low), min(start + interval.ms, window.high)
+            bucket = Bucket(low, high, Counts())
+        out.append(bucket)
+        start += interval.ms
+    return out
+
+
+async def page_series(
+    info: Info,
+    page_id: str,
+    metric: PageMetric,
+    interval: Interval,
+    window: TimeWindow,
+    segment: str | None = None,
+) -> list[SeriesPoint]:
+    loaders = info.context.loaders
+    if segment is None:  # the analysis stored every path's series, not a segment's
+        stored = _from_stored(await loaders.stored_series.load((page_id, interval)), window)
+        if stored is not None:
+            return [SeriesPoint.of(metric, b) for b in stored]
+    bucketing = Bucketing.periods(window, interval, segment)
+    _check_length(window, interval)
+    found = await loaders.page_buckets.load((page_id, (bucketing, metric is PageMetric.VISITS)))
+    return [SeriesPoint.of(metric, b) for b in dense(found, bucketing, interval)]
+
+
+async def site_series(
+    info: Info,
+    metric: PageMetric,
+    interval: Interval,
+    window: TimeWindow,
+    segment: str | None = None,
+) -> list[SeriesPoint]:
+    series = info.context.graph.series
+    if segment is None:
+        stored = _from_stored(await series.stored_site(interval), window)
+        if stored is not None:
+            return [SeriesPoint.of(metric, b) for b in stored]
+    bucketing = Bucketing.periods(window, interval, segment)
+    _check_length(window, interval)
+    found = await series.site_buckets(bucketing)
+    return [SeriesPoint.of(metric, b) for b in dense(found, bucketing, interval)]
+
+
+def _check_length(window: TimeWindow, interval: Interval) -> None:
+    bounded = window.since is not None and window.until is not None
+    if bounded and (window.high - window.low) // interval.ms > MAX_PERIODS:
+        raise user_error(
+            f"that is more than {MAX_PERIODS} periods: ask for WEEK or a shorter window"
+        )
+
+
+Metric = Annotated[PageMetric, strawberry.argument(description="Which figure.")]
+IntervalArgument = Annotated[
+    Interval | None, strawberry.argument(description="Days or weeks (UTC; weeks from Monday).")
+]
+
+
+@strawberry.type
+class SeriesQuery:
+    @field(
+        description="The site's figure per period: every page taken together (its visits are "
+        "every click). Precomputed by the analysis for its window, else on demand."
+    )
+    async def site_series(
+        self,
+        info: Info,
+        metric: Metric,
+        interval: IntervalArgument = Interval.WEEK,
+        from_: From = None,
+        until: Until = None,
+        segment: Segment = None,
+    ) -> list[SeriesPoint]:
+        window = window_of(from_, until)
+        return await site_series(
+            info, metric, interval or Interval.WEEK, window, segment_of(segment)
+        )
