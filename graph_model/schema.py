@@ -28,6 +28,8 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE INDEX similar_run IF NOT EXISTS FOR ()-[s:SIMILAR]-() ON (s.run)",
     "CREATE INDEX suggested_link_run IF NOT EXISTS FOR ()-[s:SUGGESTED_LINK]-() ON (s.run)",
     "CREATE INDEX analysis_run_started IF NOT EXISTS FOR (n:AnalysisRun) ON (n.startedAt)",
+    # Live assist: announcements not yet acknowledged by Kafka, removed by id.
+    "CREATE CONSTRAINT assist_outbox_id IF NOT EXISTS FOR (n:AssistOutbox) REQUIRE n.id IS UNIQUE",
 )
 
 

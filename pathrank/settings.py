@@ -44,6 +44,14 @@ class Settings(BaseSettings):
     inactivity_timeout_s: float = Field(default=1800.0, gt=0)
     quick_turnaround_s: float = Field(default=10.0, gt=0)
 
+    # Live assist (docs/assist.md): ingest scores open paths and announces at-risk changes.
+    assist: bool = True
+    assist_topic: str = "assist"
+    assist_threshold: float = Field(default=0.2, ge=0, le=1)
+    assist_min_clicks: int = Field(default=3, ge=1)
+    # How often ingest checks whether a newer analysis completed (one short read).
+    assist_refresh_s: float = Field(default=5.0, gt=0, le=3600)
+
     # Analysis: a lock whose heartbeat is older than this belongs to a run that died (its
     # process or its machine), and is taken over (docs/analytics.md, "Running the analysis").
     analysis_lock_stale_s: float = Field(default=120.0, gt=0)
