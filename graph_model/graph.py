@@ -7,6 +7,7 @@ from typing import Protocol
 
 from neo4j import AsyncDriver
 
+from graph_model.assist.reads import AssistReads, Neo4jAssistReads
 from graph_model.community.reads import CommunityReads, Neo4jCommunityReads
 from graph_model.customer.reads import CustomerReads, Neo4jCustomerReads
 from graph_model.page.reads import Neo4jPageReads, PageReads
@@ -42,6 +43,7 @@ class GraphReads:
     communities: CommunityReads
     suggestions: SuggestionReads
     runs: RunReads
+    assist: AssistReads
 
 
 def neo4j_graph_reads(
@@ -56,4 +58,5 @@ def neo4j_graph_reads(
         communities=Neo4jCommunityReads(reader),
         suggestions=Neo4jSuggestionReads(reader),
         runs=Neo4jRunReads(reader),
+        assist=Neo4jAssistReads(reader),
     )

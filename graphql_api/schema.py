@@ -16,6 +16,7 @@ from strawberry.types import ExecutionContext
 from graph_model.errors import GraphUnavailableError, QueryTimeoutError
 from graphql_api.extensions import schema_extensions
 from graphql_api.extensions.masking import is_unexpected
+from graphql_api.types.assist import AssistQuery, Subscription
 from graphql_api.types.community import CommunityQuery
 from graphql_api.types.customer import CustomerQuery
 from graphql_api.types.page import PageQuery
@@ -26,7 +27,8 @@ from graphql_api.types.suggestion import SuggestionQuery
 _log = logging.getLogger(__name__)
 
 Query = merge_types(
-    "Query", (PageQuery, PathQuery, CustomerQuery, CommunityQuery, SuggestionQuery, RunQuery)
+    "Query",
+    (PageQuery, PathQuery, CustomerQuery, CommunityQuery, SuggestionQuery, RunQuery, AssistQuery),
 )
 
 
@@ -51,7 +53,9 @@ class PathRankSchema(strawberry.Schema):
 
 
 def build_schema() -> strawberry.Schema:
-    return PathRankSchema(query=Query, mutation=Mutation, extensions=schema_extensions())
+    return PathRankSchema(
+        query=Query, mutation=Mutation, subscription=Subscription, extensions=schema_extensions()
+    )
 
 
 schema = build_schema()

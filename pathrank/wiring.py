@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # the analysis and API stacks are imported by the commands th
     from algorithms.analyze import Analysis, StepReporter
     from collector.app import Collector
     from graph_model.graph import GraphReads
+    from graphql_api.assist_feed import AssistFeed
 
 
 class Wiring:
@@ -244,6 +245,14 @@ class Wiring:
                 await driver.close()
 
         return reads
+
+    def assist_feed(self) -> AssistFeed | None:
+        """The `assist` topic as the `atRisk` subscription's source (None: assist off)."""
+        from graphql_api.assist_feed import AssistFeed
+
+        if not self.s.assist:
+            return None
+        return AssistFeed(self.s.kafka_bootstrap, self.s.assist_topic)
 
     # ---- the collector --------------------------------------------------------------------
 

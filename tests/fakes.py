@@ -150,6 +150,7 @@ ANSWERS: dict[str, dict[str, tuple[str, Any]]] = {
         "recent": ("analysis_runs", ()),
         "by_id": ("analysis_run", lambda run_id: AnalysisRun(run_id, 0, 5, {"read paths": 0.1})),
     },
+    "assist": {"at_risk": ("at_risk_paths", ())},
 }
 
 

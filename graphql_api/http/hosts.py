@@ -58,6 +58,9 @@ class AllowedHosts(TrustedHostMiddleware):
         await self.next(scope, receive, send)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await self._websocket(scope, receive, send)
+            return
         if scope["type"] != "http" or scope["path"] in OPEN_PATHS:
             await self.next(scope, receive, send)
             return
@@ -73,6 +76,21 @@ class AllowedHosts(TrustedHostMiddleware):
                 await _refusal(scope["path"])(scope, receive, send)
 
         await super().__call__(scope, receive, refusing)
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A WebSocket for a foreign host is closed before its handshake completes (the
+        browser sees it refused), instead of Starlette's plain-text HTTP answer."""
+        closed = False
+
+        async def closing(message: Message) -> None:
+            nonlocal closed
+            if scope.get(_ALLOWED):
+                await send(message)
+            elif not closed:
+                closed = True
+                await send({"type": "websocket.close", "code": 1008})
+
+        await super().__call__(scope, receive, closing)
 
 
 def _refusal(path: str) -> Response:

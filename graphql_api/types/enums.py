@@ -11,6 +11,7 @@ from typing import TypeVar
 
 import strawberry
 
+from graph_model.assist.record import RiskReason
 from graph_model.community.record import CommunityOrder
 from graph_model.page.record import PageOrder, PathMode, WeakReason
 from graph_model.path.record import Outcome
@@ -82,5 +83,15 @@ _expose(
         "RUNNING": "Holds the analysis lock; its results are not visible yet.",
         "COMPLETE": "Finished; its results were made current in one step.",
         "FAILED": "Stopped before its results became visible (see `error`).",
+    },
+)
+_expose(
+    RiskReason,
+    "RiskReason",
+    "Why a path is at risk (docs/assist.md).",
+    {
+        "LOW_CHANCE": "After at least 3 clicks, its chance to resolve fell below the threshold.",
+        "HOTSPOT_TURNAROUND": "It just turned straight back at a turnaround hotspot.",
+        "MISLEADING_LINK": "It just arrived by a link marked misleading.",
     },
 )
