@@ -1,7 +1,7 @@
 """`make bench` = `python -m bench`: every benchmark, side by side, into BENCHMARKS.md.
 
-    .venv/bin/python -m bench [--only ingest,analysis,api,freshness,kafka,collector] [--quick]
-                              [--out FILE]
+    .venv/bin/python -m bench [--only ingest,analysis,api,freshness,assist,kafka,collector]
+                              [--quick] [--out FILE]
 
 --quick runs the small sizes only (a smoke run; BENCHMARKS.md should come from a full run).
 --only keeps the other benchmarks' sections of FILE as they were.
@@ -28,6 +28,7 @@ TITLES = {
     "analysis": "Analysis",
     "api": "API",
     "freshness": "Freshness",
+    "assist": "Live assist",
     "kafka": "Kafka clients",
     "collector": "Collector",
 }
@@ -38,6 +39,7 @@ def _runners() -> dict[str, Runner]:
     from bench import (
         analysis_scale,
         api_latency,
+        assist,
         collector,
         freshness,
         ingest_throughput,
@@ -49,6 +51,7 @@ def _runners() -> dict[str, Runner]:
         "analysis": analysis_scale.section,
         "api": api_latency.section,
         "freshness": freshness.section,
+        "assist": assist.section,
         "kafka": kafka_clients.section,
         "collector": collector.section,
     }
