@@ -55,6 +55,7 @@ def create_app(
     key_for_reads: bool = False,
     time_budget_s: float = DEFAULT_TIME_BUDGET_S,
     assist_feed: AssistFeed | None = None,
+    ws_origins: Sequence[str] = (),
 ) -> Starlette:
     if key_for_reads and not api_key:
         raise ValueError("key_for_reads needs an api_key")
@@ -69,7 +70,7 @@ def create_app(
         key_for_reads=key_for_reads,
         time_budget_s=time_budget_s,
         assist_feed=assist_feed,
-        ws_origins=tuple(cors_origins),
+        ws_origins=tuple(dict.fromkeys([*cors_origins, *ws_origins])),
     )
 
     @asynccontextmanager

@@ -1,5 +1,6 @@
-"""The `atRisk` subscription over WebSocket (graphql-transport-ws, with the `gql` client) and
-`atRiskPaths`, against `pathrank serve` and `pathrank ingest` on real Kafka and Neo4j.
+"""The `atRisk` subscription over WebSocket (graphql-transport-ws, with the `gql` client),
+`atRiskPaths`, and the help widget of docs/assist.md in headless Chromium, against
+`pathrank serve` and `pathrank ingest` on real Kafka and Neo4j.
 
 Two customers arrive after an analysis: one drifts through three pages the analysis found
 hopeless (success probability under 0.2), one walks three pages that usually resolve. The
@@ -10,8 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
@@ -20,10 +24,13 @@ from gql import Client, gql
 from gql.transport.exceptions import TransportConnectionFailed
 from gql.transport.websockets import WebsocketsTransport
 from neo4j import Driver
+from playwright.sync_api import Playwright
 
 from simulator import SimulationConfig, simulate
+from tests.conftest import REPO
 from tests.integration.analyzed import analyze
-from tests.integration.api_server import serve
+from tests.integration.api_server import free_port, serve
+from tests.integration.browser import ARTIFACTS, WAIT_MS, Console, chromium_context
 from tests.integration.ingest_helpers import (
     RunningIngest,
     TestGraph,
@@ -57,14 +64,24 @@ def live(services: dict[str, Any], neo4j_driver: Driver) -> Iterator[dict[str, A
     wiring().load(store.driver, sim.events, sim.pages, now_ms=int(time.time() * 1000))
     analyze(store.driver)
     names = fresh_names()
+    site = free_port()  # where the help center's own pages are served (the widget test)
     worker = RunningIngest(names)
     try:
-        with serve(services, PATHRANK_ASSIST_TOPIC=names["PATHRANK_ASSIST_TOPIC"]) as base:
+        with serve(
+            services,
+            PATHRANK_ASSIST_TOPIC=names["PATHRANK_ASSIST_TOPIC"],
+            PATHRANK_ASSIST_ORIGINS=f"http://127.0.0.1:{site}",
+        ) as base:
             deadline = time.monotonic() + 60
             while httpx.get(f"{base}/healthz").json().get("assist") != "live":
                 assert time.monotonic() < deadline, "the server never read the assist topic"
                 time.sleep(0.5)
-            yield {"base": base, "names": names, "pages": _pages_by_success(store.driver)}
+            yield {
+                "base": base,
+                "names": names,
+                "pages": _pages_by_success(store.driver),
+                "site": site,
+            }
     finally:
         worker.terminate()
 
@@ -179,3 +196,82 @@ def test_a_websocket_for_a_foreign_host_or_from_a_foreign_page_is_refused(
     asyncio.run(from_page(base))  # the server's own pages may
     with pytest.raises(TransportConnectionFailed):
         asyncio.run(from_page("http://evil.example"))
+
+
+def _embed_snippet() -> str:
+    """The help widget exactly as docs/assist.md gives it (between its embed markers)."""
+    text = (REPO / "docs" / "assist.md").read_text()
+    block = text.split("<!-- embed:start -->", 1)[1].split("<!-- embed:end -->", 1)[0]
+    return block.strip().removeprefix("```html").removesuffix("```").strip()
+
+
+@contextmanager
+def _site(port: int, html: str) -> Iterator[str]:
+    """A help-center page served on 127.0.0.1:`port` while the context is open."""
+    body = html.encode()
+
+    class Page(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", port), Page)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{port}/hc/articles/reset-password"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_the_documented_widget_offers_help_while_its_customer_is_in_trouble(
+    live: dict[str, Any], kafka_bootstrap: str, playwright: Playwright
+) -> None:
+    base, pages = live["base"], live["pages"]
+    hopeless = [p for p, s in pages if s < 0.2][:3]
+    customer = f"widget-{live['names']['PATHRANK_TOPIC']}"
+    snippet = (
+        _embed_snippet()
+        .replace(
+            "wss://pathrank.example.com/graphql", base.replace("http://", "ws://") + "/graphql"
+        )
+        .replace("CUSTOMER-ID", customer)
+    )
+    assert customer in snippet
+    article = f"<!doctype html><title>Help article</title><h1>Resetting a password</h1>{snippet}"
+    # The help center's own site, another origin than the server's (PATHRANK_ASSIST_ORIGINS
+    # lets its pages in).
+    with _site(live["site"], article) as url, chromium_context(playwright) as context:
+        page = context.new_page()
+        console = Console()
+        console.watch(page)
+        page.set_default_timeout(WAIT_MS)
+        with page.expect_websocket() as socket_info:
+            page.goto(url)
+        ws = socket_info.value
+        ws.wait_for_event("framereceived", lambda frame: "connection_ack" in str(frame))
+        page.wait_for_timeout(500)  # the subscribe message is on its way
+        assert page.locator("#pathrank-help").is_hidden()
+
+        now = int(time.time() * 1000) - 20_000
+        clicks = [
+            {"customer_id": customer, "page_id": p, "timestamp": now + 4_000 * i}
+            for i, p in enumerate(hopeless)
+        ]
+        produce_events(kafka_bootstrap, live["names"]["PATHRANK_TOPIC"], clicks)
+        page.wait_for_selector("#pathrank-help", state="visible", timeout=30_000)
+        assert "Chat with us" in page.inner_text("#pathrank-help")
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "assist-widget.png"))
+
+        resolved = {**clicks[0], "timestamp": now + 16_000, "is_resolved": True}
+        produce_events(kafka_bootstrap, live["names"]["PATHRANK_TOPIC"], [resolved])
+        page.wait_for_selector("#pathrank-help", state="hidden", timeout=30_000)
+        assert console.problems == []
