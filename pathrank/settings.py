@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     # New topics get this many partitions: the unit of parallel ingest (docs/scaling.md).
     topic_partitions: int = Field(default=3, ge=1)
     batch_size: int = Field(default=5000, ge=1, le=100_000)
+    # How long ingest waits for a batch to fill before writing what it has: less is fresher
+    # (live assist's latency), more writes fewer, larger batches of a slow stream.
+    batch_wait_s: float = Field(default=0.5, gt=0, le=10)
     # A click timestamped further ahead of this machine's clock is a dead letter (events.md).
     max_clock_skew_s: float = Field(default=DEFAULT_MAX_CLOCK_SKEW_S, ge=0, le=86_400)
 

@@ -146,6 +146,7 @@ class Wiring:
             group=group or s.group,
             rules=self.rules(),
             batch_size=batch_size or s.batch_size,
+            batch_wait_s=s.batch_wait_s,
             until_idle_s=until_idle_s,
             partitions=s.topic_partitions,
             max_clock_skew_ms=self.max_clock_skew_ms(),
