@@ -17,6 +17,7 @@ Wipes the graph of the Neo4j it talks to (PATHRANK_* settings) and uses fresh to
 from __future__ import annotations
 
 import argparse
+import os
 import threading
 import time
 import uuid
@@ -51,6 +52,7 @@ class AssistRun:
     latencies_ms: list[float] = field(default_factory=list)
     closed: int = 0  # announcements of paths the watermark closed (no click to time)
     at_risk: int = 0
+    load: tuple[float, float] = (0.0, 0.0)  # the machine's 1-minute load average, before/after
 
     @property
     def achieved_rate(self) -> float:
@@ -105,6 +107,7 @@ def measure(s: Settings, seconds: float, rate: float) -> AssistRun:
     ensure_topics(s.kafka_bootstrap, topic, None, s.topic_partitions)
     ensure_topic(s.kafka_bootstrap, assist_topic, s.topic_partitions)
     run = AssistRun(rate=rate, seconds=seconds)
+    before = os.getloadavg()[0]
     listener = Listener(s.kafka_bootstrap, assist_topic, run)
     listener.thread.start()
     stream = simulate(SimulationConfig(seed=SEED, events=int(rate * (seconds + WARMUP_S + 5))))
@@ -130,6 +133,7 @@ def measure(s: Settings, seconds: float, rate: float) -> AssistRun:
         time.sleep(3)  # the last batches' announcements
     listener.stop.set()
     listener.thread.join()
+    run.load = (before, os.getloadavg()[0])
     return run
 
 
@@ -147,7 +151,10 @@ def section(settings: Settings, quick: bool) -> Section:
             f"{run.achieved_rate:,.0f}/s over {run.seconds:.0f} s after {WARMUP_S:.0f} s of "
             f"warm-up) with the figures of an analysis of {ANALYSED_EVENTS:,} earlier clicks. "
             "Latency: from the moment a click is handed to the producer (its timestamp) to "
-            "the arrival of the announcement it caused on the `assist` topic.",
+            "the arrival of the announcement it caused on the `assist` topic. The machine's "
+            f"load average (1 min) was {run.load[0]:.1f} before and {run.load[1]:.1f} after "
+            f"({os.cpu_count()} CPUs): a worker that cannot keep up builds a backlog, and the "
+            "latency grows with the run.",
             "",
             table(
                 ["announcements", "of which at risk", "p50 ms", "p95 ms", "max ms"],

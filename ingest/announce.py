@@ -12,6 +12,8 @@ written, produces the ones it does not find there, and removes them all
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -124,17 +126,47 @@ class Announcer:
                 **self._client,
             }
         )
+        self._acknowledged: queue.Queue[list[str] | None] = queue.Queue()
+        self._cleaner = threading.Thread(
+            target=self._remove_acknowledged, name="assist-outbox", daemon=True
+        )
+        self._cleaner.start()
 
     def deliver(self, announcements: Sequence[Announcement], retry: Retry[None]) -> None:
-        """Produce, wait out every acknowledgement, then empty them from the outbox."""
+        """Produce and wait out every acknowledgement; they leave the outbox in the
+        background (an acknowledged entry a crash leaves there is found on the topic by
+        `recover`, so it is never sent twice)."""
         if not announcements:
             return
         delivery = AnnouncementDelivery(
             self._producer, self.topic, [_Send(a) for a in announcements]
         )
         retry(delivery.wait)
-        ids = [a.id for a in announcements]
-        retry(lambda: self.outbox.delivered(ids))
+        self._acknowledged.put([a.id for a in announcements])
+
+    def _remove_acknowledged(self) -> None:
+        """The outbox cleaner's loop: acknowledged ids out of the graph, several batches at
+        a time; a failure leaves them for `recover` (they are on the topic)."""
+        while True:
+            ids = self._acknowledged.get()
+            if ids is None:
+                return
+            done = False
+            while len(ids) < 10_000 and not done:
+                try:
+                    more = self._acknowledged.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    done = True
+                else:
+                    ids += more
+            try:
+                self.outbox.delivered(ids)
+            except Exception as exc:  # left for recovery, which reads them back
+                log.warning("assist: %d acknowledged outbox entries kept (%s)", len(ids), exc)
+            if done:
+                return
 
     def recover(self, topic: str, partitions: Sequence[int], retry: Retry[Any]) -> int:
         """Deliver what a previous owner of these click partitions left in the outbox, unless
@@ -203,10 +235,13 @@ class Announcer:
         finally:
             consumer.close()
 
-    def close(self) -> None:
-        """Drop what is still queued (its batch is not committed: it stays in the outbox)."""
+    def close(self, timeout_s: float = 10.0) -> None:
+        """Drop what is still queued (its batch is not committed: it stays in the outbox),
+        and let the cleaner finish (bounded)."""
         self._producer.purge()
         self._producer.flush(1.0)
+        self._acknowledged.put(None)
+        self._cleaner.join(timeout_s)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Protocol
 
 from graph_model.assist.record import (
@@ -146,20 +146,10 @@ def _follow(track: _Track, first: int, figures: AssistFigures | None, rules: Ass
     last = len(p.pages) - (2 if p.outcome is Outcome.RESOLVED else 1)  # a resolving click ends it
     if figures is not None:
         for i in range(max(first, 0), last + 1):
+            # Only changes are written: the stored state says where the path became at risk.
             verdict = judge(p.pages, i, figures, rules)
             if verdict.at_risk != track.state.at_risk:
                 track.change(verdict.at_risk, i, verdict, None)
-            elif verdict.at_risk and (
-                (verdict.chance, verdict.reasons, p.pages[i])
-                != (track.state.risk_chance, track.state.risk_reasons, track.state.risk_page)
-            ):
-                # Still at risk: the state shows where the path is now (no announcement).
-                track.state = replace(
-                    track.state,
-                    risk_chance=verdict.chance,
-                    risk_reasons=verdict.reasons,
-                    risk_page=p.pages[i],
-                )
     if p.completed and track.state.at_risk:
         track.change(False, len(p.pages) - 1, None, p.outcome)
 
