@@ -1,6 +1,6 @@
 """`make bench` = `python -m bench`: every benchmark, side by side, into BENCHMARKS.md.
 
-    .venv/bin/python -m bench [--only ingest,analysis,second,api,freshness,kafka,collector]
+    .venv/bin/python -m bench [--only ingest,analysis,second,api,freshness,assist,kafka,collector]
                               [--quick] [--out FILE]
 
 --quick runs the small sizes only (a smoke run; BENCHMARKS.md should come from a full run).
@@ -29,6 +29,7 @@ TITLES = {
     "second": "Second order",
     "api": "API",
     "freshness": "Freshness",
+    "assist": "Live assist",
     "kafka": "Kafka clients",
     "collector": "Collector",
 }
@@ -39,6 +40,7 @@ def _runners() -> dict[str, Runner]:
     from bench import (
         analysis_scale,
         api_latency,
+        assist,
         collector,
         freshness,
         ingest_throughput,
@@ -52,6 +54,7 @@ def _runners() -> dict[str, Runner]:
         "second": second_order.section,
         "api": api_latency.section,
         "freshness": freshness.section,
+        "assist": assist.section,
         "kafka": kafka_clients.section,
         "collector": collector.section,
     }

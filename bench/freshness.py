@@ -123,14 +123,14 @@ def probe(url: str, producer: Producer, topic: str, run: FreshnessRun, until: fl
 
 
 @contextmanager
-def ingesting(topic: str, group: str) -> Iterator[None]:
+def ingesting(topic: str, group: str, env: dict[str, str] | None = None) -> Iterator[None]:
     pathrank = str(Path(sys.executable).parent / "pathrank")
     log = tempfile.NamedTemporaryFile(prefix="pathrank-ingest-", suffix=".log", delete=False)  # noqa: SIM115
     proc = subprocess.Popen(
         [pathrank, "ingest", "--topic", topic, "--group", group],
         stdout=log,
         stderr=subprocess.STDOUT,
-        env=os.environ,
+        env={**os.environ, **(env or {})},
     )
     try:
         yield

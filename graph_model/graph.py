@@ -7,6 +7,7 @@ from typing import Protocol
 
 from neo4j import AsyncDriver
 
+from graph_model.assist.reads import AssistReads, Neo4jAssistReads
 from graph_model.change.reads import ChangeReads, Neo4jChangeReads
 from graph_model.community.reads import CommunityReads, Neo4jCommunityReads
 from graph_model.customer.reads import CustomerReads, Neo4jCustomerReads
@@ -52,6 +53,7 @@ class GraphReads:
     series: SeriesReads
     changes: ChangeReads
     segments: SegmentReads
+    assist: AssistReads
 
 
 def neo4j_graph_reads(
@@ -71,4 +73,5 @@ def neo4j_graph_reads(
         series=Neo4jSeriesReads(reader),
         changes=Neo4jChangeReads(reader),
         segments=Neo4jSegmentReads(reader),
+        assist=Neo4jAssistReads(reader),
     )

@@ -45,6 +45,8 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE INDEX resolution_curve_entry IF NOT EXISTS FOR (n:ResolutionCurve) "
     "ON (n.run, n.entryPageId)",
     "CREATE INDEX analysis_run_started IF NOT EXISTS FOR (n:AnalysisRun) ON (n.startedAt)",
+    # Live assist: announcements not yet acknowledged by Kafka, removed by id.
+    "CREATE CONSTRAINT assist_outbox_id IF NOT EXISTS FOR (n:AssistOutbox) REQUIRE n.id IS UNIQUE",
 )
 
 

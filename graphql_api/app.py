@@ -24,10 +24,11 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from graph_model.graph import GraphReads
+from graphql_api.assist_feed import AssistFeed
 from graphql_api.context import AnalysisRunner, AnalysisService, request_authorized
 from graphql_api.http.hosts import LOCAL_HOSTS, AllowedHosts
 from graphql_api.http.observe import Observe
@@ -53,6 +54,8 @@ def create_app(
     allowed_hosts: Sequence[str] = LOCAL_HOSTS,
     key_for_reads: bool = False,
     time_budget_s: float = DEFAULT_TIME_BUDGET_S,
+    assist_feed: AssistFeed | None = None,
+    ws_origins: Sequence[str] = (),
 ) -> Starlette:
     if key_for_reads and not api_key:
         raise ValueError("key_for_reads needs an api_key")
@@ -66,11 +69,13 @@ def create_app(
         analysis,
         key_for_reads=key_for_reads,
         time_budget_s=time_budget_s,
+        assist_feed=assist_feed,
+        ws_origins=tuple(dict.fromkeys([*cors_origins, *ws_origins])),
     )
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        async with graph() as reads:
+        async with graph() as reads, _feeding(assist_feed):
             reads.status.add_observer(metrics.observe_query)
             holder.graph = reads
             try:
@@ -87,7 +92,10 @@ def create_app(
                 {"status": "unavailable", "neo4j": "down", "reason": reason[:200]},
                 status_code=503,
             )
-        return JSONResponse({"status": "ok", "neo4j": "up"})
+        body = {"status": "ok", "neo4j": "up"}
+        if assist_feed is not None:  # whether subscriptions read the `assist` topic yet
+            body["assist"] = "live" if assist_feed.live else "waiting"
+        return JSONResponse(body)
 
     async def metrics_endpoint(request: Request) -> Response:
         if key_for_reads and not request_authorized(request, api_key):
@@ -108,11 +116,12 @@ def create_app(
     def looked_up(hit: bool) -> None:
         metrics.response_cache.labels("hit" if hit else "miss").inc()
 
-    routes: list[Route | Mount] = [
+    routes: list[Route | WebSocketRoute | Mount] = [
         Route("/", index),
         Route("/healthz", healthz),
         Route("/metrics", metrics_endpoint),
         Route("/graphql", graphql),
+        WebSocketRoute("/graphql", graphql),  # subscriptions
         Mount("/static", StaticFiles(directory=static_dir), name="static"),
     ]
     # Outermost first: refusals of a foreign host are still counted in the metrics.
@@ -142,3 +151,13 @@ def create_app(
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.metrics = metrics
     return app
+
+
+@asynccontextmanager
+async def _feeding(feed: AssistFeed | None) -> AsyncIterator[None]:
+    """The `assist` topic's consumer runs while the app does (subscriptions read it)."""
+    if feed is None:
+        yield
+        return
+    async with feed.running():
+        yield

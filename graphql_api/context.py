@@ -6,6 +6,7 @@ import asyncio
 import hmac
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import HTTPConnection
 
@@ -16,6 +17,9 @@ from graphql_api.errors import ErrorCode, user_error
 from graphql_api.limits import DEFAULT_TIME_BUDGET_S
 from graphql_api.loaders import Loaders
 from graphql_api.metrics import Metrics
+
+if TYPE_CHECKING:
+    from graphql_api.assist_feed import AssistFeed
 
 # Runs one analysis to completion (blocking; it is called in a worker thread) and returns
 # the id of the (:AnalysisRun) it recorded; AnalysisLockedError while another run holds the
@@ -64,6 +68,9 @@ class Context:
     metrics: Metrics | None = None
     time_budget_s: float = DEFAULT_TIME_BUDGET_S  # for a query's execution (extensions/budget.py)
     _site_rates: asyncio.Task[SiteRates] | None = field(default=None, repr=False)
+    assist_feed: AssistFeed | None = None  # the `atRisk` subscription's source
+    # A WebSocket's `connection_init` payload (Strawberry sets it).
+    connection_params: Any = None
 
     @classmethod
     def create(
@@ -75,8 +82,18 @@ class Context:
         metrics: Metrics | None = None,
         *,
         time_budget_s: float = DEFAULT_TIME_BUDGET_S,
+        assist_feed: AssistFeed | None = None,
     ) -> Context:
-        return cls(request, graph, Loaders(graph), api_key, analysis, metrics, time_budget_s)
+        return cls(
+            request,
+            graph,
+            Loaders(graph),
+            api_key,
+            analysis,
+            metrics,
+            time_budget_s,
+            assist_feed=assist_feed,
+        )
 
     def authorized(self) -> bool:
         """True when no API key is configured, or the request carries it."""

@@ -24,3 +24,7 @@ def mutation(
         "Callable[[F], F]",
         strawberry.mutation(description=description, permission_classes=permission_classes),
     )
+
+
+def subscription(description: str) -> Callable[[F], F]:
+    return cast("Callable[[F], F]", strawberry.subscription(description=description))

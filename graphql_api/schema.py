@@ -16,6 +16,7 @@ from strawberry.types import ExecutionContext
 from graph_model.errors import GraphUnavailableError, QueryTimeoutError
 from graphql_api.extensions import schema_extensions
 from graphql_api.extensions.masking import is_unexpected
+from graphql_api.types.assist import AssistQuery, Subscription
 from graphql_api.types.change import ChangeQuery
 from graphql_api.types.community import CommunityQuery
 from graphql_api.types.customer import CustomerQuery
@@ -44,6 +45,7 @@ Query = merge_types(
         SeriesQuery,
         ChangeQuery,
         SegmentQuery,
+        AssistQuery,
     ),
 )
 
@@ -69,7 +71,9 @@ class PathRankSchema(strawberry.Schema):
 
 
 def build_schema() -> strawberry.Schema:
-    return PathRankSchema(query=Query, mutation=Mutation, extensions=schema_extensions())
+    return PathRankSchema(
+        query=Query, mutation=Mutation, subscription=Subscription, extensions=schema_extensions()
+    )
 
 
 schema = build_schema()

@@ -10,7 +10,9 @@ again is safe, and the second time it reads the new run whole."""
 
 from __future__ import annotations
 
+import hmac
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -19,12 +21,16 @@ from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
-from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
+from starlette.websockets import WebSocket, WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.http.types import QueryParams
+from strawberry.types.unset import UnsetType
 
 from graph_model.graph import GraphReads
 from graph_model.reader import pinned_analysis
+from graphql_api.assist_feed import AssistFeed
 from graphql_api.context import AnalysisService, Context, request_authorized
 from graphql_api.errors import ErrorCode, error_body
 from graphql_api.ide import OfflineGraphiQL
@@ -53,7 +59,19 @@ class GraphHolder:
         return self.graph
 
 
+class _TextWebSocket(ASGIWebSocketAdapter):
+    """graphql-transport-ws messages are text frames; the view's JSON is bytes (orjson)."""
+
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        try:
+            await self.ws.send_text(orjson.dumps(message).decode())
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
+
+
 class PathRankGraphQL(OfflineGraphiQL, GraphQL[Context, None]):
+    websocket_adapter_class = _TextWebSocket
+
     def __init__(
         self,
         holder: GraphHolder,
@@ -63,8 +81,20 @@ class PathRankGraphQL(OfflineGraphiQL, GraphQL[Context, None]):
         *,
         key_for_reads: bool = False,
         time_budget_s: float = DEFAULT_TIME_BUDGET_S,
+        assist_feed: AssistFeed | None = None,
+        ws_origins: tuple[str, ...] = (),
     ) -> None:
-        super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=True)
+        # Subscriptions over graphql-transport-ws (and the older graphql-ws): a WebSocket
+        # from another origin than the server's is refused unless listed (`ws_origins`).
+        super().__init__(
+            schema,
+            graphql_ide="graphiql",
+            allow_queries_via_get=True,
+            keep_alive=True,
+            keep_alive_interval=15,
+            allowed_origins=ws_origins,
+        )
+        self.assist_feed = assist_feed
         self.holder = holder
         self.metrics = metrics
         self.api_key = api_key or None
@@ -114,11 +144,19 @@ class PathRankGraphQL(OfflineGraphiQL, GraphQL[Context, None]):
             self.analysis,
             self.metrics,
             time_budget_s=self.time_budget_s,
+            assist_feed=self.assist_feed,
         )
 
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """With the key required for reads, a WebSocket presents it in a header or in its
+        `connection_init` payload ({"apiKey": "..."}: browsers cannot set headers on one)."""
+        if self.key_for_reads and not _ws_authorized(context, self.api_key):
+            raise ConnectionRejectionError({"message": KEY_NEEDED})
+        return await super().on_ws_connect(context)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":  # no subscriptions: refuse websockets
-            await WebSocket(scope, receive, send).close(code=1008)
+        if scope["type"] == "websocket":  # subscriptions (the Host was checked before)
+            await self.run(WebSocket(scope, receive, send))
             return
         request = Request(scope, receive)  # caches the body: a second attempt reads it again
         try:
@@ -147,3 +185,15 @@ class PathRankGraphQL(OfflineGraphiQL, GraphQL[Context, None]):
         if request_authorized(request, self.api_key):
             return True
         return self.should_render_graphql_ide(self.request_adapter_class(request))
+
+
+def _ws_authorized(context: Context, api_key: str | None) -> bool:
+    if request_authorized(context.request, api_key):
+        return True
+    params = context.connection_params
+    key = params.get("apiKey") if isinstance(params, dict) else None
+    return (
+        isinstance(key, str)
+        and api_key is not None
+        and hmac.compare_digest(key.encode(), api_key.encode())
+    )

@@ -14,9 +14,10 @@ caller dead-letters the other (docs/events.md, "Event keys").
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from graph_model.assist.store import AssessBatch
 from graph_model.path.batch import ApplyResult, BatchWrite, TransitionDelta
 from graph_model.path.record import Click, Path, transitions
 from graph_model.path.store import PathSink
@@ -157,10 +158,13 @@ def _fold_transitions(delta: Counter[tuple[str, str, bool]]) -> list[TransitionD
     return [TransitionDelta(s, t, c, ta) for (s, t), (c, ta) in edges.items() if c or ta]
 
 
-def apply_batch(sink: PathSink, clicks: Sequence[Click], rules: PathRules) -> BatchOutcome:
+def apply_batch(
+    sink: PathSink, clicks: Sequence[Click], rules: PathRules, assess: AssessBatch | None = None
+) -> BatchOutcome:
     """Write one batch of valid clicks: the sink reads the customers' stored clicks and
-    writes what `compute_batch` derives, in one transaction (the worker's write, minus Kafka).
-    The clicks it rejects are returned, not written.
+    writes what `compute_batch` derives, in one transaction (the worker's write, minus Kafka);
+    with `assess`, the paths' at-risk states too (ingest/assist.py). The clicks it rejects are
+    returned, not written.
     """
     customers = list(dict.fromkeys(c.customer_id for c in clicks))
     # The transaction may run `compute` more than once (retries): keep the last run's verdict.
@@ -173,15 +177,24 @@ def apply_batch(sink: PathSink, clicks: Sequence[Click], rules: PathRules) -> Ba
             return BatchWrite()
         return compute_batch(accepted, stored, watermark, rules)
 
-    result = sink.apply_clicks(customers, compute)
+    if assess is None:
+        result = sink.apply_clicks(customers, compute)
+    else:
+        result = sink.apply_clicks(customers, compute, assess)
     return BatchOutcome(result, verdict[0])
 
 
 def apply_batches(
-    sink: PathSink, clicks: Sequence[Click], rules: PathRules, batch_size: int
+    sink: PathSink,
+    clicks: Sequence[Click],
+    rules: PathRules,
+    batch_size: int,
+    assess: Callable[[], AssessBatch] | None = None,
 ) -> list[Rejected]:
-    """`clicks` in arrival order, in batches as the worker would write them (no Kafka)."""
+    """`clicks` in arrival order, in batches as the worker would write them (no Kafka);
+    `assess` gives each batch's scorer (live assist), when given."""
     rejected: list[Rejected] = []
     for start in range(0, len(clicks), batch_size):
-        rejected += apply_batch(sink, clicks[start : start + batch_size], rules).rejected
+        part = clicks[start : start + batch_size]
+        rejected += apply_batch(sink, part, rules, assess() if assess else None).rejected
     return rejected

@@ -49,6 +49,21 @@ def ensure_topics(
             ),
             _dlq(pages),
         ]
+    _create_missing(bootstrap, wanted, client)
+
+
+def ensure_topic(
+    bootstrap: str, name: str, partitions: int, client: Mapping[str, Any] | None = None
+) -> None:
+    """One plain topic (e.g. `assist`), created when missing."""
+    _create_missing(
+        bootstrap, [NewTopic(name, num_partitions=partitions, replication_factor=1)], client
+    )
+
+
+def _create_missing(
+    bootstrap: str, wanted: list[NewTopic], client: Mapping[str, Any] | None
+) -> None:
     admin = AdminClient({"bootstrap.servers": bootstrap, **(client or {})})
     existing = set(admin.list_topics(timeout=15).topics)
     missing = [t for t in wanted if t.topic not in existing]

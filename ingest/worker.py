@@ -32,11 +32,14 @@ from confluent_kafka import (
 )
 from neo4j.exceptions import ConstraintError
 
+from graph_model.assist.record import Announcement
 from graph_model.page.record import CatalogEntry
 from graph_model.page.store import CatalogSink
 from graph_model.path.record import Click
 from graph_model.path.store import PathSink
-from ingest.batch import PathRules, apply_batch, key_clashes
+from ingest.announce import Announcer, AssistSinks
+from ingest.assist import Source
+from ingest.batch import BatchOutcome, PathRules, apply_batch, key_clashes
 from ingest.catalog import parse_page
 from ingest.checkpoint import Checkpoint, next_offsets
 from ingest.dead_letters import DeadLetter, DeadLetterWriter, dead_letter
@@ -51,7 +54,7 @@ from ingest.errors import (
 from ingest.events import DEFAULT_MAX_CLOCK_SKEW_S, InvalidEvent, event_from_record, parse_event
 from ingest.outages import Outages
 from ingest.poison import isolate, refused_reason
-from ingest.topics import ensure_topics
+from ingest.topics import ensure_topic, ensure_topics
 
 log = logging.getLogger("ingest")
 # librdkafka's own lines (one per failed connection attempt, dozens per outage) go here at
@@ -109,6 +112,7 @@ class IngestSinks:
     paths: PathSink
     catalog: CatalogSink
     ensure_schema: Callable[[], None]
+    assist: AssistSinks | None = None  # live assist (docs/assist.md); None: off
 
 
 class _LibrdkafkaLog:
@@ -173,6 +177,7 @@ class IngestWorker:
         self.sinks = sinks
         self.on_batch = on_batch or (lambda _s: None)
         self._outages = Outages(log, config.max_backoff_s)
+        self._announcer: Announcer | None = None
 
     def stop(self, *_: object) -> None:
         """Finish and commit the batch being written (unless it waits out an outage, then
@@ -215,6 +220,10 @@ class IngestWorker:
         )
         # Its delivery reports carry the errors that matter to it.
         dead_letters = DeadLetterWriter(c.bootstrap, _quiet())
+        assist = self.sinks.assist
+        if assist is not None:
+            ensure_topic(c.bootstrap, assist.topic, c.partitions, _quiet())
+            self._announcer = Announcer(c.bootstrap, assist.topic, assist.outbox, _quiet())
         clock = _IdleClock()
 
         def on_committed() -> None:
@@ -225,6 +234,9 @@ class IngestWorker:
 
         def on_assign(_consumer: Consumer, partitions: list[TopicPartition]) -> None:
             clock.holding(bool(partitions))
+            if self._announcer is not None:  # what a previous owner left undelivered
+                mine = [tp.partition for tp in partitions if tp.topic == c.topic]
+                self._announcer.recover(c.topic, mine, self._outages.retry)
 
         def on_revoke(_consumer: Consumer, _partitions: list[TopicPartition]) -> None:
             # Partitions leave only with their written batch committed (or, when the group
@@ -247,6 +259,8 @@ class IngestWorker:
             _restore_gc(collector)
             consumer.close()
             dead_letters.close()
+            if self._announcer is not None:
+                self._announcer.close()
 
     def _loop(
         self,
@@ -313,8 +327,10 @@ class IngestWorker:
         self._send_dead(dead_letters, parsed.dead, stats)
         if parsed.pages:
             self._outages.retry(lambda: self.sinks.catalog.upsert(parsed.pages))
-        created, rejected = self._apply_clicks(parsed) if parsed.clicks else (0, [])
+        created, rejected, announced = self._apply_clicks(parsed) if parsed.clicks else (0, [], [])
         self._send_dead(dead_letters, rejected, stats)
+        if self._announcer is not None:  # before the offset commit: see ingest/announce.py
+            self._announcer.deliver(announced, self._outages.retry)
         stats.consumed += consumed
         stats.pages += len(parsed.pages)
         stats.clicks += len(parsed.clicks) - len(rejected)
@@ -347,19 +363,29 @@ class IngestWorker:
             return None
         return event_from_record(record, now_ms=now_ms, seq=seq, max_skew_ms=skew)
 
-    def _apply_clicks(self, parsed: _Parsed) -> tuple[int, list[DeadLetter]]:
+    def _apply_clicks(self, parsed: _Parsed) -> tuple[int, list[DeadLetter], list[Announcement]]:
         """Write the batch's clicks; the ones it rejects or the graph refuses become dead
-        letters (returned), the rest is written."""
-        rules, sink = self.config.rules, self.sinks.paths
+        letters (returned), the rest is written (with the at-risk changes it announces)."""
+        rules, sink, assist = self.config.rules, self.sinks.paths, self.sinks.assist
         # Rejections name the Click objects of `parsed`; their records are found by identity.
         source = {id(c): m for c, m in zip(parsed.clicks, parsed.sources, strict=True)}
+        origins: dict[str, Source] = {
+            c.customer_id: (m.topic() or "", int(m.partition() or 0))
+            for c, m in zip(parsed.clicks, parsed.sources, strict=True)
+        }
         created = 0
         letters: list[DeadLetter] = []
+        announced: list[Announcement] = []
+
+        def apply(part: Sequence[Click]) -> BatchOutcome:
+            assess = assist.assessor.for_batch(origins) if assist is not None else None
+            return apply_batch(sink, part, rules, assess)
 
         def write(part: Sequence[Click]) -> None:
             nonlocal created
-            outcome = self._outages.retry(lambda: apply_batch(sink, part, rules))
+            outcome = self._outages.retry(lambda: apply(part))
             created += outcome.result.clicks_created
+            announced.extend(outcome.result.announcements)
             letters.extend(dead_letter(source[id(r.click)], r.reason) for r in outcome.rejected)
 
         def triage(part: Sequence[Click], error: Exception) -> Mapping[int, str]:
@@ -378,7 +404,7 @@ class IngestWorker:
                 refused[0][1],
             )
         letters.extend(dead_letter(source[id(click)], reason) for click, reason in refused)
-        return created, letters
+        return created, letters, announced
 
     def _send_dead(
         self, writer: DeadLetterWriter, letters: list[DeadLetter], stats: IngestStats

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -37,12 +38,26 @@ class Settings(BaseSettings):
     # New topics get this many partitions: the unit of parallel ingest (docs/scaling.md).
     topic_partitions: int = Field(default=3, ge=1)
     batch_size: int = Field(default=5000, ge=1, le=100_000)
+    # How long ingest waits for a batch to fill before writing what it has: less is fresher
+    # (live assist's latency), more writes fewer, larger batches of a slow stream.
+    batch_wait_s: float = Field(default=0.5, gt=0, le=10)
     # A click timestamped further ahead of this machine's clock is a dead letter (events.md).
     max_clock_skew_s: float = Field(default=DEFAULT_MAX_CLOCK_SKEW_S, ge=0, le=86_400)
 
     # Path semantics (docs/paths.md)
     inactivity_timeout_s: float = Field(default=1800.0, gt=0)
     quick_turnaround_s: float = Field(default=10.0, gt=0)
+
+    # Live assist (docs/assist.md): ingest scores open paths and announces at-risk changes.
+    assist: bool = True
+    assist_topic: str = "assist"
+    assist_threshold: float = Field(default=0.2, ge=0, le=1)
+    assist_min_clicks: int = Field(default=3, ge=1)
+    # How often ingest checks whether a newer analysis completed (one short read).
+    assist_refresh_s: float = Field(default=5.0, gt=0, le=3600)
+    # Origins of pages (another site's help center) that may open the `atRisk` WebSocket,
+    # comma-separated (`*`: any); the server's own pages always may.
+    assist_origins: Annotated[tuple[str, ...], NoDecode] = ()
 
     # Analysis: a lock whose heartbeat is older than this belongs to a run that died (its
     # process or its machine), and is taken over (docs/analytics.md, "Running the analysis").
@@ -84,7 +99,7 @@ class Settings(BaseSettings):
     neo4j_pagecache: str = Field(default="2g", pattern=_SIZE)
     kafka_heap: str = Field(default="1g", pattern=_SIZE)
 
-    @field_validator("api_allowed_hosts", mode="before")
+    @field_validator("api_allowed_hosts", "assist_origins", mode="before")
     @classmethod
     def _split_hosts(cls, value: object) -> object:
         if isinstance(value, str):
@@ -98,6 +113,17 @@ class Settings(BaseSettings):
             if "*" in name[1:] or (name.startswith("*") and name != "*" and name[1] != "."):
                 raise ValueError(f"{name!r}: a wildcard is `*` (any host) or `*.example.com`")
         return names
+
+    @field_validator("assist_origins")
+    @classmethod
+    def _check_origins(cls, origins: tuple[str, ...]) -> tuple[str, ...]:
+        for origin in origins:
+            parts = urlsplit(origin)
+            if origin != "*" and (
+                parts.scheme not in ("http", "https") or not parts.hostname or parts.path
+            ):
+                raise ValueError(f"{origin!r}: an origin is `https://host[:port]` (or `*`)")
+        return origins
 
     @property
     def resolution_event_names(self) -> frozenset[str]:

@@ -12,9 +12,12 @@ from typing import TYPE_CHECKING
 from neo4j import AsyncGraphDatabase, Driver, GraphDatabase
 
 from graph_model.admin import GraphAdmin
+from graph_model.assist.store import Neo4jAssistStore
 from graph_model.page.store import Neo4jCatalogStore
 from graph_model.path.store import Neo4jPathStore
 from graph_model.timewindow import ALL_TIME, TimeWindow
+from ingest.announce import AssistSinks
+from ingest.assist import Assessor, AssistRules, LiveFigures
 from ingest.batch import PathRules, apply_batches
 from ingest.catalog import catalog_entry
 from ingest.events import event_from_record
@@ -33,6 +36,7 @@ if TYPE_CHECKING:  # the analysis and API stacks are imported by the commands th
     from algorithms.analyze import Analysis, StepReporter
     from collector.app import Collector
     from graph_model.graph import GraphReads
+    from graphql_api.assist_feed import AssistFeed
 
 
 class Wiring:
@@ -94,17 +98,25 @@ class Wiring:
         *,
         now_ms: int | None = None,
         batch_size: int | None = None,
+        assist: bool = False,
     ) -> None:
         """Events (and catalog records) written as the worker would, without Kafka: what the
-        benchmarks' ceilings and the tests load with. An invalid event raises InvalidEvent."""
+        benchmarks' ceilings and the tests load with. An invalid event raises InvalidEvent.
+        With `assist`, paths are scored as ingest scores them (their announcements stay in
+        the outbox: nothing delivers them without Kafka)."""
         now = int(time.time() * 1000) if now_ms is None else now_ms
         self.catalog_store(driver).upsert([catalog_entry(p) for p in pages])
         skew = self.max_clock_skew_ms()
         clicks = [
             event_from_record(e, now_ms=now, seq=i, max_skew_ms=skew) for i, e in enumerate(events)
         ]
+        assessor = self.assessor(driver) if assist else None
         apply_batches(
-            self.path_store(driver), clicks, self.rules(), batch_size or self.s.batch_size
+            self.path_store(driver),
+            clicks,
+            self.rules(),
+            batch_size or self.s.batch_size,
+            (lambda: assessor.for_batch({})) if assessor else None,
         )
 
     def max_clock_skew_ms(self) -> int:
@@ -135,11 +147,24 @@ class Wiring:
             group=group or s.group,
             rules=self.rules(),
             batch_size=batch_size or s.batch_size,
+            batch_wait_s=s.batch_wait_s,
             until_idle_s=until_idle_s,
             partitions=s.topic_partitions,
             max_clock_skew_ms=self.max_clock_skew_ms(),
             decode=decoder(fmt, self.source_config()),
         )
+
+    def assist_rules(self) -> AssistRules:
+        return AssistRules(
+            timeout_ms=self.rules().timeout_ms,
+            threshold=self.s.assist_threshold,
+            min_clicks=self.s.assist_min_clicks,
+        )
+
+    def assessor(self, driver: Driver) -> Assessor:
+        """Live assist's scorer, on the latest analysis' figures (docs/assist.md)."""
+        source = Neo4jAssistStore(driver, self.s.neo4j_database)
+        return Assessor(LiveFigures(source, self.s.assist_refresh_s), self.assist_rules())
 
     def ingest_worker(
         self,
@@ -147,10 +172,15 @@ class Wiring:
         config: IngestConfig,
         on_batch: Callable[[IngestStats], None] | None = None,
     ) -> IngestWorker:
+        assist = None
+        if self.s.assist:
+            outbox = Neo4jAssistStore(driver, self.s.neo4j_database)
+            assist = AssistSinks(self.assessor(driver), outbox, self.s.assist_topic)
         sinks = IngestSinks(
             paths=self.path_store(driver),
             catalog=self.catalog_store(driver),
             ensure_schema=self.admin(driver).ensure_schema,
+            assist=assist,
         )
         return IngestWorker(config, sinks, on_batch=on_batch)
 
@@ -220,6 +250,14 @@ class Wiring:
                 await driver.close()
 
         return reads
+
+    def assist_feed(self) -> AssistFeed | None:
+        """The `assist` topic as the `atRisk` subscription's source (None: assist off)."""
+        from graphql_api.assist_feed import AssistFeed
+
+        if not self.s.assist:
+            return None
+        return AssistFeed(self.s.kafka_bootstrap, self.s.assist_topic)
 
     # ---- the collector --------------------------------------------------------------------
 

@@ -167,6 +167,7 @@ ANSWERS: dict[str, dict[str, tuple[str, Any]]] = {
     },
     "segments": {"keys": ("segments", ())},
     "changes": {"top": ("changes", ()), "of_pages": ("page_changes", {})},
+    "assist": {"at_risk": ("at_risk_paths", ())},
 }
 
 

@@ -12,6 +12,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from graph_model.assist.record import Announcement
 from graph_model.path.record import Click, Path
 from graph_model.properties import to_properties
 
@@ -58,6 +59,8 @@ class ApplyResult:
     paths_deleted: int
     paths_closed: int
     watermark_ms: int | None
+    # Changes of at-risk states the batch made, written to the outbox (live assist).
+    announcements: tuple[Announcement, ...] = ()
 
 
 @dataclass(slots=True)

@@ -9,6 +9,7 @@ from typing import Protocol
 
 from neo4j import Driver, ManagedTransaction
 
+from graph_model.assist.store import AssessBatch, assess_in_tx, read_states
 from graph_model.path import write_cypher as q
 from graph_model.path.batch import (
     ApplyResult,
@@ -25,9 +26,12 @@ from graph_model.version import bump_graph_version
 class PathSink(Protocol):
     """What the ingest worker needs from the graph."""
 
-    def apply_clicks(self, customer_ids: Sequence[str], compute: ComputeBatch) -> ApplyResult:
+    def apply_clicks(
+        self, customer_ids: Sequence[str], compute: ComputeBatch, assess: AssessBatch | None = None
+    ) -> ApplyResult:
         """Read the customers' stored clicks and the watermark, `compute` the change, write
-        it: one transaction, retried on conflicts."""
+        it (and, with `assess`, the paths' at-risk states and their announcements): one
+        transaction, retried on conflicts."""
 
     def click_owners(self, keys: Sequence[str]) -> dict[str, str]:
         """The customer of each stored click among `keys` (absent keys are left out)."""
@@ -39,12 +43,20 @@ class Neo4jPathStore:
         self.database = database
         self.timeout_ms = inactivity_timeout_ms
 
-    def apply_clicks(self, customer_ids: Sequence[str], compute: ComputeBatch) -> ApplyResult:
+    def apply_clicks(
+        self, customer_ids: Sequence[str], compute: ComputeBatch, assess: AssessBatch | None = None
+    ) -> ApplyResult:
         with self.driver.session(database=self.database) as session:
-            return session.execute_write(self._apply_tx, list(dict.fromkeys(customer_ids)), compute)
+            return session.execute_write(
+                self._apply_tx, list(dict.fromkeys(customer_ids)), compute, assess
+            )
 
     def _apply_tx(
-        self, tx: ManagedTransaction, customer_ids: list[str], compute: ComputeBatch
+        self,
+        tx: ManagedTransaction,
+        customer_ids: list[str],
+        compute: ComputeBatch,
+        assess: AssessBatch | None = None,
     ) -> ApplyResult:
         read = tx.run(q.READ_BATCH, ids=customer_ids).single(strict=True)
         stored_wm = read["watermark"]
@@ -57,6 +69,8 @@ class Neo4jPathStore:
             marker = Click(key, customer, page or "", ts, False, seq, None, EventType(kind))
             stored[customer].append(replace(marker, attributes=_pairs(attrs)))
         batch = compute(stored, None if stored_wm is None else int(stored_wm))
+        # The old versions' at-risk states, read before the write replaces them.
+        states = read_states(tx, [p.id for p in batch.deleted_paths]) if assess else {}
         _write(tx, batch, stored.keys())
         watermark = batch.watermark_ms
         closed = None
@@ -64,13 +78,16 @@ class Neo4jPathStore:
             closed = tx.run(
                 q.ADVANCE_WATERMARK, value=watermark, cutoff=watermark - self.timeout_ms
             ).single()
+        paths_closed = int(closed["closed"]) if closed else 0
+        announced = assess_in_tx(tx, batch, states, paths_closed, assess) if assess else ()
         bump_graph_version(tx)
         return ApplyResult(
             clicks_created=len(batch.new_clicks),
             paths_created=len(batch.created_paths),
             paths_deleted=len(batch.deleted_paths),
-            paths_closed=int(closed["closed"]) if closed else 0,
+            paths_closed=paths_closed,
             watermark_ms=watermark,
+            announcements=announced,
         )
 
     def click_owners(self, keys: Sequence[str]) -> dict[str, str]:

@@ -58,21 +58,32 @@ class AllowedHosts(TrustedHostMiddleware):
         await self.next(scope, receive, send)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            # Closed before the handshake completes: the browser sees the socket refused.
+            await self._refusing(scope, receive, send, _close_socket)
+            return
         if scope["type"] != "http" or scope["path"] in OPEN_PATHS:
             await self.next(scope, receive, send)
             return
+        await self._refusing(scope, receive, send, _refusal(scope["path"]))
+
+    async def _refusing(self, scope: Scope, receive: Receive, send: Send, refusal: ASGIApp) -> None:
+        """Starlette's own refusal (a plain-text 400) replaced by `refusal`."""
         replaced = False
 
         async def refusing(message: Message) -> None:
-            # Starlette's own refusal (its plain text 400) is replaced by ours.
             nonlocal replaced
             if scope.get(_ALLOWED):
                 await send(message)
             elif not replaced:
                 replaced = True
-                await _refusal(scope["path"])(scope, receive, send)
+                await refusal(scope, receive, send)
 
         await super().__call__(scope, receive, refusing)
+
+
+async def _close_socket(_scope: Scope, _receive: Receive, send: Send) -> None:
+    await send({"type": "websocket.close", "code": 1008})
 
 
 def _refusal(path: str) -> Response:

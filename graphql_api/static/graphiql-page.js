@@ -1,6 +1,6 @@
 /* GraphiQL for the PathRank API, entirely from this server: the vendored React, GraphiQL and
  * explorer plugin (graphql_api/static/vendor/graphiql/). Queries go to /graphql on this
- * origin; subscriptions, once the API has them, to ws(s)://this origin/graphql (GraphiQL
+ * origin; subscriptions (`atRisk`) to ws(s)://this origin/graphql (GraphiQL
  * opens that socket only when a subscription is run). */
 (function () {
   "use strict";

@@ -11,6 +11,7 @@ from typing import TypeVar
 
 import strawberry
 
+from graph_model.assist.record import RiskReason
 from graph_model.change.record import ChangeDirection, ChangeKind
 from graph_model.community.record import CommunityOrder
 from graph_model.page.record import PageOrder, PathMode, WeakReason
@@ -125,3 +126,13 @@ _expose(
     },
 )
 _expose(ChangeDirection, "ChangeDirection", "Whether the rate went up or down.")
+_expose(
+    RiskReason,
+    "RiskReason",
+    "Why a path is at risk (docs/assist.md).",
+    {
+        "LOW_CHANCE": "After at least 3 clicks, its chance to resolve fell below the threshold.",
+        "HOTSPOT_TURNAROUND": "It just turned straight back at a turnaround hotspot.",
+        "MISLEADING_LINK": "It just arrived by a link marked misleading.",
+    },
+)

@@ -238,11 +238,24 @@ def simulate_cmd(
             "change, a step that breaks for mobile customers); needs --days 42 or more",
         ),
     ] = False,
+    live_rate: Annotated[
+        float | None,
+        typer.Option(
+            "--live",
+            min=1,
+            metavar="RATE",
+            help="Produce RATE clicks/s with current timestamps, for --seconds (implies --produce)",
+        ),
+    ] = None,
+    seconds: Annotated[float, typer.Option(min=1, help="How long --live runs")] = 60.0,
 ) -> None:
     """A synthetic help center and clickstream with planted weak pages, hotspots, misleading
-    links and segments."""
+    links and segments; or, with --live, a steady stream of current clicks."""
+    if live_rate is not None:
+        _simulate_live(seed, live_rate, seconds)
+        return
     if out_file is None and not produce_to_kafka and truth is None:
-        raise CliError("nothing to do: give --out FILE, --produce and/or --truth FILE")
+        raise CliError("nothing to do: give --out FILE, --produce, --truth FILE or --live RATE")
     from simulator import SimulationConfig, simulate, write_jsonl, write_truth
     from simulator.config import STORY_MIN_DAYS
 
@@ -286,3 +299,20 @@ def simulate_cmd(
                 sim.events, s.kafka_bootstrap, s.topic, lambda k: bar.update(task, completed=k)
             )
         out.print(f"produced {n} events to {s.topic} and {pages} pages to {s.pages_topic}")
+
+
+def _simulate_live(seed: int, rate: float, seconds: float) -> None:
+    """The simulation's clicks at a steady `rate` with current timestamps (simulator/live.py)."""
+    from simulator import SimulationConfig, simulate
+    from simulator.live import live
+
+    s = settings()
+    check_kafka(s.kafka_bootstrap)
+    sim = simulate(SimulationConfig(seed=seed, events=max(1, round(rate * seconds))))
+    ensure_topics(s.kafka_bootstrap, s.topic, s.pages_topic, s.topic_partitions)
+    produce_pages(sim.pages, s.kafka_bootstrap, s.pages_topic)
+    out.print(f"producing {len(sim.events):,} clicks at {rate:,.0f}/s to {s.topic} (Ctrl-C stops)")
+    started = time.monotonic()
+    n = produce_events(live(sim.events, rate), s.kafka_bootstrap, s.topic)
+    elapsed = time.monotonic() - started
+    out.print(f"produced {n:,} clicks in {elapsed:.1f}s ({n / elapsed:,.0f}/s) to {s.topic}")

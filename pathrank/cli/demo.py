@@ -37,6 +37,7 @@ def demo_settings(s: Settings) -> Settings:
             "topic": DEMO_PREFIX + s.topic,
             "pages_topic": DEMO_PREFIX + s.pages_topic,
             "group": DEMO_PREFIX + s.group,
+            "assist_topic": DEMO_PREFIX + s.assist_topic,
         }
     )
 

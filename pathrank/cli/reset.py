@@ -20,7 +20,7 @@ def reset(
     ] = False,
 ) -> None:
     """Empty the graph and forget the ingest consumer groups' offsets (the demo's too);
-    with --topics, delete the click, catalog and dead-letter topics as well."""
+    with --topics, delete the click, catalog, dead-letter and assist topics as well."""
     w = wiring()
     s = w.s
     demo = demo_settings(s)
@@ -28,7 +28,13 @@ def reset(
     names = [
         name
         for t in (s, demo)
-        for name in (t.topic, dlq_topic(t.topic), t.pages_topic, dlq_topic(t.pages_topic))
+        for name in (
+            t.topic,
+            dlq_topic(t.topic),
+            t.pages_topic,
+            dlq_topic(t.pages_topic),
+            t.assist_topic,
+        )
     ]
     what = "the graph, the offsets of " + ", ".join(groups)
     if topics:

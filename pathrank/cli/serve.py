@@ -86,6 +86,8 @@ def serve(
         allowed_hosts=hosts,
         key_for_reads=s.api_key_for_reads,
         time_budget_s=s.api_time_budget_s,
+        assist_feed=w.assist_feed(),
+        ws_origins=s.assist_origins,
     )
     # A query cancelled at its time budget can leave resolvers graphql-core had created but
     # not yet started; Python reports each such coroutine as never awaited. Nothing is lost.

@@ -46,6 +46,7 @@ def fresh_names() -> dict[str, str]:
         "PATHRANK_TOPIC": f"clicks-{tag}",
         "PATHRANK_PAGES_TOPIC": f"pages-{tag}",
         "PATHRANK_GROUP": f"group-{tag}",
+        "PATHRANK_ASSIST_TOPIC": f"assist-{tag}",
     }
 
 

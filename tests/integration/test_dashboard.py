@@ -5,8 +5,8 @@ The page must load without a console error, fill its tables with the real figure
 planted dead ends and turnaround hotspots of the simulation among them), draw the Sankey
 and the shortest success paths, and show clear empty and error states. Screenshots are kept
 in artifacts/ (gitignored): dashboard.png, dashboard-flow.png, dashboard-escalation.png,
-dashboard-error.png, dashboard-empty.png; with PATHRANK_UPDATE_SCREENSHOTS=1 dashboard.png
-also replaces docs/dashboard.png.
+dashboard-error.png, dashboard-empty.png, dashboard-assist.png (the live panel of customers in
+trouble); with PATHRANK_UPDATE_SCREENSHOTS=1 dashboard.png also replaces docs/dashboard.png.
 
 Chromium comes from Debian (`make browser`); Playwright never downloads a browser here.
 """
@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,12 @@ from tests.conftest import REPO
 from tests.integration.analyzed import Analyzed
 from tests.integration.api_server import serve
 from tests.integration.browser import ARTIFACTS, WAIT_MS, chromium_context, open_page
-from tests.integration.ingest_helpers import TestGraph
+from tests.integration.ingest_helpers import (
+    RunningIngest,
+    TestGraph,
+    fresh_names,
+    produce_events,
+)
 
 EVENTS = 15_000
 # Votes, tickets and chats too, and two misleading links beside the hotspots.
@@ -391,6 +397,49 @@ def test_static_assets_are_vendored(server: str) -> None:
     echarts = httpx.get(f"{server}/static/vendor/echarts.min.js")
     assert echarts.status_code == 200
     assert len(echarts.content) > 500_000
+
+
+def test_customers_in_trouble_appear_live_and_leave_when_resolved(
+    server: str, data: Analyzed, browser: BrowserContext, neo4j_driver: Driver, kafka_bootstrap: str
+) -> None:
+    """The live panel: a customer drifting through hopeless pages appears while the page is
+    open (pushed over the subscription), and leaves once the path resolves."""
+    names = {**fresh_names(), "PATHRANK_ASSIST_TOPIC": "assist"}  # the one the server reads
+    worker = RunningIngest(names)
+    try:
+        deadline = time.monotonic() + 60
+        while httpx.get(f"{server}/healthz").json().get("assist") != "live":
+            assert time.monotonic() < deadline, "the server never read the assist topic"
+            time.sleep(0.5)
+        page, console = _open(browser, f"{server}/")
+        _wait_loaded(page)
+        page.wait_for_selector("#assist-status[data-state='live']")
+        records, _, _ = neo4j_driver.execute_query(
+            "MATCH (p:Page) WHERE p.successProbability < 0.2 AND NOT p.isHotspot "
+            "RETURN p.id AS id, p.title AS title ORDER BY p.successProbability, id LIMIT 3"
+        )
+        hopeless = [(r["id"], r["title"]) for r in records]
+        assert len(hopeless) == 3
+        customer = f"lost-{names['PATHRANK_TOPIC']}"
+        now = int(time.time() * 1000) - 20_000
+        clicks = [
+            {"customer_id": customer, "page_id": pid, "timestamp": now + 4_000 * i}
+            for i, (pid, _) in enumerate(hopeless)
+        ]
+        produce_events(kafka_bootstrap, names["PATHRANK_TOPIC"], clicks)
+        row = page.locator(f"#assist-table tr[data-customer='{customer}']")
+        row.wait_for(timeout=30_000)
+        assert hopeless[2][1] in row.inner_text()
+        assert row.locator(".badge.LOW_CHANCE").inner_text() == "Low chance"
+        assert row.locator("td").nth(4).inner_text() == "3"
+        _shot(page, "dashboard-assist.png")
+
+        resolved = {**clicks[0], "timestamp": now + 16_000, "is_resolved": True}
+        produce_events(kafka_bootstrap, names["PATHRANK_TOPIC"], [resolved])
+        row.wait_for(state="detached", timeout=30_000)
+        assert console.problems == []
+    finally:
+        worker.terminate()
 
 
 def test_empty_graph_says_what_to_run(

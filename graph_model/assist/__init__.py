@@ -1,0 +1,1 @@
+"""Live assist: the at-risk state of open paths, and its announcements."""
