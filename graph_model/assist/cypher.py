@@ -68,6 +68,17 @@ RETURN f.pageId AS id, f.{FIGURES.prop("success_probability")} AS success,
        f.{FIGURES.prop("is_hotspot")} AS hotspot
 """
 
+# The run's second-order figures: chance per (previous page, page), and misleading links.
+RUN_PAIRS = """
+MATCH (a:Page)-[s:LINK_SUCCESS {run: $run}]->(b:Page)
+RETURN a.id AS from, b.id AS to, s.successProbability AS chance, s.observations AS observations
+"""
+
+RUN_MISLEADING = """
+MATCH (a:Page)-[m:MISLEADING_LINK {run: $run}]->(b:Page)
+RETURN a.id AS from, b.id AS to
+"""
+
 # ---- the API ----------------------------------------------------------------------------
 
 AT_RISK_PATHS = f"""

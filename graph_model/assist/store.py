@@ -19,6 +19,7 @@ from graph_model.assist import cypher as q
 from graph_model.assist.record import (
     Announcement,
     AssistFigures,
+    PairChance,
     RiskState,
 )
 from graph_model.path.batch import BatchWrite
@@ -119,9 +120,15 @@ class Neo4jAssistStore:
             return None
         success = {r["id"]: float(r["success"]) for r in rows if r["success"] is not None}
         hotspots = frozenset(r["id"] for r in rows if r["hotspot"])
-        # Second-order figures (the pair table, misleading links) join here when a run has
-        # them: AssistFigures.pairs and .misleading.
-        return AssistFigures(run=run, success=success, hotspots=hotspots)
+        pairs = {
+            (r["from"], r["to"]): PairChance(float(r["chance"]), int(r["observations"]))
+            for r in self._run(q.RUN_PAIRS, run=run)
+            if r["chance"] is not None
+        }
+        misleading = frozenset((r["from"], r["to"]) for r in self._run(q.RUN_MISLEADING, run=run))
+        return AssistFigures(
+            run=run, success=success, hotspots=hotspots, pairs=pairs, misleading=misleading
+        )
 
     def pending(self, topic: str, partitions: Sequence[int]) -> list[Pending]:
         """What the outbox holds of the changes that came from these click partitions."""

@@ -314,3 +314,21 @@ def test_cypher_sees_the_current_run_and_a_second_run_replaces_it(
         "MATCH (c:ResolutionCurve) RETURN count(DISTINCT c.run) AS runs"
     )
     assert records[0]["runs"] == 1
+
+
+def test_live_assist_scores_with_the_runs_pair_table_and_misleading_links(
+    seeded: list[Seeded], neo4j_driver: Driver
+) -> None:
+    """The figures ingest holds for live assist carry the second-order results of the
+    current run (the graph holds the last seed): the misleading links the API lists, and a
+    chance for every pair seen at least 20 times."""
+    from graph_model.assist.store import Neo4jAssistStore
+
+    store = Neo4jAssistStore(neo4j_driver, wiring().s.neo4j_database)
+    run = store.current_run()
+    assert run is not None
+    figures = store.figures(run)
+    assert figures is not None
+    assert set(figures.misleading) == seeded[-1].flagged != set()
+    assert figures.pairs
+    assert all(p.observations >= 20 and 0 <= p.chance <= 1 for p in figures.pairs.values())
