@@ -142,7 +142,7 @@ def test_each_misleading_link_names_itself_on_the_page_it_leads_to(
 def _completed_paths(events: list[dict[str, Any]]) -> list[tuple[tuple[str, ...], str]]:
     return [
         (pages, outcome)
-        for _, pages, outcome, _, _, _ in reference(events).paths
+        for _, pages, outcome, _, _, _, _, _ in reference(events).paths
         if outcome != "OPEN"
     ]
 
@@ -202,7 +202,7 @@ def test_time_to_resolution_by_clicks_equals_aalen_johansen(
     seeded: list[Seeded], server: str
 ) -> None:
     s = seeded[-1]  # the graph still holds the last seed
-    paths = [(length, outcome) for _, _, outcome, _, length, _ in reference(s.events).paths]
+    paths = [(length, outcome) for _, _, outcome, _, length, _, _, _ in reference(s.events).paths]
     site = s.api["timeToResolution"]
     assert site["entryPage"] is None
     assert site["paths"] == len(paths)
@@ -210,7 +210,7 @@ def test_time_to_resolution_by_clicks_equals_aalen_johansen(
     assert site["open"] == sum(o == "OPEN" for _, o in paths)
     _check_clicks(site, paths)
 
-    entries = Counter(pages[0] for _, pages, _, _, _, _ in reference(s.events).paths)
+    entries = Counter(pages[0] for _, pages, _, _, _, _, _, _ in reference(s.events).paths)
     entry, _ = entries.most_common(1)[0]
     served = _gql(
         server,
@@ -221,7 +221,7 @@ def test_time_to_resolution_by_clicks_equals_aalen_johansen(
     assert served["entryPage"]["id"] == entry
     mine = [
         (length, outcome)
-        for _, pages, outcome, _, length, _ in reference(s.events).paths
+        for _, pages, outcome, _, length, _, _, _ in reference(s.events).paths
         if pages[0] == entry
     ]
     assert served["paths"] == len(mine)
