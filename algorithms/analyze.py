@@ -174,8 +174,10 @@ class Analysis:
             node_ids = store.page_node_ids()
             # A windowed run projects its own paths' transitions and visits (None: the graph's).
             rows: WindowRows | None = None
+            customers: dict[str, int] | None = None
             if self.window.bounded:
-                rows = window_rows(paths, node_ids, store.customer_node_ids())
+                customers = store.customer_node_ids([p.customer_id for p in paths])
+                rows = window_rows(paths, node_ids, customers)
                 size = window_counts(paths, size.watermark_ms)
         transitions = None if rows is None else rows.transitions
         page_of = {n: p for p, n in node_ids.items()}
@@ -210,7 +212,9 @@ class Analysis:
             suggestions = link_suggestions(paths, set(observed.transitions), limit=MAX_SUGGESTIONS)
         with self._step("communities (GDS)"):
             found = communities(self.gds, rows=None if rows is None else rows.customer_pages)
-            profiles = community_profiles(paths, _customer_communities(store, found))
+            if customers is None:
+                customers = store.customer_node_ids()
+            profiles = community_profiles(paths, _customer_communities(customers, found))
         with self._step("series"):
             covered = analysed_window(paths, self.window, self.started_ms)
             periods = timelines(paths, covered)
@@ -283,10 +287,10 @@ def _routes(
     }
 
 
-def _customer_communities(store: AnalysisStore, found: Communities) -> dict[str, int]:
+def _customer_communities(customers: Mapping[str, int], found: Communities) -> dict[str, int]:
     """customer id -> community, from GDS's node ids."""
     return {
         customer: found.memberships[node]
-        for customer, node in store.customer_node_ids().items()
+        for customer, node in customers.items()
         if node in found.memberships
     }

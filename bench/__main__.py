@@ -1,6 +1,6 @@
 """`make bench` = `python -m bench`: every benchmark, side by side, into BENCHMARKS.md.
 
-    .venv/bin/python -m bench [--only ingest,analysis,api,freshness,kafka,collector] [--quick]
+    .venv/bin/python -m bench [--only ingest,analysis,api,freshness,kafka,collector,time] [--quick]
                               [--out FILE]
 
 --quick runs the small sizes only (a smoke run; BENCHMARKS.md should come from a full run).
@@ -30,6 +30,7 @@ TITLES = {
     "freshness": "Freshness",
     "kafka": "Kafka clients",
     "collector": "Collector",
+    "time": "Time",
 }
 
 
@@ -42,6 +43,7 @@ def _runners() -> dict[str, Runner]:
         freshness,
         ingest_throughput,
         kafka_clients,
+        time_figures,
     )
 
     return {
@@ -51,6 +53,7 @@ def _runners() -> dict[str, Runner]:
         "freshness": freshness.section,
         "kafka": kafka_clients.section,
         "collector": collector.section,
+        "time": time_figures.section,
     }
 
 
