@@ -43,6 +43,7 @@ from algorithms.second_order import (
 from algorithms.series import analysed_window, timelines
 from algorithms.weak_pages import weak_pages
 from algorithms.window import WindowRows, window_counts, window_rows
+from graph_model.admin import GraphCounts
 from graph_model.link.record import LinkSuccess, MisleadingLink
 from graph_model.page.record import PathMode
 from graph_model.path.record import Path, PathStats, path_stats
@@ -184,6 +185,17 @@ class Analysis:
         with suppress(Exception):
             self.store.discard(self.run_id)
 
+    def _projected(
+        self, paths: Sequence[Path], node_ids: dict[str, int], size: GraphCounts
+    ) -> tuple[WindowRows | None, dict[str, int] | None, GraphCounts]:
+        """A windowed run projects its own paths' transitions and visits, and counts its own
+        size; (None, None, size): the graph's."""
+        if not self.window.bounded:
+            return None, None, size
+        customers = self.store.customer_node_ids([p.customer_id for p in paths])
+        rows = window_rows(paths, node_ids, customers)
+        return rows, customers, window_counts(paths, size.watermark_ms)
+
     def _compute(self) -> AnalysisResults:
         store = self.store
         with self._step("prepare"):
@@ -194,11 +206,7 @@ class Analysis:
             self.statistics = path_stats(paths)
             observed = observe(paths)
             node_ids = store.page_node_ids()
-            # A windowed run projects its own paths' transitions and visits (None: the graph's).
-            rows: WindowRows | None = None
-            if self.window.bounded:
-                rows = window_rows(paths, node_ids, store.customer_node_ids())
-                size = window_counts(paths, size.watermark_ms)
+            rows, customers, size = self._projected(paths, node_ids, size)
         transitions = None if rows is None else rows.transitions
         page_of = {n: p for p, n in node_ids.items()}
         resolution_ids = [
@@ -242,7 +250,9 @@ class Analysis:
             curves = resolution_curves(arrays)
         with self._step("communities (GDS)"):
             found = communities(self.gds, rows=None if rows is None else rows.customer_pages)
-            profiles = community_profiles(paths, _customer_communities(store, found))
+            if customers is None:
+                customers = store.customer_node_ids()
+            profiles = community_profiles(paths, _customer_communities(customers, found))
         with self._step("series"):
             covered = analysed_window(paths, self.window, self.started_ms)
             periods = timelines(paths, covered)
@@ -323,11 +333,11 @@ def _routes(
     }
 
 
-def _customer_communities(store: AnalysisStore, found: Communities) -> dict[str, int]:
+def _customer_communities(customers: Mapping[str, int], found: Communities) -> dict[str, int]:
     """customer id -> community, from GDS's node ids."""
     return {
         customer: found.memberships[node]
-        for customer, node in store.customer_node_ids().items()
+        for customer, node in customers.items()
         if node in found.memberships
     }
 

@@ -1,7 +1,7 @@
 """`make bench` = `python -m bench`: every benchmark, side by side, into BENCHMARKS.md.
 
-    .venv/bin/python -m bench [--only ingest,analysis,second,api,freshness,assist,kafka,collector]
-                              [--quick] [--out FILE]
+    .venv/bin/python -m bench [--only ingest,analysis,second,api,freshness,assist,kafka,collector,
+                              time] [--quick] [--out FILE]
 
 --quick runs the small sizes only (a smoke run; BENCHMARKS.md should come from a full run).
 --only keeps the other benchmarks' sections of FILE as they were.
@@ -32,6 +32,7 @@ TITLES = {
     "assist": "Live assist",
     "kafka": "Kafka clients",
     "collector": "Collector",
+    "time": "Time",
 }
 
 
@@ -46,6 +47,7 @@ def _runners() -> dict[str, Runner]:
         ingest_throughput,
         kafka_clients,
         second_order,
+        time_figures,
     )
 
     return {
@@ -57,6 +59,7 @@ def _runners() -> dict[str, Runner]:
         "assist": assist.section,
         "kafka": kafka_clients.section,
         "collector": collector.section,
+        "time": time_figures.section,
     }
 
 

@@ -41,6 +41,13 @@ PAGE_VERSIONS = f"MATCH (v:PageVersion) RETURN v {VERSION.projection()} AS v"
 
 CUSTOMER_NODE_IDS = "MATCH (c:Customer) RETURN c.id AS id, id(c) AS nodeId"
 
+# A windowed run's customers only.
+CUSTOMER_NODE_IDS_OF = """
+UNWIND $ids AS cid
+MATCH (c:Customer {id: cid})
+RETURN c.id AS id, id(c) AS nodeId
+"""
+
 # ---- what GDS projects ------------------------------------------------------------------
 
 # Native projection of the transition graph, weighted by click count.

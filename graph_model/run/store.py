@@ -80,7 +80,8 @@ class AnalysisStore(Protocol):
 
     def page_node_ids(self) -> dict[str, int]: ...
 
-    def customer_node_ids(self) -> dict[str, int]: ...
+    def customer_node_ids(self, ids: Sequence[str] | None = None) -> dict[str, int]:
+        """Every customer's node id (or those of `ids`)."""
 
     def size(self) -> GraphCounts: ...
 
@@ -168,8 +169,11 @@ class Neo4jAnalysisStore:
     def page_node_ids(self) -> dict[str, int]:
         return {r["id"]: r["nodeId"] for r in self._run(q.PAGE_NODE_IDS)}
 
-    def customer_node_ids(self) -> dict[str, int]:
-        return {r["id"]: r["nodeId"] for r in self._run(q.CUSTOMER_NODE_IDS)}
+    def customer_node_ids(self, ids: Sequence[str] | None = None) -> dict[str, int]:
+        if ids is None:
+            return {r["id"]: r["nodeId"] for r in self._run(q.CUSTOMER_NODE_IDS)}
+        rows = self._run(q.CUSTOMER_NODE_IDS_OF, ids=sorted(set(ids)))
+        return {r["id"]: r["nodeId"] for r in rows}
 
     def size(self) -> GraphCounts:
         return GraphAdmin(self.driver, self.database).counts()
