@@ -273,7 +273,8 @@ def _current_run(driver: Driver) -> str:
 
 
 def test_two_analyses_at_once_one_refuses_naming_the_holder(api: Api, neo4j_driver: Driver) -> None:
-    slow = {"PATHRANK_ANALYSIS_FAULT": "read paths:sleep:4"}  # both would overlap
+    # Both overlap even when one process starts seconds after the other (a loaded machine).
+    slow = {"PATHRANK_ANALYSIS_FAULT": "read paths:sleep:10"}
     procs = [_analyze_cli(**slow) for _ in range(2)]
     results = [(p.wait(300), *p.communicate()) for p in procs]
     codes = sorted(code for code, _, _ in results)
@@ -291,10 +292,12 @@ def test_two_analyses_at_once_one_refuses_naming_the_holder(api: Api, neo4j_driv
 
 
 def test_with_wait_the_second_analysis_runs_after_the_first(api: Api, neo4j_driver: Driver) -> None:
-    slow = {"PATHRANK_ANALYSIS_FAULT": "read paths:sleep:3"}
-    first = _analyze_cli(**slow)
-    time.sleep(0.5)
-    second = _analyze_cli("--wait", "--timeout", "300", **slow)
+    first = _analyze_cli(PATHRANK_ANALYSIS_FAULT="read paths:sleep:10")
+    deadline = time.monotonic() + 60
+    while _lock_holder(neo4j_driver) is None:  # the second must find the first holding it
+        assert time.monotonic() < deadline, "the first run never took the lock"
+        time.sleep(0.1)
+    second = _analyze_cli("--wait", "--timeout", "300")
     for p in (first, second):
         assert p.wait(300) == 0, p.communicate()
     _, waited = second.communicate()
@@ -316,7 +319,8 @@ def _lock_holder(driver: Driver) -> str | None:
 def test_wait_gives_up_after_its_timeout_and_runanalysis_names_the_holder(
     api: Api, neo4j_driver: Driver
 ) -> None:
-    holder = _analyze_cli(PATHRANK_ANALYSIS_FAULT="read paths:sleep:12")
+    # Long enough for a CLI start-up and a request on a loaded machine while it holds the lock.
+    holder = _analyze_cli(PATHRANK_ANALYSIS_FAULT="read paths:sleep:25")
     try:
         deadline = time.monotonic() + 60
         while (running := _lock_holder(neo4j_driver)) is None:
