@@ -151,18 +151,36 @@ def simulated(neo4j_driver: Driver) -> dict[str, Any]:
     first = _analyze(neo4j_driver)
     first_pages = _pages(neo4j_driver)
     second = _analyze(neo4j_driver)
-    return {"truth": sim.truth, "first": first, "second": second, "first_pages": first_pages}
-
-
-def test_second_run_is_idempotent(simulated: dict[str, Any], neo4j_driver: Driver) -> None:
-    assert _pages(neo4j_driver) == simulated["first_pages"]
-    records, _, _ = neo4j_driver.execute_query(
+    # What the tests below read of the graph is read now: other tests of this module load
+    # other simulations into the same database before they run.
+    counts, _, _ = neo4j_driver.execute_query(
         "CALL () { MATCH (c:Community) RETURN count(c) AS communities } "
         "CALL () { MATCH ()-[s:SUGGESTED_LINK]->() RETURN count(s) AS suggestions } "
         "CALL () { MATCH (r:AnalysisRun) RETURN count(r) AS runs } "
         "RETURN communities, suggestions, runs"
     )
-    r = records[0]
+    customers, _, _ = neo4j_driver.execute_query(
+        "MATCH (c:Customer) RETURN c.id AS id, c.community AS k"
+    )
+    summaries, _, _ = neo4j_driver.execute_query(
+        "MATCH (c:Community) RETURN c.size AS size, c.topPages AS top, c.resolutionRate AS rr"
+    )
+    return {
+        "truth": sim.truth,
+        "first": first,
+        "second": second,
+        "first_pages": first_pages,
+        "second_pages": _pages(neo4j_driver),
+        "counts": dict(counts[0]),
+        "community": {r["id"]: r["k"] for r in customers},
+        "summaries": [dict(r) for r in summaries],
+        "transitions": _transition_graph(neo4j_driver),
+    }
+
+
+def test_second_run_is_idempotent(simulated: dict[str, Any]) -> None:
+    assert simulated["second_pages"] == simulated["first_pages"]
+    r = simulated["counts"]
     assert r["communities"] == simulated["second"].communities
     assert r["suggestions"] == simulated["second"].link_suggestions
     assert r["runs"] == 2
@@ -227,20 +245,13 @@ def _ari(a: list[str], b: list[int]) -> float:
     return (both - expected) / ((sa + sb) / 2 - expected)
 
 
-def test_planted_segments_are_recovered_as_communities(
-    simulated: dict[str, Any], neo4j_driver: Driver
-) -> None:
-    records, _, _ = neo4j_driver.execute_query(
-        "MATCH (c:Customer) RETURN c.id AS id, c.community AS k"
-    )
-    community = {r["id"]: r["k"] for r in records}
+def test_planted_segments_are_recovered_as_communities(simulated: dict[str, Any]) -> None:
+    community = simulated["community"]
     segments = simulated["truth"]["segments"]
     ids = sorted(set(segments) & set(community))
     ari = _ari([segments[i] for i in ids], [community[i] for i in ids])
     assert ari >= 0.5, ari
-    summaries, _, _ = neo4j_driver.execute_query(
-        "MATCH (c:Community) RETURN c.size AS size, c.topPages AS top, c.resolutionRate AS rr"
-    )
+    summaries = simulated["summaries"]
     assert sum(s["size"] for s in summaries) == len(community)
     assert all(0 <= s["rr"] <= 1 and len(s["top"]) > 0 for s in summaries if s["rr"] is not None)
 
@@ -255,9 +266,9 @@ def _transition_graph(driver: Driver) -> nx.DiGraph:
     return g
 
 
-def test_pagerank_order_matches_networkx(simulated: dict[str, Any], neo4j_driver: Driver) -> None:
+def test_pagerank_order_matches_networkx(simulated: dict[str, Any]) -> None:
     pages = simulated["first_pages"]
-    g = _transition_graph(neo4j_driver)
+    g = simulated["transitions"]
     expected = nx.pagerank(g, alpha=0.85, weight="count", tol=1e-10)
     common = sorted(expected)
     rho = stats.spearmanr([expected[p] for p in common], [pages[p]["pageRank"] for p in common])
@@ -266,9 +277,9 @@ def test_pagerank_order_matches_networkx(simulated: dict[str, Any], neo4j_driver
     assert top == sorted(common, key=lambda p: -pages[p]["pageRank"])[:5]
 
 
-def test_success_paths_match_networkx(simulated: dict[str, Any], neo4j_driver: Driver) -> None:
+def test_success_paths_match_networkx(simulated: dict[str, Any]) -> None:
     pages = simulated["first_pages"]
-    g = _transition_graph(neo4j_driver)
+    g = simulated["transitions"].copy()
     resolving = [p for p, props in pages.items() if props.get("resolutions")]
     totals = {a: sum(d["count"] for _, _, d in g.out_edges(a, data=True)) for a in g}
     for a, _b, d in g.edges(data=True):
