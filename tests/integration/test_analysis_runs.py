@@ -457,7 +457,9 @@ def test_neo4j_killed_when_a_step_starts_leaves_a_whole_run_current(
     assert api.runs()[analysis.run_id]["status"] == (
         "COMPLETE" if step in AFTER_SWITCH else "RUNNING"
     )
-    nxt = w.analysis(neo4j_driver).run()
+    # The crashed run's lock stays until its heartbeat is stale (5 s after the kill, which a
+    # quick restart can beat): the next run waits for it.
+    nxt = w.analysis(neo4j_driver, wait_s=60.0).run()
     runs = api.runs()
     assert runs[nxt.id]["status"] == "COMPLETE"
     if step not in AFTER_SWITCH:
