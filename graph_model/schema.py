@@ -14,9 +14,12 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE CONSTRAINT marker_key IF NOT EXISTS FOR (n:Marker) REQUIRE n.key IS UNIQUE",
     "CREATE CONSTRAINT segment_id IF NOT EXISTS FOR (n:Segment) REQUIRE n.id IS UNIQUE",
     "CREATE CONSTRAINT meta_id IF NOT EXISTS FOR (n:Meta) REQUIRE n.id IS UNIQUE",
-    # A customer's clicks are re-read whenever a batch touches that customer.
-    "CREATE INDEX click_customer IF NOT EXISTS FOR (n:Click) ON (n.customerId)",
-    "CREATE INDEX marker_customer IF NOT EXISTS FOR (n:Marker) ON (n.customerId)",
+    # A batch reads its customers' latest events, and their events from a time on.
+    "CREATE INDEX click_customer_ts IF NOT EXISTS FOR (n:Click) ON (n.customerId, n.ts)",
+    "CREATE INDEX marker_customer_ts IF NOT EXISTS FOR (n:Marker) ON (n.customerId, n.ts)",
+    # Their single-property forerunners (graphs made by earlier versions): superseded.
+    "DROP INDEX click_customer IF EXISTS",
+    "DROP INDEX marker_customer IF EXISTS",
     # OPEN paths are closed when the watermark passes them.
     "CREATE INDEX path_outcome_end IF NOT EXISTS FOR (n:Path) ON (n.outcome, n.end)",
     "CREATE INDEX path_customer IF NOT EXISTS FOR (n:Path) ON (n.customerId)",

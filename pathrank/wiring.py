@@ -74,9 +74,13 @@ class Wiring:
         )
 
     def rules(self) -> PathRules:
+        s = self.s
+        days = s.click_retention_days
         return PathRules(
-            timeout_ms=int(self.s.inactivity_timeout_s * 1000),
-            quick_ms=int(self.s.quick_turnaround_s * 1000),
+            timeout_ms=int(s.inactivity_timeout_s * 1000),
+            quick_ms=int(s.quick_turnaround_s * 1000),
+            allowed_lateness_ms=round(s.allowed_lateness_s * 1000),
+            retention_ms=None if days is None else round(days * 86_400_000),
         )
 
     def admin(self, driver: Driver) -> GraphAdmin:

@@ -36,7 +36,7 @@ class BatchWrite:
     deleted_paths: list[Path] = field(default_factory=list)
     created_paths: list[Path] = field(default_factory=list)
     transitions: list[TransitionDelta] = field(default_factory=list)
-    # (customer, page) -> clicks of that customer on that page, for every affected pair
+    # (customer, page) -> the batch's new clicks of that customer on that page (added to VISITED)
     visited: dict[tuple[str, str], int] = field(default_factory=dict)
     # The watermark after this batch (never below the stored one); None: there is none yet.
     watermark_ms: int | None = None
@@ -46,10 +46,25 @@ class BatchWrite:
         return not (self.new_clicks or self.deleted_paths or self.created_paths)
 
 
-# Given every stored click of the batch's customers and the stored watermark (None in an empty
-# graph), return what to write, with the watermark after the batch. It runs inside the
-# transaction and may run again on a retry, so it must be a pure function of its arguments.
-ComputeBatch = Callable[[Mapping[str, list[Click]], int | None], BatchWrite]
+@dataclass(frozen=True, slots=True)
+class StoredState:
+    """What the batch transaction reads before deciding anything: the watermark, each batch
+    customer's latest stored event, and the stored events holding one of the batch's keys."""
+
+    watermark_ms: int | None  # None in an empty graph
+    latest: Mapping[str, int] = field(default_factory=dict)  # customer -> its latest event time
+    known: frozenset[str] = frozenset()  # customers with a (:Customer) node
+    by_key: Mapping[str, Click] = field(default_factory=dict)  # stored events by key
+
+
+# Stored clicks and markers of customers, from a time on (customer -> epoch ms; the store may
+# return more, never less): what can change when events at or after that time arrive.
+ReadEvents = Callable[[Mapping[str, int]], Mapping[str, list[Click]]]
+
+# Given the stored state and a way to read stored events, return what to write, with the
+# watermark after the batch. It runs inside the transaction and may run again on a retry, so
+# it must be a pure function of what it reads.
+ComputeBatch = Callable[[StoredState, ReadEvents], BatchWrite]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +76,8 @@ class ApplyResult:
     watermark_ms: int | None
     # Changes of at-risk states the batch made, written to the outbox (live assist).
     announcements: tuple[Announcement, ...] = ()
+    # Stored clicks and markers the batch read to recompute its customers' paths.
+    events_read: int = 0
 
 
 @dataclass(slots=True)
@@ -82,7 +99,7 @@ _NOT_SET: frozenset[str] = frozenset({"id", "customer_id"})
 
 
 def plan(batch: BatchWrite, known_customers: Collection[str]) -> Plan:
-    """`known_customers` had stored clicks (so they have a Customer node and VISITED)."""
+    """`known_customers` have a (:Customer) node (their VISITED counts are added to)."""
     fresh = {c.key: c for c in batch.new_clicks if not c.kind.marker}
     old_by_id = {p.id: p for p in batch.deleted_paths}
     extended: dict[str, list[tuple[Path, Path]]] = defaultdict(list)
@@ -104,7 +121,6 @@ def plan(batch: BatchWrite, known_customers: Collection[str]) -> Plan:
         fresh_pages.setdefault(c.customer_id, set()).add(c.page_id)
     visits: dict[str, list[list[int]]] = defaultdict(list)
     for (customer, page), n in batch.visited.items():
-        # Stored counts of pages without new clicks are unchanged: only fresh pages are sent.
         if page in fresh_pages.get(customer, ()):
             visits[customer].append([page_index[page], n])
 
@@ -151,7 +167,7 @@ def plan(batch: BatchWrite, known_customers: Collection[str]) -> Plan:
         customers.append(
             {
                 "id": customer,
-                # Without stored clicks there is no VISITED to merge with: create it.
+                # Without a Customer node there is no VISITED to add to: create it.
                 "newVisits": [] if known else rows,
                 "visits": rows if known else [],
                 "extended": [

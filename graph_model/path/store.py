@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
-from typing import Protocol
+from typing import Any, Protocol
 
 from neo4j import Driver, ManagedTransaction
 
@@ -15,6 +15,7 @@ from graph_model.path.batch import (
     ApplyResult,
     BatchWrite,
     ComputeBatch,
+    StoredState,
     click_row,
     delta_row,
     plan,
@@ -27,11 +28,16 @@ class PathSink(Protocol):
     """What the ingest worker needs from the graph."""
 
     def apply_clicks(
-        self, customer_ids: Sequence[str], compute: ComputeBatch, assess: AssessBatch | None = None
+        self,
+        customer_ids: Sequence[str],
+        keys: Sequence[str],
+        compute: ComputeBatch,
+        assess: AssessBatch | None = None,
     ) -> ApplyResult:
-        """Read the customers' stored clicks and the watermark, `compute` the change, write
-        it (and, with `assess`, the paths' at-risk states and their announcements): one
-        transaction, retried on conflicts."""
+        """Read the stored state of the customers and `keys` (the batch's event keys), let
+        `compute` read the stored events it needs and decide the change, write it (and, with
+        `assess`, the paths' at-risk states and their announcements): one transaction,
+        retried on conflicts."""
 
     def click_owners(self, keys: Sequence[str]) -> dict[str, str]:
         """The customer of each stored click among `keys` (absent keys are left out)."""
@@ -44,34 +50,41 @@ class Neo4jPathStore:
         self.timeout_ms = inactivity_timeout_ms
 
     def apply_clicks(
-        self, customer_ids: Sequence[str], compute: ComputeBatch, assess: AssessBatch | None = None
+        self,
+        customer_ids: Sequence[str],
+        keys: Sequence[str],
+        compute: ComputeBatch,
+        assess: AssessBatch | None = None,
     ) -> ApplyResult:
         with self.driver.session(database=self.database) as session:
             return session.execute_write(
-                self._apply_tx, list(dict.fromkeys(customer_ids)), compute, assess
+                self._apply_tx,
+                list(dict.fromkeys(customer_ids)),
+                list(dict.fromkeys(keys)),
+                compute,
+                assess,
             )
 
     def _apply_tx(
         self,
         tx: ManagedTransaction,
         customer_ids: list[str],
+        keys: list[str],
         compute: ComputeBatch,
         assess: AssessBatch | None = None,
     ) -> ApplyResult:
-        read = tx.run(q.READ_BATCH, ids=customer_ids).single(strict=True)
-        stored_wm = read["watermark"]
-        stored: dict[str, list[Click]] = defaultdict(list)
-        for customer, key, page, ts, resolved, seq, referrer, attrs in read["clicks"]:
-            stored[customer].append(
-                Click(key, customer, page, ts, resolved, seq, referrer, attributes=_pairs(attrs))
-            )
-        for customer, key, kind, page, ts, seq, attrs in read["markers"]:
-            marker = Click(key, customer, page or "", ts, False, seq, None, EventType(kind))
-            stored[customer].append(replace(marker, attributes=_pairs(attrs)))
-        batch = compute(stored, None if stored_wm is None else int(stored_wm))
+        state = read_state(tx, customer_ids, keys)
+        events_read = [0]
+
+        def read_events(since: Mapping[str, int]) -> Mapping[str, list[Click]]:
+            stored = _read_events(tx, since)
+            events_read[0] += sum(len(events) for events in stored.values())
+            return stored
+
+        batch = compute(state, read_events)
         # The old versions' at-risk states, read before the write replaces them.
         states = read_states(tx, [p.id for p in batch.deleted_paths]) if assess else {}
-        _write(tx, batch, stored.keys())
+        _write(tx, batch, state.known)
         watermark = batch.watermark_ms
         closed = None
         if watermark is not None:
@@ -88,6 +101,7 @@ class Neo4jPathStore:
             paths_closed=paths_closed,
             watermark_ms=watermark,
             announcements=announced,
+            events_read=events_read[0],
         )
 
     def click_owners(self, keys: Sequence[str]) -> dict[str, str]:
@@ -130,6 +144,48 @@ def _write(tx: ManagedTransaction, batch: BatchWrite, known_customers: Collectio
             tx.run(q.ADD_TRANSITIONS, deltas=adding).consume()
         if other:
             tx.run(q.APPLY_TRANSITIONS, deltas=other).consume()
+
+
+def read_state(tx: ManagedTransaction, customer_ids: list[str], keys: list[str]) -> StoredState:
+    """The watermark, the customers' latest stored event times and nodes, and the stored
+    events that hold `keys`."""
+    row = tx.run(q.READ_STATE, ids=customer_ids, keys=keys).single(strict=True)
+    latest: dict[str, int] = {}
+    known: set[str] = set()
+    for customer, click, marker, exists in row["customers"]:
+        times = [int(t) for t in (click, marker) if t is not None]
+        if times:
+            latest[customer] = max(times)
+        if exists:
+            known.add(customer)
+    by_key = {c.key: c for c in _events(row["clicks"], row["markers"])}
+    watermark = row["watermark"]
+    return StoredState(
+        None if watermark is None else int(watermark), latest, frozenset(known), by_key
+    )
+
+
+def _read_events(tx: ManagedTransaction, since: Mapping[str, int]) -> dict[str, list[Click]]:
+    stored: dict[str, list[Click]] = defaultdict(list)
+    if not since:
+        return stored
+    rows = [{"id": customer, "from": ms} for customer, ms in since.items()]
+    row = tx.run(q.READ_EVENTS, rows=rows).single(strict=True)
+    for event in _events(row["clicks"], row["markers"]):
+        stored[event.customer_id].append(event)
+    return stored
+
+
+def _events(clicks: list[list[Any]], markers: list[list[Any]]) -> list[Click]:
+    """Stored clicks and markers, as READ_STATE and READ_EVENTS return them."""
+    out = [
+        Click(key, customer, page, ts, resolved, seq, referrer, attributes=_pairs(attrs))
+        for customer, key, page, ts, resolved, seq, referrer, attrs in clicks
+    ]
+    for customer, key, kind, page, ts, seq, attrs in markers:
+        marker = Click(key, customer, page or "", ts, False, seq, None, EventType(kind))
+        out.append(replace(marker, attributes=_pairs(attrs)))
+    return out
 
 
 def _pairs(stored: list[str] | None) -> tuple[tuple[str, str], ...]:
