@@ -14,6 +14,8 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE CONSTRAINT marker_key IF NOT EXISTS FOR (n:Marker) REQUIRE n.key IS UNIQUE",
     "CREATE CONSTRAINT segment_id IF NOT EXISTS FOR (n:Segment) REQUIRE n.id IS UNIQUE",
     "CREATE CONSTRAINT meta_id IF NOT EXISTS FOR (n:Meta) REQUIRE n.id IS UNIQUE",
+    # Forgotten customers, by the hash of their id (docs/forget.md).
+    "CREATE CONSTRAINT tombstone_hash IF NOT EXISTS FOR (n:Tombstone) REQUIRE n.hash IS UNIQUE",
     # A batch reads its customers' latest events, and their events from a time on.
     "CREATE INDEX click_customer_ts IF NOT EXISTS FOR (n:Click) ON (n.customerId, n.ts)",
     "CREATE INDEX marker_customer_ts IF NOT EXISTS FOR (n:Marker) ON (n.customerId, n.ts)",

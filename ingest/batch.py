@@ -15,7 +15,7 @@ placed (docs/paths.md, "Allowed lateness").
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from graph_model.assist.store import AssessBatch
@@ -24,9 +24,9 @@ from graph_model.path.batch import (
     BatchWrite,
     ReadEvents,
     StoredState,
-    TransitionDelta,
+    transition_deltas,
 )
-from graph_model.path.record import Click, Path, transitions
+from graph_model.path.record import Click, Path
 from graph_model.path.store import PathSink
 from ingest.paths import resolve_paths
 
@@ -61,6 +61,7 @@ class Rejected:
 class BatchOutcome:
     result: ApplyResult
     rejected: list[Rejected]  # the caller's Click objects, to find their records by
+    forgotten: int = 0  # events of forgotten customers, skipped (docs/forget.md)
 
 
 def same_content(a: Click, b: Click) -> bool:
@@ -160,7 +161,8 @@ def compute_batch(
 ) -> BatchWrite:
     """What to write so the graph holds the paths of stored + incoming clicks."""
     batch = BatchWrite(watermark_ms=watermark_ms)
-    transition_delta: Counter[tuple[str, str, bool]] = Counter()
+    added: list[Path] = []
+    removed: list[Path] = []
     for customer, arriving in incoming.items():
         old = stored.get(customer, [])
         known = {c.key for c in old}
@@ -187,32 +189,14 @@ def compute_batch(
         changed_after = [p for pid, p in after.items() if before.get(pid) != p]
         batch.deleted_paths.extend(changed_before)
         batch.created_paths.extend(changed_after)
-        transition_delta.update(_transition_counts(changed_after))
-        transition_delta.subtract(_transition_counts(changed_before))
+        added.extend(changed_after)
+        removed.extend(changed_before)
         for page, count in Counter(c.page_id for c in fresh if not c.kind.marker).items():
             batch.visited[(customer, page)] = count
-    batch.transitions.extend(_fold_transitions(transition_delta))
+    batch.transitions.extend(
+        transition_deltas((p.pages for p in added), (p.pages for p in removed))
+    )
     return batch
-
-
-def _transition_counts(paths: Iterable[Path]) -> Counter[tuple[str, str, bool]]:
-    counts: Counter[tuple[str, str, bool]] = Counter()
-    for p in paths:
-        counts.update(transitions(p.pages))
-    return counts
-
-
-def _fold_transitions(delta: Counter[tuple[str, str, bool]]) -> list[TransitionDelta]:
-    """(from, to, led_to_turnaround) counts -> one delta per edge with both aggregates."""
-    edges: dict[tuple[str, str], list[int]] = {}
-    for (source, target, turned), n in delta.items():
-        if n == 0:
-            continue
-        agg = edges.setdefault((source, target), [0, 0])
-        agg[0] += n
-        if turned:
-            agg[1] += n
-    return [TransitionDelta(s, t, c, ta) for (s, t), (c, ta) in edges.items() if c or ta]
 
 
 def apply_batch(
@@ -227,9 +211,14 @@ def apply_batch(
     keys = [c.key for c in clicks]
     # The transaction may run `compute` more than once (retries): keep the last run's verdict.
     verdict: list[list[Rejected]] = [[]]
+    skipped = [0]
 
     def compute(state: StoredState, read_events: ReadEvents) -> BatchWrite:
-        accepted, verdict[0], watermark = admit(clicks, state, rules)
+        # A forgotten customer's events are neither written nor dead-lettered: the dead-letter
+        # topic would keep a copy of what the erasure removed.
+        kept = [c for c in clicks if c.customer_id not in state.forgotten]
+        skipped[0] = len(clicks) - len(kept)
+        accepted, verdict[0], watermark = admit(kept, state, rules)
         if watermark is None:  # an empty graph and nothing accepted
             return BatchWrite()
         arriving = {customer: new for customer, new in accepted.items() if new}
@@ -240,7 +229,7 @@ def apply_batch(
         result = sink.apply_clicks(customers, keys, compute)
     else:
         result = sink.apply_clicks(customers, keys, compute, assess)
-    return BatchOutcome(result, verdict[0])
+    return BatchOutcome(result, verdict[0], skipped[0])
 
 
 # Read every stored event of a customer.

@@ -13,6 +13,8 @@ from neo4j import AsyncGraphDatabase, Driver, GraphDatabase
 
 from graph_model.admin import GraphAdmin
 from graph_model.assist.store import Neo4jAssistStore
+from graph_model.customer.record import Forgotten
+from graph_model.customer.store import Neo4jForgetStore
 from graph_model.page.store import Neo4jCatalogStore
 from graph_model.path.store import Neo4jPathStore
 from graph_model.timewindow import ALL_TIME, TimeWindow
@@ -91,6 +93,14 @@ class Wiring:
 
     def catalog_store(self, driver: Driver) -> Neo4jCatalogStore:
         return Neo4jCatalogStore(driver, self.s.neo4j_database)
+
+    def forget_store(self, driver: Driver) -> Neo4jForgetStore:
+        return Neo4jForgetStore(driver, self.s.neo4j_database)
+
+    def forget(self, customer_ids: Sequence[str]) -> list[Forgotten]:
+        """Forget customers on a driver of its own (the API's forgetCustomers)."""
+        with self.driver() as driver:
+            return self.forget_store(driver).forget(customer_ids)
 
     # ---- ingest -----------------------------------------------------------------------
 

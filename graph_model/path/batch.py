@@ -7,13 +7,13 @@ their index in one sorted list, and paths that only grew kept (their chain is ex
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from graph_model.assist.record import Announcement
-from graph_model.path.record import Click, Path
+from graph_model.path.record import Click, Path, transitions
 from graph_model.properties import to_properties
 
 
@@ -26,6 +26,27 @@ class TransitionDelta:
     to_page: str
     count: int
     turnarounds: int
+
+
+def transition_deltas(
+    added: Iterable[Sequence[str]], removed: Iterable[Sequence[str]] = ()
+) -> list[TransitionDelta]:
+    """How the TRANSITION aggregates move when paths with the pages `added` appear and paths
+    with the pages `removed` go: one delta per edge, none where nothing moves."""
+    delta: Counter[tuple[str, str, bool]] = Counter()
+    for pages in added:
+        delta.update(transitions(pages))
+    for pages in removed:
+        delta.subtract(transitions(pages))
+    edges: dict[tuple[str, str], list[int]] = {}
+    for (source, target, turned), n in delta.items():
+        if n == 0:
+            continue
+        agg = edges.setdefault((source, target), [0, 0])
+        agg[0] += n
+        if turned:
+            agg[1] += n
+    return [TransitionDelta(s, t, c, ta) for (s, t), (c, ta) in edges.items() if c or ta]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +76,8 @@ class StoredState:
     latest: Mapping[str, int] = field(default_factory=dict)  # customer -> its latest event time
     known: frozenset[str] = frozenset()  # customers with a (:Customer) node
     by_key: Mapping[str, Click] = field(default_factory=dict)  # stored events by key
+    # Customers of the batch with a tombstone (docs/forget.md): their events are skipped.
+    forgotten: frozenset[str] = frozenset()
 
 
 # Stored clicks and markers of customers, from a time on (customer -> epoch ms; the store may

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from neo4j import Driver, ManagedTransaction
 
 from graph_model.assist.store import AssessBatch, assess_in_tx, read_states
+from graph_model.customer.store import read_forgotten
 from graph_model.path import write_cypher as q
 from graph_model.path.batch import (
     ApplyResult,
@@ -43,11 +44,16 @@ class PathSink(Protocol):
         """The customer of each stored click among `keys` (absent keys are left out)."""
 
 
+class _ForgottenMeanwhile(Exception):  # noqa: N818 -- a signal, not an error
+    """Customers of the batch were forgotten while it was written: roll back, write again."""
+
+
 class Neo4jPathStore:
     def __init__(self, driver: Driver, database: str, inactivity_timeout_ms: int) -> None:
         self.driver = driver
         self.database = database
         self.timeout_ms = inactivity_timeout_ms
+        self._salt: str | None = None  # the tombstones' salt, once seen
 
     def apply_clicks(
         self,
@@ -56,14 +62,13 @@ class Neo4jPathStore:
         compute: ComputeBatch,
         assess: AssessBatch | None = None,
     ) -> ApplyResult:
+        ids, unique_keys = list(dict.fromkeys(customer_ids)), list(dict.fromkeys(keys))
         with self.driver.session(database=self.database) as session:
-            return session.execute_write(
-                self._apply_tx,
-                list(dict.fromkeys(customer_ids)),
-                list(dict.fromkeys(keys)),
-                compute,
-                assess,
-            )
+            while True:
+                try:
+                    return session.execute_write(self._apply_tx, ids, unique_keys, compute, assess)
+                except _ForgottenMeanwhile:
+                    continue  # again, without them: their tombstones are committed now
 
     def _apply_tx(
         self,
@@ -73,7 +78,8 @@ class Neo4jPathStore:
         compute: ComputeBatch,
         assess: AssessBatch | None = None,
     ) -> ApplyResult:
-        state = read_state(tx, customer_ids, keys)
+        self._salt, forgotten = read_forgotten(tx, customer_ids, self._salt)
+        state = replace(read_state(tx, customer_ids, keys), forgotten=forgotten)
         events_read = [0]
 
         def read_events(since: Mapping[str, int]) -> Mapping[str, list[Click]]:
@@ -92,6 +98,13 @@ class Neo4jPathStore:
                 q.ADVANCE_WATERMARK, value=watermark, cutoff=watermark - self.timeout_ms
             ).single()
         paths_closed = int(closed["closed"]) if closed else 0
+        if watermark is not None:
+            # The watermark's node is locked now: an erasure that committed its tombstones
+            # before shows them here, one that did not yet waits for this commit (and then
+            # erases what this batch wrote). See graph_model.customer.store.
+            _, now_forgotten = read_forgotten(tx, customer_ids, self._salt)
+            if now_forgotten - forgotten:
+                raise _ForgottenMeanwhile
         announced = assess_in_tx(tx, batch, states, paths_closed, assess) if assess else ()
         bump_graph_version(tx)
         return ApplyResult(
