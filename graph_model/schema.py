@@ -27,6 +27,8 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE INDEX path_customer IF NOT EXISTS FOR (n:Path) ON (n.customerId)",
     # Windows: the paths that started in [since, until).
     "CREATE INDEX path_start IF NOT EXISTS FOR (n:Path) ON (n.start)",
+    # Retention: paths in the order they ended, the next ones to compact first.
+    "CREATE INDEX path_end IF NOT EXISTS FOR (n:Path) ON (n.end)",
     # A catalog page's versions, in time order.
     "CREATE INDEX page_version IF NOT EXISTS FOR (n:PageVersion) ON (n.pageId, n.since)",
     # Cypher users: a community's customers (the published Customer.community).

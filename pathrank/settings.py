@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     # this many days before the watermark are compacted away; events older than the
     # watermark minus this are too late. Unset: clicks are kept for ever.
     click_retention_days: float | None = Field(default=None, gt=0)
+    # Click nodes an ingest batch compacts at most (0: only `pathrank compact` does).
+    compact_per_batch: int = Field(default=10_000, ge=0)
 
     # Live assist (docs/assist.md): ingest scores open paths and announces at-risk changes.
     assist: bool = True

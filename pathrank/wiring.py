@@ -16,7 +16,7 @@ from graph_model.assist.store import Neo4jAssistStore
 from graph_model.customer.record import Forgotten
 from graph_model.customer.store import Neo4jForgetStore
 from graph_model.page.store import Neo4jCatalogStore
-from graph_model.path.store import Neo4jPathStore
+from graph_model.path.store import Neo4jPathStore, Retention
 from graph_model.timewindow import ALL_TIME, TimeWindow
 from ingest.announce import AssistSinks
 from ingest.assist import Assessor, AssistRules, LiveFigures
@@ -89,7 +89,11 @@ class Wiring:
         return GraphAdmin(driver, self.s.neo4j_database)
 
     def path_store(self, driver: Driver) -> Neo4jPathStore:
-        return Neo4jPathStore(driver, self.s.neo4j_database, self.rules().timeout_ms)
+        rules = self.rules()
+        retention = None
+        if rules.retention_ms is not None:
+            retention = Retention(rules.retention_ms, self.s.compact_per_batch)
+        return Neo4jPathStore(driver, self.s.neo4j_database, rules.timeout_ms, retention)
 
     def catalog_store(self, driver: Driver) -> Neo4jCatalogStore:
         return Neo4jCatalogStore(driver, self.s.neo4j_database)

@@ -101,6 +101,29 @@ class ApplyResult:
     announcements: tuple[Announcement, ...] = ()
     # Stored clicks and markers the batch read to recompute its customers' paths.
     events_read: int = 0
+    # Retention: paths the batch compacted, and the Click nodes that went with them.
+    paths_compacted: int = 0
+    clicks_compacted: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Compacted:
+    """One step of retention (docs/paths.md, "Retention")."""
+
+    paths: int
+    clicks: int
+    done: bool  # every path that can be compacted now is
+
+
+def to_compact(rows: Sequence[tuple[str, int, int]], budget: int) -> int:
+    """How many of `rows` (path id, end, clicks; in the order they ended) one step compacts:
+    the longest prefix whose clicks fit in `budget`, and at least one path."""
+    total = 0
+    for taken, (_, _, clicks) in enumerate(rows):
+        total += clicks
+        if total > budget and taken > 0:
+            return taken
+    return len(rows)
 
 
 @dataclass(slots=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from neo4j import Driver, ManagedTransaction
@@ -15,11 +15,13 @@ from graph_model.path import write_cypher as q
 from graph_model.path.batch import (
     ApplyResult,
     BatchWrite,
+    Compacted,
     ComputeBatch,
     StoredState,
     click_row,
     delta_row,
     plan,
+    to_compact,
 )
 from graph_model.path.record import Click, EventType
 from graph_model.version import bump_graph_version
@@ -48,12 +50,66 @@ class _ForgottenMeanwhile(Exception):  # noqa: N818 -- a signal, not an error
     """Customers of the batch were forgotten while it was written: roll back, write again."""
 
 
+@dataclass(frozen=True, slots=True)
+class Retention:
+    """Compaction (docs/paths.md, "Retention"): the Click nodes of paths that ended more than
+    `retention_ms` (plus the inactivity timeout) before the watermark go."""
+
+    retention_ms: int
+    per_batch: int  # Click nodes an ingest batch compacts at most; 0: none
+
+
 class Neo4jPathStore:
-    def __init__(self, driver: Driver, database: str, inactivity_timeout_ms: int) -> None:
+    def __init__(
+        self,
+        driver: Driver,
+        database: str,
+        inactivity_timeout_ms: int,
+        retention: Retention | None = None,
+    ) -> None:
         self.driver = driver
         self.database = database
         self.timeout_ms = inactivity_timeout_ms
+        self.retention = retention
         self._salt: str | None = None  # the tombstones' salt, once seen
+
+    def compact(self, budget: int) -> Compacted:
+        """One bounded step of retention (at most `budget` Click nodes, but at least one
+        path), in a transaction of its own; `done` once nothing more can be compacted."""
+        if self.retention is None:
+            return Compacted(0, 0, True)
+        with self.driver.session(database=self.database) as session:
+            return session.execute_write(self._compact_tx, budget)
+
+    def _compact_tx(self, tx: ManagedTransaction, budget: int) -> Compacted:
+        row = tx.run(q.READ_WATERMARK).single()
+        watermark = None if row is None or row["watermark"] is None else int(row["watermark"])
+        done = self._compact(tx, watermark, budget)
+        if done.paths:
+            bump_graph_version(tx)
+        return done
+
+    def _compact(self, tx: ManagedTransaction, watermark: int | None, budget: int) -> Compacted:
+        if self.retention is None or watermark is None:
+            return Compacted(0, 0, True)
+        # Ended more than the retention plus the timeout before the watermark: no event the
+        # lateness rule accepts can reach such a path again (docs/paths.md, "Retention").
+        cutoff = watermark - self.retention.retention_ms - self.timeout_ms
+        cursor = tx.run(q.COMPACTION_CURSOR).single()
+        start = _ALL_TIME if cursor is None or cursor["through"] is None else cursor["through"]
+        if start >= cutoff:
+            return Compacted(0, 0, True)
+        limit = max(budget, 1)
+        found = list(tx.run(q.TO_COMPACT, {"from": start, "cutoff": cutoff, "limit": limit}))
+        rows = [(r["id"], int(r["end"]), len(r["keys"])) for r in found]
+        n = to_compact(rows, budget)
+        if n:
+            paths = [{"id": r["id"], "keys": r["keys"]} for r in found[:n]]
+            tx.run(q.COMPACT_PATHS, paths=paths).consume()
+        done = n == len(rows) < limit
+        through = cutoff if done else rows[n - 1][1]
+        tx.run(q.SET_COMPACTION_CURSOR, through=through).consume()
+        return Compacted(n, sum(clicks for _, _, clicks in rows[:n]), done)
 
     def apply_clicks(
         self,
@@ -105,6 +161,9 @@ class Neo4jPathStore:
             _, now_forgotten = read_forgotten(tx, customer_ids, self._salt)
             if now_forgotten - forgotten:
                 raise _ForgottenMeanwhile
+        compacted = Compacted(0, 0, True)
+        if self.retention is not None and self.retention.per_batch > 0:
+            compacted = self._compact(tx, watermark, self.retention.per_batch)
         announced = assess_in_tx(tx, batch, states, paths_closed, assess) if assess else ()
         bump_graph_version(tx)
         return ApplyResult(
@@ -115,6 +174,8 @@ class Neo4jPathStore:
             watermark_ms=watermark,
             announcements=announced,
             events_read=events_read[0],
+            paths_compacted=compacted.paths,
+            clicks_compacted=compacted.clicks,
         )
 
     def click_owners(self, keys: Sequence[str]) -> dict[str, str]:
@@ -206,3 +267,6 @@ def _pairs(stored: list[str] | None) -> tuple[tuple[str, str], ...]:
     if not stored:
         return ()
     return tuple((k, v) for k, _, v in (item.partition("=") for item in stored))
+
+
+_ALL_TIME = -(2**63)

@@ -258,3 +258,42 @@ CALL () {
 RETURN closed
 """
 )
+
+
+# ---- retention (docs/paths.md, "Retention") -------------------------------------------------
+# (:Meta {id: 'compaction'}).through: every path that ended before it is compacted.
+
+READ_WATERMARK = "OPTIONAL MATCH (m:Meta {id: 'watermark'}) RETURN m.value AS watermark"
+
+COMPACTION_CURSOR = "OPTIONAL MATCH (m:Meta {id: 'compaction'}) RETURN m.through AS through"
+
+# The next paths to compact: not compacted yet (they still have their keys), ended in
+# [$from, $cutoff), in the order they ended (the path_end index, from the cursor on).
+TO_COMPACT = (
+    _PLAN_ONCE
+    + """
+MATCH (p:Path) USING INDEX p:Path(end)
+WHERE p.end >= $from AND p.end < $cutoff AND p.keys IS NOT NULL
+RETURN p.id AS id, p.end AS end, p.keys AS keys
+ORDER BY p.end
+LIMIT $limit
+"""
+)
+
+# A compacted path keeps its node and properties (pages, timestamps, ...) but its keys; its
+# Click nodes go, and with them ON, NEXT, FIRST and LAST.
+COMPACT_PATHS = (
+    _PLAN_ONCE
+    + """
+UNWIND $paths AS row
+MATCH (p:Path {id: row.id})
+CALL (row) {
+  UNWIND row.keys AS key
+  MATCH (c:Click {key: key})
+  DETACH DELETE c
+}
+REMOVE p.keys
+"""
+)
+
+SET_COMPACTION_CURSOR = "MERGE (m:Meta {id: 'compaction'}) SET m.through = $through"

@@ -1,4 +1,5 @@
-"""`pathrank forget` (right to erasure): what the graph keeps of the customers' history."""
+"""`pathrank forget` (right to erasure) and `pathrank compact` (retention): what the graph
+keeps of the customers' history."""
 
 from __future__ import annotations
 
@@ -38,3 +39,34 @@ def forget(
             )
         else:
             out.print(f"{f.customer_id}: not in the graph; tombstoned all the same", markup=False)
+
+
+# Click nodes one transaction of `pathrank compact` removes at most.
+COMPACT_STEP = 50_000
+
+
+@app.command("compact")
+def compact() -> None:
+    """Apply retention now: the Click nodes of paths that ended more than
+    PATHRANK_CLICK_RETENTION_DAYS before the watermark go, the paths keep their pages and
+    timestamps, and no figure changes. Ingest does the same a bounded amount per batch."""
+    w = wiring()
+    days = w.s.click_retention_days
+    if days is None:
+        raise CliError("PATHRANK_CLICK_RETENTION_DAYS is not set: there is no retention to apply")
+    paths = clicks = 0
+    with w.driver() as driver:
+        require_neo4j(driver, w.s)
+        w.admin(driver).ensure_schema()
+        store = w.path_store(driver)
+        while True:
+            step = store.compact(COMPACT_STEP)
+            paths += step.paths
+            clicks += step.clicks
+            if step.done:
+                break
+        kept = w.admin(driver).counts().clicks
+    out.print(
+        f"compacted {paths} paths ({clicks} clicks) that ended more than {days:g} days before "
+        f"the watermark; {kept} clicks kept"
+    )
