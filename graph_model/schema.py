@@ -24,7 +24,10 @@ STATEMENTS: tuple[str, ...] = (
     "DROP INDEX marker_customer IF EXISTS",
     # OPEN paths are closed when the watermark passes them.
     "CREATE INDEX path_outcome_end IF NOT EXISTS FOR (n:Path) ON (n.outcome, n.end)",
-    "CREATE INDEX path_customer IF NOT EXISTS FOR (n:Path) ON (n.customerId)",
+    # A batch finds the path a late event may change: the customer's latest that started
+    # before it (graph_model.path.store); an erasure, all of the customer's paths.
+    "CREATE INDEX path_customer_start IF NOT EXISTS FOR (n:Path) ON (n.customerId, n.start)",
+    "DROP INDEX path_customer IF EXISTS",
     # Windows: the paths that started in [since, until).
     "CREATE INDEX path_start IF NOT EXISTS FOR (n:Path) ON (n.start)",
     # Retention: paths in the order they ended, the next ones to compact first.

@@ -222,7 +222,8 @@ def apply_batch(
         if watermark is None:  # an empty graph and nothing accepted
             return BatchWrite()
         arriving = {customer: new for customer, new in accepted.items() if new}
-        stored = read_events(dict.fromkeys(arriving, _ALL_TIME))
+        # Only what the new events can change: from the earliest of each customer's.
+        stored = read_events({c: min(e.ts_ms for e in new) for c, new in arriving.items()})
         return compute_batch(arriving, stored, watermark, rules)
 
     if assess is None:
@@ -230,10 +231,6 @@ def apply_batch(
     else:
         result = sink.apply_clicks(customers, keys, compute, assess)
     return BatchOutcome(result, verdict[0], skipped[0])
-
-
-# Read every stored event of a customer.
-_ALL_TIME = -(2**63)
 
 
 def apply_batches(

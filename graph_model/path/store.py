@@ -139,7 +139,7 @@ class Neo4jPathStore:
         events_read = [0]
 
         def read_events(since: Mapping[str, int]) -> Mapping[str, list[Click]]:
-            stored = _read_events(tx, since)
+            stored = _read_events(tx, since, self.timeout_ms)
             events_read[0] += sum(len(events) for events in stored.values())
             return stored
 
@@ -239,11 +239,26 @@ def read_state(tx: ManagedTransaction, customer_ids: list[str], keys: list[str])
     )
 
 
-def _read_events(tx: ManagedTransaction, since: Mapping[str, int]) -> dict[str, list[Click]]:
+def _read_events(
+    tx: ManagedTransaction, since: Mapping[str, int], timeout_ms: int
+) -> dict[str, list[Click]]:
+    """Every stored event of the customers that events at or after `since` can change the
+    paths of, and the events after them: from the start of the path running at `since`
+    (the customer's latest path that started before it, unless it ended more than the
+    timeout before it), else from `since`. Before that point the customer's paths are
+    closed whatever arrives later (docs/paths.md, "Late and out-of-order clicks"), so a
+    batch reads the running path and what lies within the lateness, not all history."""
     stored: dict[str, list[Click]] = defaultdict(list)
     if not since:
         return stored
-    rows = [{"id": customer, "from": ms} for customer, ms in since.items()]
+    asked = [{"id": customer, "from": ms} for customer, ms in since.items()]
+    rows = []
+    for r in tx.run(q.READ_ANCHORS, rows=asked):
+        start, end, t = r["start"], r["end"], since[r["id"]]
+        if start is not None and end is not None and end >= t - timeout_ms:
+            rows.append({"id": r["id"], "from": start, "seq": r["seq"]})
+        else:
+            rows.append({"id": r["id"], "from": t, "seq": None})
     row = tx.run(q.READ_EVENTS, rows=rows).single(strict=True)
     for event in _events(row["clicks"], row["markers"]):
         stored[event.customer_id].append(event)

@@ -42,21 +42,38 @@ RETURN m.value AS watermark, COLLECT {
 """
 )
 
-# The stored clicks and markers of customers ($rows: {id, from}) timestamped at or after
-# `from`, through the (customerId, ts) indexes.
+# Per customer ($rows: {id, from}), its latest path that started before `from` (the newest
+# entry of the (customerId, start) index before it): its start, end, and its first click's
+# arrival order.
+READ_ANCHORS = (
+    _PLAN_ONCE
+    + """
+UNWIND $rows AS r
+CALL (r) {
+  OPTIONAL MATCH (p:Path {customerId: r.id}) USING INDEX p:Path(customerId, start)
+  WHERE p.start < r.from
+  RETURN p ORDER BY p.customerId DESC, p.start DESC LIMIT 1
+}
+RETURN r.id AS id, p.start AS start, p.end AS end, [(p)-[:FIRST]->(f) | f.seq][0] AS seq
+"""
+)
+
+# The stored clicks and markers of customers ($rows: {id, from, seq}) from (`from`, `seq`) on
+# in (time, arrival) order (`seq` null: every event at `from`), through the (customerId, ts)
+# indexes.
 READ_EVENTS = (
     _PLAN_ONCE
     + """
 RETURN COLLECT {
   UNWIND $rows AS r
   MATCH (c:Click {customerId: r.id}) USING INDEX c:Click(customerId, ts)
-  WHERE c.ts >= r.from
+  WHERE c.ts >= r.from AND (c.ts > r.from OR r.seq IS NULL OR c.seq >= r.seq)
   RETURN [c.customerId, c.key, c.pageId, c.ts, c.resolved, c.seq, c.referrerPageId,
           c.attributes]
 } AS clicks, COLLECT {
   UNWIND $rows AS r
   MATCH (k:Marker {customerId: r.id}) USING INDEX k:Marker(customerId, ts)
-  WHERE k.ts >= r.from
+  WHERE k.ts >= r.from AND (k.ts > r.from OR r.seq IS NULL OR k.seq >= r.seq)
   RETURN [k.customerId, k.key, k.type, k.pageId, k.ts, k.seq, k.attributes]
 } AS markers
 """
