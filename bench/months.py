@@ -75,6 +75,8 @@ class Checkpoint:
     nodes: int
     relationships: int
     store_bytes: int | None
+    seconds: float = 0.0  # of ingest so far
+    compacted: int = 0  # Click nodes ingest compacted away so far
 
 
 @dataclass(slots=True)
@@ -201,6 +203,8 @@ def ingest(w: Wiring, driver: Any, p: Params) -> tuple[IngestRun, int]:
                     c["nodes"],
                     c["relationships"],
                     store_bytes(w.s),
+                    clock,
+                    run.compacted,
                 )
             )
             print(
@@ -318,20 +322,39 @@ def render(
     per_month = run.events / months / MILLION  # millions of events a month
     first = run.rate(0, min(MILLION, run.events))
     last = run.rate(max(0, run.events - MILLION), run.events)
-    growth = table(
-        ["day", "events", "Click nodes kept", "Path nodes", "nodes", "relationships", "store MB"],
-        [
+    rows = []
+    for before, c in zip([None, *run.checkpoints], run.checkpoints, strict=False):
+        rate = "-"
+        compacted = "-"
+        if before is not None and c.seconds > before.seconds:
+            rate = f"{(c.events - before.events) / (c.seconds - before.seconds):,.0f}"
+            compacted = f"{c.compacted - before.compacted:,}"
+        rows.append(
             [
                 c.day,
                 f"{c.events:,}",
+                rate,
+                compacted,
                 f"{c.clicks_kept:,}",
                 f"{c.paths:,}",
                 f"{c.nodes:,}",
                 f"{c.relationships:,}",
                 _mb(c.store_bytes),
             ]
-            for c in run.checkpoints
+        )
+    growth = table(
+        [
+            "day",
+            "events",
+            "ev/s since the row before",
+            "clicks compacted since",
+            "Click nodes kept",
+            "Path nodes",
+            "nodes",
+            "relationships",
+            "store MB",
         ],
+        rows,
     )
     rates = table(
         [
