@@ -21,6 +21,7 @@ Wipes the graph of the Neo4j it talks to (PATHRANK_* settings).
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import time
 from collections import defaultdict
@@ -33,7 +34,7 @@ import orjson
 
 from algorithms.changes import changes
 from algorithms.series import analysed_window, timelines
-from bench.api_latency import Stats, _run_async, graphql_httpx, serve
+from bench.api_latency import Stats, _run_async, graphql_httpx, graphql_wrk, serve
 from bench.report import Section, table
 from graph_model.page.record import PageVersion
 from graph_model.path.record import Click, Path
@@ -181,11 +182,34 @@ SITE_SEGMENT = """{ siteSeries(metric: EXIT_RATE, interval: DAY, segment: "platf
 PAGES = "{ pages(first: 50, orderBy: VISITS) { nodes { id } } }"
 
 
-def series_reads() -> list[ReadRun]:
+def _load(url: str, bodies: list[bytes], clients: int, pid: int | None) -> Stats:
+    """Closed-loop load from wrk (C: it leaves the CPUs to the server and Neo4j) when it is
+    installed, else from httpx in this process."""
+    wrk = shutil.which("wrk")
+    if wrk:
+        return graphql_wrk(wrk, url, bodies, clients, SECONDS, pid)
+    return _run_async(graphql_httpx(url, bodies, clients, SECONDS, pid))
+
+
+def _bodies(url: str, name: str, query: str, ids: list[str] | None) -> list[bytes]:
+    """The request bodies of a read, each sent once (and checked)."""
+    variables: list[dict[str, str]] = [{"id": i} for i in ids] if ids is not None else [{}]
+    bodies = [orjson.dumps({"query": query, "variables": v}) for v in variables]
+    for body in bodies:
+        answer = httpx.post(
+            url, content=body, headers={"content-type": "application/json"}, timeout=60
+        ).json()
+        if answer.get("errors"):
+            raise RuntimeError(f"{name}: {answer['errors']}")
+    return bodies
+
+
+def series_reads() -> tuple[list[ReadRun], str]:
+    """The reads' rows and the load generator's name."""
+    runs = []
     with serve(cache=False) as server:
         listing = httpx.post(server.url, json={"query": PAGES}, timeout=60).json()
         ids = [n["id"] for n in listing["data"]["pages"]["nodes"]]
-        runs = []
         # Stored series at 16 clients; on demand (a scan of the page's paths, or of every
         # path for the site) one client at a time.
         for name, query, by_page, clients in (
@@ -193,23 +217,14 @@ def series_reads() -> list[ReadRun]:
             ("Page.series of a segment, on demand", SERIES_SEGMENT, True, 1),
             ("siteSeries of a segment by day, on demand", SITE_SEGMENT, False, 1),
         ):
-            variables = [{"id": i} for i in ids] if by_page else [{}]
-            bodies = [orjson.dumps({"query": query, "variables": v}) for v in variables]
-            answer = httpx.post(
-                server.url,
-                content=bodies[0],
-                headers={"content-type": "application/json"},
-                timeout=60,
-            ).json()
-            if answer.get("errors"):
-                raise RuntimeError(f"{name}: {answer['errors']}")
-            stats = _run_async(graphql_httpx(server.url, bodies, clients, SECONDS, server.pid))
+            bodies = _bodies(server.url, name, query, ids if by_page else None)
+            stats = _load(server.url, bodies, clients, server.pid)
             print(f"  {name}: {stats}", file=sys.stderr, flush=True)
             runs.append(ReadRun(name, clients, stats))
-        return runs
+    return runs, "wrk" if shutil.which("wrk") else "httpx (Python: the client competes for CPU)"
 
 
-def render(c: ChangesRun, wr: WindowRun, reads: list[ReadRun]) -> str:
+def render(c: ChangesRun, wr: WindowRun, reads: list[ReadRun], client: str) -> str:
     steps = table(
         ["clicks", "paths", "pages", "weeks", "series s", "changes s", "both s", "reported"],
         [
@@ -265,7 +280,8 @@ the second runs (a full run after a full one, a 30-day run after a 30-day one).
 
 {windows}
 
-Series reads over HTTP (`pathrank serve`, response cache off, {SECONDS:.0f} s each, on the
+Series reads over HTTP (load from {client}; `pathrank serve`, response cache off,
+{SECONDS:.0f} s each, on the
 graph of the windowed runs: the latest analysis is the 30-day one): `Page.series` of the 50
 most visited pages in turn. Stored series at {CONCURRENCY} concurrent clients; on demand (a
 segment: every path through the page is read) one client at a time.
@@ -277,7 +293,7 @@ segment: every path through the page is read) one client at a time.
 def section(settings: Settings, quick: bool) -> Section:
     c = changes_at_scale(settings, 100_000 if quick else 1_000_000)
     wr = windowed_analysis(settings, 60_000 if quick else 500_000)
-    reads = series_reads()
+    reads, client = series_reads()
     stored = reads[0].stats
     goals = (
         (
@@ -296,7 +312,7 @@ def section(settings: Settings, quick: bool) -> Section:
             stored.p99_ms < SERIES_P99_GOAL_MS,
         ),
     )
-    return Section("Time", render(c, wr, reads), goals)
+    return Section("Time", render(c, wr, reads, client), goals)
 
 
 def main() -> None:
