@@ -104,6 +104,7 @@ class ApplyResult:
     # Retention: paths the batch compacted, and the Click nodes that went with them.
     paths_compacted: int = 0
     clicks_compacted: int = 0
+    compact_s: float = 0.0  # the statements of that compaction (its share of the commit apart)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -162,8 +163,10 @@ class Neo4jPathStore:
             if now_forgotten - forgotten:
                 raise _ForgottenMeanwhile
         compacted = Compacted(0, 0, True)
+        compact_started = time.perf_counter()
         if self.retention is not None and self.retention.per_batch > 0:
             compacted = self._compact(tx, watermark, self.retention.per_batch)
+        compact_s = time.perf_counter() - compact_started
         announced = assess_in_tx(tx, batch, states, paths_closed, assess) if assess else ()
         bump_graph_version(tx)
         return ApplyResult(
@@ -176,6 +179,7 @@ class Neo4jPathStore:
             events_read=events_read[0],
             paths_compacted=compacted.paths,
             clicks_compacted=compacted.clicks,
+            compact_s=compact_s,
         )
 
     def click_owners(self, keys: Sequence[str]) -> dict[str, str]:
