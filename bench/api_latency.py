@@ -124,7 +124,7 @@ def _bodies(read: Read, page_ids: list[str]) -> list[bytes]:
     return [orjson.dumps({"query": read.graphql, "variables": v}) for v in variables]
 
 
-def _check(url: str, body: bytes) -> int:
+def check(url: str, body: bytes) -> int:
     """One request that must succeed; returns the Neo4j queries it cost."""
     r = httpx.post(url, content=body, headers={"content-type": "application/json"}, timeout=30)
     answer = r.json()
@@ -298,6 +298,22 @@ def _run_async(coro: Coroutine[Any, Any, Stats]) -> Stats:
     return uvloop.run(coro)
 
 
+def http_client() -> str:
+    """The HTTP load generator `http_load` uses, as the reports name it."""
+    return "wrk" if shutil.which("wrk") else "httpx (Python: the client competes for CPU)"
+
+
+def http_load(
+    url: str, bodies: list[bytes], concurrency: int, seconds: float, pid: int | None
+) -> Stats:
+    """Closed-loop GraphQL load: from wrk (C, a few percent of a CPU) when it is installed,
+    else from httpx in this process."""
+    wrk = shutil.which("wrk")
+    if wrk:
+        return graphql_wrk(wrk, url, bodies, concurrency, seconds, pid)
+    return _run_async(graphql_httpx(url, bodies, concurrency, seconds, pid))
+
+
 # ---- the benchmark ---------------------------------------------------------------------
 
 
@@ -316,22 +332,19 @@ def measure(
     weak = httpx.post(url, json={"query": WEAK_PAGES}, timeout=30).json()["data"]["weakPages"]
     if not page_ids or not weak:
         raise RuntimeError("the graph has no analysed pages: load and analyse first")
-    wrk = shutil.which("wrk")
     driver = AsyncGraphDatabase.driver
     password = Wiring(s).password()
     rows: list[Row] = []
     for read in READS:
         bodies = _bodies(read, page_ids)
-        queries = _check(url, bodies[0])
+        queries = check(url, bodies[0])
         for server in (uncached, cached):
             if server is not None:  # every answer cached, if the cache is on
                 for body in bodies:
-                    _check(server.url, body)
+                    check(server.url, body)
 
         def http(target: Server, c: int, b: list[bytes] = bodies) -> Stats:
-            if wrk:
-                return graphql_wrk(wrk, target.url, b, c, seconds, target.pid)
-            return _run_async(graphql_httpx(target.url, b, c, seconds, target.pid))
+            return http_load(target.url, b, c, seconds, target.pid)
 
         for concurrency in concurrencies:
             executed = http(uncached, concurrency)
@@ -349,7 +362,7 @@ def measure(
             floor_stats = _run_async(floor())
             rows.append(Row(read.name, concurrency, executed, from_cache, floor_stats, queries))
             print(f"  {read.name} at {concurrency}: {rows[-1]}", file=sys.stderr, flush=True)
-    return rows, "wrk" if wrk else "httpx (Python: the client competes for CPU)"
+    return rows, http_client()
 
 
 def _ratio(a: float, b: float) -> float:
@@ -543,13 +556,10 @@ def during_analysis(
     """The analysis results read at `concurrency`, quiet, then while analyses run back to
     back in another process (the load starts once the first holds the lock)."""
     bodies = [orjson.dumps({"query": ANALYSED})]
-    _check(server.url, bodies[0])
-    wrk = shutil.which("wrk")
+    check(server.url, bodies[0])
 
     def http() -> Stats:
-        if wrk:
-            return graphql_wrk(wrk, server.url, bodies, concurrency, seconds, server.pid)
-        return _run_async(graphql_httpx(server.url, bodies, concurrency, seconds, server.pid))
+        return http_load(server.url, bodies, concurrency, seconds, server.pid)
 
     quiet = http()
     with analyses_beside(s) as analyses:

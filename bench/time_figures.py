@@ -21,7 +21,6 @@ Wipes the graph of the Neo4j it talks to (PATHRANK_* settings).
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 import time
 from collections import defaultdict
@@ -34,7 +33,7 @@ import orjson
 
 from algorithms.changes import changes
 from algorithms.series import analysed_window, timelines
-from bench.api_latency import Stats, _run_async, graphql_httpx, graphql_wrk, serve
+from bench.api_latency import Stats, check, http_client, http_load, serve
 from bench.report import Section, table
 from graph_model.page.record import PageVersion
 from graph_model.path.record import Click, Path
@@ -182,25 +181,12 @@ SITE_SEGMENT = """{ siteSeries(metric: EXIT_RATE, interval: DAY, segment: "platf
 PAGES = "{ pages(first: 50, orderBy: VISITS) { nodes { id } } }"
 
 
-def _load(url: str, bodies: list[bytes], clients: int, pid: int | None) -> Stats:
-    """Closed-loop load from wrk (C: it leaves the CPUs to the server and Neo4j) when it is
-    installed, else from httpx in this process."""
-    wrk = shutil.which("wrk")
-    if wrk:
-        return graphql_wrk(wrk, url, bodies, clients, SECONDS, pid)
-    return _run_async(graphql_httpx(url, bodies, clients, SECONDS, pid))
-
-
-def _bodies(url: str, name: str, query: str, ids: list[str] | None) -> list[bytes]:
+def _bodies(url: str, query: str, ids: list[str] | None) -> list[bytes]:
     """The request bodies of a read, each sent once (and checked)."""
     variables: list[dict[str, str]] = [{"id": i} for i in ids] if ids is not None else [{}]
     bodies = [orjson.dumps({"query": query, "variables": v}) for v in variables]
     for body in bodies:
-        answer = httpx.post(
-            url, content=body, headers={"content-type": "application/json"}, timeout=60
-        ).json()
-        if answer.get("errors"):
-            raise RuntimeError(f"{name}: {answer['errors']}")
+        check(url, body)
     return bodies
 
 
@@ -217,11 +203,11 @@ def series_reads() -> tuple[list[ReadRun], str]:
             ("Page.series of a segment, on demand", SERIES_SEGMENT, True, 1),
             ("siteSeries of a segment by day, on demand", SITE_SEGMENT, False, 1),
         ):
-            bodies = _bodies(server.url, name, query, ids if by_page else None)
-            stats = _load(server.url, bodies, clients, server.pid)
+            bodies = _bodies(server.url, query, ids if by_page else None)
+            stats = http_load(server.url, bodies, clients, SECONDS, server.pid)
             print(f"  {name}: {stats}", file=sys.stderr, flush=True)
             runs.append(ReadRun(name, clients, stats))
-    return runs, "wrk" if shutil.which("wrk") else "httpx (Python: the client competes for CPU)"
+    return runs, http_client()
 
 
 def render(c: ChangesRun, wr: WindowRun, reads: list[ReadRun], client: str) -> str:
@@ -281,10 +267,10 @@ the second runs (a full run after a full one, a 30-day run after a 30-day one).
 {windows}
 
 Series reads over HTTP (load from {client}; `pathrank serve`, response cache off,
-{SECONDS:.0f} s each, on the
-graph of the windowed runs: the latest analysis is the 30-day one): `Page.series` of the 50
-most visited pages in turn. Stored series at {CONCURRENCY} concurrent clients; on demand (a
-segment: every path through the page is read) one client at a time.
+{SECONDS:.0f} s each, on the graph of the windowed runs: the latest analysis is the 30-day
+one): `Page.series` of the 50 most visited pages in turn. Stored series at {CONCURRENCY}
+concurrent clients; on demand (a segment: every path through the page is read) one client
+at a time.
 
 {latency}
 """

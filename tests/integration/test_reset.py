@@ -35,14 +35,14 @@ def test_demo_then_reset_then_own_data(
     assert demo_topic in demo.stdout
     assert demo_topic in _topics(kafka_bootstrap)
     assert names["PATHRANK_TOPIC"] not in _topics(kafka_bootstrap)  # the user's stays untouched
-    graph = TestGraph(neo4j_driver)
+    graph = store
     before = graph.counts()
     assert before.pages >= 30
     # Every event the demo produced is in the graph: the clicks, and the votes and tickets
     # (the demo's resolution votes stand in for some resolving clicks).
-    produced = re.search(r"produced (\d+) events", demo.stdout)
-    assert produced is not None, demo.stdout[-2000:]
-    assert before.clicks + before.markers == int(produced[1])
+    demo_events = re.search(r"produced (\d+) events", demo.stdout)
+    assert demo_events is not None, demo.stdout[-2000:]
+    assert before.clicks + before.markers == int(demo_events[1])
     assert before.clicks >= 1500
 
     refused = run_cli("reset", env=names)  # no terminal, no --yes: nothing happens
