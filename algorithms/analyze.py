@@ -274,7 +274,8 @@ class Analysis:
             id=self.run_id,
             started_at=self.started_ms,
             **{k: getattr(size, k) for k in ("pages", "transitions", "customers", "paths")},
-            clicks=size.clicks,
+            # The clicks of the paths read: with retention, older paths keep no Click nodes.
+            clicks=sum(p.length for p in paths),
             hotspots=sum(t.significant for t in hotspots),
             high_exit_pages=sum(t.significant for t in exits),
             escalation_hotspots=sum(t.significant for t in escalations),

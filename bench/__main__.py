@@ -1,7 +1,8 @@
 """`make bench` = `python -m bench`: every benchmark, side by side, into BENCHMARKS.md.
 
     .venv/bin/python -m bench [--only ingest,analysis,second,api,freshness,assist,kafka,collector,
-                              time] [--quick] [--out FILE]
+                              time,months] [--quick] [--out FILE]
+                              [--clicks N] [--days D] [--retention-days R]  (months only)
 
 --quick runs the small sizes only (a smoke run; BENCHMARKS.md should come from a full run).
 --only keeps the other benchmarks' sections of FILE as they were.
@@ -16,9 +17,13 @@ import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bench.report import Section, write
 from pathrank.settings import Settings
+
+if TYPE_CHECKING:
+    from bench.months import Params as MonthsParams
 
 Runner = Callable[[Settings, bool], Section]
 
@@ -33,10 +38,11 @@ TITLES = {
     "kafka": "Kafka clients",
     "collector": "Collector",
     "time": "Time",
+    "months": "Months of traffic",
 }
 
 
-def _runners() -> dict[str, Runner]:
+def _runners(months_params: MonthsParams | None = None) -> dict[str, Runner]:
     # Imported here so `--only` pays only for what it runs.
     from bench import (
         analysis_scale,
@@ -46,6 +52,7 @@ def _runners() -> dict[str, Runner]:
         freshness,
         ingest_throughput,
         kafka_clients,
+        months,
         second_order,
         time_figures,
     )
@@ -60,6 +67,7 @@ def _runners() -> dict[str, Runner]:
         "kafka": kafka_clients.section,
         "collector": collector.section,
         "time": time_figures.section,
+        "months": lambda s, quick: months.section(s, quick, months_params),
     }
 
 
@@ -68,8 +76,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--only", default="", help="comma-separated benchmarks to run")
     parser.add_argument("--quick", action="store_true", help="small sizes only (smoke run)")
     parser.add_argument("--out", type=Path, default=Path("BENCHMARKS.md"))
+    from bench import months
+
+    months.arguments(parser)
     args = parser.parse_args(argv)
-    runners = _runners()
+    runners = _runners(months.params_of(args))
     chosen = [n.strip() for n in args.only.split(",") if n.strip()] or list(runners)
     unknown = [n for n in chosen if n not in runners]
     if unknown:

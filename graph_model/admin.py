@@ -38,6 +38,13 @@ MATCH (n)
 CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 20000 ROWS
 """
 
+# The same, but the tombstones of forgotten customers and their salt stay (docs/forget.md).
+CLEAR_NODES_BUT_TOMBSTONES = """
+MATCH (n)
+WHERE NOT n:Tombstone AND NOT (n:Meta AND n.id = 'tombstones')
+CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 20000 ROWS
+"""
+
 
 @dataclass(frozen=True, slots=True)
 class GraphCounts:
@@ -81,9 +88,11 @@ class GraphAdmin:
             watermark_ms=r["watermark"],
         )
 
-    def clear(self) -> None:
-        """Delete the whole graph in bounded transactions (keeps constraints and indexes)."""
+    def clear(self, *, keep_tombstones: bool = False) -> None:
+        """Delete the whole graph in bounded transactions (keeps constraints and indexes;
+        with `keep_tombstones`, the erasures too: the topics may still hold those events)."""
+        nodes = CLEAR_NODES_BUT_TOMBSTONES if keep_tombstones else CLEAR_NODES
         with self.driver.session(database=self.database) as session:
-            for query in (CLEAR_RELATIONSHIPS, CLEAR_NODES):
+            for query in (CLEAR_RELATIONSHIPS, nodes):
                 session.run(query).consume()
         bump_graph_version_now(self.driver, self.database)

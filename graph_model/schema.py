@@ -14,14 +14,24 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE CONSTRAINT marker_key IF NOT EXISTS FOR (n:Marker) REQUIRE n.key IS UNIQUE",
     "CREATE CONSTRAINT segment_id IF NOT EXISTS FOR (n:Segment) REQUIRE n.id IS UNIQUE",
     "CREATE CONSTRAINT meta_id IF NOT EXISTS FOR (n:Meta) REQUIRE n.id IS UNIQUE",
-    # A customer's clicks are re-read whenever a batch touches that customer.
-    "CREATE INDEX click_customer IF NOT EXISTS FOR (n:Click) ON (n.customerId)",
-    "CREATE INDEX marker_customer IF NOT EXISTS FOR (n:Marker) ON (n.customerId)",
+    # Forgotten customers, by the hash of their id (docs/forget.md).
+    "CREATE CONSTRAINT tombstone_hash IF NOT EXISTS FOR (n:Tombstone) REQUIRE n.hash IS UNIQUE",
+    # A batch reads its customers' latest events, and their events from a time on.
+    "CREATE INDEX click_customer_ts IF NOT EXISTS FOR (n:Click) ON (n.customerId, n.ts)",
+    "CREATE INDEX marker_customer_ts IF NOT EXISTS FOR (n:Marker) ON (n.customerId, n.ts)",
+    # Their single-property forerunners (graphs made by earlier versions): superseded.
+    "DROP INDEX click_customer IF EXISTS",
+    "DROP INDEX marker_customer IF EXISTS",
     # OPEN paths are closed when the watermark passes them.
     "CREATE INDEX path_outcome_end IF NOT EXISTS FOR (n:Path) ON (n.outcome, n.end)",
-    "CREATE INDEX path_customer IF NOT EXISTS FOR (n:Path) ON (n.customerId)",
+    # A batch finds the path a late event may change: the customer's latest that started
+    # before it (graph_model.path.store); an erasure, all of the customer's paths.
+    "CREATE INDEX path_customer_start IF NOT EXISTS FOR (n:Path) ON (n.customerId, n.start)",
+    "DROP INDEX path_customer IF EXISTS",
     # Windows: the paths that started in [since, until).
     "CREATE INDEX path_start IF NOT EXISTS FOR (n:Path) ON (n.start)",
+    # Retention: paths in the order they ended, the next ones to compact first.
+    "CREATE INDEX path_end IF NOT EXISTS FOR (n:Path) ON (n.end)",
     # A catalog page's versions, in time order.
     "CREATE INDEX page_version IF NOT EXISTS FOR (n:PageVersion) ON (n.pageId, n.since)",
     # Cypher users: a community's customers (the published Customer.community).

@@ -29,7 +29,13 @@ from starlette.staticfiles import StaticFiles
 
 from graph_model.graph import GraphReads
 from graphql_api.assist_feed import AssistFeed
-from graphql_api.context import AnalysisRunner, AnalysisService, request_authorized
+from graphql_api.context import (
+    AnalysisRunner,
+    AnalysisService,
+    CustomerForgetter,
+    ForgetService,
+    request_authorized,
+)
 from graphql_api.http.hosts import LOCAL_HOSTS, AllowedHosts
 from graphql_api.http.observe import Observe
 from graphql_api.http.response_cache import CACHE_HEADER, ResponseCache, ResponseCacheMiddleware
@@ -56,12 +62,15 @@ def create_app(
     time_budget_s: float = DEFAULT_TIME_BUDGET_S,
     assist_feed: AssistFeed | None = None,
     ws_origins: Sequence[str] = (),
+    forget_customers: CustomerForgetter | None = None,
 ) -> Starlette:
     if key_for_reads and not api_key:
         raise ValueError("key_for_reads needs an api_key")
     metrics = Metrics()
     holder = GraphHolder()
     analysis = AnalysisService(run_analysis) if run_analysis is not None else None
+    # Erasure is refused without an API key (types/forget.py), whatever this says.
+    forget = ForgetService(forget_customers) if forget_customers is not None else None
     graphql = PathRankGraphQL(
         holder,
         metrics,
@@ -71,6 +80,7 @@ def create_app(
         time_budget_s=time_budget_s,
         assist_feed=assist_feed,
         ws_origins=tuple(dict.fromkeys([*cors_origins, *ws_origins])),
+        forget=forget,
     )
 
     @asynccontextmanager

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import HTTPConnection
 
+from graph_model.customer.record import Forgotten
 from graph_model.graph import GraphReads
 from graph_model.page.record import SiteRates
 from graph_model.run.record import AnalysisLockedError
@@ -25,6 +26,20 @@ if TYPE_CHECKING:
 # the id of the (:AnalysisRun) it recorded; AnalysisLockedError while another run holds the
 # analysis lock. The composition root supplies it.
 AnalysisRunner = Callable[[], str]
+
+# Forgets customers (blocking; called in a worker thread): what was removed of each
+# (graph_model.customer.store). The composition root supplies it.
+CustomerForgetter = Callable[[Sequence[str]], Sequence[Forgotten]]
+
+
+class ForgetService:
+    """Runs erasures for forgetCustomers."""
+
+    def __init__(self, forgetter: CustomerForgetter) -> None:
+        self.forgetter = forgetter
+
+    async def forget(self, customer_ids: Sequence[str]) -> Sequence[Forgotten]:
+        return await asyncio.to_thread(self.forgetter, customer_ids)
 
 
 class AnalysisService:
@@ -71,6 +86,7 @@ class Context:
     assist_feed: AssistFeed | None = None  # the `atRisk` subscription's source
     # A WebSocket's `connection_init` payload (Strawberry sets it).
     connection_params: Any = None
+    forget: ForgetService | None = None  # forgetCustomers; None: this server cannot
 
     @classmethod
     def create(
@@ -83,6 +99,7 @@ class Context:
         *,
         time_budget_s: float = DEFAULT_TIME_BUDGET_S,
         assist_feed: AssistFeed | None = None,
+        forget: ForgetService | None = None,
     ) -> Context:
         return cls(
             request,
@@ -93,6 +110,7 @@ class Context:
             metrics,
             time_budget_s,
             assist_feed=assist_feed,
+            forget=forget,
         )
 
     def authorized(self) -> bool:

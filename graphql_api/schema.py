@@ -20,11 +20,12 @@ from graphql_api.types.assist import AssistQuery, Subscription
 from graphql_api.types.change import ChangeQuery
 from graphql_api.types.community import CommunityQuery
 from graphql_api.types.customer import CustomerQuery
+from graphql_api.types.forget import ForgetMutation
 from graphql_api.types.link import LinkQuery
 from graphql_api.types.page import PageQuery
 from graphql_api.types.path import PathQuery
 from graphql_api.types.resolution import ResolutionQuery
-from graphql_api.types.run import Mutation, RunQuery
+from graphql_api.types.run import RunMutation, RunQuery
 from graphql_api.types.segment import SegmentQuery
 from graphql_api.types.series import SeriesQuery
 from graphql_api.types.suggestion import SuggestionQuery
@@ -48,6 +49,8 @@ Query = merge_types(
         AssistQuery,
     ),
 )
+
+Mutation = merge_types("Mutation", (RunMutation, ForgetMutation))
 
 
 class PathRankSchema(strawberry.Schema):

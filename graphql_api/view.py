@@ -31,7 +31,7 @@ from strawberry.types.unset import UnsetType
 from graph_model.graph import GraphReads
 from graph_model.reader import pinned_analysis
 from graphql_api.assist_feed import AssistFeed
-from graphql_api.context import AnalysisService, Context, request_authorized
+from graphql_api.context import AnalysisService, Context, ForgetService, request_authorized
 from graphql_api.errors import ErrorCode, error_body
 from graphql_api.ide import OfflineGraphiQL
 from graphql_api.limits import DEFAULT_TIME_BUDGET_S
@@ -83,6 +83,7 @@ class PathRankGraphQL(OfflineGraphiQL, GraphQL[Context, None]):
         time_budget_s: float = DEFAULT_TIME_BUDGET_S,
         assist_feed: AssistFeed | None = None,
         ws_origins: tuple[str, ...] = (),
+        forget: ForgetService | None = None,
     ) -> None:
         # Subscriptions over graphql-transport-ws (and the older graphql-ws): a WebSocket
         # from another origin than the server's is refused unless listed (`ws_origins`).
@@ -99,6 +100,7 @@ class PathRankGraphQL(OfflineGraphiQL, GraphQL[Context, None]):
         self.metrics = metrics
         self.api_key = api_key or None
         self.analysis = analysis
+        self.forget = forget
         self.key_for_reads = key_for_reads
         self.time_budget_s = time_budget_s
 
@@ -145,6 +147,7 @@ class PathRankGraphQL(OfflineGraphiQL, GraphQL[Context, None]):
             self.metrics,
             time_budget_s=self.time_budget_s,
             assist_feed=self.assist_feed,
+            forget=self.forget,
         )
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:

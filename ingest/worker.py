@@ -90,6 +90,7 @@ class IngestStats:
     dead_letters: int = 0  # every dead letter written, whatever its reason
     batches: int = 0
     clicks_created: int = 0
+    forgotten: int = 0  # events of forgotten customers, skipped (docs/forget.md)
     started: float = field(default_factory=time.monotonic)
 
     @property
@@ -327,14 +328,17 @@ class IngestWorker:
         self._send_dead(dead_letters, parsed.dead, stats)
         if parsed.pages:
             self._outages.retry(lambda: self.sinks.catalog.upsert(parsed.pages))
-        created, rejected, announced = self._apply_clicks(parsed) if parsed.clicks else (0, [], [])
+        created, rejected, announced, forgotten = (
+            self._apply_clicks(parsed) if parsed.clicks else (0, [], [], 0)
+        )
         self._send_dead(dead_letters, rejected, stats)
         if self._announcer is not None:  # before the offset commit: see ingest/announce.py
             self._announcer.deliver(announced, self._outages.retry)
         stats.consumed += consumed
         stats.pages += len(parsed.pages)
-        stats.clicks += len(parsed.clicks) - len(rejected)
+        stats.clicks += len(parsed.clicks) - len(rejected) - forgotten
         stats.clicks_created += created
+        stats.forgotten += forgotten
         stats.batches += 1
 
     def _parse(self, records: list[Message]) -> _Parsed:
@@ -363,9 +367,12 @@ class IngestWorker:
             return None
         return event_from_record(record, now_ms=now_ms, seq=seq, max_skew_ms=skew)
 
-    def _apply_clicks(self, parsed: _Parsed) -> tuple[int, list[DeadLetter], list[Announcement]]:
+    def _apply_clicks(
+        self, parsed: _Parsed
+    ) -> tuple[int, list[DeadLetter], list[Announcement], int]:
         """Write the batch's clicks; the ones it rejects or the graph refuses become dead
-        letters (returned), the rest is written (with the at-risk changes it announces)."""
+        letters (returned), the rest is written (with the at-risk changes it announces);
+        also how many were skipped as events of forgotten customers."""
         rules, sink, assist = self.config.rules, self.sinks.paths, self.sinks.assist
         # Rejections name the Click objects of `parsed`; their records are found by identity.
         source = {id(c): m for c, m in zip(parsed.clicks, parsed.sources, strict=True)}
@@ -373,7 +380,7 @@ class IngestWorker:
             c.customer_id: (m.topic() or "", int(m.partition() or 0))
             for c, m in zip(parsed.clicks, parsed.sources, strict=True)
         }
-        created = 0
+        created = forgotten = 0
         letters: list[DeadLetter] = []
         announced: list[Announcement] = []
 
@@ -382,9 +389,10 @@ class IngestWorker:
             return apply_batch(sink, part, rules, assess)
 
         def write(part: Sequence[Click]) -> None:
-            nonlocal created
+            nonlocal created, forgotten
             outcome = self._outages.retry(lambda: apply(part))
             created += outcome.result.clicks_created
+            forgotten += outcome.forgotten
             announced.extend(outcome.result.announcements)
             letters.extend(dead_letter(source[id(r.click)], r.reason) for r in outcome.rejected)
 
@@ -404,7 +412,7 @@ class IngestWorker:
                 refused[0][1],
             )
         letters.extend(dead_letter(source[id(click)], reason) for click, reason in refused)
-        return created, letters, announced
+        return created, letters, announced, forgotten
 
     def _send_dead(
         self, writer: DeadLetterWriter, letters: list[DeadLetter], stats: IngestStats

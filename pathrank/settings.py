@@ -47,6 +47,15 @@ class Settings(BaseSettings):
     # Path semantics (docs/paths.md)
     inactivity_timeout_s: float = Field(default=1800.0, gt=0)
     quick_turnaround_s: float = Field(default=10.0, gt=0)
+    # An event more than this behind its customer's latest stored event is too late: a dead
+    # letter (docs/paths.md, "Allowed lateness"). 3 days.
+    allowed_lateness_s: float = Field(default=259_200.0, ge=0)
+    # Retention (docs/paths.md, "Retention"): the Click nodes of paths that ended more than
+    # this many days before the watermark are compacted away; events older than the
+    # watermark minus this are too late. Unset: clicks are kept for ever.
+    click_retention_days: float | None = Field(default=None, gt=0)
+    # Click nodes an ingest batch compacts at most (0: only `pathrank compact` does).
+    compact_per_batch: int = Field(default=10_000, ge=0)
 
     # Live assist (docs/assist.md): ingest scores open paths and announces at-risk changes.
     assist: bool = True
@@ -132,6 +141,17 @@ class Settings(BaseSettings):
     @property
     def escalation_event_names(self) -> frozenset[str]:
         return _names(self.escalation_events)
+
+    @model_validator(mode="after")
+    def _retention_covers_the_lateness(self) -> Settings:
+        days = self.click_retention_days
+        if days is not None and days * 86_400 < self.allowed_lateness_s:
+            raise ValueError(
+                f"PATHRANK_CLICK_RETENTION_DAYS ({days:g} days) is shorter than "
+                f"PATHRANK_ALLOWED_LATENESS_S ({self.allowed_lateness_s:g} s): clicks that "
+                "may still change would be compacted away"
+            )
+        return self
 
     @model_validator(mode="after")
     def _markers_are_one_kind(self) -> Settings:

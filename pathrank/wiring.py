@@ -13,8 +13,10 @@ from neo4j import AsyncGraphDatabase, Driver, GraphDatabase
 
 from graph_model.admin import GraphAdmin
 from graph_model.assist.store import Neo4jAssistStore
+from graph_model.customer.record import Forgotten
+from graph_model.customer.store import Neo4jForgetStore
 from graph_model.page.store import Neo4jCatalogStore
-from graph_model.path.store import Neo4jPathStore
+from graph_model.path.store import Neo4jPathStore, Retention
 from graph_model.timewindow import ALL_TIME, TimeWindow
 from ingest.announce import AssistSinks
 from ingest.assist import Assessor, AssistRules, LiveFigures
@@ -74,19 +76,35 @@ class Wiring:
         )
 
     def rules(self) -> PathRules:
+        s = self.s
+        days = s.click_retention_days
         return PathRules(
-            timeout_ms=int(self.s.inactivity_timeout_s * 1000),
-            quick_ms=int(self.s.quick_turnaround_s * 1000),
+            timeout_ms=int(s.inactivity_timeout_s * 1000),
+            quick_ms=int(s.quick_turnaround_s * 1000),
+            allowed_lateness_ms=round(s.allowed_lateness_s * 1000),
+            retention_ms=None if days is None else round(days * 86_400_000),
         )
 
     def admin(self, driver: Driver) -> GraphAdmin:
         return GraphAdmin(driver, self.s.neo4j_database)
 
     def path_store(self, driver: Driver) -> Neo4jPathStore:
-        return Neo4jPathStore(driver, self.s.neo4j_database, self.rules().timeout_ms)
+        rules = self.rules()
+        retention = None
+        if rules.retention_ms is not None:
+            retention = Retention(rules.retention_ms, self.s.compact_per_batch)
+        return Neo4jPathStore(driver, self.s.neo4j_database, rules.timeout_ms, retention)
 
     def catalog_store(self, driver: Driver) -> Neo4jCatalogStore:
         return Neo4jCatalogStore(driver, self.s.neo4j_database)
+
+    def forget_store(self, driver: Driver) -> Neo4jForgetStore:
+        return Neo4jForgetStore(driver, self.s.neo4j_database)
+
+    def forget(self, customer_ids: Sequence[str]) -> list[Forgotten]:
+        """Forget customers on a driver of its own (the API's forgetCustomers)."""
+        with self.driver() as driver:
+            return self.forget_store(driver).forget(customer_ids)
 
     # ---- ingest -----------------------------------------------------------------------
 

@@ -21,3 +21,14 @@ class SimilarCustomer:
 class PageVisit:
     page_id: str
     count: int  # clicks of the customer on the page
+
+
+@dataclass(frozen=True, slots=True)
+class Forgotten:
+    """What forgetting one customer removed (docs/forget.md)."""
+
+    customer_id: str  # as given by the operator; never stored
+    paths: int
+    clicks: int
+    markers: int
+    existed: bool  # a (:Customer) node or any event of it was in the graph

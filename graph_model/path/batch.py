@@ -7,13 +7,13 @@ their index in one sorted list, and paths that only grew kept (their chain is ex
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from graph_model.assist.record import Announcement
-from graph_model.path.record import Click, Path
+from graph_model.path.record import Click, Path, transitions
 from graph_model.properties import to_properties
 
 
@@ -28,6 +28,27 @@ class TransitionDelta:
     turnarounds: int
 
 
+def transition_deltas(
+    added: Iterable[Sequence[str]], removed: Iterable[Sequence[str]] = ()
+) -> list[TransitionDelta]:
+    """How the TRANSITION aggregates move when paths with the pages `added` appear and paths
+    with the pages `removed` go: one delta per edge, none where nothing moves."""
+    delta: Counter[tuple[str, str, bool]] = Counter()
+    for pages in added:
+        delta.update(transitions(pages))
+    for pages in removed:
+        delta.subtract(transitions(pages))
+    edges: dict[tuple[str, str], list[int]] = {}
+    for (source, target, turned), n in delta.items():
+        if n == 0:
+            continue
+        agg = edges.setdefault((source, target), [0, 0])
+        agg[0] += n
+        if turned:
+            agg[1] += n
+    return [TransitionDelta(s, t, c, ta) for (s, t), (c, ta) in edges.items() if c or ta]
+
+
 @dataclass(frozen=True, slots=True)
 class BatchWrite:
     """Everything one ingest batch changes, applied in one transaction."""
@@ -36,7 +57,7 @@ class BatchWrite:
     deleted_paths: list[Path] = field(default_factory=list)
     created_paths: list[Path] = field(default_factory=list)
     transitions: list[TransitionDelta] = field(default_factory=list)
-    # (customer, page) -> clicks of that customer on that page, for every affected pair
+    # (customer, page) -> the batch's new clicks of that customer on that page (added to VISITED)
     visited: dict[tuple[str, str], int] = field(default_factory=dict)
     # The watermark after this batch (never below the stored one); None: there is none yet.
     watermark_ms: int | None = None
@@ -46,10 +67,27 @@ class BatchWrite:
         return not (self.new_clicks or self.deleted_paths or self.created_paths)
 
 
-# Given every stored click of the batch's customers and the stored watermark (None in an empty
-# graph), return what to write, with the watermark after the batch. It runs inside the
-# transaction and may run again on a retry, so it must be a pure function of its arguments.
-ComputeBatch = Callable[[Mapping[str, list[Click]], int | None], BatchWrite]
+@dataclass(frozen=True, slots=True)
+class StoredState:
+    """What the batch transaction reads before deciding anything: the watermark, each batch
+    customer's latest stored event, and the stored events holding one of the batch's keys."""
+
+    watermark_ms: int | None  # None in an empty graph
+    latest: Mapping[str, int] = field(default_factory=dict)  # customer -> its latest event time
+    known: frozenset[str] = frozenset()  # customers with a (:Customer) node
+    by_key: Mapping[str, Click] = field(default_factory=dict)  # stored events by key
+    # Customers of the batch with a tombstone (docs/forget.md): their events are skipped.
+    forgotten: frozenset[str] = frozenset()
+
+
+# Stored clicks and markers of customers, from a time on (customer -> epoch ms; the store may
+# return more, never less): what can change when events at or after that time arrive.
+ReadEvents = Callable[[Mapping[str, int]], Mapping[str, list[Click]]]
+
+# Given the stored state and a way to read stored events, return what to write, with the
+# watermark after the batch. It runs inside the transaction and may run again on a retry, so
+# it must be a pure function of what it reads.
+ComputeBatch = Callable[[StoredState, ReadEvents], BatchWrite]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +99,32 @@ class ApplyResult:
     watermark_ms: int | None
     # Changes of at-risk states the batch made, written to the outbox (live assist).
     announcements: tuple[Announcement, ...] = ()
+    # Stored clicks and markers the batch read to recompute its customers' paths.
+    events_read: int = 0
+    # Retention: paths the batch compacted, and the Click nodes that went with them.
+    paths_compacted: int = 0
+    clicks_compacted: int = 0
+    compact_s: float = 0.0  # the statements of that compaction (its share of the commit apart)
+
+
+@dataclass(frozen=True, slots=True)
+class Compacted:
+    """One step of retention (docs/paths.md, "Retention")."""
+
+    paths: int
+    clicks: int
+    done: bool  # every path that can be compacted now is
+
+
+def to_compact(rows: Sequence[tuple[str, int, int]], budget: int) -> int:
+    """How many of `rows` (path id, end, clicks; in the order they ended) one step compacts:
+    the longest prefix whose clicks fit in `budget`, and at least one path."""
+    total = 0
+    for taken, (_, _, clicks) in enumerate(rows):
+        total += clicks
+        if total > budget and taken > 0:
+            return taken
+    return len(rows)
 
 
 @dataclass(slots=True)
@@ -82,7 +146,7 @@ _NOT_SET: frozenset[str] = frozenset({"id", "customer_id"})
 
 
 def plan(batch: BatchWrite, known_customers: Collection[str]) -> Plan:
-    """`known_customers` had stored clicks (so they have a Customer node and VISITED)."""
+    """`known_customers` have a (:Customer) node (their VISITED counts are added to)."""
     fresh = {c.key: c for c in batch.new_clicks if not c.kind.marker}
     old_by_id = {p.id: p for p in batch.deleted_paths}
     extended: dict[str, list[tuple[Path, Path]]] = defaultdict(list)
@@ -104,7 +168,6 @@ def plan(batch: BatchWrite, known_customers: Collection[str]) -> Plan:
         fresh_pages.setdefault(c.customer_id, set()).add(c.page_id)
     visits: dict[str, list[list[int]]] = defaultdict(list)
     for (customer, page), n in batch.visited.items():
-        # Stored counts of pages without new clicks are unchanged: only fresh pages are sent.
         if page in fresh_pages.get(customer, ()):
             visits[customer].append([page_index[page], n])
 
@@ -151,7 +214,7 @@ def plan(batch: BatchWrite, known_customers: Collection[str]) -> Plan:
         customers.append(
             {
                 "id": customer,
-                # Without stored clicks there is no VISITED to merge with: create it.
+                # Without a Customer node there is no VISITED to add to: create it.
                 "newVisits": [] if known else rows,
                 "visits": rows if known else [],
                 "extended": [

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
-from collections.abc import Collection, Sequence
-from dataclasses import replace
-from typing import Protocol
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
 
 from neo4j import Driver, ManagedTransaction
 
 from graph_model.assist.store import AssessBatch, assess_in_tx, read_states
+from graph_model.customer.store import read_forgotten
 from graph_model.path import write_cypher as q
 from graph_model.path.batch import (
     ApplyResult,
     BatchWrite,
+    Compacted,
     ComputeBatch,
+    StoredState,
     click_row,
     delta_row,
     plan,
+    to_compact,
 )
 from graph_model.path.record import Click, EventType
 from graph_model.version import bump_graph_version
@@ -27,51 +32,122 @@ class PathSink(Protocol):
     """What the ingest worker needs from the graph."""
 
     def apply_clicks(
-        self, customer_ids: Sequence[str], compute: ComputeBatch, assess: AssessBatch | None = None
+        self,
+        customer_ids: Sequence[str],
+        keys: Sequence[str],
+        compute: ComputeBatch,
+        assess: AssessBatch | None = None,
     ) -> ApplyResult:
-        """Read the customers' stored clicks and the watermark, `compute` the change, write
-        it (and, with `assess`, the paths' at-risk states and their announcements): one
-        transaction, retried on conflicts."""
+        """Read the stored state of the customers and `keys` (the batch's event keys), let
+        `compute` read the stored events it needs and decide the change, write it (and, with
+        `assess`, the paths' at-risk states and their announcements): one transaction,
+        retried on conflicts."""
 
     def click_owners(self, keys: Sequence[str]) -> dict[str, str]:
         """The customer of each stored click among `keys` (absent keys are left out)."""
 
 
+class _ForgottenMeanwhile(Exception):  # noqa: N818 -- a signal, not an error
+    """Customers of the batch were forgotten while it was written: roll back, write again."""
+
+
+@dataclass(frozen=True, slots=True)
+class Retention:
+    """Compaction (docs/paths.md, "Retention"): the Click nodes of paths that ended more than
+    `retention_ms` (plus the inactivity timeout) before the watermark go."""
+
+    retention_ms: int
+    per_batch: int  # Click nodes an ingest batch compacts at most; 0: none
+
+
 class Neo4jPathStore:
-    def __init__(self, driver: Driver, database: str, inactivity_timeout_ms: int) -> None:
+    def __init__(
+        self,
+        driver: Driver,
+        database: str,
+        inactivity_timeout_ms: int,
+        retention: Retention | None = None,
+    ) -> None:
         self.driver = driver
         self.database = database
         self.timeout_ms = inactivity_timeout_ms
+        self.retention = retention
+        self._salt: str | None = None  # the tombstones' salt, once seen
+
+    def compact(self, budget: int) -> Compacted:
+        """One bounded step of retention (at most `budget` Click nodes, but at least one
+        path), in a transaction of its own; `done` once nothing more can be compacted."""
+        if self.retention is None:
+            return Compacted(0, 0, True)
+        with self.driver.session(database=self.database) as session:
+            return session.execute_write(self._compact_tx, budget)
+
+    def _compact_tx(self, tx: ManagedTransaction, budget: int) -> Compacted:
+        row = tx.run(q.READ_WATERMARK).single()
+        watermark = None if row is None or row["watermark"] is None else int(row["watermark"])
+        done = self._compact(tx, watermark, budget)
+        if done.paths:
+            bump_graph_version(tx)
+        return done
+
+    def _compact(self, tx: ManagedTransaction, watermark: int | None, budget: int) -> Compacted:
+        if self.retention is None or watermark is None:
+            return Compacted(0, 0, True)
+        # Ended more than the retention plus the timeout before the watermark: no event the
+        # lateness rule accepts can reach such a path again (docs/paths.md, "Retention").
+        cutoff = watermark - self.retention.retention_ms - self.timeout_ms
+        cursor = tx.run(q.COMPACTION_CURSOR).single()
+        start = _ALL_TIME if cursor is None or cursor["through"] is None else cursor["through"]
+        if start >= cutoff:
+            return Compacted(0, 0, True)
+        limit = max(budget, 1)
+        found = list(tx.run(q.TO_COMPACT, {"from": start, "cutoff": cutoff, "limit": limit}))
+        rows = [(r["id"], int(r["end"]), len(r["keys"])) for r in found]
+        n = to_compact(rows, budget)
+        if n:
+            paths = [{"id": r["id"], "keys": r["keys"]} for r in found[:n]]
+            tx.run(q.COMPACT_PATHS, paths=paths).consume()
+        done = n == len(rows) < limit
+        through = cutoff if done else rows[n - 1][1]
+        tx.run(q.SET_COMPACTION_CURSOR, through=through).consume()
+        return Compacted(n, sum(clicks for _, _, clicks in rows[:n]), done)
 
     def apply_clicks(
-        self, customer_ids: Sequence[str], compute: ComputeBatch, assess: AssessBatch | None = None
+        self,
+        customer_ids: Sequence[str],
+        keys: Sequence[str],
+        compute: ComputeBatch,
+        assess: AssessBatch | None = None,
     ) -> ApplyResult:
+        ids, unique_keys = list(dict.fromkeys(customer_ids)), list(dict.fromkeys(keys))
         with self.driver.session(database=self.database) as session:
-            return session.execute_write(
-                self._apply_tx, list(dict.fromkeys(customer_ids)), compute, assess
-            )
+            while True:
+                try:
+                    return session.execute_write(self._apply_tx, ids, unique_keys, compute, assess)
+                except _ForgottenMeanwhile:
+                    continue  # again, without them: their tombstones are committed now
 
     def _apply_tx(
         self,
         tx: ManagedTransaction,
         customer_ids: list[str],
+        keys: list[str],
         compute: ComputeBatch,
         assess: AssessBatch | None = None,
     ) -> ApplyResult:
-        read = tx.run(q.READ_BATCH, ids=customer_ids).single(strict=True)
-        stored_wm = read["watermark"]
-        stored: dict[str, list[Click]] = defaultdict(list)
-        for customer, key, page, ts, resolved, seq, referrer, attrs in read["clicks"]:
-            stored[customer].append(
-                Click(key, customer, page, ts, resolved, seq, referrer, attributes=_pairs(attrs))
-            )
-        for customer, key, kind, page, ts, seq, attrs in read["markers"]:
-            marker = Click(key, customer, page or "", ts, False, seq, None, EventType(kind))
-            stored[customer].append(replace(marker, attributes=_pairs(attrs)))
-        batch = compute(stored, None if stored_wm is None else int(stored_wm))
+        self._salt, forgotten = read_forgotten(tx, customer_ids, self._salt)
+        state = replace(read_state(tx, customer_ids, keys), forgotten=forgotten)
+        events_read = [0]
+
+        def read_events(since: Mapping[str, int]) -> Mapping[str, list[Click]]:
+            stored = _read_events(tx, since, self.timeout_ms)
+            events_read[0] += sum(len(events) for events in stored.values())
+            return stored
+
+        batch = compute(state, read_events)
         # The old versions' at-risk states, read before the write replaces them.
         states = read_states(tx, [p.id for p in batch.deleted_paths]) if assess else {}
-        _write(tx, batch, stored.keys())
+        _write(tx, batch, state.known)
         watermark = batch.watermark_ms
         closed = None
         if watermark is not None:
@@ -79,6 +155,18 @@ class Neo4jPathStore:
                 q.ADVANCE_WATERMARK, value=watermark, cutoff=watermark - self.timeout_ms
             ).single()
         paths_closed = int(closed["closed"]) if closed else 0
+        if watermark is not None:
+            # The watermark's node is locked now: an erasure that committed its tombstones
+            # before shows them here, one that did not yet waits for this commit (and then
+            # erases what this batch wrote). See graph_model.customer.store.
+            _, now_forgotten = read_forgotten(tx, customer_ids, self._salt)
+            if now_forgotten - forgotten:
+                raise _ForgottenMeanwhile
+        compacted = Compacted(0, 0, True)
+        compact_started = time.perf_counter()
+        if self.retention is not None and self.retention.per_batch > 0:
+            compacted = self._compact(tx, watermark, self.retention.per_batch)
+        compact_s = time.perf_counter() - compact_started
         announced = assess_in_tx(tx, batch, states, paths_closed, assess) if assess else ()
         bump_graph_version(tx)
         return ApplyResult(
@@ -88,6 +176,10 @@ class Neo4jPathStore:
             paths_closed=paths_closed,
             watermark_ms=watermark,
             announcements=announced,
+            events_read=events_read[0],
+            paths_compacted=compacted.paths,
+            clicks_compacted=compacted.clicks,
+            compact_s=compact_s,
         )
 
     def click_owners(self, keys: Sequence[str]) -> dict[str, str]:
@@ -132,8 +224,68 @@ def _write(tx: ManagedTransaction, batch: BatchWrite, known_customers: Collectio
             tx.run(q.APPLY_TRANSITIONS, deltas=other).consume()
 
 
+def read_state(tx: ManagedTransaction, customer_ids: list[str], keys: list[str]) -> StoredState:
+    """The watermark, the customers' latest stored event times and nodes, and the stored
+    events that hold `keys`."""
+    row = tx.run(q.READ_STATE, ids=customer_ids, keys=keys).single(strict=True)
+    latest: dict[str, int] = {}
+    known: set[str] = set()
+    for customer, click, marker, exists in row["customers"]:
+        times = [int(t) for t in (click, marker) if t is not None]
+        if times:
+            latest[customer] = max(times)
+        if exists:
+            known.add(customer)
+    by_key = {c.key: c for c in _events(row["clicks"], row["markers"])}
+    watermark = row["watermark"]
+    return StoredState(
+        None if watermark is None else int(watermark), latest, frozenset(known), by_key
+    )
+
+
+def _read_events(
+    tx: ManagedTransaction, since: Mapping[str, int], timeout_ms: int
+) -> dict[str, list[Click]]:
+    """Every stored event of the customers that events at or after `since` can change the
+    paths of, and the events after them: from the start of the path running at `since`
+    (the customer's latest path that started before it, unless it ended more than the
+    timeout before it), else from `since`. Before that point the customer's paths are
+    closed whatever arrives later (docs/paths.md, "Late and out-of-order clicks"), so a
+    batch reads the running path and what lies within the lateness, not all history."""
+    stored: dict[str, list[Click]] = defaultdict(list)
+    if not since:
+        return stored
+    asked = [{"id": customer, "from": ms} for customer, ms in since.items()]
+    rows = []
+    for r in tx.run(q.READ_ANCHORS, rows=asked):
+        start, end, t = r["start"], r["end"], since[r["id"]]
+        if start is not None and end is not None and end >= t - timeout_ms:
+            rows.append({"id": r["id"], "from": start, "seq": r["seq"]})
+        else:
+            rows.append({"id": r["id"], "from": t, "seq": None})
+    row = tx.run(q.READ_EVENTS, rows=rows).single(strict=True)
+    for event in _events(row["clicks"], row["markers"]):
+        stored[event.customer_id].append(event)
+    return stored
+
+
+def _events(clicks: list[list[Any]], markers: list[list[Any]]) -> list[Click]:
+    """Stored clicks and markers, as READ_STATE and READ_EVENTS return them."""
+    out = [
+        Click(key, customer, page, ts, resolved, seq, referrer, attributes=_pairs(attrs))
+        for customer, key, page, ts, resolved, seq, referrer, attrs in clicks
+    ]
+    for customer, key, kind, page, ts, seq, attrs in markers:
+        marker = Click(key, customer, page or "", ts, False, seq, None, EventType(kind))
+        out.append(replace(marker, attributes=_pairs(attrs)))
+    return out
+
+
 def _pairs(stored: list[str] | None) -> tuple[tuple[str, str], ...]:
     """Stored "key=value" attributes back to (key, value) pairs (keys hold no "=")."""
     if not stored:
         return ()
     return tuple((k, v) for k, _, v in (item.partition("=") for item in stored))
+
+
+_ALL_TIME = -(2**63)

@@ -8,19 +8,72 @@ from __future__ import annotations
 # seconds (WRITE_CUSTOMERS takes ~0.25 s to plan). A schema change still clears the cache.
 _PLAN_ONCE = "CYPHER replan=skip\n"
 
-# The watermark and every stored click and marker of the batch's customers, in one row.
-READ_BATCH = (
+# What a batch reads first: the watermark; per customer of the batch, whether it has a node
+# and the time of its latest stored click and marker (the newest entry of the (customerId, ts)
+# indexes: a few index hits, however many events the customer has); the stored clicks and
+# markers that hold one of the batch's keys (the unique key constraints' indexes).
+READ_STATE = (
     _PLAN_ONCE
     + """
 OPTIONAL MATCH (m:Meta {id: 'watermark'})
 RETURN m.value AS watermark, COLLECT {
   UNWIND $ids AS id
-  MATCH (c:Click {customerId: id}) USING INDEX c:Click(customerId)
+  CALL (id) {
+    OPTIONAL MATCH (c:Click {customerId: id}) USING INDEX c:Click(customerId, ts)
+    WHERE c.ts IS NOT NULL
+    RETURN c.ts AS click ORDER BY c.customerId DESC, c.ts DESC LIMIT 1
+  }
+  CALL (id) {
+    OPTIONAL MATCH (k:Marker {customerId: id}) USING INDEX k:Marker(customerId, ts)
+    WHERE k.ts IS NOT NULL
+    RETURN k.ts AS marker ORDER BY k.customerId DESC, k.ts DESC LIMIT 1
+  }
+  RETURN [id, click, marker, EXISTS { MATCH (:Customer {id: id}) }]
+} AS customers, COLLECT {
+  UNWIND $keys AS key
+  MATCH (c:Click {key: key})
   RETURN [c.customerId, c.key, c.pageId, c.ts, c.resolved, c.seq, c.referrerPageId,
           c.attributes]
 } AS clicks, COLLECT {
-  UNWIND $ids AS id
-  MATCH (k:Marker {customerId: id}) USING INDEX k:Marker(customerId)
+  UNWIND $keys AS key
+  MATCH (k:Marker {key: key})
+  RETURN [k.customerId, k.key, k.type, k.pageId, k.ts, k.seq, k.attributes]
+} AS markers
+"""
+)
+
+# Per customer ($rows: {id, from}), its latest path that started before `from` (the newest
+# entry of the (customerId, start) index before it): its start, end, and its first click's
+# arrival order.
+READ_ANCHORS = (
+    _PLAN_ONCE
+    + """
+UNWIND $rows AS r
+CALL (r) {
+  OPTIONAL MATCH (p:Path {customerId: r.id}) USING INDEX p:Path(customerId, start)
+  WHERE p.start < r.from
+  RETURN p ORDER BY p.customerId DESC, p.start DESC LIMIT 1
+}
+RETURN r.id AS id, p.start AS start, p.end AS end, [(p)-[:FIRST]->(f) | f.seq][0] AS seq
+"""
+)
+
+# The stored clicks and markers of customers ($rows: {id, from, seq}) from (`from`, `seq`) on
+# in (time, arrival) order (`seq` null: every event at `from`), through the (customerId, ts)
+# indexes.
+READ_EVENTS = (
+    _PLAN_ONCE
+    + """
+RETURN COLLECT {
+  UNWIND $rows AS r
+  MATCH (c:Click {customerId: r.id}) USING INDEX c:Click(customerId, ts)
+  WHERE c.ts >= r.from AND (c.ts > r.from OR r.seq IS NULL OR c.seq >= r.seq)
+  RETURN [c.customerId, c.key, c.pageId, c.ts, c.resolved, c.seq, c.referrerPageId,
+          c.attributes]
+} AS clicks, COLLECT {
+  UNWIND $rows AS r
+  MATCH (k:Marker {customerId: r.id}) USING INDEX k:Marker(customerId, ts)
+  WHERE k.ts >= r.from AND (k.ts > r.from OR r.seq IS NULL OR k.seq >= r.seq)
   RETURN [k.customerId, k.key, k.type, k.pageId, k.ts, k.seq, k.attributes]
 } AS markers
 """
@@ -123,8 +176,8 @@ _CHAIN = """
 
 # One statement for everything a batch writes per customer, the customer's node bound once:
 # - pages of the new clicks merged once, then addressed by their index in $pages;
-# - VISITED created outright for customers without stored clicks (nothing to merge with), and
-#   merged only for the pages that got new clicks otherwise (the other counts are unchanged);
+# - VISITED created outright for new customers (nothing to merge with), and the new clicks
+#   added to the counts of known ones (only pages with new clicks are sent);
 # - an OPEN path that only grew keeps its node and chain: its LAST moves, NEXT is appended;
 # - other changed paths are created with their clicks (old versions deleted before).
 WRITE_CUSTOMERS = (
@@ -145,7 +198,8 @@ CALL (pgs, c, cu) {
   UNWIND c.visits AS v
   WITH cu, pgs[v[0]] AS pg, v[1] AS n
   MERGE (cu)-[r:VISITED]->(pg)
-  SET r.count = n
+    ON CREATE SET r.count = n
+    ON MATCH SET r.count = r.count + n
 }
 CALL (pgs, c, cid) {
   UNWIND c.extended AS p
@@ -221,3 +275,42 @@ CALL () {
 RETURN closed
 """
 )
+
+
+# ---- retention (docs/paths.md, "Retention") -------------------------------------------------
+# (:Meta {id: 'compaction'}).through: every path that ended before it is compacted.
+
+READ_WATERMARK = "OPTIONAL MATCH (m:Meta {id: 'watermark'}) RETURN m.value AS watermark"
+
+COMPACTION_CURSOR = "OPTIONAL MATCH (m:Meta {id: 'compaction'}) RETURN m.through AS through"
+
+# The next paths to compact: not compacted yet (they still have their keys), ended in
+# [$from, $cutoff), in the order they ended (the path_end index, from the cursor on).
+TO_COMPACT = (
+    _PLAN_ONCE
+    + """
+MATCH (p:Path) USING INDEX p:Path(end)
+WHERE p.end >= $from AND p.end < $cutoff AND p.keys IS NOT NULL
+RETURN p.id AS id, p.end AS end, p.keys AS keys
+ORDER BY p.end
+LIMIT $limit
+"""
+)
+
+# A compacted path keeps its node and properties (pages, timestamps, ...) but its keys; its
+# Click nodes go, and with them ON, NEXT, FIRST and LAST.
+COMPACT_PATHS = (
+    _PLAN_ONCE
+    + """
+UNWIND $paths AS row
+MATCH (p:Path {id: row.id})
+CALL (row) {
+  UNWIND row.keys AS key
+  MATCH (c:Click {key: key})
+  DETACH DELETE c
+}
+REMOVE p.keys
+"""
+)
+
+SET_COMPACTION_CURSOR = "MERGE (m:Meta {id: 'compaction'}) SET m.through = $through"

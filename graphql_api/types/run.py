@@ -98,7 +98,7 @@ class HasApiKey(BasePermission):
 
 
 @strawberry.type
-class Mutation:
+class RunMutation:
     @mutation(
         description="Run `pathrank analyze` now and return the recorded run. Needs the API "
         "key when one is configured; one run at a time (CONFLICT names the run holding the "

@@ -15,7 +15,7 @@ import typer
 from ingest.sources.page_rules import PageRulesError
 
 # Each module adds its commands to `app` when imported.
-from pathrank.cli import analysis, data, demo, reset, serve, services  # noqa: F401
+from pathrank.cli import analysis, data, demo, history, reset, serve, services  # noqa: F401
 from pathrank.cli.common import CliError, app, err
 from pathrank.services import ServiceError
 

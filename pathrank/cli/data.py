@@ -199,9 +199,11 @@ def ingest(
     )
     with w.driver() as driver:
         stats = w.ingest_worker(driver, config, on_batch=_log_batch).run()
+    forgotten = f", {stats.forgotten} of forgotten customers" if stats.forgotten else ""
     out.print(
         f"ingested {stats.consumed} records ({stats.clicks} clicks, {stats.clicks_created} new, "
-        f"{stats.pages} pages, {stats.dead_letters} dead letters) in {stats.elapsed_s:.1f}s"
+        f"{stats.pages} pages, {stats.dead_letters} dead letters{forgotten}) in "
+        f"{stats.elapsed_s:.1f}s"
     )
 
 

@@ -20,7 +20,8 @@ def reset(
     ] = False,
 ) -> None:
     """Empty the graph and forget the ingest consumer groups' offsets (the demo's too);
-    with --topics, delete the click, catalog, dead-letter and assist topics as well."""
+    with --topics, delete the click, catalog, dead-letter and assist topics as well. The
+    tombstones of forgotten customers stay: a replay must not bring them back."""
     w = wiring()
     s = w.s
     demo = demo_settings(s)
@@ -50,7 +51,7 @@ def reset(
         require_neo4j(driver, s)
         admin = w.admin(driver)
         before = admin.counts()
-        admin.clear()
+        admin.clear(keep_tombstones=True)
     deleted = delete_topics(s.kafka_bootstrap, names) if topics else []
     out.print(
         f"removed {before.pages} pages, {before.customers} customers, {before.paths} paths and "

@@ -82,6 +82,7 @@ def serve(
         w.graph_reads(),
         api_key=api_key,
         run_analysis=w.run_analysis,
+        forget_customers=w.forget,
         cache_responses=s.api_cache,
         allowed_hosts=hosts,
         key_for_reads=s.api_key_for_reads,

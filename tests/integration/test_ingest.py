@@ -407,7 +407,7 @@ def test_schema_is_created_idempotently(store: TestGraph) -> None:
     names = set(records[0]["n"])
     assert {"page_id", "customer_id", "path_id", "click_key"} <= names
     records, _, _ = store.driver.execute_query("SHOW INDEXES YIELD name RETURN collect(name) AS n")
-    assert {"click_customer", "path_outcome_end"} <= set(records[0]["n"])
+    assert {"click_customer_ts", "path_outcome_end"} <= set(records[0]["n"])
 
 
 def test_simulate_cli_is_deterministic_and_writes_truth(tmp_path: Path) -> None:

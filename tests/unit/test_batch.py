@@ -8,7 +8,7 @@ import dataclasses
 from hypothesis import given
 from hypothesis import strategies as st
 
-from graph_model.path.batch import BatchWrite, TransitionDelta, plan
+from graph_model.path.batch import BatchWrite, TransitionDelta, plan, to_compact
 from graph_model.path.record import Click, EventType, Outcome
 from ingest.batch import REUSED_EVENT_ID, PathRules, accept_clicks, compute_batch
 
@@ -162,7 +162,7 @@ def test_a_late_marker_ends_a_stored_path_without_touching_pages_or_transitions(
         (("A", "B"), Outcome.RESOLVED, "k3")
     ]
     assert batch.transitions == []  # the same pages: no transition moves
-    assert batch.visited == {("c", "A"): 1, ("c", "B"): 1}  # the marker is no visit
+    assert batch.visited == {}  # the marker is no visit: no VISITED count moves
     p = plan(batch, known_customers={"c"})
     assert p.pages == []  # no page of a marker is merged
     [row] = p.customers
@@ -215,3 +215,14 @@ def test_a_page_view_and_a_marker_under_one_event_id_conflict() -> None:
     accepted, rejected = accept_clicks([view, same_id], {})
     assert accepted == {"c": [view]}
     assert [(r.click, r.reason) for r in rejected] == [(same_id, REUSED_EVENT_ID)]
+
+
+# ---- retention -------------------------------------------------------------------------------
+
+
+def test_a_compaction_step_takes_whole_paths_within_its_budget_and_at_least_one() -> None:
+    rows = [("a", 1, 3), ("b", 2, 4), ("c", 3, 2)]
+    assert to_compact(rows, 7) == 2  # 3 + 4; c would make 9
+    assert to_compact(rows, 9) == 3
+    assert to_compact(rows, 2) == 1  # a alone is over the budget: taken all the same
+    assert to_compact([], 5) == 0

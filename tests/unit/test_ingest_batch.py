@@ -3,6 +3,8 @@ are isolated: pure logic, with oracles written here rather than taken from the c
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 from collections.abc import Callable, Sequence
 
 import pytest
@@ -10,12 +12,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 from neo4j.exceptions import Neo4jError
 
+from graph_model.path.batch import StoredState
 from graph_model.path.record import Click
 from ingest.batch import (
     KEY_CLASH,
     REUSED_EVENT_ID,
+    TOO_LATE,
+    PathRules,
     Rejected,
     accept_clicks,
+    admit,
     key_clashes,
     next_watermark,
 )
@@ -64,10 +70,11 @@ def test_the_referrer_is_not_part_of_the_content() -> None:
     assert accept_clicks([first, later], {}) == ({"a": [first]}, [])
 
 
-def test_the_same_id_for_two_customers_is_no_content_conflict() -> None:
-    # That is a key clash, which the unique key constraint finds (key_clashes).
+def test_the_same_id_for_two_customers_is_a_key_clash_the_first_keeps_it() -> None:
     a, b = click("a", "e1", "p1", seq=1), click("b", "e1", "p2", seq=2)
-    assert accept_clicks([a, b], {}) == ({"a": [a], "b": [b]}, [])
+    assert accept_clicks([b, a], {}) == ({"a": [a], "b": []}, [Rejected(b, KEY_CLASH)])
+    # A stored click of another customer holds it too.
+    assert accept_clicks([b], {"a": [a]}) == ({"b": []}, [Rejected(b, KEY_CLASH)])
 
 
 _keys = st.sampled_from(["e1", "e2", "e3"])
@@ -88,7 +95,7 @@ _clicks = st.builds(
             for i, c in enumerate(cs)
         ]
     ),
-    stored=st.lists(_clicks, max_size=4, unique_by=lambda c: (c.customer_id, c.key)),
+    stored=st.lists(_clicks, max_size=4, unique_by=lambda c: c.key),  # keys are unique
 )
 def test_every_click_is_accepted_rejected_or_a_duplicate(
     batch: list[Click], stored: list[Click]
@@ -96,24 +103,26 @@ def test_every_click_is_accepted_rejected_or_a_duplicate(
     by_customer: dict[str, list[Click]] = {}
     for c in stored:
         by_customer.setdefault(c.customer_id, []).append(c)
-    accepted, rejected = accept_clicks(list(reversed(batch)), by_customer)
 
     # The oracle: walk arrivals in order; a key's first version is the stored click or the
-    # first arrival; same page, time and flag is a duplicate, anything else a rejection.
-    first: dict[tuple[str, str], Click] = {(c.customer_id, c.key): c for c in stored}
+    # first arrival, whoever's it is; another customer's key is a clash; same page, time and
+    # flag is a duplicate, anything else a rejection.
+    accepted, rejected = accept_clicks(list(reversed(batch)), by_customer)
+    first: dict[str, Click] = {c.key: c for c in stored}
     want_accepted: dict[str, list[Click]] = {}
-    want_rejected: list[Click] = []
+    want_rejected: list[tuple[Click, str]] = []
     for c in batch:
-        known = first.get((c.customer_id, c.key))
+        known = first.get(c.key)
         want_accepted.setdefault(c.customer_id, [])
         if known is None:
-            first[(c.customer_id, c.key)] = c
+            first[c.key] = c
             want_accepted[c.customer_id].append(c)
+        elif known.customer_id != c.customer_id:
+            want_rejected.append((c, KEY_CLASH))
         elif (known.page_id, known.ts_ms, known.resolved) != (c.page_id, c.ts_ms, c.resolved):
-            want_rejected.append(c)
+            want_rejected.append((c, REUSED_EVENT_ID))
     assert accepted == want_accepted
-    assert [r.click for r in rejected] == want_rejected
-    assert all(r.reason == REUSED_EVENT_ID for r in rejected)
+    assert [(r.click, r.reason) for r in rejected] == want_rejected
 
 
 def test_the_watermark_follows_accepted_clicks_only_and_never_goes_back() -> None:
@@ -242,3 +251,94 @@ def test_the_refusal_reason_never_quotes_the_message() -> None:
     reason = refused_reason(_neo4j("Neo.ClientError.Schema.ConstraintValidationFailed"))
     assert reason is not None
     assert "secret" not in reason
+
+
+# --- allowed lateness and the retention horizon -------------------------------------------------
+
+DAY = 86_400_000
+LATE_RULES = PathRules(timeout_ms=30 * 60_000, quick_ms=10_000, allowed_lateness_ms=3 * DAY)
+
+
+def test_lateness_is_per_customer_and_exactly_at_the_bound_is_in_time() -> None:
+    state = StoredState(T, latest={"a": T})
+    at, past = click("a", "e1", ts=T - 3 * DAY, seq=1), click("a", "e2", ts=T - 3 * DAY - 1, seq=2)
+    other = click("b", "e3", ts=T - 30 * DAY, seq=3)  # a customer without events: no bound
+    accepted, rejected, watermark = admit([at, past, other], state, LATE_RULES)
+    assert accepted == {"a": [at], "b": [other]}
+    assert rejected == [Rejected(past, TOO_LATE)]
+    assert watermark == T
+
+
+def test_the_batch_s_earlier_clicks_move_the_bound() -> None:
+    ahead = click("a", "e1", ts=T + 10 * DAY, seq=1)
+    behind = click("a", "e2", ts=T, seq=2)  # in time against what is stored, not after `ahead`
+    accepted, rejected, watermark = admit([behind, ahead], StoredState(T, {"a": T}), LATE_RULES)
+    assert (accepted, rejected, watermark) == (
+        {"a": [ahead]},
+        [Rejected(behind, TOO_LATE)],
+        T + 10 * DAY,
+    )
+
+
+def test_the_retention_horizon_bounds_every_customer() -> None:
+    rules = dataclasses.replace(LATE_RULES, retention_ms=4 * DAY)
+    at, past = click("n", "e1", ts=T - 4 * DAY, seq=1), click("m", "e2", ts=T - 4 * DAY - 1, seq=2)
+    accepted, rejected, _ = admit([at, past], StoredState(T), rules)
+    assert accepted == {"n": [at], "m": []}
+    assert rejected == [Rejected(past, TOO_LATE)]
+    # Without retention there is no horizon.
+    assert admit([past], StoredState(T), LATE_RULES)[1] == []
+
+
+def test_a_replay_of_a_stored_event_is_a_duplicate_however_old() -> None:
+    old = click("a", "e1", ts=T - 30 * DAY)
+    accepted, rejected, _ = admit([old], StoredState(T, {"a": T}, by_key={"e1": old}), LATE_RULES)
+    assert (accepted, rejected) == ({"a": []}, [])
+
+
+@given(
+    times=st.lists(st.integers(0, 12), min_size=1, max_size=12),
+    customers=st.lists(st.sampled_from("ab"), min_size=12, max_size=12),
+    cuts=st.lists(st.integers(0, 12), max_size=4),
+)
+def test_verdicts_do_not_depend_on_how_arrivals_are_cut_into_batches(
+    times: list[int], customers: list[str], cuts: list[int]
+) -> None:
+    rules = dataclasses.replace(LATE_RULES, retention_ms=5 * DAY)
+    clicks = [click(customers[i], f"e{i}", ts=T + t * DAY, seq=i) for i, t in enumerate(times)]
+
+    def run(batches: list[list[Click]]) -> tuple[set[str], set[str]]:
+        state = StoredState(None)
+        kept: set[str] = set()
+        late: set[str] = set()
+        for part in batches:
+            accepted, rejected, watermark = admit(part, state, rules)
+            new = [c for cs in accepted.values() for c in cs]
+            kept |= {c.key for c in new}
+            late |= {r.click.key for r in rejected}
+            latest = dict(state.latest)
+            for c in new:
+                latest[c.customer_id] = max(latest.get(c.customer_id, c.ts_ms), c.ts_ms)
+            state = StoredState(
+                watermark, latest, by_key={**state.by_key, **{c.key: c for c in new}}
+            )
+        return kept, late
+
+    bounds = sorted({0, len(clicks), *[min(c, len(clicks)) for c in cuts]})
+    batches = [clicks[a:b] for a, b in itertools.pairwise(bounds)]
+    assert run(batches) == run([clicks])
+    # The oracle, event by event: behind its customer's latest by more than 3 days, or
+    # more than 5 days behind the latest of all.
+    latest: dict[str, int] = {}
+    newest: int | None = None
+    want: set[str] = set()
+    for c in clicks:
+        last = latest.get(c.customer_id)
+        if (last is not None and c.ts_ms < last - 3 * DAY) or (
+            newest is not None and c.ts_ms < newest - 5 * DAY
+        ):
+            want.add(c.key)
+            continue
+        latest[c.customer_id] = max(last or c.ts_ms, c.ts_ms)
+        newest = max(newest or c.ts_ms, c.ts_ms)
+    assert run([clicks])[1] == want
