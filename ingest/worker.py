@@ -62,6 +62,8 @@ log = logging.getLogger("ingest")
 _librdkafka_log = logging.getLogger("ingest.librdkafka")
 
 _ASSIGNMENT_GRACE_S = 30.0
+# A batch that takes longer than this to write is logged with where its time went.
+SLOW_BATCH_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -325,15 +327,35 @@ class IngestWorker:
         self, parsed: _Parsed, consumed: int, dead_letters: DeadLetterWriter, stats: IngestStats
     ) -> None:
         """One batch into the DLQ and the graph (runs on the pipeline's writer thread)."""
+        started = time.perf_counter()
         self._send_dead(dead_letters, parsed.dead, stats)
         if parsed.pages:
             self._outages.retry(lambda: self.sinks.catalog.upsert(parsed.pages))
+        graph_started = time.perf_counter()
         created, rejected, announced, forgotten = (
             self._apply_clicks(parsed) if parsed.clicks else (0, [], [], 0)
         )
+        graph_s = time.perf_counter() - graph_started
         self._send_dead(dead_letters, rejected, stats)
+        announce_started = time.perf_counter()
         if self._announcer is not None:  # before the offset commit: see ingest/announce.py
             self._announcer.deliver(announced, self._outages.retry)
+        announce_s = time.perf_counter() - announce_started
+        total_s = time.perf_counter() - started
+        # Where a slow batch's time went (the graph's transaction, the assist topic's
+        # acknowledgements, the rest: dead letters and the catalog), for whoever watches
+        # latency; below the threshold only at debug level.
+        level = logging.INFO if total_s >= SLOW_BATCH_S else logging.DEBUG
+        if log.isEnabledFor(level):
+            log.log(
+                level,
+                "batch of %d records: %.0f ms (graph %.0f, assist %.0f, other %.0f)",
+                consumed,
+                total_s * 1000,
+                graph_s * 1000,
+                announce_s * 1000,
+                (total_s - graph_s - announce_s) * 1000,
+            )
         stats.consumed += consumed
         stats.pages += len(parsed.pages)
         stats.clicks += len(parsed.clicks) - len(rejected) - forgotten
