@@ -102,11 +102,10 @@ class Neo4jPathStore:
             return Compacted(0, 0, True)
         limit = max(budget, 1)
         found = list(tx.run(q.TO_COMPACT, {"from": start, "cutoff": cutoff, "limit": limit}))
-        rows = [(r["id"], int(r["end"]), len(r["keys"])) for r in found]
+        rows = [(r["id"], int(r["end"]), int(r["clicks"])) for r in found]
         n = to_compact(rows, budget)
         if n:
-            paths = [{"id": r["id"], "keys": r["keys"]} for r in found[:n]]
-            tx.run(q.COMPACT_PATHS, paths=paths).consume()
+            tx.run(q.COMPACT_PATHS, ids=[r[0] for r in rows[:n]]).consume()
         done = n == len(rows) < limit
         through = cutoff if done else rows[n - 1][1]
         tx.run(q.SET_COMPACTION_CURSOR, through=through).consume()
