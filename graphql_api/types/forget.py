@@ -2,30 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import strawberry
-from strawberry.permission import BasePermission
 
+from graphql_api.api_key import needs_api_key
 from graphql_api.errors import ErrorCode, user_error
 from graphql_api.fields import mutation
 from graphql_api.types.common import Info
 
 MAX_IDS = 1000
-
-
-class HasConfiguredApiKey(BasePermission):
-    """Stricter than runAnalysis: without PATHRANK_API_KEY nobody may erase."""
-
-    message = (
-        "forgetCustomers needs the API key: set PATHRANK_API_KEY on the server and send it "
-        "as `X-API-Key: <key>` or `Authorization: Bearer <key>`"
-    )
-    error_extensions = {"code": ErrorCode.UNAUTHENTICATED.value}  # noqa: RUF012
-
-    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        context = info.context
-        return bool(context.api_key) and context.authorized()
 
 
 @strawberry.type(description="What an erasure removed, summed over the customers asked for.")
@@ -45,7 +29,7 @@ class ForgetMutation:
         "and a tombstone (a one-way hash of the id) keeps ingest from bringing them back. "
         "Analysis figures change at the next analysis. Needs the API key, and is refused "
         f"when none is configured; at most {MAX_IDS} ids.",
-        permission_classes=[HasConfiguredApiKey],
+        permission_classes=[needs_api_key("forgetCustomers", even_without_one=True)],
     )
     async def forget_customers(self, info: Info, ids: list[strawberry.ID]) -> ForgetResult:
         service = info.context.forget

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import strawberry
-from strawberry.permission import BasePermission
 
 from graph_model.run.record import AnalysisRun as AnalysisRunRecord
 from graph_model.run.record import AnalysisStatus
+from graphql_api.api_key import needs_api_key
 from graphql_api.errors import ErrorCode, user_error
 from graphql_api.fields import field, mutation
 from graphql_api.types.common import DEFAULT_LIMIT, Info, Limit, limited, record_id, recorded, utc
@@ -86,24 +85,13 @@ class RunQuery:
         return [AnalysisRun(record=r) for r in runs]
 
 
-class HasApiKey(BasePermission):
-    message = (
-        "runAnalysis needs the API key: send it as `X-API-Key: <key>` or "
-        "`Authorization: Bearer <key>`"
-    )
-    error_extensions = {"code": ErrorCode.UNAUTHENTICATED.value}  # noqa: RUF012
-
-    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        return info.context.authorized()
-
-
 @strawberry.type
 class RunMutation:
     @mutation(
         description="Run `pathrank analyze` now and return the recorded run. Needs the API "
         "key when one is configured; one run at a time (CONFLICT names the run holding the "
         "lock).",
-        permission_classes=[HasApiKey],
+        permission_classes=[needs_api_key("runAnalysis")],
     )
     async def run_analysis(self, info: Info) -> AnalysisRun:
         service = info.context.analysis
