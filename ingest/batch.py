@@ -246,4 +246,5 @@ def apply_batches(
     for start in range(0, len(clicks), batch_size):
         part = clicks[start : start + batch_size]
         rejected += apply_batch(sink, part, rules, assess() if assess else None).rejected
+    sink.settle()  # the last batch's retention step, before the caller reads the graph
     return rejected

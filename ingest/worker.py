@@ -259,6 +259,9 @@ class IngestWorker:
         finally:
             # On an error or a stop the batch in flight is not committed: a restart replays it.
             pipeline.close()
+            # The retention step in flight, briefly: a stop keeps its 30 s (the step rolls
+            # back if the process leaves first).
+            self.sinks.paths.settle(timeout_s=5.0)
             _restore_gc(collector)
             consumer.close()
             dead_letters.close()

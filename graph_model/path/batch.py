@@ -101,10 +101,11 @@ class ApplyResult:
     announcements: tuple[Announcement, ...] = ()
     # Stored clicks and markers the batch read to recompute its customers' paths.
     events_read: int = 0
-    # Retention: paths the batch compacted, and the Click nodes that went with them.
+    # Retention: the paths (and their Click nodes) of the step the previous batch started
+    # beside this one, and how long this batch waited for that step to finish.
     paths_compacted: int = 0
     clicks_compacted: int = 0
-    compact_s: float = 0.0  # the statements of that compaction (its share of the commit apart)
+    compact_s: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

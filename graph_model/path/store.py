@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from neo4j import Driver, ManagedTransaction
+from neo4j.exceptions import DriverError, Neo4jError
 
 from graph_model.assist.store import AssessBatch, assess_in_tx, read_states
 from graph_model.customer.store import read_forgotten
@@ -46,6 +50,13 @@ class PathSink(Protocol):
     def click_owners(self, keys: Sequence[str]) -> dict[str, str]:
         """The customer of each stored click among `keys` (absent keys are left out)."""
 
+    def settle(self, timeout_s: float | None = None) -> Compacted:
+        """Wait for the retention step the last batch started beside the next (if any; at
+        most `timeout_s`, then leave it running)."""
+
+
+log = logging.getLogger(__name__)
+
 
 class _ForgottenMeanwhile(Exception):  # noqa: N818 -- a signal, not an error
     """Customers of the batch were forgotten while it was written: roll back, write again."""
@@ -73,18 +84,58 @@ class Neo4jPathStore:
         self.timeout_ms = inactivity_timeout_ms
         self.retention = retention
         self._salt: str | None = None  # the tombstones' salt, once seen
+        # Ingest's retention step runs beside the next batch, on a thread of its own: in the
+        # batch's transaction it cost ~30% of the ingest rate once every batch deleted about
+        # as many Click nodes as it wrote (BENCHMARKS.md, "Months of traffic").
+        self._step: Future[Compacted] | None = None
+        self._compacting = threading.Lock()  # one step at a time in this process
 
     def compact(self, budget: int) -> Compacted:
         """One bounded step of retention (at most `budget` Click nodes, but at least one
         path), in a transaction of its own; `done` once nothing more can be compacted."""
         if self.retention is None:
             return Compacted(0, 0, True)
-        with self.driver.session(database=self.database) as session:
-            return session.execute_write(self._compact_tx, budget)
+        self.settle()
+        with self._compacting, self.driver.session(database=self.database) as session:
+            return session.execute_write(self._compact_tx, budget, None)
 
-    def _compact_tx(self, tx: ManagedTransaction, budget: int) -> Compacted:
-        row = tx.run(q.READ_WATERMARK).single()
-        watermark = None if row is None or row["watermark"] is None else int(row["watermark"])
+    def settle(self, timeout_s: float | None = None) -> Compacted:
+        step, self._step = self._step, None
+        if step is None:
+            return Compacted(0, 0, True)
+        try:
+            return step.result(timeout_s)
+        except TimeoutError:  # a stop: the step goes on (or rolls back with the process)
+            log.warning("a retention step is still running; left to finish or roll back")
+        except (Neo4jError, DriverError) as e:  # the cursor did not move: the next step redoes it
+            log.warning("a retention step failed (the next batch's step takes it up): %s", e)
+        return Compacted(0, 0, False)
+
+    def _compact_beside(self, watermark: int, budget: int) -> None:
+        # A daemon thread, not an executor's: a stop must not wait for a step that is
+        # retrying through an outage (an unfinished step rolls back with its connection).
+        step: Future[Compacted] = Future()
+
+        def run() -> None:
+            step.set_running_or_notify_cancel()
+            try:
+                step.set_result(self._compact_at(watermark, budget))
+            except BaseException as e:  # handed to whoever settles the step
+                step.set_exception(e)
+
+        threading.Thread(target=run, name="pathrank-retention", daemon=True).start()
+        self._step = step
+
+    def _compact_at(self, watermark: int, budget: int) -> Compacted:
+        with self._compacting, self.driver.session(database=self.database) as session:
+            return session.execute_write(self._compact_tx, budget, watermark)
+
+    def _compact_tx(self, tx: ManagedTransaction, budget: int, watermark: int | None) -> Compacted:
+        """A step at `watermark` (the batch's that started it: the next batch reads nothing
+        older than that watermark's horizon), else at the stored one."""
+        if watermark is None:
+            row = tx.run(q.READ_WATERMARK).single()
+            watermark = None if row is None or row["watermark"] is None else int(row["watermark"])
         done = self._compact(tx, watermark, budget)
         if done.paths:
             bump_graph_version(tx)
@@ -122,9 +173,26 @@ class Neo4jPathStore:
         with self.driver.session(database=self.database) as session:
             while True:
                 try:
-                    return session.execute_write(self._apply_tx, ids, unique_keys, compute, assess)
+                    result = session.execute_write(
+                        self._apply_tx, ids, unique_keys, compute, assess
+                    )
+                    break
                 except _ForgottenMeanwhile:
                     continue  # again, without them: their tombstones are committed now
+        if self.retention is None or self.retention.per_batch <= 0 or result.watermark_ms is None:
+            return result
+        # The previous batch's step ran beside this batch; the next runs beside the next one.
+        # Waiting for it here keeps compaction abreast of ingest (one step per batch).
+        waited = time.perf_counter()
+        previous = self.settle()
+        waited = time.perf_counter() - waited
+        self._compact_beside(result.watermark_ms, self.retention.per_batch)
+        return replace(
+            result,
+            paths_compacted=previous.paths,
+            clicks_compacted=previous.clicks,
+            compact_s=waited,
+        )
 
     def _apply_tx(
         self,
@@ -161,11 +229,6 @@ class Neo4jPathStore:
             _, now_forgotten = read_forgotten(tx, customer_ids, self._salt)
             if now_forgotten - forgotten:
                 raise _ForgottenMeanwhile
-        compacted = Compacted(0, 0, True)
-        compact_started = time.perf_counter()
-        if self.retention is not None and self.retention.per_batch > 0:
-            compacted = self._compact(tx, watermark, self.retention.per_batch)
-        compact_s = time.perf_counter() - compact_started
         announced = assess_in_tx(tx, batch, states, paths_closed, assess) if assess else ()
         bump_graph_version(tx)
         return ApplyResult(
@@ -176,9 +239,6 @@ class Neo4jPathStore:
             watermark_ms=watermark,
             announcements=announced,
             events_read=events_read[0],
-            paths_compacted=compacted.paths,
-            clicks_compacted=compacted.clicks,
-            compact_s=compact_s,
         )
 
     def click_owners(self, keys: Sequence[str]) -> dict[str, str]:

@@ -151,10 +151,16 @@ def test_ingest_compacts_a_bounded_amount_per_batch(store: TestGraph) -> None:
         outcome = apply_batch(path_store, clicks, rules)
         assert outcome.rejected == []
         compacted.append(outcome.result.clicks_compacted)
+    # Each batch reports the step the batch before it started (run beside it); the last
+    # batch's step is settled here.
+    last = path_store.settle()
+    compacted.append(last.clicks)
+    assert compacted[0] == 0
     assert sum(compacted) > 0
     # At most the budget, but a whole path: 200 unless one path alone is longer.
     longest = max(p[4] for p in reference(events).paths)
     assert max(compacted) <= max(200, longest)
+    kept = store.counts().clicks
     during = _state(store)
     while not path_store.compact(1000).done:
         pass
@@ -163,6 +169,8 @@ def test_ingest_compacts_a_bounded_amount_per_batch(store: TestGraph) -> None:
     by_ingest = (_state(store), store.counts().clicks)
     clean_graph(store.driver)
     wiring(**RETENTION, compact_per_batch=0).load(store.driver, events, now_ms=NOW_MS)
+    # What the batches reported is what went: every Click node but the ones they kept.
+    assert sum(compacted) == store.counts().clicks - kept
     while not w.path_store(store.driver).compact(1000).done:
         pass
     assert (_state(store), store.counts().clicks) == by_ingest
