@@ -183,9 +183,9 @@ class Neo4jPathStore:
             return result
         # The previous batch's step ran beside this batch; the next runs beside the next one.
         # Waiting for it here keeps compaction abreast of ingest (one step per batch).
-        waited = time.perf_counter()
+        started = time.perf_counter()
         previous = self.settle()
-        waited = time.perf_counter() - waited
+        waited = time.perf_counter() - started
         self._compact_beside(result.watermark_ms, self.retention.per_batch)
         return replace(
             result,
