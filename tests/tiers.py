@@ -1,0 +1,26 @@
+"""The two tiers of the suite (README, "Tests").
+
+`make test` runs every behaviour at the smallest size where it still shows; `make soak`
+(PATHRANK_TEST_TIER=soak) runs the tests marked `soak` (full size, real server kills) and
+the hypothesis properties again with their full number of examples. A soak test always has
+a sibling in `make test` that checks the same invariant.
+"""
+
+from __future__ import annotations
+
+import os
+
+SOAK = os.environ.get("PATHRANK_TEST_TIER", "") == "soak"
+
+
+def examples(full: int, fast: int | None = None) -> int:
+    """Hypothesis examples for this tier: `full` in soak, `fast` (default a fifth, at least
+    5) in `make test`."""
+    if SOAK:
+        return full
+    return fast if fast is not None else max(5, full // 5)
+
+
+def size(full: int, fast: int) -> int:
+    """A data size for this tier."""
+    return full if SOAK else fast
