@@ -30,6 +30,7 @@ from graphql_api.app import STATIC_DIR
 from tests.conftest import run_cli
 from tests.integration.analyzed import Analyzed
 from tests.integration.api_server import free_port, serve
+from tests.tiers import examples
 
 API_KEY = f"test-key-{uuid.uuid4().hex}"
 EVENTS = 15_000
@@ -275,7 +276,9 @@ def test_walking_pages_yields_every_page_once_in_order(
 
 
 @settings(
-    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(8),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(first=st.integers(1, 120), order=st.sampled_from(sorted(ORDERS)))
 def test_any_page_size_walks_the_same_list(api: Api, first: int, order: str) -> None:
@@ -743,7 +746,9 @@ def test_http_misuse(api: Api) -> None:
 
 
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(60),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(
     text=st.text(max_size=120)
