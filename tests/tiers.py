@@ -24,3 +24,23 @@ def examples(full: int, fast: int | None = None) -> int:
 def size(full: int, fast: int) -> int:
     """A data size for this tier."""
     return full if SOAK else fast
+
+
+def tiered(fast: object, full: object, name: str = "") -> list[object]:
+    """Two fixture parameters: `fast` for `make test`, `full` marked soak (`make soak`)."""
+    import pytest
+
+    return [
+        pytest.param(fast, id=f"{name}fast"),
+        pytest.param(full, id=f"{name}full", marks=pytest.mark.soak),
+    ]
+
+
+def soak_params(values: tuple[object, ...], fast: tuple[object, ...], prefix: str) -> list[object]:
+    """One fixture parameter a value, those not in `fast` marked soak."""
+    import pytest
+
+    return [
+        pytest.param(v, id=f"{prefix}{v}", marks=() if v in fast else pytest.mark.soak)
+        for v in values
+    ]
