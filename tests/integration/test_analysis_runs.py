@@ -552,9 +552,10 @@ def test_an_analysis_that_raises_at_any_step_is_failed_and_changes_nothing(
 # ---- beside ingest at full speed -----------------------------------------------------
 
 
-# (clicks, analyses, ingest batch size): the invariant shows at 40,000 clicks in `make test`;
-# `make soak` runs it at 200,000.
-STORMS = tiered((40_000, 4, 250), (200_000, 10, 1000), "storm-")
+# (clicks, analyses at most, ingest batch size): the invariant shows at 40,000 clicks in
+# `make test`; `make soak` runs it at 200,000. Analyses follow each other until ingest is done
+# (at least 3 must run beside it) or the most are done.
+STORMS = tiered((40_000, 8, 150), (200_000, 10, 1000), "storm-")
 
 
 def _figures_and_suggestions(driver: Driver) -> tuple[dict[str, Any], list[Any]]:
@@ -623,7 +624,7 @@ def test_analyses_back_to_back_while_ingest_writes(
     during = 0
     try:
         deadline = time.monotonic() + 120
-        while graph.counts().clicks < 5_000:  # analyse a growing graph from the start
+        while graph.counts().clicks < 2_000:  # analyse a growing graph from the start
             assert time.monotonic() < deadline
             assert ingest.poll() is None
             time.sleep(0.2)
@@ -632,7 +633,9 @@ def test_analyses_back_to_back_while_ingest_writes(
                 wiring().analysis(neo4j_driver).run()
             except Exception:  # every failure counts, whatever its kind
                 failures.append(traceback.format_exc())
-            during += ingest.poll() is None
+            if ingest.poll() is not None:
+                break
+            during += 1
     finally:
         _, stderr = ingest.communicate(timeout=900)
     assert ingest.returncode == 0, stderr[-3000:]
@@ -644,6 +647,8 @@ def test_analyses_back_to_back_while_ingest_writes(
     partition = _communities(neo4j_driver)
     quiet_single_run(neo4j_driver, quiet.id)
     again = wiring().analysis(neo4j_driver).run()
+    quiet_single_run(neo4j_driver, again.id)  # the first run's results are gone
+    assert again.communities == quiet.communities
     assert _communities(neo4j_driver) == partition  # the same graph, the same communities
     assert _figures_and_suggestions(neo4j_driver) == (figures, suggestions)
     # A fresh graph of the same clicks, analysed once on a quiet graph: the same figures.
