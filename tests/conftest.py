@@ -66,7 +66,6 @@ def kafka_bootstrap(services: dict[str, Any]) -> str:
     return str(services["kafka"]["bootstrap"])
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # Everything under tests/integration talks to the real servers.
     for item in items:
