@@ -71,9 +71,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "integration" in item.path.parts:
             item.add_marker(pytest.mark.integration)
-            # With pytest-xdist (`make test` runs two workers): every test of the servers on
-            # one worker, in order, since they share one database; the unit tests on the other.
-            item.add_marker(pytest.mark.xdist_group("servers"))
         if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
             item.add_marker(pytest.mark.property)
     # Modules that read the same data set run one after another, so that it is built once
