@@ -36,6 +36,7 @@ from graphql_api.context import (
     ForgetService,
     request_authorized,
 )
+from graphql_api.execution import Executor
 from graphql_api.http.hosts import LOCAL_HOSTS, AllowedHosts
 from graphql_api.http.observe import Observe
 from graphql_api.http.response_cache import CACHE_HEADER, ResponseCache, ResponseCacheMiddleware
@@ -68,6 +69,7 @@ def create_app(
         raise ValueError("key_for_reads needs an api_key")
     metrics = Metrics()
     holder = GraphHolder()
+    executor = Executor()
     analysis = AnalysisService(run_analysis) if run_analysis is not None else None
     # Erasure is refused without an API key (types/forget.py), whatever this says.
     forget = ForgetService(forget_customers) if forget_customers is not None else None
@@ -81,6 +83,7 @@ def create_app(
         assist_feed=assist_feed,
         ws_origins=tuple(dict.fromkeys([*cors_origins, *ws_origins])),
         forget=forget,
+        executor=executor,
     )
 
     @asynccontextmanager
@@ -92,6 +95,7 @@ def create_app(
                 yield
             finally:
                 holder.graph = None
+                executor.close()
 
     async def healthz(_request: Request) -> Response:
         try:

@@ -82,6 +82,8 @@ class Context:
     analysis: AnalysisService | None = None
     metrics: Metrics | None = None
     time_budget_s: float = DEFAULT_TIME_BUDGET_S  # for a query's execution (extensions/budget.py)
+    # Set once the operation turns out to be a mutation: it runs to its end, budget or not.
+    exempt_from_budget: bool = False
     _site_rates: asyncio.Task[SiteRates] | None = field(default=None, repr=False)
     assist_feed: AssistFeed | None = None  # the `atRisk` subscription's source
     # A WebSocket's `connection_init` payload (Strawberry sets it).
