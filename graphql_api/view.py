@@ -41,6 +41,7 @@ from graphql_api.ide import OfflineGraphiQL
 from graphql_api.limits import DEFAULT_TIME_BUDGET_S
 from graphql_api.metrics import Metrics
 from graphql_api.schema import schema
+from graphql_api.ws import LegacyWSHandler, TransportWSHandler
 
 # A switch is one instant, so the second attempt reads the new run; the third is paranoia.
 _ATTEMPTS = 3
@@ -75,6 +76,8 @@ class _TextWebSocket(ASGIWebSocketAdapter):
 
 class PathRankGraphQL(OfflineGraphiQL, GraphQL[Context, None]):
     websocket_adapter_class = _TextWebSocket
+    graphql_transport_ws_handler_class = TransportWSHandler
+    graphql_ws_handler_class = LegacyWSHandler
 
     def __init__(
         self,

@@ -94,6 +94,11 @@ class Settings(BaseSettings):
     api_time_budget_s: float = Field(default=10.0, gt=0, le=600)
     # Answer repeated queries of an unchanged graph from memory (docs/api.md "Response cache").
     api_cache: bool = True
+    # `pathrank serve` (API and collector): a request's headers and body must arrive within
+    # this many seconds (else 408, connection closed); a connection that sends nothing for
+    # the idle timeout is closed.
+    http_body_timeout_s: float = Field(default=20.0, gt=0, le=600)
+    http_idle_timeout_s: float = Field(default=5.0, ge=1, le=600)
     # The collector (docs/sources.md): off unless a write key is set.
     write_key: SecretStr | None = None
     collector_max_body_bytes: int = Field(default=512 * 1024, ge=1024, le=64 * 1024 * 1024)

@@ -19,7 +19,7 @@ def analyze(
     ] = False,
     timeout: Annotated[
         float | None,
-        typer.Option(min=0, help="With --wait: give up after this many seconds (exit 3)"),
+        typer.Option(min=0, help="With --wait: give up after this many seconds and exit 3"),
     ] = None,
     since: Annotated[
         str | None,

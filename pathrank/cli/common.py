@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from importlib.metadata import PackageNotFoundError, version
+from typing import Annotated
 
 import typer
 from neo4j import Driver
@@ -19,6 +21,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from pathrank import logs
 from pathrank.services.process import port_open
 from pathrank.settings import Settings
 from pathrank.wiring import Wiring
@@ -33,6 +36,32 @@ app = typer.Typer(
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
+
+
+def _show_version(asked: bool) -> None:
+    if asked:
+        try:
+            number = version("customer-pathrank")
+        except PackageNotFoundError:  # run from a checkout that was never installed
+            number = "unknown"
+        out.print(f"pathrank {number}")
+        raise typer.Exit
+
+
+@app.callback()
+def _every_command(
+    _version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            is_eager=True,
+            callback=_show_version,
+            help="Print the version and exit.",
+        ),
+    ] = False,
+) -> None:
+    """Customer PathRank: clickstream paths in Neo4j, analysed with Graph Data Science."""
+    logs.for_command(err)  # librdkafka's lines and ours, on stderr, outages throttled
 
 
 class CliError(Exception):

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.logging import RichHandler
 
 from ingest.produce import ProduceSummary, produce_events, produce_file, produce_pages
 from ingest.sources.common import EXCLUDED
@@ -19,6 +18,7 @@ from ingest.sources.table import MappingError, TableMapping
 from ingest.sources.topics import TopicFormat
 from ingest.topics import ensure_topics
 from ingest.worker import IngestStats
+from pathrank import logs
 from pathrank.cli.common import CliError, app, check_kafka, err, out, progress, settings, wiring
 
 MAX_BAD_LINES_SHOWN = 20
@@ -187,13 +187,7 @@ def ingest(
     """Consume clicks (and the site catalog) into Neo4j as paths, exactly once in effect."""
     w = wiring()
     check_kafka(w.s.kafka_bootstrap)
-    logging.basicConfig(
-        level=logging.INFO,
-        format="%(message)s",
-        handlers=[RichHandler(console=err, show_path=False)],
-    )
-    # The driver logs each of its own retries; ingest reports an outage once per retry.
-    logging.getLogger("neo4j").setLevel(logging.ERROR)
+    logs.for_command(err, logging.INFO)  # a line per batch, and each outage
     config = w.ingest_config(
         topic=topic, group=group, until_idle_s=until_idle, batch_size=batch_size, fmt=fmt
     )

@@ -50,12 +50,13 @@ def serve(
 ) -> None:
     """GraphQL at /graphql (with GraphiQL), dashboard at /, /healthz, Prometheus /metrics, and
     the collector (Segment's and Snowplow's endpoints) when PATHRANK_WRITE_KEY is set."""
-    import uvicorn
-
     from collector.app import TP2_PATH
     from graphql_api.app import create_app
     from graphql_api.http.hosts import allowed_hosts
     from ingest.topics import ensure_topics
+    from pathrank import http_server, logs
+
+    logs.for_server()
 
     w = wiring()
     s = w.s
@@ -89,6 +90,7 @@ def serve(
         time_budget_s=s.api_time_budget_s,
         assist_feed=w.assist_feed(),
         ws_origins=s.assist_origins,
+        health={"collector": collector.health},
     )
     # A query cancelled at its time budget can leave resolvers graphql-core had created but
     # not yet started; Python reports each such coroutine as never awaited. Nothing is lost.
@@ -108,5 +110,10 @@ def serve(
     # collection, which otherwise paused the event loop for 100-250 ms (the API's p99).
     gc.collect()
     gc.freeze()
-    app = w.http_app(api, collector)
-    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+    http_server.serve(
+        w.http_app(api, collector),
+        host,
+        port,
+        body_timeout_s=s.http_body_timeout_s,
+        idle_timeout_s=s.http_idle_timeout_s,
+    )
