@@ -72,13 +72,14 @@ class QuietConnections(logging.Filter):
         return True
 
 
-def for_server(level: int = logging.INFO) -> None:
-    """`pathrank serve`: our lines, uvicorn's and librdkafka's on stderr, outages throttled.
-    librdkafka's informational lines stay out (warnings and errors only)."""
+def for_server(level: int = logging.INFO, repeat_s: float = OUTAGE_INTERVAL_S) -> None:
+    """`pathrank serve`: our lines, uvicorn's and librdkafka's on stderr, outages throttled
+    to a line per `repeat_s`. librdkafka's informational lines stay out (warnings and errors
+    only)."""
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(levelname)-8s %(name)s: %(message)s"))
     handler.addFilter(QuietConnections())
-    handler.addFilter(OncePerInterval())
+    handler.addFilter(OncePerInterval(interval_s=repeat_s))
     _install(handler, level, kafka_level=logging.WARNING)
 
 

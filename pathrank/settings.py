@@ -99,6 +99,9 @@ class Settings(BaseSettings):
     # the idle timeout is closed.
     http_body_timeout_s: float = Field(default=20.0, gt=0, le=600)
     http_idle_timeout_s: float = Field(default=5.0, ge=1, le=600)
+    # While Kafka or Neo4j is down, each source of repeated log lines (a Kafka client, the
+    # driver, failed reads) logs one line per this many seconds (pathrank.logs).
+    log_repeat_s: float = Field(default=60.0, gt=0, le=3600)
     # The collector (docs/sources.md): off unless a write key is set.
     write_key: SecretStr | None = None
     collector_max_body_bytes: int = Field(default=512 * 1024, ge=1024, le=64 * 1024 * 1024)

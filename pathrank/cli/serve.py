@@ -56,10 +56,9 @@ def serve(
     from ingest.topics import ensure_topics
     from pathrank import http_server, logs
 
-    logs.for_server()
-
     w = wiring()
     s = w.s
+    logs.for_server(repeat_s=s.log_repeat_s)
     api_key = s.api_key.get_secret_value() if s.api_key else None
     if s.api_key_for_reads and not api_key:
         raise CliError("PATHRANK_API_KEY_FOR_READS is on but PATHRANK_API_KEY is not set")
