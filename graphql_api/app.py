@@ -40,6 +40,7 @@ from graphql_api.execution import Executor
 from graphql_api.http.hosts import LOCAL_HOSTS, AllowedHosts
 from graphql_api.http.observe import Observe
 from graphql_api.http.response_cache import CACHE_HEADER, ResponseCache, ResponseCacheMiddleware
+from graphql_api.ide import SECURITY_HEADERS
 from graphql_api.limits import DEFAULT_TIME_BUDGET_S
 from graphql_api.metrics import QUERIES_HEADER, Metrics
 from graphql_api.view import KEY_NEEDED, GraphHolder, PathRankGraphQL
@@ -126,7 +127,8 @@ def create_app(
         return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
     async def index(_request: Request) -> Response:
-        return FileResponse(static_dir / "index.html")
+        # The policy GraphiQL's page has: scripts from this origin only, no inline script.
+        return FileResponse(static_dir / "index.html", headers=SECURITY_HEADERS)
 
     async def version(request: Request) -> tuple[str | None, bool]:
         authorized = request_authorized(request, api_key)

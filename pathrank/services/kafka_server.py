@@ -17,6 +17,7 @@ from pathrank.services.assemble import assemble_kafka
 from pathrank.services.errors import ServiceError
 from pathrank.services.layout import Layout
 from pathrank.services.local_server import LocalServer
+from pathrank.services.privacy import keep_private
 from pathrank.services.tools import java_executable
 from pathrank.services.versions import Versions
 
@@ -109,6 +110,7 @@ class KafkaServer(LocalServer[KafkaConfig]):
         (self.home / "config" / "log4j.properties").write_text(self._log4j_properties())
         if not (self.home / "data" / "meta.properties").exists():
             self._format(dist, props)
+        keep_private(self.home)  # its log segments hold every click
         return dist
 
     def _format(self, dist: Path, props: Path) -> None:

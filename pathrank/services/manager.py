@@ -13,6 +13,7 @@ from pathrank.services.errors import ServiceError
 from pathrank.services.kafka_server import KafkaConfig, KafkaServer
 from pathrank.services.layout import Layout
 from pathrank.services.neo4j_server import Neo4jConfig, Neo4jServer
+from pathrank.services.privacy import DIR_MODE
 from pathrank.services.tools import java_executable
 from pathrank.services.versions import VERSIONS, Versions
 
@@ -121,6 +122,8 @@ class ServiceManager:
             to_start.append(server)
         if to_start:
             java_executable()  # fail fast, before any download, when Java 17 is missing
+            self.layout.root.mkdir(parents=True, exist_ok=True)
+            self.layout.root.chmod(DIR_MODE)
         for server in to_start:
             report(f"assembling {server.name} (cached after the first time)")
             t0 = time.monotonic()

@@ -16,6 +16,7 @@ from pathrank.services.credentials import LEGACY_PASSWORD, ensure_password, read
 from pathrank.services.errors import ServiceError
 from pathrank.services.layout import Layout
 from pathrank.services.local_server import LocalServer
+from pathrank.services.privacy import keep_private, offline_browser
 from pathrank.services.tools import java_executable
 from pathrank.services.versions import Versions
 
@@ -92,6 +93,12 @@ class Neo4jServer(LocalServer[Neo4jConfig]):
                 "dbms.security.auth_enabled=true",
                 "dbms.security.procedures.unrestricted=gds.*",
                 "dbms.usage_report.enabled=false",
+                # Neo4j Browser, served by this server, runs on the user's machine: it sends no
+                # usage data (Segment, Canny) and fetches guides from this machine only. (Neo4j
+                # 5 no longer declares browser.allow_outgoing_connections: it would refuse to
+                # start with it; its web fonts and Sentry: services.privacy.)
+                "client.allow_telemetry=false",
+                "browser.remote_content_hostname_whitelist=localhost,127.0.0.1",
                 f"server.directories.plugins={dist / 'plugins'}",
                 f"server.directories.data={h / 'data'}",
                 f"server.directories.logs={h / 'logs'}",
@@ -141,6 +148,9 @@ class Neo4jServer(LocalServer[Neo4jConfig]):
                 raise ServiceError(
                     f"neo4j-admin set-initial-password failed: {result.stderr.strip()[-300:]}"
                 )
+        for browser in (dist / "lib").glob("neo4j-browser-*.jar"):
+            offline_browser(browser)
+        keep_private(self.home)  # the store, and auth.ini with the users' password hashes
         return dist
 
     def start(self, dist: Path) -> None:

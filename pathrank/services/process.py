@@ -60,6 +60,7 @@ def start_detached(
             stdout=sink,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            umask=0o077,  # what the server writes is its owner's only (services.privacy)
         )
     pid_file.write_text(str(proc.pid))
     return proc.pid
