@@ -13,7 +13,7 @@ from starlette.requests import HTTPConnection
 from graph_model.customer.record import Forgotten
 from graph_model.graph import GraphReads
 from graph_model.page.record import SiteRates
-from graph_model.run.record import AnalysisLockedError
+from graph_model.run.record import AnalysisLockedError, NothingToAnalyzeError
 from graphql_api.errors import ErrorCode, user_error
 from graphql_api.limits import DEFAULT_TIME_BUDGET_S
 from graphql_api.loaders import Loaders
@@ -54,6 +54,9 @@ class AnalysisService:
             return await asyncio.to_thread(self.runner)
         except AnalysisLockedError as exc:
             raise user_error(f"{exc}; try again when it has finished", ErrorCode.CONFLICT) from exc
+        except NothingToAnalyzeError as exc:
+            message = f"{exc}: nothing analysed, the current results stay current"
+            raise user_error(message, ErrorCode.NOT_AVAILABLE) from exc
 
 
 def presented_key(request: HTTPConnection) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -19,6 +20,7 @@ from rich.progress import (
     SpinnerColumn,
     TextColumn,
     TimeElapsedColumn,
+    TimeRemainingColumn,
 )
 
 from pathrank import logs
@@ -104,6 +106,18 @@ def check_kafka(bootstrap: str) -> None:
         raise CliError(f"Kafka is not reachable at {bootstrap} (try `pathrank services up`)")
 
 
+def check_port(host: str, port: int, hint: str = "") -> None:
+    """CliError unless a server could listen on host:port now."""
+    try:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        socket.create_server((host, port), family=family).close()
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise CliError(
+            f"cannot listen on {host}:{port}: {reason}" + (f"; {hint}" if hint else "")
+        ) from exc
+
+
 def require_neo4j(driver: Driver, s: Settings) -> None:
     try:
         driver.verify_connectivity()
@@ -116,12 +130,17 @@ def require_neo4j(driver: Driver, s: Settings) -> None:
 
 
 def progress() -> Progress:
+    """A bar with the count done, the time taken and the time left, on a terminal only
+    (redirected to a file or a CI log it would be a line per refresh)."""
     return Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
+        TextColumn("eta"),
+        TimeRemainingColumn(),
         console=err,
         transient=False,
+        disable=not err.is_terminal,
     )

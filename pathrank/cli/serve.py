@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import gc
 import ipaddress
-import socket
 import warnings
 from typing import Annotated
 
 import typer
 
-from pathrank.cli.common import CliError, app, check_kafka, err, out, require_neo4j, wiring
+from pathrank.cli.common import (
+    CliError,
+    app,
+    check_kafka,
+    check_port,
+    err,
+    out,
+    require_neo4j,
+    wiring,
+)
 from pathrank.settings import Settings
 
 
@@ -65,11 +73,7 @@ def serve(
     with w.driver() as driver:
         require_neo4j(driver, s)
         w.admin(driver).ensure_schema()
-    try:  # one clear line now rather than uvicorn's log after start-up
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        socket.create_server((host, port), family=family).close()
-    except OSError as exc:
-        raise CliError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+    check_port(host, port)  # one clear line now rather than uvicorn's log after start-up
     hosts = allowed_hosts(host, s.api_allowed_hosts)
     if not is_loopback(host):
         for line in exposure_warnings(s, hosts):

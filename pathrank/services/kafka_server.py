@@ -12,6 +12,7 @@ from pathlib import Path
 from confluent_kafka import KafkaException, Producer
 from confluent_kafka.admin import AdminClient
 
+from ingest.kafka_client import routed
 from pathrank.services import process
 from pathrank.services.assemble import assemble_kafka
 from pathrank.services.errors import ServiceError
@@ -141,7 +142,13 @@ class KafkaServer(LocalServer[KafkaConfig]):
         if not process.port_open(self.config.port):
             return False
         try:
-            admin = AdminClient({"bootstrap.servers": self.bootstrap, "socket.timeout.ms": 2000})
+            admin = AdminClient(
+                {
+                    "bootstrap.servers": self.bootstrap,
+                    "socket.timeout.ms": 2000,
+                    **routed("services"),
+                }
+            )
             admin.list_topics(timeout=timeout)
         except KafkaException:
             return False
@@ -159,6 +166,7 @@ class KafkaServer(LocalServer[KafkaConfig]):
                 "bootstrap.servers": self.bootstrap,
                 "message.timeout.ms": int(timeout * 1000),
                 "acks": "all",
+                **routed("services"),
             }
         )
         producer.produce(HEALTH_TOPIC, value=b"ping", on_delivery=on_delivery)

@@ -40,6 +40,8 @@ _JVM_OPTIONS = [
 ]
 
 _ENTRY_POINT = "org.neo4j.server.CommunityEntryPoint"
+# Neo4j's codes for a login it refuses: a wrong password, a user locked by failed logins.
+_SECURITY = "Neo.ClientError.Security."
 _ADMIN = "org.neo4j.server.startup.Neo4jAdminCommand"
 
 
@@ -175,7 +177,11 @@ class Neo4jServer(LocalServer[Neo4jConfig]):
             return True
         except AuthError:
             raise  # a Neo4jError too, but a rejected password is not "not up yet"
-        except (ServiceUnavailable, Neo4jError, OSError):
+        except Neo4jError as exc:
+            if (exc.code or "").startswith(_SECURITY):  # e.g. locked after failed logins
+                raise AuthError(exc.message) from exc
+            return False
+        except (ServiceUnavailable, OSError):
             return False
 
     def answers(self, timeout: float = 3.0) -> bool:
