@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import strawberry
 from starlette.requests import HTTPConnection
 
 from graph_model.customer.record import Forgotten
@@ -127,3 +128,7 @@ class Context:
         if self._site_rates is None:
             self._site_rates = asyncio.ensure_future(self.graph.pages.site_rates())
         return await self._site_rates
+
+
+# What every resolver (and the API key's permission) is given.
+Info = strawberry.Info[Context, None]

@@ -8,13 +8,10 @@ from typing import Annotated, Any, TypeVar
 
 import strawberry
 
-from graphql_api.context import Context
 from graphql_api.errors import user_error
 from graphql_api.limits import LIST_BOUNDS, MAX_PAGE_SIZE, page_size
 
 T = TypeVar("T")
-
-Info = strawberry.Info[Context, None]
 
 # Defaults when an argument is omitted or null.
 DEFAULT_FIRST = 50  # top-level connections

@@ -7,13 +7,13 @@ from functools import partial
 import strawberry
 
 from graph_model.community.record import CommunityOrder, CommunityRecord
+from graphql_api.context import Info
 from graphql_api.fields import field
 from graphql_api.types.common import (
     CHILD_FIRST,
     DEFAULT_FIRST,
     After,
     First,
-    Info,
     capped,
     firsts,
     record_id,

@@ -19,6 +19,7 @@ from graph_model.page.record import (
 from graph_model.path.record import Outcome
 from graph_model.series.record import PageMetric
 from graph_model.timewindow import Interval
+from graphql_api.context import Info
 from graphql_api.fields import field
 from graphql_api.types import enums as _enums  # noqa: F401 -- registers the enums
 from graphql_api.types.common import (
@@ -28,7 +29,6 @@ from graphql_api.types.common import (
     LIST_LIMIT,
     After,
     First,
-    Info,
     Limit,
     at_least_zero,
     capped,

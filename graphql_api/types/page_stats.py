@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 import strawberry
 
 from graph_model.page.record import PageRecord, WeakReason
+from graphql_api.context import Info
 from graphql_api.fields import field
 from graphql_api.types import enums as _enums  # noqa: F401 -- registers the enums
-from graphql_api.types.common import Info, capped, figure
+from graphql_api.types.common import capped, figure
 from graphql_api.types.lazy import PageType
 
 if TYPE_CHECKING:

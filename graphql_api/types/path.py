@@ -12,15 +12,9 @@ from graph_model.path.record import Outcome
 from graph_model.path.record import OutcomeStats as OutcomeStatsRecord
 from graph_model.path.record import Path as PathRecord
 from graph_model.path.record import PathStats as PathStatsRecord
+from graphql_api.context import Info
 from graphql_api.fields import field
-from graphql_api.types.common import (
-    Info,
-    capped,
-    firsts,
-    recorded,
-    size_argument,
-    utc,
-)
+from graphql_api.types.common import capped, firsts, recorded, size_argument, utc
 from graphql_api.types.lazy import CustomerType
 from graphql_api.types.page import Page, load_pages
 from graphql_api.types.series import From, Segment, Until, segment_of, window_of

@@ -8,8 +8,9 @@ import strawberry
 
 from graph_model.resolution.record import Axis, CurvePoint
 from graph_model.resolution.record import ResolutionCurve as CurveRecord
+from graphql_api.context import Info
 from graphql_api.fields import field
-from graphql_api.types.common import Info, capped, recorded
+from graphql_api.types.common import capped, recorded
 from graphql_api.types.page import Page, load_page
 
 

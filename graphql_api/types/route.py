@@ -5,9 +5,10 @@ from __future__ import annotations
 import strawberry
 
 from graph_model.page.record import PageRecord, PathMode
+from graphql_api.context import Info
 from graphql_api.fields import field
 from graphql_api.types import enums as _enums  # noqa: F401 -- registers the enums
-from graphql_api.types.common import Info, capped
+from graphql_api.types.common import capped
 from graphql_api.types.lazy import PageType
 
 

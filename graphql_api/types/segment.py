@@ -10,9 +10,10 @@ from graph_model.change.record import FDR, ChangeDirection
 from graph_model.segment.record import NO_VALUE, SegmentError, segment_key
 from graph_model.series.record import COUNT_FIELDS, Bucketing, Counts, PageMetric
 from graph_model.timewindow import TimeWindow
+from graphql_api.context import Info
 from graphql_api.errors import user_error
 from graphql_api.fields import field
-from graphql_api.types.common import Info, capped
+from graphql_api.types.common import capped
 from graphql_api.types.series import Rate
 
 

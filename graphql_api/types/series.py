@@ -18,11 +18,12 @@ from algorithms.proportions import wilson_one
 from graph_model.segment.record import SegmentError, segment_id
 from graph_model.series.record import Bucket, Bucketing, Counts, PageMetric, StoredSeries
 from graph_model.timewindow import Interval, TimeWindow, to_ms
+from graphql_api.context import Info
 from graphql_api.errors import user_error
 from graphql_api.fields import field
 from graphql_api.limits import MAX_PERIODS
 from graphql_api.types import enums as _enums  # noqa: F401 -- registers the enums
-from graphql_api.types.common import Info, utc
+from graphql_api.types.common import utc
 
 From = Annotated[
     datetime | None,

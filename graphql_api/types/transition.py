@@ -7,8 +7,8 @@ from typing import Any
 import strawberry
 
 from graph_model.page.record import TransitionRecord
+from graphql_api.context import Info
 from graphql_api.fields import field
-from graphql_api.types.common import Info
 from graphql_api.types.lazy import PageType
 
 
