@@ -18,7 +18,7 @@ closed with 1009).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import Any, Final, cast
 
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
@@ -52,33 +52,40 @@ def _id_problem(message: Mapping[str, Any]) -> str | None:
     return None if isinstance(message.get("id"), str) else "`id` must be a string"
 
 
+# Per protocol: the message types carrying an operation, and those carrying only an id.
+_TRANSPORT: Final = ("subscribe", "complete")
+_LEGACY: Final = ("start", "stop")
+
+
+def _problem(message: object, operations: tuple[str, str]) -> tuple[str | None, str | None]:
+    """(what is wrong, None) or (None, the message's type)."""
+    if not isinstance(message, Mapping) or not isinstance(message.get("type"), str):
+        return "a message is an object with a string `type`", None
+    kind: str = message["type"]
+    start, stop = operations
+    if kind == start:
+        return _id_problem(message) or _operation_problem(message.get("payload")), kind
+    if kind == stop:
+        return _id_problem(message), kind
+    return None, kind
+
+
 def transport_problem(message: object) -> str | None:
     """Why a graphql-transport-ws message cannot be handled, or None."""
-    if not isinstance(message, Mapping) or not isinstance(message.get("type"), str):
-        return "a message is an object with a string `type`"
-    kind = message["type"]
-    if kind == "subscribe":
-        return _id_problem(message) or _operation_problem(message.get("payload"))
-    if kind == "complete":
-        return _id_problem(message)
-    if kind in ("connection_init", "ping", "pong"):
-        ok = isinstance(message.get("payload"), _OBJECT_OR_NULL)
-        return None if ok else "`payload` must be an object or null"
-    return None  # an unknown type: Strawberry closes with 4400 itself
+    problem, kind = _problem(message, _TRANSPORT)
+    payload = message.get("payload") if isinstance(message, Mapping) else None
+    if kind in ("connection_init", "ping", "pong") and not isinstance(payload, _OBJECT_OR_NULL):
+        return "`payload` must be an object or null"
+    return problem  # an unknown type: Strawberry closes with 4400 itself
 
 
 def legacy_problem(message: object) -> str | None:
     """Why a graphql-ws message cannot be handled, or None."""
-    if not isinstance(message, Mapping) or not isinstance(message.get("type"), str):
-        return "a message is an object with a string `type`"
-    kind = message["type"]
-    if kind == "start":
-        return _id_problem(message) or _operation_problem(message.get("payload"))
-    if kind == "stop":
-        return _id_problem(message)
-    if kind in ("connection_init", "connection_terminate"):
-        return None  # a bad connection_init payload gets Strawberry's connection_error
-    return f"unknown message type {str(kind)[:40]!r}"
+    problem, kind = _problem(message, _LEGACY)
+    known = (*_LEGACY, "connection_init", "connection_terminate")
+    if problem is None and kind not in known:
+        return f"unknown message type {str(kind)[:40]!r}"
+    return problem  # a bad connection_init payload gets Strawberry's connection_error
 
 
 class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):

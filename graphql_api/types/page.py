@@ -3,9 +3,9 @@ against the site are in page_stats.py, its routes in route.py, its links in tran
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import strawberry
 
@@ -62,12 +62,14 @@ from graphql_api.types.series import (
     Segment,
     SeriesPoint,
     Until,
+    filters,
     page_rates,
     page_series,
-    segment_of,
     window_of,
 )
 from graphql_api.types.transition import Transition
+
+T = TypeVar("T")
 
 
 @strawberry.type(
@@ -193,8 +195,7 @@ class Page:
     async def rates(
         self, info: Info, from_: From = None, until: Until = None, segment: Segment = None
     ) -> PageRates:
-        window = window_of(from_, until)
-        return await page_rates(info, self.record.id, window, segment_of(segment))
+        return await page_rates(info, self.record.id, *filters(from_, until, segment))
 
     @field(
         description="The figure per period, with Wilson 95% intervals: precomputed by the "
@@ -209,10 +210,9 @@ class Page:
         until: Until = None,
         segment: Segment = None,
     ) -> list[SeriesPoint]:
-        window = window_of(from_, until)
-        interval = interval or Interval.WEEK
+        window, chosen = filters(from_, until, segment)
         return await page_series(
-            info, self.record.id, metric, interval, window, segment_of(segment)
+            info, self.record.id, metric, interval or Interval.WEEK, window, chosen
         )
 
     @field(
@@ -266,6 +266,13 @@ class Page:
         return [LinkSuggestion(record=s) for s in found]
 
 
+def primed(info: Info, records: Sequence[PageRecord], kind: Callable[..., T]) -> list[T]:
+    """`records` as `kind`, their pages primed in the request's loader (so that a nested
+    `page` reads nothing more)."""
+    info.context.loaders.prime_pages(records)
+    return [kind(record=r) for r in records]
+
+
 async def load_page(info: Info, page_id: str) -> Page:
     record = await info.context.loaders.page.load(page_id)
     if record is None:  # pages are never deleted while served; a vanished one is a bug
@@ -311,14 +318,12 @@ class PageQuery:
         records = await info.context.graph.pages.weak(
             limited(limit, LIST_LIMIT), at_least_zero("minVisits", min_visits or 0)
         )
-        info.context.loaders.prime_pages(records)
-        return [WeakPage(record=r) for r in records]
+        return primed(info, records, WeakPage)
 
     @field(description="Turnaround hotspots, most significant first.")
     async def turnaround_hotspots(self, info: Info, limit: Limit = LIST_LIMIT) -> list[Hotspot]:
         records = await info.context.graph.pages.hotspots(limited(limit, LIST_LIMIT))
-        info.context.loaders.prime_pages(records)
-        return [Hotspot(record=r) for r in records]
+        return primed(info, records, Hotspot)
 
     @field(
         description="Escalation hotspots: pages after which customers contact support "
@@ -328,8 +333,7 @@ class PageQuery:
         self, info: Info, limit: Limit = LIST_LIMIT
     ) -> list[EscalationStats]:
         records = await info.context.graph.pages.escalation_hotspots(limited(limit, LIST_LIMIT))
-        info.context.loaders.prime_pages(records)
-        return [EscalationStats(record=r) for r in records]
+        return primed(info, records, EscalationStats)
 
     @field(
         description="Shortest route from a page to a resolution; null for an unknown page or "

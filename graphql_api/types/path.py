@@ -17,7 +17,7 @@ from graphql_api.fields import field
 from graphql_api.types.common import capped, firsts, recorded, size_argument, utc
 from graphql_api.types.lazy import CustomerType
 from graphql_api.types.page import Page, load_pages
-from graphql_api.types.series import From, Segment, Until, segment_of, window_of
+from graphql_api.types.series import From, Segment, Until, filters
 
 # A path's pages by default: `length` says whether there are more (a bot's path can hold
 # hundreds of thousands; the API reads at most the first 500 of them).
@@ -129,6 +129,5 @@ class PathQuery:
     async def path_stats(
         self, info: Info, from_: From = None, until: Until = None, segment: Segment = None
     ) -> PathStats:
-        window = window_of(from_, until)
-        stats = await info.context.graph.paths.stats(window, segment_of(segment))
+        stats = await info.context.graph.paths.stats(*filters(from_, until, segment))
         return PathStats(record=stats)

@@ -52,6 +52,13 @@ def segment_of(text: str | None) -> str | None:
         raise user_error(f"`segment`: {exc}") from None
 
 
+def filters(
+    since: datetime | None, until: datetime | None, segment: str | None
+) -> tuple[TimeWindow, str | None]:
+    """A field's `from`, `until` and `segment`, checked."""
+    return window_of(since, until), segment_of(segment)
+
+
 def window_of(since: datetime | None, until: datetime | None) -> TimeWindow:
     """The window of a field's `from`/`until`, or one clear error."""
     try:
@@ -283,7 +290,5 @@ class SeriesQuery:
         until: Until = None,
         segment: Segment = None,
     ) -> list[SeriesPoint]:
-        window = window_of(from_, until)
-        return await site_series(
-            info, metric, interval or Interval.WEEK, window, segment_of(segment)
-        )
+        window, chosen = filters(from_, until, segment)
+        return await site_series(info, metric, interval or Interval.WEEK, window, chosen)
