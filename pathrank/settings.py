@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     group: str = "pathrank-ingest"
     # New topics get this many partitions: the unit of parallel ingest (docs/scaling.md).
     topic_partitions: int = Field(default=3, ge=1)
+    # librdkafka client properties for every Kafka client (TLS, SASL: docs/security.md).
+    kafka_properties: Path | None = None
     batch_size: int = Field(default=5000, ge=1, le=100_000)
     # How long ingest waits for a batch to fill before writing what it has: less is fresher
     # (live assist's latency), more writes fewer, larger batches of a slow stream.

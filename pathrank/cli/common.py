@@ -23,6 +23,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from ingest.kafka_client import load_properties, use_properties
 from pathrank import logs
 from pathrank.services.process import port_open
 from pathrank.settings import Settings
@@ -64,6 +65,12 @@ def _every_command(
 ) -> None:
     """Customer PathRank: clickstream paths in Neo4j, analysed with Graph Data Science."""
     logs.for_command(err)  # librdkafka's lines and ours, on stderr, outages throttled
+    path = settings().kafka_properties
+    if path is not None:  # before any Kafka client is made
+        try:
+            use_properties(load_properties(path))
+        except (OSError, ValueError) as exc:
+            raise CliError(f"PATHRANK_KAFKA_PROPERTIES: {exc}") from exc
 
 
 class CliError(Exception):

@@ -12,7 +12,7 @@ from pathlib import Path
 from confluent_kafka import KafkaException, Producer
 from confluent_kafka.admin import AdminClient
 
-from ingest.kafka_client import routed
+from ingest.kafka_client import logged
 from pathrank.services import process
 from pathrank.services.assemble import assemble_kafka
 from pathrank.services.errors import ServiceError
@@ -146,7 +146,7 @@ class KafkaServer(LocalServer[KafkaConfig]):
                 {
                     "bootstrap.servers": self.bootstrap,
                     "socket.timeout.ms": 2000,
-                    **routed("services"),
+                    **logged("services"),
                 }
             )
             admin.list_topics(timeout=timeout)
@@ -166,7 +166,7 @@ class KafkaServer(LocalServer[KafkaConfig]):
                 "bootstrap.servers": self.bootstrap,
                 "message.timeout.ms": int(timeout * 1000),
                 "acks": "all",
-                **routed("services"),
+                **logged("services"),
             }
         )
         producer.produce(HEALTH_TOPIC, value=b"ping", on_delivery=on_delivery)

@@ -343,3 +343,16 @@ def test_help_reads_as_sentences_with_plain_value_names(command: tuple[str, ...]
         found = re.match(r"^│ (--[\w-]+).*?  (\S.*?)\s*│$", line)
         if found and not found.group(2).startswith("[default"):
             assert found.group(2).rstrip().endswith((".", "]")), line
+
+
+def test_the_kafka_properties_reach_produce(tmp_path: Path, topic_env: dict[str, str]) -> None:
+    """A property librdkafka does not know is refused by the very client produce makes."""
+    properties = tmp_path / "kafka.properties"
+    properties.write_text("no.such.property=1\n")
+    export = tmp_path / "clicks.jsonl"
+    export.write_text('{"customer_id": "c1", "page_id": "p1", "timestamp": 1767600000000}\n')
+    env = {**topic_env, "PATHRANK_KAFKA_PROPERTIES": str(properties)}
+    result = run_cli("produce", str(export), env=env)
+    assert result.returncode == 1
+    assert "No such configuration property" in one_line(result)
+    assert "no.such.property" in result.stderr

@@ -2,7 +2,8 @@
 
 The graph: a small simulated help center, one click in 2000 (the timestamp floor: every
 open-window series then spans ~26 years) and a bot customer whose single path has
-BOT_CLICKS clicks (200,000 in the long tier). Before, the series query ran 82 s and the
+BOT_CLICKS clicks (200,000 in the long tier). The queries are the benchmark's
+(bench/hostile.py, which measures their latencies). Before, the series query ran 82 s and the
 bot's path returned 14 MB in 9 s, while every other request waited. Now each is refused or
 answered small, and a `{ pathStats }` sent while the heaviest queries the limits allow run is
 answered before them (the order of completion, not a timing).
@@ -14,74 +15,29 @@ import re
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
 from neo4j import Driver
 
+from bench.hostile import HEAVY_PATH, HEAVY_SERIES, ISSUE_PATH, ISSUE_SERIES, hostile_events
 from simulator import SimulationConfig, simulate
 from tests.integration.api_server import serve
 from tests.integration.ingest_helpers import NOW_MS, clean_graph, wiring
 from tests.tiers import size
 
-BOT = "bot-200k"
 BOT_CLICKS = size(200_000, 3_000)
-FLOOR_MS = int(datetime(2000, 1, 1, tzinfo=UTC).timestamp() * 1000)
 STATS = {"query": "{ pathStats { completed } }"}
-
-# The two queries of the issue, as they were sent.
-SERIES_OF_EVERY_PAGE = (
-    "{ pages(first: 100) { nodes { series(metric: RESOLUTION_RATE, interval: DAY) "
-    "{ start trials rate } } } }"
-)
-BOT_PATH = (
-    f'{{ customer(id: "{BOT}") {{ paths(first: 1) {{ nodes {{ length '
-    "pages { id title } } } } }"
-)
-
-# The heaviest of each kind the limits allow (just under the cost): 3 series of 50 days for
-# up to 200 pages; 14 lists of 500 of the bot's pages with 12 fields each.
-_DAYS = 'from: "2000-01-01", until: "2000-02-20"'
-HEAVY_SERIES = (
-    "{ pages(first: 200) { nodes { "
-    + " ".join(
-        f"{m}: series(metric: {m}, interval: DAY, {_DAYS}) "
-        "{ start end trials successes rate low }"
-        for m in ("RESOLUTION_RATE", "EXIT_RATE", "TURNAROUND_RATE")
-    )
-    + " } } }"
-)
-_PAGE_FIELDS = (
-    "id title url visits exits exitRate resolutions escalations turnarounds pageRank "
-    "pathRank impact"
-)
-HEAVY_PATH = (
-    f'{{ customer(id: "{BOT}") {{ paths(first: 1) {{ nodes {{ '
-    + " ".join(f"p{i}: pages(first: 500) {{ {_PAGE_FIELDS} }}" for i in range(14))
-    + " } } } }"
-)
 
 
 @pytest.fixture(scope="module")
 def graph(neo4j_driver: Driver) -> dict[str, Any]:
     clean_graph(neo4j_driver)
-    w = wiring()
     sim = simulate(SimulationConfig(seed=5, events=2_000))
     pages = [p["page_id"] for p in sim.pages]
-    start = NOW_MS - 30 * 86_400_000
-    old = {"customer_id": "c-2000", "page_id": pages[0], "timestamp": FLOOR_MS, "event_id": "o1"}
-    bot = [
-        {
-            "customer_id": BOT,
-            "page_id": pages[i % len(pages)],
-            "timestamp": start + i * 1000,
-            "event_id": f"b{i}",
-        }
-        for i in range(BOT_CLICKS)
-    ]
-    w.load(neo4j_driver, [*sim.events, old, *bot], sim.pages, now_ms=NOW_MS)
+    hostile = hostile_events(pages, BOT_CLICKS, NOW_MS)
+    wiring().load(neo4j_driver, [*sim.events, *hostile], sim.pages, now_ms=NOW_MS)
     return {"pages": len(pages)}
 
 
@@ -96,7 +52,7 @@ def _post(base: str, body: dict[str, Any], timeout: float = 120) -> httpx.Respon
 
 
 def test_every_pages_day_series_since_2000_is_refused_at_once(base: str) -> None:
-    response = _post(base, {"query": SERIES_OF_EVERY_PAGE})
+    response = _post(base, {"query": ISSUE_SERIES})
     body = response.json()
     assert body["data"] is None
     [error] = body["errors"]
@@ -107,15 +63,15 @@ def test_every_pages_day_series_since_2000_is_refused_at_once(base: str) -> None
 
 
 def test_the_bots_path_is_answered_with_its_first_pages(base: str) -> None:
-    response = _post(base, {"query": BOT_PATH})
+    response = _post(base, {"query": ISSUE_PATH})
     [path] = response.json()["data"]["customer"]["paths"]["nodes"]
     assert path["length"] == BOT_CLICKS
     assert len(path["pages"]) == 100  # the default `first`
     assert len(response.content) < 20_000
-    more = BOT_PATH.replace("pages {", "pageIds(first: 500) pages(first: 500) {")
+    more = ISSUE_PATH.replace("pages {", "pageIds(first: 500) pages(first: 500) {")
     [path] = _post(base, {"query": more}).json()["data"]["customer"]["paths"]["nodes"]
     assert len(path["pages"]) == len(path["pageIds"]) == 500
-    over = BOT_PATH.replace("pages {", "pages(first: 501) {")
+    over = ISSUE_PATH.replace("pages {", "pages(first: 501) {")
     [error] = _post(base, {"query": over}).json()["errors"]
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
 

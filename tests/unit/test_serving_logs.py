@@ -8,6 +8,7 @@ import itertools
 import logging
 import socket
 import time
+from pathlib import Path
 
 import pytest
 from confluent_kafka import Producer
@@ -15,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from graphql_api.ws import legacy_problem, transport_problem
-from ingest.kafka_client import Liveness, routed
+from ingest.kafka_client import Liveness, load_properties, logged, routed, use_properties
 from pathrank.logs import OncePerInterval
 from tests.tiers import examples
 
@@ -122,3 +123,19 @@ def test_malformed_legacy_messages_are_named() -> None:
     assert found is not None
     assert "`payload` must be an object" in found
     assert legacy_problem({"type": "bogus"}) == "unknown message type 'bogus'"
+
+
+def test_the_clusters_properties_reach_every_client(tmp_path: Path) -> None:
+    path = tmp_path / "kafka.properties"
+    path.write_text("# TLS and SASL\nsecurity.protocol=SASL_SSL\n\nsasl.username = ingest\n")
+    try:
+        use_properties(load_properties(path))
+        settings = routed("collector")
+        assert settings["security.protocol"] == "SASL_SSL"
+        assert settings["sasl.username"] == "ingest"
+        assert "security.protocol" not in logged("services")  # the local servers: plain
+    finally:
+        use_properties({})
+    path.write_text("security.protocol\n")
+    with pytest.raises(ValueError, match="kafka.properties:1: expected key=value"):
+        load_properties(path)
