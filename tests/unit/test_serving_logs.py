@@ -137,5 +137,5 @@ def test_the_clusters_properties_reach_every_client(tmp_path: Path) -> None:
     finally:
         use_properties({})
     path.write_text("security.protocol\n")
-    with pytest.raises(ValueError, match="kafka.properties:1: expected key=value"):
+    with pytest.raises(ValueError, match=r"kafka\.properties:1: expected key=value"):
         load_properties(path)
