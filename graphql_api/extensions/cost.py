@@ -12,7 +12,6 @@ depends on the variables, so it is never cached) and before anything executes.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from graphql import (
@@ -42,7 +41,7 @@ from graphql import (
 from graphql.pyutils import Undefined
 from strawberry.extensions import SchemaExtension
 
-from graph_model.timewindow import Interval
+from graph_model.timewindow import Interval, parse_moment
 from graphql_api.errors import ErrorCode
 from graphql_api.limits import (
     CONNECTION_LISTS,
@@ -237,12 +236,9 @@ def _moment(value: object) -> int | None:
     if not isinstance(value, str):
         return None
     try:
-        moment = datetime.fromisoformat(value)
+        return parse_moment(value)
     except ValueError:
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return int(moment.timestamp() * 1000)
 
 
 def cost_errors(

@@ -69,23 +69,13 @@ def test_a_kafka_outage_logs_a_line_a_minute_and_health_tells_it(
         "PATHRANK_LOG_REPEAT_S": str(REPEAT_S),
     }
     with serving(services, **env) as served:
-        _until(
-            lambda: _health(served) == {
-                "status": "ok", "neo4j": "up", "assist": "live", "collector": "up"
-            },
-            60,
-            "the server never saw Kafka",
-        )  # fmt: skip
+        up = {"status": "ok", "neo4j": "up", "assist": "live", "collector": "up"}
+        _until(lambda: _health(served) == up, 60, "the server never saw Kafka")
         before = len(served.log_lines())
         kafka.stop()
         started = time.monotonic()
-        _until(
-            lambda: _health(served) == {
-                "status": "degraded", "neo4j": "up", "assist": "down", "collector": "down"
-            },
-            60,
-            "/healthz did not tell the outage",
-        )  # fmt: skip
+        down = {"status": "degraded", "neo4j": "up", "assist": "down", "collector": "down"}
+        _until(lambda: _health(served) == down, 60, "/healthz did not tell the outage")
         time.sleep(max(0.0, REPEAT_S - (time.monotonic() - started)))  # the window measured
         added = served.log_lines()[before:]
         assert len(added) <= MAX_LINES, "\n".join(added)
