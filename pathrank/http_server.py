@@ -79,8 +79,8 @@ class Deadlines:
             if not started:
                 await _answer(send, 408, TIMEOUT_BODY)
         except ClientDisconnect:
-            log.debug("%s %s: the client went away before its request was read",
-                      scope["method"], scope["path"])  # fmt: skip
+            method, path = scope["method"], scope["path"]
+            log.debug("%s %s: the client went away before its request was read", method, path)
 
 
 async def _answer(send: Send, status: int, body: bytes) -> None:
