@@ -50,12 +50,6 @@ class AssistFeed:
     liveness: Liveness = field(default_factory=Liveness)
 
     @property
-    def live(self) -> bool:
-        """Whether the consumer is reading the topic: assigned to it (the topic may not exist
-        yet) and connected to Kafka."""
-        return self._assigned.is_set() and self.liveness.up is not False
-
-    @property
     def state(self) -> str:
         """What /healthz says: `live`, `waiting` (for the topic to exist) or `down` (Kafka
         does not answer)."""
