@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import hmac
 import json
-from collections.abc import Coroutine, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Final
 
 import orjson
@@ -169,18 +170,15 @@ class PathRankGraphQL(OfflineGraphiQL, GraphQL[Context, None]):
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
         """An HTTP operation, executed in a pool thread (graphql_api/execution.py)."""
-        execute = super().execute_single
-
-        def make() -> Coroutine[Any, Any, ExecutionResult]:
-            return execute(
-                request=request,
-                request_adapter=request_adapter,
-                sub_response=sub_response,
-                context=context,
-                root_value=root_value,
-                request_data=request_data,
-            )
-
+        make = partial(
+            super().execute_single,
+            request,
+            request_adapter,
+            sub_response,
+            context,
+            root_value,
+            request_data,
+        )
         budget = context.time_budget_s
         return await self.executor.run(
             make,
