@@ -1,9 +1,10 @@
-"""The two tiers of the suite (README, "Tests").
+"""The two tiers of the suite (README, "Two commands").
 
 `make test` runs every behaviour at the smallest size where it still shows; `make soak`
 (PATHRANK_TEST_TIER=soak) runs the tests marked `soak` (full size, real server kills) and
 the hypothesis properties again with their full number of examples. A soak test always has
-a sibling in `make test` that checks the same invariant.
+a sibling in `make test` that checks the same invariant: `tiered` and `soak_params` make
+both from one test (a fixture or test parameter: the full one marked soak).
 """
 
 from __future__ import annotations
@@ -19,11 +20,6 @@ def examples(full: int, fast: int | None = None) -> int:
     if SOAK:
         return full
     return fast if fast is not None else max(5, full // 5)
-
-
-def size(full: int, fast: int) -> int:
-    """A data size for this tier."""
-    return full if SOAK else fast
 
 
 def tiered(fast: object, full: object, name: str = "") -> list[object]:
