@@ -13,6 +13,8 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE CONSTRAINT click_key IF NOT EXISTS FOR (n:Click) REQUIRE n.key IS UNIQUE",
     "CREATE CONSTRAINT marker_key IF NOT EXISTS FOR (n:Marker) REQUIRE n.key IS UNIQUE",
     "CREATE CONSTRAINT segment_id IF NOT EXISTS FOR (n:Segment) REQUIRE n.id IS UNIQUE",
+    # A searched query, by its stored text (docs/graph-model.md).
+    "CREATE CONSTRAINT query_text IF NOT EXISTS FOR (n:Query) REQUIRE n.text IS UNIQUE",
     "CREATE CONSTRAINT meta_id IF NOT EXISTS FOR (n:Meta) REQUIRE n.id IS UNIQUE",
     # Forgotten customers, by the hash of their id (docs/forget.md).
     "CREATE CONSTRAINT tombstone_hash IF NOT EXISTS FOR (n:Tombstone) REQUIRE n.hash IS UNIQUE",
