@@ -17,6 +17,7 @@ from ingest.events import (
     event_from_record,
     event_to_json,
 )
+from ingest.search import DEFAULT_SEARCH, SearchRules
 from ingest.sources.common import EXCLUDED, Invalid, Skipped, SourceConfig
 from ingest.sources.files import Format, read
 from ingest.sources.table import TableMapping
@@ -73,6 +74,7 @@ def produce_file(
     fmt: Format = Format.AUTO,
     config: SourceConfig | None = None,
     table: TableMapping | None = None,
+    search: SearchRules = DEFAULT_SEARCH,
 ) -> ProduceSummary:
     """Map each line from its format (docs/sources.md), validate it (docs/events.md) and
     produce the valid ones; report the rest."""
@@ -87,7 +89,7 @@ def produce_file(
         try:
             if isinstance(record, Invalid):
                 raise InvalidEvent(record.reason)
-            event = event_from_record(record, now_ms=now_ms, max_skew_ms=max_skew_ms)
+            event = event_from_record(record, now_ms=now_ms, max_skew_ms=max_skew_ms, search=search)
         except InvalidEvent as exc:
             summary.bad.append(BadLine(number, exc.reason))
             continue

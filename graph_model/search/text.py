@@ -2,10 +2,11 @@
 
 Normalised first: Unicode NFKC, case-folded, whitespace runs collapsed to one space,
 characters of the Unicode categories P (punctuation) and S (symbols) stripped from both
-ends. Then redacted: e-mail addresses become `<email>`, runs of 6 or more digits
-`<number>`, and the matches of each configured expression (PATHRANK_QUERY_REDACT)
-`<redacted>`. Redaction sees the normalised text, so one expression covers every spelling
-a customer may type (case, width, spacing). Nothing else of a query is ever stored.
+ends (a redaction token at an end stays). Then redacted: e-mail addresses become
+`<email>`, runs of 6 or more digits `<number>`, and the matches of each configured
+expression (PATHRANK_QUERY_REDACT) `<redacted>`. Redaction sees the normalised text, so
+one expression covers every spelling a customer may type (case, width, spacing). Nothing
+else of a query is ever stored.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ NUMBER: Final = re.compile(r"\d{6,}")  # any script's decimal digits
 EMAIL_TOKEN: Final = "<email>"
 NUMBER_TOKEN: Final = "<number>"
 REDACTED_TOKEN: Final = "<redacted>"
+_TOKENS: Final = (EMAIL_TOKEN, NUMBER_TOKEN, REDACTED_TOKEN)
 # Lone UTF-16 surrogates (not Unicode text) and control characters: spaces, then collapsed.
 _NOT_TEXT: Final = re.compile(r"[\ud800-\udfff\x00-\x1f\x7f-\x9f]")
 
@@ -31,13 +33,15 @@ class QueryRedactionError(ValueError):
 
 
 def normalise(raw: str) -> str:
-    """NFKC, case-folded, whitespace collapsed, P and S characters stripped at both ends."""
+    """NFKC, case-folded, whitespace collapsed, P and S characters stripped at both ends,
+    but for a redaction token there: stored text normalises to itself, so a query that
+    travels on as our event (the collector's, `produce`'s) is stored as it was."""
     text = unicodedata.normalize("NFKC", _NOT_TEXT.sub(" ", raw)).casefold()
     text = " ".join(text.split())
     start, end = 0, len(text)
-    while start < end and _trimmed(text[start]):
+    while start < end and _trimmed(text[start]) and not text.startswith(_TOKENS, start):
         start += 1
-    while end > start and _trimmed(text[end - 1]):
+    while end > start and _trimmed(text[end - 1]) and not text.endswith(_TOKENS, start, end):
         end -= 1
     return text[start:end]
 

@@ -49,6 +49,10 @@ def produce(
         list[str] | None,
         typer.Option(metavar="COLUMN=VALUE", help="Such a row is an escalation marker"),
     ] = None,
+    search_when: Annotated[
+        list[str] | None,
+        typer.Option(metavar="COLUMN=VALUE", help="Such a row is a search (--map query=...)"),
+    ] = None,
     attribute_columns: Annotated[
         list[str] | None,
         typer.Option("--attributes", metavar="COLUMN,...", help="Columns kept as attributes"),
@@ -70,6 +74,7 @@ def produce(
         "--timezone": timezone,
         "--resolved-when": resolved_when,
         "--escalated-when": escalated_when,
+        "--search-when": search_when,
         "--attributes": attribute_columns,
     }
     given = [name for name, value in table_options.items() if value]
@@ -84,6 +89,7 @@ def produce(
             timezone=timezone,
             resolved_when=resolved_when or (),
             escalated_when=escalated_when or (),
+            search_when=search_when or (),
             attribute_columns=attribute_columns or (),
             page_rules=rules,
         )
@@ -105,6 +111,7 @@ def produce(
             fmt=detected,
             config=config,
             table=table,
+            search=wiring().search_rules(),
         )
         bar.update(task, completed=lines)
     for bad in summary.bad[:MAX_BAD_LINES_SHOWN]:
