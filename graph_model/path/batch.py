@@ -205,7 +205,7 @@ def plan(batch: BatchWrite, known_customers: Collection[str]) -> Plan:
             )
         return {
             "id": p.id,
-            "props": to_properties(p, skip=_NOT_SET),
+            "props": path_properties(p),
             "new": new,
             "stored": stored,
             "order": order if stored else None,
@@ -258,6 +258,14 @@ def plan(batch: BatchWrite, known_customers: Collection[str]) -> Plan:
 def searched(path: Path) -> tuple[str, ...]:
     """The distinct queries a path searched, sorted: its (:Query) nodes."""
     return tuple(sorted({q for q in path.queries if q}))
+
+
+def path_properties(p: Path) -> dict[str, Any]:
+    """What a (:Path) node holds: a path without a search has no query lists at all."""
+    props = to_properties(p, skip=_NOT_SET)
+    if not p.queries:
+        props.update(queries=None, resultCounts=None)
+    return props
 
 
 def grows(old: Path, new: Path) -> bool:

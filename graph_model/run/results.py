@@ -32,6 +32,8 @@ from graph_model.run.record import (
     LockLostError,
     SimilarPair,
 )
+from graph_model.search import cypher as search_q
+from graph_model.search.record import SearchFigures
 from graph_model.series import cypher as series_q
 from graph_model.series.record import StoredSeries
 from graph_model.suggestion.record import LinkSuggestion
@@ -93,6 +95,9 @@ class RunResults(Protocol):
     def stage_series(self, series: Sequence[StoredSeries]) -> None: ...
 
     def stage_changes(self, changes: Sequence[ChangeRecord]) -> None: ...
+
+    def stage_search(self, search: SearchFigures) -> None:
+        """Every query's figures and the site's (docs/analytics.md, "18. Search")."""
 
     def switch(self, run: AnalysisRun) -> str | None:
         """Make the staged run current and COMPLETE in one transaction, if it still holds the
@@ -220,6 +225,11 @@ class Neo4jRunResults:
     def stage_changes(self, changes: Sequence[ChangeRecord]) -> None:
         self._stage(change_q.STAGE_CHANGES, [to_properties(c) for c in changes])
 
+    def stage_search(self, search: SearchFigures) -> None:
+        rows = sorted((to_properties(q) for q in search.queries), key=lambda r: r["text"])
+        self._stage(search_q.STAGE_QUERY_FIGURES, rows)
+        self._write(search_q.STAGE_SITE_SEARCH, site=to_properties(search.site), run=self._run_id)
+
     def switch(self, run: AnalysisRun) -> str | None:
         if run.id != self._run_id:
             raise ValueError(f"run {run.id} switched through the results of run {self._run_id}")
@@ -253,6 +263,15 @@ class Neo4jRunResults:
         )
         for member_rows in _chunks(members, _PUBLISH_CUSTOMERS):
             self._write(q.PUBLISH_MEMBERSHIPS, rows=member_rows)
+        queries = sorted(
+            (
+                {"text": r["text"], "props": dict(r["props"])}
+                for r in self._read(search_q.STAGED_QUERY_FIGURES, run=run_id)
+            ),
+            key=lambda r: r["text"],
+        )
+        for query_rows in _chunks(queries, _PUBLISH_CUSTOMERS):
+            self._write(search_q.PUBLISH_QUERIES, rows=query_rows)
         self._write(q.PUBLISHED, run=run_id)
 
     def clean_up(self, retired: str | None) -> None:
