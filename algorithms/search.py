@@ -22,6 +22,7 @@ from scipy import stats
 from algorithms.proportions import benjamini_hochberg
 from graph_model.path.record import Outcome, Path
 from graph_model.search.record import MAX_RESULTS, QueryFigures, SearchFigures, SiteSearch
+from graph_model.timewindow import Interval
 
 MIN_PATHS: Final = 20
 FDR: Final = 0.05
@@ -198,3 +199,35 @@ class _SiteTally:
             exit_rate=_rate(total["exits"], searches),
             **total,
         )
+
+
+def with_paths_without_search(
+    figures: SearchFigures, without: int, resolved_without: int
+) -> SearchFigures:
+    """`figures` computed from the paths with a search only (the API's on-demand read), told
+    the completed paths without one: the site's share and self-service comparison."""
+    site = figures.site
+    completed = site.with_search + without
+    return replace(
+        figures,
+        site=replace(
+            site,
+            completed=completed,
+            resolved_without_search=resolved_without,
+            search_share=_rate(site.with_search, completed),
+            self_service_without_search=_rate(resolved_without, without),
+        ),
+    )
+
+
+def query_periods(paths: Iterable[Path], text: str, interval: Interval) -> dict[int, QueryFigures]:
+    """One query's figures per period (by the start of the paths that searched it)."""
+    by_period: dict[int, list[Path]] = defaultdict(list)
+    for p in paths:
+        by_period[interval.start_of(p.start)].append(p)
+    out = {}
+    for start, period in by_period.items():
+        found = [q for q in search_figures(period).queries if q.text == text]
+        if found:
+            out[start] = found[0]
+    return out

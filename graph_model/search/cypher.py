@@ -59,7 +59,7 @@ QUERIES_BY: Final = {
     order: of_analysis(f"""
   MATCH (f:QueryFigures {{run: run}})
   WITH f, {key} AS k
-  WHERE $key IS NULL OR k < $key OR (k = $key AND f.text > $text)
+  WHERE $key IS NULL OR k < $key OR (k = $key AND f.text > $afterText)
   WITH f, k ORDER BY k DESC, f.text
   LIMIT $limit
   RETURN collect(f {_FIGURES[:-1]}, key: [k, f.text]}}) AS rows
@@ -69,7 +69,7 @@ QUERIES_BY: Final = {
 
 QUERY_COUNT = of_analysis("""
   MATCH (f:QueryFigures {run: run})
-  RETURN [count(f)] AS rows
+  RETURN count(f) AS rows
 """)
 
 QUERIES_BY_TEXT = of_analysis(f"""
@@ -93,9 +93,7 @@ SITE_SEARCH_OF_RUN = of_analysis(f"""
 # On demand: the completed paths with a search that started in [$since, $until), in
 # $segment (null: every path), as search figures need them.
 _SEARCH_PATH = properties_of(Path).projection(
-    skip=frozenset(
-        {"keys", "timestamps", "ended_by", "segments", "turnarounds", "quick_turnarounds"}
-    )
+    skip=frozenset({"keys", "timestamps", "ended_by", "segments"})
 )
 SEARCH_PATHS = f"""
 MATCH (p:Path)
@@ -109,12 +107,12 @@ PATHS_WITHOUT_SEARCH = """
 MATCH (p:Path)
 WHERE p.start >= $since AND p.start < $until AND p.queries IS NULL
   AND p.outcome <> 'OPEN' AND ($segment IS NULL OR $segment IN p.segments)
-RETURN [count(p), count(CASE WHEN p.outcome = 'RESOLVED' THEN 1 END)] AS rows
+RETURN count(p) AS paths, count(CASE WHEN p.outcome = 'RESOLVED' THEN 1 END) AS resolved
 """
 
 # The completed paths that searched $text, through its (:Query) node.
 PATHS_OF_QUERY = f"""
-MATCH (:Query {{text: $text}})<-[:SEARCHED]-(p:Path)
+MATCH (:Query {{text: $queryText}})<-[:SEARCHED]-(p:Path)
 WHERE p.start >= $since AND p.start < $until AND p.outcome <> 'OPEN'
   AND ($segment IS NULL OR $segment IN p.segments)
 RETURN collect(p {_SEARCH_PATH}) AS rows
