@@ -48,6 +48,8 @@ STATEMENTS: tuple[str, ...] = (
     "ON (n.run, n.pageId, n.interval)",
     "CREATE INDEX site_series_run IF NOT EXISTS FOR (n:SiteSeries) ON (n.run, n.interval)",
     "CREATE INDEX query_figures_run IF NOT EXISTS FOR (n:QueryFigures) ON (n.run, n.text)",
+    # An erasure deletes every run's figures of a query only the customer searched.
+    "CREATE INDEX query_figures_text IF NOT EXISTS FOR (n:QueryFigures) ON (n.text)",
     "CREATE INDEX site_search_run IF NOT EXISTS FOR (n:SiteSearchFigures) ON (n.run)",
     "CREATE INDEX change_run IF NOT EXISTS FOR (n:Change) ON (n.run, n.kind, n.rank)",
     "CREATE INDEX change_run_page IF NOT EXISTS FOR (n:Change) ON (n.run, n.pageId)",
