@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 from confluent_kafka import Producer
 
+from graph_model.path.record import EventType
 from ingest.events import (
     DEFAULT_MAX_CLOCK_SKEW_S,
     InvalidEvent,
@@ -108,12 +109,17 @@ def produce_events(
     bootstrap: str,
     topic: str,
     on_progress: Callable[[int], None] | None = None,
+    search: SearchRules = DEFAULT_SEARCH,
 ) -> int:
-    """Produce already-valid event dicts (e.g. the simulator's) as they are."""
+    """Produce already-valid event dicts (e.g. the simulator's) as they are, but a search's
+    query in its stored form: no query text reaches the topic unredacted."""
     producer = _producer(bootstrap)
     progress = on_progress or (lambda _n: None)
     count = 0
-    for event in events:
+    for given in events:
+        event = given
+        if given.get("event_type") == EventType.SEARCH.value and isinstance(given["query"], str):
+            event = {**given, "query": search.text.stored(given["query"])}
         _send(producer, topic, str(event["customer_id"]).encode(), orjson.dumps(event))
         count += 1
         if count % 5000 == 0:

@@ -257,6 +257,13 @@ def simulate_cmd(
         ),
     ] = None,
     seconds: Annotated[float, typer.Option(min=1, help="How long --live runs")] = 60.0,
+    searches: Annotated[
+        float, typer.Option(min=0, max=1, help="Share of sessions that search the help center")
+    ] = 0.0,
+    content_gaps: Annotated[
+        int,
+        typer.Option(min=0, max=8, help="Queries planted without an answer (needs --searches)"),
+    ] = 0,
 ) -> None:
     """A synthetic help center and clickstream with planted weak pages, hotspots, misleading
     links and segments; or, with --live, a steady stream of current clicks."""
@@ -288,6 +295,8 @@ def simulate_cmd(
     )
     if stories:  # they need the platform attribute (the segment's story is about mobile)
         config = config.model_copy(update={"stories": True, "attributes": True})
+    if searches or content_gaps:
+        config = config.model_copy(update={"search_share": searches, "content_gaps": content_gaps})
     if start_ms is not None:
         config = config.model_copy(update={"start_ms": start_ms})
     sim = simulate(config)
@@ -305,7 +314,11 @@ def simulate_cmd(
         with progress() as bar:
             task = bar.add_task(f"producing -> {s.topic}", total=len(sim.events))
             n = produce_events(
-                sim.events, s.kafka_bootstrap, s.topic, lambda k: bar.update(task, completed=k)
+                sim.events,
+                s.kafka_bootstrap,
+                s.topic,
+                lambda k: bar.update(task, completed=k),
+                search=wiring().search_rules(),
             )
         out.print(f"produced {n} events to {s.topic} and {pages} pages to {s.pages_topic}")
 

@@ -21,6 +21,7 @@ from algorithms.search import search_figures
 from graph_model.search.record import QueryFigures, SearchOrder
 from graph_model.timewindow import TimeWindow
 from simulator import SimulationConfig, simulate
+from tests.conftest import REPO
 from tests.integration.analyzed import analyze
 from tests.integration.ingest_helpers import NOW_MS, TIMEOUT_MS, clean_graph, wiring
 
@@ -225,6 +226,42 @@ def test_windowed_figures_on_demand_equal_the_reference(searched: dict[str, Any]
         ].items()
     }
     assert asyncio.run(on_demand()) == expected
+
+
+def _saved(driver: Driver, name: str, **params: Any) -> list[dict[str, Any]]:
+    text = (REPO / "cypher" / name).read_text()
+    body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("//"))
+    records, _, _ = driver.execute_query(body.strip().rstrip(";"), params)
+    return [r.data() for r in records]
+
+
+def test_saved_queries_for_analysts(searched: dict[str, Any], neo4j_driver: Driver) -> None:
+    figures: dict[str, QueryFigures] = searched["figures"]
+    gaps = set(searched["sim"].truth["search"]["content_gaps"])
+    failing = _saved(neo4j_driver, "failing_queries.cypher")
+    flagged = {r["query"] for r in failing if r["contentGap"]}
+    assert flagged == {t for t, f in figures.items() if f.is_content_gap} == gaps
+    assert [r["query"] for r in failing[: len(flagged)]] == sorted(
+        flagged, key=lambda t: -figures[t].excess_failures
+    )
+    # After a query: the same counts as the figures' click-through and refinements.
+    text = max(figures, key=lambda t: figures[t].searches)
+    after = {
+        r["next"]: r["searches"] for r in _saved(neo4j_driver, "after_query.cypher", query=text)
+    }
+    f = figures[text]
+    assert sum(after.values()) == f.searches
+    assert after.get("(searched again)", 0) == f.refinements
+    assert dict(zip(f.result_pages, f.result_clicks, strict=True)).items() <= after.items()
+    # Pogo-sticking: the misleading top results of the planted gaps lead the list.
+    pogo = _saved(neo4j_driver, "pogo_sticking.cypher")
+    misleading = searched["sim"].truth["search"]["misleading_results"]
+    top = {(r["query"], r["page"]) for r in pogo[: len(misleading)]}
+    assert top == set(misleading.items())
+    by_query: dict[str, int] = defaultdict(int)
+    for r in pogo:
+        by_query[r["query"]] += r["pogos"]
+    assert all(n <= figures[t].pogos for t, n in by_query.items())  # the top 25 rows
 
 
 def recovered(driver: Driver, seed: int, gaps: int) -> tuple[set[str], set[str]]:
