@@ -1,7 +1,7 @@
 """`make bench` = `python -m bench`: every benchmark, side by side, into BENCHMARKS.md.
 
     .venv/bin/python -m bench [--only ingest,analysis,second,api,freshness,assist,kafka,collector,
-                              time,months] [--quick] [--out FILE]
+                              time,months,search] [--quick] [--out FILE]
                               [--clicks N] [--days D] [--retention-days R]  (months only)
 
 --quick runs the small sizes only (a smoke run; BENCHMARKS.md should come from a full run).
@@ -39,6 +39,7 @@ TITLES = {
     "collector": "Collector",
     "time": "Time",
     "months": "Months of traffic",
+    "search": "Search",
 }
 
 
@@ -53,6 +54,7 @@ def _runners(months_params: MonthsParams | None = None) -> dict[str, Runner]:
         ingest_throughput,
         kafka_clients,
         months,
+        search,
         second_order,
         time_figures,
     )
@@ -68,6 +70,7 @@ def _runners(months_params: MonthsParams | None = None) -> dict[str, Runner]:
         "collector": collector.section,
         "time": time_figures.section,
         "months": lambda s, quick: months.section(s, quick, months_params),
+        "search": search.section,
     }
 
 
