@@ -249,30 +249,24 @@ class Neo4jRunResults:
 
     def _publish(self, run_id: str) -> None:
         """Publish `run_id`: this run, or the current one whose publish a crash cut short."""
-        pages = sorted(
-            (
-                {"id": r["id"], "props": dict(r["props"])}
-                for r in self._read(q.STAGED_PAGE_FIGURES, run=run_id)
-            ),
-            key=lambda r: r["id"],
-        )
-        for page_rows in _chunks(pages, _PUBLISH_PAGES):
-            self._write(q.PUBLISH_PAGES, rows=page_rows)
+        self._copy(q.STAGED_PAGE_FIGURES, "id", q.PUBLISH_PAGES, _PUBLISH_PAGES, run_id)
         members = sorted(
             [r["id"], r["community"]] for r in self._read(q.STAGED_MEMBERSHIPS, run=run_id)
         )
         for member_rows in _chunks(members, _PUBLISH_CUSTOMERS):
             self._write(q.PUBLISH_MEMBERSHIPS, rows=member_rows)
-        queries = sorted(
-            (
-                {"text": r["text"], "props": dict(r["props"])}
-                for r in self._read(search_q.STAGED_QUERY_FIGURES, run=run_id)
-            ),
-            key=lambda r: r["text"],
-        )
-        for query_rows in _chunks(queries, _PUBLISH_CUSTOMERS):
-            self._write(search_q.PUBLISH_QUERIES, rows=query_rows)
+        staged_queries = search_q.STAGED_QUERY_FIGURES
+        self._copy(staged_queries, "text", search_q.PUBLISH_QUERIES, _PUBLISH_CUSTOMERS, run_id)
         self._write(q.PUBLISHED, run=run_id)
+
+    def _copy(self, staged: str, key: str, publish: str, size: int, run_id: str) -> None:
+        """A run's staged figures ({key, props} rows) onto their nodes, in key order."""
+        rows = sorted(
+            ({key: r[key], "props": dict(r["props"])} for r in self._read(staged, run=run_id)),
+            key=lambda r: str(r[key]),
+        )
+        for chunk in _chunks(rows, size):
+            self._write(publish, rows=chunk)
 
     def clean_up(self, retired: str | None) -> None:
         if retired is not None:
