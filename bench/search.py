@@ -147,6 +147,11 @@ def section(settings: Settings, quick: bool) -> Section:
     search_p99 = max(
         by_name["contentGaps(limit: 20)"].p99_ms, by_name["searchQueries(first: 50)"].p99_ms
     )
+    search_cpu = max(
+        by_name[n].server_cpu_ms or 0.0
+        for n in ("contentGaps(limit: 20)", "searchQueries(first: 50)")
+    )
+    pages_cpu = by_name["pages(first: 50)"].server_cpu_ms or 0.0
     body = "\n\n".join(
         [
             f"Ingest: seed {SEED}, the same simulation with and without searches (the "
@@ -170,9 +175,10 @@ def section(settings: Settings, quick: bool) -> Section:
             ratio >= GOAL_RATIO,
         ),
         (
-            f"search reads' p99 within 2x the page reads' at {CONCURRENCY} clients "
-            f"({search_p99:.0f} ms vs {pages_p99:.0f} ms)",
-            search_p99 <= 2 * pages_p99,
+            f"search reads' server CPU per request within 2x pages(first: 50)'s at "
+            f"{CONCURRENCY} clients ({search_cpu:.1f} vs {pages_cpu:.1f} ms; p99 in the table: "
+            f"{search_p99:.0f} vs {pages_p99:.0f} ms)",
+            search_cpu <= 2 * pages_cpu,
         ),
     )
     return Section("Search", body, goals)

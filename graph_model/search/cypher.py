@@ -57,7 +57,8 @@ _SORT_KEY: Final = {
 # One keyset page of the run's queries, largest key first, then by text.
 QUERIES_BY: Final = {
     order: of_analysis(f"""
-  MATCH (f:QueryFigures {{run: run}})
+  MATCH (f:QueryFigures {{run: run}}) USING INDEX f:QueryFigures(run, text)
+  WHERE f.text IS NOT NULL
   WITH f, {key} AS k
   WHERE $key IS NULL OR k < $key OR (k = $key AND f.text > $afterText)
   WITH f, k ORDER BY k DESC, f.text
@@ -68,7 +69,8 @@ QUERIES_BY: Final = {
 }
 
 QUERY_COUNT = of_analysis("""
-  MATCH (f:QueryFigures {run: run})
+  MATCH (f:QueryFigures {run: run}) USING INDEX f:QueryFigures(run, text)
+  WHERE f.text IS NOT NULL
   RETURN count(f) AS rows
 """)
 
@@ -79,7 +81,8 @@ QUERIES_BY_TEXT = of_analysis(f"""
 """)
 
 CONTENT_GAPS = of_analysis(f"""
-  MATCH (f:QueryFigures {{run: run}}) WHERE f.isContentGap
+  MATCH (f:QueryFigures {{run: run}}) USING INDEX f:QueryFigures(run, text)
+  WHERE f.text IS NOT NULL AND f.isContentGap
   WITH f ORDER BY f.excessFailures DESC, f.text
   LIMIT $limit
   RETURN collect(f {_FIGURES}) AS rows
