@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     max_clock_skew_s: float = Field(default=DEFAULT_MAX_CLOCK_SKEW_S, ge=0, le=86_400)
 
     # Path semantics (docs/paths.md)
+    # The reserved page id of search steps (funnels' SEARCH steps match it).
+    search_page: str = Field(default="search", min_length=1, max_length=512)
     inactivity_timeout_s: float = Field(default=1800.0, gt=0)
     quick_turnaround_s: float = Field(default=10.0, gt=0)
     # An event more than this behind its customer's latest stored event is too late: a dead

@@ -263,7 +263,7 @@ class Wiring:
             try:
                 # No read outlives the request it serves.
                 timeout_s = min(READ_TIMEOUT_S, s.api_time_budget_s)
-                yield neo4j_graph_reads(driver, s.neo4j_database, timeout_s)
+                yield neo4j_graph_reads(driver, s.neo4j_database, timeout_s, s.search_page)
             finally:
                 await driver.close()
 

@@ -1,0 +1,57 @@
+"""The funnel statement: one pass over the completed paths that started in the window
+(the path_start index), their `pages` and `timestamps` arrays, outcome and ending marker.
+
+$steps: per step {pages, pattern, outcome} (graph_model.funnel.record.FunnelStepSpec.
+parameter). A pattern step becomes the ids of the pages it matches first (the regular
+expression runs once per page, not once per click). Per path, `m` collects the positions of
+its matched steps in one walk over positions 0..n, where n (after the last page) is the
+position of its resolution or escalation, at the time of the resolving click or the marker.
+The result is one row per (step, converted, next page, outcome) with its paths and, for the
+converted, the median minutes to the next step; step -1 counts the paths that entered none.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+FUNNEL: Final = """
+CALL () {
+  OPTIONAL MATCH (pg:Page) WHERE $patterns
+  RETURN collect(pg.id) AS known
+}
+WITH [s IN $steps | CASE WHEN s.pattern IS NULL THEN s
+                         ELSE {pages: [id IN known WHERE id =~ s.pattern], outcome: null} END]
+     AS steps
+MATCH (p:Path)
+WHERE p.start >= $since AND p.start < $until AND p.outcome IN $completed
+  AND ($segment IS NULL OR $segment IN p.segments)
+WITH steps, p.outcome AS outcome, p.pages AS pages, size(p.pages) AS n,
+     p.timestamps + [CASE
+       WHEN NOT $outcomes OR p.outcome = 'ABANDONED' THEN null
+       WHEN p.endedBy IS NULL THEN last(p.timestamps)
+       ELSE COLLECT { MATCH (p)-[:ENDED_BY]->(marker:Marker) RETURN marker.ts }[0]
+     END] AS times
+WITH steps, outcome, pages, n, times,
+     reduce(m = [], i IN range(0, n) |
+       CASE
+         WHEN size(m) < size(steps)
+          AND CASE WHEN steps[size(m)].outcome IS NULL
+                   THEN i < n AND pages[i] IN steps[size(m)].pages
+                   ELSE i = n AND outcome = steps[size(m)].outcome END
+          AND (size(m) = 0 OR $windowMs IS NULL OR times[i] - times[m[0]] <= $windowMs)
+         THEN m + i
+         ELSE m
+       END) AS m
+UNWIND CASE WHEN size(m) = 0 THEN [-1] ELSE range(0, size(m) - 1) END AS k
+WITH k, k >= 0 AND (k + 1 < size(m) OR k = size(steps) - 1) AS converted,
+     CASE WHEN k >= 0 AND k + 1 < size(m) THEN (times[m[k + 1]] - times[m[k]]) / 60000.0 END
+       AS minutes,
+     CASE WHEN k >= 0 AND m[k] + 1 < n THEN pages[m[k] + 1] END AS next, outcome
+WITH k, converted,
+     CASE WHEN converted OR k < 0 THEN null ELSE next END AS next,
+     CASE WHEN converted OR k < 0 THEN null ELSE outcome END AS outcome,
+     minutes
+WITH k, converted, next, outcome, count(*) AS paths, percentileCont(minutes, 0.5) AS median
+RETURN collect({step: k, converted: converted, next: next, outcome: outcome, paths: paths,
+                median: median}) AS rows
+"""
