@@ -1,0 +1,312 @@
+"""Funnels and time on page against an independent reference (docs/analytics.md, "Funnels"
+and "Time on page"), on a simulated help center with outcome events, attributes and
+searches.
+
+The reference takes the paths that tests/integration/ingest_helpers.reference derives from
+the events (not the graph) and applies the definitions as written: a path enters step 1 at
+its first match; step k+1 is the first match strictly later than step k's and no later than
+the window after step 1's; the resolution and escalation come after the last page, at the
+time of the resolving click or the marker. Quartiles are numpy's (linear interpolation).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import httpx
+import numpy as np
+import pytest
+from neo4j import Driver
+
+from graph_model.funnel.record import Funnel, FunnelEvent, FunnelStepSpec
+from graph_model.graph import GraphReads
+from graph_model.timewindow import ALL_TIME, TimeWindow
+from simulator import SimulationConfig, simulate
+from tests.integration.api_server import serve
+from tests.integration.ingest_helpers import NOW_MS, reference, wiring
+
+T = TypeVar("T")
+SEARCH = "search"
+# A category page of the simulated site becomes the search page: its clicks are search steps.
+SEARCH_STANDS_FOR = "p012"
+EVENTS = 4_000
+
+
+@dataclass(frozen=True)
+class RefPath:
+    pages: tuple[str, ...]
+    times: tuple[int, ...]
+    outcome: str
+    start: int
+    segments: tuple[str, ...]
+    end: int | None  # when it resolved or escalated (the resolving click or the marker)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    events: list[dict[str, Any]]
+    paths: list[RefPath]  # completed paths, from the reference
+
+
+@pytest.fixture(scope="module")
+def loaded(neo4j_driver: Driver) -> Loaded:
+    sim = simulate(SimulationConfig.full(seed=11, events=EVENTS))
+    events = [
+        {**e, "page_id": SEARCH} if e.get("page_id") == SEARCH_STANDS_FOR else e for e in sim.events
+    ]
+    pages = [p for p in sim.pages if p["page_id"] != SEARCH_STANDS_FOR]
+    w = wiring()
+    w.admin(neo4j_driver).ensure_schema()
+    w.admin(neo4j_driver).clear()
+    w.load(neo4j_driver, events, pages, now_ms=NOW_MS)
+    snap = reference(events)
+    paths = []
+    for customer, pages_, outcome, start, _, _, segments, ended_at in snap.paths:
+        if outcome == "OPEN":
+            continue
+        times = snap.times[(customer, start)]
+        end = ended_at if ended_at is not None else times[-1] if outcome == "RESOLVED" else None
+        paths.append(RefPath(pages_, times, outcome, start, segments, end))
+    return Loaded(events, paths)
+
+
+def read(use: Callable[[GraphReads], Coroutine[Any, Any, T]]) -> T:
+    async def run() -> T:
+        async with wiring().graph_reads()() as reads:
+            return await use(reads)
+
+    return asyncio.run(run())
+
+
+# ---- the reference --------------------------------------------------------------------------
+
+Step = tuple[str, str]  # ("page" | "pattern" | "event", value)
+
+
+def _matches(step: Step, path: RefPath, j: int) -> bool:
+    kind, value = step
+    n = len(path.pages)
+    if kind == "page":
+        return j < n and path.pages[j] == value
+    if kind == "pattern":
+        return j < n and re.search(value, path.pages[j]) is not None
+    if value == "SEARCH":
+        return j < n and path.pages[j] == SEARCH
+    return j == n and path.outcome == {"RESOLUTION": "RESOLVED", "ESCALATION": "ESCALATED"}[value]
+
+
+@dataclass
+class RefStep:
+    reached: int = 0
+    converted: int = 0
+    minutes: list[float] | None = None
+    drops: Counter[tuple[str | None, str]] | None = None
+
+
+def reference_funnel(
+    paths: Sequence[RefPath],
+    steps: Sequence[Step],
+    within_minutes: int | None = None,
+    window: TimeWindow = ALL_TIME,
+    segment: str | None = None,
+) -> tuple[int, list[RefStep]]:
+    result = [RefStep(minutes=[], drops=Counter()) for _ in steps]
+    considered = 0
+    for p in paths:
+        if not window.contains(p.start) or (segment is not None and segment not in p.segments):
+            continue
+        considered += 1
+        n = len(p.pages)
+        times = (*p.times, p.end)  # position n: the resolution or escalation
+        matched: list[int] = []
+        for k, step in enumerate(steps):
+            after = matched[-1] + 1 if matched else 0
+            found = [
+                j
+                for j in range(after, n + 1)
+                if _matches(step, p, j)
+                and (
+                    k == 0
+                    or within_minutes is None
+                    or times[j] - times[matched[0]] <= within_minutes * 60_000  # type: ignore[operator]
+                )
+            ]
+            if not found:
+                break
+            matched.append(found[0])
+        for k, j in enumerate(matched):
+            r = result[k]
+            r.reached += 1
+            if k + 1 < len(matched):
+                r.converted += 1
+                assert r.minutes is not None
+                r.minutes.append((times[matched[k + 1]] - times[j]) / 60_000)  # type: ignore[operator]
+            elif k == len(steps) - 1:
+                r.converted += 1
+            else:
+                assert r.drops is not None
+                r.drops[(p.pages[j + 1] if j + 1 < n else None, p.outcome)] += 1
+    return considered, result
+
+
+def spec(step: Step) -> FunnelStepSpec:
+    kind, value = step
+    if kind == "page":
+        return FunnelStepSpec(page_id=value)
+    if kind == "pattern":
+        return FunnelStepSpec(pattern=value)
+    return FunnelStepSpec(event=FunnelEvent(value))
+
+
+def assert_equal(found: Funnel, expected: tuple[int, list[RefStep]]) -> None:
+    considered, steps = expected
+    assert found.paths == considered
+    assert len(found.steps) == len(steps)
+    for got, want in zip(found.steps, steps, strict=True):
+        assert (got.reached, got.converted) == (want.reached, want.converted), got.step
+        assert got.dropped == want.reached - want.converted
+        if want.minutes:
+            assert got.median_minutes_to_next == pytest.approx(float(np.median(want.minutes)))
+        else:
+            assert got.median_minutes_to_next is None
+        drops: dict[str | None, list[int]] = defaultdict(lambda: [0, 0, 0])
+        assert want.drops is not None
+        for (page, outcome), n in want.drops.items():
+            drops[page][["RESOLVED", "ABANDONED", "ESCALATED"].index(outcome)] += n
+        assert {d.page_id: [d.resolved, d.abandoned, d.escalated] for d in got.drop_offs} == drops
+        assert all(d.paths == d.resolved + d.abandoned + d.escalated for d in got.drop_offs)
+        assert [d.paths for d in got.drop_offs] == sorted(
+            (d.paths for d in got.drop_offs), reverse=True
+        )
+
+
+FUNNELS: dict[str, tuple[list[Step], int | None]] = {
+    "pages": ([("page", "p000"), ("page", "p003"), ("page", "p006")], None),
+    "patterns": ([("pattern", "^p00[0-2]$"), ("pattern", r"p0[1-3]\d"), ("pattern", "8$")], None),
+    "events": (
+        [("event", "SEARCH"), ("pattern", "p0[2-3]"), ("event", "RESOLUTION")],
+        None,
+    ),
+    "escalation": ([("page", "p000"), ("event", "SEARCH"), ("event", "ESCALATION")], None),
+    "repeats": ([("page", "p000"), ("page", "p000"), ("page", "p000")], None),
+    "window": ([("page", "p000"), ("pattern", "p0[0-3]"), ("event", "RESOLUTION")], 2),
+    "outcome first": ([("event", "RESOLUTION"), ("page", "p000")], None),
+}
+
+
+@pytest.mark.parametrize("name", list(FUNNELS))
+def test_funnel_equals_the_reference(loaded: Loaded, name: str) -> None:
+    steps, within = FUNNELS[name]
+    found = read(lambda g: g.funnels.funnel([spec(s) for s in steps], within))
+    expected = reference_funnel(loaded.paths, steps, within)
+    assert expected[1][0].reached > 0 or name == "outcome first"
+    assert_equal(found, expected)
+
+
+def test_funnel_in_a_window_and_a_segment(loaded: Loaded) -> None:
+    starts = sorted(p.start for p in loaded.paths)
+    window = TimeWindow(starts[len(starts) // 4], starts[3 * len(starts) // 4])
+    segment = Counter(s for p in loaded.paths for s in p.segments).most_common(1)[0][0]
+    steps, within = FUNNELS["events"]
+    found = read(lambda g: g.funnels.funnel([spec(s) for s in steps], within, window, segment))
+    expected = reference_funnel(loaded.paths, steps, within, window, segment)
+    assert 0 < expected[0] < len(loaded.paths) // 2
+    assert_equal(found, expected)
+
+
+def reference_dwell(
+    paths: Sequence[RefPath], window: TimeWindow = ALL_TIME, segment: str | None = None
+) -> dict[str, tuple[int, float, float, float]]:
+    seconds: dict[str, list[float]] = defaultdict(list)
+    for p in paths:
+        if window.contains(p.start) and (segment is None or segment in p.segments):
+            for i in range(len(p.pages) - 1):
+                seconds[p.pages[i]].append((p.times[i + 1] - p.times[i]) / 1000)
+    out = {}
+    for page, xs in seconds.items():
+        p25, median, p75 = np.percentile(xs, [25, 50, 75])
+        out[page] = (len(xs), float(median), float(p25), float(p75))
+    return out
+
+
+@pytest.mark.parametrize("filtered", [False, True], ids=["all", "window and segment"])
+def test_time_on_page_equals_numpy_quartiles(loaded: Loaded, filtered: bool) -> None:
+    window, segment = ALL_TIME, None
+    if filtered:
+        starts = sorted(p.start for p in loaded.paths)
+        window = TimeWindow(starts[len(starts) // 3], None)
+        segment = Counter(s for p in loaded.paths for s in p.segments).most_common(2)[1][0]
+    expected = reference_dwell(loaded.paths, window, segment)
+    ids = sorted({page for p in loaded.paths for page in p.pages})
+    found = read(lambda g: g.dwell.time_on_page(ids, window, segment))
+    assert set(found) == set(expected)
+    assert len(expected) > 10
+    for page, (n, median, p25, p75) in expected.items():
+        got = found[page]
+        assert got.observations == n, page
+        assert (got.median, got.p25, got.p75) == pytest.approx((median, p25, p75)), page
+
+
+def test_the_api_answers_funnels_and_refuses_what_it_cannot_translate(
+    services: dict[str, Any], loaded: Loaded
+) -> None:
+    query = """
+    query($steps: [FunnelStepInput!]!, $within: Int) {
+      funnel(steps: $steps, withinMinutes: $within) {
+        paths
+        steps { index reached converted dropped medianMinutesToNext
+                dropOffNext(limit: 3) { pageId paths resolved abandoned escalated page { id } } }
+      }
+      page(id: "p000") { timeOnPage { observations median p25 p75 } }
+    }"""
+    steps = [{"pageId": "p000"}, {"event": "SEARCH"}, {"pattern": "p0[2-3]"}]
+    with serve(services) as url:
+
+        def ask(variables: dict[str, Any]) -> dict[str, Any]:
+            answer = httpx.post(
+                f"{url}/graphql", json={"query": query, "variables": variables}, timeout=30
+            )
+            assert answer.status_code == 200, answer.text
+            body: dict[str, Any] = answer.json()
+            return body
+
+        body = ask({"steps": steps, "within": 30})
+        assert "errors" not in body, body
+        funnel = body["data"]["funnel"]
+        considered, want = reference_funnel(
+            loaded.paths, [("page", "p000"), ("event", "SEARCH"), ("pattern", "p0[2-3]")], 30
+        )
+        assert funnel["paths"] == considered
+        assert [s["reached"] for s in funnel["steps"]] == [w.reached for w in want]
+        first = funnel["steps"][0]["dropOffNext"]
+        assert len(first) == 3
+        assert all(d["page"] is None or d["page"]["id"] == d["pageId"] for d in first)
+        n, median, p25, p75 = reference_dwell(loaded.paths)["p000"]
+        dwell = body["data"]["page"]["timeOnPage"]
+        assert dwell["observations"] == n
+        assert (dwell["median"], dwell["p25"], dwell["p75"]) == pytest.approx((median, p25, p75))
+
+        refusals = {
+            "possessive": [{"pattern": "p0++"}, {"pageId": "p000"}],
+            "named group": [{"pattern": "(?P<n>p0)"}, {"pageId": "p000"}],
+            "not a regex": [{"pattern": "p0["}, {"pageId": "p000"}],
+            "one step": [{"pageId": "p000"}],
+            "eleven steps": [{"pageId": "p000"}] * 11,
+        }
+        for name, bad in refusals.items():
+            body = ask({"steps": bad})
+            assert body["data"] is None or body["data"]["funnel"] is None, name
+            [error] = body["errors"]
+            assert error["extensions"]["code"] == "BAD_USER_INPUT", (name, error)
+            assert "funnel" in error["message"], (name, error)
+        for bad_step in ({"pageId": "p000", "event": "SEARCH"}, {}):
+            body = ask({"steps": [bad_step, {"pageId": "p000"}]})
+            assert body.get("data") is None, bad_step
+            assert body["errors"], bad_step
+        body = ask({"steps": steps, "within": 0})
+        assert "positive" in body["errors"][0]["message"]
