@@ -10,7 +10,8 @@ What changes in translation (docs/analytics.md, "Funnels"):
 - the pattern is wrapped as `(?s:.*)(?:pattern)(?s:.*)`: found anywhere;
 - `.` becomes `[^\\n]` (Java's dot also stops at \\r, \\u0085, \\u2028 and \\u2029);
 - `$` becomes `(?=\\n?\\z)` (Java's also stops before a final \\r or \\u2028);
-- `\\d`, `\\w`, `\\s`, `\\b` keep Python's Unicode meaning (Java's are ASCII by default);
+- `\\d`, `\\w`, `\\s`, `\\b` keep Python's Unicode meaning (Java's are ASCII by default), and
+  `\\B` does not match in an empty id, as in Python;
 - `\\v` is the one character \\x0B (Java's is a class); `{,n}` is `{0,n}`; a `{` or `}` that
   Python reads as a literal is escaped (Java refuses it); in a class, `[` and `&` are
   literals (Java nests and intersects classes with them);
@@ -34,7 +35,8 @@ _SPACE: Final = (
 _WORD: Final = "\\p{L}\\p{N}_"
 _DIGIT: Final = "\\p{Nd}"
 _BOUNDARY: Final = f"(?:(?<=[{_WORD}])(?![{_WORD}])|(?<![{_WORD}])(?=[{_WORD}]))"
-_NOT_BOUNDARY: Final = f"(?:(?<=[{_WORD}])(?=[{_WORD}])|(?<![{_WORD}])(?![{_WORD}]))"
+# Python's \B never matches in an empty string; Java's does.
+_NOT_BOUNDARY: Final = f"(?:(?!\\A\\z)(?:(?<=[{_WORD}])(?=[{_WORD}])|(?<![{_WORD}])(?![{_WORD}])))"
 
 # Escapes outside a class, translated; None: refused, with the reason.
 _ESCAPES: Final[dict[str, str]] = {
