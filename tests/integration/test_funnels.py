@@ -12,9 +12,8 @@ time of the resolving click or the marker. Quartiles are numpy's (linear interpo
 from __future__ import annotations
 
 import asyncio
-import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -28,23 +27,19 @@ from graph_model.graph import GraphReads
 from graph_model.timewindow import ALL_TIME, TimeWindow
 from simulator import SimulationConfig, simulate
 from tests.integration.api_server import serve
-from tests.integration.ingest_helpers import NOW_MS, reference, wiring
+from tests.integration.funnel_helpers import (
+    RefPath,
+    RefStep,
+    Step,
+    completed_paths,
+    reference_dwell,
+    reference_funnel,
+    with_searches,
+)
+from tests.integration.ingest_helpers import NOW_MS, wiring
 
 T = TypeVar("T")
-SEARCH = "search"
-# A category page of the simulated site becomes the search page: its clicks are search steps.
-SEARCH_STANDS_FOR = "p012"
 EVENTS = 4_000
-
-
-@dataclass(frozen=True)
-class RefPath:
-    pages: tuple[str, ...]
-    times: tuple[int, ...]
-    outcome: str
-    start: int
-    segments: tuple[str, ...]
-    end: int | None  # when it resolved or escalated (the resolving click or the marker)
 
 
 @dataclass(frozen=True)
@@ -55,23 +50,12 @@ class Loaded:
 
 @pytest.fixture(scope="module")
 def loaded(neo4j_driver: Driver) -> Loaded:
-    sim = simulate(SimulationConfig.full(seed=11, events=EVENTS))
-    events = [
-        {**e, "page_id": SEARCH} if e.get("page_id") == SEARCH_STANDS_FOR else e for e in sim.events
-    ]
-    pages = [p for p in sim.pages if p["page_id"] != SEARCH_STANDS_FOR]
+    events, pages = with_searches(simulate(SimulationConfig.full(seed=11, events=EVENTS)))
     w = wiring()
     w.admin(neo4j_driver).ensure_schema()
     w.admin(neo4j_driver).clear()
     w.load(neo4j_driver, events, pages, now_ms=NOW_MS)
-    snap = reference(events)
-    paths = []
-    for customer, pages_, outcome, start, _, _, segments, ended_at in snap.paths:
-        if outcome == "OPEN":
-            continue
-        times = snap.times[(customer, start)]
-        end = ended_at if ended_at is not None else times[-1] if outcome == "RESOLVED" else None
-        paths.append(RefPath(pages_, times, outcome, start, segments, end))
+    paths = completed_paths(events)
     return Loaded(events, paths)
 
 
@@ -81,77 +65,6 @@ def read(use: Callable[[GraphReads], Coroutine[Any, Any, T]]) -> T:
             return await use(reads)
 
     return asyncio.run(run())
-
-
-# ---- the reference --------------------------------------------------------------------------
-
-Step = tuple[str, str]  # ("page" | "pattern" | "event", value)
-
-
-def _matches(step: Step, path: RefPath, j: int) -> bool:
-    kind, value = step
-    n = len(path.pages)
-    if kind == "page":
-        return j < n and path.pages[j] == value
-    if kind == "pattern":
-        return j < n and re.search(value, path.pages[j]) is not None
-    if value == "SEARCH":
-        return j < n and path.pages[j] == SEARCH
-    return j == n and path.outcome == {"RESOLUTION": "RESOLVED", "ESCALATION": "ESCALATED"}[value]
-
-
-@dataclass
-class RefStep:
-    reached: int = 0
-    converted: int = 0
-    minutes: list[float] | None = None
-    drops: Counter[tuple[str | None, str]] | None = None
-
-
-def reference_funnel(
-    paths: Sequence[RefPath],
-    steps: Sequence[Step],
-    within_minutes: int | None = None,
-    window: TimeWindow = ALL_TIME,
-    segment: str | None = None,
-) -> tuple[int, list[RefStep]]:
-    result = [RefStep(minutes=[], drops=Counter()) for _ in steps]
-    considered = 0
-    for p in paths:
-        if not window.contains(p.start) or (segment is not None and segment not in p.segments):
-            continue
-        considered += 1
-        n = len(p.pages)
-        times = (*p.times, p.end)  # position n: the resolution or escalation
-        matched: list[int] = []
-        for k, step in enumerate(steps):
-            after = matched[-1] + 1 if matched else 0
-            found = [
-                j
-                for j in range(after, n + 1)
-                if _matches(step, p, j)
-                and (
-                    k == 0
-                    or within_minutes is None
-                    or times[j] - times[matched[0]] <= within_minutes * 60_000  # type: ignore[operator]
-                )
-            ]
-            if not found:
-                break
-            matched.append(found[0])
-        for k, j in enumerate(matched):
-            r = result[k]
-            r.reached += 1
-            if k + 1 < len(matched):
-                r.converted += 1
-                assert r.minutes is not None
-                r.minutes.append((times[matched[k + 1]] - times[j]) / 60_000)  # type: ignore[operator]
-            elif k == len(steps) - 1:
-                r.converted += 1
-            else:
-                assert r.drops is not None
-                r.drops[(p.pages[j + 1] if j + 1 < n else None, p.outcome)] += 1
-    return considered, result
 
 
 def spec(step: Step) -> FunnelStepSpec:
@@ -217,21 +130,6 @@ def test_funnel_in_a_window_and_a_segment(loaded: Loaded) -> None:
     expected = reference_funnel(loaded.paths, steps, within, window, segment)
     assert 0 < expected[0] < len(loaded.paths) // 2
     assert_equal(found, expected)
-
-
-def reference_dwell(
-    paths: Sequence[RefPath], window: TimeWindow = ALL_TIME, segment: str | None = None
-) -> dict[str, tuple[int, float, float, float]]:
-    seconds: dict[str, list[float]] = defaultdict(list)
-    for p in paths:
-        if window.contains(p.start) and (segment is None or segment in p.segments):
-            for i in range(len(p.pages) - 1):
-                seconds[p.pages[i]].append((p.times[i + 1] - p.times[i]) / 1000)
-    out = {}
-    for page, xs in seconds.items():
-        p25, median, p75 = np.percentile(xs, [25, 50, 75])
-        out[page] = (len(xs), float(median), float(p25), float(p75))
-    return out
 
 
 @pytest.mark.parametrize("filtered", [False, True], ids=["all", "window and segment"])
