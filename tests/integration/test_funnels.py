@@ -36,7 +36,7 @@ from tests.integration.funnel_helpers import (
     reference_funnel,
     with_searches,
 )
-from tests.integration.ingest_helpers import NOW_MS, wiring
+from tests.integration.ingest_helpers import NOW_MS, TestGraph, load_events, wiring
 
 T = TypeVar("T")
 EVENTS = 4_000
@@ -208,3 +208,42 @@ def test_the_api_answers_funnels_and_refuses_what_it_cannot_translate(
             assert body["errors"], bad_step
         body = ask({"steps": steps, "within": 0})
         assert "positive" in body["errors"][0]["message"]
+
+
+def test_the_documented_example(store: TestGraph) -> None:
+    """docs/analytics.md, "Funnels" and "Time on page": the examples, number for number."""
+    t0, minute = 1_767_600_000_000, 60_000
+
+    def click(customer: str, page: str, at: float, **more: Any) -> dict[str, Any]:
+        return {"customer_id": customer, "page_id": page, "timestamp": t0 + round(at), **more}
+
+    events = [
+        click("c1", "A", 0), click("c1", "search", 2 * minute),
+        click("c1", "B", 3 * minute, is_resolved=True),
+        click("c2", "A", 0), click("c2", "B", minute), click("c2", "search", 4 * minute),
+        click("c2", "B", 5 * minute),
+        click("c3", "search", 0), click("c3", "A", minute), click("c3", "C", 2 * minute),
+        click("c3", "", 15 * minute, event_type="escalation"),
+        click("c4", "A", 0), click("c4", "search", 12 * minute),
+        click("c4", "B", 13 * minute, is_resolved=True),
+        click("late", "Z", 600 * minute),  # moves the watermark: path 2 is abandoned
+    ]  # fmt: skip
+    for k, seconds in enumerate([2, 4, 10, 30]):
+        events += [click(f"d{k}", "D", 0), click(f"d{k}", "E", seconds * 1000, is_resolved=True)]
+    load_events(store.driver, events)
+    steps = [FunnelStepSpec(page_id="A"), FunnelStepSpec(event=FunnelEvent.SEARCH)]
+    steps.append(FunnelStepSpec(event=FunnelEvent.RESOLUTION))
+    found = read(lambda g: g.funnels.funnel(steps, 10))
+    assert [(s.reached, s.converted, s.dropped) for s in found.steps] == [
+        (4, 2, 2), (2, 1, 1), (1, 1, 0),
+    ]  # fmt: skip
+    assert [s.median_minutes_to_next for s in found.steps] == [3, 1, None]
+    drops = found.steps[0].drop_offs
+    assert {(d.page_id, d.resolved, d.abandoned, d.escalated) for d in drops} == {
+        ("C", 0, 0, 1), ("search", 1, 0, 0),
+    }  # fmt: skip
+    assert [(d.page_id, d.abandoned) for d in found.steps[1].drop_offs] == [("B", 1)]
+    unbounded = read(lambda g: g.funnels.funnel(steps))
+    assert [s.reached for s in unbounded.steps] == [4, 3, 2]
+    dwell = read(lambda g: g.dwell.time_on_page(["D"]))["D"]
+    assert (dwell.observations, dwell.p25, dwell.median, dwell.p75) == (4, 3.5, 7, 15)
