@@ -32,6 +32,7 @@ from algorithms.observed import observe
 from algorithms.page_figures import PageSteps, page_figures
 from algorithms.path_arrays import PathArrays
 from algorithms.resolution_times import resolution_curves
+from algorithms.search import search_figures
 from algorithms.second_order import (
     OrderTest,
     link_success,
@@ -79,6 +80,7 @@ class Step(StrEnum):
     COMMUNITIES = "communities (GDS)"
     SERIES = "series"
     CHANGES = "changes"
+    SEARCH = "search"
     STAGE_COMMUNITIES = "stage communities"
     STAGE_SIMILAR_CUSTOMERS = "stage similar customers"
     STAGE_LINK_SUGGESTIONS = "stage link suggestions"
@@ -86,6 +88,7 @@ class Step(StrEnum):
     STAGE_PAGE_FIGURES = "stage page figures"
     STAGE_SERIES = "stage series"
     STAGE_CHANGES = "stage changes"
+    STAGE_SEARCH = "stage search"
     SWITCH = "switch"
     PUBLISH = "publish"
     CLEAN_UP = "clean up"
@@ -172,6 +175,8 @@ class Analysis:
                     self.results.stage_series(results.series)
                 with self._step(Step.STAGE_CHANGES):
                     self.results.stage_changes(results.changes)
+                with self._step(Step.STAGE_SEARCH):
+                    self.results.stage_search(results.search)
                 with self._step(Step.SWITCH):
                     retired = self.results.switch(self._timed(record))
                 switched = True
@@ -275,6 +280,8 @@ class Analysis:
             periods = timelines(paths, covered)
         with self._step(Step.CHANGES):
             found_changes = changes(periods[Interval.WEEK], paths, store.page_versions())
+        with self._step(Step.SEARCH):
+            searched = search_figures(paths)
         steps = PageSteps(
             observed=observed,
             chain=chain,
@@ -310,6 +317,8 @@ class Analysis:
             since=self.window.since,
             until=self.window.until,
             changes=sum(c.significant for c in found_changes),
+            searches=searched.site.searches,
+            content_gaps=searched.site.content_gaps,
         )
         return AnalysisResults(
             run=run,
@@ -323,6 +332,7 @@ class Analysis:
             resolution_curves=curves,
             series=[s for timeline in periods.values() for s in timeline.stored()],
             changes=found_changes,
+            search=searched,
         )
 
     def _timed(self, run: AnalysisRun) -> AnalysisRun:

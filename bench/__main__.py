@@ -1,7 +1,7 @@
 """`make bench` = `python -m bench`: every benchmark, side by side, into BENCHMARKS.md.
 
     .venv/bin/python -m bench [--only ingest,analysis,second,api,hostile,freshness,assist,kafka,
-                              collector,time,months,funnel] [--quick] [--out FILE]
+                              collector,time,months,search,funnel] [--quick] [--out FILE]
                               [--clicks N] [--days D] [--retention-days R]  (months only)
 
 --quick runs the small sizes only (a smoke run; BENCHMARKS.md should come from a full run).
@@ -41,6 +41,7 @@ TITLES = {
     "time": "Time",
     "months": "Months of traffic",
     "funnel": "Funnels and the Python client",
+    "search": "Search",
 }
 
 
@@ -57,6 +58,7 @@ def _runners(months_params: MonthsParams | None = None) -> dict[str, Runner]:
         ingest_throughput,
         kafka_clients,
         months,
+        search,
         second_order,
         time_figures,
     )
@@ -74,6 +76,7 @@ def _runners(months_params: MonthsParams | None = None) -> dict[str, Runner]:
         "time": time_figures.section,
         "months": lambda s, quick: months.section(s, quick, months_params),
         "funnel": funnel.section,
+        "search": search.section,
     }
 
 

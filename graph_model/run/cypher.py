@@ -17,6 +17,7 @@ from graph_model.path.record import Path
 from graph_model.properties import properties_of
 from graph_model.resolution import cypher as resolution_cypher
 from graph_model.run.record import AnalysisRun
+from graph_model.search import cypher as search_cypher
 from graph_model.statements import of_analysis
 
 # What analysis needs of a path (its click keys are ingest's bookkeeping).
@@ -320,7 +321,9 @@ DELETE_BATCHES: Final = tuple(
         ("(x:PageFigures)", "x:PageFigures(run, pageId)", " AND x.pageId IS NOT NULL", "DELETE"),
         *(
             (match, index, also, "DELETE")
-            for match, index, also in link_cypher.DELETED + resolution_cypher.DELETED
+            for match, index, also in link_cypher.DELETED
+            + resolution_cypher.DELETED
+            + search_cypher.DELETED
         ),
         (
             "(x:PageSeries)",

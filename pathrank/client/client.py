@@ -293,12 +293,14 @@ def _settings_source(
     from pathrank.wiring import Wiring
 
     settings = Settings()
+    wiring = Wiring(settings)
     return GraphSource(
         uri or settings.neo4j_uri,
-        (user or settings.neo4j_user, password or Wiring(settings).password()),
+        (user or settings.neo4j_user, password or wiring.password()),
         database or settings.neo4j_database,
         timeout_s,
         settings.search_page,
+        wiring.search_rules().text,
     )
 
 

@@ -21,6 +21,7 @@ from starlette.requests import Request
 from graph_model.graph import GraphReads, neo4j_graph_reads
 from graph_model.path.record import Path, PathFilter
 from graph_model.reader import pinned_analysis
+from graph_model.search.text import QueryText
 
 T = TypeVar("T")
 
@@ -79,6 +80,7 @@ class GraphSource:
         database: str,
         timeout_s: float,
         search_page: str,
+        query_text: QueryText | None = None,
     ) -> None:
         self._timeout_s = timeout_s
         self._loop = asyncio.new_event_loop()
@@ -89,7 +91,10 @@ class GraphSource:
 
         async def open_reads() -> tuple[AsyncDriver, GraphReads]:
             driver = AsyncGraphDatabase.driver(uri, auth=auth, notifications_min_severity="OFF")
-            return driver, neo4j_graph_reads(driver, database, timeout_s, search_page)
+            reads = neo4j_graph_reads(
+                driver, database, timeout_s, query_text=query_text, search_page=search_page
+            )
+            return driver, reads
 
         self._driver, self.reads = self._run(open_reads())
 

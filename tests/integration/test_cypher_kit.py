@@ -42,6 +42,10 @@ def test_every_saved_query_is_tested() -> None:
         "community_profile.cypher",
         "success_path.cypher",
         "funnel.cypher",
+        # Searches: tested in tests/integration/test_search_figures.py (data with searches).
+        "failing_queries.cypher",
+        "after_query.cypher",
+        "pogo_sticking.cypher",
     }
 
 
