@@ -3,8 +3,8 @@
 
     .venv/bin/python -m bench.funnel [--clicks N] [--times T]
 
-The graph: a simulated help center of N clicks (every planted effect: outcome events,
-attributes), one category page relabelled `search` so SEARCH steps have searches to find.
+The graph: a simulated help center of N events (every planted effect: outcome events,
+attributes, and searches in 30% of the sessions).
 Measured on one server (response cache off), one request at a time: `pathStats` and a
 5-step `funnel` (a page, a search, two patterns, the resolution) over every path, and the
 same funnel with a 30-minute conversion window and in a segment. Then every path exported
@@ -42,7 +42,6 @@ _FIELDS = (
 FUNNEL = f"{{ funnel(steps: {_STEPS}) {{ {_FIELDS} }} }}"
 FUNNEL_WINDOW = f"{{ funnel(steps: {_STEPS}, withinMinutes: 30) {{ {_FIELDS} }} }}"
 FUNNEL_SEGMENT = f'{{ funnel(steps: {_STEPS}, segment: "platform=mobile") {{ {_FIELDS} }} }}'
-SEARCH_STANDS_FOR = "p012"
 GOAL_S = 2.0
 
 
@@ -50,18 +49,14 @@ def load(s: Settings, clicks: int) -> int:
     """The simulated graph; the number of page clicks in it."""
     from simulator import SimulationConfig, simulate
 
-    sim = simulate(SimulationConfig.full(seed=3, events=clicks))
-    events = [
-        {**e, "page_id": "search"} if e.get("page_id") == SEARCH_STANDS_FOR else e
-        for e in sim.events
-    ]
+    sim = simulate(SimulationConfig.full(seed=3, events=clicks, search_share=0.3))
     w = Wiring(s)
     with w.driver() as driver:
         admin = w.admin(driver)
         admin.ensure_schema()
         admin.clear()
-        w.load(driver, events, [p for p in sim.pages if p["page_id"] != SEARCH_STANDS_FOR])
-    return sum(1 for e in events if e.get("event_type", "page_view") == "page_view")
+        w.load(driver, sim.events, sim.pages)
+    return sum(1 for e in sim.events if e.get("event_type", "page_view") in ("page_view", "search"))
 
 
 def _timed(url: str, query: str, times: int) -> list[float]:

@@ -117,8 +117,9 @@ query SearchQueries($first: Int!, $after: String, $orderBy: SearchOrder, $from: 
                 segment: $segment) {
     pageInfo { hasNextPage endCursor }
     edges { node {
-      text searches customers noResultRate clickThroughRate refinementRate pogoRate exitRate
-      resolutionRate escalationRate isContentGap qValue excessFailures
+      text searches customers noResults noResultRate clickThroughRate refinementRate pogoRate
+      exitRate resolutionRate escalationRate paths failedPaths failureRate isContentGap pValue
+      qValue excessFailures
     } }
   }
 }"""

@@ -13,21 +13,29 @@ from typing import Any
 import numpy as np
 
 from graph_model.timewindow import ALL_TIME, TimeWindow
-from simulator import Simulation
+from simulator import SimulationConfig, simulate
 from tests.integration.ingest_helpers import reference
 
 SEARCH = "search"
-# Until the simulator searches, a category page of the simulated site stands for the search
-# page: its clicks become search steps (a search is a step on the page `search`).
-SEARCH_STANDS_FOR = "p012"
+# The share of simulated sessions that search the help center.
+SEARCH_SHARE = 0.3
 
 
-def with_searches(sim: Simulation) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The simulation's events and catalog pages with SEARCH_STANDS_FOR's clicks as searches."""
-    events = [
-        {**e, "page_id": SEARCH} if e.get("page_id") == SEARCH_STANDS_FOR else e for e in sim.events
+def with_searches(seed: int, events: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """A simulated help center with every planted effect and searches: events and pages."""
+    sim = simulate(SimulationConfig.full(seed=seed, events=events, search_share=SEARCH_SHARE))
+    return sim.events, sim.pages
+
+
+def as_clicks(events: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """A search event is a step on the search page (docs/paths.md): as the click it counts as,
+    for the reference of ingest_helpers, which knows clicks and outcome events."""
+    return [
+        {**e, "event_type": "page_view", "page_id": SEARCH}
+        if e.get("event_type") == "search"
+        else e
+        for e in events
     ]
-    return events, [p for p in sim.pages if p["page_id"] != SEARCH_STANDS_FOR]
 
 
 @dataclass(frozen=True)
@@ -43,7 +51,7 @@ class RefPath:
 def completed_paths(events: Iterable[Mapping[str, Any]]) -> list[RefPath]:
     """The completed paths of `events` by the reference, with their click times and the time
     they resolved or escalated."""
-    snap = reference(events)
+    snap = reference(as_clicks(events))
     paths = []
     for customer, pages, outcome, start, _, _, segments, ended_at in snap.paths:
         if outcome == "OPEN":

@@ -21,6 +21,7 @@ from tests.integration.api_server import serve
 
 EVENTS = 3_000
 FULL = True
+SIMULATION = {"search_share": 0.3}
 KEY = "client-test-key"
 
 
@@ -235,9 +236,21 @@ def _has_field(ask: Callable[..., dict[str, Any]], name: str) -> bool:
 
 
 def test_search_queries(api: Client, graph: Client, ask: Callable[..., dict[str, Any]]) -> None:
-    if not _has_field(ask, "searchQueries"):
-        pytest.skip("searchQueries arrives with search (issue 28): complete at the merge")
-    pd.testing.assert_frame_equal(api.search_queries(), graph.search_queries())
+    fields = (
+        "text searches customers noResults noResultRate clickThroughRate refinementRate "
+        "pogoRate exitRate resolutionRate escalationRate paths failedPaths failureRate "
+        "isContentGap pValue qValue excessFailures"
+    )
+    answer = ask(f"{{ searchQueries(first: 500) {{ edges {{ node {{ {fields} }} }} }} }}")
+    expected = [
+        {frames.snake(k): v for k, v in e["node"].items()} for e in answer["searchQueries"]["edges"]
+    ]
+    check(lambda c: c.search_queries(), api, graph, expected, frames.SEARCH_QUERIES)
+    mobile = api.search_queries("FAILURES", segment="platform=mobile")
+    pd.testing.assert_frame_equal(
+        mobile, graph.search_queries("FAILURES", segment="platform=mobile")
+    )
+    assert 0 < len(mobile) <= len(expected)
 
 
 def test_work_queue(api: Client, graph: Client, ask: Callable[..., dict[str, Any]]) -> None:

@@ -25,7 +25,6 @@ from neo4j import Driver
 from graph_model.funnel.record import Funnel, FunnelEvent, FunnelStepSpec
 from graph_model.graph import GraphReads
 from graph_model.timewindow import ALL_TIME, TimeWindow
-from simulator import SimulationConfig, simulate
 from tests.integration.api_server import serve
 from tests.integration.funnel_helpers import (
     RefPath,
@@ -50,7 +49,7 @@ class Loaded:
 
 @pytest.fixture(scope="module")
 def loaded(neo4j_driver: Driver) -> Loaded:
-    events, pages = with_searches(simulate(SimulationConfig.full(seed=11, events=EVENTS)))
+    events, pages = with_searches(11, EVENTS)
     w = wiring()
     w.admin(neo4j_driver).ensure_schema()
     w.admin(neo4j_driver).clear()

@@ -19,7 +19,6 @@ from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell
 from neo4j import Driver
 
-from simulator import SimulationConfig, simulate
 from tests.conftest import REPO
 from tests.integration.analyzed import analyze
 from tests.integration.funnel_helpers import (
@@ -36,7 +35,7 @@ NOTEBOOKS = REPO / "notebooks"
 @pytest.fixture(scope="module")
 def paths(neo4j_driver: Driver) -> list[RefPath]:
     """A simulated help center with outcome events, attributes and searches, analysed."""
-    events, pages = with_searches(simulate(SimulationConfig.full(seed=5, events=3_000)))
+    events, pages = with_searches(5, 3_000)
     w = wiring()
     w.admin(neo4j_driver).ensure_schema()
     w.admin(neo4j_driver).clear()
