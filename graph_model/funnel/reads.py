@@ -51,7 +51,6 @@ class Neo4jFunnelReads(Neo4jReads):
             q.FUNNEL,
             steps=parameters,
             patterns=any(p["pattern"] is not None for p in parameters),
-            outcomes=any(p["outcome"] is not None for p in parameters),
             windowMs=None if within_minutes is None else within_minutes * 60_000,
             since=window.low,
             until=window.high,

@@ -214,7 +214,10 @@ def test_the_documented_example(store: TestGraph) -> None:
     t0, minute = 1_767_600_000_000, 60_000
 
     def click(customer: str, page: str, at: float, **more: Any) -> dict[str, Any]:
-        return {"customer_id": customer, "page_id": page, "timestamp": t0 + round(at), **more}
+        event = {"customer_id": customer, "page_id": page, "timestamp": t0 + round(at), **more}
+        if page == "search":  # a search event: a step on the search page
+            return {**event, "page_id": None, "event_type": "search", "query": "refund"}
+        return event
 
     events = [
         click("c1", "A", 0), click("c1", "search", 2 * minute),
