@@ -38,7 +38,10 @@ _BOUNDARY: Final = f"(?:(?<=[{_WORD}])(?![{_WORD}])|(?<![{_WORD}])(?=[{_WORD}]))
 # Python's \B never matches in an empty string; Java's does.
 _NOT_BOUNDARY: Final = f"(?:(?!\\A\\z)(?:(?<=[{_WORD}])(?=[{_WORD}])|(?<![{_WORD}])(?![{_WORD}])))"
 
-# Escapes outside a class, translated; None: refused, with the reason.
+# Characters by escape, the same in and out of a class (Java's \v is a class of vertical
+# whitespace, Python's the one character \x0B).
+_CHARACTERS: Final = {"t": "\\t", "n": "\\n", "r": "\\r", "f": "\\f", "a": "\\x07", "v": "\\x0B"}
+# Escapes outside a class, translated.
 _ESCAPES: Final[dict[str, str]] = {
     "d": _DIGIT,
     "D": f"[^{_DIGIT}]",
@@ -49,12 +52,7 @@ _ESCAPES: Final[dict[str, str]] = {
     "b": _BOUNDARY,
     "B": _NOT_BOUNDARY,
     "A": "\\A",
-    "t": "\\t",
-    "n": "\\n",
-    "r": "\\r",
-    "f": "\\f",
-    "a": "\\x07",
-    "v": "\\x0B",
+    **_CHARACTERS,
 }
 # Inside a class: \b is a backspace there, and the negated classes have no place in Java's
 # union without nesting.
@@ -62,13 +60,8 @@ _CLASS_ESCAPES: Final[dict[str, str]] = {
     "d": _DIGIT,
     "w": _WORD,
     "s": _SPACE,
-    "t": "\\t",
-    "n": "\\n",
-    "r": "\\r",
-    "f": "\\f",
-    "a": "\\x07",
-    "v": "\\x0B",
     "b": "\\x08",
+    **_CHARACTERS,
 }
 _REFUSED_ESCAPES: Final[dict[str, str]] = {
     "Z": "`\\Z` (use `$`)",
