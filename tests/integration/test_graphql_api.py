@@ -12,7 +12,6 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -22,21 +21,12 @@ from neo4j import Driver
 
 from tests.integration import datasets
 from tests.integration.analyzed import Analyzed
-from tests.integration.api_server import serve
-from tests.integration.graphql_http import API_KEY, Api, cypher
+from tests.integration.graphql_http import Api, cypher
 from tests.integration.graphql_http import page_props as _page_props
 from tests.tiers import examples
 
 # Votes, tickets and chats too, and two misleading links (the dashboard's data set).
 DATASET = datasets.HELP_CENTER
-
-
-@pytest.fixture(scope="module")
-def api(services: dict[str, Any], data: Analyzed) -> Iterator[Api]:
-    # These tests measure execution (answers, query counts): the response cache is tested
-    # in test_response_cache.py.
-    with serve(services, PATHRANK_API_KEY=API_KEY, PATHRANK_API_CACHE="0") as base:
-        yield Api(base)
 
 
 # ---- every documented field (docs/api.md) ------------------------------------------------

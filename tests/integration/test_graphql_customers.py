@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -20,16 +19,9 @@ from neo4j import Driver
 
 from tests.integration import datasets
 from tests.integration.analyzed import Analyzed
-from tests.integration.api_server import serve
-from tests.integration.graphql_http import API_KEY, Api, cypher
+from tests.integration.graphql_http import Api, cypher
 
 DATASET = datasets.HELP_CENTER
-
-
-@pytest.fixture(scope="module")
-def api(services: dict[str, Any], data: Analyzed) -> Iterator[Api]:
-    with serve(services, PATHRANK_API_KEY=API_KEY, PATHRANK_API_CACHE="0") as base:
-        yield Api(base)
 
 
 def test_path_stats_are_live_from_the_paths(api: Api, data: Analyzed, neo4j_driver: Driver) -> None:

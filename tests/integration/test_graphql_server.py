@@ -6,7 +6,6 @@ one line. (The limits' rules themselves: tests/unit/test_graphql_limits.py.)"""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -18,20 +17,13 @@ from neo4j import Driver
 from graphql_api.app import STATIC_DIR
 from tests.conftest import run_cli
 from tests.integration import datasets
-from tests.integration.analyzed import Analyzed
-from tests.integration.api_server import free_port, serve
+from tests.integration.api_server import free_port
 from tests.integration.graphql_http import API_KEY, Api, cypher
 from tests.tiers import examples
 
 DATASET = datasets.HELP_CENTER
 # It runs an analysis: after the modules that only read the data set.
 WRITES_DATASET = True
-
-
-@pytest.fixture(scope="module")
-def api(services: dict[str, Any], data: Analyzed) -> Iterator[Api]:
-    with serve(services, PATHRANK_API_KEY=API_KEY, PATHRANK_API_CACHE="0") as base:
-        yield Api(base)
 
 
 # ---- what is not a GraphQL request: GraphQL errors, never HTTP 500 -------------------------
