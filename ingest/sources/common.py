@@ -16,7 +16,7 @@ from typing import Final
 
 from graph_model.path.record import EventType
 from ingest.events import MAX_ATTRIBUTE_CHARS
-from ingest.sources.page_rules import PageRules
+from ingest.sources.page_rules import PageRules, UnusableUrl
 
 EXCLUDED: Final = "excluded by a page rule"
 
@@ -156,7 +156,10 @@ def page_event(
     A page view without a URL is invalid and one on an excluded URL is skipped; a marker's
     page is informative, so it is kept without one in both cases.
     """
-    page = config.rules.page_id(url) if url else None
+    try:
+        page = config.rules.page_id(url) if url else None
+    except UnusableUrl as exc:
+        return Invalid(f"invalid page URL: {exc}")
     if not kind.marker:
         if not url:
             return Invalid("missing page URL")
@@ -164,7 +167,10 @@ def page_event(
             return Skipped(EXCLUDED)
     referrer = None
     if referrer_url and config.rules.same_host(page_url or url or "", referrer_url):
-        referrer = config.rules.page_id(referrer_url)
+        try:
+            referrer = config.rules.page_id(referrer_url)
+        except UnusableUrl as exc:
+            return Invalid(f"invalid referrer URL: {exc}")
     return event(
         customer,
         timestamp,

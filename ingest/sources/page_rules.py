@@ -3,7 +3,9 @@
 An ordered list of regular expressions, each with a page id template or `exclude = true`,
 read from a small TOML file. The rules see the URL's path (query string and fragment
 dropped); the first that matches wins; a URL no rule matches gets the default rule, its path
-without a trailing slash. An excluded URL is skipped and counted, never an error.
+without a trailing slash. An excluded URL is skipped and counted, never an error. A URL with
+a control character (a newline, NUL) has no page id: URL parsing would drop the character
+silently (`/a\nb` would become `/ab`), so its event is a dead letter instead.
 """
 
 from __future__ import annotations
@@ -15,12 +17,18 @@ from pathlib import Path
 from typing import Final
 from urllib.parse import urlsplit
 
+from ingest.text import CONTROL
+
 _TEMPLATE_PART: Final = re.compile(r"\$(?:(\d+)|\{(\w+)\}|(\$))")
 _RULE_KEYS: Final = frozenset({"match", "page", "exclude"})
 
 
 class PageRulesError(ValueError):
     """A page rules file that cannot be used; the message says where and why."""
+
+
+class UnusableUrl(ValueError):  # noqa: N818 -- says what the URL is
+    """A URL no page id can be made of exactly (it holds a control character)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +49,10 @@ class PageRules:
     rules: tuple[PageRule, ...] = ()
 
     def page_id(self, url: str) -> str | None:
-        """The page id of a URL (absolute, or just a path), None when excluded."""
+        """The page id of a URL (absolute, or just a path), None when excluded; UnusableUrl
+        when it holds a control character."""
+        if CONTROL.search(url):
+            raise UnusableUrl("a control character")
         path = url_path(url)
         for rule in self.rules:
             matched, page = rule.apply(path)

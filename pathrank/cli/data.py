@@ -101,7 +101,7 @@ def produce(
             target,
             now_ms=int(time.time() * 1000),
             on_progress=lambda n: bar.update(task, completed=n),
-            max_skew_ms=round(s.max_clock_skew_s * 1000),
+            limits=wiring().limits(),
             fmt=detected,
             config=config,
             table=table,
