@@ -399,12 +399,14 @@ class IngestWorker:
         letters: list[tuple[DeadLetter, str]] = []
         announced: list[Announcement] = []
 
+        def apply(part: Sequence[Click]) -> BatchOutcome:
+            # The scorer reads the latest analysis: inside the retry, as the write.
+            assess = assist.assessor.for_batch(origins) if assist is not None else None
+            return apply_batch(sink, part, assess, reading)
+
         def write(part: Sequence[Click]) -> None:
             nonlocal created, forgotten
-            assess = assist.assessor.for_batch(origins) if assist is not None else None
-            outcome: BatchOutcome = self._outages.retry(
-                lambda: apply_batch(sink, part, assess, reading)
-            )
+            outcome = self._outages.retry(lambda: apply(part))
             created += outcome.result.clicks_created
             forgotten += outcome.forgotten
             announced.extend(outcome.result.announcements)

@@ -403,6 +403,16 @@ RETURN COUNT { MATCH (m:Marker) } AS markers,
        COUNT { MATCH (s:Segment) WHERE s.id <> s.key + '=' + s.value } AS badSegments
 """
 
+READ_KEY_OWNERS = """
+UNWIND $keys AS key
+CALL (key) {
+  MATCH (k:Click {key: key}) RETURN k.customerId AS customer
+  UNION
+  MATCH (k:Marker {key: key}) RETURN k.customerId AS customer
+}
+RETURN key, collect(customer) AS customers
+"""
+
 READ_TRANSITIONS = """
 MATCH (a:Page)-[t:TRANSITION]->(b:Page)
 RETURN a.id AS source, b.id AS target, t.count AS count, t.turnarounds AS turnarounds
@@ -433,7 +443,6 @@ class TestGraph:
     def __init__(self, driver: Driver) -> None:
         self.driver = driver
         self._w = wiring()
-        self._store = self._w.path_store(driver)
         self._admin = self._w.admin(driver)
 
     def walked_paths(self, customer_id: str | None = None) -> list[WalkedPath]:
@@ -469,8 +478,17 @@ class TestGraph:
         records, _, _ = self.driver.execute_query(READ_VISITED)
         return {(r["customer"], r["page"]): r["count"] for r in records}
 
+    def key_owners(self, keys: list[str]) -> dict[str, list[str]]:
+        """The customers whose stored click or marker has each of `keys` (sorted; keys that
+        none has are left out)."""
+        records, _, _ = self.driver.execute_query(READ_KEY_OWNERS, keys=keys)
+        return {r["key"]: sorted(r["customers"]) for r in records}
+
     def click_owners(self, keys: list[str]) -> dict[str, str]:
-        return self._store.click_owners(keys)
+        """The one customer of each of `keys` (a key two customers use fails the test)."""
+        owners = self.key_owners(keys)
+        assert all(len(found) == 1 for found in owners.values()), owners
+        return {key: found[0] for key, found in owners.items()}
 
 
 def _one_ending(rows: list[list[Any]]) -> tuple[str, str, int] | None:

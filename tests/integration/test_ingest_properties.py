@@ -61,12 +61,12 @@ def test_any_order_duplication_and_batching_gives_the_same_graph(
     events, batches = case
     clean_graph(neo4j_driver)
     w = wiring()
-    store, rules = w.path_store(neo4j_driver), w.rules()
+    store = w.path_store(neo4j_driver)
     offset = 0
     for batch in batches:
         clicks = []
         for record in batch:
             clicks.append(event_from_record(record, now_ms=NOW_MS, seq=offset))
             offset += 1
-        apply_batch(store, clicks, rules)
+        apply_batch(store, clicks)
     assert snapshot(neo4j_driver) == reference(events)

@@ -141,14 +141,14 @@ def test_compaction_keeps_every_path_and_aggregate_and_drops_exactly_the_old_cli
 def test_ingest_compacts_a_bounded_amount_per_batch(store: TestGraph) -> None:
     events = _events()
     w = wiring(**RETENTION, compact_per_batch=200)
-    path_store, rules = w.path_store(store.driver), w.rules()
+    path_store = w.path_store(store.driver)
     compacted = []
     for start in range(0, len(events), 250):
         clicks = [
             event_from_record(e, now_ms=NOW_MS, seq=start + i)
             for i, e in enumerate(events[start : start + 250])
         ]
-        outcome = apply_batch(path_store, clicks, rules)
+        outcome = apply_batch(path_store, clicks)
         assert outcome.rejected == []
         compacted.append(outcome.result.clicks_compacted)
     # Each batch reports the step the batch before it started (run beside it); the last
