@@ -50,7 +50,7 @@ from graph_model.path.record import Path, PathStats, path_stats
 from graph_model.run.lock import HeldLock, Neo4jAnalysisLock, WaitReporter
 from graph_model.run.record import AnalysisResults, AnalysisRun, AnalysisStatus
 from graph_model.run.store import AnalysisStore
-from graph_model.timewindow import ALL_TIME, Interval, TimeWindow
+from graph_model.timewindow import ALL_TIME, MAX_PERIODS, Interval, TimeWindow
 
 MAX_SUGGESTIONS = 200
 
@@ -304,7 +304,14 @@ class Analysis:
             misleading_links=misleading,
             link_success=pair_success,
             resolution_curves=curves,
-            series=[s for timeline in periods.values() for s in timeline.stored()],
+            # A series is served up to MAX_PERIODS periods: a longer one is not stored (a
+            # history back to 2000 would be 9,000 daily points per page).
+            series=[
+                s
+                for timeline in periods.values()
+                if len(timeline.starts) <= MAX_PERIODS
+                for s in timeline.stored()
+            ],
             changes=found_changes,
         )
 

@@ -291,14 +291,21 @@ class Wiring:
                 bootstrap=s.kafka_bootstrap,
                 sources=self.source_config(),
                 max_body_bytes=s.collector_max_body_bytes,
+                limits=self.limits(),
+                origins=s.collector_origins,
+                snowplow_key=s.snowplow_key.get_secret_value() if s.snowplow_key else None,
             )
         )
 
-    def http_app(self, api: Starlette, collector: Collector) -> Starlette:
+    def http_app(self, api: Starlette, collector: Collector, hosts: Sequence[str]) -> Starlette:
         """What `pathrank serve` runs: the collector's routes beside the API, one lifespan
-        for both (a mounted app's own lifespan would never run)."""
+        for both (a mounted app's own lifespan would never run), and the API's Host check
+        (`hosts`) in front of both: the collector answers only the names the API answers."""
         from starlette.applications import Starlette
+        from starlette.middleware import Middleware
         from starlette.routing import BaseRoute, Mount
+
+        from graphql_api.http.hosts import AllowedHosts
 
         @asynccontextmanager
         async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -306,4 +313,5 @@ class Wiring:
                 yield
 
         routes: list[BaseRoute] = [*collector.routes(), Mount("/", app=api)]
-        return Starlette(routes=routes, lifespan=lifespan)
+        checked = [Middleware(AllowedHosts, hosts=hosts)]
+        return Starlette(routes=routes, lifespan=lifespan, middleware=checked)

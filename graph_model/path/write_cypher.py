@@ -119,7 +119,8 @@ CALL (p, r) {{
 # Written paths whose ending changed: the old ENDED_BY goes, the new one (if any) is made.
 LINK_ENDINGS = _relink(
     "ENDED_BY",
-    "MATCH (m:Marker {customerId: r.customer, key: r.marker})\n  CREATE (p)-[:ENDED_BY]->(m)",
+    "MATCH (m:Marker {customerId: r.customer, key: r.marker}) "
+    "USING INDEX m:Marker(customerId, key)\n  CREATE (p)-[:ENDED_BY]->(m)",
 )
 
 # Segment nodes first, one statement, in a stable order (concurrent workers lock them alike).
@@ -138,7 +139,7 @@ LINK_SEGMENTS = _relink(
 # $keys: [customer, key]
 DELETE_NEXT = """
 UNWIND $keys AS k
-MATCH (:Click {customerId: k[0], key: k[1]})-[r:NEXT]->()
+MATCH (c:Click {customerId: k[0], key: k[1]})-[r:NEXT]->() USING INDEX c:Click(customerId, key)
 DELETE r
 """
 
@@ -161,7 +162,7 @@ _CHAIN = """
     }
     CALL (p, cid) {
       UNWIND p.stored AS key
-      OPTIONAL MATCH (n:Click {customerId: cid, key: key})
+      OPTIONAL MATCH (n:Click {customerId: cid, key: key}) USING INDEX n:Click(customerId, key)
       RETURN collect([n]) AS found
     }
     WITH *, CASE WHEN p.order IS NULL THEN created

@@ -10,21 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Annotated, Final
+from typing import Annotated
 
 import strawberry
+from graphql import GraphQLError
 
 from algorithms.proportions import wilson_one
 from graph_model.segment.record import SegmentError, segment_id
 from graph_model.series.record import Bucket, Bucketing, Counts, PageMetric, StoredSeries
-from graph_model.timewindow import Interval, TimeWindow, to_ms
+from graph_model.timewindow import MAX_PERIODS, Interval, TimeWindow, to_ms
 from graphql_api.errors import user_error
 from graphql_api.fields import field
 from graphql_api.types import enums as _enums  # noqa: F401 -- registers the enums
 from graphql_api.types.common import Info, utc
 
 # A series longer than this is refused: ask for weeks, or a shorter window.
-MAX_PERIODS: Final = 1_000
 
 From = Annotated[
     datetime | None,
@@ -173,6 +173,8 @@ def _from_stored(stored: StoredSeries | None, window: TimeWindow) -> list[Bucket
     """The stored series' periods in `window`, if it holds exactly those (else None)."""
     if stored is None:
         return None
+    if len(stored.starts) > MAX_PERIODS:  # stored by an analysis before the cap held there too
+        raise _too_many()
     if not window.bounded:
         return list(stored.buckets())
     interval = stored.interval
@@ -194,9 +196,7 @@ def dense(buckets: Sequence[Bucket], bucketing: Bucketing, interval: Interval) -
     first = interval.start_of(window.since if window.since is not None else buckets[0].start)
     end = window.until if window.until is not None else buckets[-1].end
     if (end - first) // interval.ms > MAX_PERIODS:
-        raise user_error(
-            f"that is more than {MAX_PERIODS} periods: ask for WEEK or a shorter window"
-        )
+        raise _too_many()
     found = {interval.start_of(b.start): b for b in buckets}
     out = []
     start = first
@@ -250,9 +250,11 @@ async def site_series(
 def _check_length(window: TimeWindow, interval: Interval) -> None:
     bounded = window.since is not None and window.until is not None
     if bounded and (window.high - window.low) // interval.ms > MAX_PERIODS:
-        raise user_error(
-            f"that is more than {MAX_PERIODS} periods: ask for WEEK or a shorter window"
-        )
+        raise _too_many()
+
+
+def _too_many() -> GraphQLError:
+    return user_error(f"that is more than {MAX_PERIODS} periods: ask for WEEK or a shorter window")
 
 
 Metric = Annotated[PageMetric, strawberry.argument(description="Which figure.")]

@@ -108,5 +108,5 @@ def serve(
     # collection, which otherwise paused the event loop for 100-250 ms (the API's p99).
     gc.collect()
     gc.freeze()
-    app = w.http_app(api, collector)
+    app = w.http_app(api, collector, hosts)
     uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)

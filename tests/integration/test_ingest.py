@@ -20,6 +20,7 @@ from tests.integration.ingest_helpers import (
     headers_of,
     ingest_until_idle,
     live_path_stats,
+    load_events,
     produce_events,
     produce_raw,
     read_dead_letters,
@@ -406,9 +407,44 @@ def test_schema_is_created_idempotently(store: TestGraph) -> None:
         "SHOW CONSTRAINTS YIELD name RETURN collect(name) AS n"
     )
     names = set(records[0]["n"])
-    assert {"page_id", "customer_id", "path_id", "click_key"} <= names
+    assert {"page_id", "customer_id", "path_id", "click_customer_key", "partition_mark"} <= names
+    assert not {"click_key", "marker_key"} & names  # keys are unique per customer only
     records, _, _ = store.driver.execute_query("SHOW INDEXES YIELD name RETURN collect(name) AS n")
-    assert {"click_customer_ts", "path_outcome_end"} <= set(records[0]["n"])
+    assert {"click_customer_ts", "path_outcome_end", "path_reachable"} <= set(records[0]["n"])
+
+
+def test_a_graph_written_with_keys_unique_graph_wide_keeps_working(
+    store: TestGraph, names: dict[str, str], kafka_bootstrap: str
+) -> None:
+    """A graph from before keys were scoped by customer (its constraints: the key unique
+    graph-wide) is migrated by the schema check that ingest runs: what it holds stays, a
+    replay of it changes nothing, and another customer may now use a stored event id."""
+    t = 1_700_000_000_000
+    old = [
+        {"customer_id": "a", "page_id": "p1", "timestamp": t, "event_id": "e1"},
+        {"customer_id": "a", "page_id": "p2", "timestamp": t + 1000, "event_id": "e2"},
+        {"customer_id": "a", "event_type": "resolution", "timestamp": t + 2000, "event_id": "m1"},
+    ]
+    # The old graph: its nodes are the ones the store writes now; its constraints are not.
+    load_events(store.driver, old)
+    before = snapshot(store.driver)
+    for label, name in (("Click", "click"), ("Marker", "marker")):
+        store.driver.execute_query(f"DROP CONSTRAINT {name}_customer_key")
+        store.driver.execute_query(
+            f"CREATE CONSTRAINT {name}_key FOR (n:{label}) REQUIRE n.key IS UNIQUE"
+        )
+    again = [*old, {"customer_id": "b", "page_id": "p3", "timestamp": t + 500, "event_id": "e1"}]
+    produce_events(kafka_bootstrap, names["PATHRANK_TOPIC"], again)
+    result = ingest_until_idle(names)  # its schema check migrates the constraints
+    assert "ingested 4 records (4 clicks, 1 new, 0 pages, 0 dead letters)" in result.stdout
+    records, _, _ = store.driver.execute_query(
+        "SHOW CONSTRAINTS YIELD name RETURN collect(name) AS n"
+    )
+    assert {"click_customer_key", "marker_customer_key"} <= set(records[0]["n"])
+    assert not {"click_key", "marker_key"} & set(records[0]["n"])
+    assert store.key_owners(["e1", "e2", "m1"]) == {"e1": ["a", "b"], "e2": ["a"], "m1": ["a"]}
+    assert snapshot(store.driver) == reference(again)
+    assert {p for p in snapshot(store.driver).paths if p[0] == "a"} == set(before.paths)
 
 
 def test_simulate_cli_is_deterministic_and_writes_truth(tmp_path: Path) -> None:

@@ -14,8 +14,8 @@ from graph_model.path.record import Click
 from ingest.events import (
     DEFAULT_MIN_TIMESTAMP_MS,
     MAX_EVENT_BYTES,
-    MIN_TIMESTAMP_REASON,
     MAX_ID_BYTES,
+    MIN_TIMESTAMP_REASON,
     InvalidEvent,
     Limits,
     event_from_record,

@@ -1,0 +1,167 @@
+"""A backlog on three partitions with retention on, read by real workers (docs/paths.md, "The
+watermark", "Allowed lateness", "Retention"): in time order and sorted by customer, by one
+worker, by two workers of different speeds, by a worker killed and restarted. Each gives
+exactly the graph that in-order ingestion without retention gives (the independent
+reference: paths, outcomes, transitions, turnarounds, visits, markers), no event is too
+late, and every partition's high mark and the watermark end at its latest event.
+
+The fast tier runs the smallest backlog where retention compacts while ingest goes on; the
+soak tier runs 200,000 events and real SIGKILLs at random points."""
+
+from __future__ import annotations
+
+import random
+import time
+import uuid
+from typing import Any
+
+import pytest
+
+from tests.conftest import run_cli
+from tests.integration.backlog import (
+    ENV,
+    Backlog,
+    expected_graph,
+    expected_marks,
+    marks,
+    produce_backlog,
+    simulated,
+    stored_graph,
+)
+from tests.integration.ingest_helpers import (
+    RunningIngest,
+    TestGraph,
+    ingest_until_idle,
+    read_dead_letters,
+)
+from tests.tiers import size
+
+EVENTS = size(200_000, 2_500)
+DAYS = size(10, 6)
+BATCH = str(size(2_000, 250))
+TIME_ORDER, BY_CUSTOMER = "time order", "by customer"
+
+
+@pytest.fixture(scope="module")
+def events() -> list[dict[str, Any]]:
+    return simulated(EVENTS, DAYS)
+
+
+@pytest.fixture(scope="module")
+def backlogs(events: list[dict[str, Any]], kafka_bootstrap: str) -> dict[str, tuple[str, Backlog]]:
+    """The same events on two topics: produced in time order, and sorted by customer."""
+    out = {}
+    for order in (TIME_ORDER, BY_CUSTOMER):
+        topic = f"backlog-{uuid.uuid4().hex[:8]}"
+        out[order] = (topic, produce_backlog(kafka_bootstrap, topic, events, order == BY_CUSTOMER))
+    return out
+
+
+def written(store: TestGraph, topic: str) -> int:
+    """Records the graph holds the batches of (its partitions' marks)."""
+    return sum(offset for _, offset in marks(store.driver, topic)[1].values())
+
+
+def env_of(names: dict[str, str], topic: str) -> dict[str, str]:
+    return {**names, **ENV, "PATHRANK_TOPIC": topic}
+
+
+def check(store: TestGraph, backlog: Backlog, topic: str, kafka_bootstrap: str) -> None:
+    got = stored_graph(store.driver)
+    assert got.graph == expected_graph(backlog.events)
+    assert got.compacted > 0  # retention compacted while ingest went on
+    watermark, stored = marks(store.driver, topic)
+    assert stored == expected_marks(backlog)
+    assert watermark == backlog.watermark
+    read_dead_letters(kafka_bootstrap, f"{topic}.dlq", 0)  # nothing too late, nothing else
+
+
+@pytest.mark.parametrize("order", [TIME_ORDER, BY_CUSTOMER])
+def test_one_worker_reads_a_backlog_into_the_in_order_graph(
+    store: TestGraph,
+    names: dict[str, str],
+    kafka_bootstrap: str,
+    backlogs: dict[str, tuple[str, Backlog]],
+    order: str,
+) -> None:
+    topic, backlog = backlogs[order]
+    result = ingest_until_idle(env_of(names, topic), "--batch-size", BATCH)
+    assert f"; 0 too late; 0 events of {topic} left unread by the group" in result.stdout
+    check(store, backlog, topic, kafka_bootstrap)
+
+
+@pytest.mark.parametrize("order", [pytest.param(TIME_ORDER, marks=pytest.mark.soak), BY_CUSTOMER])
+def test_two_workers_of_different_speeds_give_the_same_graph(
+    store: TestGraph,
+    names: dict[str, str],
+    kafka_bootstrap: str,
+    backlogs: dict[str, tuple[str, Backlog]],
+    order: str,
+) -> None:
+    topic, backlog = backlogs[order]
+    env = env_of(names, topic)
+    slow = RunningIngest(
+        env | {"PATHRANK_INGEST_FAULT": "write:sleep:0.3"},
+        "--batch-size",
+        "100",
+        "--until-idle",
+        "2",
+    )
+    fast = RunningIngest(env, "--batch-size", BATCH, "--until-idle", "2")
+    try:
+        fast_code, fast_out = fast.finish(timeout=900)
+        slow_code, slow_out = slow.finish(timeout=900)
+    finally:
+        fast.kill()
+        slow.kill()
+    assert (fast_code, slow_code) == (0, 0), (fast.stderr[-2000:], slow.stderr[-2000:])
+    assert "; 0 too late;" in fast_out
+    assert "; 0 too late;" in slow_out
+    check(store, backlog, topic, kafka_bootstrap)
+
+
+@pytest.mark.parametrize("order", [TIME_ORDER, pytest.param(BY_CUSTOMER, marks=pytest.mark.soak)])
+def test_a_worker_killed_between_its_write_and_its_commit_resumes_to_the_same_graph(
+    store: TestGraph,
+    names: dict[str, str],
+    kafka_bootstrap: str,
+    backlogs: dict[str, tuple[str, Backlog]],
+    order: str,
+) -> None:
+    """The fast sibling of the soak test below: the process SIGKILLs itself once its second
+    batch is in the graph, before that batch's offsets are committed (pathrank.faults)."""
+    topic, backlog = backlogs[order]
+    env = env_of(names, topic)
+    killed = run_cli(
+        "ingest", "--batch-size", BATCH, env=env | {"PATHRANK_INGEST_FAULT": "written@2:kill"}
+    )
+    assert killed.returncode == -9, killed.stderr[-2000:]
+    ingest_until_idle(env, "--batch-size", BATCH, timeout=900)
+    check(store, backlog, topic, kafka_bootstrap)
+
+
+@pytest.mark.soak
+@pytest.mark.parametrize("order", [TIME_ORDER, BY_CUSTOMER])
+def test_a_worker_sigkilled_three_times_and_restarted_gives_the_same_graph(
+    store: TestGraph,
+    names: dict[str, str],
+    kafka_bootstrap: str,
+    backlogs: dict[str, tuple[str, Backlog]],
+    order: str,
+) -> None:
+    topic, backlog = backlogs[order]
+    env = env_of(names, topic)
+    rng = random.Random(order)
+    total = len(backlog.events)
+    for n in range(3):
+        worker = RunningIngest(env, "--batch-size", BATCH)
+        target = total * (n + 1) // 4 + rng.randrange(total // 10)
+        deadline = time.monotonic() + 900
+        try:
+            while written(store, topic) < target and time.monotonic() < deadline:
+                time.sleep(0.2)
+        finally:
+            worker.kill()  # SIGKILL, wherever it is
+        assert worker.proc.returncode == -9
+    ingest_until_idle(env, "--batch-size", BATCH, timeout=1800)
+    check(store, backlog, topic, kafka_bootstrap)
