@@ -14,7 +14,8 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Final
 
-from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
+from confluent_kafka import ConsumerGroupTopicPartitions, KafkaException, Message, TopicPartition
+from confluent_kafka.admin import AdminClient, OffsetSpec
 
 from graph_model.path.watermark import PartitionEnds, PartitionMark
 
@@ -24,9 +25,16 @@ _PARTITIONS_TTL_S: Final = 10.0
 
 
 class TopicOffsets:
-    def __init__(self, consumer: Consumer, topic: str, timeout_s: float = TIMEOUT_S) -> None:
+    """Asked through an admin client: its own connections, so the answers do not wait behind
+    the consumer's long-polling fetches (through the consumer, each took up to its 500 ms
+    fetch wait, per partition, per batch)."""
+
+    def __init__(
+        self, admin: AdminClient, topic: str, group: str, timeout_s: float = TIMEOUT_S
+    ) -> None:
         self.topic = topic
-        self._consumer = consumer
+        self._admin = admin
+        self._group = group
         self._timeout_s = timeout_s
         self._partitions: list[int] = []
         self._read_at: float | None = None
@@ -34,13 +42,10 @@ class TopicOffsets:
     def partitions(self) -> list[int]:
         """The topic's partitions (none while Kafka does not answer)."""
         now = time.monotonic()
-        if (
-            self._read_at is None
-            or now - self._read_at >= _PARTITIONS_TTL_S
-            or not self._partitions
-        ):
+        stale = self._read_at is None or now - self._read_at >= _PARTITIONS_TTL_S
+        if stale or not self._partitions:
             try:
-                metadata = self._consumer.list_topics(self.topic, timeout=self._timeout_s)
+                metadata = self._admin.list_topics(self.topic, timeout=self._timeout_s)
             except KafkaException:
                 return self._partitions
             found = metadata.topics.get(self.topic)
@@ -54,25 +59,39 @@ class TopicOffsets:
         wanted = list(self.partitions() if partitions is None else partitions)
         if not wanted:
             return {}
-        committed: dict[int, int] = {}
+        asked = [TopicPartition(self.topic, p) for p in wanted]
         try:
-            asked = [TopicPartition(self.topic, p) for p in wanted]
-            for tp in self._consumer.committed(asked, timeout=self._timeout_s):
-                if tp.error is None and tp.offset >= 0:
-                    committed[tp.partition] = tp.offset
-        except KafkaException:
-            return {}  # the group's progress is unknown: so is every partition's
-        out: dict[int, PartitionEnds] = {}
-        for p in wanted:
+            committed = self._committed(asked)
+            low = self._offsets(asked, OffsetSpec.earliest())
+            high = self._offsets(asked, OffsetSpec.latest())
+        except (KafkaException, TimeoutError):
+            return {}  # an outage: every partition unknown
+        return {
+            p: PartitionEnds(low[p], high[p], committed.get(p))
+            for p in wanted
+            if p in low and p in high
+        }
+
+    def _committed(self, asked: list[TopicPartition]) -> dict[int, int]:
+        request = [ConsumerGroupTopicPartitions(self._group, asked)]
+        futures = self._admin.list_consumer_group_offsets(request, request_timeout=self._timeout_s)
+        found = futures[self._group].result(timeout=self._timeout_s * 2)
+        return {
+            tp.partition: tp.offset
+            for tp in found.topic_partitions or []
+            if tp.error is None and tp.offset >= 0
+        }
+
+    def _offsets(self, asked: list[TopicPartition], spec: OffsetSpec) -> dict[int, int]:
+        futures = self._admin.list_offsets(
+            dict.fromkeys(asked, spec), request_timeout=self._timeout_s
+        )
+        out: dict[int, int] = {}
+        for tp, future in futures.items():
             try:
-                found = self._consumer.get_watermark_offsets(
-                    TopicPartition(self.topic, p), timeout=self._timeout_s, cached=False
-                )
+                out[tp.partition] = future.result(timeout=self._timeout_s * 2).offset
             except KafkaException:
-                continue
-            if found is not None:
-                low, high = found
-                out[p] = PartitionEnds(low, high, committed.get(p))
+                continue  # this partition unknown
         return out
 
 

@@ -181,12 +181,12 @@ class IngestWorker:
         if assist is not None:
             ensure_topic(c.bootstrap, assist.topic, c.partitions, quiet())
             self._announcer = Announcer(c.bootstrap, assist.topic, assist.outbox, quiet())
-        clicks = TopicOffsets(consumer, c.topic)
-        offsets = {c.topic: clicks}
-        if c.pages_topic:
-            offsets[c.pages_topic] = TopicOffsets(consumer, c.pages_topic)
         admin_config: dict[str, Any] = {"bootstrap.servers": c.bootstrap, **quiet()}
         admin = AdminClient(admin_config)
+        clicks = TopicOffsets(admin, c.topic, c.group)
+        offsets = {c.topic: clicks}
+        if c.pages_topic:
+            offsets[c.pages_topic] = TopicOffsets(admin, c.pages_topic, c.group)
         watch = IdleWatch(c.until_idle_s or 0.0, offsets, c.topic, admin, c.group)
 
         def on_committed() -> None:

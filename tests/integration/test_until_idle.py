@@ -1,0 +1,80 @@
+"""`pathrank ingest --until-idle S` exits only when nothing is left (docs/ingest.md,
+"Stopping"): every partition it was assigned is read to its end and committed, and a single
+worker waits for partitions a dead member still holds. Slow batches and dead members come
+from the fault hooks (pathrank.faults): real processes, real Kafka and Neo4j."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+from tests.integration.backlog import produce_backlog
+from tests.integration.ingest_helpers import (
+    RunningIngest,
+    TestGraph,
+    ingest_until_idle,
+    reference,
+    snapshot,
+)
+
+T0 = 1_700_000_000_000
+
+
+def clicks(customers: int, each: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "customer_id": f"u{c}",
+            "page_id": f"p{(c + i) % 5}",
+            "timestamp": T0 + i * 60_000 + c,
+            "event_id": f"u{c}-{i}",
+        }
+        for c in range(customers)
+        for i in range(each)
+    ]
+
+
+def test_a_batch_slower_than_the_idle_limit_is_no_idle_time(
+    store: TestGraph, names: dict[str, str], kafka_bootstrap: str
+) -> None:
+    """The first batch's write takes four times the limit: the worker still reads every
+    partition to its end before it exits."""
+    topic = f"slow-{uuid.uuid4().hex[:8]}"
+    events = clicks(30, 8)
+    produce_backlog(kafka_bootstrap, topic, events, by_customer=False)
+    env = {**names, "PATHRANK_TOPIC": topic, "PATHRANK_INGEST_FAULT": "write@1:sleep:4"}
+    result = ingest_until_idle(env, "--batch-size", "40", idle="1")
+    assert f"; 0 events of {topic} left unread by the group" in result.stdout
+    assert f"ingested {len(events)} records" in result.stdout
+    assert snapshot(store.driver) == reference(events)
+
+
+def test_a_single_worker_waits_for_the_partitions_a_dead_member_holds(
+    store: TestGraph, names: dict[str, str], kafka_bootstrap: str
+) -> None:
+    """Worker B reads alone, then A joins, takes some partitions and dies in its first batch,
+    holding them (uncommitted) until its session times out. B, done with its own, does not
+    exit: it takes A's partitions over and reads them before it exits."""
+    topic = f"dead-{uuid.uuid4().hex[:8]}"
+    events = clicks(45, 8)
+    produce_backlog(kafka_bootstrap, topic, events, by_customer=False)
+    env = {**names, "PATHRANK_TOPIC": topic}
+    slow = {"PATHRANK_INGEST_FAULT": "write:sleep:0.5"}
+    b = RunningIngest(env | slow, "--batch-size", "20", "--until-idle", "2")
+    a: RunningIngest | None = None
+    try:
+        deadline = time.monotonic() + 120
+        while store.counts().clicks == 0 and time.monotonic() < deadline:
+            time.sleep(0.2)  # B holds the partitions and writes
+        assert store.counts().clicks > 0, b.stderr[-2000:]
+        a = RunningIngest(env | {"PATHRANK_INGEST_FAULT": "written@1:kill"}, "--batch-size", "20")
+        a_code, _ = a.finish(timeout=120)
+        b_code, b_out = b.finish(timeout=300)
+    finally:
+        b.kill()
+        if a is not None:
+            a.kill()
+    assert a_code == -9, a.stderr[-2000:]
+    assert b_code == 0, b.stderr[-2000:]
+    assert f"; 0 events of {topic} left unread by the group" in b_out
+    assert snapshot(store.driver) == reference(events)
