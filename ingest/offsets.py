@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping
-from typing import Final
+from typing import Any, Final, cast
 
 from confluent_kafka import ConsumerGroupTopicPartitions, KafkaException, Message, TopicPartition
-from confluent_kafka.admin import AdminClient, OffsetSpec
+from confluent_kafka.admin import AdminClient, OffsetSpec  # type: ignore[attr-defined]
 
 from graph_model.path.watermark import PartitionEnds, PartitionMark
 
 TIMEOUT_S: Final = 5.0
+# The first and the end offset of a partition (the library's OffsetSpec is untyped).
+_FIRST: Final = cast(Any, OffsetSpec).earliest()
+_END: Final = cast(Any, OffsetSpec).latest()
 # Partitions are added rarely: the topic's metadata is read again after this long.
 _PARTITIONS_TTL_S: Final = 10.0
 
@@ -62,8 +65,8 @@ class TopicOffsets:
         asked = [TopicPartition(self.topic, p) for p in wanted]
         try:
             committed = self._committed(asked)
-            low = self._offsets(asked, OffsetSpec.earliest())
-            high = self._offsets(asked, OffsetSpec.latest())
+            low = self._offsets(asked, _FIRST)
+            high = self._offsets(asked, _END)
         except (KafkaException, TimeoutError):
             return {}  # an outage: every partition unknown
         return {
@@ -82,7 +85,7 @@ class TopicOffsets:
             if tp.error is None and tp.offset >= 0
         }
 
-    def _offsets(self, asked: list[TopicPartition], spec: OffsetSpec) -> dict[int, int]:
+    def _offsets(self, asked: list[TopicPartition], spec: Any) -> dict[int, int]:
         futures = self._admin.list_offsets(
             dict.fromkeys(asked, spec), request_timeout=self._timeout_s
         )

@@ -80,8 +80,7 @@ class IngestConfig:
     # Foreign records (`ingest --format`): a raw value to our event record, None to skip it
     # (no dead letter); raises InvalidEvent. None: values are our event JSON.
     decode: Callable[[bytes | None], Mapping[str, object] | None] | None = None
-    # Tests: called as each batch's `write` and `written` steps start (pathrank.faults).
-    fault: Callable[[str], None] | None = None
+    fault: Callable[[str], None] | None = None  # tests: at `write` and `written` (faults.py)
 
 
 @dataclass
@@ -94,6 +93,7 @@ class IngestStats:
     batches: int = 0
     clicks_created: int = 0
     forgotten: int = 0  # events of forgotten customers, skipped (docs/forget.md)
+    clicks_compacted: int = 0  # Click nodes retention compacted beside the batches
     # Records of the click topic the group has not committed (last seen; None: unknown).
     unread: int | None = None
     started: float = field(default_factory=time.monotonic)
@@ -111,6 +111,17 @@ class _Parsed:
     dead: list[DeadLetter] = field(default_factory=list)
     records: list[Message] = field(default_factory=list)  # every click topic record
     times: dict[int, int] = field(default_factory=dict)  # id() of a record -> its event time
+
+
+@dataclass
+class _Written:
+    """What a batch's graph write did, and the dead letters of the clicks it rejected."""
+
+    created: int = 0
+    compacted: int = 0
+    forgotten: int = 0
+    letters: list[tuple[DeadLetter, str]] = field(default_factory=list)  # with their reasons
+    announced: list[Announcement] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -320,14 +331,12 @@ class IngestWorker:
         if parsed.pages:
             self._outages.retry(lambda: self.sinks.catalog.upsert(parsed.pages))
         graph_started = time.perf_counter()
-        created, rejected, announced, forgotten = (
-            self._apply_clicks(parsed, reading) if reading is not None else (0, [], [], 0)
-        )
+        written = self._apply_clicks(parsed, reading) if reading is not None else _Written()
         graph_s = time.perf_counter() - graph_started
-        self._send_dead(dead_letters, [letter for letter, _ in rejected], stats)
+        self._send_dead(dead_letters, [letter for letter, _ in written.letters], stats)
         announce_started = time.perf_counter()
         if self._announcer is not None:  # before the offset commit: see ingest/announce.py
-            self._announcer.deliver(announced, self._outages.retry)
+            self._announcer.deliver(written.announced, self._outages.retry)
         announce_s = time.perf_counter() - announce_started
         total_s = time.perf_counter() - started
         # Where a slow batch's time went (the graph's transaction, the assist topic's
@@ -347,10 +356,11 @@ class IngestWorker:
         fault("written")
         stats.consumed += consumed
         stats.pages += len(parsed.pages)
-        stats.clicks += len(parsed.clicks) - len(rejected) - forgotten
-        stats.clicks_created += created
-        stats.forgotten += forgotten
-        stats.too_late += sum(reason == TOO_LATE for _, reason in rejected)
+        stats.clicks += len(parsed.clicks) - len(written.letters) - written.forgotten
+        stats.clicks_created += written.created
+        stats.forgotten += written.forgotten
+        stats.clicks_compacted += written.compacted
+        stats.too_late += sum(reason == TOO_LATE for _, reason in written.letters)
         stats.batches += 1
 
     def _parse(self, records: list[Message]) -> _Parsed:
@@ -381,9 +391,7 @@ class IngestWorker:
             return None
         return event_from_record(record, now_ms=now_ms, seq=seq, limits=limits)
 
-    def _apply_clicks(
-        self, parsed: _Parsed, reading: Reading
-    ) -> tuple[int, list[tuple[DeadLetter, str]], list[Announcement], int]:
+    def _apply_clicks(self, parsed: _Parsed, reading: Reading) -> _Written:
         """Write the batch's clicks and its partitions' high marks; the clicks it rejects or
         the graph refuses become dead letters (returned, with their reasons), the rest is
         written (with the at-risk changes it announces); also how many were skipped as
@@ -395,9 +403,7 @@ class IngestWorker:
             c.customer_id: (m.topic() or "", int(m.partition() or 0))
             for c, m in zip(parsed.clicks, parsed.sources, strict=True)
         }
-        created = forgotten = 0
-        letters: list[tuple[DeadLetter, str]] = []
-        announced: list[Announcement] = []
+        out = _Written()
 
         def apply(part: Sequence[Click]) -> BatchOutcome:
             # The scorer reads the latest analysis: inside the retry, as the write.
@@ -405,17 +411,17 @@ class IngestWorker:
             return apply_batch(sink, part, assess, reading)
 
         def write(part: Sequence[Click]) -> None:
-            nonlocal created, forgotten
             outcome = self._outages.retry(lambda: apply(part))
-            created += outcome.result.clicks_created
-            forgotten += outcome.forgotten
-            announced.extend(outcome.result.announcements)
+            out.created += outcome.result.clicks_created
+            out.compacted += outcome.result.clicks_compacted
+            out.forgotten += outcome.forgotten
+            out.announced.extend(outcome.result.announcements)
             for r in outcome.rejected:
-                letters.append((dead_letter(source[id(r.click)], r.reason), r.reason))
+                out.letters.append((dead_letter(source[id(r.click)], r.reason), r.reason))
 
         if not parsed.clicks:  # its records were all invalid: the marks move all the same
             write([])
-            return created, letters, announced, forgotten
+            return out
         refused = isolate(parsed.clicks, write, refused_reason)
         if refused:
             log.warning(
@@ -423,10 +429,8 @@ class IngestWorker:
                 len(refused),
                 refused[0][1],
             )
-        letters.extend(
-            (dead_letter(source[id(click)], reason), reason) for click, reason in refused
-        )
-        return created, letters, announced, forgotten
+        out.letters.extend((dead_letter(source[id(c)], reason), reason) for c, reason in refused)
+        return out
 
     def _send_dead(
         self, writer: DeadLetterWriter, letters: list[DeadLetter], stats: IngestStats
