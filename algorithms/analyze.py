@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import replace
+from enum import StrEnum
 from typing import Final
 
 from graphdatascience import GraphDataScience
@@ -54,34 +55,39 @@ from graph_model.timewindow import ALL_TIME, MAX_PERIODS, Interval, TimeWindow
 
 MAX_SUGGESTIONS = 200
 
-# Every step of a run, in order (docs/analytics.md, "Running the analysis"): `on_step` gets
-# these names.
-STEPS: Final = (
-    "prepare",
-    "read paths",
-    "pageRank (GDS)",
-    "pathRank (GDS)",
-    "absorbing chain",
-    "hotspots and high exits",
-    "shortest success paths (GDS)",
-    "second order",
-    "weak pages",
-    "link suggestions",
-    "time to resolution",
-    "communities (GDS)",
-    "series",
-    "changes",
-    "stage communities",
-    "stage similar customers",
-    "stage link suggestions",
-    "stage second order",
-    "stage page figures",
-    "stage series",
-    "stage changes",
-    "switch",
-    "publish",
-    "clean up",
-)
+
+class Step(StrEnum):
+    """Every step of a run, in order (docs/analytics.md, "Running the analysis"): `on_step`
+    gets their values."""
+
+    PREPARE = "prepare"
+    READ_PATHS = "read paths"
+    PAGERANK = "pageRank (GDS)"
+    PATHRANK = "pathRank (GDS)"
+    ABSORBING_CHAIN = "absorbing chain"
+    HOTSPOTS_AND_HIGH_EXITS = "hotspots and high exits"
+    SHORTEST_SUCCESS_PATHS = "shortest success paths (GDS)"
+    SECOND_ORDER = "second order"
+    WEAK_PAGES = "weak pages"
+    LINK_SUGGESTIONS = "link suggestions"
+    TIME_TO_RESOLUTION = "time to resolution"
+    COMMUNITIES = "communities (GDS)"
+    SERIES = "series"
+    CHANGES = "changes"
+    STAGE_COMMUNITIES = "stage communities"
+    STAGE_SIMILAR_CUSTOMERS = "stage similar customers"
+    STAGE_LINK_SUGGESTIONS = "stage link suggestions"
+    STAGE_SECOND_ORDER = "stage second order"
+    STAGE_PAGE_FIGURES = "stage page figures"
+    STAGE_SERIES = "stage series"
+    STAGE_CHANGES = "stage changes"
+    SWITCH = "switch"
+    PUBLISH = "publish"
+    CLEAN_UP = "clean up"
+
+
+# The step names, in order (fault injection and the CLI name them).
+STEPS: Final = tuple(step.value for step in Step)
 
 StepReporter = Callable[[str], None]
 
@@ -113,20 +119,20 @@ class Analysis:
         self.wait_s = wait_s
         self.on_wait = on_wait
         self.run_id = uuid.uuid4().hex
+        self.results = store.for_run(self.run_id)
         self.started_ms = int(time.time() * 1000)
         self.steps: dict[str, float] = {}
         self.statistics: PathStats | None = None  # of the paths analysed, once read
         self._held: HeldLock | None = None
 
     @contextmanager
-    def _step(self, name: str) -> Iterator[None]:
-        assert name in STEPS, name
+    def _step(self, step: Step) -> Iterator[None]:
         if self._held is not None:
             self._held.check()  # a run that lost its lock stops at the next step
-        self.on_step(name)
+        self.on_step(step.value)
         t0 = time.perf_counter()
         yield
-        self.steps[name] = time.perf_counter() - t0
+        self.steps[step.value] = time.perf_counter() - t0
 
     def run(self) -> AnalysisRun:
         """The run, recorded COMPLETE; AnalysisLockedError if another run holds the lock."""
@@ -139,36 +145,33 @@ class Analysis:
             try:
                 results = self._compute()
                 record = results.run
-                with self._step("stage communities"):
-                    self.store.stage_communities(
-                        self.run_id, results.communities, results.memberships
-                    )
-                with self._step("stage similar customers"):
-                    self.store.stage_similar(self.run_id, results.similar)
-                with self._step("stage link suggestions"):
-                    self.store.stage_suggestions(self.run_id, results.suggestions)
-                with self._step("stage second order"):
-                    self.store.stage_second_order(
-                        self.run_id,
+                with self._step(Step.STAGE_COMMUNITIES):
+                    self.results.stage_communities(results.communities, results.memberships)
+                with self._step(Step.STAGE_SIMILAR_CUSTOMERS):
+                    self.results.stage_similar(results.similar)
+                with self._step(Step.STAGE_LINK_SUGGESTIONS):
+                    self.results.stage_suggestions(results.suggestions)
+                with self._step(Step.STAGE_SECOND_ORDER):
+                    self.results.stage_second_order(
                         results.misleading_links,
                         results.link_success,
                         results.resolution_curves,
                     )
-                with self._step("stage page figures"):
-                    self.store.stage_pages(self.run_id, results.pages)
-                with self._step("stage series"):
-                    self.store.stage_series(self.run_id, results.series)
-                with self._step("stage changes"):
-                    self.store.stage_changes(self.run_id, results.changes)
-                with self._step("switch"):
-                    retired = self.store.switch(self._timed(record))
+                with self._step(Step.STAGE_PAGE_FIGURES):
+                    self.results.stage_pages(results.pages)
+                with self._step(Step.STAGE_SERIES):
+                    self.results.stage_series(results.series)
+                with self._step(Step.STAGE_CHANGES):
+                    self.results.stage_changes(results.changes)
+                with self._step(Step.SWITCH):
+                    retired = self.results.switch(self._timed(record))
                 switched = True
-                with self._step("publish"):
-                    self.store.publish(self.run_id)
-                with self._step("clean up"):
-                    self.store.clean_up(self.run_id, retired)
+                with self._step(Step.PUBLISH):
+                    self.results.publish()
+                with self._step(Step.CLEAN_UP):
+                    self.results.clean_up(retired)
                 done = self._timed(replace(record, status=AnalysisStatus.COMPLETE))
-                self.store.finish(done)
+                self.results.finish(done)
                 return done
             except BaseException as exc:
                 if not switched:
@@ -179,11 +182,11 @@ class Analysis:
         """Record the run FAILED and drop what it staged, as far as the database lets us."""
         error = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         try:
-            self.store.fail(record, error)
+            self.results.fail(record, error)
         except Exception:
             return  # the database is what failed: the next run finds the lock stale
         with suppress(Exception):
-            self.store.discard(self.run_id)
+            self.results.discard()
 
     def _projected(
         self, paths: Sequence[Path], node_ids: dict[str, int], size: GraphCounts
@@ -198,9 +201,9 @@ class Analysis:
 
     def _compute(self) -> AnalysisResults:
         store = self.store
-        with self._step("prepare"):
-            store.prepare(self.run_id)
-        with self._step("read paths"):
+        with self._step(Step.PREPARE):
+            self.results.prepare()
+        with self._step(Step.READ_PATHS):
             size = store.size()
             paths = store.paths(self.window)
             self.statistics = path_stats(paths)
@@ -214,17 +217,17 @@ class Analysis:
             for page, obs in observed.pages.items()
             if obs.resolutions > 0 and page in node_ids
         ]
-        with self._step("pageRank (GDS)"):
+        with self._step(Step.PAGERANK):
             ranks = _by_page(page_rank(self.gds, transitions), page_of)
-        with self._step("pathRank (GDS)"):
+        with self._step(Step.PATHRANK):
             path_ranks = _by_page(path_rank(self.gds, resolution_ids, transitions), page_of)
-        with self._step("absorbing chain"):
+        with self._step(Step.ABSORBING_CHAIN):
             chain = success_chain(observed)
-        with self._step("hotspots and high exits"):
+        with self._step(Step.HOTSPOTS_AND_HIGH_EXITS):
             hotspots = turnaround_hotspots(observed)
             exits = high_exit_pages(observed)
             escalations = escalation_hotspots(observed)
-        with self._step("shortest success paths (GDS)"):
+        with self._step(Step.SHORTEST_SUCCESS_PATHS):
             free = max(node_ids.values(), default=0) + 1
             fewest = _routes(
                 self.gds, resolution_ids, PathMode.FEWEST_CLICKS, free, page_of, transitions
@@ -232,9 +235,9 @@ class Analysis:
             likely = _routes(
                 self.gds, resolution_ids, PathMode.MOST_LIKELY, free, page_of, transitions
             )
-        with self._step("second order"):
+        with self._step(Step.SECOND_ORDER):
             arrays, misleading, order, pair_success = _second_order(paths)
-        with self._step("weak pages"):
+        with self._step(Step.WEAK_PAGES):
             weak = weak_pages(
                 observed,
                 chain,
@@ -244,19 +247,19 @@ class Analysis:
                 declared_links=store.declared_links(),
                 misleading_into=misleading_into(misleading),
             )
-        with self._step("link suggestions"):
+        with self._step(Step.LINK_SUGGESTIONS):
             suggestions = link_suggestions(paths, set(observed.transitions), limit=MAX_SUGGESTIONS)
-        with self._step("time to resolution"):
+        with self._step(Step.TIME_TO_RESOLUTION):
             curves = resolution_curves(arrays)
-        with self._step("communities (GDS)"):
+        with self._step(Step.COMMUNITIES):
             found = communities(self.gds, rows=None if rows is None else rows.customer_pages)
             if customers is None:
                 customers = store.customer_node_ids()
             profiles = community_profiles(paths, _customer_communities(customers, found))
-        with self._step("series"):
+        with self._step(Step.SERIES):
             covered = analysed_window(paths, self.window, self.started_ms)
             periods = timelines(paths, covered)
-        with self._step("changes"):
+        with self._step(Step.CHANGES):
             found_changes = changes(periods[Interval.WEEK], paths, store.page_versions())
         steps = PageSteps(
             observed=observed,

@@ -22,6 +22,7 @@ import pytest
 from neo4j import Driver
 from neo4j.exceptions import Neo4jError, ServiceUnavailable
 
+from algorithms.analyze import STEPS
 from ingest.produce import produce_events as produce_stream
 from ingest.produce import produce_pages
 from simulator import SimulationConfig, simulate
@@ -40,33 +41,6 @@ from tests.integration.ingest_helpers import (
 
 EVENTS = 6_000
 SEED = 11
-# Every step of a run, in order (docs/analytics.md, "Running the analysis").
-STEPS = (
-    "prepare",
-    "read paths",
-    "pageRank (GDS)",
-    "pathRank (GDS)",
-    "absorbing chain",
-    "hotspots and high exits",
-    "shortest success paths (GDS)",
-    "second order",
-    "weak pages",
-    "link suggestions",
-    "time to resolution",
-    "communities (GDS)",
-    "series",
-    "changes",
-    "stage communities",
-    "stage similar customers",
-    "stage link suggestions",
-    "stage second order",
-    "stage page figures",
-    "stage series",
-    "stage changes",
-    "switch",
-    "publish",
-    "clean up",
-)
 AFTER_SWITCH = STEPS[STEPS.index("publish") :]
 # A Neo4j restart takes ~30 s here, so `make test` kills it in the two stored states a
 # reader could be misled by: results partly staged, and switched but not yet published
