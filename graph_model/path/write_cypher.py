@@ -8,17 +8,9 @@ from __future__ import annotations
 # seconds (WRITE_CUSTOMERS takes ~0.25 s to plan). A schema change still clears the cache.
 _PLAN_ONCE = "CYPHER replan=skip\n"
 
-# What a batch reads first: the watermark; per customer of the batch, whether it has a node
-# and the time of its latest stored click and marker (the newest entry of the (customerId, ts)
-# indexes: a few index hits, however many events the customer has); the stored clicks and
-# markers that hold one of the batch's keys ($keys: [customer, key]; the unique (customerId,
-# key) constraints' indexes).
-READ_STATE = (
-    _PLAN_ONCE
-    + """
-OPTIONAL MATCH (m:Meta {id: 'watermark'})
-RETURN m.value AS watermark, COLLECT {
-  UNWIND $ids AS id
+# A customer's latest stored click and marker times, for `id`: the newest entries of the
+# (customerId, ts) indexes, a few index hits however many events the customer has.
+_LATEST = """
   CALL (id) {
     OPTIONAL MATCH (c:Click {customerId: id}) USING INDEX c:Click(customerId, ts)
     WHERE c.ts IS NOT NULL
@@ -28,7 +20,20 @@ RETURN m.value AS watermark, COLLECT {
     OPTIONAL MATCH (k:Marker {customerId: id}) USING INDEX k:Marker(customerId, ts)
     WHERE k.ts IS NOT NULL
     RETURN k.ts AS marker ORDER BY k.customerId DESC, k.ts DESC LIMIT 1
-  }
+  }"""
+
+# What a batch reads first: the watermark; per customer of the batch, whether it has a node
+# and its latest stored click and marker times; the stored clicks and markers that hold one
+# of the batch's keys ($keys: [customer, key]; the unique (customerId, key) constraints'
+# indexes).
+READ_STATE = (
+    _PLAN_ONCE
+    + """
+OPTIONAL MATCH (m:Meta {id: 'watermark'})
+RETURN m.value AS watermark, COLLECT {
+  UNWIND $ids AS id"""
+    + _LATEST
+    + """
   RETURN [id, click, marker, EXISTS { MATCH (:Customer {id: id}) }]
 } AS customers, COLLECT {
   UNWIND $keys AS pair
@@ -301,20 +306,6 @@ RETURN closed
 READ_WATERMARK = "OPTIONAL MATCH (m:Meta {id: 'watermark'}) RETURN m.value AS watermark"
 
 COMPACTION_CURSOR = "OPTIONAL MATCH (m:Meta {id: 'compaction'}) RETURN m.through AS through"
-
-# A customer's latest stored click and marker times (the newest entries of the (customerId,
-# ts) indexes), for `id`.
-_LATEST = """
-  CALL (id) {
-    OPTIONAL MATCH (c:Click {customerId: id}) USING INDEX c:Click(customerId, ts)
-    WHERE c.ts IS NOT NULL
-    RETURN c.ts AS click ORDER BY c.customerId DESC, c.ts DESC LIMIT 1
-  }
-  CALL (id) {
-    OPTIONAL MATCH (k:Marker {customerId: id}) USING INDEX k:Marker(customerId, ts)
-    WHERE k.ts IS NOT NULL
-    RETURN k.ts AS marker ORDER BY k.customerId DESC, k.ts DESC LIMIT 1
-  }"""
 
 # The next paths the cursor passes: not compacted yet (they still have their keys) nor
 # passed before, ended in [$from, $cutoff), in the order they ended (the path_end index, from

@@ -62,6 +62,22 @@ def wiring(**settings: Any) -> Wiring:
     return Wiring(Settings(inactivity_timeout_s=TIMEOUT_MS / 1000, **settings))
 
 
+def valid_clicks(
+    customers: int, per_customer: int, t0: int = 1_700_000_000_000
+) -> list[dict[str, Any]]:
+    """`per_customer` clicks a minute apart for each of `customers` customers, with ids."""
+    return [
+        {
+            "customer_id": f"c{c}",
+            "page_id": f"p{(c + i) % 7}",
+            "timestamp": t0 + i * 60_000 + c,
+            "event_id": f"c{c}-{i}",
+        }
+        for c in range(customers)
+        for i in range(per_customer)
+    ]
+
+
 def produce_raw(
     bootstrap: str,
     topic: str,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 import time
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -57,49 +58,50 @@ def backlogs(events: list[dict[str, Any]], kafka_bootstrap: str) -> dict[str, tu
     return out
 
 
+@dataclass(frozen=True)
+class Case:
+    """One order of the backlog, and the environment of the workers reading it."""
+
+    topic: str
+    backlog: Backlog
+    env: dict[str, str]
+
+
+@pytest.fixture
+def case(names: dict[str, str], backlogs: dict[str, tuple[str, Backlog]], order: str) -> Case:
+    topic, backlog = backlogs[order]
+    return Case(topic, backlog, {**names, **ENV, "PATHRANK_TOPIC": topic})
+
+
 def written(store: TestGraph, topic: str) -> int:
     """Records the graph holds the batches of (its partitions' marks)."""
     return sum(offset for _, offset in marks(store.driver, topic)[1].values())
 
 
-def env_of(names: dict[str, str], topic: str) -> dict[str, str]:
-    return {**names, **ENV, "PATHRANK_TOPIC": topic}
-
-
-def check(store: TestGraph, backlog: Backlog, topic: str, kafka_bootstrap: str) -> None:
+def check(store: TestGraph, case: Case, kafka_bootstrap: str) -> None:
     got = stored_graph(store.driver)
-    assert got.graph == expected_graph(backlog.events)
+    assert got.graph == expected_graph(case.backlog.events)
     assert got.compacted > 0  # retention compacted while ingest went on
-    watermark, stored = marks(store.driver, topic)
-    assert stored == expected_marks(backlog)
-    assert watermark == backlog.watermark
-    read_dead_letters(kafka_bootstrap, f"{topic}.dlq", 0)  # nothing too late, nothing else
+    watermark, stored = marks(store.driver, case.topic)
+    assert stored == expected_marks(case.backlog)
+    assert watermark == case.backlog.watermark
+    read_dead_letters(kafka_bootstrap, f"{case.topic}.dlq", 0)  # nothing too late, nor else
 
 
 @pytest.mark.parametrize("order", [TIME_ORDER, BY_CUSTOMER])
 def test_one_worker_reads_a_backlog_into_the_in_order_graph(
-    store: TestGraph,
-    names: dict[str, str],
-    kafka_bootstrap: str,
-    backlogs: dict[str, tuple[str, Backlog]],
-    order: str,
+    store: TestGraph, kafka_bootstrap: str, case: Case
 ) -> None:
-    topic, backlog = backlogs[order]
-    result = ingest_until_idle(env_of(names, topic), "--batch-size", BATCH)
-    assert f"; 0 too late; 0 events of {topic} left unread by the group" in result.stdout
-    check(store, backlog, topic, kafka_bootstrap)
+    result = ingest_until_idle(case.env, "--batch-size", BATCH)
+    assert f"; 0 too late; 0 events of {case.topic} left unread by the group" in result.stdout
+    check(store, case, kafka_bootstrap)
 
 
 @pytest.mark.parametrize("order", [pytest.param(TIME_ORDER, marks=pytest.mark.soak), BY_CUSTOMER])
 def test_two_workers_of_different_speeds_give_the_same_graph(
-    store: TestGraph,
-    names: dict[str, str],
-    kafka_bootstrap: str,
-    backlogs: dict[str, tuple[str, Backlog]],
-    order: str,
+    store: TestGraph, kafka_bootstrap: str, case: Case
 ) -> None:
-    topic, backlog = backlogs[order]
-    env = env_of(names, topic)
+    env = case.env
     slow = RunningIngest(
         env | {"PATHRANK_INGEST_FAULT": "write:sleep:0.3"},
         "--batch-size",
@@ -117,51 +119,38 @@ def test_two_workers_of_different_speeds_give_the_same_graph(
     assert (fast_code, slow_code) == (0, 0), (fast.stderr[-2000:], slow.stderr[-2000:])
     assert "; 0 too late;" in fast_out
     assert "; 0 too late;" in slow_out
-    check(store, backlog, topic, kafka_bootstrap)
+    check(store, case, kafka_bootstrap)
 
 
 @pytest.mark.parametrize("order", [TIME_ORDER, pytest.param(BY_CUSTOMER, marks=pytest.mark.soak)])
 def test_a_worker_killed_between_its_write_and_its_commit_resumes_to_the_same_graph(
-    store: TestGraph,
-    names: dict[str, str],
-    kafka_bootstrap: str,
-    backlogs: dict[str, tuple[str, Backlog]],
-    order: str,
+    store: TestGraph, kafka_bootstrap: str, case: Case
 ) -> None:
     """The fast sibling of the soak test below: the process SIGKILLs itself once its second
     batch is in the graph, before that batch's offsets are committed (pathrank.faults)."""
-    topic, backlog = backlogs[order]
-    env = env_of(names, topic)
-    killed = run_cli(
-        "ingest", "--batch-size", BATCH, env=env | {"PATHRANK_INGEST_FAULT": "written@2:kill"}
-    )
+    fault = {"PATHRANK_INGEST_FAULT": "written@2:kill"}
+    killed = run_cli("ingest", "--batch-size", BATCH, env=case.env | fault)
     assert killed.returncode == -9, killed.stderr[-2000:]
-    ingest_until_idle(env, "--batch-size", BATCH, timeout=900)
-    check(store, backlog, topic, kafka_bootstrap)
+    ingest_until_idle(case.env, "--batch-size", BATCH, timeout=900)
+    check(store, case, kafka_bootstrap)
 
 
 @pytest.mark.soak
 @pytest.mark.parametrize("order", [TIME_ORDER, BY_CUSTOMER])
 def test_a_worker_sigkilled_three_times_and_restarted_gives_the_same_graph(
-    store: TestGraph,
-    names: dict[str, str],
-    kafka_bootstrap: str,
-    backlogs: dict[str, tuple[str, Backlog]],
-    order: str,
+    store: TestGraph, kafka_bootstrap: str, case: Case
 ) -> None:
-    topic, backlog = backlogs[order]
-    env = env_of(names, topic)
-    rng = random.Random(order)
-    total = len(backlog.events)
+    rng = random.Random(case.topic)
+    total = len(case.backlog.events)
     for n in range(3):
-        worker = RunningIngest(env, "--batch-size", BATCH)
+        worker = RunningIngest(case.env, "--batch-size", BATCH)
         target = total * (n + 1) // 4 + rng.randrange(total // 10)
         deadline = time.monotonic() + 900
         try:
-            while written(store, topic) < target and time.monotonic() < deadline:
+            while written(store, case.topic) < target and time.monotonic() < deadline:
                 time.sleep(0.2)
         finally:
             worker.kill()  # SIGKILL, wherever it is
         assert worker.proc.returncode == -9
-    ingest_until_idle(env, "--batch-size", BATCH, timeout=1800)
-    check(store, backlog, topic, kafka_bootstrap)
+    ingest_until_idle(case.env, "--batch-size", BATCH, timeout=1800)
+    check(store, case, kafka_bootstrap)

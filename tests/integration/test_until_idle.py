@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import Any
 
 from tests.integration.backlog import produce_backlog
 from tests.integration.ingest_helpers import (
@@ -16,22 +15,8 @@ from tests.integration.ingest_helpers import (
     ingest_until_idle,
     reference,
     snapshot,
+    valid_clicks,
 )
-
-T0 = 1_700_000_000_000
-
-
-def clicks(customers: int, each: int) -> list[dict[str, Any]]:
-    return [
-        {
-            "customer_id": f"u{c}",
-            "page_id": f"p{(c + i) % 5}",
-            "timestamp": T0 + i * 60_000 + c,
-            "event_id": f"u{c}-{i}",
-        }
-        for c in range(customers)
-        for i in range(each)
-    ]
 
 
 def test_a_batch_slower_than_the_idle_limit_is_no_idle_time(
@@ -40,7 +25,7 @@ def test_a_batch_slower_than_the_idle_limit_is_no_idle_time(
     """The first batch's write takes four times the limit: the worker still reads every
     partition to its end before it exits."""
     topic = f"slow-{uuid.uuid4().hex[:8]}"
-    events = clicks(30, 8)
+    events = valid_clicks(30, 8)
     produce_backlog(kafka_bootstrap, topic, events, by_customer=False)
     env = {**names, "PATHRANK_TOPIC": topic, "PATHRANK_INGEST_FAULT": "write@1:sleep:4"}
     result = ingest_until_idle(env, "--batch-size", "40", idle="1")
@@ -56,7 +41,7 @@ def test_a_single_worker_waits_for_the_partitions_a_dead_member_holds(
     holding them (uncommitted) until its session times out. B, done with its own, does not
     exit: it takes A's partitions over and reads them before it exits."""
     topic = f"dead-{uuid.uuid4().hex[:8]}"
-    events = clicks(45, 8)
+    events = valid_clicks(45, 8)
     produce_backlog(kafka_bootstrap, topic, events, by_customer=False)
     env = {**names, "PATHRANK_TOPIC": topic}
     slow = {"PATHRANK_INGEST_FAULT": "write:sleep:0.5"}
