@@ -41,6 +41,12 @@ class TopicOffsets:
         self._timeout_s = timeout_s
         self._partitions: list[int] = []
         self._read_at: float | None = None
+        self.read_to: dict[int, int] = {}  # partition -> the offset after what this worker read
+
+    def read(self, marks: Iterable[PartitionMark]) -> None:
+        """A batch read these partitions up to their marks' offsets."""
+        for m in marks:
+            self.read_to[m.partition] = max(self.read_to.get(m.partition, 0), m.offset)
 
     def partitions(self) -> list[int]:
         """The topic's partitions (none while Kafka does not answer)."""
@@ -98,15 +104,16 @@ class TopicOffsets:
         return out
 
 
-def behind(ends: PartitionEnds) -> int:
-    """Records of a partition the group has not committed yet."""
+def behind(ends: PartitionEnds, read_to: int = 0) -> int:
+    """Records of a partition the group has not committed yet (nor this worker read)."""
     done = ends.committed if ends.committed is not None else ends.low
-    return max(0, ends.high - max(done, ends.low))
+    return max(0, ends.high - max(done, ends.low, read_to))
 
 
-def unread(ends: Mapping[int, PartitionEnds]) -> int:
-    """Records of the topic the group has not committed yet (the group's lag)."""
-    return sum(behind(e) for e in ends.values())
+def unread(ends: Mapping[int, PartitionEnds], read_to: Mapping[int, int] | None = None) -> int:
+    """Records of the topic the group has not committed yet (the group's lag), less what this
+    worker read already (`read_to`: by partition, the offset after it)."""
+    return sum(behind(e, (read_to or {}).get(p, 0)) for p, e in ends.items())
 
 
 def batch_marks(records: Iterable[Message], times: Mapping[int, int]) -> tuple[PartitionMark, ...]:

@@ -7,9 +7,8 @@ any point followed by a restart yields exactly the graph of an uninterrupted run
 No record stops it: invalid ones, and valid ones the batch rejects (a reused event id, a
 click too late, a click the graph refuses), go to the DLQ and the rest is written. No outage
 does either: Kafka and Neo4j outages are waited out alike (outages.py). SIGTERM/SIGINT stop
-it in every state. `--until-idle` exits only once everything assigned is read and committed
-(idle.py); every batch carries what it read of each partition, for the watermark
-(offsets.py).
+it in every state. `--until-idle`: idle.py; what a batch read of each partition, for the
+watermark: offsets.py.
 """
 
 from __future__ import annotations
@@ -310,8 +309,9 @@ class IngestWorker:
         if not marks:
             return None
         ends = clicks.ends()
+        clicks.read(marks)
         if ends:
-            stats.unread = unread(ends)
+            stats.unread = unread(ends, clicks.read_to)
         ceiling = int(time.time() * 1000) + self.config.limits.max_skew_ms
         return Reading(self.config.topic, marks, ends, ceiling)
 

@@ -193,8 +193,10 @@ def _progress(show: bool, topic: str) -> Iterator[Callable[[IngestStats], None]]
         transient=False,
     ) as bar:
         task = bar.add_task(f"ingesting {topic}", total=None, detail="")
+        last: list[IngestStats] = []
 
         def on_batch(st: IngestStats) -> None:
+            last[:] = [st]
             lag = "?" if st.unread is None else f"{st.unread:,}"
             rate = st.consumed / max(st.elapsed_s, 1e-9)
             detail = (
@@ -205,6 +207,8 @@ def _progress(show: bool, topic: str) -> Iterator[Callable[[IngestStats], None]]
             bar.update(task, completed=st.consumed, total=total, detail=detail)
 
         yield on_batch
+        if last:  # the run's end: the worker counted what the group left unread
+            on_batch(last[0])
 
 
 @app.command("ingest")

@@ -5,9 +5,13 @@ from the fault hooks (pathrank.faults): real processes, real Kafka and Neo4j."""
 
 from __future__ import annotations
 
+import os
+import pty
+import subprocess
 import time
 import uuid
 
+from tests.conftest import PATHRANK, REPO
 from tests.integration.backlog import produce_backlog
 from tests.integration.ingest_helpers import (
     RunningIngest,
@@ -63,3 +67,36 @@ def test_a_single_worker_waits_for_the_partitions_a_dead_member_holds(
     assert b_code == 0, b.stderr[-2000:]
     assert f"; 0 events of {topic} left unread by the group" in b_out
     assert snapshot(store.driver) == reference(events)
+
+
+def test_on_a_terminal_it_shows_its_progress_with_the_group_s_lag(
+    store: TestGraph, names: dict[str, str], kafka_bootstrap: str
+) -> None:
+    """On a terminal (a pseudo-terminal here), `--until-idle` shows the records written
+    against the group's lag; in a pipe (every other test) it logs a line per batch."""
+    topic = f"tty-{uuid.uuid4().hex[:8]}"
+    events = valid_clicks(10, 6)
+    produce_backlog(kafka_bootstrap, topic, events, by_customer=False)
+    env = {**os.environ, **names, "PATHRANK_TOPIC": topic, "COLUMNS": "200"}
+    main, terminal = pty.openpty()
+    args = [PATHRANK, "ingest", "--until-idle", "1", "--batch-size", "20"]
+    proc = subprocess.Popen(args, env=env, cwd=REPO, stdout=terminal, stderr=terminal)
+    os.close(terminal)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(main, 4096)
+        except OSError:  # the terminal closed: the process exited
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(main)
+    assert proc.wait(60) == 0, shown[-2000:]
+    text = shown.decode(errors="replace")
+    assert f"ingesting {topic}" in text
+    assert "60/60" in text  # records written of written + lag
+    assert "lag 0" in text
+    assert "batch 1:" not in text  # no log line per batch
+    assert f"; 0 events of {topic} left unread by the group" in text
+    assert store.counts().clicks == len(events)

@@ -21,7 +21,7 @@ from graph_model.path.watermark import (
     unread,
 )
 from ingest.batch import TOO_LATE, apply_batch
-from ingest.events import event_from_record
+from tests.partitioned import PARTITIONS, batches, histories, partitions_of
 from tests.reference import reference
 from tests.tiers import examples
 from tests.unit.memory_paths import MemoryPathStore
@@ -92,37 +92,6 @@ def test_marks_only_move_forward() -> None:
 
 # ---- any interleaving of partitions, any batch boundaries -------------------------------------
 
-PAGES = ["a", "b", "c"]
-PARTITIONS = 3
-
-
-@st.composite
-def histories(draw: st.DrawFn) -> list[dict[str, Any]]:
-    """A few customers' events over four days: sessions of clicks a few minutes apart, with
-    resolving clicks and outcome markers, each customer's in time order (at most a day out
-    of order, within the lateness)."""
-    events: list[dict[str, Any]] = []
-    for customer in range(draw(st.integers(1, 5))):
-        t = T + draw(st.integers(0, 3 * DAY))
-        for n in range(draw(st.integers(1, 8))):
-            t += draw(st.sampled_from([1, 2, 5, 40, 60 * 24 * 2])) * 60_000  # minutes
-            event: dict[str, Any] = {
-                "customer_id": f"c{customer}",
-                "page_id": draw(st.sampled_from(PAGES)),
-                "timestamp": t - draw(st.sampled_from([0, 0, 0, HOUR, DAY])),
-                "event_id": f"c{customer}-{n}",
-                "is_resolved": draw(st.booleans()) and draw(st.booleans()),
-            }
-            kind = draw(st.sampled_from(["page_view"] * 5 + ["resolution", "escalation"]))
-            if kind != "page_view":
-                event |= {"event_type": kind, "is_resolved": False}
-            events.append(event)
-    return events
-
-
-def partition_of(event: dict[str, Any]) -> int:
-    return int(event["customer_id"][1:]) % PARTITIONS
-
 
 @settings(max_examples=examples(300, 60), deadline=None)
 @given(events=histories(), data=st.data())
@@ -136,33 +105,18 @@ def test_any_interleaving_and_batching_gives_the_in_order_graph_and_nothing_too_
     rules = PathRules(
         timeout_ms=30 * 60_000, quick_ms=10_000, allowed_lateness_ms=DAY, retention_ms=DAY
     )
-    logs: list[list[dict[str, Any]]] = [[] for _ in range(PARTITIONS)]
-    for e in events:  # customer by customer: an export sorted by customer
-        logs[partition_of(e)].append(e)
-    if data.draw(st.booleans(), label="in time order"):  # a backlog as it was produced
-        for log in logs:
-            log.sort(key=lambda e: int(e["timestamp"]))
+    logs = partitions_of(events, data.draw(st.booleans(), label="in time order"))
     order = data.draw(st.permutations([p for p, log in enumerate(logs) for _ in log]))
     cuts = data.draw(st.lists(st.integers(1, len(order)), max_size=6))
     store = MemoryPathStore(rules)
-    positions = [0] * PARTITIONS
     rejected = []
     watermark: int | None = None
-    bounds = sorted({0, len(order), *cuts})
-    for a, b in itertools.pairwise(bounds):
-        committed = list(positions)
-        clicks, marks = [], {}
-        for p in order[a:b]:
-            record = logs[p][positions[p]]
-            click = event_from_record(record, now_ms=NOW, seq=positions[p])
-            clicks.append(click)
-            high = max(marks[p].high_ms or 0, click.ts_ms) if p in marks else click.ts_ms
-            marks[p] = PartitionMark(p, high, positions[p] + 1)
-            positions[p] += 1
-        ends = {p: PartitionEnds(0, len(log), committed[p]) for p, log in enumerate(logs)}
-        reading = Reading("clicks", tuple(marks.values()), ends)
+    read = [0] * PARTITIONS
+    for clicks, reading in batches(logs, order, cuts, NOW):
         rejected += apply_batch(store, clicks, reading=reading).rejected
-        watermark = rule(watermark, logs, positions)
+        for m in reading.marks:
+            read[m.partition] = m.offset
+        watermark = rule(watermark, logs, read)
         assert store.watermark == watermark
     assert [r for r in rejected if r.reason == TOO_LATE] == []
     assert rejected == []
