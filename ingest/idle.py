@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable, Mapping
-from typing import Final
+from typing import Any, Final
 
 from confluent_kafka import KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient
@@ -35,15 +35,16 @@ class IdleWatch:
         limit_s: float,
         offsets: Mapping[str, TopicOffsets],
         click_topic: str,
-        admin: AdminClient,
+        kafka: Mapping[str, Any],
         group: str,
     ) -> None:
         """`offsets`: of every topic the worker reads; `click_topic`: the one whose lag
-        decides the grace; `admin` and `group`: to see which members hold what."""
+        decides the grace; `kafka` (an admin client's settings) and `group`: to see which
+        members hold what."""
         self._limit_s = limit_s
         self._offsets = offsets
         self._click_topic = click_topic
-        self._admin = admin
+        self._kafka = dict(kafka)
         self._group = group
         self._since = time.monotonic()
         self._holding = False
@@ -94,7 +95,9 @@ class IdleWatch:
     def _held_by_others(self, partitions: list[int]) -> bool:
         """Whether other members of the group hold every one of `partitions`."""
         try:
-            future = self._admin.describe_consumer_groups([self._group], request_timeout=5.0)
+            # A new client each time: one that asked during an outage kept failing after it.
+            admin = AdminClient(self._kafka)
+            future = admin.describe_consumer_groups([self._group], request_timeout=5.0)
             group = future[self._group].result(timeout=10.0)
         except (KafkaException, TimeoutError):
             return False  # cannot tell: not idle

@@ -12,32 +12,26 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping
-from typing import Any, Final, cast
+from typing import Final
 
-from confluent_kafka import ConsumerGroupTopicPartitions, KafkaException, Message, TopicPartition
-from confluent_kafka.admin import AdminClient, OffsetSpec  # type: ignore[attr-defined]
+from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
 
 from graph_model.path.watermark import PartitionEnds, PartitionMark
 
 TIMEOUT_S: Final = 5.0
-# The first and the end offset of a partition (the library's OffsetSpec is untyped).
-_FIRST: Final = cast(Any, OffsetSpec).earliest()
-_END: Final = cast(Any, OffsetSpec).latest()
 # Partitions are added rarely: the topic's metadata is read again after this long.
 _PARTITIONS_TTL_S: Final = 10.0
 
 
 class TopicOffsets:
-    """Asked through an admin client: its own connections, so the answers do not wait behind
-    the consumer's long-polling fetches (through the consumer, each took up to its 500 ms
-    fetch wait, per partition, per batch)."""
+    """Asked through a consumer of their own that never subscribes (so it never joins the
+    group): its requests do not wait behind the worker's long-polling fetches (through the
+    worker's consumer, each took up to its 500 ms fetch wait, per partition, per batch)."""
 
-    def __init__(
-        self, admin: AdminClient, topic: str, group: str, timeout_s: float = TIMEOUT_S
-    ) -> None:
+    def __init__(self, probe: Consumer, topic: str, timeout_s: float = TIMEOUT_S) -> None:
+        """`probe`: a Consumer with the worker's group.id that never subscribes."""
         self.topic = topic
-        self._admin = admin
-        self._group = group
+        self._probe = probe
         self._timeout_s = timeout_s
         self._partitions: list[int] = []
         self._read_at: float | None = None
@@ -54,7 +48,7 @@ class TopicOffsets:
         stale = self._read_at is None or now - self._read_at >= _PARTITIONS_TTL_S
         if stale or not self._partitions:
             try:
-                metadata = self._admin.list_topics(self.topic, timeout=self._timeout_s)
+                metadata = self._probe.list_topics(self.topic, timeout=self._timeout_s)
             except KafkaException:
                 return self._partitions
             found = metadata.topics.get(self.topic)
@@ -70,37 +64,20 @@ class TopicOffsets:
             return {}
         asked = [TopicPartition(self.topic, p) for p in wanted]
         try:
-            committed = self._committed(asked)
-            low = self._offsets(asked, _FIRST)
-            high = self._offsets(asked, _END)
-        except (KafkaException, TimeoutError):
-            return {}  # an outage: every partition unknown
-        return {
-            p: PartitionEnds(low[p], high[p], committed.get(p))
-            for p in wanted
-            if p in low and p in high
-        }
-
-    def _committed(self, asked: list[TopicPartition]) -> dict[int, int]:
-        request = [ConsumerGroupTopicPartitions(self._group, asked)]
-        futures = self._admin.list_consumer_group_offsets(request, request_timeout=self._timeout_s)
-        found = futures[self._group].result(timeout=self._timeout_s * 2)
-        return {
-            tp.partition: tp.offset
-            for tp in found.topic_partitions or []
-            if tp.error is None and tp.offset >= 0
-        }
-
-    def _offsets(self, asked: list[TopicPartition], spec: Any) -> dict[int, int]:
-        futures = self._admin.list_offsets(
-            dict.fromkeys(asked, spec), request_timeout=self._timeout_s
-        )
-        out: dict[int, int] = {}
-        for tp, future in futures.items():
+            found = self._probe.committed(asked, timeout=self._timeout_s)
+        except KafkaException:
+            return {}  # the group's progress is unknown: so is every partition's
+        committed = {tp.partition: tp.offset for tp in found if tp.error is None and tp.offset >= 0}
+        out: dict[int, PartitionEnds] = {}
+        for tp in asked:
             try:
-                out[tp.partition] = future.result(timeout=self._timeout_s * 2).offset
+                offsets = self._probe.get_watermark_offsets(tp, self._timeout_s, False)
             except KafkaException:
                 continue  # this partition unknown
+            if offsets is not None:
+                out[tp.partition] = PartitionEnds(
+                    offsets[0], offsets[1], committed.get(tp.partition)
+                )
         return out
 
 

@@ -27,7 +27,6 @@ from confluent_kafka import (
     Message,
     TopicPartition,
 )
-from confluent_kafka.admin import AdminClient
 
 from graph_model.assist.record import Announcement
 from graph_model.page.record import CatalogEntry
@@ -191,13 +190,12 @@ class IngestWorker:
         if assist is not None:
             ensure_topic(c.bootstrap, assist.topic, c.partitions, quiet())
             self._announcer = Announcer(c.bootstrap, assist.topic, assist.outbox, quiet())
-        admin_config: dict[str, Any] = {"bootstrap.servers": c.bootstrap, **quiet()}
-        admin = AdminClient(admin_config)
-        clicks = TopicOffsets(admin, c.topic, c.group)
-        offsets = {c.topic: clicks}
-        if c.pages_topic:
-            offsets[c.pages_topic] = TopicOffsets(admin, c.pages_topic, c.group)
-        watch = IdleWatch(c.until_idle_s or 0.0, offsets, c.topic, admin, c.group)
+        kafka: dict[str, Any] = {"bootstrap.servers": c.bootstrap, **quiet()}
+        probe = Consumer({**kafka, "group.id": c.group, "enable.auto.commit": False})
+        topics = [c.topic] + ([c.pages_topic] if c.pages_topic else [])
+        offsets = {topic: TopicOffsets(probe, topic) for topic in topics}
+        clicks = offsets[c.topic]
+        watch = IdleWatch(c.until_idle_s or 0.0, offsets, c.topic, kafka, c.group)
 
         def on_committed() -> None:
             errors.take()  # Kafka answered: what it reported before is over
@@ -219,12 +217,7 @@ class IngestWorker:
             watch.revoked()
             pipeline.drain()
 
-        consumer.subscribe(
-            [c.topic] + ([c.pages_topic] if c.pages_topic else []),
-            on_assign=on_assign,
-            on_revoke=on_revoke,
-            on_lost=on_revoke,
-        )
+        consumer.subscribe(topics, on_assign=on_assign, on_revoke=on_revoke, on_lost=on_revoke)
         collector = tune_gc()
         try:
             self._loop(consumer, errors, pipeline, dead_letters, stats, watch, clicks)
@@ -238,6 +231,7 @@ class IngestWorker:
             self.sinks.paths.settle(timeout_s=5.0)
             restore_gc(collector)
             consumer.close()
+            probe.close()
             dead_letters.close()
             if self._announcer is not None:
                 self._announcer.close()

@@ -32,15 +32,13 @@ from pathrank.services.neo4j_server import Neo4jConfig
 from pathrank.settings import Settings
 from pathrank.wiring import Wiring
 from tests.conftest import PATHRANK, REPO, run_cli
-from tests.reference import MARKER_OUTCOMES, TIMEOUT_MS, PathSummary, Snapshot, reference
-
-__all__ = [
-    "MARKER_OUTCOMES",
-    "TIMEOUT_MS",
-    "PathSummary",
-    "Snapshot",
-    "reference",
-]  # the reference's home
+from tests.reference import (  # noqa: F401 -- re-exported: the ingest tests import them here
+    MARKER_OUTCOMES,
+    TIMEOUT_MS,
+    PathSummary,
+    Snapshot,
+    reference,
+)
 
 NOW_MS = 1_900_000_000_000  # validation's "now": far after every test timestamp
 QUICK_MS = 10_000

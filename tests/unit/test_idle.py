@@ -16,6 +16,7 @@ from ingest import idle
 from ingest.idle import GRACE_S, IdleWatch
 
 S = 5.0
+ADMIN: list[Any] = []  # what the admin client the watch makes reports
 
 
 @dataclass
@@ -69,14 +70,16 @@ class Clock:
 
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    monkeypatch.setattr(idle, "AdminClient", lambda _settings: ADMIN[0])
     c = Clock()
     monkeypatch.setattr(idle.time, "monotonic", c)
     return c
 
 
 def watch(clicks: Offsets, admin: Admin) -> IdleWatch:
+    ADMIN[:] = [admin]
     w = IdleWatch(S, {"clicks": clicks, "pages": Offsets({0: PartitionEnds(0, 0)})}, "clicks",
-                  admin, "group")  # type: ignore[arg-type]  # fmt: skip
+                  {}, "group")  # type: ignore[arg-type]  # fmt: skip
     w.member_id = "me"
     return w
 
