@@ -32,6 +32,7 @@ from algorithms.observed import observe
 from algorithms.page_figures import PageSteps, page_figures
 from algorithms.path_arrays import PathArrays
 from algorithms.resolution_times import resolution_curves
+from algorithms.search import search_figures
 from algorithms.second_order import (
     OrderTest,
     link_success,
@@ -49,7 +50,12 @@ from graph_model.link.record import LinkSuccess, MisleadingLink
 from graph_model.page.record import PathMode
 from graph_model.path.record import Path, PathStats, path_stats
 from graph_model.run.lock import HeldLock, Neo4jAnalysisLock, WaitReporter
-from graph_model.run.record import AnalysisResults, AnalysisRun, AnalysisStatus
+from graph_model.run.record import (
+    AnalysisResults,
+    AnalysisRun,
+    AnalysisStatus,
+    NothingToAnalyzeError,
+)
 from graph_model.run.store import AnalysisStore
 from graph_model.timewindow import ALL_TIME, MAX_PERIODS, Interval, TimeWindow
 
@@ -74,6 +80,7 @@ class Step(StrEnum):
     COMMUNITIES = "communities (GDS)"
     SERIES = "series"
     CHANGES = "changes"
+    SEARCH = "search"
     STAGE_COMMUNITIES = "stage communities"
     STAGE_SIMILAR_CUSTOMERS = "stage similar customers"
     STAGE_LINK_SUGGESTIONS = "stage link suggestions"
@@ -81,6 +88,7 @@ class Step(StrEnum):
     STAGE_PAGE_FIGURES = "stage page figures"
     STAGE_SERIES = "stage series"
     STAGE_CHANGES = "stage changes"
+    STAGE_SEARCH = "stage search"
     SWITCH = "switch"
     PUBLISH = "publish"
     CLEAN_UP = "clean up"
@@ -134,9 +142,13 @@ class Analysis:
         yield
         self.steps[step.value] = time.perf_counter() - t0
 
-    def run(self) -> AnalysisRun:
-        """The run, recorded COMPLETE; AnalysisLockedError if another run holds the lock."""
+    def run(self, *, allow_empty: bool = False) -> AnalysisRun:
+        """The run, recorded COMPLETE; AnalysisLockedError if another run holds the lock;
+        NothingToAnalyzeError, before anything is recorded, when no completed path started in
+        the window (unless `allow_empty`: then its empty results become current)."""
         self.store.ensure_schema()
+        if not allow_empty and self.store.completed_paths(self.window) == 0:
+            raise NothingToAnalyzeError(self.window)
         with self.lock.acquire(self.run_id, wait_s=self.wait_s, on_wait=self.on_wait) as held:
             self._held = held
             self.started_ms = held.started_at
@@ -163,6 +175,8 @@ class Analysis:
                     self.results.stage_series(results.series)
                 with self._step(Step.STAGE_CHANGES):
                     self.results.stage_changes(results.changes)
+                with self._step(Step.STAGE_SEARCH):
+                    self.results.stage_search(results.search)
                 with self._step(Step.SWITCH):
                     retired = self.results.switch(self._timed(record))
                 switched = True
@@ -252,7 +266,12 @@ class Analysis:
         with self._step(Step.TIME_TO_RESOLUTION):
             curves = resolution_curves(arrays)
         with self._step(Step.COMMUNITIES):
-            found = communities(self.gds, rows=None if rows is None else rows.customer_pages)
+            # No path, no visit: nothing to project (GDS refuses an empty projection).
+            found = (
+                communities(self.gds, rows=None if rows is None else rows.customer_pages)
+                if paths
+                else Communities({}, [], 0, 0.0)
+            )
             if customers is None:
                 customers = store.customer_node_ids()
             profiles = community_profiles(paths, _customer_communities(customers, found))
@@ -261,6 +280,8 @@ class Analysis:
             periods = timelines(paths, covered)
         with self._step(Step.CHANGES):
             found_changes = changes(periods[Interval.WEEK], paths, store.page_versions())
+        with self._step(Step.SEARCH):
+            searched = search_figures(paths)
         steps = PageSteps(
             observed=observed,
             chain=chain,
@@ -296,6 +317,8 @@ class Analysis:
             since=self.window.since,
             until=self.window.until,
             changes=sum(c.significant for c in found_changes),
+            searches=searched.site.searches,
+            content_gaps=searched.site.content_gaps,
         )
         return AnalysisResults(
             run=run,
@@ -316,6 +339,7 @@ class Analysis:
                 for s in timeline.stored()
             ],
             changes=found_changes,
+            search=searched,
         )
 
     def _timed(self, run: AnalysisRun) -> AnalysisRun:

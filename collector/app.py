@@ -32,6 +32,7 @@ from starlette.routing import Route
 from collector.body import Body, BodyError, read_json
 from collector.kafka import AsyncProducer, DeliveryError, Outgoing
 from ingest.events import DEFAULT_LIMITS, InvalidEvent, Limits, event_from_record, event_to_json
+from ingest.search import DEFAULT_SEARCH, Redactor, SearchRules
 from ingest.sources import segment, snowplow
 from ingest.sources.common import Invalid, Mapped, Skipped, SourceConfig
 from ingest.text import replace_invalid
@@ -62,6 +63,9 @@ class CollectorConfig:
     # Origins whose pages may call the collector from the browser; "*": any, without cookies.
     origins: tuple[str, ...] = ()
     snowplow_key: str | None = None  # None: the Snowplow routes take no key
+    # Searches: their page and stored text, and the queries kept out of dead letters.
+    search: SearchRules = DEFAULT_SEARCH
+    redactor: Redactor = field(default_factory=Redactor)
 
     @property
     def on(self) -> bool:
@@ -95,6 +99,15 @@ class Collector:
         finally:
             producer, self._producer = self._producer, None
             producer.close()
+
+    def health(self) -> str:
+        """What /healthz says of it: `off`, `up`, `down` (Kafka does not answer), or
+        `starting` (no word from Kafka yet)."""
+        if not self.config.on:
+            return "off"
+        producer = self._producer
+        up = None if producer is None else producer.liveness.up
+        return "starting" if up is None else "up" if up else "down"
 
     def routes(self) -> list[Route]:
         return [
@@ -242,7 +255,9 @@ class Collector:
         try:
             if isinstance(mapped, Invalid):
                 raise InvalidEvent(mapped.reason)
-            click = event_from_record(mapped, now_ms=now, limits=self.config.limits)
+            click = event_from_record(
+                mapped, now_ms=now, limits=self.config.limits, search=self.config.search
+            )
         except InvalidEvent as exc:
             batch.dead += 1
             batch.records.append(self._dead_letter(originals.of(n), customer, exc.reason, path))
@@ -253,8 +268,9 @@ class Collector:
         )
 
     def _dead_letter(self, value: bytes, customer: object, reason: str, path: str) -> Outgoing:
-        """The event's bytes as received; its key the customer id read (U+FFFD for what is
-        not valid Unicode in it)."""
+        """The event's bytes as received, but any query in them redacted (docs/sources.md);
+        its key the customer id read (U+FFFD for what is not valid Unicode in it)."""
+        value = self.config.redactor.record(value) or value
         key = replace_invalid(str(customer)).encode() if isinstance(customer, str | int) else None
         headers = (
             ("dlq.reason", reason.encode()),

@@ -20,6 +20,8 @@ STATEMENTS: tuple[str, ...] = (
     "DROP CONSTRAINT click_key IF EXISTS",
     "DROP CONSTRAINT marker_key IF EXISTS",
     "CREATE CONSTRAINT segment_id IF NOT EXISTS FOR (n:Segment) REQUIRE n.id IS UNIQUE",
+    # A searched query, by its stored text (docs/graph-model.md).
+    "CREATE CONSTRAINT query_text IF NOT EXISTS FOR (n:Query) REQUIRE n.text IS UNIQUE",
     "CREATE CONSTRAINT meta_id IF NOT EXISTS FOR (n:Meta) REQUIRE n.id IS UNIQUE",
     # The click topic's partitions' high marks (graph_model/path/watermark.py).
     "CREATE CONSTRAINT partition_mark IF NOT EXISTS FOR (n:PartitionMark) "
@@ -57,6 +59,10 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE INDEX page_series_run IF NOT EXISTS FOR (n:PageSeries) "
     "ON (n.run, n.pageId, n.interval)",
     "CREATE INDEX site_series_run IF NOT EXISTS FOR (n:SiteSeries) ON (n.run, n.interval)",
+    "CREATE INDEX query_figures_run IF NOT EXISTS FOR (n:QueryFigures) ON (n.run, n.text)",
+    # An erasure deletes every run's figures of a query only the customer searched.
+    "CREATE INDEX query_figures_text IF NOT EXISTS FOR (n:QueryFigures) ON (n.text)",
+    "CREATE INDEX site_search_run IF NOT EXISTS FOR (n:SiteSearchFigures) ON (n.run)",
     "CREATE INDEX change_run IF NOT EXISTS FOR (n:Change) ON (n.run, n.kind, n.rank)",
     "CREATE INDEX change_run_page IF NOT EXISTS FOR (n:Change) ON (n.run, n.pageId)",
     "CREATE INDEX similar_run IF NOT EXISTS FOR ()-[s:SIMILAR]-() ON (s.run)",

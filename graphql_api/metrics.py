@@ -13,7 +13,7 @@ import re
 from contextvars import ContextVar
 from typing import Final
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 QUERIES_HEADER: Final = "x-neo4j-queries"
 MAX_OPERATION_NAMES: Final = 200
@@ -63,6 +63,12 @@ class Metrics:
             "GraphQL operations by name, type and result (ok or error).",
             "operation", "type", "result",
         )  # fmt: skip
+        self.in_progress = Gauge(
+            "pathrank_graphql_operations_in_progress",
+            "GraphQL operations executing now (HTTP queries in the execution threads, "
+            "mutations, subscriptions).",
+            registry=self.registry,
+        )
         self.operation_latency = timing(
             "pathrank_graphql_operation_duration_seconds",
             "GraphQL operation latency by name.",

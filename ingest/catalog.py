@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from confluent_kafka import TIMESTAMP_NOT_AVAILABLE, Message
+
 from graph_model.page.record import CatalogEntry
 from ingest.events import MAX_EVENT_BYTES, InvalidEvent, timestamp_field
 from ingest.text import NotJson, id_problem, loads, replace_invalid
@@ -61,3 +63,10 @@ def catalog_entry(record: Mapping[str, object], received_ms: int | None = None) 
         links=tuple(dict.fromkeys(_page_id(link, "links[]") for link in links)),
         since=timestamp_field(record, UPDATED_AT) or received_ms,
     )
+
+
+def received_ms(m: Message) -> int | None:
+    """A record's Kafka timestamp (producer or broker time), if it has one: the time of a
+    catalog record without `updated_at`."""
+    kind, ms = m.timestamp()
+    return ms if kind != TIMESTAMP_NOT_AVAILABLE and ms >= 0 else None

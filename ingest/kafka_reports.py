@@ -9,6 +9,8 @@ import threading
 
 from confluent_kafka import KafkaError
 
+from ingest.kafka_client import properties
+
 # librdkafka's own lines (one per failed connection attempt, dozens per outage) go here.
 _librdkafka_log = logging.getLogger("ingest.librdkafka")
 
@@ -22,7 +24,7 @@ class LibrdkafkaLog:
 
 def quiet() -> dict[str, object]:
     """Client settings for a Kafka client whose own errors and logs the worker does not need."""
-    return {"error_cb": lambda _error: None, "logger": LibrdkafkaLog()}
+    return {**properties(), "error_cb": lambda _error: None, "logger": LibrdkafkaLog()}
 
 
 class ConsumerErrors:

@@ -21,7 +21,6 @@ from functools import partial
 from typing import Any
 
 from confluent_kafka import (
-    TIMESTAMP_NOT_AVAILABLE,
     Consumer,
     KafkaException,
     Message,
@@ -37,7 +36,7 @@ from graph_model.path.watermark import Reading
 from ingest.announce import Announcer, AssistSinks
 from ingest.assist import Source
 from ingest.batch import TOO_LATE, BatchOutcome, apply_batch
-from ingest.catalog import parse_page
+from ingest.catalog import parse_page, received_ms
 from ingest.checkpoint import Checkpoint, next_offsets
 from ingest.dead_letters import DeadLetter, DeadLetterWriter, dead_letter
 from ingest.errors import (
@@ -53,8 +52,10 @@ from ingest.idle import IdleWatch
 from ingest.kafka_reports import ConsumerErrors, LibrdkafkaLog, quiet
 from ingest.offsets import TopicOffsets, batch_marks, unread
 from ingest.outages import Outages
+from ingest.kafka_client import properties
 from ingest.poison import isolate, refused_reason
 from ingest.process import install_signal_handlers, restore_gc, restore_signal_handlers, tune_gc
+from ingest.search import DEFAULT_SEARCH, Redactor, SearchRules
 from ingest.topics import ensure_topic, ensure_topics
 
 log = logging.getLogger("ingest")
@@ -79,6 +80,9 @@ class IngestConfig:
     # (no dead letter); raises InvalidEvent. None: values are our event JSON.
     decode: Callable[[bytes | None], Mapping[str, object] | None] | None = None
     fault: Callable[[str], None] | None = None  # tests: at `write` and `written` (faults.py)
+    # Searches: their page and stored text, and the queries kept out of dead letters.
+    search: SearchRules = DEFAULT_SEARCH
+    redactor: Redactor = field(default_factory=Redactor)
 
 
 @dataclass
@@ -182,6 +186,7 @@ class IngestWorker:
                 "session.timeout.ms": 10_000,
                 "error_cb": errors.report,
                 "logger": LibrdkafkaLog(),
+                **properties(),  # the cluster's TLS and SASL (docs/security.md)
             }
         )
         # Its delivery reports carry the errors that matter to it.
@@ -364,7 +369,7 @@ class IngestWorker:
             topic = m.topic() or ""
             try:
                 if topic == self.config.pages_topic:
-                    out.pages.append(parse_page(m.value(), _received_ms(m)))
+                    out.pages.append(parse_page(m.value(), received_ms(m)))
                     continue
                 out.records.append(m)
                 click = self._click(m, now_ms)
@@ -373,17 +378,21 @@ class IngestWorker:
                     out.sources.append(m)
                     out.times[id(m)] = click.ts_ms
             except InvalidEvent as exc:
-                out.dead.append(dead_letter(m, exc.reason))
+                out.dead.append(self._dead_letter(m, exc.reason))
         return out
 
+    def _dead_letter(self, m: Message, reason: str) -> DeadLetter:
+        """Its original bytes, but any query in them redacted (docs/events.md)."""
+        return dead_letter(m, reason, redact=self.config.redactor.record)
+
     def _click(self, m: Message, now_ms: int) -> Click | None:
-        seq, limits = int(m.offset() or 0), self.config.limits
+        seq, limits, search = int(m.offset() or 0), self.config.limits, self.config.search
         if self.config.decode is None:
-            return parse_event(m.value(), now_ms=now_ms, seq=seq, limits=limits)
+            return parse_event(m.value(), now_ms=now_ms, seq=seq, limits=limits, search=search)
         record = self.config.decode(m.value())
         if record is None:
             return None
-        return event_from_record(record, now_ms=now_ms, seq=seq, limits=limits)
+        return event_from_record(record, now_ms=now_ms, seq=seq, limits=limits, search=search)
 
     def _apply_clicks(self, parsed: _Parsed, reading: Reading) -> _Written:
         """Write the batch's clicks and its partitions' high marks; the clicks it rejects or
@@ -411,7 +420,7 @@ class IngestWorker:
             out.forgotten += outcome.forgotten
             out.announced.extend(outcome.result.announcements)
             for r in outcome.rejected:
-                out.letters.append((dead_letter(source[id(r.click)], r.reason), r.reason))
+                out.letters.append((self._dead_letter(source[id(r.click)], r.reason), r.reason))
 
         if not parsed.clicks:  # its records were all invalid: the marks move all the same
             write([])
@@ -423,7 +432,7 @@ class IngestWorker:
                 len(refused),
                 refused[0][1],
             )
-        out.letters.extend((dead_letter(source[id(c)], reason), reason) for c, reason in refused)
+        out.letters.extend((self._dead_letter(source[id(c)], why), why) for c, why in refused)
         return out
 
     def _send_dead(
@@ -435,9 +444,3 @@ class IngestWorker:
         delivery = writer.deliver(letters)
         self._outages.retry(delivery.wait)
         stats.dead_letters += delivery.count
-
-
-def _received_ms(m: Message) -> int | None:
-    """The record's Kafka timestamp (producer or broker time), if it has one."""
-    kind, ms = m.timestamp()
-    return ms if kind != TIMESTAMP_NOT_AVAILABLE and ms >= 0 else None

@@ -7,10 +7,13 @@ from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
 
+import orjson
 from pydantic import AwareDatetime, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from ingest.events import DEFAULT_MAX_CLOCK_SKEW_S
+from graph_model.search.text import QueryRedactionError, QueryText
+from ingest.events import DEFAULT_MAX_CLOCK_SKEW_S, MAX_ID_BYTES
+from ingest.search import DEFAULT_SEARCH_EVENTS, DEFAULT_SEARCH_PAGE
 
 # JVM-style memory sizes: 512m, 4g.
 _SIZE = r"^[1-9][0-9]*[kmgKMG]$"
@@ -38,6 +41,8 @@ class Settings(BaseSettings):
     group: str = "pathrank-ingest"
     # New topics get this many partitions: the unit of parallel ingest (docs/scaling.md).
     topic_partitions: int = Field(default=3, ge=1)
+    # librdkafka client properties for every Kafka client (TLS, SASL: docs/security.md).
+    kafka_properties: Path | None = None
     batch_size: int = Field(default=5000, ge=1, le=100_000)
     # How long ingest waits for a batch to fill before writing what it has: less is fresher
     # (live assist's latency), more writes fewer, larger batches of a slow stream.
@@ -87,6 +92,12 @@ class Settings(BaseSettings):
     # Page rules (a TOML file) for the collector and `ingest --format`; produce's --page-rules
     # overrides it.
     page_rules: Path | None = None
+    # Searches (docs/sources.md, "Searches"): Segment/RudderStack `track` names that are
+    # searches, the reserved page of search steps, and expressions redacted from queries
+    # (one regular expression, or a JSON list of them).
+    search_events: str = ",".join(sorted(DEFAULT_SEARCH_EVENTS))
+    search_page: str = DEFAULT_SEARCH_PAGE
+    query_redact: Annotated[tuple[str, ...], NoDecode] = ()
 
     # API (docs/api.md "Security" and "Limits")
     api_key: SecretStr | None = None
@@ -100,6 +111,14 @@ class Settings(BaseSettings):
     api_time_budget_s: float = Field(default=10.0, gt=0, le=600)
     # Answer repeated queries of an unchanged graph from memory (docs/api.md "Response cache").
     api_cache: bool = True
+    # `pathrank serve` (API and collector): a request's headers and body must arrive within
+    # this many seconds (else 408, connection closed); a connection that sends nothing for
+    # the idle timeout is closed.
+    http_body_timeout_s: float = Field(default=20.0, gt=0, le=600)
+    http_idle_timeout_s: float = Field(default=5.0, ge=1, le=600)
+    # While Kafka or Neo4j is down, each source of repeated log lines (a Kafka client, the
+    # driver, failed reads) logs one line per this many seconds (pathrank.logs).
+    log_repeat_s: float = Field(default=60.0, gt=0, le=3600)
     # The collector (docs/sources.md): off unless a write key is set.
     write_key: SecretStr | None = None
     # Origins of pages that may send events from the browser (CORS), comma-separated (`*`:
@@ -126,6 +145,39 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return tuple(name.strip() for name in value.split(",") if name.strip())
         return value
+
+    @field_validator("query_redact", mode="before")
+    @classmethod
+    def _split_expressions(cls, value: object) -> object:
+        """One expression, or a JSON list of them (commas belong to regular expressions)."""
+        if isinstance(value, str):
+            if value.lstrip().startswith("["):
+                try:
+                    loaded = orjson.loads(value)
+                except orjson.JSONDecodeError as exc:
+                    raise ValueError(f"not a JSON list of expressions: {exc}") from None
+                return tuple(loaded) if isinstance(loaded, list) else loaded
+            return (value,) if value else ()
+        return value
+
+    @field_validator("query_redact")
+    @classmethod
+    def _check_expressions(cls, expressions: tuple[str, ...]) -> tuple[str, ...]:
+        try:
+            QueryText.of(expressions)
+        except QueryRedactionError as exc:
+            raise ValueError(str(exc)) from None
+        return expressions
+
+    @field_validator("search_page")
+    @classmethod
+    def _check_search_page(cls, page: str) -> str:
+        """A page id as events may send one: not blank, no control character, 512 bytes."""
+        if not page.strip() or any(c < " " or c == "\x7f" for c in page):
+            raise ValueError("not a page id: blank, or with a control character")
+        if len(page.encode("utf-8", "surrogatepass")) > MAX_ID_BYTES:
+            raise ValueError(f"not a page id: longer than {MAX_ID_BYTES} bytes")
+        return page
 
     @field_validator("api_allowed_hosts")
     @classmethod
@@ -154,6 +206,10 @@ class Settings(BaseSettings):
     def escalation_event_names(self) -> frozenset[str]:
         return _names(self.escalation_events)
 
+    @property
+    def search_event_names(self) -> frozenset[str]:
+        return _names(self.search_events)
+
     @model_validator(mode="after")
     def _retention_covers_the_lateness(self) -> Settings:
         days = self.click_retention_days
@@ -172,6 +228,13 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"{', '.join(sorted(both))} in both PATHRANK_RESOLUTION_EVENTS and "
                 "PATHRANK_ESCALATION_EVENTS"
+            )
+        markers = self.resolution_event_names | self.escalation_event_names
+        searches = markers & self.search_event_names
+        if searches:
+            raise ValueError(
+                f"{', '.join(sorted(searches))} in both PATHRANK_SEARCH_EVENTS and a marker "
+                "setting (PATHRANK_RESOLUTION_EVENTS, PATHRANK_ESCALATION_EVENTS)"
             )
         return self
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from neo4j import AsyncGraphDatabase, Driver, GraphDatabase
@@ -18,12 +19,14 @@ from graph_model.customer.store import Neo4jForgetStore
 from graph_model.page.store import Neo4jCatalogStore
 from graph_model.path.record import PathRules
 from graph_model.path.store import Neo4jPathStore
+from graph_model.search.text import QueryText
 from graph_model.timewindow import ALL_TIME, TimeWindow
 from ingest.announce import AssistSinks
 from ingest.assist import Assessor, AssistRules, LiveFigures
 from ingest.batch import apply_batches
 from ingest.catalog import catalog_entry
 from ingest.events import Limits, event_from_record
+from ingest.search import QUERY_FIELDS, Redactor, SearchRules
 from ingest.sources.common import Markers, SourceConfig
 from ingest.sources.page_rules import PageRules
 from ingest.sources.topics import TopicFormat, decoder
@@ -123,9 +126,10 @@ class Wiring:
         the outbox: nothing delivers them without Kafka)."""
         now = int(time.time() * 1000) if now_ms is None else now_ms
         self.catalog_store(driver).upsert([catalog_entry(p) for p in pages])
-        limits = self.limits()
+        limits, search = self.limits(), self.search_rules()
         clicks = [
-            event_from_record(e, now_ms=now, seq=i, limits=limits) for i, e in enumerate(events)
+            event_from_record(e, now_ms=now, seq=i, limits=limits, search=search)
+            for i, e in enumerate(events)
         ]
         assessor = self.assessor(driver) if assist else None
         apply_batches(
@@ -148,7 +152,18 @@ class Wiring:
         if rules is None and self.s.page_rules is not None:
             rules = PageRules.load(self.s.page_rules)
         markers = Markers(self.s.resolution_event_names, self.s.escalation_event_names)
-        return SourceConfig(rules or PageRules(), markers)
+        rules = replace(rules or PageRules(), search_page=self.s.search_page)
+        return SourceConfig(rules, markers, self.s.search_event_names)
+
+    def search_rules(self) -> SearchRules:
+        """Where search steps go and how their queries are stored (docs/sources.md)."""
+        return SearchRules(self.s.search_page, QueryText.of(self.s.query_redact))
+
+    def redactor(self, config: SourceConfig | None = None) -> Redactor:
+        """What keeps query text out of dead letters: the stored form of every query field,
+        the page rules' search parameters included."""
+        rules = (config or self.source_config()).rules
+        return Redactor(self.search_rules().text, QUERY_FIELDS | rules.search_parameters)
 
     def ingest_config(
         self,
@@ -160,6 +175,7 @@ class Wiring:
         fmt: TopicFormat = TopicFormat.JSONL,
     ) -> IngestConfig:
         s = self.s
+        sources = self.source_config()
         return IngestConfig(
             bootstrap=s.kafka_bootstrap,
             topic=topic or s.topic,
@@ -170,8 +186,10 @@ class Wiring:
             until_idle_s=until_idle_s,
             partitions=s.topic_partitions,
             limits=self.limits(),
-            decode=decoder(fmt, self.source_config()),
+            decode=decoder(fmt, sources),
             fault=ingest_fault(s.ingest_fault),
+            search=self.search_rules(),
+            redactor=self.redactor(sources),
         )
 
     def assist_rules(self) -> AssistRules:
@@ -263,7 +281,8 @@ class Wiring:
             try:
                 # No read outlives the request it serves.
                 timeout_s = min(READ_TIMEOUT_S, s.api_time_budget_s)
-                yield neo4j_graph_reads(driver, s.neo4j_database, timeout_s)
+                text = self.search_rules().text  # searchQuery(text) finds the stored form
+                yield neo4j_graph_reads(driver, s.neo4j_database, timeout_s, text)
             finally:
                 await driver.close()
 
@@ -284,16 +303,19 @@ class Wiring:
         from collector.app import Collector, CollectorConfig
 
         s = self.s
+        sources = self.source_config()
         return Collector(
             CollectorConfig(
                 write_key=s.write_key.get_secret_value() if s.write_key else None,
                 topic=s.topic,
                 bootstrap=s.kafka_bootstrap,
-                sources=self.source_config(),
+                sources=sources,
                 max_body_bytes=s.collector_max_body_bytes,
                 limits=self.limits(),
                 origins=s.collector_origins,
                 snowplow_key=s.snowplow_key.get_secret_value() if s.snowplow_key else None,
+                search=self.search_rules(),
+                redactor=self.redactor(sources),
             )
         )
 

@@ -17,6 +17,7 @@ from graph_model.path.record import Path
 from graph_model.properties import properties_of
 from graph_model.resolution import cypher as resolution_cypher
 from graph_model.run.record import AnalysisRun
+from graph_model.search import cypher as search_cypher
 from graph_model.statements import of_analysis
 
 # What analysis needs of a path (its click keys are ingest's bookkeeping).
@@ -28,6 +29,13 @@ PATHS = f"MATCH (p:Path) RETURN p {_ANALYSED_PATH} AS path"
 PATHS_IN_WINDOW = f"""
 MATCH (p:Path) WHERE p.start >= $since AND p.start < $until
 RETURN p {_ANALYSED_PATH} AS path
+"""
+
+# How many completed paths started in a window [$since, $until): none, and an analysis
+# would make empty results current (it is refused unless asked for).
+COMPLETED_IN_WINDOW = """
+MATCH (p:Path) WHERE p.start >= $since AND p.start < $until AND p.outcome <> 'OPEN'
+RETURN count(p) AS n
 """
 
 DECLARED_LINKS = """
@@ -313,7 +321,9 @@ DELETE_BATCHES: Final = tuple(
         ("(x:PageFigures)", "x:PageFigures(run, pageId)", " AND x.pageId IS NOT NULL", "DELETE"),
         *(
             (match, index, also, "DELETE")
-            for match, index, also in link_cypher.DELETED + resolution_cypher.DELETED
+            for match, index, also in link_cypher.DELETED
+            + resolution_cypher.DELETED
+            + search_cypher.DELETED
         ),
         (
             "(x:PageSeries)",

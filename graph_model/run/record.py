@@ -19,8 +19,10 @@ from graph_model.link.record import LinkSuccess, MisleadingLink
 from graph_model.page.record import PageFigures
 from graph_model.properties import JSON
 from graph_model.resolution.record import ResolutionCurve
+from graph_model.search.record import SearchFigures
 from graph_model.series.record import StoredSeries
 from graph_model.suggestion.record import LinkSuggestion
+from graph_model.timewindow import TimeWindow
 
 # A run's results stay readable this long after a newer run replaced them: the API pins one
 # run per request, and a request that takes longer checks that its run was not deleted
@@ -79,6 +81,8 @@ class AnalysisRun:
     since: int | None = None
     until: int | None = None
     changes: int = 0  # significant changes found (catalog comparisons included)
+    searches: int = 0  # search steps of the completed paths analysed
+    content_gaps: int = 0  # queries customers fail to find an answer to (docs/analytics.md)
 
     @property
     def total_s(self) -> float:
@@ -117,6 +121,15 @@ class AnalysisLockedError(Exception):
         super().__init__(message)
 
 
+class NothingToAnalyzeError(Exception):
+    """No completed path started in the window: a run would make empty results current."""
+
+    def __init__(self, window: TimeWindow) -> None:
+        self.window = window
+        where = f"started in {window.describe()}" if window.bounded else "is in the graph"
+        super().__init__(f"no completed path {where}")
+
+
 class LockLostError(Exception):
     """The run's lock was taken over (its heartbeat went stale): it must not switch."""
 
@@ -140,3 +153,6 @@ class AnalysisResults:
     series: Sequence[StoredSeries] = ()
     # Significant period changes and every catalog comparison, ranked.
     changes: Sequence[ChangeRecord] = ()
+    search: SearchFigures = field(
+        default_factory=SearchFigures
+    )  # every query's figures and the site's

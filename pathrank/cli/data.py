@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.logging import RichHandler
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -23,13 +22,15 @@ from rich.progress import (
 
 from ingest.produce import ProduceSummary, produce_events, produce_file, produce_pages
 from ingest.sources.common import EXCLUDED
-from ingest.sources.files import Format, count_lines, detect
+from ingest.sources.files import Format, detect
 from ingest.sources.page_rules import PageRules, PageRulesError
 from ingest.sources.table import MappingError, TableMapping
 from ingest.sources.topics import TopicFormat
 from ingest.topics import ensure_topics
 from ingest.worker import IngestStats
+from pathrank import logs
 from pathrank.cli.common import CliError, app, check_kafka, err, out, progress, settings, wiring
+from pathrank.cli.exports import check_export, data_lines
 
 MAX_BAD_LINES_SHOWN = 20
 
@@ -59,6 +60,10 @@ def produce(
         list[str] | None,
         typer.Option(metavar="COLUMN=VALUE", help="Such a row is an escalation marker"),
     ] = None,
+    search_when: Annotated[
+        list[str] | None,
+        typer.Option(metavar="COLUMN=VALUE", help="Such a row is a search (--map query=...)"),
+    ] = None,
     attribute_columns: Annotated[
         list[str] | None,
         typer.Option("--attributes", metavar="COLUMN,...", help="Columns kept as attributes"),
@@ -80,6 +85,7 @@ def produce(
         "--timezone": timezone,
         "--resolved-when": resolved_when,
         "--escalated-when": escalated_when,
+        "--search-when": search_when,
         "--attributes": attribute_columns,
     }
     given = [name for name, value in table_options.items() if value]
@@ -94,28 +100,37 @@ def produce(
             timezone=timezone,
             resolved_when=resolved_when or (),
             escalated_when=escalated_when or (),
+            search_when=search_when or (),
             attribute_columns=attribute_columns or (),
             page_rules=rules,
         )
     except MappingError as exc:
         raise typer.BadParameter(str(exc)) from None
+    check_export(file, detected, dict(table.columns))  # before anything is sent
     check_kafka(s.kafka_bootstrap)
     target = topic or s.topic
     ensure_topics(s.kafka_bootstrap, target, None, s.topic_partitions)
-    lines = count_lines(file)
+    lines = data_lines(file, detected)
     with progress() as bar:
         task = bar.add_task(f"producing {file.name} ({detected.value}) -> {target}", total=lines)
-        summary = produce_file(
-            file,
-            s.kafka_bootstrap,
-            target,
-            now_ms=int(time.time() * 1000),
-            on_progress=lambda n: bar.update(task, completed=n),
-            limits=wiring().limits(),
-            fmt=detected,
-            config=config,
-            table=table,
-        )
+        try:
+            summary = produce_file(
+                file,
+                s.kafka_bootstrap,
+                target,
+                now_ms=int(time.time() * 1000),
+                on_progress=lambda n: bar.update(task, completed=min(n, lines)),
+                limits=wiring().limits(),
+                fmt=detected,
+                config=config,
+                table=table,
+                search=wiring().search_rules(),
+            )
+        except UnicodeDecodeError as exc:  # past the part check_export read
+            raise CliError(
+                f"{file} is not UTF-8 text further on ({exc.reason}); what came before it "
+                "was produced"
+            ) from exc
         bar.update(task, completed=lines)
     for bad in summary.bad[:MAX_BAD_LINES_SHOWN]:
         err.print(f"{file}:{bad.line}: skipped: {bad.reason}", markup=False)
@@ -164,7 +179,7 @@ def _hints(summary: ProduceSummary, fmt: Format, timezone: str | None) -> list[s
 
 def _log_batch(st: IngestStats) -> None:
     logging.getLogger("ingest").info(
-        "batch %d: %d records (%d clicks, %d dead letters) in %.1fs, %.0f records/s",
+        "batch %d: %d records (%d events, %d dead letters) in %.1fs, %.0f records/s",
         st.batches,
         st.consumed,
         st.clicks,
@@ -239,13 +254,7 @@ def ingest(
     """Consume clicks (and the site catalog) into Neo4j as paths, exactly once in effect."""
     w = wiring()
     check_kafka(w.s.kafka_bootstrap)
-    logging.basicConfig(
-        level=logging.INFO,
-        format="%(message)s",
-        handlers=[RichHandler(console=err, show_path=False)],
-    )
-    # The driver logs each of its own retries; ingest reports an outage once per retry.
-    logging.getLogger("neo4j").setLevel(logging.ERROR)
+    logs.for_command(err, logging.INFO)  # a line per batch, and each outage
     config = w.ingest_config(
         topic=topic, group=group, until_idle_s=until_idle, batch_size=batch_size, fmt=fmt
     )
@@ -253,10 +262,12 @@ def ingest(
     with w.driver() as driver, _progress(show, config.topic) as on_batch:
         stats = w.ingest_worker(driver, config, on_batch=on_batch).run()
     forgotten = f", {stats.forgotten} of forgotten customers" if stats.forgotten else ""
+    # "events": page clicks and outcome events alike; `analyze` counts clicks (page clicks
+    # only), so the two words never name the same thing with different numbers.
     unread = "?" if stats.unread is None else f"{stats.unread}"
     out.print(
-        f"ingested {stats.consumed} records ({stats.clicks} clicks, {stats.clicks_created} new, "
-        f"{stats.pages} pages, {stats.dead_letters} dead letters{forgotten}) in "
+        f"ingested {stats.consumed} records ({stats.clicks} events, {stats.clicks_created} "
+        f"new, {stats.pages} pages, {stats.dead_letters} dead letters{forgotten}) in "
         f"{stats.elapsed_s:.1f}s; {stats.too_late} too late; {unread} events of "
         f"{config.topic} left unread by the group"
     )
@@ -305,6 +316,13 @@ def simulate_cmd(
         ),
     ] = None,
     seconds: Annotated[float, typer.Option(min=1, help="How long --live runs")] = 60.0,
+    searches: Annotated[
+        float, typer.Option(min=0, max=1, help="Share of sessions that search the help center")
+    ] = 0.0,
+    content_gaps: Annotated[
+        int,
+        typer.Option(min=0, max=8, help="Queries planted without an answer (needs --searches)"),
+    ] = 0,
 ) -> None:
     """A synthetic help center and clickstream with planted weak pages, hotspots, misleading
     links and segments; or, with --live, a steady stream of current clicks."""
@@ -336,6 +354,8 @@ def simulate_cmd(
     )
     if stories:  # they need the platform attribute (the segment's story is about mobile)
         config = config.model_copy(update={"stories": True, "attributes": True})
+    if searches or content_gaps:
+        config = config.model_copy(update={"search_share": searches, "content_gaps": content_gaps})
     if start_ms is not None:
         config = config.model_copy(update={"start_ms": start_ms})
     sim = simulate(config)
@@ -353,7 +373,11 @@ def simulate_cmd(
         with progress() as bar:
             task = bar.add_task(f"producing -> {s.topic}", total=len(sim.events))
             n = produce_events(
-                sim.events, s.kafka_bootstrap, s.topic, lambda k: bar.update(task, completed=k)
+                sim.events,
+                s.kafka_bootstrap,
+                s.topic,
+                lambda k: bar.update(task, completed=k),
+                search=wiring().search_rules(),
             )
         out.print(f"produced {n} events to {s.topic} and {pages} pages to {s.pages_topic}")
 

@@ -21,30 +21,22 @@ import pytest
 from neo4j import Driver
 from playwright.sync_api import BrowserContext, Page, Playwright
 
-from simulator import SimulationConfig, simulate
 from tests.conftest import REPO
+from tests.integration import datasets
 from tests.integration.api_server import serve
 from tests.integration.browser import ARTIFACTS, Console, chromium_context, open_page
-from tests.integration.ingest_helpers import NOW_MS, wiring
 from tests.integration.time_helpers import DAY, in_window, ms_of, stored_paths
 
-START = 1_767_600_000_000  # 2026-01-05T08:00Z, a Monday
+START = datasets.STORIES_START
+# The stories test's seed 3: one build for both.
+DATASET = datasets.stories(3)
 SCREENSHOT = REPO / "docs" / "dashboard.png"
 MOBILE = "platform=mobile"
 
 
 @pytest.fixture(scope="module")
 def truth(neo4j_driver: Driver) -> dict[str, Any]:
-    w = wiring()
-    w.admin(neo4j_driver).ensure_schema()
-    w.admin(neo4j_driver).clear()
-    config = SimulationConfig(
-        seed=3, events=40_000, days=63, start_ms=START, stories=True, attributes=True
-    )
-    sim = simulate(config)
-    w.load(neo4j_driver, sim.events, sim.pages + [r for _, r in sim.catalog_changes], now_ms=NOW_MS)
-    w.analysis(neo4j_driver).run()
-    return sim.truth
+    return datasets.use(neo4j_driver, DATASET).truth
 
 
 @pytest.fixture(scope="module")

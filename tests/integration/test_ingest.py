@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import pytest
 
 from simulator import SimulationConfig, simulate
 from tests.conftest import run_cli
@@ -241,7 +242,7 @@ def test_an_event_id_another_customer_used_is_another_event_both_keep_their_clic
     ]
     produce_raw(kafka_bootstrap, topic, [(b"one-partition", orjson.dumps(e)) for e in second])
     result = ingest_until_idle(names)
-    assert "ingested 5 records (5 clicks, 4 new, 0 pages, 0 dead letters)" in result.stdout
+    assert "ingested 5 records (5 events, 4 new, 0 pages, 0 dead letters)" in result.stdout
     owners = store.key_owners(["e1", "e2", "e3", "e4"])
     assert owners == {"e1": ["a", "b"], "e2": ["a"], "e3": ["b"], "e4": ["c", "d"]}
     assert snapshot(store.driver) == reference(first + second)
@@ -300,6 +301,33 @@ def test_sigkill_mid_stream_then_restart_gives_the_uninterrupted_graph(
     assert snapshot(store.driver) == reference(events)
 
 
+def test_neo4j_cut_off_during_ingest_loses_nothing(
+    store: TestGraph, names: dict[str, str], kafka_bootstrap: str, services: dict[str, Any]
+) -> None:
+    """make test's sibling of the restart below: Neo4j unreachable mid-stream (a relay cut:
+    connections reset, new ones refused) until the worker says it retries, then back."""
+    events, _ = _simulated(4000, seed=9)
+    produce_events(kafka_bootstrap, names["PATHRANK_TOPIC"], events)
+    relay = CuttableRelay(int(services["neo4j"]["bolt_uri"].rsplit(":", 1)[1]))
+    through_relay = {**names, "PATHRANK_NEO4J_URI": f"bolt://127.0.0.1:{relay.port}"}
+    worker = start_ingest(through_relay, "--until-idle", "3")
+    try:
+        deadline = time.monotonic() + 120
+        while store.counts().clicks < 1000 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        relay.cut()
+        assert worker.wait_for_log("retrying the same batch", 120), worker.stderr[-2000:]
+        relay.restore()
+        code, _ = worker.finish(timeout=600)
+    finally:
+        worker.kill()
+        relay.close()
+    assert code == 0, worker.stderr[-2000:]
+    assert "Traceback" not in worker.stderr
+    assert snapshot(store.driver) == reference(events)
+
+
+@pytest.mark.soak
 def test_neo4j_restart_during_ingest_loses_nothing(
     store: TestGraph,
     names: dict[str, str],
@@ -356,6 +384,38 @@ def test_sigterm_during_a_neo4j_outage_stops_within_30s_and_a_restart_loses_noth
     assert snapshot(store.driver) == reference(events)
 
 
+def test_kafka_frozen_mid_batch_the_worker_carries_on(
+    store: TestGraph, names: dict[str, str], kafka_bootstrap: str, services: dict[str, Any]
+) -> None:
+    """make test's sibling of the kill below: the broker stops answering mid-stream
+    (SIGSTOP) and comes back (SIGCONT); nothing is lost or doubled."""
+    events, _ = _simulated(3000, seed=21)
+    produce_events(kafka_bootstrap, names["PATHRANK_TOPIC"], events)
+    manager = service_manager(services)
+    pid = manager.kafka.pid()
+    assert pid is not None
+    worker = start_ingest(names, "--until-idle", "3")
+    try:
+        deadline = time.monotonic() + 120
+        while store.counts().clicks < 1000 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        os.kill(pid, signal.SIGSTOP)
+        frozen_at = store.counts().clicks
+        time.sleep(5)  # the outage's length: ten times what a fetch waits for records
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    try:
+        code, _ = worker.finish(timeout=600)
+    finally:
+        worker.kill()
+    assert 0 < frozen_at < reference(events).clicks, "the freeze must land mid-stream"
+    assert code == 0, worker.stderr[-3000:]
+    assert snapshot(store.driver) == reference(events)
+    assert [line for line in worker.stderr.splitlines() if "rdkafka" in line] == []
+    assert "Traceback" not in worker.stderr
+
+
+@pytest.mark.soak
 def test_kafka_killed_mid_batch_and_restarted_the_worker_carries_on(
     store: TestGraph, names: dict[str, str], kafka_bootstrap: str, services: dict[str, Any]
 ) -> None:
@@ -436,7 +496,7 @@ def test_a_graph_written_with_keys_unique_graph_wide_keeps_working(
     again = [*old, {"customer_id": "b", "page_id": "p3", "timestamp": t + 500, "event_id": "e1"}]
     produce_events(kafka_bootstrap, names["PATHRANK_TOPIC"], again)
     result = ingest_until_idle(names)  # its schema check migrates the constraints
-    assert "ingested 4 records (4 clicks, 1 new, 0 pages, 0 dead letters)" in result.stdout
+    assert "ingested 4 records (4 events, 1 new, 0 pages, 0 dead letters)" in result.stdout
     records, _, _ = store.driver.execute_query(
         "SHOW CONSTRAINTS YIELD name RETURN collect(name) AS n"
     )

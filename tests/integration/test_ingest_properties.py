@@ -62,7 +62,9 @@ def deliveries(draw: st.DrawFn) -> tuple[list[dict[str, Any]], list[list[dict[st
 
 
 @settings(
-    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(30),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(case=deliveries())
 def test_any_order_duplication_and_batching_gives_the_same_graph(

@@ -27,6 +27,7 @@ from graphql_api.extensions.shape import document_shape
 from graphql_api.metrics import Metrics
 from graphql_api.schema import schema
 from tests.fakes import FakeGraph
+from tests.tiers import examples
 
 HTTP_400 = "HTTP_400"
 
@@ -124,12 +125,12 @@ def test_aliases_and_tokens() -> None:
 
 
 def test_cost_is_the_product_of_list_sizes() -> None:
-    # 500 pages x 101 transitions each, each with a field: over 50 000 resolutions.
-    q = "{ pages(first: 500) { edges { node { outgoing(limit: 100) { count } } } } }"
+    # 500 pages x 401 transitions each, each with a field: over 200 000 resolutions.
+    q = "{ pages(first: 500) { edges { node { outgoing(limit: 400) { count } } } } }"
     _, errors, read = run(q)
     assert codes(errors) == ["QUERY_TOO_COMPLEX"]
     assert read.calls == []
-    q = "{ pages(first: 500) { edges { node { outgoing(limit: 40) { count } } } } }"
+    q = "{ pages(first: 500) { edges { node { outgoing(limit: 300) { count } } } } }"
     assert run(q)[1] == []
 
 
@@ -246,7 +247,7 @@ def test_an_analysis_refused_by_the_lock_is_a_conflict_naming_the_holder() -> No
     )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.text(max_size=200))
 def test_any_text_as_a_query_gives_errors_not_exceptions(text: str) -> None:
     data, errors, _ = run(text)
@@ -254,7 +255,7 @@ def test_any_text_as_a_query_gives_errors_not_exceptions(text: str) -> None:
     assert "INTERNAL_SERVER_ERROR" not in codes(errors)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(
     first=st.one_of(st.none(), st.integers(), st.text(max_size=5), st.floats()),
     after=st.one_of(st.none(), st.text(max_size=60), st.integers()),
