@@ -19,9 +19,9 @@ from typing import Final, TypeVar
 import orjson
 
 from graph_model.path.record import Click, EventType
-from ingest.text import NotJson, id_problem, loads, replace_invalid
 from graph_model.search.text import MAX_QUERY_CHARS
 from ingest.search import DEFAULT_SEARCH, SearchRules
+from ingest.text import NotJson, id_problem, loads, replace_invalid
 
 MAX_EVENT_BYTES: Final = 64 * 1024
 # Ids are indexed (Neo4j refuses index entries over ~8 KB, and a path id joins two ids): a

@@ -49,10 +49,10 @@ from ingest.errors import (
 )
 from ingest.events import InvalidEvent, Limits, event_from_record, parse_event
 from ingest.idle import IdleWatch
+from ingest.kafka_client import properties
 from ingest.kafka_reports import ConsumerErrors, LibrdkafkaLog, quiet
 from ingest.offsets import TopicOffsets, batch_marks, unread
 from ingest.outages import Outages
-from ingest.kafka_client import properties
 from ingest.poison import isolate, refused_reason
 from ingest.process import install_signal_handlers, restore_gc, restore_signal_handlers, tune_gc
 from ingest.search import DEFAULT_SEARCH, Redactor, SearchRules
