@@ -14,7 +14,6 @@ import random
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Any
 
 import pytest
 
@@ -35,22 +34,32 @@ from tests.integration.ingest_helpers import (
     ingest_until_idle,
     read_dead_letters,
 )
-from tests.tiers import size
+from tests.tiers import tiered
 
-EVENTS = size(200_000, 2_500)
-DAYS = size(10, 6)
-BATCH = str(size(2_000, 250))
 TIME_ORDER, BY_CUSTOMER = "time order", "by customer"
 
 
-@pytest.fixture(scope="module")
-def events() -> list[dict[str, Any]]:
-    return simulated(EVENTS, DAYS)
+@dataclass(frozen=True)
+class Size:
+    events: int
+    days: float
+    batch: str  # --batch-size
+
+
+@pytest.fixture(
+    scope="module",
+    params=tiered(Size(2_500, 6, "250"), Size(200_000, 10, "2000"), "backlog-"),
+)
+def size(request: pytest.FixtureRequest) -> Size:
+    """The smallest backlog where retention compacts while ingest goes on; the issue's."""
+    found: Size = request.param
+    return found
 
 
 @pytest.fixture(scope="module")
-def backlogs(events: list[dict[str, Any]], kafka_bootstrap: str) -> dict[str, tuple[str, Backlog]]:
+def backlogs(size: Size, kafka_bootstrap: str) -> dict[str, tuple[str, Backlog]]:
     """The same events on two topics: produced in time order, and sorted by customer."""
+    events = simulated(size.events, size.days)
     out = {}
     for order in (TIME_ORDER, BY_CUSTOMER):
         topic = f"backlog-{uuid.uuid4().hex[:8]}"
@@ -65,12 +74,15 @@ class Case:
     topic: str
     backlog: Backlog
     env: dict[str, str]
+    batch: str  # --batch-size
 
 
 @pytest.fixture
-def case(names: dict[str, str], backlogs: dict[str, tuple[str, Backlog]], order: str) -> Case:
+def case(
+    names: dict[str, str], backlogs: dict[str, tuple[str, Backlog]], order: str, size: Size
+) -> Case:
     topic, backlog = backlogs[order]
-    return Case(topic, backlog, {**names, **ENV, "PATHRANK_TOPIC": topic})
+    return Case(topic, backlog, {**names, **ENV, "PATHRANK_TOPIC": topic}, size.batch)
 
 
 def written(store: TestGraph, topic: str) -> int:
@@ -92,7 +104,7 @@ def check(store: TestGraph, case: Case, kafka_bootstrap: str) -> None:
 def test_one_worker_reads_a_backlog_into_the_in_order_graph(
     store: TestGraph, kafka_bootstrap: str, case: Case
 ) -> None:
-    result = ingest_until_idle(case.env, "--batch-size", BATCH)
+    result = ingest_until_idle(case.env, "--batch-size", case.batch)
     assert f"; 0 too late; 0 events of {case.topic} left unread by the group" in result.stdout
     check(store, case, kafka_bootstrap)
 
@@ -109,7 +121,7 @@ def test_two_workers_of_different_speeds_give_the_same_graph(
         "--until-idle",
         "2",
     )
-    fast = RunningIngest(env, "--batch-size", BATCH, "--until-idle", "2")
+    fast = RunningIngest(env, "--batch-size", case.batch, "--until-idle", "2")
     try:
         fast_code, fast_out = fast.finish(timeout=900)
         slow_code, slow_out = slow.finish(timeout=900)
@@ -129,9 +141,9 @@ def test_a_worker_killed_between_its_write_and_its_commit_resumes_to_the_same_gr
     """The fast sibling of the soak test below: the process SIGKILLs itself once its second
     batch is in the graph, before that batch's offsets are committed (pathrank.faults)."""
     fault = {"PATHRANK_INGEST_FAULT": "written@2:kill"}
-    killed = run_cli("ingest", "--batch-size", BATCH, env=case.env | fault)
+    killed = run_cli("ingest", "--batch-size", case.batch, env=case.env | fault)
     assert killed.returncode == -9, killed.stderr[-2000:]
-    ingest_until_idle(case.env, "--batch-size", BATCH, timeout=900)
+    ingest_until_idle(case.env, "--batch-size", case.batch, timeout=900)
     check(store, case, kafka_bootstrap)
 
 
@@ -143,7 +155,7 @@ def test_a_worker_sigkilled_three_times_and_restarted_gives_the_same_graph(
     rng = random.Random(case.topic)
     total = len(case.backlog.events)
     for n in range(3):
-        worker = RunningIngest(case.env, "--batch-size", BATCH)
+        worker = RunningIngest(case.env, "--batch-size", case.batch)
         target = total * (n + 1) // 4 + rng.randrange(total // 10)
         deadline = time.monotonic() + 900
         try:
@@ -152,5 +164,5 @@ def test_a_worker_sigkilled_three_times_and_restarted_gives_the_same_graph(
         finally:
             worker.kill()  # SIGKILL, wherever it is
         assert worker.proc.returncode == -9
-    ingest_until_idle(case.env, "--batch-size", BATCH, timeout=1800)
+    ingest_until_idle(case.env, "--batch-size", case.batch, timeout=1800)
     check(store, case, kafka_bootstrap)
