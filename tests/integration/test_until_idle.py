@@ -11,6 +11,9 @@ import subprocess
 import time
 import uuid
 
+from confluent_kafka import KafkaException
+from confluent_kafka.admin import AdminClient
+
 from tests.conftest import PATHRANK, REPO
 from tests.integration.backlog import produce_backlog
 from tests.integration.ingest_helpers import (
@@ -48,14 +51,13 @@ def test_a_single_worker_waits_for_the_partitions_a_dead_member_holds(
     events = valid_clicks(45, 8)
     produce_backlog(kafka_bootstrap, topic, events, by_customer=False)
     env = {**names, "PATHRANK_TOPIC": topic}
-    slow = {"PATHRANK_INGEST_FAULT": "write:sleep:0.5"}
+    # B's first batch takes 8 s to write: A joins meanwhile, while every partition still
+    # has records left, so A's partitions have some.
+    slow = {"PATHRANK_INGEST_FAULT": "write@1:sleep:8"}
     b = RunningIngest(env | slow, "--batch-size", "20", "--until-idle", "2")
     a: RunningIngest | None = None
     try:
-        deadline = time.monotonic() + 120
-        while store.counts().clicks == 0 and time.monotonic() < deadline:
-            time.sleep(0.2)  # B holds the partitions and writes
-        assert store.counts().clicks > 0, b.stderr[-2000:]
+        assert holders(kafka_bootstrap, names["PATHRANK_GROUP"], 1), b.stderr[-2000:]
         a = RunningIngest(env | {"PATHRANK_INGEST_FAULT": "written@1:kill"}, "--batch-size", "20")
         a_code, _ = a.finish(timeout=120)
         b_code, b_out = b.finish(timeout=300)
@@ -100,3 +102,20 @@ def test_on_a_terminal_it_shows_its_progress_with_the_group_s_lag(
     assert "batch 1:" not in text  # no log line per batch
     assert f"; 0 events of {topic} left unread by the group" in text
     assert store.counts().clicks == len(events)
+
+
+def holders(bootstrap: str, group: str, members: int) -> bool:
+    """Whether `members` members of the group hold partitions, within a minute."""
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            found = admin.describe_consumer_groups([group])[group].result(timeout=10)
+        except KafkaException:
+            found = None
+        if found is not None:
+            holding = [m for m in found.members if m.assignment.topic_partitions]
+            if len(holding) >= members:
+                return True
+        time.sleep(0.2)
+    return False
