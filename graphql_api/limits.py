@@ -47,6 +47,7 @@ LIST_BOUNDS: Final[Mapping[str, int]] = {
     "Query.segments": 20,  # keys, most paths first
     "SegmentKey.values": 100,  # most paths first
     "Page.bySegment": 101,  # the values with the most trials, and the paths without the key
+    "Funnel.steps": 10,
 }
 # Lists a connection's `first` counts already.
 CONNECTION_LISTS: Final = frozenset(

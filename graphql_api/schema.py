@@ -21,6 +21,7 @@ from graphql_api.types.change import ChangeQuery
 from graphql_api.types.community import CommunityQuery
 from graphql_api.types.customer import CustomerQuery
 from graphql_api.types.forget import ForgetMutation
+from graphql_api.types.funnel import FunnelQuery
 from graphql_api.types.link import LinkQuery
 from graphql_api.types.page import PageQuery
 from graphql_api.types.path import PathQuery
@@ -48,6 +49,7 @@ Query = merge_types(
         ChangeQuery,
         SegmentQuery,
         AssistQuery,
+        FunnelQuery,
         SearchQueries,
     ),
 )
