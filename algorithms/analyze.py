@@ -57,7 +57,7 @@ from graph_model.run.record import (
     NothingToAnalyzeError,
 )
 from graph_model.run.store import AnalysisStore
-from graph_model.timewindow import ALL_TIME, Interval, TimeWindow
+from graph_model.timewindow import ALL_TIME, MAX_PERIODS, Interval, TimeWindow
 
 MAX_SUGGESTIONS = 200
 
@@ -330,7 +330,14 @@ class Analysis:
             misleading_links=misleading,
             link_success=pair_success,
             resolution_curves=curves,
-            series=[s for timeline in periods.values() for s in timeline.stored()],
+            # A series is served up to MAX_PERIODS periods: a longer one is not stored (a
+            # history back to 2000 would be 9,000 daily points per page).
+            series=[
+                s
+                for timeline in periods.values()
+                if len(timeline.starts) <= MAX_PERIODS
+                for s in timeline.stored()
+            ],
             changes=found_changes,
             search=searched,
         )

@@ -104,7 +104,7 @@ def ceiling(w: Wiring, driver: Driver, events: list[dict[str, Any]], pages: list
     parsed = [event_from_record(e, now_ms=now_ms, seq=i) for i, e in enumerate(events)]
     w.catalog_store(driver).upsert([catalog_entry(p) for p in pages])
     started = time.perf_counter()
-    apply_batches(w.path_store(driver), parsed, w.rules(), BATCH)
+    apply_batches(w.path_store(driver), parsed, BATCH)
     return Run(len(events), time.perf_counter() - started, w.admin(driver).counts())
 
 

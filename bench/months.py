@@ -4,11 +4,13 @@ retention on, what the graph keeps of it, and what a batch and an analysis cost 
     .venv/bin/python -m bench --only months [--quick] [--clicks N] [--days D] [--retention-days R]
     .venv/bin/python -m bench.months [--quick] [--clicks N] [--days D] [--retention-days R]
 
-- Ingest: simulated clicks (every planted effect, daily and weekly cycles, seed 8) over D days
-  into Neo4j by ingest's own batches (5,000 events, no Kafka: the store path the worker
-  writes with), retention R days, compaction as ingest goes (PATHRANK_COMPACT_PER_BATCH);
-  the rate over the first and the last million events, the graph's size every 15 days of
-  event time.
+- Ingest: simulated clicks (every planted effect, daily and weekly cycles, seed 8) over D days,
+  produced in time order onto a new topic of 3 partitions keyed by customer (a backlog
+  across partitions, as an outage or a backfill leaves one), then read by the ingest worker
+  (`pathrank ingest`'s, batches of PATHRANK_BATCH_SIZE), retention R days, compaction as
+  ingest goes (PATHRANK_COMPACT_PER_BATCH); events too late (there must be none); the rate
+  over the first and the last million events, the graph's size every 15 days of event time
+  (the watermark's).
 - Size: the store files on disk (the local services' database folder), Click nodes kept
   against clicks ingested, Path nodes, relationships; per million clicks a month.
 - Analysis: a full run and the last 30 days (`--since`), on the compacted graph.
@@ -25,15 +27,19 @@ import argparse
 import statistics
 import sys
 import time
+import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
 from bench.report import Section, table
 from graph_model.timewindow import DAY_MS, TimeWindow
 from ingest.batch import BatchOutcome, apply_batch
 from ingest.catalog import catalog_entry
-from ingest.events import event_from_record
+from ingest.events import Limits, event_from_record
+from ingest.produce import produce_events
+from ingest.topics import ensure_topics
+from ingest.worker import IngestStats
 from pathrank.services.layout import Layout
 from pathrank.settings import Settings
 from pathrank.wiring import Wiring
@@ -50,6 +56,8 @@ SLOWDOWN_GOAL: Final = 0.20
 WINDOW_GOAL: Final = 0.50
 HEAVY_GOAL: Final = 0.20
 
+PARTITIONS: Final = 3
+WATERMARK = "OPTIONAL MATCH (m:Meta {id: 'watermark'}) RETURN m.value AS watermark"
 COUNTS = """
 CALL () { MATCH (n:Click) RETURN count(n) AS clicks }
 CALL () { MATCH (n:Path) RETURN count(n) AS paths }
@@ -85,20 +93,13 @@ class IngestRun:
     seconds: float = 0.0
     rejected: int = 0
     compacted: int = 0
-    compact_s: float = 0.0  # of `seconds`, waiting for the retention steps beside
-    compact_marks: list[float] = field(default_factory=list)  # compact_s after each batch
     marks: list[tuple[int, float]] = field(default_factory=list)  # (events done, seconds)
     checkpoints: list[Checkpoint] = field(default_factory=list)
 
-    def rate(self, first: int, last: int, compaction: bool = True) -> float:
-        """Events per second between the marks at `first` and `last` events done (without
-        `compaction`: its statements' seconds left out)."""
+    def rate(self, first: int, last: int) -> float:
+        """Events per second between the marks at `first` and `last` events done."""
         t0 = _seconds_at(self.marks, first)
         t1 = _seconds_at(self.marks, last)
-        if not compaction:
-            spent = [(done, c) for (done, _), c in zip(self.marks, self.compact_marks, strict=True)]
-            t0 -= _seconds_at(spent, first)
-            t1 -= _seconds_at(spent, last)
         return (last - first) / max(t1 - t0, 1e-9)
 
 
@@ -151,16 +152,10 @@ def _counts(w: Wiring, driver: Any) -> dict[str, int]:
     return {k: int(row[k]) for k in ("clicks", "paths", "relationships", "nodes")}
 
 
-def _batches(events: list[dict[str, Any] | None]) -> Iterator[tuple[int, list[dict[str, Any]]]]:
-    """The events in batches, each freed once handed out (10M simulated events are ~7 GB)."""
-    for start in range(0, len(events), BATCH):
-        part = [e for e in events[start : start + BATCH] if e is not None]
-        events[start : start + BATCH] = [None] * len(part)
-        yield start, part
-
-
 def ingest(w: Wiring, driver: Any, p: Params) -> tuple[IngestRun, int]:
-    """The history into an empty graph; the run and the watermark."""
+    """The history into an empty graph, from Kafka: produced in time order onto a new topic
+    of three partitions (keyed by customer: a backlog across partitions, as an outage or a
+    backfill leaves it), then read by the ingest worker. The run and the watermark."""
     config = SimulationConfig.full(seed=8, events=p.clicks, days=p.days, start_ms=START_MS)
     started = time.perf_counter()
     sim = simulate(config)
@@ -175,60 +170,67 @@ def ingest(w: Wiring, driver: Any, p: Params) -> tuple[IngestRun, int]:
     w.catalog_store(driver).upsert(
         [catalog_entry(r) for r in sim.pages + [r for _, r in sim.catalog_changes]]
     )
-    store, rules = w.path_store(driver), w.rules()
     run = IngestRun()
     c = _counts(w, driver)
     run.checkpoints.append(Checkpoint(0, 0, 0, 0, c["nodes"], c["relationships"], store_bytes(w.s)))
-    now = int(time.time() * 1000)
     first_ts = int(sim.events[0]["timestamp"])
     watermark = max(int(e["timestamp"]) for e in sim.events)
-    next_day = CHECKPOINT_DAYS
+    total = len(sim.events)
     events: list[dict[str, Any] | None] = list(sim.events)
     del sim
-    clock = 0.0
-    for start, part in _batches(events):
-        clicks = [
-            event_from_record(e, now_ms=now, seq=start + i, max_skew_ms=300_000)
-            for i, e in enumerate(part)
-        ]
-        t = time.perf_counter()
-        outcome: BatchOutcome = apply_batch(store, clicks, rules)
-        clock += time.perf_counter() - t
-        run.events += len(part)
-        run.rejected += len(outcome.rejected)
-        run.compacted += outcome.result.clicks_compacted
-        run.compact_s += outcome.result.compact_s
-        run.marks.append((run.events, clock))
-        run.compact_marks.append(run.compact_s)
-        day = (int(part[-1]["timestamp"]) - first_ts) // DAY_MS
-        if day >= next_day or run.events == len(events):
-            c = _counts(w, driver)
-            run.checkpoints.append(
-                Checkpoint(
-                    day,
-                    run.events,
-                    c["clicks"],
-                    c["paths"],
-                    c["nodes"],
-                    c["relationships"],
-                    store_bytes(w.s),
-                    clock,
-                    run.compacted,
-                )
-            )
-            print(
-                f"  day {day}: {run.events:,} events, {clock:.0f}s, {c['clicks']:,} clicks "
-                f"kept, {c['paths']:,} paths",
-                file=sys.stderr,
-                flush=True,
-            )
-            next_day = day + CHECKPOINT_DAYS
-    t = time.perf_counter()
-    last = store.settle()  # the step the last batch started
-    clock += time.perf_counter() - t
-    run.compacted += last.clicks
-    run.seconds = clock
+    tag = uuid.uuid4().hex[:8]
+    topic = f"months-{tag}"
+    ensure_topics(w.s.kafka_bootstrap, topic, None, PARTITIONS)
+    started = time.perf_counter()
+    produced = produce_events(_each(events), w.s.kafka_bootstrap, topic)
+    print(
+        f"  produced {produced:,} events to {topic} ({PARTITIONS} partitions) in "
+        f"{time.perf_counter() - started:.0f}s",
+        file=sys.stderr,
+        flush=True,
+    )
+    del events
+    ingest_config = w.ingest_config(topic=topic, group=f"months-{tag}", until_idle_s=5.0)
+    ingest_config = replace(ingest_config, pages_topic=None)
+    next_day = [CHECKPOINT_DAYS]
+    began = time.perf_counter()
+
+    def on_batch(st: IngestStats) -> None:
+        clock = time.perf_counter() - began
+        run.events, run.seconds, run.rejected = st.consumed, clock, st.too_late
+        run.compacted = st.clicks_compacted
+        run.marks.append((st.consumed, clock))
+        [row] = driver.execute_query(WATERMARK, database_=w.s.neo4j_database).records
+        day = (int(row["watermark"] or first_ts) - first_ts) // DAY_MS
+        if day < next_day[0] and st.consumed < total:
+            return
+        c = _counts(w, driver)
+        run.checkpoints.append(
+            Checkpoint(day, st.consumed, c["clicks"], c["paths"], c["nodes"],
+                       c["relationships"], store_bytes(w.s), clock, st.clicks_compacted)
+        )  # fmt: skip
+        print(
+            f"  day {day} (watermark): {st.consumed:,} events, {clock:.0f}s, "
+            f"{c['clicks']:,} clicks kept, {c['paths']:,} paths, {st.too_late:,} too late, "
+            f"{st.unread or 0:,} unread",
+            file=sys.stderr,
+            flush=True,
+        )
+        next_day[0] = day + CHECKPOINT_DAYS
+
+    stats = w.ingest_worker(driver, ingest_config, on_batch=on_batch).run()
+    run.events, run.rejected = stats.consumed, stats.too_late
+    if stats.unread:
+        raise RuntimeError(f"the worker left {stats.unread:,} events unread")
     return run, watermark
+
+
+def _each(events: list[dict[str, Any] | None]) -> Iterator[dict[str, Any]]:
+    """The events in order, each freed once handed out (10M simulated events are ~7 GB)."""
+    for i, e in enumerate(events):
+        if e is not None:
+            events[i] = None
+            yield e
 
 
 def analyses(w: Wiring, driver: Any, watermark: int) -> AnalysisTimes:
@@ -250,16 +252,16 @@ def heavy_batches(w: Wiring, driver: Any, watermark: int) -> BatchTimes:
     nothing left to compact (the graph is compacted before, and the batches compact nothing:
     the watermark moves a minute a round, which would make a few paths due at random)."""
     quiet = Wiring(w.s.model_copy(update={"compact_per_batch": 0}))
-    store, rules = quiet.path_store(driver), quiet.rules()
+    store, limits = quiet.path_store(driver), Limits(max_skew_ms=300_000)
     now = int(time.time() * 1000)
     seq = [10**12]
 
     def batch(events: list[dict[str, Any]]) -> BatchOutcome:
         clicks = []
         for e in events:
-            clicks.append(event_from_record(e, now_ms=now, seq=seq[0], max_skew_ms=300_000))
+            clicks.append(event_from_record(e, now_ms=now, seq=seq[0], limits=limits))
             seq[0] += 1
-        return apply_batch(store, clicks, rules)
+        return apply_batch(store, clicks)
 
     sessions = BOT_CLICKS // BOT_SESSION
     first = watermark - 60_000 - (sessions - 1) * 40 * 60_000 - (BOT_SESSION - 1) * 2_000
@@ -372,28 +374,25 @@ def render(
         ],
         rows,
     )
-    bare = run.rate(max(0, run.events - MILLION), run.events, compaction=False)
     rates = table(
         [
             "events",
             "seconds",
-            "of which waiting for retention steps s",
             "ev/s overall",
             "first million ev/s",
             "last million ev/s",
             "last/first",
-            "last million without those waits",
+            "too late",
         ],
         [
             [
                 f"{run.events:,}",
                 run.seconds,
-                run.compact_s,
                 run.events / run.seconds,
                 first,
                 last,
                 f"{last / first:.0%}",
-                f"{bare:,.0f} ev/s ({bare / first:.0%})",
+                f"{run.rejected:,}",
             ]
         ],
     )
@@ -468,8 +467,9 @@ def render(
     return f"""{run.events:,} simulated events (seed 8, every planted effect) over {p.days} days,
 retention {p.retention_days} days (`PATHRANK_CLICK_RETENTION_DAYS`), allowed lateness 3 days,
 compaction as ingest goes (a step of at most 10,000 clicks per batch, beside the next batch);
-ingest's own batches of 5,000
-from memory into Neo4j (no Kafka), timed without the simulation and the size checks.
+produced in time order onto a topic of 3 partitions keyed by customer, then read from Kafka
+by the ingest worker (a backlog across partitions: the watermark is per partition), timed
+from its start to its last commit, without the simulation, the produce and the idle wait.
 
 {rates}
 
@@ -500,7 +500,9 @@ Forgetting the bot (`pathrank forget`: {b.forgot[0]:,} paths, {b.forgot[1]:,} cl
 
 def section(settings: Settings, quick: bool, params: Params | None = None) -> Section:
     p = params or (Params(300_000, 90, 30) if quick else Params(10_000_000, 90, 30))
-    s = settings.model_copy(update={"click_retention_days": float(p.retention_days)})
+    s = settings.model_copy(
+        update={"click_retention_days": float(p.retention_days), "assist": False}
+    )
     w = Wiring(s)
     with w.driver() as driver:
         run, watermark = ingest(w, driver, p)

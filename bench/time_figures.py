@@ -39,7 +39,7 @@ from graph_model.page.record import PageVersion
 from graph_model.path.record import Click, Path
 from graph_model.timewindow import DAY_MS, Interval, TimeWindow
 from ingest.catalog import catalog_entry
-from ingest.events import event_from_record
+from ingest.events import Limits, event_from_record
 from ingest.paths import resolve_paths
 from pathrank.settings import Settings
 from pathrank.wiring import Wiring
@@ -90,7 +90,7 @@ def paths_of(events: Sequence[dict[str, object]], timeout_ms: int, quick_ms: int
     clicks: dict[str, list[Click]] = defaultdict(list)
     now = 4_000_000_000_000
     for i, e in enumerate(events):
-        click = event_from_record(e, now_ms=now, seq=i, max_skew_ms=300_000)
+        click = event_from_record(e, now_ms=now, seq=i, limits=Limits(max_skew_ms=300_000))
         clicks[click.customer_id].append(click)
     watermark = max(int(str(e["timestamp"])) for e in events)
     return [

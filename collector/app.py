@@ -4,8 +4,12 @@ Snowplow tracker protocol (`POST /com.snowplowanalytics.snowplow/tp2`, `GET /i`)
 
 Each event is mapped (ingest.sources), validated (ingest.events) and produced to the click
 topic as our event JSON, keyed by customer; an invalid one goes to the dead-letter topic with
-its reason. A request is answered once Kafka acknowledged all of them, 503 if it did not (the
-sender retries; event ids make the retry harmless).
+its reason and its bytes as sent. A request is answered once Kafka acknowledged all of them,
+503 if it did not (the sender retries; event ids make the retry harmless).
+
+Browsers may call it only from the origins of PATHRANK_COLLECTOR_ORIGINS (CORS); the
+Snowplow routes need PATHRANK_SNOWPLOW_KEY when it is set (docs/sources.md, "What an open
+collector lets others do").
 """
 
 from __future__ import annotations
@@ -19,18 +23,19 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Final
+from urllib.parse import parse_qsl
 
-import orjson
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from collector.body import BodyError, read_json
+from collector.body import Body, BodyError, read_json
 from collector.kafka import AsyncProducer, DeliveryError, Outgoing
-from ingest.events import InvalidEvent, event_from_record, event_to_json
+from ingest.events import DEFAULT_LIMITS, InvalidEvent, Limits, event_from_record, event_to_json
 from ingest.search import DEFAULT_SEARCH, Redactor, SearchRules
 from ingest.sources import segment, snowplow
 from ingest.sources.common import Invalid, Mapped, Skipped, SourceConfig
+from ingest.text import replace_invalid
 from ingest.topics import dlq_topic
 
 SEGMENT_CALLS: Final = frozenset({"page", "track", "identify", "screen", "group", "alias"})
@@ -42,6 +47,9 @@ NUID_COOKIE: Final = "sp"
 ANONYMOUS_NUID: Final = "00000000-0000-0000-0000-000000000000"
 _COOKIE_AGE_S: Final = 365 * 24 * 3600
 OFF_MESSAGE: Final = "the collector is off: set PATHRANK_WRITE_KEY to turn it on"
+# Where a Snowplow sender puts PATHRANK_SNOWPLOW_KEY: a header, else a query parameter.
+SNOWPLOW_KEY_HEADER: Final = "x-pathrank-key"
+SNOWPLOW_KEY_PARAMETER: Final = "pathrank_key"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +59,10 @@ class CollectorConfig:
     bootstrap: str
     sources: SourceConfig = field(default_factory=SourceConfig)
     max_body_bytes: int = 512 * 1024
+    limits: Limits = DEFAULT_LIMITS  # the timestamps validation accepts
+    # Origins whose pages may call the collector from the browser; "*": any, without cookies.
+    origins: tuple[str, ...] = ()
+    snowplow_key: str | None = None  # None: the Snowplow routes take no key
     # Searches: their page and stored text, and the queries kept out of dead letters.
     search: SearchRules = DEFAULT_SEARCH
     redactor: Redactor = field(default_factory=Redactor)
@@ -113,28 +125,30 @@ class Collector:
         if call != "batch" and call not in SEGMENT_CALLS:
             return _segment_error(404, "not_found", f"no such call /v1/{call[:40]}")
         if request.method == "OPTIONS":
-            return _preflight(request)
+            return self._preflight(request, "Content-Type, Authorization")
         header = request.headers.get("authorization")
         if header is not None and not self._key_ok(_basic_user(header)):
-            return _unauthorized()
+            return self._cors(request, _unauthorized())
         try:
             body = await read_json(request, self.config.max_body_bytes)
         except BodyError as exc:
-            return _segment_error(exc.status, "invalid_request", exc.message)
-        if header is None and not self._key_ok(_body_key(body)):
-            return _unauthorized()
-        messages = _segment_messages(call, body)
+            return self._cors(request, _segment_error(exc.status, "invalid_request", exc.message))
+        if header is None and not self._key_ok(_body_key(body.json)):
+            return self._cors(request, _unauthorized())
+        messages = _segment_messages(call, body.json)
         if isinstance(messages, Invalid):
-            return _segment_error(400, "invalid_request", f"malformed body: {messages.reason}")
+            error = _segment_error(400, "invalid_request", f"malformed body: {messages.reason}")
+            return self._cors(request, error)
+        originals = _Originals(body, "batch" if call == "batch" else None, len(messages))
         now = _now_ms()
         batch = _Batch()
-        for message in messages:
+        for n, message in enumerate(messages):
             mapped = segment.map_message(message, self.config.sources, received_ms=now)
-            self._add(batch, mapped, message, request.url.path, now)
+            self._add(batch, mapped, originals, n, request.url.path, now)
         failed = await self._send(batch)
         if failed is not None:
-            return _segment_error(503, "unavailable", failed)
-        return _cors(
+            return self._cors(request, _segment_error(503, "unavailable", failed))
+        return self._cors(
             request,
             JSONResponse(
                 {
@@ -148,7 +162,7 @@ class Collector:
 
     def _key_ok(self, given: str | None) -> bool:
         expected = self.config.write_key or ""
-        return given is not None and hmac.compare_digest(given.encode(), expected.encode())
+        return given is not None and _same(given, expected)
 
     # ---- Snowplow --------------------------------------------------------------------------
 
@@ -156,38 +170,58 @@ class Collector:
         if not self.config.on:
             return PlainTextResponse(OFF_MESSAGE, status_code=404)
         if request.method == "OPTIONS":
-            return _preflight(request, allow_headers="Content-Type, SP-Anonymous")
+            return self._preflight(request, "Content-Type, SP-Anonymous, X-PathRank-Key")
+        if not self._snowplow_key_ok(request):
+            return self._cors(request, _snowplow_unauthorized())
         try:
             body = await read_json(request, self.config.max_body_bytes)
         except BodyError as exc:
-            return PlainTextResponse(exc.message, status_code=exc.status)
-        events = snowplow.payload_events(body)
+            return self._cors(request, PlainTextResponse(exc.message, status_code=exc.status))
+        events = snowplow.payload_events(body.json)
         if isinstance(events, Invalid):
-            return PlainTextResponse(f"malformed body: {events.reason}", status_code=400)
-        return await self._snowplow(request, events, pixel=False)
+            refusal = PlainTextResponse(f"malformed body: {events.reason}", status_code=400)
+            return self._cors(request, refusal)
+        originals = _Originals(body, "data", len(events))
+        return await self._snowplow(request, events, originals, pixel=False)
 
     async def pixel(self, request: Request) -> Response:
         if not self.config.on:
             return PlainTextResponse(OFF_MESSAGE, status_code=404)
-        params = dict(request.query_params)
-        return await self._snowplow(request, [params] if params else [], pixel=True)
+        if not self._snowplow_key_ok(request):
+            return self._cors(request, _snowplow_unauthorized())
+        query: bytes = request.scope.get("query_string", b"")
+        # Decoded here rather than by Starlette, which would put U+FFFD in an id silently:
+        # bytes that are not UTF-8 stay recognisable (ingest/text.py).
+        pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True, errors="surrogateescape")
+        params = {k: v for k, v in pairs if k != SNOWPLOW_KEY_PARAMETER}
+        originals = _Originals(Body(query, params), None, 1)
+        return await self._snowplow(request, [params] if params else [], originals, pixel=True)
+
+    def _snowplow_key_ok(self, request: Request) -> bool:
+        expected = self.config.snowplow_key
+        if not expected:
+            return True
+        given = request.headers.get(SNOWPLOW_KEY_HEADER)
+        if given is None:
+            given = request.query_params.get(SNOWPLOW_KEY_PARAMETER)
+        return given is not None and _same(given, expected)
 
     async def _snowplow(
-        self, request: Request, events: Sequence[object], *, pixel: bool
+        self, request: Request, events: Sequence[object], originals: _Originals, *, pixel: bool
     ) -> Response:
         anonymous = "sp-anonymous" in request.headers
         cookie = request.cookies.get(NUID_COOKIE)
         nuid = ANONYMOUS_NUID if anonymous else cookie or str(uuid.uuid4())
         now = _now_ms()
         batch = _Batch()
-        for params in events:
+        for n, params in enumerate(events):
             mapped = snowplow.map_tracker_event(
                 params, self.config.sources, network_userid=nuid, received_ms=now
             )
-            self._add(batch, mapped, params, request.url.path, now)
+            self._add(batch, mapped, originals, n, request.url.path, now)
         failed = await self._send(batch)
         if failed is not None:
-            return PlainTextResponse(failed, status_code=503)
+            return self._cors(request, PlainTextResponse(failed, status_code=503))
         response: Response
         if pixel:
             response = Response(
@@ -207,11 +241,13 @@ class Collector:
                 secure=True,
                 httponly=True,
             )
-        return _cors(request, response)
+        return self._cors(request, response)
 
     # ---- both --------------------------------------------------------------------------------
 
-    def _add(self, batch: _Batch, mapped: Mapped, original: object, path: str, now: int) -> None:
+    def _add(
+        self, batch: _Batch, mapped: Mapped, originals: _Originals, n: int, path: str, now: int
+    ) -> None:
         if isinstance(mapped, Skipped):
             batch.skipped += 1
             return
@@ -219,28 +255,54 @@ class Collector:
         try:
             if isinstance(mapped, Invalid):
                 raise InvalidEvent(mapped.reason)
-            click = event_from_record(mapped, now_ms=now, search=self.config.search)
+            click = event_from_record(
+                mapped, now_ms=now, limits=self.config.limits, search=self.config.search
+            )
         except InvalidEvent as exc:
             batch.dead += 1
-            batch.records.append(self._dead_letter(original, customer, exc.reason, path))
+            batch.records.append(self._dead_letter(originals.of(n), customer, exc.reason, path))
             return
         batch.produced += 1
         batch.records.append(
             Outgoing(self.config.topic, click.customer_id.encode(), event_to_json(click))
         )
 
-    def _dead_letter(self, original: object, customer: object, reason: str, path: str) -> Outgoing:
-        try:  # the event as received, but any query in it redacted (docs/sources.md)
-            value = orjson.dumps(self.config.redactor.walk(original))
-        except TypeError:  # orjson.JSONEncodeError, e.g. an integer beyond 64 bits
-            value = b""
-        key = str(customer).encode() if isinstance(customer, str | int) else None
+    def _dead_letter(self, value: bytes, customer: object, reason: str, path: str) -> Outgoing:
+        """The event's bytes as received, but any query in them redacted (docs/sources.md);
+        its key the customer id read (U+FFFD for what is not valid Unicode in it)."""
+        value = self.config.redactor.record(value) or value
+        key = replace_invalid(str(customer)).encode() if isinstance(customer, str | int) else None
         headers = (
             ("dlq.reason", reason.encode()),
             ("dlq.source", b"collector"),
             ("dlq.source.path", path.encode()),
         )
         return Outgoing(dlq_topic(self.config.topic), key, value, headers)
+
+    def _cors(self, request: Request, response: Response) -> Response:
+        """Only for the origins PATHRANK_COLLECTOR_ORIGINS names: each with credentials (the
+        `sp` cookie), `*` any origin without them. No other origin's page can read an
+        answer, nor send with cookies."""
+        origin = request.headers.get("origin")
+        allowed = self.config.origins
+        if origin is None or not allowed:
+            return response
+        if origin in allowed:
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.headers["Access-Control-Allow-Credentials"] = "true"
+            response.headers["Vary"] = "Origin"
+        elif "*" in allowed:
+            response.headers["Access-Control-Allow-Origin"] = "*"
+        return response
+
+    def _preflight(self, request: Request, allow_headers: str) -> Response:
+        response = Response(status_code=200)
+        origin = request.headers.get("origin")
+        if origin is not None and (origin in self.config.origins or "*" in self.config.origins):
+            response.headers["Access-Control-Allow-Methods"] = "POST, GET, OPTIONS"
+            response.headers["Access-Control-Allow-Headers"] = allow_headers
+            response.headers["Access-Control-Max-Age"] = "3600"
+        return self._cors(request, response)
 
     async def _send(self, batch: _Batch) -> str | None:
         """None once Kafka acknowledged everything, else why not."""
@@ -307,16 +369,33 @@ def _unauthorized() -> JSONResponse:
     return response
 
 
-def _cors(request: Request, response: Response) -> Response:
-    """As Snowplow's collector does: the page's own origin, with credentials (cookies)."""
-    response.headers["Access-Control-Allow-Origin"] = request.headers.get("origin", "*")
-    response.headers["Access-Control-Allow-Credentials"] = "true"
-    return response
+def _same(given: str, expected: str) -> bool:
+    """A constant-time comparison (any text: the bytes are compared)."""
+    return hmac.compare_digest(
+        given.encode("utf-8", "surrogateescape"), expected.encode("utf-8", "surrogateescape")
+    )
 
 
-def _preflight(request: Request, allow_headers: str = "Content-Type, Authorization") -> Response:
-    response = Response(status_code=200)
-    response.headers["Access-Control-Allow-Methods"] = "POST, GET, OPTIONS"
-    response.headers["Access-Control-Allow-Headers"] = allow_headers
-    response.headers["Access-Control-Max-Age"] = "3600"
-    return _cors(request, response)
+def _snowplow_unauthorized() -> PlainTextResponse:
+    return PlainTextResponse(
+        "wrong or missing key (header X-PathRank-Key or query parameter pathrank_key)",
+        status_code=401,
+    )
+
+
+@dataclass(slots=True)
+class _Originals:
+    """The bytes each event of a request arrived as: the element of the array under `key`
+    of the body (`key` None: the body is the one event), found only when one is needed."""
+
+    body: Body
+    key: str | None
+    count: int
+    _found: list[bytes] | None = None
+
+    def of(self, n: int) -> bytes:
+        if self.key is None:
+            return self.body.raw
+        if self._found is None:
+            self._found = self.body.items(self.key, self.count)
+        return self._found[n]

@@ -10,12 +10,22 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE CONSTRAINT page_id IF NOT EXISTS FOR (n:Page) REQUIRE n.id IS UNIQUE",
     "CREATE CONSTRAINT customer_id IF NOT EXISTS FOR (n:Customer) REQUIRE n.id IS UNIQUE",
     "CREATE CONSTRAINT path_id IF NOT EXISTS FOR (n:Path) REQUIRE n.id IS UNIQUE",
-    "CREATE CONSTRAINT click_key IF NOT EXISTS FOR (n:Click) REQUIRE n.key IS UNIQUE",
-    "CREATE CONSTRAINT marker_key IF NOT EXISTS FOR (n:Marker) REQUIRE n.key IS UNIQUE",
+    # An event key is unique per customer (docs/events.md, "Event keys"); graphs made by
+    # earlier versions had it unique graph-wide: the composite constraint replaces that one
+    # (the stored keys stay as they are, and stay unique under it).
+    "CREATE CONSTRAINT click_customer_key IF NOT EXISTS FOR (n:Click) "
+    "REQUIRE (n.customerId, n.key) IS UNIQUE",
+    "CREATE CONSTRAINT marker_customer_key IF NOT EXISTS FOR (n:Marker) "
+    "REQUIRE (n.customerId, n.key) IS UNIQUE",
+    "DROP CONSTRAINT click_key IF EXISTS",
+    "DROP CONSTRAINT marker_key IF EXISTS",
     "CREATE CONSTRAINT segment_id IF NOT EXISTS FOR (n:Segment) REQUIRE n.id IS UNIQUE",
     # A searched query, by its stored text (docs/graph-model.md).
     "CREATE CONSTRAINT query_text IF NOT EXISTS FOR (n:Query) REQUIRE n.text IS UNIQUE",
     "CREATE CONSTRAINT meta_id IF NOT EXISTS FOR (n:Meta) REQUIRE n.id IS UNIQUE",
+    # The click topic's partitions' high marks (graph_model/path/watermark.py).
+    "CREATE CONSTRAINT partition_mark IF NOT EXISTS FOR (n:PartitionMark) "
+    "REQUIRE (n.topic, n.partition) IS UNIQUE",
     # Forgotten customers, by the hash of their id (docs/forget.md).
     "CREATE CONSTRAINT tombstone_hash IF NOT EXISTS FOR (n:Tombstone) REQUIRE n.hash IS UNIQUE",
     # A batch reads its customers' latest events, and their events from a time on.
@@ -34,6 +44,8 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE INDEX path_start IF NOT EXISTS FOR (n:Path) ON (n.start)",
     # Retention: paths in the order they ended, the next ones to compact first.
     "CREATE INDEX path_end IF NOT EXISTS FOR (n:Path) ON (n.end)",
+    # ... and the paths it passed that a customer's late event may still reach, by customer.
+    "CREATE INDEX path_reachable IF NOT EXISTS FOR (n:Reachable) ON (n.customerId)",
     # A catalog page's versions, in time order.
     "CREATE INDEX page_version IF NOT EXISTS FOR (n:PageVersion) ON (n.pageId, n.since)",
     # Cypher users: a community's customers (the published Customer.community).

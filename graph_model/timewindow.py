@@ -21,6 +21,10 @@ EARLIEST_MS: Final = -(2**61)
 LATEST_MS: Final = 2**61
 
 
+# A series has at most this many periods, precomputed by the analysis or on demand (docs/api.md).
+MAX_PERIODS: Final = 1_000
+
+
 class Interval(StrEnum):
     """The length of a series' periods."""
 

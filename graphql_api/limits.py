@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
+from graph_model.timewindow import MAX_PERIODS as SERIES_MAX_PERIODS
 from graphql_api.errors import user_error
 
 MAX_DEPTH: Final = 10
@@ -23,8 +24,9 @@ MAX_EXPANDED_FIELDS: Final = 5_000
 MAX_FIELD_REPEATS: Final = 10
 MAX_FRAGMENTS_PER_SELECTION: Final = 20
 SIZE_ARGUMENTS: Final = ("first", "limit")
-# A series longer than this is refused: ask for weeks, or a shorter window.
-MAX_PERIODS: Final = 1_000
+# A series longer than this is refused (ask for weeks, or a shorter window): the series' own
+# limit, which the analysis keeps to too.
+MAX_PERIODS: Final = SERIES_MAX_PERIODS
 # The fields whose items are periods (their cost counts the periods of their window).
 SERIES_FIELDS: Final = frozenset({"Page.series", "Query.siteSeries", "SearchQuery.series"})
 # Lists without a size argument whose items are not periods or enum values, and the most

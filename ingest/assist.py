@@ -35,7 +35,7 @@ from graph_model.assist.record import (
 )
 from graph_model.assist.store import AssessBatch, AssistChanges, EndedAtRisk
 from graph_model.path.batch import BatchWrite, grows
-from graph_model.path.record import Outcome, Path
+from graph_model.path.record import Outcome, Path, PathRules
 
 log = logging.getLogger("ingest.assist")
 
@@ -46,7 +46,9 @@ NO_SOURCE: Source = ("", -1)
 
 @dataclass(frozen=True, slots=True)
 class AssistRules:
-    timeout_ms: int  # the inactivity timeout: when an abandoned path ended, what is live
+    """When a path is at risk. (The inactivity timeout, which says when an abandoned path
+    ended and which changes are still live, is the path rules': the store passes them.)"""
+
     threshold: float = 0.2
     min_clicks: int = 3
     min_observations: int = 20  # behind a second-order chance
@@ -173,20 +175,19 @@ def assess(
     figures: AssistFigures | None,
     rules: AssistRules,
     sources: Mapping[str, Source],
+    timeout_ms: int,
 ) -> AssistChanges:
     """The at-risk states the batch's paths are in after it, and the announcements of every
     change (changes older than the inactivity timeout behind the watermark are recorded on
     the path, not announced: nobody can be helped any more)."""
-    live_from = None if batch.watermark_ms is None else batch.watermark_ms - rules.timeout_ms
+    live_from = None if batch.watermark_ms is None else batch.watermark_ms - timeout_ms
     run = figures.run if figures is not None else None
     states: list[tuple[str, RiskState]] = []
     out: list[Announcement] = []
     old_by_id = {p.id: p for p in batch.deleted_paths}
 
     def track(path: Path, state: RiskState, source: Source | None = None) -> _Track:
-        return _Track(
-            path, state, source or _stored_source(state), run, out, live_from, rules.timeout_ms
-        )
+        return _Track(path, state, source or _stored_source(state), run, out, live_from, timeout_ms)
 
     for p in batch.created_paths:
         old = old_by_id.get(p.id)
@@ -279,8 +280,11 @@ class Assessor:
         figures = self.figures.current()
 
         def run(
-            batch: BatchWrite, stored: Mapping[str, RiskState], ended: Sequence[EndedAtRisk]
+            batch: BatchWrite,
+            stored: Mapping[str, RiskState],
+            ended: Sequence[EndedAtRisk],
+            paths: PathRules,
         ) -> AssistChanges:
-            return assess(batch, stored, ended, figures, self.rules, sources)
+            return assess(batch, stored, ended, figures, self.rules, sources, paths.timeout_ms)
 
         return run

@@ -6,10 +6,12 @@ that differ are rewritten, and TRANSITION counts move by the difference. Replays
 duplicates therefore change nothing, and a late event gives exactly what in-order delivery
 would have given (docs/paths.md, "Late events").
 
-A click whose event id its customer already used for another click (another page, time or
-resolved flag) is rejected, not dropped: the first stored or arrived version is kept and the
-caller dead-letters the other (docs/events.md, "Event keys"). So is a click too late to be
-placed (docs/paths.md, "Allowed lateness").
+An event key is (customer, event id): another customer's event with the same id is another
+event. A click whose event id its customer already used for another click (another page,
+time or resolved flag) is rejected, not dropped: the first stored or arrived version is kept
+and the caller dead-letters the other (docs/events.md, "Event keys"). So is a click too late
+to be placed: more than the allowed lateness behind its own customer's latest event
+(docs/paths.md, "Allowed lateness"); nothing else makes an event too late.
 """
 
 from __future__ import annotations
@@ -26,27 +28,13 @@ from graph_model.path.batch import (
     StoredState,
     transition_deltas,
 )
-from graph_model.path.record import Click, Path
+from graph_model.path.record import Click, Path, PathRules
 from graph_model.path.store import PathSink
+from graph_model.path.watermark import Reading
 from ingest.paths import resolve_paths
 
 REUSED_EVENT_ID = "event_id reused with different content"
-KEY_CLASH = "event key already used by another customer's click (event_id must be unique)"
 TOO_LATE = "too late"
-
-DAY_MS = 86_400_000
-DEFAULT_ALLOWED_LATENESS_MS = 3 * DAY_MS
-
-
-@dataclass(frozen=True, slots=True)
-class PathRules:
-    timeout_ms: int
-    quick_ms: int
-    # An event more than this behind its customer's latest stored event is too late.
-    allowed_lateness_ms: int = DEFAULT_ALLOWED_LATENESS_MS
-    # With retention, an event older than the watermark minus this is too late as well
-    # (docs/paths.md, "Retention"); None: no retention.
-    retention_ms: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,82 +70,48 @@ def accept_clicks(
 ) -> tuple[dict[str, list[Click]], list[Rejected]]:
     """Per customer, the batch's clicks to add, in arrival order, and the ones rejected
     (`stored`: the customers' stored clicks; no lateness bound)."""
-    by_key = {c.key: c for clicks in stored.values() for c in clicks}
-    accepted, rejected, _ = admit(batch, StoredState(None, by_key=by_key), None)
-    return accepted, rejected
+    by_key = {(c.customer_id, c.key): c for clicks in stored.values() for c in clicks}
+    return admit(batch, StoredState(None, by_key=by_key), None)
 
 
 def admit(
     batch: Sequence[Click], state: StoredState, rules: PathRules | None
-) -> tuple[dict[str, list[Click]], list[Rejected], int | None]:
-    """Per customer, the batch's new clicks in arrival order; the ones rejected; and the
-    watermark after the batch.
+) -> tuple[dict[str, list[Click]], list[Rejected]]:
+    """Per customer, the batch's new clicks in arrival order, and the ones rejected.
 
-    Clicks are taken in arrival order (seq). A key's first version is its stored event, else
-    its first arrival in the batch: a later click with that key and the same content is a
-    duplicate (left out, not rejected); with other content it is rejected, and so is a key
-    another customer holds. With `rules`, a new click is too late when it is more than the
-    allowed lateness behind its customer's latest event, or older than the retention horizon
-    (the watermark minus the retention), both as they stand at its arrival: stored, or moved
-    by the batch's earlier clicks. So the verdicts do not depend on how arrivals are cut
-    into batches.
+    Clicks are taken in arrival order (seq). A key's first version is its customer's stored
+    event, else its first arrival in the batch: a later click of that customer with that key
+    and the same content is a duplicate (left out, not rejected); with other content it is
+    rejected. With `rules`, a new click is too late when it is more than the allowed lateness
+    behind its customer's latest event as it stands at its arrival (stored, or moved by the
+    batch's earlier clicks), so the verdicts do not depend on how arrivals are cut into
+    batches, nor on how the customers' partitions interleave.
     """
     latest = dict(state.latest)
-    watermark = state.watermark_ms
-    first: dict[str, Click] = dict(state.by_key)
+    first: dict[tuple[str, str], Click] = dict(state.by_key)
     out: dict[str, list[Click]] = {}
     rejected: list[Rejected] = []
     for click in sorted(batch, key=lambda c: c.seq):
         customer = click.customer_id
         mine = out.setdefault(customer, [])
-        held = first.get(click.key)
+        held = first.get((customer, click.key))
         if held is not None:
-            if held.customer_id != customer:
-                rejected.append(Rejected(click, KEY_CLASH))
-            elif not same_content(held, click):
+            if not same_content(held, click):
                 rejected.append(Rejected(click, REUSED_EVENT_ID))
             continue
-        if rules is not None and too_late(click.ts_ms, latest.get(customer), watermark, rules):
+        if rules is not None and too_late(click.ts_ms, latest.get(customer), rules):
             rejected.append(Rejected(click, TOO_LATE))
             continue
-        first[click.key] = click
+        first[(customer, click.key)] = click
         mine.append(click)
         latest[customer] = max(latest.get(customer, click.ts_ms), click.ts_ms)
-        watermark = click.ts_ms if watermark is None else max(watermark, click.ts_ms)
-    return out, rejected, watermark
+    return out, rejected
 
 
-def too_late(ts_ms: int, latest_ms: int | None, watermark_ms: int | None, rules: PathRules) -> bool:
-    """More than the allowed lateness behind the customer's latest event, or older than the
-    retention horizon (docs/paths.md, "Allowed lateness"). Exactly at a bound is in time."""
-    if latest_ms is not None and ts_ms < latest_ms - rules.allowed_lateness_ms:
-        return True
-    horizon = retention_horizon(watermark_ms, rules)
-    return horizon is not None and ts_ms < horizon
-
-
-def retention_horizon(watermark_ms: int | None, rules: PathRules) -> int | None:
-    """The watermark minus the retention: events older than it are too late (None: none)."""
-    if watermark_ms is None or rules.retention_ms is None:
-        return None
-    return watermark_ms - rules.retention_ms
-
-
-def key_clashes(clicks: Sequence[Click], stored_owners: Mapping[str, str]) -> dict[int, str]:
-    """By index, the clicks whose key another customer's click holds: a stored one (owners by
-    key), else the first of `clicks` with that key. Event keys are unique graph-wide."""
-    owners = dict(stored_owners)
-    for click in clicks:
-        owners.setdefault(click.key, click.customer_id)
-    return {i: KEY_CLASH for i, c in enumerate(clicks) if owners[c.key] != c.customer_id}
-
-
-def next_watermark(stored_ms: int | None, accepted: Mapping[str, list[Click]]) -> int | None:
-    """The latest accepted click's time, never below the stored watermark."""
-    times = [c.ts_ms for clicks in accepted.values() for c in clicks]
-    if stored_ms is not None:
-        times.append(stored_ms)
-    return max(times, default=None)
+def too_late(ts_ms: int, latest_ms: int | None, rules: PathRules) -> bool:
+    """More than the allowed lateness behind the customer's latest event (docs/paths.md,
+    "Allowed lateness"); a customer without events has no bound. Exactly at it is in time."""
+    return latest_ms is not None and ts_ms < latest_ms - rules.allowed_lateness_ms
 
 
 def compute_batch(
@@ -207,15 +161,26 @@ def compute_batch(
 
 
 def apply_batch(
-    sink: PathSink, clicks: Sequence[Click], rules: PathRules, assess: AssessBatch | None = None
+    sink: PathSink,
+    clicks: Sequence[Click],
+    assess: AssessBatch | None = None,
+    reading: Reading | None = None,
 ) -> BatchOutcome:
-    """Write one batch of valid clicks: the sink reads the stored state, `admit` decides
-    which clicks are new, the customers' stored events are read and the change is written,
+    """Write one batch of valid clicks with the sink's path rules: the sink reads the stored
+    state, `admit` decides which clicks are new, the customers' stored events are read and
+    the change is written, with the partitions' high marks of `reading` and the watermark,
     in one transaction (the worker's write, minus Kafka); with `assess`, the paths' at-risk
     states too (ingest/assist.py). The clicks it rejects are returned, not written.
+
+    `reading`: what the batch read of the click topic (ingest/offsets.py); None outside
+    Kafka, where all of it counts as read. A batch without clicks still moves its partitions'
+    marks (its records were all invalid, say).
     """
+    rules = sink.rules
     customers = list(dict.fromkeys(c.customer_id for c in clicks))
-    keys = [c.key for c in clicks]
+    keys = list(dict.fromkeys((c.customer_id, c.key) for c in clicks))
+    if reading is None:
+        reading = Reading.unpartitioned(max((c.ts_ms for c in clicks), default=None))
     # The transaction may run `compute` more than once (retries): keep the last run's verdict.
     verdict: list[list[Rejected]] = [[]]
     skipped = [0]
@@ -225,25 +190,26 @@ def apply_batch(
         # topic would keep a copy of what the erasure removed.
         kept = [c for c in clicks if c.customer_id not in state.forgotten]
         skipped[0] = len(clicks) - len(kept)
-        accepted, verdict[0], watermark = admit(kept, state, rules)
-        if watermark is None:  # an empty graph and nothing accepted
-            return BatchWrite()
+        accepted, verdict[0] = admit(kept, state, rules)
         arriving = {customer: new for customer, new in accepted.items() if new}
+        if not arriving:
+            return BatchWrite(watermark_ms=state.watermark_ms)
+        # Paths are resolved at the stored watermark: the store then moves it (never back)
+        # and closes the OPEN paths it passes, these included.
+        watermark = state.watermark_ms
+        if watermark is None:
+            watermark = min(e.ts_ms for new in arriving.values() for e in new)
         # Only what the new events can change: from the earliest of each customer's.
         stored = read_events({c: min(e.ts_ms for e in new) for c, new in arriving.items()})
         return compute_batch(arriving, stored, watermark, rules)
 
-    if assess is None:
-        result = sink.apply_clicks(customers, keys, compute)
-    else:
-        result = sink.apply_clicks(customers, keys, compute, assess)
+    result = sink.apply_clicks(customers, keys, compute, assess, reading)
     return BatchOutcome(result, verdict[0], skipped[0])
 
 
 def apply_batches(
     sink: PathSink,
     clicks: Sequence[Click],
-    rules: PathRules,
     batch_size: int,
     assess: Callable[[], AssessBatch] | None = None,
 ) -> list[Rejected]:
@@ -252,6 +218,6 @@ def apply_batches(
     rejected: list[Rejected] = []
     for start in range(0, len(clicks), batch_size):
         part = clicks[start : start + batch_size]
-        rejected += apply_batch(sink, part, rules, assess() if assess else None).rejected
+        rejected += apply_batch(sink, part, assess() if assess else None).rejected
     sink.settle()  # the last batch's retention step, before the caller reads the graph
     return rejected

@@ -12,6 +12,7 @@ import hashlib
 import math
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final, TypeVar
 
@@ -20,6 +21,7 @@ import orjson
 from graph_model.path.record import Click, EventType
 from graph_model.search.text import MAX_QUERY_CHARS
 from ingest.search import DEFAULT_SEARCH, SearchRules
+from ingest.text import NotJson, id_problem, loads, replace_invalid
 
 MAX_EVENT_BYTES: Final = 64 * 1024
 # Ids are indexed (Neo4j refuses index entries over ~8 KB, and a path id joins two ids): a
@@ -30,6 +32,9 @@ MS_THRESHOLD: Final = 10**11
 # How far ahead of the validating machine's clock a timestamp may be (PATHRANK_MAX_CLOCK_SKEW_S):
 # the watermark follows the latest click, so a click from the future would close every open path.
 DEFAULT_MAX_CLOCK_SKEW_S: Final = 300.0
+# The earliest timestamp accepted (PATHRANK_MIN_TIMESTAMP): 2000-01-01T00:00:00Z. A clock
+# at 0 or in 1970 is a device's, not an event's, and would stretch every series to 1970.
+DEFAULT_MIN_TIMESTAMP_MS: Final = 946_684_800_000
 
 # Canonical name first; the rest are the seed's aliases, accepted as-is.
 CUSTOMER_ID: Final = ("customer_id", "CustomerID", "userid")
@@ -78,12 +83,25 @@ class InvalidEvent(ValueError):  # noqa: N818 -- the name is part of the interfa
         self.reason = reason
 
 
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """The timestamps validation accepts: at most `max_skew_ms` ahead of the validating
+    machine's clock (PATHRANK_MAX_CLOCK_SKEW_S), none before `min_ms`
+    (PATHRANK_MIN_TIMESTAMP)."""
+
+    max_skew_ms: int = round(DEFAULT_MAX_CLOCK_SKEW_S * 1000)
+    min_ms: int = DEFAULT_MIN_TIMESTAMP_MS
+
+
+DEFAULT_LIMITS: Final = Limits()
+
+
 def parse_event(
     value: bytes | None,
     *,
     now_ms: int,
     seq: int = 0,
-    max_skew_ms: int = round(DEFAULT_MAX_CLOCK_SKEW_S * 1000),
+    limits: Limits = DEFAULT_LIMITS,
     search: SearchRules = DEFAULT_SEARCH,
 ) -> Click:
     """Raw Kafka value -> event, or raise InvalidEvent."""
@@ -92,12 +110,12 @@ def parse_event(
     if len(value) > MAX_EVENT_BYTES:
         raise InvalidEvent("value over 64 KiB")
     try:
-        record = orjson.loads(value)
-    except orjson.JSONDecodeError:
-        raise InvalidEvent(_undecodable_reason(value)) from None
+        record = loads(value)
+    except NotJson:
+        raise InvalidEvent("not valid JSON") from None
     if not isinstance(record, dict):
         raise InvalidEvent("not a JSON object")
-    return event_from_record(record, now_ms=now_ms, seq=seq, max_skew_ms=max_skew_ms, search=search)
+    return event_from_record(record, now_ms=now_ms, seq=seq, limits=limits, search=search)
 
 
 def event_from_record(
@@ -105,7 +123,7 @@ def event_from_record(
     *,
     now_ms: int,
     seq: int = 0,
-    max_skew_ms: int = round(DEFAULT_MAX_CLOCK_SKEW_S * 1000),
+    limits: Limits = DEFAULT_LIMITS,
     search: SearchRules = DEFAULT_SEARCH,
 ) -> Click:
     """Already-decoded mapping -> event, with the same rules as `parse_event`."""
@@ -124,8 +142,10 @@ def event_from_record(
         if page_id == search.page:
             raise InvalidEvent(f"page_id {search.page[:40]!r} is reserved for search events")
     ts_ms = _required(fields, "timestamp", _timestamp_ms)
-    if ts_ms - now_ms > max_skew_ms:
-        raise InvalidEvent(skew_reason(max_skew_ms))
+    if ts_ms - now_ms > limits.max_skew_ms:
+        raise InvalidEvent(skew_reason(limits.max_skew_ms))
+    if ts_ms < limits.min_ms:
+        raise InvalidEvent(MIN_TIMESTAMP_REASON)
     resolved = _normalised(fields, "is_resolved", _resolved) or False
     event_id = _normalised(fields, "event_id", _id)
     referrer = _normalised(fields, "referrer_page_id", _id)
@@ -149,6 +169,9 @@ def _search(fields: Mapping[str, object], search: SearchRules) -> tuple[str, int
     if not query:
         raise InvalidEvent("invalid query: nothing left once normalised")
     return query, _normalised(fields, "results", _count)
+
+
+MIN_TIMESTAMP_REASON: Final = "timestamp before the earliest accepted (PATHRANK_MIN_TIMESTAMP)"
 
 
 def skew_reason(max_skew_ms: int) -> str:
@@ -215,14 +238,6 @@ def _timestamp_json(ts_ms: int) -> int | float:
     if ts_ms % 1000 == 0:
         return ts_ms // 1000
     return ts_ms / 1000
-
-
-def _undecodable_reason(value: bytes) -> str:
-    try:
-        bytes(value).decode("utf-8")
-    except UnicodeDecodeError:
-        return "not UTF-8"
-    return "not valid JSON"
 
 
 # --- field lookup -----------------------------------------------------------------------
@@ -308,6 +323,9 @@ def _id(raw: object) -> str:
             raise _BadValueError("integer too large") from None
     else:
         raise _BadValueError("expected a string or an integer")
+    problem = id_problem(text)
+    if problem is not None:  # an id is kept exactly or not at all
+        raise _BadValueError(problem)
     # A character is at most 4 bytes in UTF-8: only a long text needs encoding to measure.
     if len(text) * 4 > MAX_ID_BYTES and len(text.encode("utf-8", "surrogatepass")) > MAX_ID_BYTES:
         raise _BadValueError(f"longer than {MAX_ID_BYTES} bytes (UTF-8)")
@@ -338,7 +356,7 @@ def _query_text(raw: object) -> str:
         raise _BadValueError("expected a string")
     if len(raw) > MAX_QUERY_CHARS:
         raise _BadValueError(f"over {MAX_QUERY_CHARS} characters")
-    return raw
+    return replace_invalid(raw)  # text, not an id: U+FFFD for what is not valid Unicode
 
 
 def _count(raw: object) -> int:
@@ -366,7 +384,7 @@ def _attributes(raw: object) -> tuple[tuple[str, str], ...]:
             raise _BadValueError("a value is not a string")
         if len(value) > MAX_ATTRIBUTE_CHARS:
             raise _BadValueError(f"a value is over {MAX_ATTRIBUTE_CHARS} characters")
-        pairs.append((key, value))
+        pairs.append((key, replace_invalid(value)))  # text, not an id: U+FFFD for what is invalid
     if len(pairs) > MAX_ATTRIBUTES:
         raise _BadValueError(f"more than {MAX_ATTRIBUTES} keys")
     return tuple(sorted(pairs))

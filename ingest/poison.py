@@ -8,7 +8,7 @@ docs/ingest.md), and each record that fails on its own is returned with the reas
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from neo4j.exceptions import AuthError, ClientError, CypherSyntaxError, Forbidden
@@ -42,37 +42,30 @@ def isolate(
     items: Sequence[_T],
     write: Callable[[Sequence[_T]], None],
     reason_of: Callable[[Exception], str | None],
-    triage: Callable[[Sequence[_T], Exception], Mapping[int, str]] | None = None,
 ) -> list[tuple[_T, str]]:
     """Write `items`, setting aside those the writes refuse; returns them with reasons.
 
-    `write` must be all or nothing. When it fails with an error `reason_of` names, `triage`
-    (a cheap check that may name culprits by index) is asked first; otherwise the part is
-    split in halves, each written on its own. Errors `reason_of` does not name propagate.
+    `write` must be all or nothing. When it fails with an error `reason_of` names, the part
+    is split in halves, each written on its own. Errors `reason_of` does not name propagate.
     """
     rejected: list[tuple[_T, str]] = []
 
     def write_part(part: list[_T]) -> None:
-        while part:
-            try:
-                write(part)
+        if not part:
+            return
+        try:
+            write(part)
+            return
+        except Exception as exc:
+            reason = reason_of(exc)
+            if reason is None:
+                raise
+            if len(part) == 1:
+                rejected.append((part[0], reason))
                 return
-            except Exception as exc:
-                reason = reason_of(exc)
-                if reason is None:
-                    raise
-                named = triage(part, exc) if triage is not None else {}
-                if named:
-                    rejected.extend((part[i], named[i]) for i in sorted(named))
-                    part = [item for i, item in enumerate(part) if i not in named]
-                    continue
-                if len(part) == 1:
-                    rejected.append((part[0], reason))
-                    return
-                middle = len(part) // 2
-                write_part(part[:middle])
-                write_part(part[middle:])
-                return
+        middle = len(part) // 2
+        write_part(part[:middle])
+        write_part(part[middle:])
 
     write_part(list(items))
     return rejected

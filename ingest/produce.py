@@ -13,8 +13,9 @@ from confluent_kafka import Producer
 
 from graph_model.path.record import EventType
 from ingest.events import (
-    DEFAULT_MAX_CLOCK_SKEW_S,
+    DEFAULT_LIMITS,
     InvalidEvent,
+    Limits,
     event_from_record,
     event_to_json,
 )
@@ -73,7 +74,7 @@ def produce_file(
     now_ms: int,
     on_progress: Callable[[int], None] | None = None,
     *,
-    max_skew_ms: int = round(DEFAULT_MAX_CLOCK_SKEW_S * 1000),
+    limits: Limits = DEFAULT_LIMITS,
     fmt: Format = Format.AUTO,
     config: SourceConfig | None = None,
     table: TableMapping | None = None,
@@ -92,7 +93,7 @@ def produce_file(
         try:
             if isinstance(record, Invalid):
                 raise InvalidEvent(record.reason)
-            event = event_from_record(record, now_ms=now_ms, max_skew_ms=max_skew_ms, search=search)
+            event = event_from_record(record, now_ms=now_ms, limits=limits, search=search)
         except InvalidEvent as exc:
             summary.bad.append(BadLine(number, exc.reason))
             continue

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -23,6 +24,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import orjson
 
 from graph_model.search.text import EMAIL, EMAIL_TOKEN, NUMBER, NUMBER_TOKEN, QueryText
+from ingest.text import NotJson, loads
 
 DEFAULT_SEARCH_PAGE: Final = "search"
 DEFAULT_SEARCH_EVENTS: Final = frozenset(
@@ -57,14 +59,19 @@ class Redactor:
         """A dead letter's value with every query in it in its stored form."""
         if not value:
             return value
-        try:
-            decoded = orjson.loads(value)
-        except orjson.JSONDecodeError:
+        try:  # whatever its Unicode (ingest/text.py): a record with none is kept as sent
+            decoded = loads(value)
+        except NotJson:
             return self._unreadable(value) if _MAY_HOLD_QUERY.search(value) else value
         if not isinstance(decoded, dict | list):
             return value
         redacted = self.walk(decoded)
-        return value if redacted == decoded else orjson.dumps(redacted)
+        if redacted == decoded:
+            return value
+        try:
+            return orjson.dumps(redacted)
+        except TypeError:  # lone surrogates, nesting deeper than orjson writes: as escapes
+            return json.dumps(redacted).encode()
 
     def walk(self, node: object) -> Any:
         """An already decoded record (the collector's), redacted."""

@@ -5,42 +5,38 @@ dead letters of the batch) succeeded, and a batch is idempotent, so a crash at
 any point followed by a restart yields exactly the graph of an uninterrupted run.
 
 No record stops it: invalid ones, and valid ones the batch rejects (a reused event id, a
-key another customer holds, a click the graph refuses), go to the DLQ and the rest is
-written. No outage does either: Kafka and Neo4j outages are waited out alike (outages.py).
-SIGTERM/SIGINT stop it in every state.
+click too late, a click the graph refuses), go to the DLQ and the rest is written. No outage
+does either: Kafka and Neo4j outages are waited out alike (outages.py). SIGTERM/SIGINT stop
+it in every state. `--until-idle`: idle.py; what a batch read of each partition, for the
+watermark: offsets.py.
 """
 
 from __future__ import annotations
 
-import gc
 import logging
-import signal
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from types import FrameType
+from typing import Any
 
 from confluent_kafka import (
-    TIMESTAMP_NOT_AVAILABLE,
     Consumer,
-    KafkaError,
     KafkaException,
     Message,
     TopicPartition,
 )
-from neo4j.exceptions import ConstraintError
 
 from graph_model.assist.record import Announcement
 from graph_model.page.record import CatalogEntry
 from graph_model.page.store import CatalogSink
 from graph_model.path.record import Click
 from graph_model.path.store import PathSink
+from graph_model.path.watermark import Reading
 from ingest.announce import Announcer, AssistSinks
 from ingest.assist import Source
-from ingest.batch import BatchOutcome, PathRules, apply_batch, key_clashes
-from ingest.catalog import parse_page
+from ingest.batch import TOO_LATE, BatchOutcome, apply_batch
+from ingest.catalog import parse_page, received_ms
 from ingest.checkpoint import Checkpoint, next_offsets
 from ingest.dead_letters import DeadLetter, DeadLetterWriter, dead_letter
 from ingest.errors import (
@@ -51,19 +47,19 @@ from ingest.errors import (
     is_transient,
     refuses_consumer,
 )
-from ingest.events import DEFAULT_MAX_CLOCK_SKEW_S, InvalidEvent, event_from_record, parse_event
+from ingest.events import InvalidEvent, Limits, event_from_record, parse_event
+from ingest.idle import IdleWatch
 from ingest.kafka_client import properties
+from ingest.kafka_reports import ConsumerErrors, LibrdkafkaLog, quiet
+from ingest.offsets import TopicOffsets, batch_marks, unread
 from ingest.outages import Outages
 from ingest.poison import isolate, refused_reason
+from ingest.process import install_signal_handlers, restore_gc, restore_signal_handlers, tune_gc
 from ingest.search import DEFAULT_SEARCH, Redactor, SearchRules
 from ingest.topics import ensure_topic, ensure_topics
 
 log = logging.getLogger("ingest")
-# librdkafka's own lines (one per failed connection attempt, dozens per outage) go here at
-# DEBUG: the worker reports an outage itself, one line per retry.
-_librdkafka_log = logging.getLogger("ingest.librdkafka")
 
-_ASSIGNMENT_GRACE_S = 30.0
 # A batch that takes longer than this to write is logged with where its time went.
 SLOW_BATCH_S = 1.0
 
@@ -74,16 +70,16 @@ class IngestConfig:
     topic: str
     pages_topic: str | None
     group: str
-    rules: PathRules
     batch_size: int
     partitions: int  # of topics the worker creates
     until_idle_s: float | None = None
     batch_wait_s: float = 0.5
     max_backoff_s: float = 30.0
-    max_clock_skew_ms: int = round(DEFAULT_MAX_CLOCK_SKEW_S * 1000)
+    limits: Limits = field(default_factory=Limits)  # what validation accepts
     # Foreign records (`ingest --format`): a raw value to our event record, None to skip it
     # (no dead letter); raises InvalidEvent. None: values are our event JSON.
     decode: Callable[[bytes | None], Mapping[str, object] | None] | None = None
+    fault: Callable[[str], None] | None = None  # tests: at `write` and `written` (faults.py)
     # Searches: their page and stored text, and the queries kept out of dead letters.
     search: SearchRules = DEFAULT_SEARCH
     redactor: Redactor = field(default_factory=Redactor)
@@ -95,9 +91,13 @@ class IngestStats:
     clicks: int = 0  # valid clicks the graph took (new ones and duplicates)
     pages: int = 0
     dead_letters: int = 0  # every dead letter written, whatever its reason
+    too_late: int = 0  # of them, clicks too late (docs/paths.md, "Allowed lateness")
     batches: int = 0
     clicks_created: int = 0
     forgotten: int = 0  # events of forgotten customers, skipped (docs/forget.md)
+    clicks_compacted: int = 0  # Click nodes retention compacted beside the batches
+    # Records of the click topic the group has not committed (last seen; None: unknown).
+    unread: int | None = None
     started: float = field(default_factory=time.monotonic)
 
     @property
@@ -111,6 +111,19 @@ class _Parsed:
     sources: list[Message] = field(default_factory=list)  # the record of each click
     pages: list[CatalogEntry] = field(default_factory=list)
     dead: list[DeadLetter] = field(default_factory=list)
+    records: list[Message] = field(default_factory=list)  # every click topic record
+    times: dict[int, int] = field(default_factory=dict)  # id() of a record -> its event time
+
+
+@dataclass
+class _Written:
+    """What a batch's graph write did, and the dead letters of the clicks it rejected."""
+
+    created: int = 0
+    compacted: int = 0
+    forgotten: int = 0
+    letters: list[tuple[DeadLetter, str]] = field(default_factory=list)  # with their reasons
+    announced: list[Announcement] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -121,57 +134,6 @@ class IngestSinks:
     catalog: CatalogSink
     ensure_schema: Callable[[], None]
     assist: AssistSinks | None = None  # live assist (docs/assist.md); None: off
-
-
-class _LibrdkafkaLog:
-    """What librdkafka logs, at DEBUG (confluent-kafka calls `log(level, fmt, *args)`)."""
-
-    def log(self, _level: int, fmt: str, *args: object) -> None:
-        _librdkafka_log.debug(fmt, *args)
-
-
-def _quiet() -> dict[str, object]:
-    """Client settings for a Kafka client whose own errors and logs the worker does not need."""
-    return {**properties(), "error_cb": lambda _error: None, "logger": _LibrdkafkaLog()}
-
-
-class _ConsumerErrors:
-    """Errors librdkafka reports out of band (broker down, no coordinator), for the loop."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._errors: list[KafkaError] = []
-
-    def report(self, error: KafkaError) -> None:
-        with self._lock:
-            self._errors.append(error)
-
-    def take(self) -> list[KafkaError]:
-        with self._lock:
-            errors, self._errors = self._errors, []
-        return errors
-
-
-class _IdleClock:
-    """`--until-idle S`: S seconds without a record while the worker holds partitions. Without
-    partitions (not assigned yet, or lost in an outage) it waits S + 30 s: after a crash or
-    a broker restart the group may hold them for a dead member until its session times out.
-    An outage counts as activity: whether the topic is idle cannot be told meanwhile."""
-
-    def __init__(self) -> None:
-        self._since = time.monotonic()
-        self._holding = False
-
-    def activity(self) -> None:
-        self._since = time.monotonic()
-
-    def holding(self, partitions: bool) -> None:
-        self._holding = partitions
-        self.activity()
-
-    def idle(self, limit_s: float) -> bool:
-        grace = 0.0 if self._holding else _ASSIGNMENT_GRACE_S
-        return time.monotonic() - self._since >= limit_s + grace
 
 
 class IngestWorker:
@@ -194,7 +156,7 @@ class IngestWorker:
 
     def run(self) -> IngestStats:
         stats = IngestStats()
-        previous = _install_signal_handlers(self.stop)
+        previous = install_signal_handlers(self.stop)
         try:
             self._run(stats)
         except StopRequested:
@@ -203,14 +165,14 @@ class IngestWorker:
                 "a restart replays it"
             )
         finally:
-            _restore_signal_handlers(previous)
+            restore_signal_handlers(previous)
         return stats
 
     def _run(self, stats: IngestStats) -> None:
         c = self.config
-        ensure_topics(c.bootstrap, c.topic, c.pages_topic, c.partitions, _quiet())
+        ensure_topics(c.bootstrap, c.topic, c.pages_topic, c.partitions, quiet())
         self._outages.retry(self.sinks.ensure_schema, "the schema check")
-        errors = _ConsumerErrors()
+        errors = ConsumerErrors()
         consumer = Consumer(
             {
                 "bootstrap.servers": c.bootstrap,
@@ -223,26 +185,33 @@ class IngestWorker:
                 # also bounds a blocking commit while the broker is away to 10 s.
                 "session.timeout.ms": 10_000,
                 "error_cb": errors.report,
-                "logger": _LibrdkafkaLog(),
+                "logger": LibrdkafkaLog(),
                 **properties(),  # the cluster's TLS and SASL (docs/security.md)
             }
         )
         # Its delivery reports carry the errors that matter to it.
-        dead_letters = DeadLetterWriter(c.bootstrap, _quiet())
+        dead_letters = DeadLetterWriter(c.bootstrap, quiet())
         assist = self.sinks.assist
         if assist is not None:
-            ensure_topic(c.bootstrap, assist.topic, c.partitions, _quiet())
-            self._announcer = Announcer(c.bootstrap, assist.topic, assist.outbox, _quiet())
-        clock = _IdleClock()
+            ensure_topic(c.bootstrap, assist.topic, c.partitions, quiet())
+            self._announcer = Announcer(c.bootstrap, assist.topic, assist.outbox, quiet())
+        kafka: dict[str, Any] = {"bootstrap.servers": c.bootstrap, **quiet()}
+        probe = Consumer({**kafka, "group.id": c.group, "enable.auto.commit": False})
+        topics = [c.topic] + ([c.pages_topic] if c.pages_topic else [])
+        offsets = {topic: TopicOffsets(probe, topic) for topic in topics}
+        clicks = offsets[c.topic]
+        watch = IdleWatch(c.until_idle_s or 0.0, offsets, c.topic, kafka, c.group)
 
         def on_committed() -> None:
             errors.take()  # Kafka answered: what it reported before is over
+            watch.activity()  # a batch written, however slowly, is no idle time
             self.on_batch(stats)
 
         pipeline = Checkpoint(consumer, self._outages, on_committed)
 
         def on_assign(_consumer: Consumer, partitions: list[TopicPartition]) -> None:
-            clock.holding(bool(partitions))
+            watch.member_id = consumer.memberid()
+            watch.assigned(partitions)
             if self._announcer is not None:  # what a previous owner left undelivered
                 mine = [tp.partition for tp in partitions if tp.topic == c.topic]
                 self._announcer.recover(c.topic, mine, self._outages.retry)
@@ -250,26 +219,24 @@ class IngestWorker:
         def on_revoke(_consumer: Consumer, _partitions: list[TopicPartition]) -> None:
             # Partitions leave only with their written batch committed (or, when the group
             # already gave them away, its commit dropped: their next owner replays it).
-            clock.holding(False)
+            watch.revoked()
             pipeline.drain()
 
-        consumer.subscribe(
-            [c.topic] + ([c.pages_topic] if c.pages_topic else []),
-            on_assign=on_assign,
-            on_revoke=on_revoke,
-            on_lost=on_revoke,
-        )
-        collector = _tune_gc()
+        consumer.subscribe(topics, on_assign=on_assign, on_revoke=on_revoke, on_lost=on_revoke)
+        collector = tune_gc()
         try:
-            self._loop(consumer, errors, pipeline, dead_letters, stats, clock)
+            self._loop(consumer, errors, pipeline, dead_letters, stats, watch, clicks)
+            ends = clicks.ends()
+            stats.unread = unread(ends) if ends else None
         finally:
             # On an error or a stop the batch in flight is not committed: a restart replays it.
             pipeline.close()
             # The retention step in flight, briefly: a stop keeps its 30 s (the step rolls
             # back if the process leaves first).
             self.sinks.paths.settle(timeout_s=5.0)
-            _restore_gc(collector)
+            restore_gc(collector)
             consumer.close()
+            probe.close()
             dead_letters.close()
             if self._announcer is not None:
                 self._announcer.close()
@@ -277,11 +244,12 @@ class IngestWorker:
     def _loop(
         self,
         consumer: Consumer,
-        errors: _ConsumerErrors,
+        errors: ConsumerErrors,
         pipeline: Checkpoint,
         dead_letters: DeadLetterWriter,
         stats: IngestStats,
-        clock: _IdleClock,
+        watch: IdleWatch,
+        clicks: TopicOffsets,
     ) -> None:
         c = self.config
         outage = None
@@ -297,23 +265,24 @@ class IngestWorker:
                 if problems:
                     # Kafka is away: whether the topic is idle cannot be told, so the idle
                     # clock does not run.
-                    clock.activity()
+                    watch.activity()
                     outage = outage or self._outages.delays()
                     failure = KafkaUnavailableError(f"consumer: {describe(problems[-1])}")
                     self._outages.wait(failure, "the fetch", next(outage))
-                elif c.until_idle_s is not None and clock.idle(c.until_idle_s):
+                elif c.until_idle_s is not None and watch.idle():
                     break
                 continue
             outage = None
-            clock.activity()
+            watch.activity()
             parsed = self._parse(records)
+            reading = self._reading(parsed, clicks, stats)
             # Batch N+1 was consumed and parsed while batch N was written; batches are
             # still written one at a time, in order, so N+1 reads what N wrote.
             pipeline.drain()
             if self._outages.stop_requested():
                 break  # consumed, not written, not committed: a restart reads it again
             pipeline.submit(
-                partial(self._write, parsed, len(records), dead_letters, stats),
+                partial(self._write, parsed, reading, len(records), dead_letters, stats),
                 next_offsets(records),
             )
         pipeline.drain()
@@ -332,23 +301,41 @@ class IngestWorker:
             log.debug("consume: %s", describe(error))
             return []
 
+    def _reading(self, parsed: _Parsed, clicks: TopicOffsets, stats: IngestStats) -> Reading | None:
+        """What the batch read of the click topic, with every partition's offsets as Kafka
+        has them now (graph_model/path/watermark.py); None without click topic records."""
+        marks = batch_marks(parsed.records, parsed.times)
+        if not marks:
+            return None
+        ends = clicks.ends()
+        clicks.read(marks)
+        if ends:
+            stats.unread = unread(ends, clicks.read_to)
+        ceiling = int(time.time() * 1000) + self.config.limits.max_skew_ms
+        return Reading(self.config.topic, marks, ends, ceiling)
+
     def _write(
-        self, parsed: _Parsed, consumed: int, dead_letters: DeadLetterWriter, stats: IngestStats
+        self,
+        parsed: _Parsed,
+        reading: Reading | None,
+        consumed: int,
+        dead_letters: DeadLetterWriter,
+        stats: IngestStats,
     ) -> None:
         """One batch into the DLQ and the graph (runs on the pipeline's writer thread)."""
+        fault = self.config.fault or (lambda _step: None)
+        fault("write")
         started = time.perf_counter()
         self._send_dead(dead_letters, parsed.dead, stats)
         if parsed.pages:
             self._outages.retry(lambda: self.sinks.catalog.upsert(parsed.pages))
         graph_started = time.perf_counter()
-        created, rejected, announced, forgotten = (
-            self._apply_clicks(parsed) if parsed.clicks else (0, [], [], 0)
-        )
+        written = self._apply_clicks(parsed, reading) if reading is not None else _Written()
         graph_s = time.perf_counter() - graph_started
-        self._send_dead(dead_letters, rejected, stats)
+        self._send_dead(dead_letters, [letter for letter, _ in written.letters], stats)
         announce_started = time.perf_counter()
         if self._announcer is not None:  # before the offset commit: see ingest/announce.py
-            self._announcer.deliver(announced, self._outages.retry)
+            self._announcer.deliver(written.announced, self._outages.retry)
         announce_s = time.perf_counter() - announce_started
         total_s = time.perf_counter() - started
         # Where a slow batch's time went (the graph's transaction, the assist topic's
@@ -365,11 +352,14 @@ class IngestWorker:
                 announce_s * 1000,
                 (total_s - graph_s - announce_s) * 1000,
             )
+        fault("written")
         stats.consumed += consumed
         stats.pages += len(parsed.pages)
-        stats.clicks += len(parsed.clicks) - len(rejected) - forgotten
-        stats.clicks_created += created
-        stats.forgotten += forgotten
+        stats.clicks += len(parsed.clicks) - len(written.letters) - written.forgotten
+        stats.clicks_created += written.created
+        stats.forgotten += written.forgotten
+        stats.clicks_compacted += written.compacted
+        stats.too_late += sum(reason == TOO_LATE for _, reason in written.letters)
         stats.batches += 1
 
     def _parse(self, records: list[Message]) -> _Parsed:
@@ -379,12 +369,14 @@ class IngestWorker:
             topic = m.topic() or ""
             try:
                 if topic == self.config.pages_topic:
-                    out.pages.append(parse_page(m.value(), _received_ms(m)))
-                else:
-                    click = self._click(m, now_ms)
-                    if click is not None:
-                        out.clicks.append(click)
-                        out.sources.append(m)
+                    out.pages.append(parse_page(m.value(), received_ms(m)))
+                    continue
+                out.records.append(m)
+                click = self._click(m, now_ms)
+                if click is not None:
+                    out.clicks.append(click)
+                    out.sources.append(m)
+                    out.times[id(m)] = click.ts_ms
             except InvalidEvent as exc:
                 out.dead.append(self._dead_letter(m, exc.reason))
         return out
@@ -394,63 +386,54 @@ class IngestWorker:
         return dead_letter(m, reason, redact=self.config.redactor.record)
 
     def _click(self, m: Message, now_ms: int) -> Click | None:
-        seq, skew = int(m.offset() or 0), self.config.max_clock_skew_ms
-        search = self.config.search
+        seq, limits, search = int(m.offset() or 0), self.config.limits, self.config.search
         if self.config.decode is None:
-            return parse_event(m.value(), now_ms=now_ms, seq=seq, max_skew_ms=skew, search=search)
+            return parse_event(m.value(), now_ms=now_ms, seq=seq, limits=limits, search=search)
         record = self.config.decode(m.value())
         if record is None:
             return None
-        return event_from_record(record, now_ms=now_ms, seq=seq, max_skew_ms=skew, search=search)
+        return event_from_record(record, now_ms=now_ms, seq=seq, limits=limits, search=search)
 
-    def _apply_clicks(
-        self, parsed: _Parsed
-    ) -> tuple[int, list[DeadLetter], list[Announcement], int]:
-        """Write the batch's clicks; the ones it rejects or the graph refuses become dead
-        letters (returned), the rest is written (with the at-risk changes it announces);
-        also how many were skipped as events of forgotten customers."""
-        rules, sink, assist = self.config.rules, self.sinks.paths, self.sinks.assist
+    def _apply_clicks(self, parsed: _Parsed, reading: Reading) -> _Written:
+        """Write the batch's clicks and its partitions' high marks; the clicks it rejects or
+        the graph refuses become dead letters (returned, with their reasons), the rest is
+        written (with the at-risk changes it announces); also how many were skipped as
+        events of forgotten customers."""
+        sink, assist = self.sinks.paths, self.sinks.assist
         # Rejections name the Click objects of `parsed`; their records are found by identity.
         source = {id(c): m for c, m in zip(parsed.clicks, parsed.sources, strict=True)}
         origins: dict[str, Source] = {
             c.customer_id: (m.topic() or "", int(m.partition() or 0))
             for c, m in zip(parsed.clicks, parsed.sources, strict=True)
         }
-        created = forgotten = 0
-        letters: list[DeadLetter] = []
-        announced: list[Announcement] = []
+        out = _Written()
 
         def apply(part: Sequence[Click]) -> BatchOutcome:
+            # The scorer reads the latest analysis: inside the retry, as the write.
             assess = assist.assessor.for_batch(origins) if assist is not None else None
-            return apply_batch(sink, part, rules, assess)
+            return apply_batch(sink, part, assess, reading)
 
         def write(part: Sequence[Click]) -> None:
-            nonlocal created, forgotten
             outcome = self._outages.retry(lambda: apply(part))
-            created += outcome.result.clicks_created
-            forgotten += outcome.forgotten
-            announced.extend(outcome.result.announcements)
-            letters.extend(
-                self._dead_letter(source[id(r.click)], r.reason) for r in outcome.rejected
-            )
+            out.created += outcome.result.clicks_created
+            out.compacted += outcome.result.clicks_compacted
+            out.forgotten += outcome.forgotten
+            out.announced.extend(outcome.result.announcements)
+            for r in outcome.rejected:
+                out.letters.append((self._dead_letter(source[id(r.click)], r.reason), r.reason))
 
-        def triage(part: Sequence[Click], error: Exception) -> Mapping[int, str]:
-            # The common refusal, found in one read: a key another customer's click holds.
-            if not isinstance(error, ConstraintError):
-                return {}
-            keys = [click.key for click in part]
-            owners = self._outages.retry(lambda: sink.click_owners(keys))
-            return key_clashes(part, owners)
-
-        refused = isolate(parsed.clicks, write, refused_reason, triage)
+        if not parsed.clicks:  # its records were all invalid: the marks move all the same
+            write([])
+            return out
+        refused = isolate(parsed.clicks, write, refused_reason)
         if refused:
             log.warning(
                 "%d click(s) refused by the graph, sent to the dead-letter topic (%s)",
                 len(refused),
                 refused[0][1],
             )
-        letters.extend(self._dead_letter(source[id(click)], reason) for click, reason in refused)
-        return created, letters, announced, forgotten
+        out.letters.extend((self._dead_letter(source[id(c)], why), why) for c, why in refused)
+        return out
 
     def _send_dead(
         self, writer: DeadLetterWriter, letters: list[DeadLetter], stats: IngestStats
@@ -461,48 +444,3 @@ class IngestWorker:
         delivery = writer.deliver(letters)
         self._outages.retry(delivery.wait)
         stats.dead_letters += delivery.count
-
-
-def _received_ms(m: Message) -> int | None:
-    """The record's Kafka timestamp (producer or broker time), if it has one."""
-    kind, ms = m.timestamp()
-    return ms if kind != TIMESTAMP_NOT_AVAILABLE and ms >= 0 else None
-
-
-def _tune_gc() -> tuple[int, int, int]:
-    """Keep Python's cycle collector from rescanning the whole process during ingest.
-
-    A batch allocates hundreds of thousands of short-lived, acyclic objects. With the default
-    threshold (700) that set off a full collection over everything the process had imported
-    every few batches: about 1 s per 100k events. Objects alive now (modules, settings) are
-    frozen out of collections, and the youngest generation is collected every 50,000
-    allocations; collection still runs, so memory stays bounded.
-    """
-    previous = gc.get_threshold()
-    gc.collect()  # what is garbage now would stay frozen, uncollected, for the whole run
-    gc.freeze()
-    gc.set_threshold(max(previous[0], 50_000), previous[1], previous[2])
-    return previous
-
-
-def _restore_gc(previous: tuple[int, int, int]) -> None:
-    gc.set_threshold(*previous)
-    gc.unfreeze()
-
-
-_Handler = Callable[[int, FrameType | None], object] | int | None
-
-
-def _install_signal_handlers(stop: Callable[..., None]) -> dict[int, _Handler]:
-    previous: dict[int, _Handler] = {}
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        try:
-            previous[sig] = signal.signal(sig, stop)
-        except ValueError:  # not the main thread (tests): no handlers
-            break
-    return previous
-
-
-def _restore_signal_handlers(previous: dict[int, _Handler]) -> None:
-    for sig, handler in previous.items():
-        signal.signal(sig, handler)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
 
 import orjson
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import AwareDatetime, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from graph_model.search.text import QueryRedactionError, QueryText
@@ -48,6 +49,8 @@ class Settings(BaseSettings):
     batch_wait_s: float = Field(default=0.5, gt=0, le=10)
     # A click timestamped further ahead of this machine's clock is a dead letter (events.md).
     max_clock_skew_s: float = Field(default=DEFAULT_MAX_CLOCK_SKEW_S, ge=0, le=86_400)
+    # A click timestamped before this is a dead letter (events.md): ISO-8601 with a zone.
+    min_timestamp: AwareDatetime = datetime.fromisoformat("2000-01-01T00:00:00+00:00")
 
     # Path semantics (docs/paths.md)
     inactivity_timeout_s: float = Field(default=1800.0, gt=0)
@@ -56,8 +59,8 @@ class Settings(BaseSettings):
     # letter (docs/paths.md, "Allowed lateness"). 3 days.
     allowed_lateness_s: float = Field(default=259_200.0, ge=0)
     # Retention (docs/paths.md, "Retention"): the Click nodes of paths that ended more than
-    # this many days before the watermark are compacted away; events older than the
-    # watermark minus this are too late. Unset: clicks are kept for ever.
+    # this many days before the watermark, and that no accepted late event can change, are
+    # compacted away. Unset: clicks are kept for ever.
     click_retention_days: float | None = Field(default=None, gt=0)
     # Click nodes an ingest batch compacts at most (0: only `pathrank compact` does).
     compact_per_batch: int = Field(default=10_000, ge=0)
@@ -79,6 +82,9 @@ class Settings(BaseSettings):
     # Tests only: make the analysis fail at a step, "<step>:raise|kill|stop|sleep[:seconds]"
     # (pathrank.faults).
     analysis_fault: str | None = None
+    # Tests only: make ingest misbehave as a batch's write starts or ends,
+    # "write|written[@n]:raise|kill|stop|sleep[:seconds]" (pathrank.faults).
+    ingest_fault: str | None = None
 
     # Foreign sources (docs/sources.md): which event names are outcome markers, comma-separated.
     resolution_events: str = ""
@@ -115,6 +121,12 @@ class Settings(BaseSettings):
     log_repeat_s: float = Field(default=60.0, gt=0, le=3600)
     # The collector (docs/sources.md): off unless a write key is set.
     write_key: SecretStr | None = None
+    # Origins of pages that may send events from the browser (CORS), comma-separated (`*`:
+    # any, without cookies); empty: none.
+    collector_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    # The Snowplow routes need this key (header X-PathRank-Key or query parameter
+    # pathrank_key) when set; unset, anyone who reaches them can send events.
+    snowplow_key: SecretStr | None = None
     collector_max_body_bytes: int = Field(default=512 * 1024, ge=1024, le=64 * 1024 * 1024)
 
     # Local services (`pathrank services`)
@@ -127,7 +139,7 @@ class Settings(BaseSettings):
     neo4j_pagecache: str = Field(default="2g", pattern=_SIZE)
     kafka_heap: str = Field(default="1g", pattern=_SIZE)
 
-    @field_validator("api_allowed_hosts", "assist_origins", mode="before")
+    @field_validator("api_allowed_hosts", "assist_origins", "collector_origins", mode="before")
     @classmethod
     def _split_hosts(cls, value: object) -> object:
         if isinstance(value, str):
@@ -175,7 +187,7 @@ class Settings(BaseSettings):
                 raise ValueError(f"{name!r}: a wildcard is `*` (any host) or `*.example.com`")
         return names
 
-    @field_validator("assist_origins")
+    @field_validator("assist_origins", "collector_origins")
     @classmethod
     def _check_origins(cls, origins: tuple[str, ...]) -> tuple[str, ...]:
         for origin in origins:

@@ -17,19 +17,21 @@ from graph_model.assist.store import Neo4jAssistStore
 from graph_model.customer.record import Forgotten
 from graph_model.customer.store import Neo4jForgetStore
 from graph_model.page.store import Neo4jCatalogStore
-from graph_model.path.store import Neo4jPathStore, Retention
+from graph_model.path.record import PathRules
+from graph_model.path.store import Neo4jPathStore
 from graph_model.search.text import QueryText
 from graph_model.timewindow import ALL_TIME, TimeWindow
 from ingest.announce import AssistSinks
 from ingest.assist import Assessor, AssistRules, LiveFigures
-from ingest.batch import PathRules, apply_batches
+from ingest.batch import apply_batches
 from ingest.catalog import catalog_entry
-from ingest.events import event_from_record
+from ingest.events import Limits, event_from_record
 from ingest.search import QUERY_FIELDS, Redactor, SearchRules
 from ingest.sources.common import Markers, SourceConfig
 from ingest.sources.page_rules import PageRules
 from ingest.sources.topics import TopicFormat, decoder
 from ingest.worker import IngestConfig, IngestSinks, IngestStats, IngestWorker
+from pathrank.faults import ingest_fault, with_fault
 from pathrank.services.credentials import read_password
 from pathrank.services.errors import ServiceError
 from pathrank.services.layout import Layout
@@ -92,11 +94,8 @@ class Wiring:
         return GraphAdmin(driver, self.s.neo4j_database)
 
     def path_store(self, driver: Driver) -> Neo4jPathStore:
-        rules = self.rules()
-        retention = None
-        if rules.retention_ms is not None:
-            retention = Retention(rules.retention_ms, self.s.compact_per_batch)
-        return Neo4jPathStore(driver, self.s.neo4j_database, rules.timeout_ms, retention)
+        """The store with the path rules: every batch written through it uses its rules."""
+        return Neo4jPathStore(driver, self.s.neo4j_database, self.rules(), self.s.compact_per_batch)
 
     def catalog_store(self, driver: Driver) -> Neo4jCatalogStore:
         return Neo4jCatalogStore(driver, self.s.neo4j_database)
@@ -127,23 +126,25 @@ class Wiring:
         the outbox: nothing delivers them without Kafka)."""
         now = int(time.time() * 1000) if now_ms is None else now_ms
         self.catalog_store(driver).upsert([catalog_entry(p) for p in pages])
-        skew = self.max_clock_skew_ms()
-        search = self.search_rules()
+        limits, search = self.limits(), self.search_rules()
         clicks = [
-            event_from_record(e, now_ms=now, seq=i, max_skew_ms=skew, search=search)
+            event_from_record(e, now_ms=now, seq=i, limits=limits, search=search)
             for i, e in enumerate(events)
         ]
         assessor = self.assessor(driver) if assist else None
         apply_batches(
             self.path_store(driver),
             clicks,
-            self.rules(),
             batch_size or self.s.batch_size,
             (lambda: assessor.for_batch({})) if assessor else None,
         )
 
-    def max_clock_skew_ms(self) -> int:
-        return round(self.s.max_clock_skew_s * 1000)
+    def limits(self) -> Limits:
+        """The timestamps validation accepts (PATHRANK_MAX_CLOCK_SKEW_S, PATHRANK_MIN_TIMESTAMP)."""
+        return Limits(
+            max_skew_ms=round(self.s.max_clock_skew_s * 1000),
+            min_ms=round(self.s.min_timestamp.timestamp() * 1000),
+        )
 
     def source_config(self, rules: PageRules | None = None) -> SourceConfig:
         """What the foreign-source mappers need: page rules (`rules`, else the file of
@@ -180,20 +181,19 @@ class Wiring:
             topic=topic or s.topic,
             pages_topic=s.pages_topic,
             group=group or s.group,
-            rules=self.rules(),
             batch_size=batch_size or s.batch_size,
             batch_wait_s=s.batch_wait_s,
             until_idle_s=until_idle_s,
             partitions=s.topic_partitions,
-            max_clock_skew_ms=self.max_clock_skew_ms(),
+            limits=self.limits(),
             decode=decoder(fmt, sources),
+            fault=ingest_fault(s.ingest_fault),
             search=self.search_rules(),
             redactor=self.redactor(sources),
         )
 
     def assist_rules(self) -> AssistRules:
         return AssistRules(
-            timeout_ms=self.rules().timeout_ms,
             threshold=self.s.assist_threshold,
             min_clicks=self.s.assist_min_clicks,
         )
@@ -240,7 +240,6 @@ class Wiring:
         from algorithms.analyze import Analysis
         from graph_model.run.lock import Neo4jAnalysisLock
         from graph_model.run.store import Neo4jAnalysisStore
-        from pathrank.faults import with_fault
 
         s = self.s
         gds = GraphDataScience(driver, database=s.neo4j_database, show_progress=False)
@@ -314,16 +313,23 @@ class Wiring:
                 bootstrap=s.kafka_bootstrap,
                 sources=sources,
                 max_body_bytes=s.collector_max_body_bytes,
+                limits=self.limits(),
+                origins=s.collector_origins,
+                snowplow_key=s.snowplow_key.get_secret_value() if s.snowplow_key else None,
                 search=self.search_rules(),
                 redactor=self.redactor(sources),
             )
         )
 
-    def http_app(self, api: Starlette, collector: Collector) -> Starlette:
+    def http_app(self, api: Starlette, collector: Collector, hosts: Sequence[str]) -> Starlette:
         """What `pathrank serve` runs: the collector's routes beside the API, one lifespan
-        for both (a mounted app's own lifespan would never run)."""
+        for both (a mounted app's own lifespan would never run), and the API's Host check
+        (`hosts`) in front of both: the collector answers only the names the API answers."""
         from starlette.applications import Starlette
+        from starlette.middleware import Middleware
         from starlette.routing import BaseRoute, Mount
+
+        from graphql_api.http.hosts import AllowedHosts
 
         @asynccontextmanager
         async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -331,4 +337,5 @@ class Wiring:
                 yield
 
         routes: list[BaseRoute] = [*collector.routes(), Mount("/", app=api)]
-        return Starlette(routes=routes, lifespan=lifespan)
+        checked = [Middleware(AllowedHosts, hosts=hosts)]
+        return Starlette(routes=routes, lifespan=lifespan, middleware=checked)

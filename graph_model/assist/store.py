@@ -23,7 +23,7 @@ from graph_model.assist.record import (
     RiskState,
 )
 from graph_model.path.batch import BatchWrite
-from graph_model.path.record import Path
+from graph_model.path.record import Path, PathRules
 from graph_model.properties import from_properties, to_properties
 
 
@@ -44,9 +44,12 @@ class AssistChanges:
 
 
 # Given the batch, the stored states of its changed paths (by path id; absent: never at
-# risk) and the paths at risk that ended without a click, decide the new states. Runs inside
-# the transaction and may run again on a retry: a pure function of its arguments.
-AssessBatch = Callable[[BatchWrite, Mapping[str, RiskState], Sequence[EndedAtRisk]], AssistChanges]
+# risk), the paths at risk that ended without a click and the path rules the batch was
+# written with, decide the new states. Runs inside the transaction and may run again on a
+# retry: a pure function of its arguments.
+AssessBatch = Callable[
+    [BatchWrite, Mapping[str, RiskState], Sequence[EndedAtRisk], PathRules], AssistChanges
+]
 
 
 def assess_in_tx(
@@ -55,6 +58,7 @@ def assess_in_tx(
     stored: Mapping[str, RiskState],
     closed: int,
     assess: AssessBatch,
+    rules: PathRules,
 ) -> tuple[Announcement, ...]:
     """After the batch's write (and the watermark's closures, `closed` of them): the new
     states and the outbox. Returns the announcements to deliver."""
@@ -66,7 +70,7 @@ def assess_in_tx(
         if closed
         else []
     )
-    changes = assess(batch, stored, ended)
+    changes = assess(batch, stored, ended, rules)
     if changes.states:
         rows = [
             {"id": path_id, "atRisk": s.at_risk, "props": to_properties(s)}

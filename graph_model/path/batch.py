@@ -59,7 +59,8 @@ class BatchWrite:
     transitions: list[TransitionDelta] = field(default_factory=list)
     # (customer, page) -> the batch's new clicks of that customer on that page (added to VISITED)
     visited: dict[tuple[str, str], int] = field(default_factory=dict)
-    # The watermark after this batch (never below the stored one); None: there is none yet.
+    # The watermark its paths were resolved at (the stored one); the store sets the one
+    # after the batch (graph_model/path/watermark.py) before live assist reads it.
     watermark_ms: int | None = None
 
     @property
@@ -75,7 +76,8 @@ class StoredState:
     watermark_ms: int | None  # None in an empty graph
     latest: Mapping[str, int] = field(default_factory=dict)  # customer -> its latest event time
     known: frozenset[str] = frozenset()  # customers with a (:Customer) node
-    by_key: Mapping[str, Click] = field(default_factory=dict)  # stored events by key
+    # The stored events holding one of the batch's keys, by (customer, key).
+    by_key: Mapping[tuple[str, str], Click] = field(default_factory=dict)
     # Customers of the batch with a tombstone (docs/forget.md): their events are skipped.
     forgotten: frozenset[str] = frozenset()
 
@@ -84,9 +86,9 @@ class StoredState:
 # return more, never less): what can change when events at or after that time arrive.
 ReadEvents = Callable[[Mapping[str, int]], Mapping[str, list[Click]]]
 
-# Given the stored state and a way to read stored events, return what to write, with the
-# watermark after the batch. It runs inside the transaction and may run again on a retry, so
-# it must be a pure function of what it reads.
+# Given the stored state and a way to read stored events, return what to write. It runs
+# inside the transaction and may run again on a retry, so it must be a pure function of what
+# it reads.
 ComputeBatch = Callable[[StoredState, ReadEvents], BatchWrite]
 
 
@@ -117,12 +119,13 @@ class Compacted:
     done: bool  # every path that can be compacted now is
 
 
-def to_compact(rows: Sequence[tuple[str, int, int]], budget: int) -> int:
-    """How many of `rows` (path id, end, clicks; in the order they ended) one step compacts:
-    the longest prefix whose clicks fit in `budget`, and at least one path."""
+def to_compact(rows: Sequence[tuple[str, int, int, bool]], budget: int) -> int:
+    """How many of `rows` (path id, end, clicks, compactable; in the order they ended) one
+    step takes: the longest prefix whose compactable paths' clicks fit in `budget`, and at
+    least one path. (The others are only marked as passed.)"""
     total = 0
-    for taken, (_, _, clicks) in enumerate(rows):
-        total += clicks
+    for taken, (_, _, clicks, compactable) in enumerate(rows):
+        total += clicks if compactable else 0
         if total > budget and taken > 0:
             return taken
     return len(rows)
@@ -150,7 +153,8 @@ _NOT_SET: frozenset[str] = frozenset({"id", "customer_id"})
 
 def plan(batch: BatchWrite, known_customers: Collection[str]) -> Plan:
     """`known_customers` have a (:Customer) node (their VISITED counts are added to)."""
-    fresh = {c.key: c for c in batch.new_clicks if not c.kind.marker}
+    # Keys are unique per customer (docs/events.md, "Event keys").
+    fresh = {(c.customer_id, c.key): c for c in batch.new_clicks if not c.kind.marker}
     old_by_id = {p.id: p for p in batch.deleted_paths}
     extended: dict[str, list[tuple[Path, Path]]] = defaultdict(list)
     created: dict[str, list[Path]] = defaultdict(list)
@@ -174,7 +178,7 @@ def plan(batch: BatchWrite, known_customers: Collection[str]) -> Plan:
         if page in fresh_pages.get(customer, ()):
             visits[customer].append([page_index[page], n])
 
-    placed: set[str] = set()
+    placed: set[tuple[str, str]] = set()
 
     def path_row(p: Path, keys: Sequence[str]) -> dict[str, Any]:
         """`p` with `keys` (its clicks, or the appended ones) split as the chain takes them:
@@ -183,12 +187,12 @@ def plan(batch: BatchWrite, known_customers: Collection[str]) -> Plan:
         stored: list[str] = []
         order: list[int] = []
         for key in keys:
-            c = fresh.get(key)
-            if c is None or key in placed:
+            c = fresh.get((p.customer_id, key))
+            if c is None or (p.customer_id, key) in placed:
                 stored.append(key)
                 order.append(-len(stored))
                 continue
-            placed.add(key)
+            placed.add((p.customer_id, key))
             order.append(len(new))
             new.append(
                 [
@@ -238,7 +242,7 @@ def plan(batch: BatchWrite, known_customers: Collection[str]) -> Plan:
         customers,
         markers=[marker_row(c) for c in batch.new_clicks if c.kind.marker],
         endings=[
-            {"path": new.id, "marker": new.ended_by}
+            {"path": new.id, "customer": new.customer_id, "marker": new.ended_by}
             for old, new in written
             if new.ended_by != (old.ended_by if old and new.id in kept else None)
         ],

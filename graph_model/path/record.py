@@ -32,6 +32,30 @@ COMPLETED: Final = frozenset(o for o in Outcome if o.completed)
 # Path.result_counts of a step without a reported count.
 NO_RESULTS_COUNT: Final = -1
 
+DAY_MS: Final = 86_400_000
+DEFAULT_ALLOWED_LATENESS_MS: Final = 3 * DAY_MS
+
+
+@dataclass(frozen=True, slots=True)
+class PathRules:
+    """What paths depend on besides the clicks (docs/paths.md): one object, which the path
+    store holds and ingest's batches and live assist read from it, so they cannot disagree."""
+
+    timeout_ms: int  # the inactivity timeout
+    quick_ms: int  # a turnaround is quick under this
+    # An event more than this behind its customer's latest stored event is too late.
+    allowed_lateness_ms: int = DEFAULT_ALLOWED_LATENESS_MS
+    # Click nodes of paths that ended more than this before the watermark are compacted
+    # (docs/paths.md, "Retention"); None: kept for ever.
+    retention_ms: int | None = None
+
+    @property
+    def reach_ms(self) -> int:
+        """How far before its customer's latest event an accepted event can still change a
+        path: the allowed lateness plus the inactivity timeout (a path that ended earlier
+        than that never changes again)."""
+        return self.allowed_lateness_ms + self.timeout_ms
+
 
 class EventType(StrEnum):
     """What an event is: a page click, or an outcome marker (docs/events.md "Event types")."""

@@ -1,4 +1,4 @@
-"""Ingest's writes of clicks and paths."""
+"""Ingest's writes of clicks and paths, the watermark, and retention."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import time
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, Protocol
 
 from neo4j import Driver, ManagedTransaction
@@ -28,27 +28,31 @@ from graph_model.path.batch import (
     plan,
     to_compact,
 )
-from graph_model.path.record import Click, EventType
+from graph_model.path.record import Click, EventType, PathRules
+from graph_model.path.watermark import PartitionMark, Reading, next_watermark
 from graph_model.version import bump_graph_version
 
 
 class PathSink(Protocol):
     """What the ingest worker needs from the graph."""
 
+    @property
+    def rules(self) -> PathRules:
+        """The path rules every batch is written with (the one copy of them)."""
+
     def apply_clicks(
         self,
         customer_ids: Sequence[str],
-        keys: Sequence[str],
+        keys: Sequence[tuple[str, str]],
         compute: ComputeBatch,
         assess: AssessBatch | None = None,
+        reading: Reading | None = None,
     ) -> ApplyResult:
-        """Read the stored state of the customers and `keys` (the batch's event keys), let
-        `compute` read the stored events it needs and decide the change, write it (and, with
-        `assess`, the paths' at-risk states and their announcements): one transaction,
-        retried on conflicts."""
-
-    def click_owners(self, keys: Sequence[str]) -> dict[str, str]:
-        """The customer of each stored click among `keys` (absent keys are left out)."""
+        """Read the stored state of the customers and `keys` (the batch's (customer, event
+        key) pairs), let `compute` read the stored events it needs and decide the change,
+        write it, move the high marks of `reading`'s partitions and the watermark (and, with
+        `assess`, write the paths' at-risk states and their announcements): one transaction,
+        retried on conflicts. `reading` None: the batch does not come from Kafka."""
 
     def settle(self, timeout_s: float | None = None) -> Compacted:
         """Wait for the retention step the last batch started beside the next (if any; at
@@ -62,27 +66,16 @@ class _ForgottenMeanwhile(Exception):  # noqa: N818 -- a signal, not an error
     """Customers of the batch were forgotten while it was written: roll back, write again."""
 
 
-@dataclass(frozen=True, slots=True)
-class Retention:
-    """Compaction (docs/paths.md, "Retention"): the Click nodes of paths that ended more than
-    `retention_ms` (plus the inactivity timeout) before the watermark go."""
-
-    retention_ms: int
-    per_batch: int  # Click nodes an ingest batch compacts at most; 0: none
-
-
 class Neo4jPathStore:
     def __init__(
-        self,
-        driver: Driver,
-        database: str,
-        inactivity_timeout_ms: int,
-        retention: Retention | None = None,
+        self, driver: Driver, database: str, rules: PathRules, compact_per_batch: int = 0
     ) -> None:
+        """`compact_per_batch`: Click nodes each batch's retention step compacts at most (0:
+        none; only with `rules.retention_ms`)."""
         self.driver = driver
         self.database = database
-        self.timeout_ms = inactivity_timeout_ms
-        self.retention = retention
+        self._rules = rules
+        self.compact_per_batch = compact_per_batch
         self._salt: str | None = None  # the tombstones' salt, once seen
         # Ingest's retention step runs beside the next batch, on a thread of its own: in the
         # batch's transaction it cost ~30% of the ingest rate once every batch deleted about
@@ -90,14 +83,18 @@ class Neo4jPathStore:
         self._step: Future[Compacted] | None = None
         self._compacting = threading.Lock()  # one step at a time in this process
 
+    @property
+    def rules(self) -> PathRules:
+        return self._rules
+
     def compact(self, budget: int) -> Compacted:
         """One bounded step of retention (at most `budget` Click nodes, but at least one
         path), in a transaction of its own; `done` once nothing more can be compacted."""
-        if self.retention is None:
+        if self._rules.retention_ms is None:
             return Compacted(0, 0, True)
         self.settle()
         with self._compacting, self.driver.session(database=self.database) as session:
-            return session.execute_write(self._compact_tx, budget, None)
+            return session.execute_write(self._compact_tx, budget, None, None)
 
     def settle(self, timeout_s: float | None = None) -> Compacted:
         step, self._step = self._step, None
@@ -111,7 +108,7 @@ class Neo4jPathStore:
             log.warning("a retention step failed (the next batch's step takes it up): %s", e)
         return Compacted(0, 0, False)
 
-    def _compact_beside(self, watermark: int, budget: int) -> None:
+    def _compact_beside(self, watermark: int, budget: int, customers: Sequence[str]) -> None:
         # A daemon thread, not an executor's: a stop must not wait for a step that is
         # retrying through an outage (an unfinished step rolls back with its connection).
         step: Future[Compacted] = Future()
@@ -119,74 +116,112 @@ class Neo4jPathStore:
         def run() -> None:
             step.set_running_or_notify_cancel()
             try:
-                step.set_result(self._compact_at(watermark, budget))
+                step.set_result(self._compact_at(watermark, budget, customers))
             except BaseException as e:  # handed to whoever settles the step
                 step.set_exception(e)
 
         threading.Thread(target=run, name="pathrank-retention", daemon=True).start()
         self._step = step
 
-    def _compact_at(self, watermark: int, budget: int) -> Compacted:
+    def _compact_at(self, watermark: int, budget: int, customers: Sequence[str]) -> Compacted:
         with self._compacting, self.driver.session(database=self.database) as session:
-            return session.execute_write(self._compact_tx, budget, watermark)
+            return session.execute_write(self._compact_tx, budget, watermark, customers)
 
-    def _compact_tx(self, tx: ManagedTransaction, budget: int, watermark: int | None) -> Compacted:
-        """A step at `watermark` (the batch's that started it: the next batch reads nothing
-        older than that watermark's horizon), else at the stored one."""
+    def _compact_tx(
+        self,
+        tx: ManagedTransaction,
+        budget: int,
+        watermark: int | None,
+        customers: Sequence[str] | None,
+    ) -> Compacted:
+        """A step at `watermark` (the batch's that started it), else at the stored one;
+        `customers`: the batch's, whose paths their new events may have put out of reach
+        (None: every customer's)."""
         if watermark is None:
             row = tx.run(q.READ_WATERMARK).single()
             watermark = None if row is None or row["watermark"] is None else int(row["watermark"])
-        done = self._compact(tx, watermark, budget)
+        done = self._compact(tx, watermark, budget, customers)
         if done.paths:
             bump_graph_version(tx)
         return done
 
-    def _compact(self, tx: ManagedTransaction, watermark: int | None, budget: int) -> Compacted:
-        if self.retention is None or watermark is None:
+    def _compact(
+        self,
+        tx: ManagedTransaction,
+        watermark: int | None,
+        budget: int,
+        customers: Sequence[str] | None,
+    ) -> Compacted:
+        """Paths are compacted when no event the lateness rule accepts can change them
+        (docs/paths.md, "Retention"): they ended more than the retention plus the timeout
+        before the watermark, and more than the lateness plus the timeout before their
+        customer's latest event. The cursor walks the first condition in the order paths
+        ended; a path it passes that fails the second is labelled `Reachable` and compacted
+        once its customer's later events put it out of reach."""
+        rules = self._rules
+        if rules.retention_ms is None or watermark is None:
             return Compacted(0, 0, True)
-        # Ended more than the retention plus the timeout before the watermark: no event the
-        # lateness rule accepts can reach such a path again (docs/paths.md, "Retention").
-        cutoff = watermark - self.retention.retention_ms - self.timeout_ms
+        limit = max(budget, 1)
+        params = {"reach": rules.reach_ms, "limit": limit}
+        if customers is None:
+            due = tx.run(q.REACHABLE_DUE_ALL, params)
+        else:
+            due = tx.run(q.REACHABLE_DUE, params, customers=list(customers))
+        found = [(r["id"], 0, int(r["clicks"]), True) for r in due]
+        n = to_compact(found, budget)
+        paths, clicks = _compact_paths(tx, found[:n])
+        reachable_done = n == len(found) < limit
+        left = budget - clicks
+        if left <= 0 and found:
+            return Compacted(paths, clicks, False)
+        cutoff = watermark - rules.retention_ms - rules.timeout_ms
         cursor = tx.run(q.COMPACTION_CURSOR).single()
         start = _ALL_TIME if cursor is None or cursor["through"] is None else cursor["through"]
         if start >= cutoff:
-            return Compacted(0, 0, True)
-        limit = max(budget, 1)
-        found = list(tx.run(q.TO_COMPACT, {"from": start, "cutoff": cutoff, "limit": limit}))
-        rows = [(r["id"], int(r["end"]), int(r["clicks"])) for r in found]
-        n = to_compact(rows, budget)
-        if n:
-            tx.run(q.COMPACT_PATHS, ids=[r[0] for r in rows[:n]]).consume()
+            return Compacted(paths, clicks, reachable_done)
+        rows = [
+            (r["id"], int(r["end"]), int(r["clicks"]), _out_of_reach(r, rules))
+            for r in tx.run(q.TO_COMPACT, {"from": start, "cutoff": cutoff, "limit": limit})
+        ]
+        n = to_compact(rows, max(left, 0))
+        more_paths, more_clicks = _compact_paths(tx, rows[:n])
+        kept = [r[0] for r in rows[:n] if not r[3]]
+        if kept:
+            tx.run(q.MARK_REACHABLE, ids=kept).consume()
         done = n == len(rows) < limit
         through = cutoff if done else rows[n - 1][1]
         tx.run(q.SET_COMPACTION_CURSOR, through=through).consume()
-        return Compacted(n, sum(clicks for _, _, clicks in rows[:n]), done)
+        return Compacted(paths + more_paths, clicks + more_clicks, done and reachable_done)
 
     def apply_clicks(
         self,
         customer_ids: Sequence[str],
-        keys: Sequence[str],
+        keys: Sequence[tuple[str, str]],
         compute: ComputeBatch,
         assess: AssessBatch | None = None,
+        reading: Reading | None = None,
     ) -> ApplyResult:
-        ids, unique_keys = list(dict.fromkeys(customer_ids)), list(dict.fromkeys(keys))
+        ids, unique_keys = list(dict.fromkeys(customer_ids)), [list(k) for k in dict.fromkeys(keys)]
+        read = reading or Reading.unpartitioned(None)
         with self.driver.session(database=self.database) as session:
             while True:
                 try:
                     result = session.execute_write(
-                        self._apply_tx, ids, unique_keys, compute, assess
+                        self._apply_tx, ids, unique_keys, compute, assess, read
                     )
                     break
                 except _ForgottenMeanwhile:
                     continue  # again, without them: their tombstones are committed now
-        if self.retention is None or self.retention.per_batch <= 0 or result.watermark_ms is None:
+        if self._rules.retention_ms is None or self.compact_per_batch <= 0:
+            return result
+        if result.watermark_ms is None:
             return result
         # The previous batch's step ran beside this batch; the next runs beside the next one.
         # Waiting for it here keeps compaction abreast of ingest (one step per batch).
         started = time.perf_counter()
         previous = self.settle()
         waited = time.perf_counter() - started
-        self._compact_beside(result.watermark_ms, self.retention.per_batch)
+        self._compact_beside(result.watermark_ms, self.compact_per_batch, ids)
         return replace(
             result,
             paths_compacted=previous.paths,
@@ -198,16 +233,17 @@ class Neo4jPathStore:
         self,
         tx: ManagedTransaction,
         customer_ids: list[str],
-        keys: list[str],
+        keys: list[list[str]],
         compute: ComputeBatch,
-        assess: AssessBatch | None = None,
+        assess: AssessBatch | None,
+        reading: Reading,
     ) -> ApplyResult:
         self._salt, forgotten = read_forgotten(tx, customer_ids, self._salt)
         state = replace(read_state(tx, customer_ids, keys), forgotten=forgotten)
         events_read = [0]
 
         def read_events(since: Mapping[str, int]) -> Mapping[str, list[Click]]:
-            stored = _read_events(tx, since, self.timeout_ms)
+            stored = _read_events(tx, since, self._rules.timeout_ms)
             events_read[0] += sum(len(events) for events in stored.values())
             return stored
 
@@ -215,21 +251,17 @@ class Neo4jPathStore:
         # The old versions' at-risk states, read before the write replaces them.
         states = read_states(tx, [p.id for p in batch.deleted_paths]) if assess else {}
         _write(tx, batch, state.known)
-        watermark = batch.watermark_ms
-        closed = None
-        if watermark is not None:
-            closed = tx.run(
-                q.ADVANCE_WATERMARK, value=watermark, cutoff=watermark - self.timeout_ms
-            ).single()
-        paths_closed = int(closed["closed"]) if closed else 0
-        if watermark is not None:
-            # The watermark's node is locked now: an erasure that committed its tombstones
-            # before shows them here, one that did not yet waits for this commit (and then
-            # erases what this batch wrote). See graph_model.customer.store.
-            _, now_forgotten = read_forgotten(tx, customer_ids, self._salt)
-            if now_forgotten - forgotten:
-                raise _ForgottenMeanwhile
-        announced = assess_in_tx(tx, batch, states, paths_closed, assess) if assess else ()
+        watermark, paths_closed = self._advance(tx, reading)
+        # The watermark's node is locked now: an erasure that committed its tombstones before
+        # shows them here, one that did not yet waits for this commit (and then erases what
+        # this batch wrote). See graph_model.customer.store.
+        _, now_forgotten = read_forgotten(tx, customer_ids, self._salt)
+        if now_forgotten - forgotten:
+            raise _ForgottenMeanwhile
+        batch = replace(batch, watermark_ms=watermark)
+        announced = (
+            assess_in_tx(tx, batch, states, paths_closed, assess, self._rules) if assess else ()
+        )
         bump_graph_version(tx)
         return ApplyResult(
             clicks_created=len(batch.new_clicks),
@@ -241,17 +273,54 @@ class Neo4jPathStore:
             events_read=events_read[0],
         )
 
-    def click_owners(self, keys: Sequence[str]) -> dict[str, str]:
-        records, _, _ = self.driver.execute_query(
-            q.CLICK_OWNERS, keys=list(keys), database_=self.database
-        )
-        return {r["key"]: r["customer"] for r in records}
+    def _advance(self, tx: ManagedTransaction, reading: Reading) -> tuple[int | None, int]:
+        """The batch's partitions' high marks written, the watermark's node locked (so the
+        marks read next include every batch committed before), the watermark moved, and the
+        OPEN paths it passed by more than the timeout closed: the watermark and how many."""
+        if reading.partitioned and reading.marks:
+            ordered = sorted(reading.marks, key=lambda m: m.partition)  # a stable lock order
+            rows = [
+                {"partition": m.partition, "high": m.high_ms, "offset": m.offset} for m in ordered
+            ]
+            tx.run(q.WRITE_MARKS, topic=reading.topic, marks=rows).consume()
+        row = tx.run(q.LOCK_WATERMARK, topic=reading.topic).single(strict=True)
+        if reading.partitioned:
+            marks = {p: PartitionMark(p, high, offset) for p, high, offset in row["marks"]}
+        else:
+            marks = {m.partition: m for m in reading.marks}
+        stored = row["watermark"]
+        watermark = next_watermark(None if stored is None else int(stored), marks, reading)
+        if watermark is None:
+            return None, 0
+        closed = tx.run(
+            q.ADVANCE_WATERMARK, value=watermark, cutoff=watermark - self._rules.timeout_ms
+        ).single(strict=True)
+        return watermark, int(closed["closed"])
+
+
+def _out_of_reach(row: Any, rules: PathRules) -> bool:
+    """A path no event the lateness rule accepts can change: it ended more than the lateness
+    plus the timeout before its customer's latest stored event (`row`: end, click, marker)."""
+    times = [int(t) for t in (row["click"], row["marker"]) if t is not None]
+    return bool(times) and int(row["end"]) < max(times) - rules.reach_ms
+
+
+def _compact_paths(
+    tx: ManagedTransaction, rows: Sequence[tuple[str, int, int, bool]]
+) -> tuple[int, int]:
+    """Compact the paths of `rows` (id, end, clicks, out of reach) that are out of reach:
+    how many, and their clicks."""
+    ids = [r[0] for r in rows if r[3]]
+    if ids:
+        tx.run(q.COMPACT_PATHS, ids=ids).consume()
+    return len(ids), sum(r[2] for r in rows if r[3])
 
 
 def _write(tx: ManagedTransaction, batch: BatchWrite, known_customers: Collection[str]) -> None:
     p = plan(batch, known_customers)
     if p.deleted:
-        tx.run(q.DELETE_NEXT, keys=[k for path in p.deleted for k in path.keys]).consume()
+        keys = [[path.customer_id, k] for path in p.deleted for k in path.keys]
+        tx.run(q.DELETE_NEXT, keys=keys).consume()
         tx.run(q.DELETE_PATHS, ids=[path.id for path in p.deleted]).consume()
     if p.unplaced:
         tx.run(q.CREATE_CLICKS, clicks=[click_row(c) for c in p.unplaced]).consume()
@@ -288,9 +357,11 @@ def _write(tx: ManagedTransaction, batch: BatchWrite, known_customers: Collectio
             tx.run(q.APPLY_TRANSITIONS, deltas=other).consume()
 
 
-def read_state(tx: ManagedTransaction, customer_ids: list[str], keys: list[str]) -> StoredState:
+def read_state(
+    tx: ManagedTransaction, customer_ids: list[str], keys: list[list[str]]
+) -> StoredState:
     """The watermark, the customers' latest stored event times and nodes, and the stored
-    events that hold `keys`."""
+    events that hold `keys` ([customer, key] pairs)."""
     row = tx.run(q.READ_STATE, ids=customer_ids, keys=keys).single(strict=True)
     latest: dict[str, int] = {}
     known: set[str] = set()
@@ -300,7 +371,7 @@ def read_state(tx: ManagedTransaction, customer_ids: list[str], keys: list[str])
             latest[customer] = max(times)
         if exists:
             known.add(customer)
-    by_key = {c.key: c for c in _events(row["clicks"], row["markers"])}
+    by_key = {(c.customer_id, c.key): c for c in _events(row["clicks"], row["markers"])}
     watermark = row["watermark"]
     return StoredState(
         None if watermark is None else int(watermark), latest, frozenset(known), by_key

@@ -8,16 +8,9 @@ from __future__ import annotations
 # seconds (WRITE_CUSTOMERS takes ~0.25 s to plan). A schema change still clears the cache.
 _PLAN_ONCE = "CYPHER replan=skip\n"
 
-# What a batch reads first: the watermark; per customer of the batch, whether it has a node
-# and the time of its latest stored click and marker (the newest entry of the (customerId, ts)
-# indexes: a few index hits, however many events the customer has); the stored clicks and
-# markers that hold one of the batch's keys (the unique key constraints' indexes).
-READ_STATE = (
-    _PLAN_ONCE
-    + """
-OPTIONAL MATCH (m:Meta {id: 'watermark'})
-RETURN m.value AS watermark, COLLECT {
-  UNWIND $ids AS id
+# A customer's latest stored click and marker times, for `id`: the newest entries of the
+# (customerId, ts) indexes, a few index hits however many events the customer has.
+_LATEST = """
   CALL (id) {
     OPTIONAL MATCH (c:Click {customerId: id}) USING INDEX c:Click(customerId, ts)
     WHERE c.ts IS NOT NULL
@@ -27,16 +20,29 @@ RETURN m.value AS watermark, COLLECT {
     OPTIONAL MATCH (k:Marker {customerId: id}) USING INDEX k:Marker(customerId, ts)
     WHERE k.ts IS NOT NULL
     RETURN k.ts AS marker ORDER BY k.customerId DESC, k.ts DESC LIMIT 1
-  }
+  }"""
+
+# What a batch reads first: the watermark; per customer of the batch, whether it has a node
+# and its latest stored click and marker times; the stored clicks and markers that hold one
+# of the batch's keys ($keys: [customer, key]; the unique (customerId, key) constraints'
+# indexes).
+READ_STATE = (
+    _PLAN_ONCE
+    + """
+OPTIONAL MATCH (m:Meta {id: 'watermark'})
+RETURN m.value AS watermark, COLLECT {
+  UNWIND $ids AS id"""
+    + _LATEST
+    + """
   RETURN [id, click, marker, EXISTS { MATCH (:Customer {id: id}) }]
 } AS customers, COLLECT {
-  UNWIND $keys AS key
-  MATCH (c:Click {key: key})
+  UNWIND $keys AS pair
+  MATCH (c:Click {customerId: pair[0], key: pair[1]}) USING INDEX c:Click(customerId, key)
   RETURN [c.customerId, c.key, c.pageId, c.ts, c.resolved, c.seq, c.referrerPageId,
           c.attributes, c.query, c.results]
 } AS clicks, COLLECT {
-  UNWIND $keys AS key
-  MATCH (k:Marker {key: key})
+  UNWIND $keys AS pair
+  MATCH (k:Marker {customerId: pair[0], key: pair[1]}) USING INDEX k:Marker(customerId, key)
   RETURN [k.customerId, k.key, k.type, k.pageId, k.ts, k.seq, k.attributes]
 } AS markers
 """
@@ -117,7 +123,9 @@ CALL (p, r) {{
 
 # Written paths whose ending changed: the old ENDED_BY goes, the new one (if any) is made.
 LINK_ENDINGS = _relink(
-    "ENDED_BY", "MATCH (m:Marker {key: r.marker})\n  CREATE (p)-[:ENDED_BY]->(m)"
+    "ENDED_BY",
+    "MATCH (m:Marker {customerId: r.customer, key: r.marker}) "
+    "USING INDEX m:Marker(customerId, key)\n  CREATE (p)-[:ENDED_BY]->(m)",
 )
 
 # Segment nodes first, one statement, in a stable order (concurrent workers lock them alike).
@@ -145,20 +153,12 @@ LINK_QUERIES = _relink(
     "UNWIND r.queries AS text\n  MATCH (q:Query {text: text})\n  CREATE (p)-[:SEARCHED]->(q)",
 )
 
-# Event keys are unique graph-wide, clicks and markers alike.
-CLICK_OWNERS = """
-UNWIND $keys AS key
-CALL (key) {
-  MATCH (k:Click {key: key})
-  RETURN k.customerId AS customer
-  UNION
-  MATCH (k:Marker {key: key})
-  RETURN k.customerId AS customer
-}
-RETURN key, customer
+# $keys: [customer, key]
+DELETE_NEXT = """
+UNWIND $keys AS k
+MATCH (c:Click {customerId: k[0], key: k[1]})-[r:NEXT]->() USING INDEX c:Click(customerId, key)
+DELETE r
 """
-
-DELETE_NEXT = "UNWIND $keys AS k MATCH (:Click {key: k})-[r:NEXT]->() DELETE r"
 
 DELETE_PATHS = "UNWIND $ids AS id MATCH (p:Path {id: id}) DETACH DELETE p"
 
@@ -179,9 +179,9 @@ _CHAIN = """
       CREATE (n)-[:ON]->(pg)
       RETURN collect(n) AS created
     }
-    CALL (p) {
+    CALL (p, cid) {
       UNWIND p.stored AS key
-      OPTIONAL MATCH (n:Click {key: key})
+      OPTIONAL MATCH (n:Click {customerId: cid, key: key}) USING INDEX n:Click(customerId, key)
       RETURN collect([n]) AS found
     }
     WITH *, CASE WHEN p.order IS NULL THEN created
@@ -273,12 +273,34 @@ WITH t WHERE t.count <= 0
 DELETE t
 """
 
+# ---- the watermark (graph_model/path/watermark.py) ------------------------------------------
+
+# The batch's partitions' high marks ($marks: {partition, high, offset}), never moved back.
+WRITE_MARKS = """
+UNWIND $marks AS r
+MERGE (k:PartitionMark {topic: $topic, partition: r.partition})
+SET k.high = CASE WHEN k.high IS NULL OR r.high > k.high THEN r.high ELSE k.high END,
+    k.offset = CASE WHEN k.offset IS NULL OR r.offset > k.offset THEN r.offset ELSE k.offset END
+"""
+
+# The watermark's node locked first (a write, even of the same value, takes the lock), so the
+# marks read after it include every batch committed before: two workers' last batches cannot
+# each see the other's partitions unread.
+LOCK_WATERMARK = """
+MERGE (m:Meta {id: 'watermark'})
+SET m.value = m.value
+RETURN m.value AS watermark, COLLECT {
+  MATCH (k:PartitionMark {topic: $topic})
+  RETURN [k.partition, k.high, k.offset]
+} AS marks
+"""
+
 # OPEN while watermark - end <= timeout; past that the path is ABANDONED.
 ADVANCE_WATERMARK = (
     _PLAN_ONCE
     + """
-MERGE (m:Meta {id: 'watermark'})
-SET m.value = CASE WHEN m.value IS NULL OR m.value < $value THEN $value ELSE m.value END
+MATCH (m:Meta {id: 'watermark'})
+SET m.value = $value
 WITH m
 CALL () {
   MATCH (p:Path {outcome: 'OPEN'}) USING INDEX p:Path(outcome, end)
@@ -292,24 +314,48 @@ RETURN closed
 
 
 # ---- retention (docs/paths.md, "Retention") -------------------------------------------------
-# (:Meta {id: 'compaction'}).through: every path that ended before it is compacted.
+# (:Meta {id: 'compaction'}).through: every path that ended before it is compacted or, when
+# its customer's later events may still reach it, labelled Reachable.
 
 READ_WATERMARK = "OPTIONAL MATCH (m:Meta {id: 'watermark'}) RETURN m.value AS watermark"
 
 COMPACTION_CURSOR = "OPTIONAL MATCH (m:Meta {id: 'compaction'}) RETURN m.through AS through"
 
-# The next paths to compact: not compacted yet (they still have their keys), ended in
-# [$from, $cutoff), in the order they ended (the path_end index, from the cursor on).
+# The next paths the cursor passes: not compacted yet (they still have their keys) nor
+# passed before, ended in [$from, $cutoff), in the order they ended (the path_end index, from
+# the cursor on), with their customer's latest event times.
 TO_COMPACT = (
     _PLAN_ONCE
     + """
 MATCH (p:Path) USING INDEX p:Path(end)
-WHERE p.end >= $from AND p.end < $cutoff AND p.keys IS NOT NULL
-RETURN p.id AS id, p.end AS end, size(p.keys) AS clicks
-ORDER BY p.end
-LIMIT $limit
+WHERE p.end >= $from AND p.end < $cutoff AND p.keys IS NOT NULL AND NOT p:Reachable
+WITH p ORDER BY p.end LIMIT $limit
+WITH p, p.customerId AS id"""
+    + _LATEST
+    + """
+RETURN p.id AS id, p.end AS end, size(p.keys) AS clicks, click, marker
+ORDER BY end
 """
 )
+
+# Reachable paths of $customers that their customer's latest event now puts out of reach
+# (ended more than $reach before it).
+_DUE = """
+WITH p, id"""
+_DUE_END = """
+WITH p, CASE WHEN click IS NULL OR (marker IS NOT NULL AND marker > click) THEN marker
+             ELSE click END AS latest
+WHERE p.end < latest - $reach
+RETURN p.id AS id, size(p.keys) AS clicks
+LIMIT $limit
+"""
+REACHABLE_DUE = (
+    "UNWIND $customers AS id\nMATCH (p:Reachable {customerId: id})" + _DUE + _LATEST + _DUE_END
+)
+# The same for every customer (`pathrank compact`).
+REACHABLE_DUE_ALL = "MATCH (p:Reachable)\nWITH p, p.customerId AS id" + _LATEST + _DUE_END
+
+MARK_REACHABLE = "UNWIND $ids AS id MATCH (p:Path {id: id}) SET p:Reachable"
 
 # A compacted path keeps its node and properties (pages, timestamps, ...) but its keys; its
 # Click nodes go, and with them ON, NEXT, FIRST and LAST. They are found by walking the
@@ -324,7 +370,7 @@ CALL (first) {
   MATCH (first)-[:NEXT]->*(c:Click)
   DETACH DELETE c
 }
-REMOVE p.keys
+REMOVE p.keys, p:Reachable
 """
 )
 

@@ -17,7 +17,7 @@ from typing import Final
 from graph_model.path.record import EventType
 from ingest.events import MAX_ATTRIBUTE_CHARS
 from ingest.search import DEFAULT_SEARCH_EVENTS
-from ingest.sources.page_rules import PageRules
+from ingest.sources.page_rules import PageRules, UnusableUrl
 
 EXCLUDED: Final = "excluded by a page rule"
 
@@ -167,13 +167,18 @@ def page_event(
     page is informative, so it is kept without one in both cases. A page view of a
     search-results URL that a page rule captures is a search (docs/sources.md, "Searches").
     """
-    if kind is EventType.PAGE_VIEW and url:
-        query = config.rules.search_query(page_url or url)
-        if query == "":
-            return NO_QUERY
-        if query is not None:
-            return search_event(customer, timestamp, query, None, event_id=event_id, attrs=attrs)
-    page = config.rules.page_id(url) if url else None
+    try:
+        if kind is EventType.PAGE_VIEW and url:
+            query = config.rules.search_query(page_url or url)
+            if query == "":
+                return NO_QUERY
+            if query is not None:
+                return search_event(
+                    customer, timestamp, query, None, event_id=event_id, attrs=attrs
+                )
+        page = config.rules.page_id(url) if url else None
+    except UnusableUrl as exc:
+        return Invalid(f"invalid page URL: {exc}")
     if not kind.marker:
         if not url:
             return Invalid("missing page URL")
@@ -181,7 +186,10 @@ def page_event(
             return Skipped(EXCLUDED)
     referrer = None
     if referrer_url and config.rules.same_host(page_url or url or "", referrer_url):
-        referrer = config.rules.page_id(referrer_url)
+        try:
+            referrer = config.rules.page_id(referrer_url)
+        except UnusableUrl as exc:
+            return Invalid(f"invalid referrer URL: {exc}")
     return event(
         customer,
         timestamp,

@@ -17,6 +17,7 @@ import orjson
 from ingest.sources import ga4, segment, snowplow
 from ingest.sources.common import Invalid, Mapped, SourceConfig
 from ingest.sources.table import TableMapping
+from ingest.text import NotJson, loads
 
 GZIP_MAGIC: Final = b"\x1f\x8b"
 _SEGMENT_CALLS: Final = frozenset({"page", "track", "identify", "screen", "group", "alias"})
@@ -124,8 +125,8 @@ def _line(line: bytes, fmt: Format, config: SourceConfig, table: TableMapping) -
     if fmt is Format.SNOWPLOW and not line.lstrip().startswith(b"{"):
         return [snowplow.map_enriched(line, config)]
     try:
-        record = orjson.loads(line)
-    except orjson.JSONDecodeError:
+        record = loads(line)
+    except NotJson:
         return [Invalid("not JSON")]
     if fmt is Format.SEGMENT:
         found = segment.messages(record)

@@ -5,7 +5,9 @@ An ordered list of regular expressions, each with a page id template, `exclude =
 that query-string parameter's value), read from a small TOML file. The rules see the URL's
 path (query string and fragment dropped); the first that matches wins; a URL no rule
 matches gets the default rule, its path without a trailing slash. An excluded URL is
-skipped and counted, never an error.
+skipped and counted, never an error. A URL with a control character (a newline, NUL) has no
+page id: URL parsing would drop the character silently (`/a\nb` would become `/ab`), so its
+event is a dead letter instead.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from pathlib import Path
 from typing import Final
 from urllib.parse import parse_qsl, urlsplit
 
+from ingest.text import CONTROL
+
 _TEMPLATE_PART: Final = re.compile(r"\$(?:(\d+)|\{(\w+)\}|(\$))")
 _RULE_KEYS: Final = frozenset({"match", "page", "exclude", "search"})
 DEFAULT_SEARCH_PAGE: Final = "search"
@@ -24,6 +28,10 @@ DEFAULT_SEARCH_PAGE: Final = "search"
 
 class PageRulesError(ValueError):
     """A page rules file that cannot be used; the message says where and why."""
+
+
+class UnusableUrl(ValueError):  # noqa: N818 -- says what the URL is
+    """A URL no page id can be made of exactly (it holds a control character)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +55,10 @@ class PageRules:
     search_page: str = DEFAULT_SEARCH_PAGE  # the page of search rules (PATHRANK_SEARCH_PAGE)
 
     def page_id(self, url: str) -> str | None:
-        """The page id of a URL (absolute, or just a path), None when excluded."""
+        """The page id of a URL (absolute, or just a path), None when excluded; UnusableUrl
+        when it holds a control character."""
+        if CONTROL.search(url):
+            raise UnusableUrl("a control character")
         path = url_path(url)
         for rule in self.rules:
             if rule.search is not None and rule.pattern.search(path):

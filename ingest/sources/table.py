@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from graph_model.path.record import EventType
 from ingest.events import ATTRIBUTE_KEY, ATTRIBUTES, FIELDS, PAGE_ID, REFERRER_PAGE_ID, TIMESTAMP
-from ingest.sources.common import EXCLUDED, NO_QUERY, Mapped, Skipped, attributes
-from ingest.sources.page_rules import PageRules
+from ingest.sources.common import EXCLUDED, NO_QUERY, Invalid, Mapped, Skipped, attributes
+from ingest.sources.page_rules import PageRules, UnusableUrl
 
 # The fields --map can name (attributes come from --attributes).
 ALIASES: Final = {names[0]: names for names in FIELDS if names is not ATTRIBUTES}
@@ -105,24 +105,27 @@ class TableMapping:
     def _pages(self, out: dict[str, object], rules: PageRules) -> Mapped:
         kind = out.get("event_type", out.get("type"))
         marker = kind not in (None, "", "page_view")
-        for alias in PAGE_ID:
-            url = out.get(alias)
-            query = rules.search_query(url) if isinstance(url, str) and not marker else None
-            if query is not None:  # a search-results URL a page rule captures: a search
-                if not query:
-                    return NO_QUERY
-                out.pop(alias)
-                out.update(event_type=EventType.SEARCH.value, query=query)
-                return out
-            if isinstance(url, str) and url:
-                page = rules.page_id(url)
-                if page is None and not marker:
-                    return Skipped(EXCLUDED)
-                out[alias] = page if page is not None else ""
-        for alias in REFERRER_PAGE_ID:
-            url = out.get(alias)
-            if isinstance(url, str) and url:
-                out[alias] = rules.page_id(url)
+        try:
+            for alias in PAGE_ID:
+                url = out.get(alias)
+                query = rules.search_query(url) if isinstance(url, str) and not marker else None
+                if query is not None:  # a search-results URL a page rule captures: a search
+                    if not query:
+                        return NO_QUERY
+                    out.pop(alias)
+                    out.update(event_type=EventType.SEARCH.value, query=query)
+                    return out
+                if isinstance(url, str) and url:
+                    page = rules.page_id(url)
+                    if page is None and not marker:
+                        return Skipped(EXCLUDED)
+                    out[alias] = page if page is not None else ""
+            for alias in REFERRER_PAGE_ID:
+                url = out.get(alias)
+                if isinstance(url, str) and url:
+                    out[alias] = rules.page_id(url)
+        except UnusableUrl as exc:
+            return Invalid(f"invalid URL: {exc}")
         return out
 
 

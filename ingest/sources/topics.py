@@ -7,11 +7,10 @@ from collections.abc import Callable, Mapping
 from enum import StrEnum
 from typing import Final
 
-import orjson
-
 from ingest.events import InvalidEvent
 from ingest.sources import segment, snowplow
 from ingest.sources.common import Invalid, Mapped, Skipped, SourceConfig
+from ingest.text import NotJson, loads
 
 # Enriched events carry their contexts; Snowplow's own collector takes up to 1 MB.
 MAX_FOREIGN_BYTES: Final = 1024 * 1024
@@ -48,8 +47,8 @@ def decoder(fmt: TopicFormat, config: SourceConfig) -> Decoder | None:
 
 def _segment(value: bytes, config: SourceConfig) -> Mapped:
     try:
-        message = orjson.loads(value)
-    except orjson.JSONDecodeError:
+        message = loads(value)
+    except NotJson:
         return Invalid("not valid JSON")
     if isinstance(message, dict) and "batch" in message:
         return Invalid("a batch: one message per record")

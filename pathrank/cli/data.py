@@ -5,10 +5,20 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeRemainingColumn,
+)
 
 from ingest.produce import ProduceSummary, produce_events, produce_file, produce_pages
 from ingest.sources.common import EXCLUDED
@@ -110,7 +120,7 @@ def produce(
                 target,
                 now_ms=int(time.time() * 1000),
                 on_progress=lambda n: bar.update(task, completed=min(n, lines)),
-                max_skew_ms=round(s.max_clock_skew_s * 1000),
+                limits=wiring().limits(),
                 fmt=detected,
                 config=config,
                 table=table,
@@ -179,6 +189,43 @@ def _log_batch(st: IngestStats) -> None:
     )
 
 
+@contextmanager
+def _progress(show: bool, topic: str) -> Iterator[Callable[[IngestStats], None]]:
+    """What each committed batch reports: on a terminal, with --until-idle (a run that ends),
+    a live line with the counts, the group's lag and the time left at the rate so far;
+    elsewhere (a log, a service) one log line per batch."""
+    if not show:
+        yield _log_batch
+        return
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[detail]}"),
+        TimeRemainingColumn(compact=True),
+        console=err,
+        transient=False,
+    ) as bar:
+        task = bar.add_task(f"ingesting {topic}", total=None, detail="")
+        last: list[IngestStats] = []
+
+        def on_batch(st: IngestStats) -> None:
+            last[:] = [st]
+            lag = "?" if st.unread is None else f"{st.unread:,}"
+            rate = st.consumed / max(st.elapsed_s, 1e-9)
+            detail = (
+                f"{st.clicks:,} clicks, {st.dead_letters:,} dead letters "
+                f"({st.too_late:,} too late), lag {lag}, {rate:,.0f}/s"
+            )
+            total = None if st.unread is None else st.consumed + st.unread
+            bar.update(task, completed=st.consumed, total=total, detail=detail)
+
+        yield on_batch
+        if last:  # the run's end: the worker counted what the group left unread
+            on_batch(last[0])
+
+
 @app.command("ingest")
 def ingest(
     topic: Annotated[str | None, typer.Option(help="Default: PATHRANK_TOPIC")] = None,
@@ -187,7 +234,12 @@ def ingest(
     ] = None,
     until_idle: Annotated[
         float | None,
-        typer.Option("--until-idle", min=0, help="Exit 0 once no record arrived for S seconds"),
+        typer.Option(
+            "--until-idle",
+            min=0,
+            help="Exit 0 once every partition it was assigned is read and committed, for S "
+            "seconds (S + 30 while other members hold partitions with records left)",
+        ),
     ] = None,
     batch_size: Annotated[
         int | None, typer.Option(min=1, max=100_000, help="Default: PATHRANK_BATCH_SIZE")
@@ -206,15 +258,18 @@ def ingest(
     config = w.ingest_config(
         topic=topic, group=group, until_idle_s=until_idle, batch_size=batch_size, fmt=fmt
     )
-    with w.driver() as driver:
-        stats = w.ingest_worker(driver, config, on_batch=_log_batch).run()
+    show = err.is_terminal and until_idle is not None
+    with w.driver() as driver, _progress(show, config.topic) as on_batch:
+        stats = w.ingest_worker(driver, config, on_batch=on_batch).run()
     forgotten = f", {stats.forgotten} of forgotten customers" if stats.forgotten else ""
     # "events": page clicks and outcome events alike; `analyze` counts clicks (page clicks
     # only), so the two words never name the same thing with different numbers.
+    unread = "?" if stats.unread is None else f"{stats.unread}"
     out.print(
         f"ingested {stats.consumed} records ({stats.clicks} events, {stats.clicks_created} "
         f"new, {stats.pages} pages, {stats.dead_letters} dead letters{forgotten}) in "
-        f"{stats.elapsed_s:.1f}s"
+        f"{stats.elapsed_s:.1f}s; {stats.too_late} too late; {unread} events of "
+        f"{config.topic} left unread by the group"
     )
 
 

@@ -48,8 +48,9 @@ COMPACT_STEP = 50_000
 @app.command("compact")
 def compact() -> None:
     """Apply retention now: the Click nodes of paths that ended more than
-    PATHRANK_CLICK_RETENTION_DAYS before the watermark go, the paths keep their pages and
-    timestamps, and no figure changes. Ingest does the same a bounded amount per batch."""
+    PATHRANK_CLICK_RETENTION_DAYS before the watermark, and that no accepted late event can
+    change, go; the paths keep their pages and timestamps, and no figure changes. Ingest does
+    the same a bounded amount per batch."""
     w = wiring()
     days = w.s.click_retention_days
     if days is None:

@@ -114,7 +114,7 @@ def serve(
     gc.collect()
     gc.freeze()
     http_server.serve(
-        w.http_app(api, collector),
+        w.http_app(api, collector, hosts),
         host,
         port,
         body_timeout_s=s.http_body_timeout_s,

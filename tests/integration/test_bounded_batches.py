@@ -45,7 +45,7 @@ def _batch(driver: Driver, events: list[dict[str, Any]]) -> BatchOutcome:
     for e in events:
         clicks.append(event_from_record(e, now_ms=NOW_MS, seq=SEQ[0]))
         SEQ[0] += 1
-    return apply_batch(w.path_store(driver), clicks, w.rules())
+    return apply_batch(w.path_store(driver), clicks)
 
 
 @pytest.mark.parametrize("bot_size", BOTS)

@@ -178,7 +178,7 @@ def test_a_batch_that_read_no_tombstone_is_written_again_without_the_forgotten(
     tx.run(customer_q.WRITE_TOMBSTONES, hashes=[tombstone_hash(salt, GONE)]).consume()
     outcome: list[Any] = []
     batch = threading.Thread(
-        target=lambda: outcome.append(apply_batch(w.path_store(store.driver), clicks, w.rules()))
+        target=lambda: outcome.append(apply_batch(w.path_store(store.driver), clicks))
     )
     batch.start()
     time.sleep(1.0)  # ...while the batch reads (no tombstone yet) and waits for the lock

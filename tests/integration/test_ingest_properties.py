@@ -12,7 +12,16 @@ from neo4j import Driver
 
 from ingest.batch import apply_batch
 from ingest.events import event_from_record
-from tests.integration.ingest_helpers import NOW_MS, clean_graph, reference, snapshot, wiring
+from tests.integration.backlog import expected_graph, stored_graph
+from tests.integration.ingest_helpers import (
+    NOW_MS,
+    TestGraph,
+    clean_graph,
+    reference,
+    snapshot,
+    wiring,
+)
+from tests.partitioned import batches, histories, partitions_of
 from tests.tiers import examples
 
 T0 = 1_700_000_000_000
@@ -64,12 +73,40 @@ def test_any_order_duplication_and_batching_gives_the_same_graph(
     events, batches = case
     clean_graph(neo4j_driver)
     w = wiring()
-    store, rules = w.path_store(neo4j_driver), w.rules()
+    store = w.path_store(neo4j_driver)
     offset = 0
     for batch in batches:
         clicks = []
         for record in batch:
             clicks.append(event_from_record(record, now_ms=NOW_MS, seq=offset))
             offset += 1
-        apply_batch(store, clicks, rules)
+        apply_batch(store, clicks)
     assert snapshot(neo4j_driver) == reference(events)
+
+
+@settings(
+    max_examples=examples(25, 4),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(events=histories(), data=st.data())
+def test_any_interleaving_of_partitions_with_retention_gives_the_in_order_graph(
+    neo4j_driver: Driver, events: list[dict[str, Any]], data: st.DataObject
+) -> None:
+    """Three partitions read in any interleaving, cut into batches anywhere, each batch with
+    what it read of each partition (the watermark per partition), retention as short as the
+    lateness: the real store holds the graph in-order ingestion without retention gives,
+    nothing is too late, and the watermark ends at the latest event."""
+    clean_graph(neo4j_driver)
+    w = wiring(click_retention_days=1, allowed_lateness_s=86_400, compact_per_batch=1_000)
+    store = w.path_store(neo4j_driver)
+    logs = partitions_of(events, data.draw(st.booleans(), label="in time order"))
+    order = data.draw(st.permutations([p for p, log in enumerate(logs) for _ in log]))
+    cuts = data.draw(st.lists(st.integers(1, len(order)), max_size=5))
+    rejected = []
+    for clicks, reading in batches(logs, order, cuts, NOW_MS):
+        rejected += apply_batch(store, clicks, reading=reading).rejected
+    store.settle()
+    assert rejected == []
+    assert stored_graph(neo4j_driver).graph == expected_graph(events)
+    assert TestGraph(neo4j_driver).counts().watermark_ms == max(int(e["timestamp"]) for e in events)

@@ -29,6 +29,7 @@ from tests.integration.ingest_helpers import (
     reference,
     snapshot,
     start_ingest,
+    valid_clicks,
 )
 
 T0 = 1_700_000_000_000
@@ -52,19 +53,6 @@ def create_topic(bootstrap: str, topic: str, max_message_bytes: int = BIG_RECORD
     )
     for future in futures.values():
         future.result(timeout=30)
-
-
-def valid_clicks(customers: int, per_customer: int, t0: int = T0) -> list[dict[str, Any]]:
-    return [
-        {
-            "customer_id": f"c{c}",
-            "page_id": f"p{(c + i) % 7}",
-            "timestamp": t0 + i * 60_000 + c,
-            "event_id": f"c{c}-{i}",
-        }
-        for c in range(customers)
-        for i in range(per_customer)
-    ]
 
 
 def huge_click() -> bytes:

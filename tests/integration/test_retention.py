@@ -1,8 +1,9 @@
 """Retention against real Neo4j (docs/paths.md, "Retention"): compaction removes exactly the
 Click nodes of the paths that ended more than the retention (plus the inactivity timeout)
-before the watermark, and leaves every path's properties (pages, timestamps, ...) and every
-aggregate as it was; ingest compacts a bounded amount per batch; ingest goes on correctly
-after compaction."""
+before the watermark and more than the allowed lateness (plus the timeout) before their
+customer's latest event, and leaves every path's properties (pages, timestamps, ...) and
+every aggregate as it was; ingest compacts a bounded amount per batch; ingest goes on
+correctly after compaction."""
 
 from __future__ import annotations
 
@@ -28,8 +29,11 @@ from tests.integration.ingest_helpers import (
 )
 
 DAY = 86_400_000
-RETENTION = {"click_retention_days": 2, "allowed_lateness_s": 86_400}
-ENV = {"PATHRANK_CLICK_RETENTION_DAYS": "2", "PATHRANK_ALLOWED_LATENESS_S": "86400"}
+# A lateness of an hour: customers who come back more than that later have paths no late
+# event can reach any more (with days of lateness, this small help center's would all stay).
+LATENESS_MS = 3_600_000
+RETENTION = {"click_retention_days": 2, "allowed_lateness_s": LATENESS_MS / 1000}
+ENV = {"PATHRANK_CLICK_RETENTION_DAYS": "2", "PATHRANK_ALLOWED_LATENESS_S": "3600"}
 
 PATHS = f"MATCH (p:Path) RETURN p {properties_of(Path).projection()} AS p"
 CHAINS = """
@@ -78,10 +82,14 @@ def _state(graph: TestGraph) -> tuple[Any, ...]:
 
 def _expected_compacted(events: list[dict[str, Any]]) -> tuple[int, int]:
     """From the reference's paths (not the product's): the paths whose last click is more
-    than 2 days plus the timeout before the watermark, and their clicks."""
+    than 2 days plus the timeout before the watermark and more than the lateness plus the
+    timeout before their customer's latest event, and their clicks."""
     ref = reference(events)
     watermark = max(int(e["timestamp"]) for e in events)
     cutoff = watermark - 2 * DAY - TIMEOUT_MS
+    latest: dict[str, int] = {}
+    for e in events:
+        latest[e["customer_id"]] = max(latest.get(e["customer_id"], 0), int(e["timestamp"]))
     # The reference's summary: (customer, pages, outcome, start, length, ...); a path's last
     # click time is not in it, so take it from the events.
     times: dict[tuple[str, int], list[int]] = {}
@@ -92,8 +100,9 @@ def _expected_compacted(events: list[dict[str, Any]]) -> tuple[int, int]:
     for customer, _pages, _outcome, start, length, *_ in ref.paths:
         clicks = sorted(times[(customer, 0)])
         first = clicks.index(start)
-        ends.append((clicks[first + length - 1], length))
-    old = [(end, n) for end, n in ends if end < cutoff]
+        ends.append((customer, clicks[first + length - 1], length))
+    reach = LATENESS_MS + TIMEOUT_MS
+    old = [(end, n) for c, end, n in ends if end < cutoff and end < latest[c] - reach]
     return len(old), sum(n for _, n in old)
 
 
@@ -141,14 +150,14 @@ def test_compaction_keeps_every_path_and_aggregate_and_drops_exactly_the_old_cli
 def test_ingest_compacts_a_bounded_amount_per_batch(store: TestGraph) -> None:
     events = _events()
     w = wiring(**RETENTION, compact_per_batch=200)
-    path_store, rules = w.path_store(store.driver), w.rules()
+    path_store = w.path_store(store.driver)
     compacted = []
     for start in range(0, len(events), 250):
         clicks = [
             event_from_record(e, now_ms=NOW_MS, seq=start + i)
             for i, e in enumerate(events[start : start + 250])
         ]
-        outcome = apply_batch(path_store, clicks, rules)
+        outcome = apply_batch(path_store, clicks)
         assert outcome.rejected == []
         compacted.append(outcome.result.clicks_compacted)
     # Each batch reports the step the batch before it started (run beside it); the last

@@ -177,3 +177,31 @@ def test_an_unknown_page_has_no_series_and_a_long_one_is_refused(api: InProcessA
         {"metric": "VISITS", "interval": "DAY", "from": iso(0), "until": iso(START)},
     )
     assert "more than 1000 periods" in message
+
+
+def test_a_history_longer_than_the_limit_stores_no_series_of_that_interval(
+    neo4j_driver: Driver,
+) -> None:
+    """The series limits hold for precomputed series too: two paths 26 years apart (the
+    earliest accepted year, 2000, and 2026) are 9,500 days; the analysis stores no daily and
+    no weekly series for them, and the API refuses the long series instead of 9,500 points."""
+    w = wiring()
+    w.admin(neo4j_driver).clear()
+    first, last = ms_of("2000-01-03T10:00:00+00:00"), START
+    events = [
+        {"customer_id": c, "page_id": p, "timestamp": t + i * 30_000, "is_resolved": i == 1}
+        for c, t in (("old", first), ("new", last))
+        for i, p in enumerate(("p0", "p1"))
+    ]
+    w.load(neo4j_driver, events, now_ms=NOW_MS)
+    w.analysis(neo4j_driver).run()
+    [row] = neo4j_driver.execute_query(
+        "MATCH (m:Meta {id: 'analysis'}) "
+        "RETURN COUNT { MATCH (s:SiteSeries {run: m.run}) } AS site, "
+        "COUNT { MATCH (s:PageSeries {run: m.run}) } AS pages"
+    ).records
+    assert (row["site"], row["pages"]) == (0, 0)
+    with in_process_api() as api:
+        for interval in ("DAY", "WEEK"):
+            message = api.error(SITE_SERIES, {"metric": "VISITS", "interval": interval})
+            assert "more than 1000 periods" in message

@@ -22,14 +22,14 @@ from graph_model.assist.record import (
 )
 from graph_model.assist.store import AssistChanges, EndedAtRisk
 from graph_model.path.batch import BatchWrite
-from graph_model.path.record import Click, Outcome, Path
+from graph_model.path.record import Click, Outcome, Path, PathRules
 from ingest.assist import AssistRules, LiveFigures, assess, judge
-from ingest.batch import PathRules, compute_batch
+from ingest.batch import compute_batch
 
 T = 1_767_600_000_000  # 2026-01-05T08:00:00Z
 MIN = 60_000
 TIMEOUT = 30 * MIN
-RULES = AssistRules(timeout_ms=TIMEOUT)
+RULES = AssistRules()
 FIGURES = AssistFigures(
     run="run-1",
     success={"home": 0.5, "good": 0.6, "bad": 0.1, "hot": 0.4, "lost": 0.15},
@@ -109,7 +109,7 @@ def run(
     figures: AssistFigures | None = FIGURES,
 ) -> AssistChanges:
     batch = batch_of(stored_clicks, new, watermark)
-    return assess(batch, stored or {}, ended, figures, RULES, {"c": ("clicks", 2)})
+    return assess(batch, stored or {}, ended, figures, RULES, {"c": ("clicks", 2)}, TIMEOUT)
 
 
 def test_a_new_path_announces_each_change_with_its_number() -> None:

@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from graph_model.path.batch import BatchWrite, TransitionDelta, plan, to_compact
-from graph_model.path.record import Click, EventType, Outcome
-from ingest.batch import REUSED_EVENT_ID, PathRules, accept_clicks, compute_batch
+from graph_model.path.record import Click, EventType, Outcome, PathRules
+from ingest.batch import REUSED_EVENT_ID, accept_clicks, compute_batch
 
 MIN = 60_000
 RULES = PathRules(timeout_ms=30 * MIN, quick_ms=10_000)
@@ -179,7 +179,7 @@ def test_a_late_marker_ends_a_stored_path_without_touching_pages_or_transitions(
         "seq": 3,
         "attributes": None,
     }
-    assert p.endings == [{"path": "c:k1", "marker": "k3"}]
+    assert p.endings == [{"path": "c:k1", "customer": "c", "marker": "k3"}]
 
 
 def test_an_orphan_marker_of_a_new_customer_is_only_stored() -> None:
@@ -221,8 +221,14 @@ def test_a_page_view_and_a_marker_under_one_event_id_conflict() -> None:
 
 
 def test_a_compaction_step_takes_whole_paths_within_its_budget_and_at_least_one() -> None:
-    rows = [("a", 1, 3), ("b", 2, 4), ("c", 3, 2)]
+    rows = [("a", 1, 3, True), ("b", 2, 4, True), ("c", 3, 2, True)]
     assert to_compact(rows, 7) == 2  # 3 + 4; c would make 9
     assert to_compact(rows, 9) == 3
     assert to_compact(rows, 2) == 1  # a alone is over the budget: taken all the same
     assert to_compact([], 5) == 0
+
+
+def test_paths_a_late_event_can_still_reach_cost_no_budget() -> None:
+    """They are only passed (labelled), not compacted: their clicks stay."""
+    rows = [("a", 1, 3, True), ("b", 2, 40, False), ("c", 3, 4, True), ("d", 4, 1, True)]
+    assert to_compact(rows, 7) == 3  # 3 + 0 + 4; d would make 8

@@ -12,9 +12,12 @@ from hypothesis import strategies as st
 
 from graph_model.path.record import Click
 from ingest.events import (
+    DEFAULT_MIN_TIMESTAMP_MS,
     MAX_EVENT_BYTES,
     MAX_ID_BYTES,
+    MIN_TIMESTAMP_REASON,
     InvalidEvent,
+    Limits,
     event_from_record,
     event_key,
     event_to_json,
@@ -148,7 +151,22 @@ def test_ids_are_stored_as_strings(raw: object, stored: str) -> None:
     ],
 )
 def test_timestamp_forms(raw: object, ts_ms: int) -> None:
-    assert parse(base(timestamp=raw)).ts_ms == ts_ms
+    # The forms, whatever the floor: with PATHRANK_MIN_TIMESTAMP at 1970.
+    anytime = Limits(min_ms=0)
+    assert parse_event(orjson.dumps(base(timestamp=raw)), now_ms=NOW, limits=anytime).ts_ms == ts_ms
+
+
+@pytest.mark.parametrize(
+    "raw", [0, 1, 1.001, 86_400, "1970-01-01T00:00:00Z", "1999-12-31T23:59:59.999Z", 10**11 + 1]
+)
+def test_a_timestamp_before_the_floor_is_a_dead_letter(raw: object) -> None:
+    """A device's clock at 0 or in 1970 is no event time (default floor 2000-01-01)."""
+    reason = "timestamp before the earliest accepted (PATHRANK_MIN_TIMESTAMP)"
+    assert reason_of(base(timestamp=raw)) == reason
+    assert parse(base(timestamp="2000-01-01T00:00:00Z")).ts_ms == 946_684_800_000
+    later = Limits(min_ms=1_600_000_000_000)  # a floor of one's own
+    with pytest.raises(InvalidEvent):
+        event_from_record(base(timestamp=1_599_999_999_999), now_ms=NOW, limits=later)
 
 
 def test_threshold_itself_is_seconds() -> None:
@@ -167,16 +185,17 @@ def test_up_to_the_clock_skew_ahead_is_accepted() -> None:
     skew_ms=st.integers(0, 86_400_000),
     ahead_ms=st.integers(-(10**12), 10**9),
 )
-def test_the_skew_rule_is_the_only_bound_on_time(skew_ms: int, ahead_ms: int) -> None:
-    """Accepted exactly when at most `skew_ms` ahead of now (no lower bound)."""
+def test_the_skew_and_the_floor_are_the_only_bounds_on_time(skew_ms: int, ahead_ms: int) -> None:
+    """Accepted exactly when at most `skew_ms` ahead of now and not before the floor."""
     record = orjson.dumps(base(timestamp=NOW + ahead_ms))
-    if ahead_ms <= skew_ms:
-        assert parse_event(record, now_ms=NOW, max_skew_ms=skew_ms).ts_ms == NOW + ahead_ms
+    limits = Limits(max_skew_ms=skew_ms)
+    if ahead_ms <= skew_ms and NOW + ahead_ms >= DEFAULT_MIN_TIMESTAMP_MS:
+        assert parse_event(record, now_ms=NOW, limits=limits).ts_ms == NOW + ahead_ms
     else:
         with pytest.raises(InvalidEvent) as caught:
-            parse_event(record, now_ms=NOW, max_skew_ms=skew_ms)
-        assert caught.value.reason == skew_reason(skew_ms)
-        assert "ahead of the clock" in caught.value.reason
+            parse_event(record, now_ms=NOW, limits=limits)
+        late = ahead_ms <= skew_ms
+        assert caught.value.reason == (MIN_TIMESTAMP_REASON if late else skew_reason(skew_ms))
 
 
 def test_the_skew_reason_names_the_setting_value() -> None:
@@ -305,7 +324,14 @@ _ATTRIBUTE = {
 }
 
 
-@given(field=st.sampled_from(ID_FIELDS), text=st.text(min_size=1, max_size=700).filter(str.strip))
+# What an id may hold: no control character, no lone surrogate (docs/events.md, "Text and ids").
+ID_CHARACTERS = st.characters(blacklist_categories=("Cc", "Cs"))
+
+
+@given(
+    field=st.sampled_from(ID_FIELDS),
+    text=st.text(ID_CHARACTERS, min_size=1, max_size=700).filter(str.strip),
+)
 def test_the_id_limit_counts_utf8_bytes(field: str, text: str) -> None:
     try:
         value = orjson.dumps(base(**{field: text}))
@@ -358,8 +384,9 @@ def test_agreeing_aliases_are_fine() -> None:
     [
         (None, "empty value"),
         (b"", "empty value"),
-        (b'{"customer_id": "\xff"}', "not UTF-8"),
-        (b"\xff\xfe{}", "not UTF-8"),
+        # Bytes that are not UTF-8 in an id: the event is a dead letter, as any bad id.
+        (b'{"customer_id": "\xff"}', "invalid customer_id: not valid Unicode"),
+        (b"\xff\xfe{}", "not valid JSON"),
         (b"{not json", "not valid JSON"),
         (b"   ", "not valid JSON"),
         (b'{"customer_id": 1', "not valid JSON"),
@@ -378,7 +405,7 @@ def test_invalid_values(value: bytes | None, reason: str) -> None:
 @pytest.mark.parametrize(
     ("number", "reason"),
     [
-        (b"1e400", "not valid JSON"),  # orjson refuses infinite doubles
+        (b"1e400", "invalid timestamp: not finite"),
         (b"99999999999999999999999", SKEW_REASON),  # > u64: a float
     ],
 )
@@ -459,7 +486,7 @@ def same_click_spellings(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any
     """One click written twice with independently chosen aliases and value forms."""
     customer = draw(st.integers(0, 10**6))
     page = draw(st.integers(0, 10**6))
-    seconds = draw(st.integers(0, (NOW + SKEW_MS) // 1000))
+    seconds = draw(st.integers(DEFAULT_MIN_TIMESTAMP_MS // 1000, (NOW + SKEW_MS) // 1000))
     resolved = draw(st.booleans())
 
     def spelling() -> dict[str, Any]:
@@ -488,7 +515,7 @@ def test_key_stability_property(spellings: tuple[dict[str, Any], dict[str, Any]]
 # --- canonical JSON --------------------------------------------------------------------------
 
 _ids = st.one_of(
-    st.text(min_size=1, max_size=MAX_ID_BYTES // 4).filter(str.strip),
+    st.text(ID_CHARACTERS, min_size=1, max_size=MAX_ID_BYTES // 4).filter(str.strip),
     st.integers(-(2**63), 2**64 - 1).map(str),
 )
 _events = st.builds(
@@ -506,7 +533,9 @@ _events = st.builds(
 @example(click("c", "p", 1_001, False, "k", None))  # written as 1.001 s
 @example(click("c", "p", 10**11 + 1, True, "k", "r"))
 def test_event_to_json_round_trips(event: Click) -> None:
-    assert parse_event(event_to_json(event), now_ms=NOW) == event
+    # With the timestamp floor lowered to 1970 (PATHRANK_MIN_TIMESTAMP), so that times below
+    # 10^11 ms, written in seconds, are read back too.
+    assert parse_event(event_to_json(event), now_ms=NOW, limits=Limits(min_ms=0)) == event
 
 
 def test_event_to_json_uses_our_names() -> None:
@@ -524,7 +553,8 @@ def test_event_to_json_keeps_early_millisecond_timestamps_unambiguous() -> None:
     # 1970-era ms values are <= 10^11 and would be read back as seconds if written as ms.
     early = click("c", "p", 12_345, False, "k", None)
     assert orjson.loads(event_to_json(early))["timestamp"] == 12.345
-    assert parse_event(event_to_json(early), now_ms=NOW).ts_ms == 12_345
+    anytime = Limits(min_ms=0)  # PATHRANK_MIN_TIMESTAMP at 1970
+    assert parse_event(event_to_json(early), now_ms=NOW, limits=anytime).ts_ms == 12_345
 
 
 # --- robustness ------------------------------------------------------------------------------

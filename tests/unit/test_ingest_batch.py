@@ -1,4 +1,4 @@
-"""What a batch accepts (reused event ids, key clashes, the watermark) and how poison records
+"""What a batch accepts (reused event ids, keys per customer, lateness) and how poison records
 are isolated: pure logic, with oracles written here rather than taken from the code."""
 
 from __future__ import annotations
@@ -13,18 +13,8 @@ from hypothesis import strategies as st
 from neo4j.exceptions import Neo4jError
 
 from graph_model.path.batch import StoredState
-from graph_model.path.record import Click
-from ingest.batch import (
-    KEY_CLASH,
-    REUSED_EVENT_ID,
-    TOO_LATE,
-    PathRules,
-    Rejected,
-    accept_clicks,
-    admit,
-    key_clashes,
-    next_watermark,
-)
+from graph_model.path.record import Click, PathRules
+from ingest.batch import REUSED_EVENT_ID, TOO_LATE, Rejected, accept_clicks, admit
 from ingest.poison import isolate, refused_reason
 
 T = 1_700_000_000_000
@@ -70,11 +60,11 @@ def test_the_referrer_is_not_part_of_the_content() -> None:
     assert accept_clicks([first, later], {}) == ({"a": [first]}, [])
 
 
-def test_the_same_id_for_two_customers_is_a_key_clash_the_first_keeps_it() -> None:
+def test_the_same_id_for_two_customers_is_two_events() -> None:
     a, b = click("a", "e1", "p1", seq=1), click("b", "e1", "p2", seq=2)
-    assert accept_clicks([b, a], {}) == ({"a": [a], "b": []}, [Rejected(b, KEY_CLASH)])
-    # A stored click of another customer holds it too.
-    assert accept_clicks([b], {"a": [a]}) == ({"b": []}, [Rejected(b, KEY_CLASH)])
+    assert accept_clicks([b, a], {}) == ({"a": [a], "b": [b]}, [])
+    # A stored click of another customer with that id changes nothing for b.
+    assert accept_clicks([b], {"a": [a]}) == ({"b": [b]}, [])
 
 
 _keys = st.sampled_from(["e1", "e2", "e3"])
@@ -95,7 +85,8 @@ _clicks = st.builds(
             for i, c in enumerate(cs)
         ]
     ),
-    stored=st.lists(_clicks, max_size=4, unique_by=lambda c: c.key),  # keys are unique
+    # keys are unique per customer
+    stored=st.lists(_clicks, max_size=4, unique_by=lambda c: (c.customer_id, c.key)),
 )
 def test_every_click_is_accepted_rejected_or_a_duplicate(
     batch: list[Click], stored: list[Click]
@@ -104,48 +95,23 @@ def test_every_click_is_accepted_rejected_or_a_duplicate(
     for c in stored:
         by_customer.setdefault(c.customer_id, []).append(c)
 
-    # The oracle: walk arrivals in order; a key's first version is the stored click or the
-    # first arrival, whoever's it is; another customer's key is a clash; same page, time and
-    # flag is a duplicate, anything else a rejection.
+    # The oracle: walk arrivals in order; a key is the customer's own: its first version is
+    # the customer's stored click or first arrival; same page, time and flag is a duplicate,
+    # anything else a rejection. Another customer's click with that id is another event.
     accepted, rejected = accept_clicks(list(reversed(batch)), by_customer)
-    first: dict[str, Click] = {c.key: c for c in stored}
+    first: dict[tuple[str, str], Click] = {(c.customer_id, c.key): c for c in stored}
     want_accepted: dict[str, list[Click]] = {}
     want_rejected: list[tuple[Click, str]] = []
     for c in batch:
-        known = first.get(c.key)
+        known = first.get((c.customer_id, c.key))
         want_accepted.setdefault(c.customer_id, [])
         if known is None:
-            first[c.key] = c
+            first[(c.customer_id, c.key)] = c
             want_accepted[c.customer_id].append(c)
-        elif known.customer_id != c.customer_id:
-            want_rejected.append((c, KEY_CLASH))
         elif (known.page_id, known.ts_ms, known.resolved) != (c.page_id, c.ts_ms, c.resolved):
             want_rejected.append((c, REUSED_EVENT_ID))
     assert accepted == want_accepted
     assert [(r.click, r.reason) for r in rejected] == want_rejected
-
-
-def test_the_watermark_follows_accepted_clicks_only_and_never_goes_back() -> None:
-    accepted = {"a": [click("a", "e1", ts=T + 5)], "b": [click("b", "e2", ts=T + 9)]}
-    assert next_watermark(None, accepted) == T + 9
-    assert next_watermark(T + 20, accepted) == T + 20
-    assert next_watermark(T, accepted) == T + 9
-    assert next_watermark(T, {"a": []}) == T
-    assert next_watermark(None, {"a": []}) is None
-
-
-# --- key clashes ------------------------------------------------------------------------------
-
-
-def test_a_key_another_customer_holds_is_a_clash() -> None:
-    clicks = [
-        click("b", "e1"),  # a stored click of a has e1
-        click("b", "e3"),
-        click("c", "e4"),  # c uses e4 first in the batch...
-        click("d", "e4"),  # ...so d's e4 clashes
-        click("a", "e1"),  # a's own key: a replay, not a clash
-    ]
-    assert key_clashes(clicks, {"e1": "a"}) == {0: KEY_CLASH, 3: KEY_CLASH}
 
 
 # --- isolating records the graph refuses --------------------------------------------------------
@@ -195,23 +161,6 @@ def test_isolation_writes_every_other_item_exactly_once_in_order(
     assert len(calls) <= 1 + 2 * len(poison) * levels
 
 
-def test_triage_names_culprits_without_splitting() -> None:
-    written, write = _writer({3, 5})
-    parts: list[int] = []
-
-    def counted(part: Sequence[int]) -> None:
-        parts.append(len(part))
-        write(part)
-
-    def triage(part: Sequence[int], _error: Exception) -> dict[int, str]:
-        return {i: "clash" for i, item in enumerate(part) if item in (3, 5)}
-
-    rejected = isolate(list(range(10)), counted, _reason, triage)
-    assert rejected == [(3, "clash"), (5, "clash")]
-    assert parts == [10, 8]  # one failure, one write of the rest
-    assert written == [[0, 1, 2, 4, 6, 7, 8, 9]]
-
-
 def test_an_error_that_is_no_record_s_fault_propagates() -> None:
     def write(_part: Sequence[int]) -> None:
         raise RuntimeError("the server is gone")
@@ -253,7 +202,7 @@ def test_the_refusal_reason_never_quotes_the_message() -> None:
     assert "secret" not in reason
 
 
-# --- allowed lateness and the retention horizon -------------------------------------------------
+# --- allowed lateness: per customer only -------------------------------------------------------
 
 DAY = 86_400_000
 LATE_RULES = PathRules(timeout_ms=30 * 60_000, quick_ms=10_000, allowed_lateness_ms=3 * DAY)
@@ -263,37 +212,32 @@ def test_lateness_is_per_customer_and_exactly_at_the_bound_is_in_time() -> None:
     state = StoredState(T, latest={"a": T})
     at, past = click("a", "e1", ts=T - 3 * DAY, seq=1), click("a", "e2", ts=T - 3 * DAY - 1, seq=2)
     other = click("b", "e3", ts=T - 30 * DAY, seq=3)  # a customer without events: no bound
-    accepted, rejected, watermark = admit([at, past, other], state, LATE_RULES)
+    accepted, rejected = admit([at, past, other], state, LATE_RULES)
     assert accepted == {"a": [at], "b": [other]}
     assert rejected == [Rejected(past, TOO_LATE)]
-    assert watermark == T
 
 
 def test_the_batch_s_earlier_clicks_move_the_bound() -> None:
     ahead = click("a", "e1", ts=T + 10 * DAY, seq=1)
     behind = click("a", "e2", ts=T, seq=2)  # in time against what is stored, not after `ahead`
-    accepted, rejected, watermark = admit([behind, ahead], StoredState(T, {"a": T}), LATE_RULES)
-    assert (accepted, rejected, watermark) == (
-        {"a": [ahead]},
-        [Rejected(behind, TOO_LATE)],
-        T + 10 * DAY,
-    )
+    accepted, rejected = admit([behind, ahead], StoredState(T, {"a": T}), LATE_RULES)
+    assert (accepted, rejected) == ({"a": [ahead]}, [Rejected(behind, TOO_LATE)])
 
 
-def test_the_retention_horizon_bounds_every_customer() -> None:
+def test_retention_and_the_watermark_make_no_event_too_late() -> None:
+    """An event far behind the watermark (another partition read ahead, a backlog) is placed
+    when it is within the lateness of its own customer; retention does not change that."""
     rules = dataclasses.replace(LATE_RULES, retention_ms=4 * DAY)
-    at, past = click("n", "e1", ts=T - 4 * DAY, seq=1), click("m", "e2", ts=T - 4 * DAY - 1, seq=2)
-    accepted, rejected, _ = admit([at, past], StoredState(T), rules)
-    assert accepted == {"n": [at], "m": []}
-    assert rejected == [Rejected(past, TOO_LATE)]
-    # Without retention there is no horizon.
-    assert admit([past], StoredState(T), LATE_RULES)[1] == []
+    old = click("n", "e1", ts=T - 40 * DAY, seq=1)  # n has no stored event
+    own = click("m", "e2", ts=T - 40 * DAY, seq=2)  # m's latest is 2 days later
+    state = StoredState(T, {"m": T - 38 * DAY})
+    assert admit([old, own], state, rules) == ({"n": [old], "m": [own]}, [])
 
 
 def test_a_replay_of_a_stored_event_is_a_duplicate_however_old() -> None:
     old = click("a", "e1", ts=T - 30 * DAY)
-    accepted, rejected, _ = admit([old], StoredState(T, {"a": T}, by_key={"e1": old}), LATE_RULES)
-    assert (accepted, rejected) == ({"a": []}, [])
+    state = StoredState(T, {"a": T}, by_key={("a", "e1"): old})
+    assert admit([old], state, LATE_RULES) == ({"a": []}, [])
 
 
 @given(
@@ -312,33 +256,28 @@ def test_verdicts_do_not_depend_on_how_arrivals_are_cut_into_batches(
         kept: set[str] = set()
         late: set[str] = set()
         for part in batches:
-            accepted, rejected, watermark = admit(part, state, rules)
+            accepted, rejected = admit(part, state, rules)
             new = [c for cs in accepted.values() for c in cs]
             kept |= {c.key for c in new}
             late |= {r.click.key for r in rejected}
             latest = dict(state.latest)
             for c in new:
                 latest[c.customer_id] = max(latest.get(c.customer_id, c.ts_ms), c.ts_ms)
-            state = StoredState(
-                watermark, latest, by_key={**state.by_key, **{c.key: c for c in new}}
-            )
+            by_key = {**state.by_key, **{(c.customer_id, c.key): c for c in new}}
+            state = StoredState(None, latest, by_key=by_key)
         return kept, late
 
     bounds = sorted({0, len(clicks), *[min(c, len(clicks)) for c in cuts]})
     batches = [clicks[a:b] for a, b in itertools.pairwise(bounds)]
     assert run(batches) == run([clicks])
-    # The oracle, event by event: behind its customer's latest by more than 3 days, or
-    # more than 5 days behind the latest of all.
+    # The oracle, event by event: behind its own customer's latest by more than 3 days;
+    # nothing else (the retention of 5 days bounds nothing).
     latest: dict[str, int] = {}
-    newest: int | None = None
     want: set[str] = set()
     for c in clicks:
         last = latest.get(c.customer_id)
-        if (last is not None and c.ts_ms < last - 3 * DAY) or (
-            newest is not None and c.ts_ms < newest - 5 * DAY
-        ):
+        if last is not None and c.ts_ms < last - 3 * DAY:
             want.add(c.key)
             continue
         latest[c.customer_id] = max(last or c.ts_ms, c.ts_ms)
-        newest = max(newest or c.ts_ms, c.ts_ms)
     assert run([clicks])[1] == want

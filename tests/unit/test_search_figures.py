@@ -171,5 +171,5 @@ def test_live_assist_failed_search(
 ) -> None:
     p = path("a", steps, Outcome.OPEN)
     figures = AssistFigures(run="r", success={})
-    verdict = judge(p.pages, at, figures, AssistRules(timeout_ms=1), p.queries, p.result_counts)
+    verdict = judge(p.pages, at, figures, AssistRules(), p.queries, p.result_counts)
     assert (RiskReason.FAILED_SEARCH in verdict.reasons) == failed
