@@ -1,0 +1,73 @@
+"""Breaks as work: INVESTIGATE_CHANGE, for a page whose rate broke (docs/analytics.md,
+"Changes"): a significant week (among everyone's paths or one segment's) or catalog update
+after which fewer journeys through the page resolved, or more customers left, turned back or
+contacted support. Improvements are no finding.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Final
+
+from algorithms.work.finding import Finding, WorkFacts, of, quoted
+from graph_model.change.record import ChangeKind, ChangeRecord
+from graph_model.series.record import PageMetric
+from graph_model.work.record import EvidenceFigure, WorkAction, WorkSubject
+
+INVESTIGATE: Final = 1  # a page item's precedence: after a dead end, before a rewrite
+CHANGE: Final = "CHANGE"  # the item's reason
+
+_WHAT: Final = {
+    PageMetric.RESOLUTION_RATE: ("resolution rate", "journeys through it found an answer"),
+    PageMetric.EXIT_RATE: ("exit rate", "visits ended with the customer leaving"),
+    PageMetric.TURNAROUND_RATE: ("turnaround rate", "visits turned straight back"),
+    PageMetric.ESCALATION_RATE: ("escalation rate", "visits ended with a call to support"),
+}
+
+
+def findings(facts: WorkFacts) -> Iterable[Finding]:
+    breaks: dict[str, list[ChangeRecord]] = defaultdict(list)
+    for change in facts.changes:
+        if change.significant and change.worsening and change.page_id != facts.search_page:
+            breaks[change.page_id].append(change)
+    for page, found in sorted(breaks.items()):
+        found.sort(key=lambda c: (c.q_value, -abs(c.rate - c.baseline_rate), c.period_start))
+        yield Finding(
+            action=WorkAction.INVESTIGATE_CHANGE,
+            subject=WorkSubject(page_id=page),
+            title=f"Find out what changed on {quoted(facts.title(page))}",
+            reason=sentence(found[0]),
+            reasons=(CHANGE,),
+            figures=tuple(_figure(c) for c in found),
+            q_value=found[0].q_value,
+            precedence=INVESTIGATE,
+        )
+
+
+def _figure(c: ChangeRecord) -> EvidenceFigure:
+    name = f"{_WHAT[c.metric][0]} {_since(c)}"
+    if c.segment is not None:
+        name += f" ({c.segment})"
+    return EvidenceFigure(name, c.rate, c.successes, c.trials, c.baseline_rate, c.q_value)
+
+
+def _since(c: ChangeRecord) -> str:
+    day = datetime.fromtimestamp(c.period_start / 1000, UTC).strftime("%-d %b %Y")
+    return f"since the update of {day}" if c.kind is ChangeKind.CATALOG else f"in the week of {day}"
+
+
+def sentence(c: ChangeRecord) -> str:
+    """ "In the week of 16 Feb 2026, 95 of 152 visits ended with the customer leaving,
+    against 27 of 234 before.\""""
+    who = f" for customers with {c.segment}" if c.segment is not None else ""
+    before = "in the 4 weeks before" if c.kind is ChangeKind.PERIOD else "before the update"
+    return (
+        f"{_capital(_since(c))}{who}, {of(c.successes, c.trials)} {_WHAT[c.metric][1]}, "
+        f"against {of(c.baseline_successes, c.baseline_trials)} {before}."
+    )
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
