@@ -20,7 +20,7 @@ from typing import Final
 
 from graphdatascience import GraphDataScience
 
-from algorithms.changes import changes
+from algorithms.changes import changes, segment_changes
 from algorithms.communities import community_profiles
 from algorithms.gds.communities import Communities, communities
 from algorithms.gds.ranks import page_rank, path_rank
@@ -44,6 +44,7 @@ from algorithms.second_order import (
 from algorithms.series import analysed_window, timelines
 from algorithms.weak_pages import weak_pages
 from algorithms.window import WindowRows, window_counts, window_rows
+from algorithms.work.analysis import WorkQueue, work_results
 from graph_model.admin import GraphCounts
 from graph_model.link.record import LinkSuccess, MisleadingLink
 from graph_model.page.record import PathMode
@@ -74,6 +75,7 @@ class Step(StrEnum):
     COMMUNITIES = "communities (GDS)"
     SERIES = "series"
     CHANGES = "changes"
+    WORK_QUEUE = "work queue"
     STAGE_COMMUNITIES = "stage communities"
     STAGE_SIMILAR_CUSTOMERS = "stage similar customers"
     STAGE_LINK_SUGGESTIONS = "stage link suggestions"
@@ -81,6 +83,7 @@ class Step(StrEnum):
     STAGE_PAGE_FIGURES = "stage page figures"
     STAGE_SERIES = "stage series"
     STAGE_CHANGES = "stage changes"
+    STAGE_WORK_QUEUE = "stage work queue"
     SWITCH = "switch"
     PUBLISH = "publish"
     CLEAN_UP = "clean up"
@@ -110,8 +113,10 @@ class Analysis:
         wait_s: float | None = None,
         on_wait: WaitReporter | None = None,
         window: TimeWindow = ALL_TIME,
+        work: WorkQueue | None = None,
     ) -> None:
         self.store = store
+        self.work = work or WorkQueue()
         self.window = window
         self.gds = gds
         self.lock = lock
@@ -163,6 +168,8 @@ class Analysis:
                     self.results.stage_series(results.series)
                 with self._step(Step.STAGE_CHANGES):
                     self.results.stage_changes(results.changes)
+                with self._step(Step.STAGE_WORK_QUEUE):
+                    self.results.stage_work(results.work)
                 with self._step(Step.SWITCH):
                     retired = self.results.switch(self._timed(record))
                 switched = True
@@ -260,7 +267,29 @@ class Analysis:
             covered = analysed_window(paths, self.window, self.started_ms)
             periods = timelines(paths, covered)
         with self._step(Step.CHANGES):
-            found_changes = changes(periods[Interval.WEEK], paths, store.page_versions())
+            versions = store.page_versions()
+            found_changes = [
+                *changes(periods[Interval.WEEK], paths, versions),
+                *segment_changes(paths, covered),
+            ]
+        with self._step(Step.WORK_QUEUE):
+            work = work_results(
+                self.work,
+                store,
+                paths,
+                covered,
+                size.watermark_ms,
+                observed=observed,
+                chain=chain,
+                weak=weak,
+                tests=(hotspots, exits, escalations),
+                misleading=misleading,
+                suggestions=suggestions,
+                changes=found_changes,
+                versions=versions,
+                window_bounded=self.window.bounded,
+                now_ms=self.started_ms,
+            )
         steps = PageSteps(
             observed=observed,
             chain=chain,
@@ -295,7 +324,7 @@ class Analysis:
             status=AnalysisStatus.RUNNING,
             since=self.window.since,
             until=self.window.until,
-            changes=sum(c.significant for c in found_changes),
+            changes=sum(c.significant for c in found_changes if c.segment is None),
         )
         return AnalysisResults(
             run=run,
@@ -309,6 +338,7 @@ class Analysis:
             resolution_curves=curves,
             series=[s for timeline in periods.values() for s in timeline.stored()],
             changes=found_changes,
+            work=work,
         )
 
     def _timed(self, run: AnalysisRun) -> AnalysisRun:

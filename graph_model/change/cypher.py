@@ -15,23 +15,24 @@ CREATE (c:Change)
 SET c = r, c.run = $run
 """
 
-# The run's changes of `kind`, in rank order, whose tested period starts at or after $since;
-# $significant: only those with q <= $fdr.
+# The run's changes of `kind` among everyone's paths ($segment '') or one segment's, in rank
+# order, whose tested period starts at or after $since; $significant: only q <= $fdr.
 CHANGES = of_analysis(f"""
   MATCH (c:Change {{run: run}}) USING INDEX c:Change(run, kind, rank)
   WHERE c.kind = $kind AND c.rank IS NOT NULL AND c.periodStart >= $since
+    AND coalesce(c.segment, '') = $segment
     AND (NOT $significant OR c.qValue <= $fdr)
   WITH c ORDER BY c.rank
   LIMIT $limit
   RETURN collect(c {_CHANGE}) AS rows
 """)
 
-# Each page's changes of the run, in rank order.
+# Each page's changes of the run (among everyone's paths), in rank order.
 PAGE_CHANGES = of_analysis(f"""
   UNWIND $ids AS id
   CALL (run, id) {{
     MATCH (c:Change {{run: run, pageId: id}})
-    WHERE NOT $significant OR c.qValue <= $fdr
+    WHERE c.segment IS NULL AND (NOT $significant OR c.qValue <= $fdr)
     WITH c ORDER BY c.rank
     LIMIT $limit
     RETURN collect(c {_CHANGE}) AS found

@@ -21,6 +21,7 @@ from graph_model.properties import JSON
 from graph_model.resolution.record import ResolutionCurve
 from graph_model.series.record import StoredSeries
 from graph_model.suggestion.record import LinkSuggestion
+from graph_model.work.record import WorkResults
 
 # A run's results stay readable this long after a newer run replaced them: the API pins one
 # run per request, and a request that takes longer checks that its run was not deleted
@@ -138,5 +139,7 @@ class AnalysisResults:
     resolution_curves: Sequence[ResolutionCurve] = ()
     # Every page's and the site's counts per day and per week, over the analysed window.
     series: Sequence[StoredSeries] = ()
-    # Significant period changes and every catalog comparison, ranked.
+    # Significant period changes and every catalog comparison, ranked; then each large
+    # segment's significant period changes, ranked within the segment.
     changes: Sequence[ChangeRecord] = ()
+    work: WorkResults = field(default_factory=WorkResults)  # the work queue

@@ -16,6 +16,8 @@ from typing import Any, Protocol, TypeVar
 
 from neo4j import Driver, ManagedTransaction
 
+from graph_model.alert import cypher as alert_q
+from graph_model.alert.store import alert_rows
 from graph_model.change import cypher as change_q
 from graph_model.change.record import ChangeRecord
 from graph_model.community.record import CommunityRecord
@@ -36,6 +38,9 @@ from graph_model.series import cypher as series_q
 from graph_model.series.record import StoredSeries
 from graph_model.suggestion.record import LinkSuggestion
 from graph_model.version import bump_graph_version
+from graph_model.work import cypher as work_q
+from graph_model.work.record import WorkResults
+from graph_model.work.store import publish_work, staged_figure_rows, verification_rows
 
 T = TypeVar("T")
 
@@ -93,6 +98,9 @@ class RunResults(Protocol):
     def stage_series(self, series: Sequence[StoredSeries]) -> None: ...
 
     def stage_changes(self, changes: Sequence[ChangeRecord]) -> None: ...
+
+    def stage_work(self, work: WorkResults) -> None:
+        """The work queue's items, the verifications computed and the alerts to raise."""
 
     def switch(self, run: AnalysisRun) -> str | None:
         """Make the staged run current and COMPLETE in one transaction, if it still holds the
@@ -220,6 +228,11 @@ class Neo4jRunResults:
     def stage_changes(self, changes: Sequence[ChangeRecord]) -> None:
         self._stage(change_q.STAGE_CHANGES, [to_properties(c) for c in changes])
 
+    def stage_work(self, work: WorkResults) -> None:
+        self._stage(work_q.STAGE_FIGURES, staged_figure_rows(work.items))
+        self._stage(work_q.STAGE_VERIFICATIONS, verification_rows(work.verifications))
+        self._stage(alert_q.STAGE_ALERTS, alert_rows(work.alerts))
+
     def switch(self, run: AnalysisRun) -> str | None:
         if run.id != self._run_id:
             raise ValueError(f"run {run.id} switched through the results of run {self._run_id}")
@@ -253,6 +266,8 @@ class Neo4jRunResults:
         )
         for member_rows in _chunks(members, _PUBLISH_CUSTOMERS):
             self._write(q.PUBLISH_MEMBERSHIPS, rows=member_rows)
+        with self.driver.session(database=self.database) as session:
+            session.execute_write(publish_work, run_id)
         self._write(q.PUBLISHED, run=run_id)
 
     def clean_up(self, retired: str | None) -> None:

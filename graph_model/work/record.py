@@ -12,10 +12,12 @@ A work item has two parts:
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Annotated, Any, Final
 
+from graph_model.alert.record import Alert
 from graph_model.properties import JSON, properties_of
 
 
@@ -228,6 +230,17 @@ class WorkItem:
     figures: WorkFigures
     stale: bool = False
     verification: Verification | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WorkResults:
+    """What one analysis stages of the work queue: its items, ranked; the verifications it
+    computed, each with the item state it was computed for (published only if the item
+    still has that state); the alerts it raises."""
+
+    items: Sequence[WorkFigures] = ()
+    verifications: Mapping[str, tuple[WorkItemState, Verification]] = field(default_factory=dict)
+    alerts: Sequence[Alert] = ()
 
 
 def reopens(state: WorkItemState, figures: WorkFigures) -> bool:

@@ -1,0 +1,82 @@
+"""The outbox's writes: raising alerts (in the caller's transaction), and what the webhook
+deliverer claims and records (docs/alerts.md, "Delivery")."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from neo4j import Driver, ManagedTransaction
+
+from graph_model.alert import cypher as q
+from graph_model.alert.record import Alert, Delivery, Target
+from graph_model.properties import from_properties, to_properties
+
+
+def raise_alerts(tx: ManagedTransaction, alerts: Sequence[Alert]) -> None:
+    """Raise `alerts` in the caller's transaction (an id already raised is left as it is)."""
+    rows = [to_properties(a, skip=frozenset({"created_at"})) for a in alerts]
+    if rows:
+        tx.run(q.RAISE, rows=rows).consume()
+
+
+def alert_rows(alerts: Sequence[Alert]) -> list[dict[str, Any]]:
+    """Staging rows of a run's alerts."""
+    return [to_properties(a, skip=frozenset({"created_at"})) for a in alerts]
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    delivery: Delivery
+    alert: Alert
+
+
+class Neo4jAlertStore:
+    def __init__(self, driver: Driver, database: str) -> None:
+        self.driver = driver
+        self.database = database
+
+    def _write(self, query: str, **params: Any) -> list[Any]:
+        def work(tx: ManagedTransaction) -> list[Any]:
+            return list(tx.run(query, params))
+
+        with self.driver.session(database=self.database) as session:
+            return session.execute_write(work)
+
+    def register(self, targets: Sequence[Target]) -> None:
+        """Targets receive the alerts raised from now on (and since they were first known)."""
+        if targets:
+            self._write(q.REGISTER_TARGETS, targets=[{"id": t.id, "host": t.host} for t in targets])
+
+    def raise_now(self, alerts: Sequence[Alert]) -> None:
+        def work(tx: ManagedTransaction) -> None:
+            raise_alerts(tx, alerts)
+
+        with self.driver.session(database=self.database) as session:
+            session.execute_write(work)
+
+    def claim(self, targets: Sequence[str], limit: int, lease_ms: int) -> list[Claimed]:
+        """Open deliveries for new alerts, then lease the due ones."""
+        self._write(q.OPEN_DELIVERIES, targets=list(targets))
+        rows = self._write(q.CLAIM_DUE, targets=list(targets), limit=limit, leaseMs=lease_ms)
+        return [
+            Claimed(from_properties(Delivery, r["delivery"]), from_properties(Alert, r["alert"]))
+            for r in rows
+        ]
+
+    def delivered(self, delivery_id: str) -> None:
+        self._write(q.DELIVERED, id=delivery_id)
+
+    def failed(self, delivery_id: str, error: str, wait_ms: int, give_up: bool) -> None:
+        self._write(q.ATTEMPT_FAILED, id=delivery_id, error=error, waitMs=wait_ms, giveUp=give_up)
+
+    def counts(self) -> dict[str, int]:
+        """Deliveries per state (PENDING ones that failed at least once as `RETRYING`)."""
+        records, _, _ = self.driver.execute_query(q.COUNTS, database_=self.database)
+        found = {"PENDING": 0, "DELIVERED": 0, "FAILED": 0, "RETRYING": 0}
+        for row in records[0]["rows"] if records else []:
+            found[row["state"]] = row["n"]
+            if row["state"] == "PENDING":
+                found["RETRYING"] = row["tried"]
+        return found
