@@ -7,6 +7,7 @@ from typing import Protocol
 
 from neo4j import AsyncDriver
 
+from graph_model.alert.reads import AlertReads, Neo4jAlertReads
 from graph_model.assist.reads import AssistReads, Neo4jAssistReads
 from graph_model.change.reads import ChangeReads, Neo4jChangeReads
 from graph_model.community.reads import CommunityReads, Neo4jCommunityReads
@@ -20,6 +21,7 @@ from graph_model.run.reads import Neo4jRunReads, RunReads
 from graph_model.segment.reads import Neo4jSegmentReads, SegmentReads
 from graph_model.series.reads import Neo4jSeriesReads, SeriesReads
 from graph_model.suggestion.reads import Neo4jSuggestionReads, SuggestionReads
+from graph_model.work.reads import Neo4jWorkReads, WorkReads
 
 
 class GraphStatus(Protocol):
@@ -54,6 +56,8 @@ class GraphReads:
     changes: ChangeReads
     segments: SegmentReads
     assist: AssistReads
+    work: WorkReads
+    alerts: AlertReads
 
 
 def neo4j_graph_reads(
@@ -74,4 +78,6 @@ def neo4j_graph_reads(
         changes=Neo4jChangeReads(reader),
         segments=Neo4jSegmentReads(reader),
         assist=Neo4jAssistReads(reader),
+        work=Neo4jWorkReads(reader),
+        alerts=Neo4jAlertReads(reader),
     )

@@ -6,8 +6,11 @@ from typing import Final
 
 from graph_model.path.record import Path
 from graph_model.properties import properties_of
+from graph_model.statements import by_ids
 
 PATH: Final = properties_of(Path).projection()
+
+PATHS_BY_IDS = by_ids("Path", PATH)
 
 CUSTOMER_PATHS = f"""
 UNWIND $ids AS id
