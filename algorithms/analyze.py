@@ -20,7 +20,7 @@ from typing import Final
 
 from graphdatascience import GraphDataScience
 
-from algorithms.changes import changes, segment_changes
+from algorithms.changes import changes, segment_changes, tested_segments
 from algorithms.communities import community_profiles
 from algorithms.gds.communities import Communities, communities
 from algorithms.gds.ranks import page_rank, path_rank
@@ -41,13 +41,14 @@ from algorithms.second_order import (
     order_test,
     triples,
 )
-from algorithms.series import analysed_window, timelines
+from algorithms.series import Timeline, analysed_window, timelines
 from algorithms.weak_pages import weak_pages
 from algorithms.window import WindowRows, window_counts, window_rows
 from algorithms.work.analysis import WorkQueue, work_results
 from graph_model.admin import GraphCounts
+from graph_model.change.record import ChangeRecord
 from graph_model.link.record import LinkSuccess, MisleadingLink
-from graph_model.page.record import PathMode
+from graph_model.page.record import PageVersion, PathMode
 from graph_model.path.record import Path, PathStats, path_stats
 from graph_model.run.lock import HeldLock, Neo4jAnalysisLock, WaitReporter
 from graph_model.run.record import AnalysisResults, AnalysisRun, AnalysisStatus
@@ -268,10 +269,7 @@ class Analysis:
             periods = timelines(paths, covered)
         with self._step(Step.CHANGES):
             versions = store.page_versions()
-            found_changes = [
-                *changes(periods[Interval.WEEK], paths, versions),
-                *segment_changes(paths, covered),
-            ]
+            found_changes, segments = _changes(periods[Interval.WEEK], paths, covered, versions)
         with self._step(Step.WORK_QUEUE):
             work = work_results(
                 self.work,
@@ -286,6 +284,7 @@ class Analysis:
                 misleading=misleading,
                 suggestions=suggestions,
                 changes=found_changes,
+                segments_tested=segments,
                 versions=versions,
                 window_bounded=self.window.bounded,
                 now_ms=self.started_ms,
@@ -345,6 +344,16 @@ class Analysis:
         """The run with the steps timed so far."""
         steps = {k: round(v, 4) for k, v in self.steps.items()}
         return replace(run, steps=steps, duration_ms=int(sum(self.steps.values()) * 1000))
+
+
+def _changes(
+    weekly: Timeline, paths: Sequence[Path], covered: TimeWindow, versions: Sequence[PageVersion]
+) -> tuple[list[ChangeRecord], int]:
+    """Everyone's changes and the catalog comparisons, then each large segment's changes;
+    and how many segments were tested."""
+    segments = tested_segments(paths, covered)
+    found = [*changes(weekly, paths, versions), *segment_changes(segments, covered)]
+    return found, len(segments)
 
 
 def _by_page(scores: Mapping[int, float], page_of: Mapping[int, str]) -> dict[str, float]:

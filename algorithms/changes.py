@@ -20,7 +20,7 @@ Benjamini-Hochberg correction over every test of the run.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Final
 
@@ -108,10 +108,8 @@ def changes(
     return [replace(c, rank=rank) for rank, c in enumerate(found, start=1)]
 
 
-def segment_changes(
-    paths: Sequence[Path], window: TimeWindow, *, fdr: float = FDR
-) -> list[ChangeRecord]:
-    """Each large segment's significant period changes, tagged with the segment."""
+def tested_segments(paths: Sequence[Path], window: TimeWindow) -> dict[str, list[Path]]:
+    """The segments the changes are tested in alone, with their completed paths."""
     members: dict[str, list[Path]] = defaultdict(list)
     for path in paths:
         if path.completed and window.contains(path.start):
@@ -121,9 +119,16 @@ def segment_changes(
         (s for s, found in members.items() if len(found) >= SEGMENT_MIN_PATHS),
         key=lambda s: (-len(members[s]), s),
     )[:MAX_SEGMENTS]
+    return {s: members[s] for s in sorted(large)}
+
+
+def segment_changes(
+    segments: Mapping[str, Sequence[Path]], window: TimeWindow, *, fdr: float = FDR
+) -> list[ChangeRecord]:
+    """Each segment's significant period changes (`tested_segments`), tagged with it."""
     found: list[ChangeRecord] = []
-    for segment in sorted(large):
-        weekly = timelines(members[segment], window)[Interval.WEEK]
+    for segment, members in segments.items():
+        weekly = timelines(members, window)[Interval.WEEK]
         found.extend(replace(c, segment=segment) for c in changes(weekly, (), (), fdr=fdr))
     return found
 

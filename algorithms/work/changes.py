@@ -1,7 +1,13 @@
 """Breaks as work: INVESTIGATE_CHANGE, for a page whose rate broke (docs/analytics.md,
-"Changes"): a significant week (among everyone's paths or one segment's) or catalog update
-after which fewer journeys through the page resolved, or more customers left, turned back or
-contacted support. Improvements are no finding.
+"Changes"): a significant week or catalog update after which fewer journeys through the page
+resolved, or more customers left, turned back or contacted support. Improvements are no
+finding.
+
+A break among everyone's paths decides the page's action (after a dead end). A break among
+one segment's paths alone is weaker evidence: every large segment is tested as a family of
+its own, so their false discoveries add up; it is a finding only at q <= 0.05 / the number
+of segments tested, and on a page with other findings it is listed among its reasons while
+the other finding decides the action.
 """
 
 from __future__ import annotations
@@ -12,11 +18,12 @@ from datetime import UTC, datetime
 from typing import Final
 
 from algorithms.work.finding import Finding, WorkFacts, of, quoted
-from graph_model.change.record import ChangeKind, ChangeRecord
+from graph_model.change.record import FDR, ChangeKind, ChangeRecord
 from graph_model.series.record import PageMetric
 from graph_model.work.record import EvidenceFigure, WorkAction, WorkSubject
 
 INVESTIGATE: Final = 1  # a page item's precedence: after a dead end, before a rewrite
+SEGMENT_ONLY: Final = 3  # after a rewrite
 CHANGE: Final = "CHANGE"  # the item's reason
 
 _WHAT: Final = {
@@ -32,8 +39,12 @@ def findings(facts: WorkFacts) -> Iterable[Finding]:
     for change in facts.changes:
         if change.significant and change.worsening and change.page_id != facts.search_page:
             breaks[change.page_id].append(change)
+    segment_q = FDR / max(1, facts.segments_tested)
     for page, found in sorted(breaks.items()):
-        found.sort(key=lambda c: (c.q_value, -abs(c.rate - c.baseline_rate), c.period_start))
+        found.sort(key=lambda c: (c.segment is not None, c.q_value, c.period_start))
+        everyone = found[0].segment is None
+        if not everyone and found[0].q_value > segment_q:
+            continue
         yield Finding(
             action=WorkAction.INVESTIGATE_CHANGE,
             subject=WorkSubject(page_id=page),
@@ -42,7 +53,7 @@ def findings(facts: WorkFacts) -> Iterable[Finding]:
             reasons=(CHANGE,),
             figures=tuple(_figure(c) for c in found),
             q_value=found[0].q_value,
-            precedence=INVESTIGATE,
+            precedence=INVESTIGATE if everyone else SEGMENT_ONLY,
         )
 
 

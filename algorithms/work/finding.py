@@ -70,6 +70,7 @@ class WorkFacts:
     misleading: Sequence[MisleadingLink] = ()
     suggestions: Sequence[LinkSuggestion] = ()
     changes: Sequence[ChangeRecord] = ()
+    segments_tested: int = 0  # segments whose paths the change tests ran on alone
     versions: Sequence[PageVersion] = ()
     content_gaps: Sequence[ContentGap] = ()
     searches: Searches = no_searches

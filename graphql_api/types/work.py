@@ -367,7 +367,6 @@ class WorkMutation:
             raise user_error("`at` is more than a day in the future")
         if not await service.set_status(str(id), status, note, at_ms):
             return None
-        info.context.loaders.work_item.clear(str(id))
         item = await info.context.graph.work.items([str(id)])
         found = item.get(str(id))
         return None if found is None else WorkItem(record=found)
