@@ -12,6 +12,7 @@ from neo4j import Driver, ManagedTransaction
 from graph_model.alert import cypher as q
 from graph_model.alert.record import Alert, Delivery, Target
 from graph_model.properties import from_properties, to_properties
+from graph_model.version import bump_graph_version
 
 
 def raise_alerts(tx: ManagedTransaction, alerts: Sequence[Alert]) -> None:
@@ -37,9 +38,15 @@ class Neo4jAlertStore:
         self.driver = driver
         self.database = database
 
-    def _write(self, query: str, **params: Any) -> list[Any]:
+    def _write(self, query: str, *, changes: bool = True, **params: Any) -> list[Any]:
+        """One managed transaction; `changes`: what readers see changed (the response
+        cache must not answer from before it: graph_model.version)."""
+
         def work(tx: ManagedTransaction) -> list[Any]:
-            return list(tx.run(query, params))
+            rows = list(tx.run(query, params))
+            if changes:
+                bump_graph_version(tx)
+            return rows
 
         with self.driver.session(database=self.database) as session:
             return session.execute_write(work)
@@ -47,19 +54,22 @@ class Neo4jAlertStore:
     def register(self, targets: Sequence[Target]) -> None:
         """Targets receive the alerts raised from now on (and since they were first known)."""
         if targets:
-            self._write(q.REGISTER_TARGETS, targets=[{"id": t.id, "host": t.host} for t in targets])
-
-    def raise_now(self, alerts: Sequence[Alert]) -> None:
-        def work(tx: ManagedTransaction) -> None:
-            raise_alerts(tx, alerts)
-
-        with self.driver.session(database=self.database) as session:
-            session.execute_write(work)
+            rows = [{"id": t.id, "host": t.host} for t in targets]
+            self._write(q.REGISTER_TARGETS, changes=False, targets=rows)
 
     def claim(self, targets: Sequence[str], limit: int, lease_ms: int) -> list[Claimed]:
         """Open deliveries for new alerts, then lease the due ones."""
-        self._write(q.OPEN_DELIVERIES, targets=list(targets))
-        rows = self._write(q.CLAIM_DUE, targets=list(targets), limit=limit, leaseMs=lease_ms)
+
+        def open_deliveries(tx: ManagedTransaction) -> None:
+            opened = tx.run(q.OPEN_DELIVERIES, targets=list(targets)).single(strict=True)
+            if opened["n"]:
+                bump_graph_version(tx)
+
+        with self.driver.session(database=self.database) as session:
+            session.execute_write(open_deliveries)
+        rows = self._write(
+            q.CLAIM_DUE, changes=False, targets=list(targets), limit=limit, leaseMs=lease_ms
+        )
         return [
             Claimed(from_properties(Delivery, r["delivery"]), from_properties(Alert, r["alert"]))
             for r in rows
