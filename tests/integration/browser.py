@@ -39,15 +39,15 @@ def chromium() -> str:
 
 @contextmanager
 def chromium_context(playwright: Playwright, **options: Any) -> Iterator[BrowserContext]:
-    """A fresh profile for each context, removed afterwards."""
+    """A fresh profile for each context, removed afterwards; `options` (a viewport...) are
+    Playwright's."""
     with tempfile.TemporaryDirectory(prefix="pathrank-chromium-") as profile:
         context = playwright.chromium.launch_persistent_context(
             profile,
             executable_path=chromium(),
             headless=True,
             args=CHROMIUM_ARGS,
-            viewport=VIEWPORT,
-            **options,
+            **{"viewport": VIEWPORT, **options},
         )
         try:
             yield context

@@ -158,7 +158,7 @@ def test_the_date_range_applies_to_the_headline_and_the_changes(
     page.wait_for_function(
         "n => document.getElementById('kpi-completed').textContent === n", arg=f"{completed:,}"
     )
-    assert "Paths that started" in page.inner_text("#filter-note")
+    assert "Journeys that started" in page.inner_text("#filter-note")
     # The changes: those whose week starts in the range.
     iso = {"from": f"{since}T00:00:00Z", "until": f"{last}T00:00:00Z"}
     reported = _gql(server, STATS, iso)["changes"]
