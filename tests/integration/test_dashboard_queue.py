@@ -109,6 +109,16 @@ def test_the_queue_comes_first_in_plain_words(server: str, browser: BrowserConte
         : len(api)
     ] == [i["title"] for i in api]
     assert f"{api[0]['ticketsPerWeek']:.1f}" in rows.first.inner_text()
+    # Ten at first; "Show more" lists the rest.
+    total = len(gql(server, "{ workQueue(first: 100) { id } }")["workQueue"])
+    assert rows.count() == min(10, total)
+    if total > 10:
+        page.click("#queue-more")
+        page.wait_for_function(
+            "n => document.querySelectorAll('#queue-table tbody tr[data-item]').length === n",
+            arg=total,
+        )
+        assert page.locator("#queue-more").is_hidden()
     # Statistics on demand: the q-value column and the figures' tests are hidden at first.
     assert page.locator("#queue-table th.stat").is_hidden()
     page.locator("#queue-table .details-toggle").first.click()
@@ -225,7 +235,7 @@ def test_every_table_downloads_as_csv(server: str, browser: BrowserContext) -> N
         done.append(table)
         if table == "queue-table":
             ids = [row[parsed[0].index("id")] for row in parsed[1:]]
-            api = gql(server, "{ workQueue(first: 25) { id } }")["workQueue"]
+            api = gql(server, "{ workQueue(first: 10) { id } }")["workQueue"]
             assert ids == [i["id"] for i in api]
     assert {"queue-table", "changes-table", "weak-table", "hotspot-table", "links-table"} <= set(
         done

@@ -83,6 +83,24 @@ def test_a_dismissed_item_comes_back_only_when_its_tickets_double(
     assert item["id"] in {i["id"] for i in queue(api, ["OPEN"])}
 
 
+def test_a_waiting_verdict_is_computed_again_by_each_analysis(
+    neo4j_driver: Driver, api: InProcessApi
+) -> None:
+    load_events(neo4j_driver, help_center(escalating=40))
+    analyze(neo4j_driver)
+    item = item_of_page(queue(api), HOTSPOT)
+    hours_before_the_end = "2026-01-06T00:00:00Z"  # the data ends at 17:20 that day
+    marked = api.data(SET_STATUS, {"id": item["id"], "status": "DONE", "at": hours_before_the_end})[
+        "setWorkItemStatus"
+    ]["verification"]
+    assert marked["verdict"] == "WAITING"  # under 200 trials either side, hours after
+    analyze(neo4j_driver)
+    again = api.data(ITEM, {"id": item["id"]})["workItem"]["verification"]
+    assert again["verdict"] == "WAITING"
+    assert again["computedAt"] > marked["computedAt"]
+    assert again["since"] == marked["since"]
+
+
 def test_unknown_ids_and_bad_input(api: InProcessApi, neo4j_driver: Driver) -> None:
     load_events(neo4j_driver, help_center(escalating=40))
     analyze(neo4j_driver)

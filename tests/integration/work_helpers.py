@@ -18,7 +18,7 @@ ITEM_FIELDS: Final = """
   status note stale rank page { id } query link { from { id } to { id } }
   evidence { figures { name value count outOf baseline qValue } paths { id outcome } }
   verification {
-    verdict rate since days pValue ticketsAvoidedPerWeek
+    verdict rate since days pValue ticketsAvoidedPerWeek computedAt
     before { successes trials rate } after { successes trials rate }
   }
 """

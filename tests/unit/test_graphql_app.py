@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from graph_model.errors import GraphUnavailableError
+from graph_model.work.record import WorkStatus
 from graphql_api.app import STATIC_DIR
 from graphql_api.http.hosts import allowed_hosts
 from tests import fakes
@@ -301,3 +302,27 @@ def test_run_analysis_is_not_cut_off_by_the_budget() -> None:
         assert response.json() == {"data": {"runAnalysis": {"id": "run-1"}}}
 
     with_app(FakeGraph(), scenario, run_analysis=slow_analysis, time_budget_s=0.1)
+
+
+def test_set_work_item_status_needs_the_key_when_one_is_set() -> None:
+    """The mutation refuses a request without the configured key, and nothing is set."""
+    calls: list[tuple[str, str, str | None, int | None]] = []
+
+    def setter(item: str, status: WorkStatus, note: str | None, at: int | None) -> bool:
+        calls.append((item, status.value, note, at))
+        return True
+
+    mutation = {
+        "query": 'mutation { setWorkItemStatus(id: "w1", status: DONE, note: "n", '
+        'at: "2026-02-02T00:00:00Z") { id } }'
+    }
+
+    async def scenario(client: httpx.AsyncClient) -> None:
+        refused = (await client.post("/graphql", json=mutation)).json()
+        assert refused["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        assert calls == []
+        answered = (await client.post("/graphql", json=mutation, headers=KEYED)).json()
+        assert answered == {"data": {"setWorkItemStatus": None}}  # the fake has no such item
+        assert calls == [("w1", "DONE", "n", 1_769_990_400_000)]
+
+    with_app(FakeGraph(), scenario, set_work_status=setter)  # the key is "k"

@@ -33,7 +33,8 @@ export const VIEWS = {
   dismissed: ["DISMISSED"],
   all: ["OPEN", "DOING", "DONE", "DISMISSED"],
 };
-const ROWS = 25;
+const ROWS = 10; // at first; "Show more" asks for MORE
+const MORE = 100;
 
 const STATUS_WORDS = { OPEN: "To do", DOING: "Doing", DONE: "Done", DISMISSED: "Dismissed" };
 const SURE = { HIGH: "Sure", MEDIUM: "Likely", LOW: "Worth a look" };
@@ -56,7 +57,7 @@ const RATE_WORDS = {
   FAILURE_RATE: "Searches without an answer",
 };
 
-const state = { view: "todo", items: [], open: new Set(), ctx: null };
+const state = { view: "todo", items: [], open: new Set(), ctx: null, rows: ROWS };
 
 /** The verdict in words: "Worked: 27 → 68 in 100". */
 export function verdictWords(v) {
@@ -229,7 +230,7 @@ export async function loadQueue(ctx) {
   state.ctx = ctx;
   let data;
   try {
-    data = await gql(QUEUE_QUERY, { first: ROWS, status: VIEWS[state.view] });
+    data = await gql(QUEUE_QUERY, { first: state.rows, status: VIEWS[state.view] });
   } catch (err) {
     tableMessage("queue-table", `Could not load the work queue: ${err.message}`, true);
     throw err;
@@ -237,10 +238,16 @@ export async function loadQueue(ctx) {
   state.items = data.workQueue;
   summary(data.workSummary);
   render();
+  const more = $("queue-more");
+  more.hidden = data.workQueue.length < state.rows || state.rows >= MORE;
 }
 
 export function setupQueue(ctx) {
   state.ctx = ctx;
+  $("queue-more").addEventListener("click", () => {
+    state.rows = MORE;
+    loadQueue(ctx).catch(() => {});
+  });
   $("queue-csv").replaceWith(csvButton("queue-table", "work-queue"));
   for (const chip of document.querySelectorAll("#queue-views .chip")) {
     chip.addEventListener("click", () => {
