@@ -26,11 +26,15 @@ INVESTIGATE: Final = 1  # a page item's precedence: after a dead end, before a r
 SEGMENT_ONLY: Final = 3  # after a rewrite
 CHANGE: Final = "CHANGE"  # the item's reason
 
+# Each metric's name (the dashboard's), and what its successes are in words.
 _WHAT: Final = {
-    PageMetric.RESOLUTION_RATE: ("resolution rate", "journeys through it found an answer"),
-    PageMetric.EXIT_RATE: ("exit rate", "visits ended with the customer leaving"),
-    PageMetric.TURNAROUND_RATE: ("turnaround rate", "visits turned straight back"),
-    PageMetric.ESCALATION_RATE: ("escalation rate", "visits ended with a call to support"),
+    PageMetric.RESOLUTION_RATE: (
+        "journeys through it that resolved",
+        "journeys through it found an answer",
+    ),
+    PageMetric.EXIT_RATE: ("exits per visit", "visits ended with the customer leaving"),
+    PageMetric.TURNAROUND_RATE: ("turnarounds per visit", "visits turned straight back"),
+    PageMetric.ESCALATION_RATE: ("escalations per visit", "visits ended with a call to support"),
 }
 
 
@@ -58,10 +62,10 @@ def findings(facts: WorkFacts) -> Iterable[Finding]:
 
 
 def _figure(c: ChangeRecord) -> EvidenceFigure:
-    name = f"{_WHAT[c.metric][0]} {_since(c)}"
-    if c.segment is not None:
-        name += f" ({c.segment})"
-    return EvidenceFigure(name, c.rate, c.successes, c.trials, c.baseline_rate, c.q_value)
+    detail = _since(c) + (f" ({c.segment})" if c.segment is not None else "")
+    return EvidenceFigure(
+        _WHAT[c.metric][0], c.rate, c.successes, c.trials, c.baseline_rate, c.q_value, detail
+    )
 
 
 def _since(c: ChangeRecord) -> str:

@@ -29,7 +29,7 @@ def findings(facts: WorkFacts) -> Iterable[Finding]:
             reasons=(CONTENT_GAP,),
             figures=(
                 EvidenceFigure(
-                    "failure rate",
+                    "searches without an answer",
                     rate,
                     gap.failed,
                     gap.paths,

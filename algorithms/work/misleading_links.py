@@ -19,7 +19,7 @@ def findings(facts: WorkFacts) -> Iterable[Finding]:
         expected_rate = link.expected / link.continuations if link.continuations else 0.0
         figures = [
             EvidenceFigure(
-                "U-turn rate",
+                "came straight back",
                 link.u_turn_rate,
                 link.u_turns,
                 link.continuations,
@@ -31,11 +31,12 @@ def findings(facts: WorkFacts) -> Iterable[Finding]:
         if elsewhere is not None:
             figures.append(
                 EvidenceFigure(
-                    "U-turn rate of the other ways in",
+                    "came straight back",
                     elsewhere,
                     link.elsewhere_u_turns,
                     link.elsewhere_continuations,
                     q_value=link.elsewhere_q_value,
+                    detail="by the other ways into the page",
                 )
             )
         yield Finding(

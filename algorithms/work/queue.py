@@ -26,7 +26,6 @@ from algorithms.work.finding import Finding, FindingSource, WorkFacts, confidenc
 from graph_model.path.record import Outcome, Path
 from graph_model.timewindow import WEEK_MS
 from graph_model.work.record import (
-    EvidenceFigure,
     WorkAction,
     WorkFigures,
     WorkSubject,
@@ -186,8 +185,6 @@ def _figures(item: _Item, facts: WorkFacts, weeks: float, site_rate: float) -> W
             seen = facts.observed.pages.get(subject.page_id)
             visits = seen.visits if seen is not None else 0
             tickets = max(0.0, item.attributed - visits * site_rate)
-            rate = item.attributed / visits if visits else 0.0
-            figures.append(EvidenceFigure("escalations", rate, item.attributed, visits, site_rate))
         elif item.made:
             tickets = max(0.0, lead.excess) * item.attributed / item.made
     q_value = strongest(*(f.q_value for f in findings))

@@ -101,12 +101,13 @@ _SAID_FIRST: Final = (
     WeakReason.LOW_SUCCESS,
 )
 
+# The figures' names, as the dashboard names them.
 _NAMES: Final = {
-    WeakReason.TURNAROUND_HOTSPOT: "turnaround rate",
-    WeakReason.HIGH_EXIT: "exit rate",
-    WeakReason.ESCALATION_HOTSPOT: "escalation rate",
+    WeakReason.TURNAROUND_HOTSPOT: "turnarounds per visit",
+    WeakReason.HIGH_EXIT: "exits per visit",
+    WeakReason.ESCALATION_HOTSPOT: "escalations per visit",
     WeakReason.DEAD_END: "resolutions",
-    WeakReason.LOW_SUCCESS: "chance of success",
+    WeakReason.LOW_SUCCESS: "chance of finding an answer",
 }
 
 

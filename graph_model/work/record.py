@@ -115,12 +115,13 @@ class EvidenceFigure:
     compared with (the site's rate, the weeks before, the chance rate), and the test's
     q-value when one was made."""
 
-    name: str  # e.g. "escalation rate"
+    name: str  # e.g. "escalations per visit": the dashboard's name of the figure
     value: float
     count: int | None = None  # events ...
     out_of: int | None = None  # ... out of trials, when the value is a rate
     baseline: float | None = None
     q_value: float | None = None
+    detail: str | None = None  # which one: "in the week of 16 Feb 2026", "other ways in"
 
 
 @dataclass(frozen=True, slots=True)

@@ -161,6 +161,11 @@ class EvidenceFigure:
     def q_value(self) -> float | None:
         return self.record.q_value
 
+    @field(description="Which one, when the name alone does not say: \"in the week of 16 Feb "
+           "2026\", \"by the other ways into the page\".")  # fmt: skip
+    def detail(self) -> str | None:
+        return self.record.detail
+
 
 @strawberry.type(description="What stands behind an item.")
 class WorkEvidence:

@@ -29,7 +29,7 @@ from typing import Any, Final
 import httpx
 import pytest
 from neo4j import Driver
-from playwright.sync_api import BrowserContext, Page, Playwright
+from playwright.sync_api import BrowserContext, Page, Playwright, ViewportSize
 
 from simulator import SimulationConfig, simulate
 from tests.conftest import REPO
@@ -64,7 +64,8 @@ def server(services: dict[str, Any], truth: dict[str, Any]) -> Iterator[str]:
 
 @pytest.fixture
 def browser(playwright: Playwright) -> Iterator[BrowserContext]:
-    with chromium_context(playwright, accept_downloads=True) as context:
+    viewport: ViewportSize = {"width": 1280, "height": 800}
+    with chromium_context(playwright, accept_downloads=True, viewport=viewport) as context:
         yield context
 
 
@@ -85,10 +86,14 @@ def loaded(browser: BrowserContext, url: str) -> tuple[Page, Console]:
     return page, console
 
 
-def shot(page: Page, name: str, docs: bool = False) -> None:
+def shot(page: Page, name: str, docs: bool = False, section: str | None = None) -> None:
+    """The whole page (or one section) in artifacts/, and in docs/ when asked."""
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / name
-    page.screenshot(path=str(path), full_page=True)
+    if section is None:
+        page.screenshot(path=str(path), full_page=True)
+    else:
+        page.locator(section).screenshot(path=str(path))
     if docs and os.environ.get("PATHRANK_UPDATE_SCREENSHOTS") == "1":
         shutil.copyfile(path, REPO / "docs" / name)
 
@@ -129,7 +134,7 @@ def test_the_queue_comes_first_in_plain_words(server: str, browser: BrowserConte
     page.check("#show-stats")
     assert page.locator("#queue-table th.stat").is_visible()
     assert " q " in details.inner_text()
-    shot(page, "dashboard-queue.png", docs=True)
+    shot(page, "dashboard-queue.png", docs=True, section="#queue-section")
     assert console.problems == []
 
 

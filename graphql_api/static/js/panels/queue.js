@@ -10,7 +10,7 @@ const ITEM = `
   id action title reason reasons ticketsPerWeek customersPerWeek escalations confidence status
   note statusAt stale rank
   page { id title } query link { from { id title } to { id title } }
-  evidence { figures { name value count outOf baseline qValue } paths { id outcome pageIds } queries pageUrl }
+  evidence { figures { name detail value count outOf baseline qValue } paths { id outcome pageIds } queries pageUrl }
   verification {
     verdict rate since days pValue ticketsAvoidedPerWeek reference
     before { successes trials rate } after { successes trials rate }
@@ -125,14 +125,22 @@ function openEditor(item, status) {
   note.focus();
 }
 
+// The evidence's figures carry the dashboard's own names: the same name, the same label.
+const FIGURE_OF = new Map(Object.entries(FIGURES).map(([key, name]) => [name.toLowerCase(), key]));
+
 function figureLine(f) {
-  const share = f.count !== null && f.outOf !== null ? `${fmtInt(f.count)} of ${fmtInt(f.outOf)}` : fmtOne(f.value);
+  const key = FIGURE_OF.get(f.name);
+  const name = f.name.charAt(0).toUpperCase() + f.name.slice(1);
+  const share = f.count === null ? (f.baseline === null ? fmtOne(f.value) : inHundred(f.value))
+    : f.outOf === null ? fmtInt(f.count) : `${fmtInt(f.count)} of ${fmtInt(f.outOf)}`;
   const against = f.baseline === null ? "" : ` (compared with ${inHundred(f.baseline)})`;
   return h(
     "li",
     {},
-    h("span", { class: "figure-name" }, f.name), ": ", share, against,
-    h("span", { class: "stat" }, ` · rate ${fmtPct(f.value)}`, f.qValue === null ? "" : ` · q ${fmtQ(f.qValue)}`),
+    h("span", { class: "figure-name", "data-figure": key || null }, key ? FIGURES[key] : name),
+    f.detail ? ` ${f.detail}` : "", ": ", share, against,
+    f.outOf === null ? null : h("span", { class: "stat" }, ` · ${fmtPct(f.value)}`),
+    f.qValue === null ? null : h("span", { class: "stat" }, ` · q ${fmtQ(f.qValue)}`),
   );
 }
 
