@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from graph_model.alert import cypher as q
-from graph_model.alert.record import Alert, Delivery, DeliveryState
+from graph_model.alert.record import Alert, Delivery, DeliveryState, delivery_counts
 from graph_model.properties import from_properties
 from graph_model.reader import Neo4jReads
 
@@ -23,12 +23,7 @@ class AlertReads(Protocol):
 
 class Neo4jAlertReads(Neo4jReads):
     async def counts(self) -> dict[str, int]:
-        found = {"PENDING": 0, "DELIVERED": 0, "FAILED": 0, "RETRYING": 0}
-        for row in await self._r.rows("alert_counts", q.COUNTS):
-            found[row["state"]] = row["n"]
-            if row["state"] == "PENDING":
-                found["RETRYING"] = row["tried"]
-        return found
+        return delivery_counts(await self._r.rows("alert_counts", q.COUNTS))
 
     async def deliveries(
         self, states: Sequence[DeliveryState], limit: int

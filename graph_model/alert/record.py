@@ -11,6 +11,7 @@ it. Each target's attempts are an `(:AlertDelivery)`: PENDING until a 2xx answer
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Annotated, Any, Final
@@ -90,6 +91,17 @@ class Delivery:
 
 def delivery_id(alert_id: str, target: str) -> str:
     return f"{alert_id}@{target}"
+
+
+def delivery_counts(rows: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+    """Deliveries per state from rows {state, n, tried}; RETRYING: the PENDING ones that
+    failed at least once."""
+    found = {"PENDING": 0, "DELIVERED": 0, "FAILED": 0, "RETRYING": 0}
+    for row in rows:
+        found[row["state"]] = row["n"]
+        if row["state"] == DeliveryState.PENDING:
+            found["RETRYING"] = row["tried"]
+    return found
 
 
 ALERT: Final = properties_of(Alert)

@@ -10,7 +10,7 @@ from typing import Any
 from neo4j import Driver, ManagedTransaction
 
 from graph_model.alert import cypher as q
-from graph_model.alert.record import Alert, Delivery, Target
+from graph_model.alert.record import Alert, Delivery, Target, delivery_counts
 from graph_model.properties import from_properties, to_properties
 from graph_model.version import bump_graph_version
 
@@ -84,9 +84,4 @@ class Neo4jAlertStore:
     def counts(self) -> dict[str, int]:
         """Deliveries per state (PENDING ones that failed at least once as `RETRYING`)."""
         records, _, _ = self.driver.execute_query(q.COUNTS, database_=self.database)
-        found = {"PENDING": 0, "DELIVERED": 0, "FAILED": 0, "RETRYING": 0}
-        for row in records[0]["rows"] if records else []:
-            found[row["state"]] = row["n"]
-            if row["state"] == "PENDING":
-                found["RETRYING"] = row["tried"]
-        return found
+        return delivery_counts(records[0]["rows"] if records else [])

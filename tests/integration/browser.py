@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 import pytest
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Playwright, ViewportSize
 
@@ -88,3 +89,13 @@ def open_page(browser: BrowserContext, url: str) -> tuple[Page, Console]:
     page.set_default_timeout(WAIT_MS)
     page.goto(url)
     return page, console
+
+
+def api_data(base: str, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A query's data from the server at `base` (what the page under test should show)."""
+    body = httpx.post(
+        f"{base}/graphql", json={"query": query, "variables": variables or {}}, timeout=60
+    ).json()
+    assert "errors" not in body, body
+    data: dict[str, Any] = body["data"]
+    return data

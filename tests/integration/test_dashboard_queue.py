@@ -26,16 +26,15 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any, Final
 
-import httpx
 import pytest
 from neo4j import Driver
 from playwright.sync_api import BrowserContext, Page, Playwright, ViewportSize
 
-from simulator import SimulationConfig, simulate
+from simulator import SimulationConfig
 from tests.conftest import REPO
+from tests.integration.analyzed import analyzed_stories
 from tests.integration.api_server import serve
-from tests.integration.browser import ARTIFACTS, Console, chromium_context, open_page
-from tests.integration.ingest_helpers import NOW_MS, wiring
+from tests.integration.browser import ARTIFACTS, Console, api_data, chromium_context, open_page
 
 SEED: Final = 1
 EVENTS: Final = 30_000
@@ -46,14 +45,8 @@ WEEK_MS: Final = 7 * 86_400_000
 
 @pytest.fixture(scope="module")
 def truth(neo4j_driver: Driver) -> dict[str, Any]:
-    w = wiring()
-    w.admin(neo4j_driver).ensure_schema()
-    w.admin(neo4j_driver).clear()
-    sim = simulate(SimulationConfig.full(seed=SEED, events=EVENTS, days=63, stories=True))
-    pages = sim.pages + [record for _, record in sim.catalog_changes]
-    w.load(neo4j_driver, sim.events, pages, now_ms=NOW_MS)
-    w.analysis(neo4j_driver).run()
-    return sim.truth
+    config = SimulationConfig.full(seed=SEED, events=EVENTS, days=63, stories=True)
+    return analyzed_stories(neo4j_driver, config)
 
 
 @pytest.fixture(scope="module")
@@ -67,15 +60,6 @@ def browser(playwright: Playwright) -> Iterator[BrowserContext]:
     viewport: ViewportSize = {"width": 1280, "height": 800}
     with chromium_context(playwright, accept_downloads=True, viewport=viewport) as context:
         yield context
-
-
-def gql(base: str, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-    body = httpx.post(
-        f"{base}/graphql", json={"query": query, "variables": variables or {}}, timeout=60
-    ).json()
-    assert "errors" not in body, body
-    data: dict[str, Any] = body["data"]
-    return data
 
 
 def loaded(browser: BrowserContext, url: str) -> tuple[Page, Console]:
@@ -105,7 +89,7 @@ def test_the_queue_comes_first_in_plain_words(server: str, browser: BrowserConte
     page, console = loaded(browser, f"{server}/")
     first = page.evaluate("document.querySelector('main > section').id")
     assert first == "queue-section"
-    api = gql(server, QUEUE)["workQueue"]
+    api = api_data(server, QUEUE)["workQueue"]
     rows = page.locator("#queue-table tbody tr[data-item]")
     assert [rows.nth(i).get_attribute("data-item") for i in range(len(api))] == [
         i["id"] for i in api
@@ -115,7 +99,7 @@ def test_the_queue_comes_first_in_plain_words(server: str, browser: BrowserConte
     ] == [i["title"] for i in api]
     assert f"{api[0]['ticketsPerWeek']:.1f}" in rows.first.inner_text()
     # Ten at first; "Show more" lists the rest.
-    total = len(gql(server, "{ workQueue(first: 100) { id } }")["workQueue"])
+    total = len(api_data(server, "{ workQueue(first: 100) { id } }")["workQueue"])
     assert rows.count() == min(10, total)
     if total > 10:
         page.click("#queue-more")
@@ -240,7 +224,7 @@ def test_every_table_downloads_as_csv(server: str, browser: BrowserContext) -> N
         done.append(table)
         if table == "queue-table":
             ids = [row[parsed[0].index("id")] for row in parsed[1:]]
-            api = gql(server, "{ workQueue(first: 10) { id } }")["workQueue"]
+            api = api_data(server, "{ workQueue(first: 10) { id } }")["workQueue"]
             assert ids == [i["id"] for i in api]
     assert {"queue-table", "changes-table", "weak-table", "hotspot-table", "links-table"} <= set(
         done
@@ -286,7 +270,7 @@ def test_marking_the_fix_done_at_its_date_shows_it_worked(
     done = page.locator(f"#queue-table tr[data-item='{item}']")
     done.wait_for()
     assert done.locator("td.verdict").inner_text().startswith("Worked:")
-    api = gql(
+    api = api_data(
         server,
         "query($id: ID!) { workItem(id: $id) { status note verification { verdict } } }",
         {"id": item},

@@ -16,16 +16,15 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
 import pytest
 from neo4j import Driver
 from playwright.sync_api import BrowserContext, Page, Playwright
 
-from simulator import SimulationConfig, simulate
+from simulator import SimulationConfig
 from tests.conftest import REPO
+from tests.integration.analyzed import analyzed_stories
 from tests.integration.api_server import serve
-from tests.integration.browser import ARTIFACTS, Console, chromium_context, open_page
-from tests.integration.ingest_helpers import NOW_MS, wiring
+from tests.integration.browser import ARTIFACTS, Console, api_data, chromium_context, open_page
 from tests.integration.time_helpers import DAY, in_window, ms_of, stored_paths
 
 START = 1_767_600_000_000  # 2026-01-05T08:00Z, a Monday
@@ -35,16 +34,10 @@ MOBILE = "platform=mobile"
 
 @pytest.fixture(scope="module")
 def truth(neo4j_driver: Driver) -> dict[str, Any]:
-    w = wiring()
-    w.admin(neo4j_driver).ensure_schema()
-    w.admin(neo4j_driver).clear()
     config = SimulationConfig(
         seed=3, events=40_000, days=63, start_ms=START, stories=True, attributes=True
     )
-    sim = simulate(config)
-    w.load(neo4j_driver, sim.events, sim.pages + [r for _, r in sim.catalog_changes], now_ms=NOW_MS)
-    w.analysis(neo4j_driver).run()
-    return sim.truth
+    return analyzed_stories(neo4j_driver, config)
 
 
 @pytest.fixture(scope="module")
@@ -57,15 +50,6 @@ def server(services: dict[str, Any], truth: dict[str, Any]) -> Iterator[str]:
 def browser(playwright: Playwright) -> Iterator[BrowserContext]:
     with chromium_context(playwright) as context:
         yield context
-
-
-def _gql(base: str, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-    body = httpx.post(
-        f"{base}/graphql", json={"query": query, "variables": variables or {}}, timeout=60
-    ).json()
-    assert "errors" not in body, body
-    data: dict[str, Any] = body["data"]
-    return data
 
 
 def _open(browser: BrowserContext, url: str) -> tuple[Page, Console]:
@@ -94,7 +78,7 @@ def test_what_changed_lists_the_top_changes_with_their_trends(
     server: str, browser: BrowserContext, truth: dict[str, Any]
 ) -> None:
     page, console = _open(browser, f"{server}/")
-    api = first_per_rate(_gql(server, CHANGES)["changes"])
+    api = first_per_rate(api_data(server, CHANGES)["changes"])
     rows = page.locator("#changes-table tbody tr[data-page-id]")
     assert rows.count() == len(api) > 0
     for i, change in enumerate(api):
@@ -161,7 +145,7 @@ def test_the_date_range_applies_to_the_headline_and_the_changes(
     assert "Journeys that started" in page.inner_text("#filter-note")
     # The changes: those whose week starts in the range.
     iso = {"from": f"{since}T00:00:00Z", "until": f"{last}T00:00:00Z"}
-    reported = _gql(server, STATS, iso)["changes"]
+    reported = api_data(server, STATS, iso)["changes"]
     assert all(ms_of(c["periodStart"]) >= low for c in reported)
     api = first_per_rate([c for c in reported if ms_of(c["periodStart"]) < high])
     rows = page.locator("#changes-table tbody tr[data-page-id]")

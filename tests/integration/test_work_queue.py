@@ -32,9 +32,9 @@ import pytest
 from neo4j import Driver
 from scipy import stats
 
-from simulator import SimulationConfig, simulate
+from simulator import SimulationConfig
 from tests.conftest import REPO
-from tests.integration.ingest_helpers import NOW_MS, wiring
+from tests.integration.analyzed import analyzed_stories
 from tests.integration.time_helpers import DAY, InProcessApi, StoredPath, stored_paths, tally
 from tests.integration.work_helpers import SET_STATUS, attribution, item_of_page, queue, work_api
 
@@ -45,14 +45,8 @@ PROBLEMS: Final = {"REWRITE_PAGE", "FIX_DEAD_END", "FIX_LINK", "INVESTIGATE_CHAN
 
 
 def load(driver: Driver, seed: int, events: int) -> tuple[dict[str, Any], list[StoredPath]]:
-    w = wiring()
-    w.admin(driver).ensure_schema()
-    w.admin(driver).clear()
-    sim = simulate(SimulationConfig.full(seed=seed, events=events, days=DAYS, stories=True))
-    pages = sim.pages + [record for _, record in sim.catalog_changes]
-    w.load(driver, sim.events, pages, now_ms=NOW_MS)
-    w.analysis(driver).run()
-    return sim.truth, stored_paths(driver)
+    config = SimulationConfig.full(seed=seed, events=events, days=DAYS, stories=True)
+    return analyzed_stories(driver, config), stored_paths(driver)
 
 
 def expected(truth: dict[str, Any]) -> dict[tuple[str, ...], str]:

@@ -7,6 +7,7 @@ A tiny help center (work_helpers.help_center): one escalation hotspot, one week.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from neo4j import Driver
@@ -33,6 +34,13 @@ def api(store: TestGraph) -> Iterator[InProcessApi]:
         yield client
 
 
+def analysed_hotspot(driver: Driver, api: InProcessApi) -> dict[str, Any]:
+    """The help center with 40 journeys ending in a ticket, analysed: its hotspot's item."""
+    load_events(driver, help_center(escalating=40))
+    analyze(driver)
+    return item_of_page(queue(api), HOTSPOT)
+
+
 def crash_at(driver: Driver, step: str) -> None:
     with pytest.raises(InjectedFaultError):
         wiring(analysis_fault=f"{step}:raise").analysis(driver).run()
@@ -41,9 +49,7 @@ def crash_at(driver: Driver, step: str) -> None:
 def test_id_and_status_survive_analyses_and_crashes(
     neo4j_driver: Driver, api: InProcessApi
 ) -> None:
-    load_events(neo4j_driver, help_center(escalating=40))
-    analyze(neo4j_driver)
-    item = item_of_page(queue(api), HOTSPOT)
+    item = analysed_hotspot(neo4j_driver, api)
     assert "ESCALATION_HOTSPOT" in item["reasons"]
     assert item["ticketsPerWeek"] > 30
     marked = api.data(SET_STATUS, {"id": item["id"], "status": "DOING", "note": "Ana"})
@@ -63,9 +69,7 @@ def test_id_and_status_survive_analyses_and_crashes(
 def test_a_dismissed_item_comes_back_only_when_its_tickets_double(
     neo4j_driver: Driver, api: InProcessApi
 ) -> None:
-    load_events(neo4j_driver, help_center(escalating=40))
-    analyze(neo4j_driver)
-    item = item_of_page(queue(api), HOTSPOT)
+    item = analysed_hotspot(neo4j_driver, api)
     api.data(SET_STATUS, {"id": item["id"], "status": "DISMISSED", "note": "seasonal"})
     assert HOTSPOT not in {i["page"]["id"] for i in queue(api, ["OPEN", "DOING"]) if i["page"]}
 
@@ -86,9 +90,7 @@ def test_a_dismissed_item_comes_back_only_when_its_tickets_double(
 def test_a_waiting_verdict_is_computed_again_by_each_analysis(
     neo4j_driver: Driver, api: InProcessApi
 ) -> None:
-    load_events(neo4j_driver, help_center(escalating=40))
-    analyze(neo4j_driver)
-    item = item_of_page(queue(api), HOTSPOT)
+    item = analysed_hotspot(neo4j_driver, api)
     hours_before_the_end = "2026-01-06T00:00:00Z"  # the data ends at 17:20 that day
     marked = api.data(SET_STATUS, {"id": item["id"], "status": "DONE", "at": hours_before_the_end})[
         "setWorkItemStatus"
