@@ -178,7 +178,7 @@ def test_a_foreign_host_is_refused() -> None:
             _bad_request(response)
             ide = await client.get("/graphql", headers={**h, "accept": "text/html"})
             assert ide.status_code == 400
-            for path in ("/", "/metrics", "/static/dashboard.js"):
+            for path in ("/", "/metrics", "/static/js/main.js"):
                 response = await client.get(path, headers=h)
                 assert response.status_code == 400, (host, path)
                 assert response.headers["content-type"].startswith("text/plain")
