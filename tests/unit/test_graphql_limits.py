@@ -361,9 +361,7 @@ def test_fragments_per_selection_set() -> None:
 def _dashboard_queries() -> dict[str, str]:
     """Every `*_QUERY` of the dashboard's modules, with the template strings it interpolates
     (`${CHANGE_FIELDS}`) filled in."""
-    js = "\n".join(
-        f.read_text(encoding="utf-8") for f in sorted((STATIC_DIR / "js").rglob("*.js"))
-    )
+    js = "\n".join(f.read_text(encoding="utf-8") for f in sorted((STATIC_DIR / "js").rglob("*.js")))
     texts = dict(re.findall(r"const (\w+) = `([^`]*)`", js))
 
     def filled(text: str) -> str:

@@ -31,6 +31,13 @@ def test_json_for_a_webhook_and_slack_s_format_for_slack() -> None:
     assert ALERT.text in slack["blocks"][0]["text"]["text"]
 
 
+def test_a_title_cannot_ping_a_slack_channel() -> None:
+    sneaky = Alert("x", AlertKind.CHANGE, "“<!channel> & <http://evil|click>” broke", "t")
+    text = orjson.loads(body(sneaky, slack=True))["blocks"][0]["text"]["text"]
+    assert "<" not in text
+    assert "&lt;!channel&gt; &amp; &lt;http://evil|click&gt;" in text
+
+
 def test_the_signature_is_hmac_sha256_of_the_exact_body() -> None:
     payload = body(ALERT, slack=False)
     sent = headers(ALERT, payload, "k3y")
