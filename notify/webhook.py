@@ -40,16 +40,16 @@ def body(alert: Alert, slack: bool) -> bytes:
 
 
 def slack_message(alert: Alert) -> dict[str, Any]:
-    """Slack's incoming-webhook format: `text` (the notification) and one section block."""
-    return {
-        "text": f"{alert.title}: {alert.text}",
-        "blocks": [
-            {
-                "type": "section",
-                "text": {"type": "mrkdwn", "text": f"*{alert.title}*\n{alert.text}"},
-            }
-        ],
-    }
+    """Slack's incoming-webhook format: `text` (the notification) and one section block.
+    Page titles come from the catalog: &, < and > are escaped as Slack asks, so a title can
+    neither mention `<!channel>` nor make a link."""
+    title, text = _slack_escaped(alert.title), _slack_escaped(alert.text)
+    section = {"type": "mrkdwn", "text": f"*{title}*\n{text}"}
+    return {"text": f"{title}: {text}", "blocks": [{"type": "section", "text": section}]}
+
+
+def _slack_escaped(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def signature(payload: bytes, secret: str) -> str:
