@@ -47,6 +47,8 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE INDEX site_series_run IF NOT EXISTS FOR (n:SiteSeries) ON (n.run, n.interval)",
     "CREATE INDEX change_run IF NOT EXISTS FOR (n:Change) ON (n.run, n.kind, n.rank)",
     "CREATE INDEX change_run_page IF NOT EXISTS FOR (n:Change) ON (n.run, n.pageId)",
+    "CREATE INDEX segment_change_run IF NOT EXISTS FOR (n:SegmentChange) "
+    "ON (n.run, n.segment, n.rank)",
     "CREATE INDEX similar_run IF NOT EXISTS FOR ()-[s:SIMILAR]-() ON (s.run)",
     "CREATE INDEX suggested_link_run IF NOT EXISTS FOR ()-[s:SUGGESTED_LINK]-() ON (s.run)",
     "CREATE INDEX misleading_link_run IF NOT EXISTS FOR ()-[m:MISLEADING_LINK]-() ON (m.run)",

@@ -38,16 +38,28 @@ class Neo4jChangeReads(Neo4jReads):
         significant: bool,
         segment: str | None = None,
     ) -> tuple[ChangeRecord, ...]:
-        rows = await self._r.analysed_rows(
-            "changes",
-            q.CHANGES,
-            kind=kind.value,
-            since=EARLIEST_MS if since is None else since,
-            limit=limit,
-            significant=significant,
-            segment=segment or "",
-            fdr=FDR,
-        )
+        start = EARLIEST_MS if since is None else since
+        if segment is None:
+            rows = await self._r.analysed_rows(
+                "changes",
+                q.CHANGES,
+                kind=kind.value,
+                since=start,
+                limit=limit,
+                significant=significant,
+                fdr=FDR,
+            )
+        elif kind is ChangeKind.PERIOD and significant:
+            rows = await self._r.analysed_rows(
+                "segment_changes",
+                q.SEGMENT_CHANGES,
+                segment=segment,
+                since=start,
+                limit=limit,
+                fdr=FDR,
+            )
+        else:  # a segment's changes are significant period changes only
+            rows = []
         return tuple(from_properties(ChangeRecord, r) for r in rows)
 
     async def of_pages(

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Final
 
 from graph_model.alert import cypher as alert_cypher
+from graph_model.change import cypher as change_cypher
 from graph_model.link import cypher as link_cypher
 from graph_model.page.record import FIGURES, VERSION
 from graph_model.path.record import Path
@@ -317,6 +318,7 @@ DELETE_BATCHES: Final = tuple(
             (match, index, also, "DELETE")
             for match, index, also in link_cypher.DELETED
             + resolution_cypher.DELETED
+            + change_cypher.DELETED
             + work_cypher.DELETED
             + alert_cypher.DELETED
         ),

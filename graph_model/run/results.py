@@ -226,7 +226,10 @@ class Neo4jRunResults:
         self._stage(series_q.STAGE_SITE_SERIES, site, _STAGE_SERIES)
 
     def stage_changes(self, changes: Sequence[ChangeRecord]) -> None:
-        self._stage(change_q.STAGE_CHANGES, [to_properties(c) for c in changes])
+        everyone = [to_properties(c) for c in changes if c.segment is None]
+        by_segment = [to_properties(c) for c in changes if c.segment is not None]
+        self._stage(change_q.STAGE_CHANGES, everyone)
+        self._stage(change_q.STAGE_SEGMENT_CHANGES, by_segment)
 
     def stage_work(self, work: WorkResults) -> None:
         self._stage(work_q.STAGE_FIGURES, staged_figure_rows(work.items))
