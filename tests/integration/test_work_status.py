@@ -60,6 +60,12 @@ def test_id_and_status_survive_analyses_and_crashes(
         crash_at(neo4j_driver, step)
         again = api.data(ITEM, {"id": item["id"]})["workItem"]
         assert (again["status"], again["note"], again["stale"]) == ("DOING", "Ana", False), step
+    # What the failed runs staged is gone (the item stays: it is no run's).
+    staged, _, _ = neo4j_driver.execute_query(
+        "MATCH (r:AnalysisRun {status: 'FAILED'}) MATCH (x) WHERE x.run = r.id "
+        "AND (x:WorkItemFigures OR x:WorkItemVerification OR x:StagedAlert) RETURN count(x) AS n"
+    )
+    assert staged[0]["n"] == 0
     analyze(neo4j_driver)  # the next run finishes what the crashed publish left
     after = item_of_page(queue(api), HOTSPOT)
     assert (after["id"], after["status"], after["note"]) == (item["id"], "DOING", "Ana")
