@@ -8,10 +8,12 @@ PKGS   := pathrank ingest graph_model algorithms graphql_api collector notify
 
 install: $(BIN)/pathrank
 
+# setuptools warns about every editable install (its "lenient" mode), three times over: the
+# install says nothing unless something fails.
 $(BIN)/pathrank: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	PYTHONWARNINGS=ignore::UserWarning $(BIN)/pip install -q -e '.[dev]'
 	touch $@
 
 lint: install

@@ -51,7 +51,12 @@ from graph_model.link.record import LinkSuccess, MisleadingLink
 from graph_model.page.record import PageVersion, PathMode
 from graph_model.path.record import Path, PathStats, path_stats
 from graph_model.run.lock import HeldLock, Neo4jAnalysisLock, WaitReporter
-from graph_model.run.record import AnalysisResults, AnalysisRun, AnalysisStatus
+from graph_model.run.record import (
+    AnalysisResults,
+    AnalysisRun,
+    AnalysisStatus,
+    NothingToAnalyzeError,
+)
 from graph_model.run.store import AnalysisStore
 from graph_model.timewindow import ALL_TIME, Interval, TimeWindow
 
@@ -140,9 +145,13 @@ class Analysis:
         yield
         self.steps[step.value] = time.perf_counter() - t0
 
-    def run(self) -> AnalysisRun:
-        """The run, recorded COMPLETE; AnalysisLockedError if another run holds the lock."""
+    def run(self, *, allow_empty: bool = False) -> AnalysisRun:
+        """The run, recorded COMPLETE; AnalysisLockedError if another run holds the lock;
+        NothingToAnalyzeError, before anything is recorded, when no completed path started in
+        the window (unless `allow_empty`: then its empty results become current)."""
         self.store.ensure_schema()
+        if not allow_empty and self.store.completed_paths(self.window) == 0:
+            raise NothingToAnalyzeError(self.window)
         with self.lock.acquire(self.run_id, wait_s=self.wait_s, on_wait=self.on_wait) as held:
             self._held = held
             self.started_ms = held.started_at
@@ -260,7 +269,12 @@ class Analysis:
         with self._step(Step.TIME_TO_RESOLUTION):
             curves = resolution_curves(arrays)
         with self._step(Step.COMMUNITIES):
-            found = communities(self.gds, rows=None if rows is None else rows.customer_pages)
+            # No path, no visit: nothing to project (GDS refuses an empty projection).
+            found = (
+                communities(self.gds, rows=None if rows is None else rows.customer_pages)
+                if paths
+                else Communities({}, [], 0, 0.0)
+            )
             if customers is None:
                 customers = store.customer_node_ids()
             profiles = community_profiles(paths, _customer_communities(customers, found))

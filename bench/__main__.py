@@ -1,7 +1,7 @@
 """`make bench` = `python -m bench`: every benchmark, side by side, into BENCHMARKS.md.
 
-    .venv/bin/python -m bench [--only ingest,analysis,second,api,freshness,assist,kafka,collector,
-                              time,months] [--quick] [--out FILE]
+    .venv/bin/python -m bench [--only ingest,analysis,second,api,hostile,freshness,assist,kafka,
+                              collector,time,months] [--quick] [--out FILE]
                               [--clicks N] [--days D] [--retention-days R]  (months only)
 
 --quick runs the small sizes only (a smoke run; BENCHMARKS.md should come from a full run).
@@ -33,6 +33,7 @@ TITLES = {
     "analysis": "Analysis",
     "second": "Second order",
     "api": "API",
+    "hostile": "Hostile queries",
     "freshness": "Freshness",
     "assist": "Live assist",
     "kafka": "Kafka clients",
@@ -50,6 +51,7 @@ def _runners(months_params: MonthsParams | None = None) -> dict[str, Runner]:
         assist,
         collector,
         freshness,
+        hostile,
         ingest_throughput,
         kafka_clients,
         months,
@@ -62,6 +64,7 @@ def _runners(months_params: MonthsParams | None = None) -> dict[str, Runner]:
         "analysis": analysis_scale.section,
         "second": second_order.section,
         "api": api_latency.section,
+        "hostile": hostile.section,
         "freshness": freshness.section,
         "assist": assist.section,
         "kafka": kafka_clients.section,

@@ -84,6 +84,15 @@ class Collector:
             producer, self._producer = self._producer, None
             producer.close()
 
+    def health(self) -> str:
+        """What /healthz says of it: `off`, `up`, `down` (Kafka does not answer), or
+        `starting` (no word from Kafka yet)."""
+        if not self.config.on:
+            return "off"
+        producer = self._producer
+        up = None if producer is None else producer.liveness.up
+        return "starting" if up is None else "up" if up else "down"
+
     def routes(self) -> list[Route]:
         return [
             Route("/v1/{call}", self.segment, methods=["POST", "OPTIONS"]),

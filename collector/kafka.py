@@ -15,6 +15,8 @@ from typing import Final
 
 from confluent_kafka import KafkaError, Message, Producer
 
+from ingest.kafka_client import Liveness, routed
+
 _Report = Callable[[KafkaError | None, Message], None]
 _POLL_S: Final = 0.05
 _QUEUE_FULL_WAIT_S: Final = 0.005
@@ -34,6 +36,7 @@ class DeliveryError(RuntimeError):
 
 class AsyncProducer:
     def __init__(self, bootstrap: str, *, delivery_timeout_s: float = 30.0) -> None:
+        self.liveness = Liveness()
         self._producer = Producer(
             {
                 "bootstrap.servers": bootstrap,
@@ -44,6 +47,8 @@ class AsyncProducer:
                 "compression.type": "lz4",
                 # A request answers 503 within this, so its sender retries, rather than hang.
                 "message.timeout.ms": int(delivery_timeout_s * 1000),
+                **routed("collector"),
+                **self.liveness.settings(),
             }
         )
         self._stop = threading.Event()

@@ -3,10 +3,16 @@ bounded by a transaction timeout, its failures typed.
 
 Every per-aggregate read class (`graph_model.<aggregate>.reads`) runs its statements through
 one shared `Reader`, so the observers (metrics, tests) and the timeout are set in one place.
+
+The async driver belongs to the event loop it was opened on (the reader's home). The API
+resolves queries on loops of their own, in threads (graphql_api/execution.py): a read
+awaited there runs on the home loop and its answer comes back; cancelling the wait cancels
+the read.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -83,11 +89,23 @@ class Reader:
         self.database = database
         self.timeout_s = timeout_s
         self._observers: list[QueryObserver] = []
+        try:
+            self._home: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:  # made outside a loop: its reads run where they are awaited
+            self._home = None
 
     def add_observer(self, observer: QueryObserver) -> None:
         self._observers.append(observer)
 
     async def run(self, name: str, text: str, **params: Any) -> list[Record]:
+        home = self._home
+        if home is None or asyncio.get_running_loop() is home:
+            return await self._run(name, text, params)
+        return await asyncio.wrap_future(
+            asyncio.run_coroutine_threadsafe(self._run(name, text, params), home)
+        )
+
+    async def _run(self, name: str, text: str, params: dict[str, Any]) -> list[Record]:
         started = time.perf_counter()
         query = Query(text, timeout=self.timeout_s, metadata={"app": "pathrank-api", "read": name})
         try:

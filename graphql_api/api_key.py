@@ -6,8 +6,8 @@ from typing import Any
 
 from strawberry.permission import BasePermission
 
+from graphql_api.context import Info
 from graphql_api.errors import ErrorCode
-from graphql_api.types.common import Info
 
 
 def needs_api_key(field: str, *, even_without_one: bool = False) -> type[BasePermission]:

@@ -13,7 +13,7 @@ driver lives on the server's event loop) and, optionally, a function that runs a
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Final, Protocol
@@ -38,9 +38,11 @@ from graphql_api.context import (
     WorkStatusSetter,
     request_authorized,
 )
+from graphql_api.execution import Executor
 from graphql_api.http.hosts import LOCAL_HOSTS, AllowedHosts
 from graphql_api.http.observe import Observe
 from graphql_api.http.response_cache import CACHE_HEADER, ResponseCache, ResponseCacheMiddleware
+from graphql_api.ide import SECURITY_HEADERS
 from graphql_api.limits import DEFAULT_TIME_BUDGET_S
 from graphql_api.metrics import QUERIES_HEADER, Metrics
 from graphql_api.view import KEY_NEEDED, GraphHolder, PathRankGraphQL
@@ -65,13 +67,16 @@ def create_app(
     assist_feed: AssistFeed | None = None,
     ws_origins: Sequence[str] = (),
     forget_customers: CustomerForgetter | None = None,
+    health: Mapping[str, Callable[[], str]] | None = None,
     set_work_status: WorkStatusSetter | None = None,
     alert_delivery: AlertDelivery | None = None,
 ) -> Starlette:
+    """`health`: more parts /healthz reports (name -> its state now; "down" degrades it)."""
     if key_for_reads and not api_key:
         raise ValueError("key_for_reads needs an api_key")
     metrics = Metrics()
     holder = GraphHolder()
+    executor = Executor()
     analysis = AnalysisService(run_analysis) if run_analysis is not None else None
     # Erasure is refused without an API key (types/forget.py), whatever this says.
     forget = ForgetService(forget_customers) if forget_customers is not None else None
@@ -86,6 +91,7 @@ def create_app(
         assist_feed=assist_feed,
         ws_origins=tuple(dict.fromkeys([*cors_origins, *ws_origins])),
         forget=forget,
+        executor=executor,
         work=work,
     )
 
@@ -98,20 +104,26 @@ def create_app(
                 yield
             finally:
                 holder.graph = None
+                executor.close()
+
+    parts = dict(health or {})
+    if assist_feed is not None:  # whether subscriptions read the `assist` topic
+        parts["assist"] = lambda: assist_feed.state
 
     async def healthz(_request: Request) -> Response:
+        """Each part as it is now: 503 without Neo4j (nothing can be answered), 200 and
+        "degraded" when another part is down (the API still answers)."""
+        body = {name: state() for name, state in parts.items()}
         try:
             await asyncio.wait_for(holder.get().status.ping(), HEALTH_TIMEOUT_S)
         except Exception as exc:  # any failure means unhealthy, never a 500
             reason = str(exc) or type(exc).__name__
             return JSONResponse(
-                {"status": "unavailable", "neo4j": "down", "reason": reason[:200]},
+                {"status": "unavailable", "neo4j": "down", **body, "reason": reason[:200]},
                 status_code=503,
             )
-        body = {"status": "ok", "neo4j": "up"}
-        if assist_feed is not None:  # whether subscriptions read the `assist` topic yet
-            body["assist"] = "live" if assist_feed.live else "waiting"
-        return JSONResponse(body)
+        status = "degraded" if "down" in body.values() else "ok"
+        return JSONResponse({"status": status, "neo4j": "up", **body})
 
     async def metrics_endpoint(request: Request) -> Response:
         if key_for_reads and not request_authorized(request, api_key):
@@ -121,7 +133,8 @@ def create_app(
         return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
     async def index(_request: Request) -> Response:
-        return FileResponse(static_dir / "index.html")
+        # The policy GraphiQL's page has: scripts from this origin only, no inline script.
+        return FileResponse(static_dir / "index.html", headers=SECURITY_HEADERS)
 
     async def version(request: Request) -> tuple[str | None, bool]:
         authorized = request_authorized(request, api_key)

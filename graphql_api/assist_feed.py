@@ -21,6 +21,7 @@ from typing import Any, Final
 from confluent_kafka import OFFSET_END, Consumer, KafkaException, TopicPartition
 
 from graph_model.assist.record import Announcement, BadAnnouncementError, parse_announcement
+from ingest.kafka_client import Liveness, routed
 
 log = logging.getLogger(__name__)
 
@@ -46,11 +47,15 @@ class AssistFeed:
     _loop: asyncio.AbstractEventLoop | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
     _assigned: threading.Event = field(default_factory=threading.Event)
+    liveness: Liveness = field(default_factory=Liveness)
 
     @property
-    def live(self) -> bool:
-        """Whether the consumer is reading the topic (it may not exist yet)."""
-        return self._assigned.is_set()
+    def state(self) -> str:
+        """What /healthz says: `live`, `waiting` (for the topic to exist) or `down` (Kafka
+        does not answer)."""
+        if self.liveness.up is False:
+            return "down"
+        return "live" if self._assigned.is_set() else "waiting"
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[AssistFeed]:
@@ -97,12 +102,14 @@ class AssistFeed:
                 "group.id": f"pathrank-serve-{uuid.uuid4().hex[:8]}",  # never joined: assign()
                 "enable.auto.commit": False,
                 "fetch.wait.max.ms": 50,  # an announcement is worth little late
+                **routed("assist-feed"),
+                **self.liveness.settings(),
                 **self.client,
             }
         )
         try:
             while not self._stop.is_set() and not self._assign(consumer):
-                self._stop.wait(TOPIC_RETRY_S)
+                consumer.poll(TOPIC_RETRY_S)  # serves its logs and statistics meanwhile
             while not self._stop.is_set():
                 m = consumer.poll(POLL_S)
                 if m is None or m.error() is not None:

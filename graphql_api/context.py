@@ -9,12 +9,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import strawberry
 from starlette.requests import HTTPConnection
 
 from graph_model.customer.record import Forgotten
 from graph_model.graph import GraphReads
 from graph_model.page.record import SiteRates
-from graph_model.run.record import AnalysisLockedError
+from graph_model.run.record import AnalysisLockedError, NothingToAnalyzeError
 from graph_model.work.record import WorkStatus
 from graphql_api.errors import ErrorCode, user_error
 from graphql_api.limits import DEFAULT_TIME_BUDGET_S
@@ -77,6 +78,9 @@ class AnalysisService:
             return await asyncio.to_thread(self.runner)
         except AnalysisLockedError as exc:
             raise user_error(f"{exc}; try again when it has finished", ErrorCode.CONFLICT) from exc
+        except NothingToAnalyzeError as exc:
+            message = f"{exc}: nothing analysed, the current results stay current"
+            raise user_error(message, ErrorCode.NOT_AVAILABLE) from exc
 
 
 def presented_key(request: HTTPConnection) -> str | None:
@@ -105,6 +109,8 @@ class Context:
     analysis: AnalysisService | None = None
     metrics: Metrics | None = None
     time_budget_s: float = DEFAULT_TIME_BUDGET_S  # for a query's execution (extensions/budget.py)
+    # Set once the operation turns out to be a mutation: it runs to its end, budget or not.
+    exempt_from_budget: bool = False
     _site_rates: asyncio.Task[SiteRates] | None = field(default=None, repr=False)
     assist_feed: AssistFeed | None = None  # the `atRisk` subscription's source
     # A WebSocket's `connection_init` payload (Strawberry sets it).
@@ -148,3 +154,7 @@ class Context:
         if self._site_rates is None:
             self._site_rates = asyncio.ensure_future(self.graph.pages.site_rates())
         return await self._site_rates
+
+
+# What every resolver (and the API key's permission) is given.
+Info = strawberry.Info[Context, None]

@@ -16,9 +16,10 @@ from starlette.responses import HTMLResponse, Response
 
 PAGE: Final = Path(__file__).parent / "static" / "graphiql.html"
 
-# Everything comes from this origin. Scripts: only our files (no inline script, no eval: the
-# UMD builds need neither). Styles: GraphiQL's dialogs inject <style> elements at run time,
-# hence 'unsafe-inline' for styles only. Fonts and a few images are data: URIs in its CSS.
+# GraphiQL's page and the dashboard's. Everything comes from this origin. Scripts: only our
+# files (no inline script, no eval: the UMD builds and ECharts need neither). Styles:
+# GraphiQL's dialogs inject <style> elements and ECharts' tooltips style attributes at run
+# time, hence 'unsafe-inline' for styles only. Fonts and a few images are data: URIs in its CSS.
 # connect-src 'self' also covers ws(s):// to this origin, for subscriptions.
 CONTENT_SECURITY_POLICY: Final = "; ".join(
     (

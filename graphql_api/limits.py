@@ -4,6 +4,7 @@ misconfigured rule cannot open them."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Final
 
 from graphql_api.errors import user_error
@@ -12,7 +13,7 @@ MAX_DEPTH: Final = 10
 MAX_TOKENS: Final = 2000
 MAX_ALIASES: Final = 15
 MAX_PAGE_SIZE: Final = 500
-MAX_COST: Final = 50_000
+MAX_COST: Final = 200_000
 # Field selections with every fragment spread expanded, in the operations and the fragment
 # definitions: what validation and execution walk. GraphiQL's introspection query is ~470.
 MAX_EXPANDED_FIELDS: Final = 5_000
@@ -21,10 +22,40 @@ MAX_EXPANDED_FIELDS: Final = 5_000
 # distinct fragments may be spread into it. graphql-core compares every pair of each.
 MAX_FIELD_REPEATS: Final = 10
 MAX_FRAGMENTS_PER_SELECTION: Final = 20
-# A list field without `first`/`limit` (a path's pages, a community's top pages) is assumed
-# to hold this many items; connection `edges`/`nodes` are already counted by `first`.
-UNBOUNDED_LIST_ESTIMATE: Final = 10
 SIZE_ARGUMENTS: Final = ("first", "limit")
+# A series longer than this is refused: ask for weeks, or a shorter window.
+MAX_PERIODS: Final = 1_000
+# The fields whose items are periods (their cost counts the periods of their window).
+SERIES_FIELDS: Final = frozenset({"Page.series", "Query.siteSeries"})
+# Lists without a size argument whose items are not periods or enum values, and the most
+# items each returns (its resolver stops there, types.common.capped): what the cost counts.
+LIST_BOUNDS: Final[Mapping[str, int]] = {
+    "AnalysisRun.steps": 64,
+    "Community.topPages": 10,
+    "Page.misleadingFrom": 50,
+    "WeakPage.misleadingFrom": 50,
+    "Page.versions": 100,  # the latest
+    "PageVersion.linkIds": MAX_PAGE_SIZE,
+    "Path.segments": 100,
+    "PathStats.byOutcome": 4,
+    "ResolutionCurve.byMinutes": 1_000,
+    "ResolutionCurve.byClicks": 1_000,
+    "SuccessPath.pages": 100,
+    "SuccessPath.pageIds": 100,
+    "Query.segments": 20,  # keys, most paths first
+    "SegmentKey.values": 100,  # most paths first
+    "Page.bySegment": 101,  # the values with the most trials, and the paths without the key
+    "WorkItem.reasons": 10,  # one per kind of finding at most
+    "WorkEvidence.figures": 20,  # algorithms.work.queue.EVIDENCE_FIGURES
+    "WorkEvidence.paths": 5,  # algorithms.work.queue.EXAMPLE_PATHS
+    "WorkEvidence.queries": 10,  # algorithms.work.queue.EVIDENCE_QUERIES
+}
+# Lists a connection's `first` counts already.
+CONNECTION_LISTS: Final = frozenset(
+    f"{kind}Connection.{field}"
+    for kind in ("Page", "Path", "Community", "Customer")
+    for field in ("edges", "nodes")
+)
 MAX_BODY_BYTES: Final = 128 * 1024
 # A query's execution budget by default (PATHRANK_API_TIME_BUDGET_S): the Neo4j read timeout,
 # which bounds one read, while this bounds the whole execution.

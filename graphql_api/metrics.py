@@ -63,6 +63,12 @@ class Metrics:
             "GraphQL operations by name, type and result (ok or error).",
             "operation", "type", "result",
         )  # fmt: skip
+        self.in_progress = Gauge(
+            "pathrank_graphql_operations_in_progress",
+            "GraphQL operations executing now (HTTP queries in the execution threads, "
+            "mutations, subscriptions).",
+            registry=self.registry,
+        )
         self.operation_latency = timing(
             "pathrank_graphql_operation_duration_seconds",
             "GraphQL operation latency by name.",

@@ -14,18 +14,21 @@ import hmac
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Final
 
 import orjson
-from cross_web import HTTPException
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLRequestData
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.http.types import QueryParams
+from strawberry.types.execution import ExecutionResult
 from strawberry.types.unset import UnsetType
 
 from graph_model.graph import GraphReads
@@ -39,10 +42,13 @@ from graphql_api.context import (
     request_authorized,
 )
 from graphql_api.errors import ErrorCode, error_body
+from graphql_api.execution import Executor
+from graphql_api.extensions.budget import over_budget
 from graphql_api.ide import OfflineGraphiQL
 from graphql_api.limits import DEFAULT_TIME_BUDGET_S
 from graphql_api.metrics import Metrics
 from graphql_api.schema import schema
+from graphql_api.ws import LegacyWSHandler, TransportWSHandler
 
 # A switch is one instant, so the second attempt reads the new run; the third is paranoia.
 _ATTEMPTS = 3
@@ -77,6 +83,8 @@ class _TextWebSocket(ASGIWebSocketAdapter):
 
 class PathRankGraphQL(OfflineGraphiQL, GraphQL[Context, None]):
     websocket_adapter_class = _TextWebSocket
+    graphql_transport_ws_handler_class = TransportWSHandler
+    graphql_ws_handler_class = LegacyWSHandler
 
     def __init__(
         self,
@@ -90,6 +98,7 @@ class PathRankGraphQL(OfflineGraphiQL, GraphQL[Context, None]):
         assist_feed: AssistFeed | None = None,
         ws_origins: tuple[str, ...] = (),
         forget: ForgetService | None = None,
+        executor: Executor | None = None,
         work: WorkService | None = None,
     ) -> None:
         # Subscriptions over graphql-transport-ws (and the older graphql-ws): a WebSocket
@@ -111,6 +120,7 @@ class PathRankGraphQL(OfflineGraphiQL, GraphQL[Context, None]):
         self.work = work
         self.key_for_reads = key_for_reads
         self.time_budget_s = time_budget_s
+        self.executor = executor or Executor()
 
     def decode_json(self, data: str | bytes) -> object:
         return orjson.loads(data)  # its JSONDecodeError is json's: a 400 as before
@@ -157,6 +167,33 @@ class PathRankGraphQL(OfflineGraphiQL, GraphQL[Context, None]):
             assist_feed=self.assist_feed,
             forget=self.forget,
             work=self.work,
+        )
+
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        """An HTTP operation, executed in a pool thread (graphql_api/execution.py)."""
+        make = partial(
+            super().execute_single,
+            request,
+            request_adapter,
+            sub_response,
+            context,
+            root_value,
+            request_data,
+        )
+        budget = context.time_budget_s
+        return await self.executor.run(
+            make,
+            budget,
+            lambda: ExecutionResult(data=None, errors=[over_budget(budget)]),
+            exempt=lambda: context.exempt_from_budget,
         )
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:

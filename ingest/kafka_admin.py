@@ -8,6 +8,7 @@ from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient
 
 from ingest.errors import IngestError
+from ingest.kafka_client import routed
 
 TIMEOUT_S = 30.0
 
@@ -17,7 +18,8 @@ class GroupInUseError(IngestError):
 
 
 def existing_topics(bootstrap: str, names: Sequence[str]) -> list[str]:
-    topics = AdminClient({"bootstrap.servers": bootstrap}).list_topics(timeout=TIMEOUT_S).topics
+    admin = AdminClient({"bootstrap.servers": bootstrap, **routed("admin")})
+    topics = admin.list_topics(timeout=TIMEOUT_S).topics
     return [n for n in names if n in topics]
 
 
@@ -26,7 +28,7 @@ def delete_topics(bootstrap: str, names: Sequence[str]) -> list[str]:
     present = existing_topics(bootstrap, names)
     if not present:
         return []
-    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin = AdminClient({"bootstrap.servers": bootstrap, **routed("admin")})
     for future in admin.delete_topics(present, operation_timeout=TIMEOUT_S).values():
         future.result(timeout=TIMEOUT_S)
     return present
@@ -34,7 +36,7 @@ def delete_topics(bootstrap: str, names: Sequence[str]) -> list[str]:
 
 def delete_group(bootstrap: str, group: str) -> bool:
     """Forget a consumer group's committed offsets; False if it had none."""
-    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin = AdminClient({"bootstrap.servers": bootstrap, **routed("admin")})
     future = admin.delete_consumer_groups([group], request_timeout=TIMEOUT_S)[group]
     try:
         future.result(timeout=TIMEOUT_S)

@@ -17,6 +17,7 @@ from ingest.events import (
     event_from_record,
     event_to_json,
 )
+from ingest.kafka_client import routed
 from ingest.sources.common import EXCLUDED, Invalid, Skipped, SourceConfig
 from ingest.sources.files import Format, read
 from ingest.sources.table import TableMapping
@@ -49,6 +50,7 @@ def _producer(bootstrap: str) -> Producer:
             "linger.ms": 20,
             "compression.type": "lz4",
             "queue.buffering.max.messages": 500_000,
+            **routed("produce"),
         }
     )
 

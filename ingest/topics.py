@@ -8,6 +8,8 @@ from typing import Any
 from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
 
+from ingest.kafka_client import routed
+
 # A dead-letter topic's own record size limit, set when ingest creates it (the broker's
 # default is about the same, but a DLQ must not depend on how the broker happens to be set).
 DLQ_MAX_MESSAGE_BYTES = 1024 * 1024
@@ -64,7 +66,7 @@ def ensure_topic(
 def _create_missing(
     bootstrap: str, wanted: list[NewTopic], client: Mapping[str, Any] | None
 ) -> None:
-    admin = AdminClient({"bootstrap.servers": bootstrap, **(client or {})})
+    admin = AdminClient({"bootstrap.servers": bootstrap, **routed("topics"), **(client or {})})
     existing = set(admin.list_topics(timeout=15).topics)
     missing = [t for t in wanted if t.topic not in existing]
     if not missing:

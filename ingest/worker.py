@@ -52,6 +52,7 @@ from ingest.errors import (
     refuses_consumer,
 )
 from ingest.events import DEFAULT_MAX_CLOCK_SKEW_S, InvalidEvent, event_from_record, parse_event
+from ingest.kafka_client import properties
 from ingest.outages import Outages
 from ingest.poison import isolate, refused_reason
 from ingest.topics import ensure_topic, ensure_topics
@@ -127,7 +128,7 @@ class _LibrdkafkaLog:
 
 def _quiet() -> dict[str, object]:
     """Client settings for a Kafka client whose own errors and logs the worker does not need."""
-    return {"error_cb": lambda _error: None, "logger": _LibrdkafkaLog()}
+    return {**properties(), "error_cb": lambda _error: None, "logger": _LibrdkafkaLog()}
 
 
 class _ConsumerErrors:
@@ -219,6 +220,7 @@ class IngestWorker:
                 "session.timeout.ms": 10_000,
                 "error_cb": errors.report,
                 "logger": _LibrdkafkaLog(),
+                **properties(),  # the cluster's TLS and SASL (docs/security.md)
             }
         )
         # Its delivery reports carry the errors that matter to it.

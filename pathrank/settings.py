@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     group: str = "pathrank-ingest"
     # New topics get this many partitions: the unit of parallel ingest (docs/scaling.md).
     topic_partitions: int = Field(default=3, ge=1)
+    # librdkafka client properties for every Kafka client (TLS, SASL: docs/security.md).
+    kafka_properties: Path | None = None
     batch_size: int = Field(default=5000, ge=1, le=100_000)
     # How long ingest waits for a batch to fill before writing what it has: less is fresher
     # (live assist's latency), more writes fewer, larger batches of a slow stream.
@@ -94,6 +96,14 @@ class Settings(BaseSettings):
     api_time_budget_s: float = Field(default=10.0, gt=0, le=600)
     # Answer repeated queries of an unchanged graph from memory (docs/api.md "Response cache").
     api_cache: bool = True
+    # `pathrank serve` (API and collector): a request's headers and body must arrive within
+    # this many seconds (else 408, connection closed); a connection that sends nothing for
+    # the idle timeout is closed.
+    http_body_timeout_s: float = Field(default=20.0, gt=0, le=600)
+    http_idle_timeout_s: float = Field(default=5.0, ge=1, le=600)
+    # While Kafka or Neo4j is down, each source of repeated log lines (a Kafka client, the
+    # driver, failed reads) logs one line per this many seconds (pathrank.logs).
+    log_repeat_s: float = Field(default=60.0, gt=0, le=3600)
     # The collector (docs/sources.md): off unless a write key is set.
     write_key: SecretStr | None = None
     collector_max_body_bytes: int = Field(default=512 * 1024, ge=1024, le=64 * 1024 * 1024)

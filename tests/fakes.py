@@ -167,6 +167,7 @@ ANSWERS: dict[str, dict[str, tuple[str, Any]]] = {
         "stored": ("stored_page_series", {}),
         "stored_site": ("stored_site_series", None),
         "page_by_value": ("page_by_segment", {}),
+        "span": ("path_span", None),
     },
     "segments": {"keys": ("segments", ())},
     "changes": {"top": ("changes", ()), "of_pages": ("page_changes", {})},

@@ -33,6 +33,8 @@ from graph_model.work.record import (
 )
 
 EXAMPLE_PATHS: Final = 5
+EVIDENCE_FIGURES: Final = 20  # the first (the lead finding's first), of a page with many weeks
+EVIDENCE_QUERIES: Final = 10
 _FAILED: Final = frozenset({Outcome.ABANDONED, Outcome.ESCALATED})
 
 
@@ -205,7 +207,7 @@ def _figures(item: _Item, facts: WorkFacts, weeks: float, site_rate: float) -> W
         customers=len(item.customers),
         q_value=q_value,
         weeks=weeks,
-        evidence_figures=[asdict(f) for f in figures],
+        evidence_figures=[asdict(f) for f in figures[:EVIDENCE_FIGURES]],
         example_paths=tuple((item.examples + item.shown)[:EXAMPLE_PATHS]),
-        queries=tuple(dict.fromkeys(q for f in findings for q in f.queries)),
+        queries=tuple(dict.fromkeys(q for f in findings for q in f.queries))[:EVIDENCE_QUERIES],
     )

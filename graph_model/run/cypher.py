@@ -33,6 +33,13 @@ MATCH (p:Path) WHERE p.start >= $since AND p.start < $until
 RETURN p {_ANALYSED_PATH} AS path
 """
 
+# How many completed paths started in a window [$since, $until): none, and an analysis
+# would make empty results current (it is refused unless asked for).
+COMPLETED_IN_WINDOW = """
+MATCH (p:Path) WHERE p.start >= $since AND p.start < $until AND p.outcome <> 'OPEN'
+RETURN count(p) AS n
+"""
+
 DECLARED_LINKS = """
 MATCH (p:Page) WHERE p.title IS NOT NULL OR EXISTS { (p)-[:LINKS_TO]->() }
 RETURN p.id AS id, [(p)-[:LINKS_TO]->(t) | t.id] AS links

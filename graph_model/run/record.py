@@ -21,6 +21,7 @@ from graph_model.properties import JSON
 from graph_model.resolution.record import ResolutionCurve
 from graph_model.series.record import StoredSeries
 from graph_model.suggestion.record import LinkSuggestion
+from graph_model.timewindow import TimeWindow
 from graph_model.work.record import WorkResults
 
 # A run's results stay readable this long after a newer run replaced them: the API pins one
@@ -116,6 +117,15 @@ class AnalysisLockedError(Exception):
         if waited_s is not None:
             message += f"; gave up waiting after {waited_s:.0f}s"
         super().__init__(message)
+
+
+class NothingToAnalyzeError(Exception):
+    """No completed path started in the window: a run would make empty results current."""
+
+    def __init__(self, window: TimeWindow) -> None:
+        self.window = window
+        where = f"started in {window.describe()}" if window.bounded else "is in the graph"
+        super().__init__(f"no completed path {where}")
 
 
 class LockLostError(Exception):

@@ -29,6 +29,9 @@ class AnalysisStore(Protocol):
         """Every path that started in `window` (without its click keys), once each, skipping
         any that ingest replaced while it was read."""
 
+    def completed_paths(self, window: TimeWindow = ALL_TIME) -> int:
+        """Completed paths that started in `window`."""
+
     def declared_links(self) -> dict[str, list[str]]:
         """Pages the `pages` topic described, with their declared links (maybe none)."""
 
@@ -73,6 +76,10 @@ class Neo4jAnalysisStore:
             if path is not None:
                 found[path.id] = path  # a path recomputed while read: its last version
         return list(found.values())
+
+    def completed_paths(self, window: TimeWindow = ALL_TIME) -> int:
+        [row] = self._run(q.COMPLETED_IN_WINDOW, since=window.low, until=window.high)
+        return int(row["n"])
 
     def declared_links(self) -> dict[str, list[str]]:
         return {r["id"]: list(r["links"]) for r in self._run(q.DECLARED_LINKS)}

@@ -19,6 +19,16 @@ _SERIES: Final = SERIES.projection()
 _BUCKET_ROW = """{bucket: bucket, paths: paths, resolved: resolved, visits: visits, exits: exits,
   opportunities: opportunities, turnarounds: turnarounds, escalations: escalations}"""
 
+# The first and the last start of any path (two reads of the path_start index): how long an
+# unbounded series can be. No row when there is no path.
+PATH_SPAN = """
+CALL () { MATCH (p:Path) WHERE p.start IS NOT NULL RETURN p.start AS first ORDER BY first LIMIT 1 }
+CALL () {
+  MATCH (p:Path) WHERE p.start IS NOT NULL RETURN p.start AS last ORDER BY last DESC LIMIT 1
+}
+RETURN first, last
+"""
+
 # Paths in the window and, with $segment ("key=value"), in that segment.
 _IN_WINDOW = """p.start >= $since AND p.start < $until AND p.outcome <> 'OPEN'
     AND ($segment IS NULL OR $segment IN p.segments)"""

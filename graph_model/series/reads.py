@@ -34,6 +34,9 @@ class SeriesReads(Protocol):
 
     async def stored_site(self, interval: Interval) -> StoredSeries | None: ...
 
+    async def span(self) -> tuple[int, int] | None:
+        """The first and the last start of any path (epoch ms); None without paths."""
+
 
 class Neo4jSeriesReads(Neo4jReads):
     async def page_buckets(
@@ -75,6 +78,10 @@ class Neo4jSeriesReads(Neo4jReads):
             "stored_site_series", q.STORED_SITE_SERIES, interval=interval.value
         )
         return from_properties(StoredSeries, rows[0]) if rows else None
+
+    async def span(self) -> tuple[int, int] | None:
+        records = await self._r.run("path_span", q.PATH_SPAN)
+        return (int(records[0]["first"]), int(records[0]["last"])) if records else None
 
 
 def _params(b: Bucketing) -> dict[str, int | str | None]:

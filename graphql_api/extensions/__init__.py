@@ -27,6 +27,7 @@ from graphql_api.extensions.cost import CostLimiter
 from graphql_api.extensions.masking import PublicErrors
 from graphql_api.extensions.metrics import OperationMetrics
 from graphql_api.extensions.shape import DocumentShapeLimiter
+from graphql_api.extensions.websocket import SubscriptionsOnlyOverWebSocket
 from graphql_api.limits import CACHE_SIZE, MAX_ALIASES, MAX_DEPTH, MAX_TOKENS
 
 # Made once: the rule classes are then the same on every request, so the validation cache
@@ -49,5 +50,6 @@ def schema_extensions() -> list[Callable[[], SchemaExtension] | type[SchemaExten
         CostLimiter,
         PublicErrors,
         MarkCacheable,
+        SubscriptionsOnlyOverWebSocket,
         TimeBudget,
     ]

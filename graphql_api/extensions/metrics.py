@@ -20,20 +20,30 @@ class OperationMetrics(SchemaExtension):
 
     def on_operation(self) -> Iterator[None]:
         started = time.perf_counter()
+        metrics = self._metrics()
+        if metrics is not None:
+            metrics.in_progress.inc()
         try:
             yield
         except GraphQLError as error:
             timed_out = (error.extensions or {}).get("code") == ErrorCode.TIMEOUT
             self._count(started, "timeout" if timed_out else "error")
             raise
+        finally:
+            if metrics is not None:
+                metrics.in_progress.dec()
         context = self.execution_context
         failed = bool(getattr(context.result, "errors", None)) or bool(context.pre_execution_errors)
         self._count(started, "error" if failed else "ok")
 
+    def _metrics(self) -> Metrics | None:
+        metrics: Any = getattr(self.execution_context.context, "metrics", None)
+        return metrics if isinstance(metrics, Metrics) else None
+
     def _count(self, started: float, result: str) -> None:
         context = self.execution_context
-        metrics: Any = getattr(context.context, "metrics", None)
-        if not isinstance(metrics, Metrics):
+        metrics = self._metrics()
+        if metrics is None:
             return
         name = metrics.operation_label(context.operation_name)
         try:

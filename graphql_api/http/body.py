@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from starlette.requests import ClientDisconnect
 from starlette.types import Message, Receive, Scope
 
 
 async def read_capped(scope: Scope, receive: Receive, limit: int) -> bytes | None:
-    """The whole request body, or None as soon as it is longer than `limit`."""
+    """The whole request body, or None as soon as it is longer than `limit`;
+    ClientDisconnect when the client goes away first."""
     for name, value in scope["headers"]:
         if name == b"content-length" and value.isdigit() and int(value) > limit:
             return None
@@ -15,7 +17,7 @@ async def read_capped(scope: Scope, receive: Receive, limit: int) -> bytes | Non
     while True:
         message = await receive()
         if message["type"] != "http.request":
-            break
+            raise ClientDisconnect
         chunk: bytes = message.get("body", b"")
         size += len(chunk)
         if size > limit:

@@ -10,8 +10,9 @@ import strawberry
 from graph_model.alert.record import Alert as AlertRecord
 from graph_model.alert.record import AlertKind, DeliveryState
 from graph_model.alert.record import Delivery as DeliveryRecord
+from graphql_api.context import Info
 from graphql_api.fields import field
-from graphql_api.types.common import LIST_LIMIT, Info, Limit, limited, utc
+from graphql_api.types.common import LIST_LIMIT, Limit, limited, utc
 
 
 @strawberry.type(description="Something the team was told (or is about to be).")

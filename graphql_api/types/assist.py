@@ -10,10 +10,11 @@ import strawberry
 from graph_model.assist.reads import AtRiskPath as AtRiskPathRecord
 from graph_model.assist.record import Announcement, RiskReason
 from graph_model.path.record import Outcome
+from graphql_api.context import Info
 from graphql_api.errors import ErrorCode, user_error
 from graphql_api.fields import field, subscription
 from graphql_api.loaders import Loaders
-from graphql_api.types.common import LIST_LIMIT, Info, Limit, limited, utc
+from graphql_api.types.common import LIST_LIMIT, Limit, limited, utc
 from graphql_api.types.page import Page, load_page
 
 

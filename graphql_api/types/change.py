@@ -12,9 +12,10 @@ from graph_model.change.record import ChangeDirection, ChangeKind, ChangeRecord
 from graph_model.page.record import PageVersion as PageVersionRecord
 from graph_model.series.record import Bucketing, Counts, PageMetric
 from graph_model.timewindow import DAY_MS, TimeWindow, to_ms
+from graphql_api.context import Info
 from graphql_api.errors import user_error
 from graphql_api.fields import field
-from graphql_api.types.common import LIST_LIMIT, Info, Limit, limited, recorded, utc
+from graphql_api.types.common import LIST_LIMIT, Limit, capped, limited, recorded, utc
 from graphql_api.types.page import Page, load_page
 from graphql_api.types.series import Rate, Segment, segment_of, total
 
@@ -38,7 +39,7 @@ class PageVersion:
 
     @field(description="The page's declared links in this version.")
     def link_ids(self) -> list[strawberry.ID]:
-        return [strawberry.ID(link) for link in self.record.links]
+        return [strawberry.ID(link) for link in capped("PageVersion.linkIds", self.record.links)]
 
     @strawberry.field
     async def page(self, info: Info) -> Page:

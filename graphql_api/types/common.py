@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import strawberry
 
-from graphql_api.context import Context
 from graphql_api.errors import user_error
-from graphql_api.limits import MAX_PAGE_SIZE, page_size
+from graphql_api.limits import LIST_BOUNDS, MAX_PAGE_SIZE, page_size
 
-Info = strawberry.Info[Context, None]
+T = TypeVar("T")
 
 # Defaults when an argument is omitted or null.
 DEFAULT_FIRST = 50  # top-level connections
@@ -40,6 +40,13 @@ def firsts(value: int | None, default: int = CHILD_FIRST) -> int:
     return page_size("first", value, default)
 
 
+def capped(where: str, items: Sequence[T], *, latest: bool = False) -> Sequence[T]:
+    """At most LIST_BOUNDS[where] of `items` (the last ones with `latest`): the bound the
+    query cost counts that list by (extensions/cost.py)."""
+    bound = LIST_BOUNDS[where]
+    return items[len(items) - bound :] if latest and len(items) > bound else items[:bound]
+
+
 def at_least_zero(name: str, value: int) -> int:
     if value < 0:
         raise user_error(f"`{name}` must not be negative, got {value}")
@@ -57,6 +64,15 @@ def record_id() -> Any:
         return strawberry.ID(str(root.record.id))
 
     return strawberry.field(resolver=resolve)
+
+
+def figure(name: str, description: str | None = None) -> Any:
+    """A field that is the analysis figure `name` of the type's page record (graph_model.page)."""
+
+    def resolve(root: Any) -> Any:
+        return getattr(root.record.figures, name)
+
+    return strawberry.field(resolver=resolve, description=description)
 
 
 def recorded(name: str, description: str | None = None) -> Any:

@@ -7,13 +7,14 @@ from functools import partial
 import strawberry
 
 from graph_model.community.record import CommunityOrder, CommunityRecord
+from graphql_api.context import Info
 from graphql_api.fields import field
 from graphql_api.types.common import (
     CHILD_FIRST,
     DEFAULT_FIRST,
     After,
     First,
-    Info,
+    capped,
     firsts,
     record_id,
     recorded,
@@ -42,7 +43,7 @@ class Community:
 
     @field(description="The community's most visited pages.")
     async def top_pages(self, info: Info) -> list[Page]:
-        return await load_pages(info, self.record.top_pages)
+        return await load_pages(info, capped("Community.topPages", self.record.top_pages))
 
     @field(description="Members by customer id.")
     async def members(

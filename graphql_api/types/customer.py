@@ -9,13 +9,13 @@ import strawberry
 from graph_model.customer.record import CustomerRecord
 from graph_model.customer.record import PageVisit as PageVisitRecord
 from graph_model.path.record import Outcome
+from graphql_api.context import Info
 from graphql_api.fields import field
 from graphql_api.types.common import (
     CHILD_FIRST,
     DEFAULT_LIMIT,
     After,
     First,
-    Info,
     Limit,
     firsts,
     limited,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import strawberry
 
 from graphql_api.api_key import needs_api_key
+from graphql_api.context import Info
 from graphql_api.errors import ErrorCode, user_error
 from graphql_api.fields import mutation
-from graphql_api.types.common import Info
 
 MAX_IDS = 1000
 

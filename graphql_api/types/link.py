@@ -7,9 +7,10 @@ import strawberry
 
 from graph_model.link.record import MisleadingLink as MisleadingLinkRecord
 from graph_model.run.record import AnalysisRun
+from graphql_api.context import Info
 from graphql_api.fields import field
-from graphql_api.types.common import LIST_LIMIT, Info, Limit, limited, recorded
-from graphql_api.types.page import PageLink
+from graphql_api.types.common import LIST_LIMIT, Limit, limited, recorded
+from graphql_api.types.transition import PageLink
 
 MEMORY_ALPHA = 0.05
 

@@ -1,9 +1,11 @@
-"""Pages: the Page type with its figures, transitions, tests and routes, and their queries."""
+"""Pages: the Page type with its figures and neighbourhood, and the page queries. Its tests
+against the site are in page_stats.py, its routes in route.py, its links in transition.py."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated, TypeVar
 
 import strawberry
 
@@ -12,12 +14,12 @@ from graph_model.page.record import (
     PageOrder,
     PageRecord,
     PathMode,
-    TransitionRecord,
     WeakReason,
 )
 from graph_model.path.record import Outcome
 from graph_model.series.record import PageMetric
 from graph_model.timewindow import Interval
+from graphql_api.context import Info
 from graphql_api.fields import field
 from graphql_api.types import enums as _enums  # noqa: F401 -- registers the enums
 from graphql_api.types.common import (
@@ -27,9 +29,10 @@ from graphql_api.types.common import (
     LIST_LIMIT,
     After,
     First,
-    Info,
     Limit,
     at_least_zero,
+    capped,
+    figure,
     firsts,
     limited,
     record_id,
@@ -43,6 +46,14 @@ from graphql_api.types.lazy import (
     PathType,
     SegmentRateType,
 )
+from graphql_api.types.page_stats import (
+    EscalationStats,
+    ExitStats,
+    Hotspot,
+    WeakPage,
+    misleading_from,
+)
+from graphql_api.types.route import SuccessPath
 from graphql_api.types.series import (
     From,
     IntervalArgument,
@@ -51,20 +62,14 @@ from graphql_api.types.series import (
     Segment,
     SeriesPoint,
     Until,
+    filters,
     page_rates,
     page_series,
-    segment_of,
     window_of,
 )
+from graphql_api.types.transition import Transition
 
-
-def figure(name: str, description: str | None = None) -> Any:
-    """A Page field that is the analysis figure `name` of its record (graph_model.page)."""
-
-    def resolve(root: Any) -> Any:
-        return getattr(root.record.figures, name)
-
-    return strawberry.field(resolver=resolve, description=description)
+T = TypeVar("T")
 
 
 @strawberry.type(
@@ -132,7 +137,7 @@ class Page:
         description="Pages whose link into this one is misleading (weak reason MISLEADING_LINK)."
     )
     async def misleading_from(self, info: Info) -> list[Page]:
-        return await load_pages(info, self.record.figures.misleading_links_from)
+        return await misleading_from(info, self.record, "Page.misleadingFrom")
 
     @staticmethod
     def of(record: PageRecord) -> Page:
@@ -190,8 +195,7 @@ class Page:
     async def rates(
         self, info: Info, from_: From = None, until: Until = None, segment: Segment = None
     ) -> PageRates:
-        window = window_of(from_, until)
-        return await page_rates(info, self.record.id, window, segment_of(segment))
+        return await page_rates(info, self.record.id, *filters(from_, until, segment))
 
     @field(
         description="The figure per period, with Wilson 95% intervals: precomputed by the "
@@ -206,10 +210,9 @@ class Page:
         until: Until = None,
         segment: Segment = None,
     ) -> list[SeriesPoint]:
-        window = window_of(from_, until)
-        interval = interval or Interval.WEEK
+        window, chosen = filters(from_, until, segment)
         return await page_series(
-            info, self.record.id, metric, interval, window, segment_of(segment)
+            info, self.record.id, metric, interval or Interval.WEEK, window, chosen
         )
 
     @field(
@@ -234,12 +237,12 @@ class Page:
         chosen = metric or PageMetric.RESOLUTION_RATE
         return await by_segment(info, self.record.id, key, chosen, window)
 
-    @field(description="The page's catalog versions, oldest first.")
+    @field(description="The page's catalog versions, oldest first (the latest 100).")
     async def versions(self, info: Info) -> list[PageVersionType]:
         from graphql_api.types.change import PageVersion
 
         found = await info.context.loaders.versions.load(self.record.id)
-        return [PageVersion(record=v) for v in found]
+        return [PageVersion(record=v) for v in capped("Page.versions", found, latest=True)]
 
     @field(
         description="The latest analysis run's changes of this page, most significant first "
@@ -263,6 +266,13 @@ class Page:
         return [LinkSuggestion(record=s) for s in found]
 
 
+def primed(info: Info, records: Sequence[PageRecord], kind: Callable[..., T]) -> list[T]:
+    """`records` as `kind`, their pages primed in the request's loader (so that a nested
+    `page` reads nothing more)."""
+    info.context.loaders.prime_pages(records)
+    return [kind(record=r) for r in records]
+
+
 async def load_page(info: Info, page_id: str) -> Page:
     record = await info.context.loaders.page.load(page_id)
     if record is None:  # pages are never deleted while served; a vanished one is a bug
@@ -270,175 +280,9 @@ async def load_page(info: Info, page_id: str) -> Page:
     return Page(record=record)
 
 
-async def load_pages(info: Info, page_ids: tuple[str, ...]) -> list[Page]:
+async def load_pages(info: Info, page_ids: Sequence[str]) -> list[Page]:
     records = await info.context.loaders.page.load_many(page_ids)
     return [Page(record=r) for r in records if r is not None]
-
-
-@strawberry.type
-class PageLink:
-    """A link between two pages: its record names them `from_page_id` and `to_page_id`."""
-
-    record: strawberry.Private[Any]
-
-    @field(name="from")
-    async def from_(self, info: Info) -> Page:
-        return await load_page(info, self.record.from_page_id)
-
-    @strawberry.field
-    async def to(self, info: Info) -> Page:
-        return await load_page(info, self.record.to_page_id)
-
-
-@strawberry.type(description="Consecutive clicks from one page to another, over all paths.")
-class Transition(PageLink):
-    record: strawberry.Private[TransitionRecord]
-
-    @field(description="Clicks from `from` to `to`.")
-    def count(self) -> int:
-        return self.record.count
-
-    @field(description="count / all onward clicks from `from`.")
-    def probability(self) -> float:
-        return self.record.probability
-
-    @field(description="Times the customer then came straight back to `from`.")
-    def turnarounds(self) -> int:
-        return self.record.turnarounds
-
-    @field(description="turnarounds / count.")
-    def turnaround_rate(self) -> float:
-        return self.record.turnarounds / self.record.count if self.record.count else 0.0
-
-    @field(
-        description="Second order: the chance a customer on `to` who came from `from` goes on "
-        "to resolve (the absorbing chain on page pairs, latest analysis); null where the pair "
-        "was seen fewer than 20 times in completed paths."
-    )
-    async def success_probability(self, info: Info) -> float | None:
-        key = (self.record.from_page_id, self.record.to_page_id)
-        found = await info.context.loaders.link_success.load(key)
-        return found.success_probability if found else None
-
-
-@strawberry.type(description="A page's turnarounds against the site rate.")
-class Hotspot:
-    record: strawberry.Private[PageRecord]
-
-    @strawberry.field
-    def page(self) -> Page:
-        return Page(record=self.record)
-
-    turnarounds: int = figure("turnarounds")
-    opportunities: int = figure("turnaround_opportunities")
-    rate: float | None = figure("turnaround_rate", "turnarounds / opportunities.")
-    p_value: float | None = figure(
-        "hotspot_p_value",
-        "One-sided binomial test against the site rate (null: too few opportunities, not tested).",
-    )
-    q_value: float | None = figure("hotspot_q_value", "Benjamini-Hochberg adjusted p-value.")
-    is_hotspot: bool = figure("is_hotspot")
-
-    @field(description="All turnarounds / all opportunities, over every page.")
-    async def site_rate(self, info: Info) -> float | None:
-        return (await info.context.site_rates()).turnaround_rate
-
-
-@strawberry.type(description="A page's exits against the site exit rate.")
-class ExitStats:
-    record: strawberry.Private[PageRecord]
-
-    exits: int = figure("exits")
-    visits: int = figure("visits")
-    rate: float | None = figure("exit_rate", "exits / visits.")
-    p_value: float | None = figure("exit_p_value")
-    q_value: float | None = figure("exit_q_value")
-    is_high_exit: bool = figure("is_high_exit")
-
-    @field(description="All exits / all visits, over every page.")
-    async def site_rate(self, info: Info) -> float | None:
-        return (await info.context.site_rates()).exit_rate
-
-
-@strawberry.type(
-    description="A page's escalations (paths ended by a ticket, chat or call after it) "
-    "against the site escalation rate."
-)
-class EscalationStats:
-    record: strawberry.Private[PageRecord]
-
-    @strawberry.field
-    def page(self) -> Page:
-        return Page(record=self.record)
-
-    escalations: int = figure("escalations")
-    visits: int = figure("visits")
-    rate: float | None = figure("escalation_rate", "escalations / visits.")
-    p_value: float | None = figure(
-        "escalation_p_value",
-        "One-sided binomial test against the site rate (null: too few visits, not tested).",
-    )
-    q_value: float | None = figure("escalation_q_value", "Benjamini-Hochberg adjusted p-value.")
-    is_escalation_hotspot: bool = figure("is_escalation_hotspot")
-
-    @field(description="All escalations / all visits, over every page.")
-    async def site_rate(self, info: Info) -> float | None:
-        return (await info.context.site_rates()).escalation_rate
-
-
-@strawberry.type(description="A page where improving content would help the most customers.")
-class WeakPage:
-    record: strawberry.Private[PageRecord]
-
-    @strawberry.field
-    def page(self) -> Page:
-        return Page(record=self.record)
-
-    impact: float = figure("impact", "visits x shortfall of success probability below the site's.")
-    reasons: list[WeakReason] = figure("weak_reasons")
-
-    @field(description="With MISLEADING_LINK: the pages whose link into this one misleads.")
-    async def misleading_from(self, info: Info) -> list[Page]:
-        return await load_pages(info, self.record.figures.misleading_links_from)
-
-
-@strawberry.type(description="A shortest route to a page where customers resolve.")
-class SuccessPath:
-    mode: PathMode
-    page_ids: list[strawberry.ID] = strawberry.field(description="The route, start first.")
-    clicks: int = strawberry.field(description="Transitions along the route (0: resolves here).")
-    observed_mean_clicks: float | None = strawberry.field(
-        description="What customers actually take from the start page: mean further clicks "
-        "in resolved paths."
-    )
-    likely_probability: strawberry.Private[float | None]
-
-    @staticmethod
-    def of(r: PageRecord, mode: PathMode) -> SuccessPath | None:
-        f = r.figures
-        route = f.success_path_likely if mode is PathMode.MOST_LIKELY else f.success_path_fewest
-        if not route:
-            return None
-        return SuccessPath(
-            mode=mode,
-            page_ids=[strawberry.ID(p) for p in route],
-            clicks=len(route) - 1,
-            observed_mean_clicks=f.observed_mean_clicks_to_resolution,
-            likely_probability=f.success_path_likely_probability,
-        )
-
-    @strawberry.field
-    async def pages(self, info: Info) -> list[Page]:
-        return await load_pages(info, tuple(self.page_ids))
-
-    @field(
-        description="Chance a customer takes exactly this route: the product of its "
-        "transition probabilities."
-    )
-    async def probability(self, info: Info) -> float | None:
-        if self.mode is PathMode.MOST_LIKELY:
-            return self.likely_probability
-        return await info.context.loaders.route_probability.load(tuple(self.page_ids))
 
 
 @strawberry.type
@@ -474,14 +318,12 @@ class PageQuery:
         records = await info.context.graph.pages.weak(
             limited(limit, LIST_LIMIT), at_least_zero("minVisits", min_visits or 0)
         )
-        info.context.loaders.prime_pages(records)
-        return [WeakPage(record=r) for r in records]
+        return primed(info, records, WeakPage)
 
     @field(description="Turnaround hotspots, most significant first.")
     async def turnaround_hotspots(self, info: Info, limit: Limit = LIST_LIMIT) -> list[Hotspot]:
         records = await info.context.graph.pages.hotspots(limited(limit, LIST_LIMIT))
-        info.context.loaders.prime_pages(records)
-        return [Hotspot(record=r) for r in records]
+        return primed(info, records, Hotspot)
 
     @field(
         description="Escalation hotspots: pages after which customers contact support "
@@ -491,8 +333,7 @@ class PageQuery:
         self, info: Info, limit: Limit = LIST_LIMIT
     ) -> list[EscalationStats]:
         records = await info.context.graph.pages.escalation_hotspots(limited(limit, LIST_LIMIT))
-        info.context.loaders.prime_pages(records)
-        return [EscalationStats(record=r) for r in records]
+        return primed(info, records, EscalationStats)
 
     @field(
         description="Shortest route from a page to a resolution; null for an unknown page or "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 
@@ -11,11 +12,17 @@ from graph_model.path.record import Outcome
 from graph_model.path.record import OutcomeStats as OutcomeStatsRecord
 from graph_model.path.record import Path as PathRecord
 from graph_model.path.record import PathStats as PathStatsRecord
+from graphql_api.context import Info
 from graphql_api.fields import field
-from graphql_api.types.common import Info, recorded, utc
+from graphql_api.types.common import capped, firsts, recorded, size_argument, utc
 from graphql_api.types.lazy import CustomerType
 from graphql_api.types.page import Page, load_pages
-from graphql_api.types.series import From, Segment, Until, segment_of, window_of
+from graphql_api.types.series import From, Segment, Until, filters
+
+# A path's pages by default: `length` says whether there are more (a bot's path can hold
+# hundreds of thousands; the API reads at most the first 500 of them).
+PATH_PAGES = 100
+PathPages = Annotated[int | None, size_argument("Pages to return, from the first click")]
 
 
 @strawberry.type(
@@ -33,7 +40,6 @@ class Path:
     quick_turnarounds: int = strawberry.field(
         description="Turnarounds with less time on the page than the quick threshold."
     )
-    page_ids: list[strawberry.ID] = strawberry.field(description="Pages in click order.")
     segments: list[str] = strawberry.field(
         description="Its attributes as `key=value` (the earliest click's value for a key)."
     )
@@ -49,17 +55,20 @@ class Path:
             outcome=r.outcome,
             turnarounds=r.turnarounds,
             quick_turnarounds=r.quick_turnarounds,
-            page_ids=[strawberry.ID(p) for p in r.pages],
-            segments=list(r.segments),
+            segments=list(capped("Path.segments", r.segments)),
         )
 
     @field(description="Seconds from the first click to the last.")
     def duration_seconds(self) -> float:
         return (self.record.end - self.record.start) / 1000
 
-    @field(description="Pages in click order (repeats included).")
-    async def pages(self, info: Info) -> list[Page]:
-        return await load_pages(info, self.record.pages)
+    @field(description="The ids of its first pages in click order (repeats included).")
+    def page_ids(self, first: PathPages = PATH_PAGES) -> list[strawberry.ID]:
+        return [strawberry.ID(p) for p in self.record.pages[: firsts(first, PATH_PAGES)]]
+
+    @field(description="Its first pages in click order (repeats included).")
+    async def pages(self, info: Info, first: PathPages = PATH_PAGES) -> list[Page]:
+        return await load_pages(info, self.record.pages[: firsts(first, PATH_PAGES)])
 
     @strawberry.field
     async def customer(self, info: Info) -> CustomerType:
@@ -120,6 +129,5 @@ class PathQuery:
     async def path_stats(
         self, info: Info, from_: From = None, until: Until = None, segment: Segment = None
     ) -> PathStats:
-        window = window_of(from_, until)
-        stats = await info.context.graph.paths.stats(window, segment_of(segment))
+        stats = await info.context.graph.paths.stats(*filters(from_, until, segment))
         return PathStats(record=stats)

@@ -8,8 +8,9 @@ import strawberry
 
 from graph_model.resolution.record import Axis, CurvePoint
 from graph_model.resolution.record import ResolutionCurve as CurveRecord
+from graphql_api.context import Info
 from graphql_api.fields import field
-from graphql_api.types.common import Info, recorded
+from graphql_api.types.common import capped, recorded
 from graphql_api.types.page import Page, load_page
 
 
@@ -67,11 +68,13 @@ class ResolutionCurve:
 
     @field(description="P(resolved within t minutes), at whole minutes.")
     def by_minutes(self) -> list[ResolutionPoint]:
-        return [ResolutionPoint(record=p) for p in self.minutes.points]
+        points = capped("ResolutionCurve.byMinutes", self.minutes.points)
+        return [ResolutionPoint(record=p) for p in points]
 
     @field(description="P(resolved within k clicks).")
     def by_clicks(self) -> list[ResolutionPoint]:
-        return [ResolutionPoint(record=p) for p in self.clicks.points]
+        points = capped("ResolutionCurve.byClicks", self.clicks.points)
+        return [ResolutionPoint(record=p) for p in points]
 
 
 @strawberry.type

@@ -9,9 +9,10 @@ import strawberry
 from graph_model.run.record import AnalysisRun as AnalysisRunRecord
 from graph_model.run.record import AnalysisStatus
 from graphql_api.api_key import needs_api_key
+from graphql_api.context import Info
 from graphql_api.errors import ErrorCode, user_error
 from graphql_api.fields import field, mutation
-from graphql_api.types.common import DEFAULT_LIMIT, Info, Limit, limited, record_id, recorded, utc
+from graphql_api.types.common import DEFAULT_LIMIT, Limit, capped, limited, record_id, recorded, utc
 
 
 @strawberry.type
@@ -33,7 +34,8 @@ class AnalysisRun:
 
     @field(description="Seconds per step, in run order.")
     def steps(self) -> list[AnalysisStep]:
-        return [AnalysisStep(name=n, seconds=float(s)) for n, s in self.record.steps.items()]
+        steps = capped("AnalysisRun.steps", list(self.record.steps.items()))
+        return [AnalysisStep(name=n, seconds=float(s)) for n, s in steps]
 
     pages: int = recorded("pages")
     transitions: int = recorded("transitions")

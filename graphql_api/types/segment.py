@@ -10,9 +10,10 @@ from graph_model.change.record import FDR, ChangeDirection
 from graph_model.segment.record import NO_VALUE, SegmentError, segment_key
 from graph_model.series.record import COUNT_FIELDS, Bucketing, Counts, PageMetric
 from graph_model.timewindow import TimeWindow
+from graphql_api.context import Info
 from graphql_api.errors import user_error
 from graphql_api.fields import field
-from graphql_api.types.common import Info
+from graphql_api.types.common import capped
 from graphql_api.types.series import Rate
 
 
@@ -58,7 +59,7 @@ async def by_segment(
     except SegmentError as exc:
         raise user_error(f"`key`: {exc}") from None
     found = await info.context.loaders.page_by_value.load((page_id, (key, Bucketing.whole(window))))
-    return segment_rates(key, metric, found)
+    return list(capped("Page.bySegment", segment_rates(key, metric, found)))
 
 
 def segment_rates(key: str, metric: PageMetric, counts: dict[str, Counts]) -> list[SegmentRate]:
@@ -114,8 +115,8 @@ class SegmentQuery:
                 key=k.key,
                 values=[
                     SegmentValue(value=v.value, segment=f"{k.key}={v.value}", paths=v.paths)
-                    for v in k.values
+                    for v in capped("SegmentKey.values", k.values)
                 ],
             )
-            for k in keys
+            for k in capped("Query.segments", keys)
         ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Annotated, Final
+from typing import Annotated
 
 import strawberry
 
@@ -18,13 +18,12 @@ from algorithms.proportions import wilson_one
 from graph_model.segment.record import SegmentError, segment_id
 from graph_model.series.record import Bucket, Bucketing, Counts, PageMetric, StoredSeries
 from graph_model.timewindow import Interval, TimeWindow, to_ms
+from graphql_api.context import Info
 from graphql_api.errors import user_error
 from graphql_api.fields import field
+from graphql_api.limits import MAX_PERIODS
 from graphql_api.types import enums as _enums  # noqa: F401 -- registers the enums
-from graphql_api.types.common import Info, utc
-
-# A series longer than this is refused: ask for weeks, or a shorter window.
-MAX_PERIODS: Final = 1_000
+from graphql_api.types.common import utc
 
 From = Annotated[
     datetime | None,
@@ -51,6 +50,13 @@ def segment_of(text: str | None) -> str | None:
         return segment_id(text)
     except SegmentError as exc:
         raise user_error(f"`segment`: {exc}") from None
+
+
+def filters(
+    since: datetime | None, until: datetime | None, segment: str | None
+) -> tuple[TimeWindow, str | None]:
+    """A field's `from`, `until` and `segment`, checked."""
+    return window_of(since, until), segment_of(segment)
 
 
 def window_of(since: datetime | None, until: datetime | None) -> TimeWindow:
@@ -189,14 +195,11 @@ def dense(buckets: Sequence[Bucket], bucketing: Bucketing, interval: Interval) -
     """Every period from the first to the last (of the window when bounded, else of the
     buckets), empty ones as zero counts."""
     window = bucketing.window
-    if not buckets and not window.bounded:
-        return []
+    if not buckets and (window.since is None or window.until is None):
+        return []  # an open end reaches as far as the paths do: there are none
     first = interval.start_of(window.since if window.since is not None else buckets[0].start)
     end = window.until if window.until is not None else buckets[-1].end
-    if (end - first) // interval.ms > MAX_PERIODS:
-        raise user_error(
-            f"that is more than {MAX_PERIODS} periods: ask for WEEK or a shorter window"
-        )
+    _refuse_beyond(first, end, interval)
     found = {interval.start_of(b.start): b for b in buckets}
     out = []
     start = first
@@ -222,7 +225,7 @@ async def page_series(
     if segment is None:  # the analysis stored every path's series, not a segment's
         stored = _from_stored(await loaders.stored_series.load((page_id, interval)), window)
         if stored is not None:
-            return [SeriesPoint.of(metric, b) for b in stored]
+            return _points(metric, stored, interval)
     bucketing = Bucketing.periods(window, interval, segment)
     _check_length(window, interval)
     found = await loaders.page_buckets.load((page_id, (bucketing, metric is PageMetric.VISITS)))
@@ -240,7 +243,7 @@ async def site_series(
     if segment is None:
         stored = _from_stored(await series.stored_site(interval), window)
         if stored is not None:
-            return [SeriesPoint.of(metric, b) for b in stored]
+            return _points(metric, stored, interval)
     bucketing = Bucketing.periods(window, interval, segment)
     _check_length(window, interval)
     found = await series.site_buckets(bucketing)
@@ -248,11 +251,22 @@ async def site_series(
 
 
 def _check_length(window: TimeWindow, interval: Interval) -> None:
-    bounded = window.since is not None and window.until is not None
-    if bounded and (window.high - window.low) // interval.ms > MAX_PERIODS:
+    if window.since is not None and window.until is not None:
+        _refuse_beyond(window.since, window.until, interval)
+
+
+def _refuse_beyond(start: int, end: int, interval: Interval) -> None:
+    """A series of more than MAX_PERIODS is refused, precomputed or not."""
+    if (end - start) // interval.ms > MAX_PERIODS:
         raise user_error(
             f"that is more than {MAX_PERIODS} periods: ask for WEEK or a shorter window"
         )
+
+
+def _points(metric: PageMetric, buckets: Sequence[Bucket], interval: Interval) -> list[SeriesPoint]:
+    if buckets:
+        _refuse_beyond(buckets[0].start, buckets[-1].end, interval)
+    return [SeriesPoint.of(metric, b) for b in buckets]
 
 
 Metric = Annotated[PageMetric, strawberry.argument(description="Which figure.")]
@@ -276,7 +290,5 @@ class SeriesQuery:
         until: Until = None,
         segment: Segment = None,
     ) -> list[SeriesPoint]:
-        window = window_of(from_, until)
-        return await site_series(
-            info, metric, interval or Interval.WEEK, window, segment_of(segment)
-        )
+        window, chosen = filters(from_, until, segment)
+        return await site_series(info, metric, interval or Interval.WEEK, window, chosen)

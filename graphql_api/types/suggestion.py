@@ -5,9 +5,10 @@ from __future__ import annotations
 import strawberry
 
 from graph_model.suggestion.record import LinkSuggestion as LinkSuggestionRecord
+from graphql_api.context import Info
 from graphql_api.fields import field
-from graphql_api.types.common import LIST_LIMIT, Info, Limit, limited, recorded
-from graphql_api.types.page import PageLink
+from graphql_api.types.common import LIST_LIMIT, Limit, limited, recorded
+from graphql_api.types.transition import PageLink
 
 
 @strawberry.type(description="A link A -> R that would shorten resolved paths.")

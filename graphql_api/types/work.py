@@ -22,9 +22,10 @@ from graph_model.work.record import EvidenceFigure as EvidenceFigureRecord
 from graph_model.work.record import Verification as VerificationRecord
 from graph_model.work.record import WorkItem as WorkItemRecord
 from graphql_api.api_key import needs_api_key
+from graphql_api.context import Info
 from graphql_api.errors import ErrorCode, user_error
 from graphql_api.fields import field, mutation
-from graphql_api.types.common import DEFAULT_FIRST, First, Info, firsts, utc
+from graphql_api.types.common import DEFAULT_FIRST, First, firsts, utc
 from graphql_api.types.page import Page, load_page
 from graphql_api.types.path import Path
 

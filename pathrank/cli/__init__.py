@@ -17,13 +17,16 @@ from ingest.sources.page_rules import PageRulesError
 # Each module adds its commands to `app` when imported.
 from pathrank.cli import analysis, data, demo, history, reset, serve, services  # noqa: F401
 from pathrank.cli.common import CliError, app, err
+from pathrank.cli.help import readable
 from pathrank.services import ServiceError
 
 
 def main() -> None:
     """Entry point: every known failure becomes one line on stderr and exit status 1."""
+    command = typer.main.get_command(app)
+    readable(command)
     try:
-        app(standalone_mode=False)
+        command.main(prog_name="pathrank", standalone_mode=False)
     except CliError as exc:
         _fail(str(exc), exc.exit_code)
     except (ServiceError, PageRulesError) as exc:

@@ -8,7 +8,16 @@ from typing import Annotated
 import typer
 
 from graph_model.timewindow import TimeWindow, parse_moment
-from pathrank.cli.common import BusyError, app, err, out, require_neo4j, wiring
+from pathrank.cli.common import (
+    BusyError,
+    CliError,
+    app,
+    err,
+    out,
+    progress,
+    require_neo4j,
+    wiring,
+)
 
 
 @app.command("analyze")
@@ -19,7 +28,7 @@ def analyze(
     ] = False,
     timeout: Annotated[
         float | None,
-        typer.Option(min=0, help="With --wait: give up after this many seconds (exit 3)"),
+        typer.Option(min=0, help="With --wait: give up after this many seconds and exit 3"),
     ] = None,
     since: Annotated[
         str | None,
@@ -31,13 +40,23 @@ def analyze(
         str | None,
         typer.Option(metavar="ISO", help="Only paths that started before this date or time"),
     ] = None,
+    allow_empty: Annotated[
+        bool,
+        typer.Option(
+            "--allow-empty",
+            help="Without any completed path in the window, make an empty run current all "
+            "the same (by default nothing is analysed and the current results stay)",
+        ),
+    ] = False,
 ) -> None:
     """Every analysis figure (docs/analytics.md) with GDS and scipy, written into Neo4j.
 
     One analysis runs at a time: while another holds the lock this exits 3 naming it, or
     with --wait waits for it. --since/--until analyse the paths that started in that
-    window (default: all)."""
-    from graph_model.run.record import AnalysisLockedError
+    window (default: all). Without any completed path there this exits 1 and changes
+    nothing, unless --allow-empty."""
+    from algorithms.analyze import STEPS
+    from graph_model.run.record import AnalysisLockedError, NothingToAnalyzeError
 
     if timeout is not None and not wait:
         raise typer.BadParameter("--timeout needs --wait", param_hint="'--timeout'")
@@ -45,19 +64,30 @@ def analyze(
     w = wiring()
     with w.driver() as driver:
         require_neo4j(driver, w.s)
-        with err.status("analyzing") as spinner:
+        with progress() as bar:
+            task = bar.add_task("analyzing", total=len(STEPS))
+
+            def on_step(name: str) -> None:
+                bar.update(task, completed=STEPS.index(name), description=name)
+
             analysis = w.analysis(
                 driver,
-                on_step=spinner.update,
+                on_step=on_step,
                 wait_s=(math.inf if timeout is None else timeout) if wait else None,
                 on_wait=err.print,
                 window=window,
             )
             try:
-                run = analysis.run()
+                run = analysis.run(allow_empty=allow_empty)
             except AnalysisLockedError as exc:
                 hint = "" if wait else "; wait for it with --wait"
                 raise BusyError(f"{exc}{hint}") from exc
+            except NothingToAnalyzeError as exc:
+                raise CliError(
+                    f"{exc}: nothing analysed, the current results stay current "
+                    "(--allow-empty makes an empty run current)"
+                ) from exc
+            bar.update(task, completed=len(STEPS), description="analysed")
     for step, seconds in run.steps.items():
         out.print(f"  {step:32} {seconds:7.2f}s")
     over = f" started in {window.describe()}" if window.bounded else ""

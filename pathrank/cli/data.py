@@ -9,17 +9,18 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.logging import RichHandler
 
 from ingest.produce import ProduceSummary, produce_events, produce_file, produce_pages
 from ingest.sources.common import EXCLUDED
-from ingest.sources.files import Format, count_lines, detect
+from ingest.sources.files import Format, detect
 from ingest.sources.page_rules import PageRules, PageRulesError
 from ingest.sources.table import MappingError, TableMapping
 from ingest.sources.topics import TopicFormat
 from ingest.topics import ensure_topics
 from ingest.worker import IngestStats
+from pathrank import logs
 from pathrank.cli.common import CliError, app, check_kafka, err, out, progress, settings, wiring
+from pathrank.cli.exports import check_export, data_lines
 
 MAX_BAD_LINES_SHOWN = 20
 
@@ -89,23 +90,30 @@ def produce(
         )
     except MappingError as exc:
         raise typer.BadParameter(str(exc)) from None
+    check_export(file, detected, dict(table.columns))  # before anything is sent
     check_kafka(s.kafka_bootstrap)
     target = topic or s.topic
     ensure_topics(s.kafka_bootstrap, target, None, s.topic_partitions)
-    lines = count_lines(file)
+    lines = data_lines(file, detected)
     with progress() as bar:
         task = bar.add_task(f"producing {file.name} ({detected.value}) -> {target}", total=lines)
-        summary = produce_file(
-            file,
-            s.kafka_bootstrap,
-            target,
-            now_ms=int(time.time() * 1000),
-            on_progress=lambda n: bar.update(task, completed=n),
-            max_skew_ms=round(s.max_clock_skew_s * 1000),
-            fmt=detected,
-            config=config,
-            table=table,
-        )
+        try:
+            summary = produce_file(
+                file,
+                s.kafka_bootstrap,
+                target,
+                now_ms=int(time.time() * 1000),
+                on_progress=lambda n: bar.update(task, completed=min(n, lines)),
+                max_skew_ms=round(s.max_clock_skew_s * 1000),
+                fmt=detected,
+                config=config,
+                table=table,
+            )
+        except UnicodeDecodeError as exc:  # past the part check_export read
+            raise CliError(
+                f"{file} is not UTF-8 text further on ({exc.reason}); what came before it "
+                "was produced"
+            ) from exc
         bar.update(task, completed=lines)
     for bad in summary.bad[:MAX_BAD_LINES_SHOWN]:
         err.print(f"{file}:{bad.line}: skipped: {bad.reason}", markup=False)
@@ -154,7 +162,7 @@ def _hints(summary: ProduceSummary, fmt: Format, timezone: str | None) -> list[s
 
 def _log_batch(st: IngestStats) -> None:
     logging.getLogger("ingest").info(
-        "batch %d: %d records (%d clicks, %d dead letters) in %.1fs, %.0f records/s",
+        "batch %d: %d records (%d events, %d dead letters) in %.1fs, %.0f records/s",
         st.batches,
         st.consumed,
         st.clicks,
@@ -187,22 +195,18 @@ def ingest(
     """Consume clicks (and the site catalog) into Neo4j as paths, exactly once in effect."""
     w = wiring()
     check_kafka(w.s.kafka_bootstrap)
-    logging.basicConfig(
-        level=logging.INFO,
-        format="%(message)s",
-        handlers=[RichHandler(console=err, show_path=False)],
-    )
-    # The driver logs each of its own retries; ingest reports an outage once per retry.
-    logging.getLogger("neo4j").setLevel(logging.ERROR)
+    logs.for_command(err, logging.INFO)  # a line per batch, and each outage
     config = w.ingest_config(
         topic=topic, group=group, until_idle_s=until_idle, batch_size=batch_size, fmt=fmt
     )
     with w.driver() as driver:
         stats = w.ingest_worker(driver, config, on_batch=_log_batch).run()
     forgotten = f", {stats.forgotten} of forgotten customers" if stats.forgotten else ""
+    # "events": page clicks and outcome events alike; `analyze` counts clicks (page clicks
+    # only), so the two words never name the same thing with different numbers.
     out.print(
-        f"ingested {stats.consumed} records ({stats.clicks} clicks, {stats.clicks_created} new, "
-        f"{stats.pages} pages, {stats.dead_letters} dead letters{forgotten}) in "
+        f"ingested {stats.consumed} records ({stats.clicks} events, {stats.clicks_created} "
+        f"new, {stats.pages} pages, {stats.dead_letters} dead letters{forgotten}) in "
         f"{stats.elapsed_s:.1f}s"
     )
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Final
 
 import typer
 
 from pathrank.cli.analysis import analyze
-from pathrank.cli.common import app, out, settings, settings_override
+from pathrank.cli.common import CliError, app, check_port, out, settings, settings_override
 from pathrank.cli.data import ingest, simulate_cmd
 from pathrank.cli.serve import serve
 from pathrank.cli.services import service_manager, services_up
@@ -27,6 +28,18 @@ EXAMPLE_QUERIES: Final = (
 
 
 DEMO_PREFIX: Final = "demo."
+TRUTH: Final = Path("demo-truth.json")
+
+
+def preflight(port: int | None, truth: Path) -> None:
+    """One line, before the demo writes anything (Kafka topics, the graph, the truth file),
+    when it could not finish: its port is taken, or the truth file cannot be written."""
+    if port is not None:
+        check_port("127.0.0.1", port, hint="pick another with --port, or add --no-serve")
+    folder = truth.resolve().parent
+    writable = os.access(truth, os.W_OK) if truth.exists() else os.access(folder, os.W_OK)
+    if not writable:
+        raise CliError(f"cannot write {truth.resolve()}: run the demo in a folder you can write")
 
 
 def demo_settings(s: Settings) -> Settings:
@@ -51,7 +64,10 @@ def demo(
     no_serve: Annotated[bool, typer.Option("--no-serve", help="Stop after the analysis")] = False,
 ) -> None:
     """End to end: services up, simulate into Kafka, ingest, analyze, then serve. The demo
-    uses its own topics (demo.<topic>) and consumer group; `pathrank reset` removes it all."""
+    uses its own topics (demo.<topic>) and consumer group; `pathrank reset` removes it all.
+    What it needs (its port, a writable demo-truth.json) is checked before anything is
+    written."""
+    preflight(None if no_serve else port, TRUTH)
     services_up(timeout=180.0)
     demo = demo_settings(settings())
     out.print(
@@ -64,7 +80,7 @@ def demo(
             seed=seed,
             events=events,
             out_file=None,
-            truth=Path("demo-truth.json"),
+            truth=TRUTH,
             produce_to_kafka=True,
             start_ms=None,
             # Nine weeks, so that the dashboard has weeks to compare and stories to find.

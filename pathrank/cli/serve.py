@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import gc
 import ipaddress
-import socket
 import warnings
 from typing import Annotated
 
 import typer
 
-from pathrank.cli.common import CliError, app, check_kafka, err, out, require_neo4j, wiring
+from pathrank.cli.common import (
+    CliError,
+    app,
+    check_kafka,
+    check_port,
+    err,
+    out,
+    require_neo4j,
+    wiring,
+)
 from pathrank.settings import Settings
 
 
@@ -50,26 +58,22 @@ def serve(
 ) -> None:
     """GraphQL at /graphql (with GraphiQL), dashboard at /, /healthz, Prometheus /metrics, and
     the collector (Segment's and Snowplow's endpoints) when PATHRANK_WRITE_KEY is set."""
-    import uvicorn
-
     from collector.app import TP2_PATH
     from graphql_api.app import create_app
     from graphql_api.http.hosts import allowed_hosts
     from ingest.topics import ensure_topics
+    from pathrank import http_server, logs
 
     w = wiring()
     s = w.s
+    logs.for_server(repeat_s=s.log_repeat_s)
     api_key = s.api_key.get_secret_value() if s.api_key else None
     if s.api_key_for_reads and not api_key:
         raise CliError("PATHRANK_API_KEY_FOR_READS is on but PATHRANK_API_KEY is not set")
     with w.driver() as driver:
         require_neo4j(driver, s)
         w.admin(driver).ensure_schema()
-    try:  # one clear line now rather than uvicorn's log after start-up
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        socket.create_server((host, port), family=family).close()
-    except OSError as exc:
-        raise CliError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+    check_port(host, port)  # one clear line now rather than uvicorn's log after start-up
     hosts = allowed_hosts(host, s.api_allowed_hosts)
     if not is_loopback(host):
         for line in exposure_warnings(s, hosts):
@@ -91,6 +95,7 @@ def serve(
         time_budget_s=s.api_time_budget_s,
         assist_feed=w.assist_feed(),
         ws_origins=s.assist_origins,
+        health={"collector": collector.health},
     )
     # A query cancelled at its time budget can leave resolvers graphql-core had created but
     # not yet started; Python reports each such coroutine as never awaited. Nothing is lost.
@@ -110,5 +115,10 @@ def serve(
     # collection, which otherwise paused the event loop for 100-250 ms (the API's p99).
     gc.collect()
     gc.freeze()
-    app = w.http_app(api, collector)
-    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+    http_server.serve(
+        w.http_app(api, collector),
+        host,
+        port,
+        body_timeout_s=s.http_body_timeout_s,
+        idle_timeout_s=s.http_idle_timeout_s,
+    )

@@ -91,6 +91,9 @@ def services_status(
     if as_json:
         sys.stdout.write(orjson.dumps(st.model_dump(), option=orjson.OPT_INDENT_2).decode() + "\n")
         return
-    for name, up in (("neo4j", st.neo4j.up), ("kafka", st.kafka.up)):
-        out.print(f"{name:6} {'up' if up else 'down'}")
+    for name, state, problem in (
+        ("neo4j", st.neo4j.state, st.neo4j.problem),
+        ("kafka", st.kafka.state, st.kafka.problem),
+    ):
+        out.print(f"{name:6} {state}" + (f": {problem}" if problem else ""), markup=False)
     print_urls(manager)

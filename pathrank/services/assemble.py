@@ -9,7 +9,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from importlib import resources
 from pathlib import Path
 
@@ -48,30 +48,32 @@ def _copy_dependencies(
 
 def assemble_neo4j(dist_root: Path, versions: Versions, log: Path) -> Path:
     """Neo4j + Browser jars in lib/, every org.neo4j.gds jar in plugins/."""
-    target = dist_root / versions.neo4j_dist_name
-    if (target / "lib").is_dir():
-        return target
-    dist_root.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=".neo4j-", dir=dist_root))
-    try:
-        props = versions.neo4j_properties()
-        pom = _pom("neo4j")
+    props = versions.neo4j_properties()
+    pom = _pom("neo4j")
+
+    def build(work: Path) -> None:
         _copy_dependencies(pom, work / "lib", props, log, {"excludeGroupIds": GDS_GROUP})
         _copy_dependencies(pom, work / "plugins", props, log, {"includeGroupIds": GDS_GROUP})
-        work.rename(target)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    return target
+
+    return _assembled(dist_root / versions.neo4j_dist_name, "lib", build)
 
 
 def assemble_kafka(dist_root: Path, versions: Versions, log: Path) -> Path:
-    target = dist_root / versions.kafka_dist_name
-    if (target / "libs").is_dir():
-        return target
-    dist_root.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=".kafka-", dir=dist_root))
-    try:
+    def build(work: Path) -> None:
         _copy_dependencies(_pom("kafka"), work / "libs", versions.kafka_properties(), log, {})
+
+    return _assembled(dist_root / versions.kafka_dist_name, "libs", build)
+
+
+def _assembled(target: Path, marker: str, build: Callable[[Path], None]) -> Path:
+    """`target`, built once by `build` into a temporary folder renamed into place (complete
+    once its `marker` folder exists)."""
+    if (target / marker).is_dir():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{target.name.split('-')[0]}-", dir=target.parent))
+    try:
+        build(work)
         work.rename(target)
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -12,11 +12,13 @@ from pathlib import Path
 from confluent_kafka import KafkaException, Producer
 from confluent_kafka.admin import AdminClient
 
+from ingest.kafka_client import logged
 from pathrank.services import process
 from pathrank.services.assemble import assemble_kafka
 from pathrank.services.errors import ServiceError
 from pathrank.services.layout import Layout
 from pathrank.services.local_server import LocalServer
+from pathrank.services.privacy import keep_private
 from pathrank.services.tools import java_executable
 from pathrank.services.versions import Versions
 
@@ -109,6 +111,7 @@ class KafkaServer(LocalServer[KafkaConfig]):
         (self.home / "config" / "log4j.properties").write_text(self._log4j_properties())
         if not (self.home / "data" / "meta.properties").exists():
             self._format(dist, props)
+        keep_private(self.home)  # its log segments hold every click
         return dist
 
     def _format(self, dist: Path, props: Path) -> None:
@@ -139,7 +142,13 @@ class KafkaServer(LocalServer[KafkaConfig]):
         if not process.port_open(self.config.port):
             return False
         try:
-            admin = AdminClient({"bootstrap.servers": self.bootstrap, "socket.timeout.ms": 2000})
+            admin = AdminClient(
+                {
+                    "bootstrap.servers": self.bootstrap,
+                    "socket.timeout.ms": 2000,
+                    **logged("services"),
+                }
+            )
             admin.list_topics(timeout=timeout)
         except KafkaException:
             return False
@@ -157,6 +166,7 @@ class KafkaServer(LocalServer[KafkaConfig]):
                 "bootstrap.servers": self.bootstrap,
                 "message.timeout.ms": int(timeout * 1000),
                 "acks": "all",
+                **logged("services"),
             }
         )
         producer.produce(HEALTH_TOPIC, value=b"ping", on_delivery=on_delivery)

@@ -26,7 +26,12 @@ class LocalServer(Generic[C]):
         self.log = self.home / "logs" / self.log_name
 
     def pid(self) -> int | None:
+        """Its pid while it runs (not once it has exited, reaped or not)."""
         return process.read_pid(self.pid_file)
+
+    def recorded_pid(self) -> int | None:
+        """The pid `services up` recorded, running or not (removed by `services down`)."""
+        return process.recorded_pid(self.pid_file)
 
     def stop(self) -> bool:
         """Stop the server if it runs; True if it was running."""

@@ -13,11 +13,16 @@ from pathrank.services.errors import ServiceError
 from pathrank.services.kafka_server import KafkaConfig, KafkaServer
 from pathrank.services.layout import Layout
 from pathrank.services.neo4j_server import Neo4jConfig, Neo4jServer
+from pathrank.services.privacy import DIR_MODE
 from pathrank.services.tools import java_executable
 from pathrank.services.versions import VERSIONS, Versions
 
 
 class Neo4jStatus(BaseModel):
+    # "up"; "down" (not started); "exited" (its process died); "refused" (it answers but
+    # refuses our login: a wrong password, or the user locked after failed logins).
+    state: str
+    problem: str | None = None  # what went wrong, in a sentence
     bolt_uri: str
     http_url: str
     browser_url: str
@@ -32,6 +37,8 @@ class Neo4jStatus(BaseModel):
 
 
 class KafkaStatus(BaseModel):
+    state: str  # "up", "down", "exited", or "not answering" (started, not ready)
+    problem: str | None = None
     bootstrap: str
     up: bool
     pid: int | None
@@ -56,6 +63,7 @@ class _Server(Protocol):
 
     def ports(self) -> list[int]: ...
     def pid(self) -> int | None: ...
+    def recorded_pid(self) -> int | None: ...
     def prepare(self) -> Path: ...
     def start(self, dist: Path) -> None: ...
     def answers(self, timeout: float = 3.0) -> bool: ...
@@ -81,22 +89,28 @@ class ServiceManager:
 
     def status(self) -> ServicesStatus:
         n, k = self.neo4j, self.kafka
+        neo4j_state, neo4j_problem = _state(n)
+        kafka_state, kafka_problem = _state(k)
         return ServicesStatus(
             neo4j=Neo4jStatus(
+                state=neo4j_state,
+                problem=neo4j_problem,
                 bolt_uri=n.bolt_uri,
                 http_url=n.http_url,
                 browser_url=f"{n.http_url}/browser/",
                 user=n.config.user,
                 password=n.password(),
-                up=n.pid() is not None and n.answers(),
+                up=neo4j_state == "up",
                 pid=n.pid(),
                 version=self.versions.neo4j,
                 gds_version=self.versions.gds,
                 log=str(n.log),
             ),
             kafka=KafkaStatus(
+                state=kafka_state,
+                problem=kafka_problem,
                 bootstrap=k.bootstrap,
-                up=k.pid() is not None and k.answers(),
+                up=kafka_state == "up",
                 pid=k.pid(),
                 version=self.versions.kafka,
                 log=str(k.log),
@@ -112,15 +126,18 @@ class ServiceManager:
         for server in self._servers():
             if server.pid() is not None:
                 continue  # ours, already running (wait_ready below confirms it answers)
-            busy = [p for p in server.ports() if process.port_open(p)]
+            # Held by anything (a listener, or a connection using it as its own port) is busy.
+            busy = [p for p in server.ports() if not process.port_free(p)]
             if busy:
                 raise ServiceError(
-                    f"port {busy[0]} is busy but not by our {server.name}: stop that process "
-                    f"or set PATHRANK_{'NEO4J_BOLT' if server.name == 'neo4j' else 'KAFKA'}_PORT"
+                    f"port {busy[0]} is in use, not by our {server.name}: stop what holds it "
+                    f"or set {_port_setting(server.name, server.ports().index(busy[0]))}"
                 )
             to_start.append(server)
         if to_start:
             java_executable()  # fail fast, before any download, when Java 17 is missing
+            self.layout.root.mkdir(parents=True, exist_ok=True)
+            self.layout.root.chmod(DIR_MODE)
         for server in to_start:
             report(f"assembling {server.name} (cached after the first time)")
             t0 = time.monotonic()
@@ -137,6 +154,32 @@ class ServiceManager:
     def down(self) -> list[str]:
         """Stop both; returns the names of the servers that were running."""
         return [s.name for s in reversed(self._servers()) if s.stop()]
+
+
+def _port_setting(server: str, index: int) -> str:
+    names = {
+        "neo4j": ("PATHRANK_NEO4J_BOLT_PORT", "PATHRANK_NEO4J_HTTP_PORT"),
+        "kafka": ("PATHRANK_KAFKA_PORT", "PATHRANK_KAFKA_CONTROLLER_PORT"),
+    }
+    return names[server][index]
+
+
+def _state(server: _Server) -> tuple[str, str | None]:
+    """What `status` says of a server, and why when it is not up."""
+    if server.pid() is None:
+        recorded = server.recorded_pid()
+        if recorded is None:
+            return "down", None
+        return "exited", (
+            f"its process {recorded} has exited (see {server.log}); "
+            "`pathrank services up` starts it again"
+        )
+    try:
+        if server.answers():
+            return "up", None
+    except ServiceError as exc:  # it answers, and refuses our login
+        return "refused", str(exc)
+    return "not answering", f"its process runs but does not answer yet (see {server.log})"
 
 
 class _StepReporter(Protocol):

@@ -16,6 +16,7 @@ from pathrank.services.credentials import LEGACY_PASSWORD, ensure_password, read
 from pathrank.services.errors import ServiceError
 from pathrank.services.layout import Layout
 from pathrank.services.local_server import LocalServer
+from pathrank.services.privacy import keep_private, offline_browser
 from pathrank.services.tools import java_executable
 from pathrank.services.versions import Versions
 
@@ -39,6 +40,8 @@ _JVM_OPTIONS = [
 ]
 
 _ENTRY_POINT = "org.neo4j.server.CommunityEntryPoint"
+# Neo4j's codes for a login it refuses: a wrong password, a user locked by failed logins.
+_SECURITY = "Neo.ClientError.Security."
 _ADMIN = "org.neo4j.server.startup.Neo4jAdminCommand"
 
 
@@ -92,6 +95,12 @@ class Neo4jServer(LocalServer[Neo4jConfig]):
                 "dbms.security.auth_enabled=true",
                 "dbms.security.procedures.unrestricted=gds.*",
                 "dbms.usage_report.enabled=false",
+                # Neo4j Browser, served by this server, runs on the user's machine: it sends no
+                # usage data (Segment, Canny) and fetches guides from this machine only. (Neo4j
+                # 5 no longer declares browser.allow_outgoing_connections: it would refuse to
+                # start with it; its web fonts and Sentry: services.privacy.)
+                "client.allow_telemetry=false",
+                "browser.remote_content_hostname_whitelist=localhost,127.0.0.1",
                 f"server.directories.plugins={dist / 'plugins'}",
                 f"server.directories.data={h / 'data'}",
                 f"server.directories.logs={h / 'logs'}",
@@ -141,6 +150,9 @@ class Neo4jServer(LocalServer[Neo4jConfig]):
                 raise ServiceError(
                     f"neo4j-admin set-initial-password failed: {result.stderr.strip()[-300:]}"
                 )
+        for browser in (dist / "lib").glob("neo4j-browser-*.jar"):
+            offline_browser(browser)
+        keep_private(self.home)  # the store, and auth.ini with the users' password hashes
         return dist
 
     def start(self, dist: Path) -> None:
@@ -165,7 +177,11 @@ class Neo4jServer(LocalServer[Neo4jConfig]):
             return True
         except AuthError:
             raise  # a Neo4jError too, but a rejected password is not "not up yet"
-        except (ServiceUnavailable, Neo4jError, OSError):
+        except Neo4jError as exc:
+            if (exc.code or "").startswith(_SECURITY):  # e.g. locked after failed logins
+                raise AuthError(exc.message) from exc
+            return False
+        except (ServiceUnavailable, OSError):
             return False
 
     def answers(self, timeout: float = 3.0) -> bool:

@@ -1,4 +1,10 @@
-"""Detached server processes tracked by pid files, and loopback port probes."""
+"""Detached server processes tracked by pid files, and loopback port probes.
+
+A server is started by whichever `pathrank` process ran `services up` (the demo's, which
+then serves for hours): its parent until that process exits. A thread of that process waits
+for it, so a server that dies is reaped at once instead of staying a zombie; and a zombie
+left by any other parent counts as dead here, not as a server still running (Linux: its
+state in /proc)."""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ import os
 import signal
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -21,13 +28,32 @@ def port_open(port: int, host: str = "127.0.0.1", timeout: float = 0.5) -> bool:
         return False
 
 
-def read_pid(pid_file: Path) -> int | None:
-    """The pid in pid_file if that process is still alive, else None."""
+def port_free(port: int, host: str = "127.0.0.1") -> bool:
+    """True when a server could listen on host:port: nothing holds it, listening or not (a
+    connection using it as its local port, in the ephemeral range, holds it too). Bound as
+    Java binds (SO_REUSEADDR): a port whose old connections only linger in TIME_WAIT is
+    free."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def recorded_pid(pid_file: Path) -> int | None:
+    """The pid in pid_file, alive or not."""
     try:
-        pid = int(pid_file.read_text().strip())
+        return int(pid_file.read_text().strip())
     except (OSError, ValueError):
         return None
-    return pid if pid_alive(pid) else None
+
+
+def read_pid(pid_file: Path) -> int | None:
+    """The pid in pid_file if that process is still alive, else None."""
+    pid = recorded_pid(pid_file)
+    return pid if pid is not None and pid_alive(pid) else None
 
 
 def pid_alive(pid: int) -> bool:
@@ -37,12 +63,24 @@ def pid_alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    # A zombie child of ours is dead for our purposes.
+    # A zombie child of ours is dead for our purposes (and reaped here).
     with contextlib.suppress(ChildProcessError):
         done, _ = os.waitpid(pid, os.WNOHANG)
         if done == pid:
             return False
-    return True
+    return not exited(pid)
+
+
+def exited(pid: int) -> bool:
+    """Whether the process has exited: gone, or a zombie its parent (another `pathrank`) has
+    not reaped. Without /proc, only kill(pid, 0) can tell (a zombie then looks alive)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return Path("/proc/self").exists()  # reaped meanwhile (or no /proc at all)
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[:1] in (["Z"], ["X"])
 
 
 def start_detached(
@@ -60,8 +98,11 @@ def start_detached(
             stdout=sink,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            umask=0o077,  # what the server writes is its owner's only (services.privacy)
         )
     pid_file.write_text(str(proc.pid))
+    # Reaped the moment it exits, for as long as this process lives (see the module's doc).
+    threading.Thread(target=proc.wait, name=f"reap-{proc.pid}", daemon=True).start()
     return proc.pid
 
 

@@ -9,6 +9,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +24,32 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class Served:
+    """A running `pathrank serve`: its base URL, its process and what it logged so far."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def log_lines(self) -> list[str]:
+        return self.log().splitlines()
+
+
 @contextmanager
 def serve(services: dict[str, Any], **env: str) -> Iterator[str]:
     """The server's base URL while it runs; `env` adds PATHRANK_* settings. Fails the test if
     the server logged a traceback."""
+    with serving(services, **env) as served:
+        yield served.url
+
+
+@contextmanager
+def serving(services: dict[str, Any], **env: str) -> Iterator[Served]:
+    """`serve`, with the process and its log at hand."""
     n = services["neo4j"]
     port = free_port()
     full_env = {
@@ -57,7 +80,7 @@ def serve(services: dict[str, Any], **env: str) -> Iterator[str]:
                 pass
             assert time.monotonic() < deadline, f"no /healthz: {log.read_text()[-3000:]}"
             time.sleep(0.2)
-        yield base
+        yield Served(base, proc, log)
     finally:
         proc.terminate()
         try:

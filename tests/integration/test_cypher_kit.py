@@ -76,8 +76,20 @@ def test_paths_through_page(demo: Analyzed, neo4j_driver: Driver) -> None:
     hotspot = demo.truth["hotspots"][0]
     rows = _run(neo4j_driver, "paths_through_page.cypher", pageId=hotspot)
     assert rows
-    counts = [r["customers"] for r in rows]
+    counts = [r["visits"] for r in rows]
     assert counts == sorted(counts, reverse=True)
+    # How each ended: the outcome of the path, as stored.
+    assert {r["outcome"] for r in rows} <= {"RESOLVED", "ABANDONED", "ESCALATED", "OPEN"}
+    assert any(r["outcome"] != "OPEN" for r in rows)
+    # Every visit of the page in a path is one, wherever it sits in the path.
+    records, _, _ = neo4j_driver.execute_query(
+        "MATCH (p:Path) WITH p, [x IN p.pages WHERE x = $id] AS hits "
+        "RETURN p.outcome AS outcome, sum(size(hits)) AS visits",
+        id=hotspot,
+    )
+    by_outcome = {r["outcome"]: r["visits"] for r in records}
+    top = rows[0]
+    assert top["visits"] <= by_outcome[top["outcome"]]
 
 
 def test_community_profile(demo: Analyzed, neo4j_driver: Driver) -> None:

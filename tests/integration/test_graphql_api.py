@@ -821,7 +821,7 @@ def test_healthz_metrics_graphiql_and_index(api: Api) -> None:
     assert health.status_code == 200
     body = health.json()
     assert body.pop("assist") in ("live", "waiting")  # whether the assist topic exists yet
-    assert body == {"status": "ok", "neo4j": "up"}
+    assert body == {"status": "ok", "neo4j": "up", "collector": "off"}  # no write key here
     api.query("query WeakOnes { weakPages(limit: 1) { impact } }")
     metrics = httpx.get(f"{api.base}/metrics")
     assert metrics.status_code == 200

@@ -235,7 +235,7 @@ def test_event_id_reused_by_another_customer_goes_to_the_dlq_and_the_worker_goes
     produce_raw(kafka_bootstrap, topic, [(b"one-partition", orjson.dumps(e)) for e in second])
     result = ingest_until_idle(names)
     # Every dead letter written is counted: 5 records, 3 clicks (one a replay), 2 dead letters.
-    assert "ingested 5 records (3 clicks, 2 new, 0 pages, 2 dead letters)" in result.stdout
+    assert "ingested 5 records (3 events, 2 new, 0 pages, 2 dead letters)" in result.stdout
     owners = store.click_owners(["e1", "e2", "e3", "e4"])
     assert owners == {"e1": "a", "e2": "a", "e3": "b", "e4": "c"}
     assert store.counts().clicks == 4

@@ -122,7 +122,7 @@ def test_poison_records_go_to_the_dlq_and_every_valid_click_is_ingested_once(
 
     assert snapshot(store.driver) == reference([stored, *valid])
     assert (
-        f"ingested {len(records)} records ({len(valid)} clicks, {len(valid)} new, 0 pages, "
+        f"ingested {len(records)} records ({len(valid)} events, {len(valid)} new, 0 pages, "
         "3 dead letters)"
     ) in result.stdout
     letters = {
@@ -218,7 +218,7 @@ def test_an_event_id_reused_with_other_content_keeps_the_first_and_dead_letters_
     ]
     produce_events(kafka_bootstrap, topic, second)
     result = ingest_until_idle(names)
-    assert "ingested 6 records (3 clicks, 2 new, 0 pages, 3 dead letters)" in result.stdout
+    assert "ingested 6 records (3 events, 2 new, 0 pages, 3 dead letters)" in result.stdout
     assert snapshot(store.driver) == reference([kept, second[2], second[4]])
     letters = read_dead_letters(kafka_bootstrap, f"{topic}.dlq", 3)
     assert sorted(m.value() for m in letters) == sorted(

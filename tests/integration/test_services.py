@@ -305,7 +305,8 @@ def test_busy_port_is_one_clear_line(private_env: dict[str, str]) -> None:
         )
     assert result.returncode != 0
     assert result.stderr.strip().count("\n") == 0
-    assert f"port {port} is busy" in result.stderr
+    assert f"port {port} is in use, not by our neo4j" in result.stderr
+    assert "PATHRANK_NEO4J_BOLT_PORT" in result.stderr
 
 
 def test_missing_java_is_one_clear_line(private_env: dict[str, str], tmp_path: Path) -> None:

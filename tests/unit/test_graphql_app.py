@@ -304,6 +304,28 @@ def test_run_analysis_is_not_cut_off_by_the_budget() -> None:
     with_app(FakeGraph(), scenario, run_analysis=slow_analysis, time_budget_s=0.1)
 
 
+def test_the_dashboard_page_has_a_content_security_policy() -> None:
+    async def scenario(client: httpx.AsyncClient) -> None:
+        response = await client.get("/")
+        assert response.status_code == 200
+        policy = response.headers["content-security-policy"]
+        directives = dict(d.strip().split(" ", 1) for d in policy.split(";"))
+        assert directives["script-src"] == "'self'"  # no inline script, no other host
+        assert directives["default-src"] == "'none'"
+        assert directives["connect-src"] == "'self'"
+        assert response.headers["x-frame-options"] == "DENY"
+
+    with_app(FakeGraph(), scenario)
+
+
+def test_healthz_names_each_part_and_degrades_without_failing() -> None:
+    async def scenario(client: httpx.AsyncClient) -> None:
+        body = (await client.get("/healthz")).json()
+        assert body == {"status": "degraded", "neo4j": "up", "collector": "down"}
+
+    with_app(FakeGraph(), scenario, health={"collector": lambda: "down"})
+
+
 def test_set_work_item_status_needs_the_key_when_one_is_set() -> None:
     """The mutation refuses a request without the configured key, and nothing is set."""
     calls: list[tuple[str, str, str | None, int | None]] = []

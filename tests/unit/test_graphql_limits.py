@@ -124,12 +124,12 @@ def test_aliases_and_tokens() -> None:
 
 
 def test_cost_is_the_product_of_list_sizes() -> None:
-    # 500 pages x 101 transitions each, each with a field: over 50 000 resolutions.
-    q = "{ pages(first: 500) { edges { node { outgoing(limit: 100) { count } } } } }"
+    # 500 pages x 401 transitions each, each with a field: over 200 000 resolutions.
+    q = "{ pages(first: 500) { edges { node { outgoing(limit: 400) { count } } } } }"
     _, errors, read = run(q)
     assert codes(errors) == ["QUERY_TOO_COMPLEX"]
     assert read.calls == []
-    q = "{ pages(first: 500) { edges { node { outgoing(limit: 40) { count } } } } }"
+    q = "{ pages(first: 500) { edges { node { outgoing(limit: 300) { count } } } } }"
     assert run(q)[1] == []
 
 

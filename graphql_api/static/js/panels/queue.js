@@ -10,7 +10,7 @@ const ITEM = `
   id action title reason reasons ticketsPerWeek customersPerWeek escalations confidence status
   note statusAt stale rank
   page { id title } query link { from { id title } to { id title } }
-  evidence { figures { name detail value count outOf baseline qValue } paths { id outcome pageIds } queries pageUrl }
+  evidence { figures { name detail value count outOf baseline qValue } paths { id outcome pageIds(first: 30) } queries pageUrl }
   verification {
     verdict rate since days pValue ticketsAvoidedPerWeek reference
     before { successes trials rate } after { successes trials rate }
