@@ -6,7 +6,6 @@ from typing import Final
 
 from graph_model.path.record import Path
 from graph_model.properties import properties_of
-from graph_model.statements import by_ids
 
 # What the API reads of a path: at most READ_PAGES of its pages (a bot's path can hold
 # 200,000; `length` counts them all), and not its clicks' times and keys.
@@ -14,7 +13,11 @@ READ_PAGES: Final = 500
 _READ = properties_of(Path).projection(skip=frozenset({"pages", "timestamps", "keys"}))
 PATH: Final = f"{_READ[:-1]}, pages: p.pages[..{READ_PAGES}]}}"
 
-PATHS_BY_IDS = by_ids("Path", PATH)
+PATHS_BY_IDS = f"""
+UNWIND $ids AS id
+MATCH (p:Path {{id: id}})
+RETURN collect(p {PATH}) AS rows
+"""
 
 CUSTOMER_PATHS = f"""
 UNWIND $ids AS id
