@@ -67,52 +67,39 @@ function flowGraph(page) {
   const nodes = [];
   const links = [];
   const labels = {};
-  const add = (key, text, depth, color, extra) => {
+  const center = "page";
+  // A node on one side (0: where customers came from, 2: where they went) and its link.
+  const side = (key, text, depth, color, value, extra) => {
     labels[key] = text;
     nodes.push({ name: key, depth, itemStyle: { color }, ...extra });
+    if (depth === 1) return;
+    const [source, target] = depth === 0 ? [key, center] : [center, key];
+    links.push({ source, target, value, lineStyle: { color } });
   };
-  const center = "page";
-  add(center, title(page), 1, COLORS.page);
-  const incoming = page.incoming.filter((t) => t.count > 0);
-  const totalIn = incoming.reduce((s, t) => s + t.count, 0);
-  incoming.slice(0, FLOW_NODES).forEach((t) => {
-    const key = `in:${t.from.id}`;
-    add(key, t.from.id === page.id ? "Same page (reloaded)" : title(t.from), 0, COLORS.from, { pageId: t.from.id });
-    links.push({ source: key, target: center, value: t.count, lineStyle: { color: COLORS.from } });
-  });
-  const restIn = incoming.slice(FLOW_NODES);
-  if (restIn.length) {
-    add("in:other", plural(restIn.length, "other page", "other pages"), 0, COLORS.other);
-    links.push({ source: "in:other", target: center, value: restIn.reduce((s, t) => s + t.count, 0), lineStyle: { color: COLORS.other } });
-  }
+  // The FLOW_NODES busiest pages of a side, the rest as one node.
+  const pages = (transitions, depth, end) => {
+    const shown = transitions.filter((t) => t.count > 0);
+    const prefix = depth === 0 ? "in" : "out";
+    for (const t of shown.slice(0, FLOW_NODES)) {
+      const other = t[end];
+      const text = other.id === page.id ? "Same page (reloaded)" : title(other);
+      side(`${prefix}:${other.id}`, text, depth, depth === 0 ? COLORS.from : COLORS.to, t.count, { pageId: other.id });
+    }
+    const rest = shown.slice(FLOW_NODES);
+    if (rest.length) {
+      const total = rest.reduce((s, t) => s + t.count, 0);
+      side(`${prefix}:other`, plural(rest.length, "other page", "other pages"), depth, COLORS.other, total);
+    }
+    return shown.reduce((s, t) => s + t.count, 0);
+  };
+  side(center, title(page), 1, COLORS.page);
+  const totalIn = pages(page.incoming, 0, "from");
   const started = page.incoming.length < FLOW_FETCH ? page.visits - totalIn : 0;
-  if (started > 0) {
-    add("in:start", "Started their visit here", 0, COLORS.start);
-    links.push({ source: "in:start", target: center, value: started, lineStyle: { color: COLORS.start } });
-  }
-  const outgoing = page.outgoing.filter((t) => t.count > 0);
-  if (page.resolutions > 0) {
-    add("out:resolved", "Resolved here", 2, COLORS.resolved);
-    links.push({ source: center, target: "out:resolved", value: page.resolutions, lineStyle: { color: COLORS.resolved } });
-  }
-  if (page.escalations > 0) {
-    add("out:escalated", "Escalated to support", 2, COLORS.escalated);
-    links.push({ source: center, target: "out:escalated", value: page.escalations, lineStyle: { color: COLORS.escalated } });
-  }
-  outgoing.slice(0, FLOW_NODES).forEach((t) => {
-    const key = `out:${t.to.id}`;
-    add(key, t.to.id === page.id ? "Same page (reloaded)" : title(t.to), 2, COLORS.to, { pageId: t.to.id });
-    links.push({ source: center, target: key, value: t.count, lineStyle: { color: COLORS.to } });
-  });
-  const restOut = outgoing.slice(FLOW_NODES);
-  if (restOut.length) {
-    add("out:other", plural(restOut.length, "other page", "other pages"), 2, COLORS.other);
-    links.push({ source: center, target: "out:other", value: restOut.reduce((s, t) => s + t.count, 0), lineStyle: { color: COLORS.other } });
-  }
-  if (page.exits > 0) {
-    add("out:exit", "Left the site", 2, COLORS.exit);
-    links.push({ source: center, target: "out:exit", value: page.exits, lineStyle: { color: COLORS.exit } });
-  }
+  if (started > 0) side("in:start", "Started their visit here", 0, COLORS.start, started);
+  if (page.resolutions > 0) side("out:resolved", "Resolved here", 2, COLORS.resolved, page.resolutions);
+  if (page.escalations > 0) side("out:escalated", "Escalated to support", 2, COLORS.escalated, page.escalations);
+  pages(page.outgoing, 2, "to");
+  if (page.exits > 0) side("out:exit", "Left the site", 2, COLORS.exit, page.exits);
   return { nodes, links, labels };
 }
 
