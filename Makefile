@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PKGS   := pathrank ingest graph_model algorithms graphql_api collector notify
 
-.PHONY: install lint format typecheck services-up services-down browser wrk test test-unit demo bench clean
+.PHONY: install lint format typecheck services-up services-down browser wrk test soak test-unit demo bench clean
 
 install: $(BIN)/pathrank
 
@@ -37,12 +37,19 @@ services-down: install
 browser:
 	command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
 
-# Lint and types first (cheap), then the servers, then every test against them.
+# Lint and types first (cheap), then the servers, then every behaviour at the smallest size
+# where it shows (README, "Tests"). pytest exits non-zero on a failure and when it collects
+# nothing.
 test: lint typecheck browser services-up
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not soak" --durations=30
+
+# The long tier: the same invariants at full size, real server kills, and every hypothesis
+# property again with its full number of examples.
+soak: install browser services-up
+	PATHRANK_TEST_TIER=soak $(BIN)/pytest -m "soak or property" --durations=30
 
 test-unit: install
-	$(BIN)/pytest -m "not integration"
+	$(BIN)/pytest -m "not integration and not soak"
 
 demo: install
 	$(BIN)/pathrank demo

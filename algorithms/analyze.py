@@ -32,6 +32,7 @@ from algorithms.observed import observe
 from algorithms.page_figures import PageSteps, page_figures
 from algorithms.path_arrays import PathArrays
 from algorithms.resolution_times import resolution_curves
+from algorithms.search import search_figures
 from algorithms.second_order import (
     OrderTest,
     link_success,
@@ -44,7 +45,7 @@ from algorithms.second_order import (
 from algorithms.series import Timeline, analysed_window, timelines
 from algorithms.weak_pages import weak_pages
 from algorithms.window import WindowRows, window_counts, window_rows
-from algorithms.work.analysis import WorkQueue, work_results
+from algorithms.work.analysis import WorkFindings, WorkQueue, work_results
 from graph_model.admin import GraphCounts
 from graph_model.change.record import ChangeRecord
 from graph_model.link.record import LinkSuccess, MisleadingLink
@@ -59,6 +60,7 @@ from graph_model.run.record import (
 )
 from graph_model.run.store import AnalysisStore
 from graph_model.timewindow import ALL_TIME, Interval, TimeWindow
+from graph_model.work.record import WorkResults
 
 MAX_SUGGESTIONS = 200
 
@@ -81,6 +83,7 @@ class Step(StrEnum):
     COMMUNITIES = "communities (GDS)"
     SERIES = "series"
     CHANGES = "changes"
+    SEARCH = "search"
     WORK_QUEUE = "work queue"
     STAGE_COMMUNITIES = "stage communities"
     STAGE_SIMILAR_CUSTOMERS = "stage similar customers"
@@ -89,6 +92,7 @@ class Step(StrEnum):
     STAGE_PAGE_FIGURES = "stage page figures"
     STAGE_SERIES = "stage series"
     STAGE_CHANGES = "stage changes"
+    STAGE_SEARCH = "stage search"
     STAGE_WORK_QUEUE = "stage work queue"
     SWITCH = "switch"
     PUBLISH = "publish"
@@ -178,6 +182,8 @@ class Analysis:
                     self.results.stage_series(results.series)
                 with self._step(Step.STAGE_CHANGES):
                     self.results.stage_changes(results.changes)
+                with self._step(Step.STAGE_SEARCH):
+                    self.results.stage_search(results.search)
                 with self._step(Step.STAGE_WORK_QUEUE):
                     self.results.stage_work(results.work)
                 with self._step(Step.SWITCH):
@@ -282,15 +288,16 @@ class Analysis:
             covered = analysed_window(paths, self.window, self.started_ms)
             periods = timelines(paths, covered)
         with self._step(Step.CHANGES):
-            versions = store.page_versions()
-            found_changes, segments = _changes(periods[Interval.WEEK], paths, covered, versions)
-        with self._step(Step.WORK_QUEUE):
-            work = work_results(
-                self.work,
-                store,
-                paths,
-                covered,
-                size.watermark_ms,
+            found_changes, segments, versions = _changes(
+                periods[Interval.WEEK], paths, covered, store.page_versions()
+            )
+        with self._step(Step.SEARCH):
+            searched = search_figures(paths)
+        work = self._work_queue(
+            paths,
+            covered,
+            size.watermark_ms,
+            WorkFindings(
                 observed=observed,
                 chain=chain,
                 weak=weak,
@@ -300,9 +307,9 @@ class Analysis:
                 changes=found_changes,
                 segments_tested=segments,
                 versions=versions,
-                window_bounded=self.window.bounded,
-                now_ms=self.started_ms,
-            )
+                searched=searched,
+            ),
+        )
         steps = PageSteps(
             observed=observed,
             chain=chain,
@@ -338,6 +345,8 @@ class Analysis:
             since=self.window.since,
             until=self.window.until,
             changes=sum(c.significant for c in found_changes if c.segment is None),
+            searches=searched.site.searches,
+            content_gaps=searched.site.content_gaps,
         )
         return AnalysisResults(
             run=run,
@@ -351,8 +360,29 @@ class Analysis:
             resolution_curves=curves,
             series=[s for timeline in periods.values() for s in timeline.stored()],
             changes=found_changes,
+            search=searched,
             work=work,
         )
+
+    def _work_queue(
+        self,
+        paths: Sequence[Path],
+        covered: TimeWindow,
+        watermark_ms: int | None,
+        found: WorkFindings,
+    ) -> WorkResults:
+        """The work queue step: the items, their verifications and the alerts."""
+        with self._step(Step.WORK_QUEUE):
+            return work_results(
+                self.work,
+                self.store,
+                paths,
+                covered,
+                watermark_ms,
+                found,
+                window_bounded=self.window.bounded,
+                now_ms=self.started_ms,
+            )
 
     def _timed(self, run: AnalysisRun) -> AnalysisRun:
         """The run with the steps timed so far."""
@@ -361,13 +391,13 @@ class Analysis:
 
 
 def _changes(
-    weekly: Timeline, paths: Sequence[Path], covered: TimeWindow, versions: Sequence[PageVersion]
-) -> tuple[list[ChangeRecord], int]:
+    weekly: Timeline, paths: Sequence[Path], covered: TimeWindow, versions: list[PageVersion]
+) -> tuple[list[ChangeRecord], int, list[PageVersion]]:
     """Everyone's changes and the catalog comparisons, then each large segment's changes;
-    and how many segments were tested."""
+    how many segments were tested; the catalog versions compared."""
     segments = tested_segments(paths, covered)
     found = [*changes(weekly, paths, versions), *segment_changes(segments, covered)]
-    return found, len(segments)
+    return found, len(segments), versions
 
 
 def _by_page(scores: Mapping[int, float], page_of: Mapping[int, str]) -> dict[str, float]:

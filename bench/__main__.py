@@ -1,7 +1,7 @@
 """`make bench` = `python -m bench`: every benchmark, side by side, into BENCHMARKS.md.
 
     .venv/bin/python -m bench [--only ingest,analysis,second,api,hostile,freshness,assist,kafka,
-                              collector,time,months] [--quick] [--out FILE]
+                              collector,time,months,search] [--quick] [--out FILE]
                               [--clicks N] [--days D] [--retention-days R]  (months only)
 
 --quick runs the small sizes only (a smoke run; BENCHMARKS.md should come from a full run).
@@ -40,6 +40,7 @@ TITLES = {
     "collector": "Collector",
     "time": "Time",
     "months": "Months of traffic",
+    "search": "Search",
 }
 
 
@@ -55,6 +56,7 @@ def _runners(months_params: MonthsParams | None = None) -> dict[str, Runner]:
         ingest_throughput,
         kafka_clients,
         months,
+        search,
         second_order,
         time_figures,
     )
@@ -71,6 +73,7 @@ def _runners(months_params: MonthsParams | None = None) -> dict[str, Runner]:
         "collector": collector.section,
         "time": time_figures.section,
         "months": lambda s, quick: months.section(s, quick, months_params),
+        "search": search.section,
     }
 
 

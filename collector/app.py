@@ -28,6 +28,7 @@ from starlette.routing import Route
 from collector.body import BodyError, read_json
 from collector.kafka import AsyncProducer, DeliveryError, Outgoing
 from ingest.events import InvalidEvent, event_from_record, event_to_json
+from ingest.search import DEFAULT_SEARCH, Redactor, SearchRules
 from ingest.sources import segment, snowplow
 from ingest.sources.common import Invalid, Mapped, Skipped, SourceConfig
 from ingest.topics import dlq_topic
@@ -50,6 +51,9 @@ class CollectorConfig:
     bootstrap: str
     sources: SourceConfig = field(default_factory=SourceConfig)
     max_body_bytes: int = 512 * 1024
+    # Searches: their page and stored text, and the queries kept out of dead letters.
+    search: SearchRules = DEFAULT_SEARCH
+    redactor: Redactor = field(default_factory=Redactor)
 
     @property
     def on(self) -> bool:
@@ -215,7 +219,7 @@ class Collector:
         try:
             if isinstance(mapped, Invalid):
                 raise InvalidEvent(mapped.reason)
-            click = event_from_record(mapped, now_ms=now)
+            click = event_from_record(mapped, now_ms=now, search=self.config.search)
         except InvalidEvent as exc:
             batch.dead += 1
             batch.records.append(self._dead_letter(original, customer, exc.reason, path))
@@ -226,8 +230,8 @@ class Collector:
         )
 
     def _dead_letter(self, original: object, customer: object, reason: str, path: str) -> Outgoing:
-        try:
-            value = orjson.dumps(original)
+        try:  # the event as received, but any query in it redacted (docs/sources.md)
+            value = orjson.dumps(self.config.redactor.walk(original))
         except TypeError:  # orjson.JSONEncodeError, e.g. an integer beyond 64 bits
             value = b""
         key = str(customer).encode() if isinstance(customer, str | int) else None

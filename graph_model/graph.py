@@ -18,6 +18,8 @@ from graph_model.path.reads import Neo4jPathReads, PathReads
 from graph_model.reader import READ_TIMEOUT_S, AnalysisPin, QueryObserver, Reader
 from graph_model.resolution.reads import Neo4jResolutionReads, ResolutionReads
 from graph_model.run.reads import Neo4jRunReads, RunReads
+from graph_model.search.reads import Neo4jSearchReads, SearchReads
+from graph_model.search.text import QueryText
 from graph_model.segment.reads import Neo4jSegmentReads, SegmentReads
 from graph_model.series.reads import Neo4jSeriesReads, SeriesReads
 from graph_model.suggestion.reads import Neo4jSuggestionReads, SuggestionReads
@@ -56,12 +58,16 @@ class GraphReads:
     changes: ChangeReads
     segments: SegmentReads
     assist: AssistReads
+    search: SearchReads
     work: WorkReads
     alerts: AlertReads
 
 
 def neo4j_graph_reads(
-    driver: AsyncDriver, database: str, timeout_s: float = READ_TIMEOUT_S
+    driver: AsyncDriver,
+    database: str,
+    timeout_s: float = READ_TIMEOUT_S,
+    query_text: QueryText | None = None,
 ) -> GraphReads:
     reader = Reader(driver, database, timeout_s)
     return GraphReads(
@@ -78,6 +84,7 @@ def neo4j_graph_reads(
         changes=Neo4jChangeReads(reader),
         segments=Neo4jSegmentReads(reader),
         assist=Neo4jAssistReads(reader),
+        search=Neo4jSearchReads(reader, query_text),
         work=Neo4jWorkReads(reader),
         alerts=Neo4jAlertReads(reader),
     )

@@ -13,6 +13,8 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE CONSTRAINT click_key IF NOT EXISTS FOR (n:Click) REQUIRE n.key IS UNIQUE",
     "CREATE CONSTRAINT marker_key IF NOT EXISTS FOR (n:Marker) REQUIRE n.key IS UNIQUE",
     "CREATE CONSTRAINT segment_id IF NOT EXISTS FOR (n:Segment) REQUIRE n.id IS UNIQUE",
+    # A searched query, by its stored text (docs/graph-model.md).
+    "CREATE CONSTRAINT query_text IF NOT EXISTS FOR (n:Query) REQUIRE n.text IS UNIQUE",
     "CREATE CONSTRAINT meta_id IF NOT EXISTS FOR (n:Meta) REQUIRE n.id IS UNIQUE",
     # Forgotten customers, by the hash of their id (docs/forget.md).
     "CREATE CONSTRAINT tombstone_hash IF NOT EXISTS FOR (n:Tombstone) REQUIRE n.hash IS UNIQUE",
@@ -45,6 +47,10 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE INDEX page_series_run IF NOT EXISTS FOR (n:PageSeries) "
     "ON (n.run, n.pageId, n.interval)",
     "CREATE INDEX site_series_run IF NOT EXISTS FOR (n:SiteSeries) ON (n.run, n.interval)",
+    "CREATE INDEX query_figures_run IF NOT EXISTS FOR (n:QueryFigures) ON (n.run, n.text)",
+    # An erasure deletes every run's figures of a query only the customer searched.
+    "CREATE INDEX query_figures_text IF NOT EXISTS FOR (n:QueryFigures) ON (n.text)",
+    "CREATE INDEX site_search_run IF NOT EXISTS FOR (n:SiteSearchFigures) ON (n.run)",
     "CREATE INDEX change_run IF NOT EXISTS FOR (n:Change) ON (n.run, n.kind, n.rank)",
     "CREATE INDEX change_run_page IF NOT EXISTS FOR (n:Change) ON (n.run, n.pageId)",
     "CREATE INDEX segment_change_run IF NOT EXISTS FOR (n:SegmentChange) "

@@ -26,7 +26,7 @@ SIZE_ARGUMENTS: Final = ("first", "limit")
 # A series longer than this is refused: ask for weeks, or a shorter window.
 MAX_PERIODS: Final = 1_000
 # The fields whose items are periods (their cost counts the periods of their window).
-SERIES_FIELDS: Final = frozenset({"Page.series", "Query.siteSeries"})
+SERIES_FIELDS: Final = frozenset({"Page.series", "Query.siteSeries", "SearchQuery.series"})
 # Lists without a size argument whose items are not periods or enum values, and the most
 # items each returns (its resolver stops there, types.common.capped): what the cost counts.
 LIST_BOUNDS: Final[Mapping[str, int]] = {
@@ -53,7 +53,7 @@ LIST_BOUNDS: Final[Mapping[str, int]] = {
 # Lists a connection's `first` counts already.
 CONNECTION_LISTS: Final = frozenset(
     f"{kind}Connection.{field}"
-    for kind in ("Page", "Path", "Community", "Customer")
+    for kind in ("Page", "Path", "Community", "Customer", "SearchQuery")
     for field in ("edges", "nodes")
 )
 MAX_BODY_BYTES: Final = 128 * 1024

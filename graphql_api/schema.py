@@ -27,6 +27,7 @@ from graphql_api.types.page import PageQuery
 from graphql_api.types.path import PathQuery
 from graphql_api.types.resolution import ResolutionQuery
 from graphql_api.types.run import RunMutation, RunQuery
+from graphql_api.types.search import SearchQueries
 from graphql_api.types.segment import SegmentQuery
 from graphql_api.types.series import SeriesQuery
 from graphql_api.types.suggestion import SuggestionQuery
@@ -49,6 +50,7 @@ Query = merge_types(
         ChangeQuery,
         SegmentQuery,
         AssistQuery,
+        SearchQueries,
         WorkQuery,
         AlertQuery,
     ),

@@ -8,6 +8,8 @@ page B, with A the page before it:
 - LOW_CHANCE: n >= 3 and the chance is below the threshold (default 0.2);
 - HOTSPOT_TURNAROUND: the click completes a turnaround A->B->A at a turnaround hotspot B;
 - MISLEADING_LINK: the click arrives by a link A->B marked misleading;
+- FAILED_SEARCH: the click is a search that showed no result, or a second search in a row
+  (the customer clicked nothing the first one found);
 - the path is at risk after the click when one of them holds, and stops being at risk at a
   click where none holds, or when it ends (resolved, abandoned).
 
@@ -71,8 +73,16 @@ def chance_at(
     return figures.success.get(pages[i])
 
 
-def judge(pages: Sequence[str], i: int, figures: AssistFigures, rules: AssistRules) -> Verdict:
-    """The verdict at the click at position i (0-based) of a path with these pages."""
+def judge(
+    pages: Sequence[str],
+    i: int,
+    figures: AssistFigures,
+    rules: AssistRules,
+    queries: Sequence[str] = (),
+    results: Sequence[int] = (),
+) -> Verdict:
+    """The verdict at the click at position i (0-based) of a path with these pages (and,
+    when it searched, its steps' queries and results counts, as on the Path)."""
     chance = chance_at(pages, i, figures, rules)
     reasons: list[RiskReason] = []
     if i + 1 >= rules.min_clicks and chance is not None and chance < rules.threshold:
@@ -81,6 +91,8 @@ def judge(pages: Sequence[str], i: int, figures: AssistFigures, rules: AssistRul
         reasons.append(RiskReason.HOTSPOT_TURNAROUND)
     if i >= 1 and (pages[i - 1], pages[i]) in figures.misleading:
         reasons.append(RiskReason.MISLEADING_LINK)
+    if queries and queries[i] and (results[i] == 0 or (i >= 1 and queries[i - 1])):
+        reasons.append(RiskReason.FAILED_SEARCH)
     return Verdict(chance, tuple(reasons))
 
 
@@ -147,7 +159,7 @@ def _follow(track: _Track, first: int, figures: AssistFigures | None, rules: Ass
     if figures is not None:
         for i in range(max(first, 0), last + 1):
             # Only changes are written: the stored state says where the path became at risk.
-            verdict = judge(p.pages, i, figures, rules)
+            verdict = judge(p.pages, i, figures, rules, p.queries, p.result_counts)
             if verdict.at_risk != track.state.at_risk:
                 track.change(verdict.at_risk, i, verdict, None)
     if p.completed and track.state.at_risk:

@@ -66,8 +66,15 @@ class BatchOutcome:
 
 def same_content(a: Click, b: Click) -> bool:
     """What a click's identity stands for: its page, time and resolved flag (what the derived
-    key hashes). The referrer is not part of it."""
-    return (a.page_id, a.ts_ms, a.resolved, a.kind) == (b.page_id, b.ts_ms, b.resolved, b.kind)
+    key hashes), and a search's query and results count. The referrer is not part of it."""
+    return (a.page_id, a.ts_ms, a.resolved, a.kind, a.query, a.results) == (
+        b.page_id,
+        b.ts_ms,
+        b.resolved,
+        b.kind,
+        b.query,
+        b.results,
+    )
 
 
 def accept_clicks(

@@ -12,7 +12,7 @@ Without that, the record could never be dead-lettered and its batch would wait f
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
@@ -76,10 +76,15 @@ class DeadLetter:
         return headers
 
 
-def dead_letter(record: Message, reason: str) -> DeadLetter:
-    """The dead letter of a consumed record, kept whole when the DLQ can take it."""
+def dead_letter(
+    record: Message, reason: str, redact: Callable[[bytes | None], bytes | None] | None = None
+) -> DeadLetter:
+    """The dead letter of a consumed record, kept whole when the DLQ can take it; `redact`
+    takes the query text out of its value (ingest.search)."""
     topic = record.topic() or ""
     key, value = record.key(), record.value()
+    if redact is not None and isinstance(value, bytes):
+        value = redact(value)
     letter = DeadLetter(
         topic=dlq_topic(topic),
         key=key if isinstance(key, bytes) else None,

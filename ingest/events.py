@@ -18,6 +18,8 @@ from typing import Final, TypeVar
 import orjson
 
 from graph_model.path.record import Click, EventType
+from graph_model.search.text import MAX_QUERY_CHARS
+from ingest.search import DEFAULT_SEARCH, SearchRules
 
 MAX_EVENT_BYTES: Final = 64 * 1024
 # Ids are indexed (Neo4j refuses index entries over ~8 KB, and a path id joins two ids): a
@@ -38,6 +40,8 @@ EVENT_ID: Final = ("event_id",)
 REFERRER_PAGE_ID: Final = ("referrer_page_id", "pageid_origin")
 EVENT_TYPE: Final = ("event_type", "type")
 ATTRIBUTES: Final = ("attributes",)
+QUERY: Final = ("query",)  # a search's (docs/events.md, "Searches")
+RESULTS: Final = ("results",)
 MAX_ATTRIBUTES: Final = 16
 MAX_ATTRIBUTE_CHARS: Final = 200
 ATTRIBUTE_KEY: Final = re.compile(r"[a-z][a-z0-9_]{0,31}", re.ASCII)
@@ -59,6 +63,8 @@ FIELDS: Final = (
     REFERRER_PAGE_ID,
     EVENT_TYPE,
     ATTRIBUTES,
+    QUERY,
+    RESULTS,
 )
 _FIELD_OF: Final = {alias: names[0] for names in FIELDS for alias in names}
 _REQUIRED: Final = frozenset({"customer_id", "page_id", "timestamp"})
@@ -78,6 +84,7 @@ def parse_event(
     now_ms: int,
     seq: int = 0,
     max_skew_ms: int = round(DEFAULT_MAX_CLOCK_SKEW_S * 1000),
+    search: SearchRules = DEFAULT_SEARCH,
 ) -> Click:
     """Raw Kafka value -> event, or raise InvalidEvent."""
     if not value:
@@ -90,7 +97,7 @@ def parse_event(
         raise InvalidEvent(_undecodable_reason(value)) from None
     if not isinstance(record, dict):
         raise InvalidEvent("not a JSON object")
-    return event_from_record(record, now_ms=now_ms, seq=seq, max_skew_ms=max_skew_ms)
+    return event_from_record(record, now_ms=now_ms, seq=seq, max_skew_ms=max_skew_ms, search=search)
 
 
 def event_from_record(
@@ -99,16 +106,23 @@ def event_from_record(
     now_ms: int,
     seq: int = 0,
     max_skew_ms: int = round(DEFAULT_MAX_CLOCK_SKEW_S * 1000),
+    search: SearchRules = DEFAULT_SEARCH,
 ) -> Click:
     """Already-decoded mapping -> event, with the same rules as `parse_event`."""
     fields = _collect(record)
     customer_id = _required(fields, "customer_id", _id)
     kind = _normalised(fields, "event_type", _event_type) or EventType.PAGE_VIEW
+    query = results = None
     # A marker's page is informative: optional, "" when absent.
     if kind.marker:
         page_id = _normalised(_without_empty(fields, "page_id"), "page_id", _id) or ""
+    elif kind is EventType.SEARCH:
+        query, results = _search(fields, search)
+        page_id = search.page
     else:
         page_id = _required(fields, "page_id", _id)
+        if page_id == search.page:
+            raise InvalidEvent(f"page_id {search.page[:40]!r} is reserved for search events")
     ts_ms = _required(fields, "timestamp", _timestamp_ms)
     if ts_ms - now_ms > max_skew_ms:
         raise InvalidEvent(skew_reason(max_skew_ms))
@@ -119,8 +133,22 @@ def event_from_record(
     if event_id is not None:
         key = event_id
     else:
-        key = event_key(customer_id, ts_ms, page_id, resolved, kind)
-    return Click(key, customer_id, page_id, ts_ms, resolved, seq, referrer, kind, attributes)
+        key = event_key(customer_id, ts_ms, page_id, resolved, kind, query)
+    return Click(
+        key, customer_id, page_id, ts_ms, resolved, seq, referrer, kind, attributes, query, results
+    )
+
+
+def _search(fields: Mapping[str, object], search: SearchRules) -> tuple[str, int | None]:
+    """A search's query as stored and its results count; a search never resolves."""
+    if _normalised(fields, "is_resolved", _resolved):
+        raise InvalidEvent("invalid is_resolved: a search does not resolve")
+    _normalised(_without_empty(fields, "page_id"), "page_id", _id)  # informative, but checked
+    raw = _required(fields, "query", _query_text)
+    query = search.text.stored(raw)
+    if not query:
+        raise InvalidEvent("invalid query: nothing left once normalised")
+    return query, _normalised(fields, "results", _count)
 
 
 def skew_reason(max_skew_ms: int) -> str:
@@ -134,15 +162,19 @@ def event_key(
     page_id: str,
     resolved: bool,
     kind: EventType = EventType.PAGE_VIEW,
+    query: str | None = None,
 ) -> str:
     """Deterministic key of an event without `event_id`, from normalised values only.
 
     The JSON array encoding makes the input unambiguous whatever characters the ids hold. A
-    page view's array has no type (its keys predate event types); a marker's ends with it.
+    page view's array has no type (its keys predate event types); a marker's ends with it, a
+    search's with it and its stored query.
     """
     values: list[object] = [customer_id, ts_ms, page_id, resolved]
     if kind.marker:
         values.append(kind.value)
+    elif kind is EventType.SEARCH:
+        values += [kind.value, query]
     return hashlib.blake2b(orjson.dumps(values), digest_size=16).hexdigest()
 
 
@@ -165,6 +197,12 @@ def event_to_json(event: Click) -> bytes:
         record["event_type"] = event.kind.value
         if not event.page_id:
             del record["page_id"]
+    elif event.kind is EventType.SEARCH:
+        record["event_type"] = event.kind.value
+        record["query"] = event.query
+        del record["page_id"]  # the search page is ingest's setting, not the event's
+        if event.results is not None:
+            record["results"] = event.results
     if event.attributes:
         record["attributes"] = dict(event.attributes)
     return orjson.dumps(record)
@@ -292,7 +330,26 @@ def _resolved(raw: object) -> bool:
 def _event_type(raw: object) -> EventType:
     if isinstance(raw, str) and raw in _EVENT_TYPES:
         return EventType(raw)
-    raise _BadValueError("expected page_view, resolution or escalation")
+    raise _BadValueError("expected page_view, resolution, escalation or search")
+
+
+def _query_text(raw: object) -> str:
+    if not isinstance(raw, str):
+        raise _BadValueError("expected a string")
+    if len(raw) > MAX_QUERY_CHARS:
+        raise _BadValueError(f"over {MAX_QUERY_CHARS} characters")
+    return raw
+
+
+def _count(raw: object) -> int:
+    """A results count: an integer >= 0, or a string of digits (a CSV cell)."""
+    if isinstance(raw, int) and not isinstance(raw, bool) and raw >= 0:
+        return raw
+    if isinstance(raw, float) and raw.is_integer() and raw >= 0:
+        return int(raw)
+    if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) <= 18:
+        return int(raw)
+    raise _BadValueError("expected an integer >= 0")
 
 
 def _attributes(raw: object) -> tuple[tuple[str, str], ...]:
@@ -368,4 +425,6 @@ _NORMALISERS: Final[dict[str, Callable[[object], object]]] = {
     "referrer_page_id": _id,
     "event_type": _event_type,
     "attributes": _attributes,
+    "query": _query_text,
+    "results": _count,
 }

@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 from confluent_kafka import Producer
 
+from graph_model.path.record import EventType
 from ingest.events import (
     DEFAULT_MAX_CLOCK_SKEW_S,
     InvalidEvent,
@@ -18,6 +19,7 @@ from ingest.events import (
     event_to_json,
 )
 from ingest.kafka_client import routed
+from ingest.search import DEFAULT_SEARCH, SearchRules
 from ingest.sources.common import EXCLUDED, Invalid, Skipped, SourceConfig
 from ingest.sources.files import Format, read
 from ingest.sources.table import TableMapping
@@ -75,6 +77,7 @@ def produce_file(
     fmt: Format = Format.AUTO,
     config: SourceConfig | None = None,
     table: TableMapping | None = None,
+    search: SearchRules = DEFAULT_SEARCH,
 ) -> ProduceSummary:
     """Map each line from its format (docs/sources.md), validate it (docs/events.md) and
     produce the valid ones; report the rest."""
@@ -89,7 +92,7 @@ def produce_file(
         try:
             if isinstance(record, Invalid):
                 raise InvalidEvent(record.reason)
-            event = event_from_record(record, now_ms=now_ms, max_skew_ms=max_skew_ms)
+            event = event_from_record(record, now_ms=now_ms, max_skew_ms=max_skew_ms, search=search)
         except InvalidEvent as exc:
             summary.bad.append(BadLine(number, exc.reason))
             continue
@@ -108,12 +111,17 @@ def produce_events(
     bootstrap: str,
     topic: str,
     on_progress: Callable[[int], None] | None = None,
+    search: SearchRules = DEFAULT_SEARCH,
 ) -> int:
-    """Produce already-valid event dicts (e.g. the simulator's) as they are."""
+    """Produce already-valid event dicts (e.g. the simulator's) as they are, but a search's
+    query in its stored form: no query text reaches the topic unredacted."""
     producer = _producer(bootstrap)
     progress = on_progress or (lambda _n: None)
     count = 0
-    for event in events:
+    for given in events:
+        event = given
+        if given.get("event_type") == EventType.SEARCH.value and isinstance(given["query"], str):
+            event = {**given, "query": search.text.stored(given["query"])}
         _send(producer, topic, str(event["customer_id"]).encode(), orjson.dumps(event))
         count += 1
         if count % 5000 == 0:

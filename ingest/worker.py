@@ -55,6 +55,7 @@ from ingest.events import DEFAULT_MAX_CLOCK_SKEW_S, InvalidEvent, event_from_rec
 from ingest.kafka_client import properties
 from ingest.outages import Outages
 from ingest.poison import isolate, refused_reason
+from ingest.search import DEFAULT_SEARCH, Redactor, SearchRules
 from ingest.topics import ensure_topic, ensure_topics
 
 log = logging.getLogger("ingest")
@@ -83,6 +84,9 @@ class IngestConfig:
     # Foreign records (`ingest --format`): a raw value to our event record, None to skip it
     # (no dead letter); raises InvalidEvent. None: values are our event JSON.
     decode: Callable[[bytes | None], Mapping[str, object] | None] | None = None
+    # Searches: their page and stored text, and the queries kept out of dead letters.
+    search: SearchRules = DEFAULT_SEARCH
+    redactor: Redactor = field(default_factory=Redactor)
 
 
 @dataclass
@@ -382,17 +386,22 @@ class IngestWorker:
                         out.clicks.append(click)
                         out.sources.append(m)
             except InvalidEvent as exc:
-                out.dead.append(dead_letter(m, exc.reason))
+                out.dead.append(self._dead_letter(m, exc.reason))
         return out
+
+    def _dead_letter(self, m: Message, reason: str) -> DeadLetter:
+        """Its original bytes, but any query in them redacted (docs/events.md)."""
+        return dead_letter(m, reason, redact=self.config.redactor.record)
 
     def _click(self, m: Message, now_ms: int) -> Click | None:
         seq, skew = int(m.offset() or 0), self.config.max_clock_skew_ms
+        search = self.config.search
         if self.config.decode is None:
-            return parse_event(m.value(), now_ms=now_ms, seq=seq, max_skew_ms=skew)
+            return parse_event(m.value(), now_ms=now_ms, seq=seq, max_skew_ms=skew, search=search)
         record = self.config.decode(m.value())
         if record is None:
             return None
-        return event_from_record(record, now_ms=now_ms, seq=seq, max_skew_ms=skew)
+        return event_from_record(record, now_ms=now_ms, seq=seq, max_skew_ms=skew, search=search)
 
     def _apply_clicks(
         self, parsed: _Parsed
@@ -421,7 +430,9 @@ class IngestWorker:
             created += outcome.result.clicks_created
             forgotten += outcome.forgotten
             announced.extend(outcome.result.announcements)
-            letters.extend(dead_letter(source[id(r.click)], r.reason) for r in outcome.rejected)
+            letters.extend(
+                self._dead_letter(source[id(r.click)], r.reason) for r in outcome.rejected
+            )
 
         def triage(part: Sequence[Click], error: Exception) -> Mapping[int, str]:
             # The common refusal, found in one read: a key another customer's click holds.
@@ -438,7 +449,7 @@ class IngestWorker:
                 len(refused),
                 refused[0][1],
             )
-        letters.extend(dead_letter(source[id(click)], reason) for click, reason in refused)
+        letters.extend(self._dead_letter(source[id(click)], reason) for click, reason in refused)
         return created, letters, announced, forgotten
 
     def _send_dead(

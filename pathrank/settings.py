@@ -6,10 +6,13 @@ from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
 
+import orjson
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from ingest.events import DEFAULT_MAX_CLOCK_SKEW_S
+from graph_model.search.text import QueryRedactionError, QueryText
+from ingest.events import DEFAULT_MAX_CLOCK_SKEW_S, MAX_ID_BYTES
+from ingest.search import DEFAULT_SEARCH_EVENTS, DEFAULT_SEARCH_PAGE
 
 # JVM-style memory sizes: 512m, 4g.
 _SIZE = r"^[1-9][0-9]*[kmgKMG]$"
@@ -83,6 +86,12 @@ class Settings(BaseSettings):
     # Page rules (a TOML file) for the collector and `ingest --format`; produce's --page-rules
     # overrides it.
     page_rules: Path | None = None
+    # Searches (docs/sources.md, "Searches"): Segment/RudderStack `track` names that are
+    # searches, the reserved page of search steps, and expressions redacted from queries
+    # (one regular expression, or a JSON list of them).
+    search_events: str = ",".join(sorted(DEFAULT_SEARCH_EVENTS))
+    search_page: str = DEFAULT_SEARCH_PAGE
+    query_redact: Annotated[tuple[str, ...], NoDecode] = ()
 
     # API (docs/api.md "Security" and "Limits")
     api_key: SecretStr | None = None
@@ -139,6 +148,39 @@ class Settings(BaseSettings):
             return tuple(name.strip() for name in value.split(",") if name.strip())
         return value
 
+    @field_validator("query_redact", mode="before")
+    @classmethod
+    def _split_expressions(cls, value: object) -> object:
+        """One expression, or a JSON list of them (commas belong to regular expressions)."""
+        if isinstance(value, str):
+            if value.lstrip().startswith("["):
+                try:
+                    loaded = orjson.loads(value)
+                except orjson.JSONDecodeError as exc:
+                    raise ValueError(f"not a JSON list of expressions: {exc}") from None
+                return tuple(loaded) if isinstance(loaded, list) else loaded
+            return (value,) if value else ()
+        return value
+
+    @field_validator("query_redact")
+    @classmethod
+    def _check_expressions(cls, expressions: tuple[str, ...]) -> tuple[str, ...]:
+        try:
+            QueryText.of(expressions)
+        except QueryRedactionError as exc:
+            raise ValueError(str(exc)) from None
+        return expressions
+
+    @field_validator("search_page")
+    @classmethod
+    def _check_search_page(cls, page: str) -> str:
+        """A page id as events may send one: not blank, no control character, 512 bytes."""
+        if not page.strip() or any(c < " " or c == "\x7f" for c in page):
+            raise ValueError("not a page id: blank, or with a control character")
+        if len(page.encode("utf-8", "surrogatepass")) > MAX_ID_BYTES:
+            raise ValueError(f"not a page id: longer than {MAX_ID_BYTES} bytes")
+        return page
+
     @field_validator("api_allowed_hosts")
     @classmethod
     def _check_wildcards(cls, names: tuple[str, ...]) -> tuple[str, ...]:
@@ -176,6 +218,10 @@ class Settings(BaseSettings):
     def escalation_event_names(self) -> frozenset[str]:
         return _names(self.escalation_events)
 
+    @property
+    def search_event_names(self) -> frozenset[str]:
+        return _names(self.search_events)
+
     @model_validator(mode="after")
     def _retention_covers_the_lateness(self) -> Settings:
         days = self.click_retention_days
@@ -194,6 +240,13 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"{', '.join(sorted(both))} in both PATHRANK_RESOLUTION_EVENTS and "
                 "PATHRANK_ESCALATION_EVENTS"
+            )
+        markers = self.resolution_event_names | self.escalation_event_names
+        searches = markers & self.search_event_names
+        if searches:
+            raise ValueError(
+                f"{', '.join(sorted(searches))} in both PATHRANK_SEARCH_EVENTS and a marker "
+                "setting (PATHRANK_RESOLUTION_EVENTS, PATHRANK_ESCALATION_EVENTS)"
             )
         return self
 

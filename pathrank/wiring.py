@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from neo4j import AsyncGraphDatabase, Driver, GraphDatabase
@@ -19,6 +20,7 @@ from graph_model.customer.record import Forgotten
 from graph_model.customer.store import Neo4jForgetStore
 from graph_model.page.store import Neo4jCatalogStore
 from graph_model.path.store import Neo4jPathStore, Retention
+from graph_model.search.text import QueryText
 from graph_model.timewindow import ALL_TIME, TimeWindow
 from graph_model.work.record import WorkStatus
 from ingest.announce import AssistSinks
@@ -26,6 +28,7 @@ from ingest.assist import Assessor, AssistRules, LiveFigures
 from ingest.batch import PathRules, apply_batches
 from ingest.catalog import catalog_entry
 from ingest.events import event_from_record
+from ingest.search import QUERY_FIELDS, Redactor, SearchRules
 from ingest.sources.common import Markers, SourceConfig
 from ingest.sources.page_rules import PageRules
 from ingest.sources.topics import TopicFormat, decoder
@@ -155,8 +158,10 @@ class Wiring:
         now = int(time.time() * 1000) if now_ms is None else now_ms
         self.catalog_store(driver).upsert([catalog_entry(p) for p in pages])
         skew = self.max_clock_skew_ms()
+        search = self.search_rules()
         clicks = [
-            event_from_record(e, now_ms=now, seq=i, max_skew_ms=skew) for i, e in enumerate(events)
+            event_from_record(e, now_ms=now, seq=i, max_skew_ms=skew, search=search)
+            for i, e in enumerate(events)
         ]
         assessor = self.assessor(driver) if assist else None
         apply_batches(
@@ -176,7 +181,18 @@ class Wiring:
         if rules is None and self.s.page_rules is not None:
             rules = PageRules.load(self.s.page_rules)
         markers = Markers(self.s.resolution_event_names, self.s.escalation_event_names)
-        return SourceConfig(rules or PageRules(), markers)
+        rules = replace(rules or PageRules(), search_page=self.s.search_page)
+        return SourceConfig(rules, markers, self.s.search_event_names)
+
+    def search_rules(self) -> SearchRules:
+        """Where search steps go and how their queries are stored (docs/sources.md)."""
+        return SearchRules(self.s.search_page, QueryText.of(self.s.query_redact))
+
+    def redactor(self, config: SourceConfig | None = None) -> Redactor:
+        """What keeps query text out of dead letters: the stored form of every query field,
+        the page rules' search parameters included."""
+        rules = (config or self.source_config()).rules
+        return Redactor(self.search_rules().text, QUERY_FIELDS | rules.search_parameters)
 
     def ingest_config(
         self,
@@ -188,6 +204,7 @@ class Wiring:
         fmt: TopicFormat = TopicFormat.JSONL,
     ) -> IngestConfig:
         s = self.s
+        sources = self.source_config()
         return IngestConfig(
             bootstrap=s.kafka_bootstrap,
             topic=topic or s.topic,
@@ -199,7 +216,9 @@ class Wiring:
             until_idle_s=until_idle_s,
             partitions=s.topic_partitions,
             max_clock_skew_ms=self.max_clock_skew_ms(),
-            decode=decoder(fmt, self.source_config()),
+            decode=decoder(fmt, sources),
+            search=self.search_rules(),
+            redactor=self.redactor(sources),
         )
 
     def assist_rules(self) -> AssistRules:
@@ -266,7 +285,9 @@ class Wiring:
             wait_s=wait_s,
             on_wait=on_wait,
             window=window,
-            work=WorkQueue(alert_tickets_per_week=s.alert_tickets_per_week),
+            work=WorkQueue(
+                alert_tickets_per_week=s.alert_tickets_per_week, search_page=s.search_page
+            ),
         )
 
     def run_analysis(self) -> str:
@@ -332,7 +353,8 @@ class Wiring:
             try:
                 # No read outlives the request it serves.
                 timeout_s = min(READ_TIMEOUT_S, s.api_time_budget_s)
-                yield neo4j_graph_reads(driver, s.neo4j_database, timeout_s)
+                text = self.search_rules().text  # searchQuery(text) finds the stored form
+                yield neo4j_graph_reads(driver, s.neo4j_database, timeout_s, text)
             finally:
                 await driver.close()
 
@@ -353,13 +375,16 @@ class Wiring:
         from collector.app import Collector, CollectorConfig
 
         s = self.s
+        sources = self.source_config()
         return Collector(
             CollectorConfig(
                 write_key=s.write_key.get_secret_value() if s.write_key else None,
                 topic=s.topic,
                 bootstrap=s.kafka_bootstrap,
-                sources=self.source_config(),
+                sources=sources,
                 max_body_bytes=s.collector_max_body_bytes,
+                search=self.search_rules(),
+                redactor=self.redactor(sources),
             )
         )
 

@@ -70,6 +70,14 @@ class SimulationConfig(BaseModel):
     cross_segment: float = Field(default=0.1, ge=0, le=1, description="intents outside segment")
     search_rate: float = Field(default=0.05, ge=0, le=0.5)
 
+    # Searches with a query (off by default): a share of sessions search the help center,
+    # some of them for planted content gaps (simulator/search.py).
+    search_share: float = Field(default=0.0, ge=0, le=1, description="sessions that search")
+    content_gaps: int = Field(default=0, ge=0, le=8, description="planted gap queries")
+    gap_share: float = Field(
+        default=0.2, ge=0, le=1, description="searching sessions whose problem is a gap"
+    )
+
     @classmethod
     def full(cls, seed: int, **overrides: object) -> SimulationConfig:
         """Every planted effect on: resolution votes, escalations, attributes, a weekly cycle,

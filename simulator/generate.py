@@ -7,7 +7,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from simulator import effects
+from simulator import effects, search
 from simulator.config import SimulationConfig
 from simulator.customers import Customer, Population
 from simulator.navigate import Session, Walker
@@ -47,8 +47,13 @@ def simulate(config: SimulationConfig) -> Simulation:
     planted = effects.plan(config, site)
     attributes = effects.attributes_of(customers, config.seed)
     sessions = effects.apply(config, site, sessions, attributes, planted)
-    events = _events(config, [c.customer_id for c in customers], site, sessions, attributes)
+    gaps = search.plan(config, site)
+    sessions, searches = search.apply(config, site, sessions, gaps)
+    ids = [c.customer_id for c in customers]
+    events = _events(config, ids, site, sessions, attributes, searches)
     truth = build_truth(config, site, customers, sessions) | effects.truth(site, planted, config)
+    if config.search_share:
+        truth["search"] = search.truth(gaps, searches, site)
     # The site as it was when traffic began: its catalog versions date from then.
     pages = [{**p, "updated_at": config.start_ms} for p in site.page_dicts()]
     return Simulation(events, pages, truth, _catalog_changes(config, site, planted))
@@ -125,15 +130,20 @@ def _events(
     site: Site,
     sessions: list[Session],
     attributes: list[dict[str, str]],
+    searches: dict[int, tuple[search.Search, ...]],
 ) -> list[dict[str, Any]]:
     page_ids = site.page_ids
     # (timestamp, customer, page, resolved, outcome event type or "")
     rows: list[tuple[int, int, int, bool, str]] = []
     append = rows.append
-    for session in sessions:
+    typed: dict[tuple[int, int], search.Search] = {}  # (timestamp, customer) of a search
+    for n, session in enumerate(sessions):
         t = config.start_ms + session.start
-        for page, dwell, resolved in session.steps:
+        found = {s.step: s for s in searches.get(n, ())}
+        for i, (page, dwell, resolved) in enumerate(session.steps):
             append((t, session.customer, page, resolved, ""))
+            if i in found:
+                typed[(t, session.customer)] = found[i]
             t += dwell
         if session.marker is not None:
             kind, delay = session.marker
@@ -147,13 +157,19 @@ def _events(
     for n, (t, c, p, r, kind) in enumerate(rows):
         event: dict[str, Any] = {
             "customer_id": customer_ids[c],
-            "page_id": page_ids[p],
+            "page_id": page_ids[p] if p < len(page_ids) else "search",
             "timestamp": t,
             "is_resolved": r,
             "event_id": f"{seed}-{n}",
         }
         if kind:
             event["event_type"] = kind
+        elif (t, c) in typed:
+            del event["page_id"], event["is_resolved"]
+            step = typed[(t, c)]
+            event.update(event_type="search", query=step.raw)
+            if step.results is not None:
+                event["results"] = step.results
         if config.attributes:
             event["attributes"] = attributes[c]
         out.append(event)

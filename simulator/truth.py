@@ -76,6 +76,7 @@ def build_truth(
     planted = {role: sorted(ids[i] for i in site.with_role(role)) for role in PLANTED}
     contact_pages = [ids[site.contact], ids[site.request]]
     counts, summary = _observe(config, len(ids), customers, sessions)
+    ids = [*ids, "search"]  # the search page (simulator/search.py): one past the site's
     return {
         "seed": config.seed,
         "config": config.model_dump(mode="json"),
@@ -100,7 +101,7 @@ def _observe(
     config: SimulationConfig, n_pages: int, customers: list[Customer], sessions: list[Session]
 ) -> tuple[PageCounts, dict[str, Any]]:
     watermark = max(s.last_click for s in sessions)
-    counts = PageCounts.empty(n_pages)
+    counts = PageCounts.empty(n_pages + 1)  # and the search page
     outcomes = {"RESOLVED": 0, "ABANDONED": 0, "ESCALATED": 0, "OPEN": 0}
     lengths: list[int] = []
     paths_per_customer = [0] * len(customers)

@@ -11,10 +11,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 from neo4j import Driver, GraphDatabase
+
+from tests.tiers import examples
 
 REPO = Path(__file__).resolve().parent.parent
 PATHRANK = str(Path(sys.executable).parent / "pathrank")
+
+# Properties without a number of examples of their own: hypothesis' 100 in soak, 20 here.
+settings.register_profile("tier", max_examples=examples(100), deadline=None)
+settings.load_profile("tier")
 
 
 def run_cli(
@@ -64,3 +71,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "integration" in item.path.parts:
             item.add_marker(pytest.mark.integration)
+        if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+            item.add_marker(pytest.mark.property)
+    # Modules that read the same data set run one after another, so that it is built once
+    # (tests/integration/datasets.py); otherwise the order stays as collected.
+    from tests.integration.datasets import of_module
+
+    first: dict[str, int] = {}
+    group: list[int] = []
+    for index, item in enumerate(items):
+        module = getattr(item, "module", None)
+        dataset = of_module(module) if module is not None else None
+        key = dataset.name if dataset is not None else str(item.path)
+        group.append(first.setdefault(key, index))
+    order = sorted(range(len(items)), key=lambda i: (group[i], i))
+    items[:] = [items[i] for i in order]

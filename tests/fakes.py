@@ -172,6 +172,13 @@ ANSWERS: dict[str, dict[str, tuple[str, Any]]] = {
     "segments": {"keys": ("segments", ())},
     "changes": {"top": ("changes", ()), "of_pages": ("page_changes", {})},
     "assist": {"at_risk": ("at_risk_paths", ())},
+    "search": {
+        "window": ("search_queries", lambda *_: Window.empty()),
+        "count": ("search_query_count", 0),
+        "by_text": ("search_queries_by_text", {}),
+        "content_gaps": ("content_gaps", ()),
+        "site": ("search_stats", None),
+    },
     "work": {
         "queue": ("work_queue", ()),
         "items": ("work_items", {}),

@@ -15,13 +15,14 @@ from algorithms.observed import Observed
 from algorithms.weak_pages import WeakPage
 from algorithms.work import SOURCES
 from algorithms.work.alerts import change_alerts, new_item_alerts, verdict_alerts
-from algorithms.work.finding import ContentGap, Searches, WorkFacts, no_searches
+from algorithms.work.finding import SEARCH_PAGE, ContentGap, WorkFacts
 from algorithms.work.queue import work_queue
 from algorithms.work.verify import Reference, reference_of, sides, verify
 from graph_model.change.record import ChangeRecord
 from graph_model.link.record import MisleadingLink
 from graph_model.page.record import PageVersion
 from graph_model.path.record import Path
+from graph_model.search.record import SearchFigures
 from graph_model.suggestion.record import LinkSuggestion
 from graph_model.timewindow import TimeWindow
 from graph_model.work.record import (
@@ -35,12 +36,27 @@ from graph_model.work.record import (
 
 @dataclass(frozen=True, slots=True)
 class WorkQueue:
-    """The queue's settings: the alert threshold (PATHRANK_ALERT_TICKETS_PER_WEEK), and how
-    to see a path's searches (none until search events arrive)."""
+    """The queue's settings: the alert threshold (PATHRANK_ALERT_TICKETS_PER_WEEK) and the
+    reserved page id of search steps (PATHRANK_SEARCH_PAGE)."""
 
     alert_tickets_per_week: float = 1.0
-    searches: Searches = no_searches
-    content_gaps: Sequence[ContentGap] = ()
+    search_page: str = SEARCH_PAGE
+
+
+@dataclass(frozen=True, slots=True)
+class WorkFindings:
+    """What the analysis found, that findings come from."""
+
+    observed: Observed
+    chain: SuccessChain
+    weak: Sequence[WeakPage]
+    tests: tuple[Sequence[RateTest], Sequence[RateTest], Sequence[RateTest]]
+    misleading: Sequence[MisleadingLink]
+    suggestions: Sequence[LinkSuggestion]
+    changes: Sequence[ChangeRecord]
+    segments_tested: int
+    versions: Sequence[PageVersion]
+    searched: SearchFigures | None = None
 
 
 class WorkStore(Protocol):
@@ -55,53 +71,63 @@ def work_results(
     paths: Sequence[Path],
     window: TimeWindow,
     watermark_ms: int | None,
+    found: WorkFindings,
     *,
-    observed: Observed,
-    chain: SuccessChain,
-    weak: Sequence[WeakPage],
-    tests: tuple[Sequence[RateTest], Sequence[RateTest], Sequence[RateTest]],
-    misleading: Sequence[MisleadingLink],
-    suggestions: Sequence[LinkSuggestion],
-    changes: Sequence[ChangeRecord],
-    segments_tested: int,
-    versions: Sequence[PageVersion],
     window_bounded: bool,
     now_ms: int,
 ) -> WorkResults:
     """`window`: the analysed window (bounded); `window_bounded`: whether the run read only
     some paths (a verification then reads its own)."""
-    titles = latest_titles(versions)
-    hotspots, exits, escalations = tests
+    titles = latest_titles(found.versions)
+    hotspots, exits, escalations = found.tests
     facts = WorkFacts(
         paths=paths,
         window=window,
-        observed=observed,
-        chain=chain,
-        weak=weak,
+        observed=found.observed,
+        chain=found.chain,
+        weak=found.weak,
         hotspots=hotspots,
         exits=exits,
         escalations=escalations,
-        misleading=misleading,
-        suggestions=suggestions,
-        changes=changes,
-        segments_tested=segments_tested,
-        versions=versions,
-        content_gaps=settings.content_gaps,
-        searches=settings.searches,
+        misleading=found.misleading,
+        suggestions=found.suggestions,
+        changes=found.changes,
+        segments_tested=found.segments_tested,
+        versions=found.versions,
+        content_gaps=content_gaps(found.searched),
+        search_page=settings.search_page,
         titles=titles,
     )
     items = work_queue(facts, SOURCES)
     known = store.work_items()
     verifications = _verifications(
-        known, items, versions, store, paths, window_bounded, watermark_ms, now_ms, settings
+        known, items, found.versions, store, paths, window_bounded, watermark_ms, now_ms
     )
     figures = [*items, *(k.figures for k in known)]
     alerts = [
         *new_item_alerts(items, settings.alert_tickets_per_week),
-        *change_alerts(changes, titles, window.high),
+        *change_alerts(found.changes, titles, window.high),
         *verdict_alerts(figures, {i: v for i, (_, v) in verifications.items()}),
     ]
     return WorkResults(items=items, verifications=verifications, alerts=alerts)
+
+
+def content_gaps(searched: SearchFigures | None) -> list[ContentGap]:
+    """The content gaps of the run's search figures (docs/analytics.md, "Content gaps")."""
+    if searched is None or searched.site.failure_rate is None:
+        return []
+    return [
+        ContentGap(
+            query=q.text,
+            paths=q.paths,
+            failed=q.failed_paths,
+            q_value=q.q_value if q.q_value is not None else 1.0,
+            excess_failures=q.excess_failures,
+            site_failure_rate=searched.site.failure_rate,
+        )
+        for q in searched.queries
+        if q.is_content_gap
+    ]
 
 
 def latest_titles(versions: Sequence[PageVersion]) -> dict[str, str]:
@@ -122,7 +148,6 @@ def _verifications(
     window_bounded: bool,
     watermark_ms: int | None,
     now_ms: int,
-    settings: WorkQueue,
 ) -> dict[str, tuple[WorkItemState, Verification]]:
     by_page: dict[str, list[int]] = defaultdict(list)
     for v in versions:
@@ -149,6 +174,4 @@ def _verifications(
         low = min(before.low for before, _ in spans)
         high = max(after.high for _, after in spans)
         paths = store.paths(TimeWindow(low, high))
-    return {
-        state.id: (state, verify(ref, paths, end, now_ms, settings.searches)) for state, ref in refs
-    }
+    return {state.id: (state, verify(ref, paths, end, now_ms)) for state, ref in refs}

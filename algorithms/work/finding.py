@@ -51,8 +51,9 @@ class ContentGap:
 Searches = Callable[[Path], Sequence[str]]
 
 
-def no_searches(_path: Path) -> Sequence[str]:
-    return ()
+def path_searches(path: Path) -> Sequence[str]:
+    """The queries of a path's search steps, in order (docs/paths.md, "Searches in paths")."""
+    return tuple(q for q in path.queries if q)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +74,7 @@ class WorkFacts:
     segments_tested: int = 0  # segments whose paths the change tests ran on alone
     versions: Sequence[PageVersion] = ()
     content_gaps: Sequence[ContentGap] = ()
-    searches: Searches = no_searches
+    searches: Searches = path_searches
     search_page: str = SEARCH_PAGE
     titles: Mapping[str, str] = field(default_factory=dict)  # page id -> catalog title
 

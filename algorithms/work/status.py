@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from algorithms.work.alerts import verdict_alert
-from algorithms.work.finding import Searches, no_searches
+from algorithms.work.finding import Searches, path_searches
 from algorithms.work.verify import RATE_OF, Reference, sides, verify
 from graph_model.alert.record import Alert
 from graph_model.path.record import Path
@@ -41,7 +41,7 @@ def set_status(
     *,
     paths_in: PathsIn,
     data_end: DataEnd,
-    searches: Searches = no_searches,
+    searches: Searches = path_searches,
 ) -> bool:
     """Set the status (False: no such item). `at_ms`: when it took effect (default now); a
     DONE item's verification compares the equal windows either side of it."""

@@ -21,7 +21,7 @@ from typing import Final
 
 from algorithms.proportions import two_proportions
 from algorithms.series import count_page
-from algorithms.work.finding import Searches, no_searches
+from algorithms.work.finding import Searches, path_searches
 from graph_model.path.record import Outcome, Path
 from graph_model.series.record import PageMetric
 from graph_model.timewindow import DAY_MS, TimeWindow
@@ -114,7 +114,7 @@ def verify(
     paths: Sequence[Path],
     data_end: int,
     now_ms: int,
-    searches: Searches = no_searches,
+    searches: Searches = path_searches,
 ) -> Verification:
     """The item's verification as the paths show it up to `data_end` (epoch ms)."""
     rate = RATE_OF[ref.action]

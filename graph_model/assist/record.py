@@ -24,6 +24,8 @@ class RiskReason(StrEnum):
     LOW_CHANCE = "LOW_CHANCE"
     HOTSPOT_TURNAROUND = "HOTSPOT_TURNAROUND"
     MISLEADING_LINK = "MISLEADING_LINK"
+    # A search that found nothing, or a second search in a row without a click.
+    FAILED_SEARCH = "FAILED_SEARCH"
 
 
 @dataclass(frozen=True, slots=True)

@@ -69,7 +69,8 @@ MERGE (t:Tombstone {hash: h})
 CUSTOMER_PATHS_TO_FORGET = """
 MATCH (p:Path {customerId: $id})
 WITH p LIMIT $limit
-RETURN p.id AS id, p.pages AS pages, coalesce(p.segments, []) AS segments
+RETURN p.id AS id, p.pages AS pages, coalesce(p.segments, []) AS segments,
+       [q IN coalesce(p.queries, []) WHERE q <> ''] AS queries
 """
 
 DELETE_PATHS = "UNWIND $ids AS id MATCH (p:Path {id: id}) DETACH DELETE p"
@@ -115,4 +116,17 @@ UNWIND $ids AS id
 MATCH (s:Segment {id: id})
 WHERE NOT EXISTS { (s)--() }
 DELETE s
+"""
+
+# Queries only the forgotten customers searched: the (:Query) node and every run's figures
+# of it go (the text may be the customer's own words; other queries lose their counts at the
+# next analysis, as pages do).
+DELETE_BARE_QUERIES = """
+UNWIND $texts AS text
+MATCH (q:Query {text: text})
+WHERE NOT EXISTS { (q)--() }
+DELETE q
+WITH text
+MATCH (f:QueryFigures {text: text})
+DELETE f
 """

@@ -88,15 +88,17 @@ class Neo4jForgetStore:
         paths = clicks = markers = 0
         pages: set[str] = set()
         segments: set[str] = set()
+        queries: set[str] = set()
         with self.driver.session(database=self.database) as session:
             while True:
                 removed = session.execute_write(_delete_paths, customer, self.paths_per_tx)
                 if not removed:
                     break
                 paths += len(removed)
-                for path_pages, path_segments in removed:
+                for path_pages, path_segments, path_queries in removed:
                     pages.update(path_pages)
                     segments.update(path_segments)
+                    queries.update(path_queries)
             for statement in (q.DELETE_CLICKS, q.DELETE_MARKERS):
                 while True:
                     n = session.execute_write(_count, statement, customer, self.events_per_tx)
@@ -108,7 +110,7 @@ class Neo4jForgetStore:
                         break
             visited, existed = session.execute_write(_delete_customer, customer)
             pages.update(visited)
-            session.execute_write(_tidy, sorted(pages), sorted(segments))
+            session.execute_write(_tidy, sorted(pages), sorted(segments), sorted(queries))
         existed = existed or bool(paths + clicks + markers)
         return Forgotten(customer, paths, clicks, markers, existed)
 
@@ -122,9 +124,9 @@ def _write_tombstones(tx: ManagedTransaction, ids: list[str]) -> None:
 
 def _delete_paths(
     tx: ManagedTransaction, customer: str, limit: int
-) -> list[tuple[list[str], list[str]]]:
+) -> list[tuple[list[str], list[str], list[str]]]:
     """Up to `limit` of the customer's paths removed, their transitions subtracted; their
-    pages and segments."""
+    pages, segments and queries."""
     rows = list(tx.run(q.CUSTOMER_PATHS_TO_FORGET, id=customer, limit=limit))
     if not rows:
         return []
@@ -135,7 +137,7 @@ def _delete_paths(
         tx.run(path_q.APPLY_TRANSITIONS, deltas=[delta_row(d) for d in ordered]).consume()
     tx.run(q.DELETE_PATHS, ids=[r["id"] for r in rows]).consume()
     bump_graph_version(tx)
-    return [(list(r["pages"]), list(r["segments"])) for r in rows]
+    return [(list(r["pages"]), list(r["segments"]), list(r["queries"])) for r in rows]
 
 
 def _count(tx: ManagedTransaction, statement: str, customer: str, limit: int) -> int:
@@ -148,8 +150,12 @@ def _delete_customer(tx: ManagedTransaction, customer: str) -> tuple[list[str], 
     return list(row["pages"]), bool(row["existed"])
 
 
-def _tidy(tx: ManagedTransaction, pages: list[str], segments: list[str]) -> None:
+def _tidy(
+    tx: ManagedTransaction, pages: list[str], segments: list[str], queries: list[str]
+) -> None:
     if pages:
         tx.run(q.DELETE_BARE_PAGES, ids=pages).consume()
     if segments:
         tx.run(q.DELETE_BARE_SEGMENTS, ids=segments).consume()
+    if queries:
+        tx.run(q.DELETE_BARE_QUERIES, texts=queries).consume()

@@ -140,6 +140,8 @@ class Plan:
     # Written paths whose ending marker or segments differ from what their node had.
     endings: list[dict[str, Any]] = field(default_factory=list)  # {path, marker}
     segments: list[dict[str, Any]] = field(default_factory=list)  # {path, segments}
+    # Written paths whose searched queries differ from what their node had.
+    searches: list[dict[str, Any]] = field(default_factory=list)  # {path, queries}
 
 
 # Path properties the write statement sets from its own rows rather than from the record.
@@ -197,11 +199,13 @@ def plan(batch: BatchWrite, known_customers: Collection[str]) -> Plan:
                     c.seq,
                     c.referrer_page_id,
                     attribute_list(c),
+                    c.query,
+                    c.results,
                 ]
             )
         return {
             "id": p.id,
-            "props": to_properties(p, skip=_NOT_SET),
+            "props": path_properties(p),
             "new": new,
             "stored": stored,
             "order": order if stored else None,
@@ -243,7 +247,25 @@ def plan(batch: BatchWrite, known_customers: Collection[str]) -> Plan:
             for old, new in written
             if new.segments != (old.segments if old and new.id in kept else ())
         ],
+        searches=[
+            {"path": new.id, "queries": list(searched(new))}
+            for old, new in written
+            if searched(new) != (searched(old) if old and new.id in kept else ())
+        ],
     )
+
+
+def searched(path: Path) -> tuple[str, ...]:
+    """The distinct queries a path searched, sorted: its (:Query) nodes."""
+    return tuple(sorted({q for q in path.queries if q}))
+
+
+def path_properties(p: Path) -> dict[str, Any]:
+    """What a (:Path) node holds: a path without a search has no query lists at all."""
+    props = to_properties(p, skip=_NOT_SET)
+    if not p.queries:
+        props.update(queries=None, resultCounts=None)
+    return props
 
 
 def grows(old: Path, new: Path) -> bool:
@@ -267,6 +289,8 @@ def click_row(c: Click) -> dict[str, Any]:
         "seq": c.seq,
         "referrer": c.referrer_page_id,
         "attributes": attribute_list(c),
+        "query": c.query,
+        "results": c.results,
     }
 
 

@@ -27,6 +27,8 @@ class Outcome(StrEnum):
 
 
 COMPLETED: Final = frozenset(o for o in Outcome if o.completed)
+# Path.result_counts of a step without a reported count.
+NO_RESULTS_COUNT: Final = -1
 
 
 class EventType(StrEnum):
@@ -35,10 +37,12 @@ class EventType(StrEnum):
     PAGE_VIEW = "page_view"
     RESOLUTION = "resolution"
     ESCALATION = "escalation"
+    # A search of the help center: a click on the search page that carries its query.
+    SEARCH = "search"
 
     @property
     def marker(self) -> bool:
-        return self is not EventType.PAGE_VIEW
+        return self in (EventType.RESOLUTION, EventType.ESCALATION)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +62,10 @@ class Click:
     # "" when the event named no page.
     kind: EventType = EventType.PAGE_VIEW
     attributes: tuple[tuple[str, str], ...] = ()  # (key, value), sorted by key
+    # A search: its query as stored (graph_model.search.text) and how many results it
+    # showed (None: not reported). None on every other event.
+    query: str | None = None
+    results: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +87,11 @@ class Path:
     ended_by: str | None = None
     # Its attributes as "key=value", sorted: the union of its clicks', earliest value first.
     segments: tuple[str, ...] = ()
+    # Aligned with `pages` when the path has a search, else empty: each step's query ("" on a
+    # step that is no search) and its results count (-1: not reported, or no search). Neo4j
+    # lists hold no null, hence "" and -1.
+    queries: tuple[str, ...] = ()
+    result_counts: tuple[int, ...] = ()
 
     @staticmethod
     def of(
@@ -95,6 +108,7 @@ class Path:
         pages = tuple(c.page_id for c in clicks)
         times = tuple(c.ts_ms for c in clicks)
         turns = find_turnarounds(pages, times, quick_ms)
+        searched = any(c.query is not None for c in clicks)
         return Path(
             id=f"{customer_id}:{clicks[0].key}",
             customer_id=customer_id,
@@ -109,6 +123,12 @@ class Path:
             keys=tuple(c.key for c in clicks),
             ended_by=ended_by.key if ended_by else None,
             segments=segments_of(clicks),
+            queries=tuple(c.query or "" for c in clicks) if searched else (),
+            result_counts=(
+                tuple(NO_RESULTS_COUNT if c.results is None else c.results for c in clicks)
+                if searched
+                else ()
+            ),
         )
 
     @property

@@ -266,6 +266,11 @@ def _write(tx: ManagedTransaction, batch: BatchWrite, known_customers: Collectio
         if ids:
             tx.run(q.MERGE_SEGMENTS, ids=ids).consume()
         tx.run(q.LINK_SEGMENTS, rows=p.segments).consume()
+    if p.searches:
+        texts = sorted({text for row in p.searches for text in row["queries"]})
+        if texts:
+            tx.run(q.MERGE_QUERIES, texts=texts).consume()
+        tx.run(q.LINK_QUERIES, rows=p.searches).consume()
     if batch.transitions:
         # After WRITE_CUSTOMERS, not before: with the TRANSITIONs merged first, WRITE_CUSTOMERS
         # grew with the graph (0.3 s to 3 s per batch over 100k events of long sessions).
@@ -331,8 +336,20 @@ def _read_events(
 def _events(clicks: list[list[Any]], markers: list[list[Any]]) -> list[Click]:
     """Stored clicks and markers, as READ_STATE and READ_EVENTS return them."""
     out = [
-        Click(key, customer, page, ts, resolved, seq, referrer, attributes=_pairs(attrs))
-        for customer, key, page, ts, resolved, seq, referrer, attrs in clicks
+        Click(
+            key,
+            customer,
+            page,
+            ts,
+            resolved,
+            seq,
+            referrer,
+            EventType.PAGE_VIEW if query is None else EventType.SEARCH,
+            _pairs(attrs),
+            query,
+            results,
+        )
+        for customer, key, page, ts, resolved, seq, referrer, attrs, query, results in clicks
     ]
     for customer, key, kind, page, ts, seq, attrs in markers:
         marker = Click(key, customer, page or "", ts, False, seq, None, EventType(kind))

@@ -33,7 +33,7 @@ RETURN m.value AS watermark, COLLECT {
   UNWIND $keys AS key
   MATCH (c:Click {key: key})
   RETURN [c.customerId, c.key, c.pageId, c.ts, c.resolved, c.seq, c.referrerPageId,
-          c.attributes]
+          c.attributes, c.query, c.results]
 } AS clicks, COLLECT {
   UNWIND $keys AS key
   MATCH (k:Marker {key: key})
@@ -69,7 +69,7 @@ RETURN COLLECT {
   MATCH (c:Click {customerId: r.id}) USING INDEX c:Click(customerId, ts)
   WHERE c.ts >= r.from AND (c.ts > r.from OR r.seq IS NULL OR c.seq >= r.seq)
   RETURN [c.customerId, c.key, c.pageId, c.ts, c.resolved, c.seq, c.referrerPageId,
-          c.attributes]
+          c.attributes, c.query, c.results]
 } AS clicks, COLLECT {
   UNWIND $rows AS r
   MATCH (k:Marker {customerId: r.id}) USING INDEX k:Marker(customerId, ts)
@@ -87,7 +87,7 @@ MERGE (p:Page {id: c.page})
 MERGE (:Customer {id: c.customer})
 CREATE (k:Click {key: c.key, customerId: c.customer, pageId: c.page, ts: c.ts,
                  resolved: c.resolved, seq: c.seq, referrerPageId: c.referrer,
-                 attributes: c.attributes})
+                 attributes: c.attributes, query: c.query, results: c.results})
 CREATE (k)-[:ON]->(p)
 """
 
@@ -133,6 +133,18 @@ LINK_SEGMENTS = _relink(
     "UNWIND r.segments AS id\n  MATCH (s:Segment {id: id})\n  CREATE (p)-[:IN_SEGMENT]->(s)",
 )
 
+# Query nodes first, one statement, in a stable order; then the written paths whose searched
+# queries changed get theirs (graph_model.search: a query's paths, for per-query reads).
+MERGE_QUERIES = """
+UNWIND $texts AS text
+MERGE (:Query {text: text})
+"""
+
+LINK_QUERIES = _relink(
+    "SEARCHED",
+    "UNWIND r.queries AS text\n  MATCH (q:Query {text: text})\n  CREATE (p)-[:SEARCHED]->(q)",
+)
+
 # Event keys are unique graph-wide, clicks and markers alike.
 CLICK_OWNERS = """
 UNWIND $keys AS key
@@ -151,7 +163,8 @@ DELETE_NEXT = "UNWIND $keys AS k MATCH (:Click {key: k})-[r:NEXT]->() DELETE r"
 DELETE_PATHS = "UNWIND $ids AS id MATCH (p:Path {id: id}) DETACH DELETE p"
 
 # The clicks of one path (or of the part appended to it), in order, as `clicks`. New clicks
-# (p.new: [key, page index, ts, resolved, seq, referrer, attributes]) are created with their ON
+# (p.new: [key, page index, ts, resolved, seq, referrer, attributes, query, results]) are
+# created with their ON
 # relationship, stored ones (p.stored: keys) are found, and p.order interleaves them
 # (i >= 0: p.new[i], i < 0: p.stored[-i - 1]; null: all new). A stored click that is missing
 # gives a null node, so CREATE fails the transaction rather than skipping it.
@@ -161,7 +174,8 @@ _CHAIN = """
       UNWIND p.new AS k
       WITH cid, k, pgs[k[1]] AS pg
       CREATE (n:Click {key: k[0], customerId: cid, pageId: $pages[k[1]], ts: k[2],
-                       resolved: k[3], seq: k[4], referrerPageId: k[5], attributes: k[6]})
+                       resolved: k[3], seq: k[4], referrerPageId: k[5], attributes: k[6],
+                       query: k[7], results: k[8]})
       CREATE (n)-[:ON]->(pg)
       RETURN collect(n) AS created
     }

@@ -19,6 +19,7 @@ from graph_model.path.record import Path
 from graph_model.properties import properties_of
 from graph_model.resolution import cypher as resolution_cypher
 from graph_model.run.record import AnalysisRun
+from graph_model.search import cypher as search_cypher
 from graph_model.statements import of_analysis
 from graph_model.work import cypher as work_cypher
 
@@ -325,6 +326,7 @@ DELETE_BATCHES: Final = tuple(
             (match, index, also, "DELETE")
             for match, index, also in link_cypher.DELETED
             + resolution_cypher.DELETED
+            + search_cypher.DELETED
             + change_cypher.DELETED
             + work_cypher.DELETED
             + alert_cypher.DELETED

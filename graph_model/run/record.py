@@ -19,6 +19,7 @@ from graph_model.link.record import LinkSuccess, MisleadingLink
 from graph_model.page.record import PageFigures
 from graph_model.properties import JSON
 from graph_model.resolution.record import ResolutionCurve
+from graph_model.search.record import SearchFigures
 from graph_model.series.record import StoredSeries
 from graph_model.suggestion.record import LinkSuggestion
 from graph_model.timewindow import TimeWindow
@@ -81,6 +82,8 @@ class AnalysisRun:
     since: int | None = None
     until: int | None = None
     changes: int = 0  # significant changes found (catalog comparisons included)
+    searches: int = 0  # search steps of the completed paths analysed
+    content_gaps: int = 0  # queries customers fail to find an answer to (docs/analytics.md)
 
     @property
     def total_s(self) -> float:
@@ -152,4 +155,7 @@ class AnalysisResults:
     # Significant period changes and every catalog comparison, ranked; then each large
     # segment's significant period changes, ranked within the segment.
     changes: Sequence[ChangeRecord] = ()
+    search: SearchFigures = field(
+        default_factory=SearchFigures
+    )  # every query's figures and the site's
     work: WorkResults = field(default_factory=WorkResults)  # the work queue

@@ -34,6 +34,8 @@ from graph_model.run.record import (
     LockLostError,
     SimilarPair,
 )
+from graph_model.search import cypher as search_q
+from graph_model.search.record import SearchFigures
 from graph_model.series import cypher as series_q
 from graph_model.series.record import StoredSeries
 from graph_model.suggestion.record import LinkSuggestion
@@ -98,6 +100,9 @@ class RunResults(Protocol):
     def stage_series(self, series: Sequence[StoredSeries]) -> None: ...
 
     def stage_changes(self, changes: Sequence[ChangeRecord]) -> None: ...
+
+    def stage_search(self, search: SearchFigures) -> None:
+        """Every query's figures and the site's (docs/analytics.md, "18. Search")."""
 
     def stage_work(self, work: WorkResults) -> None:
         """The work queue's items, the verifications computed and the alerts to raise."""
@@ -236,6 +241,11 @@ class Neo4jRunResults:
         self._stage(work_q.STAGE_VERIFICATIONS, verification_rows(work.verifications))
         self._stage(alert_q.STAGE_ALERTS, alert_rows(work.alerts))
 
+    def stage_search(self, search: SearchFigures) -> None:
+        rows = sorted((to_properties(q) for q in search.queries), key=lambda r: r["text"])
+        self._stage(search_q.STAGE_QUERY_FIGURES, rows)
+        self._write(search_q.STAGE_SITE_SEARCH, site=to_properties(search.site), run=self._run_id)
+
     def switch(self, run: AnalysisRun) -> str | None:
         if run.id != self._run_id:
             raise ValueError(f"run {run.id} switched through the results of run {self._run_id}")
@@ -255,23 +265,26 @@ class Neo4jRunResults:
 
     def _publish(self, run_id: str) -> None:
         """Publish `run_id`: this run, or the current one whose publish a crash cut short."""
-        pages = sorted(
-            (
-                {"id": r["id"], "props": dict(r["props"])}
-                for r in self._read(q.STAGED_PAGE_FIGURES, run=run_id)
-            ),
-            key=lambda r: r["id"],
-        )
-        for page_rows in _chunks(pages, _PUBLISH_PAGES):
-            self._write(q.PUBLISH_PAGES, rows=page_rows)
+        self._copy(q.STAGED_PAGE_FIGURES, "id", q.PUBLISH_PAGES, _PUBLISH_PAGES, run_id)
         members = sorted(
             [r["id"], r["community"]] for r in self._read(q.STAGED_MEMBERSHIPS, run=run_id)
         )
         for member_rows in _chunks(members, _PUBLISH_CUSTOMERS):
             self._write(q.PUBLISH_MEMBERSHIPS, rows=member_rows)
+        staged_queries = search_q.STAGED_QUERY_FIGURES
+        self._copy(staged_queries, "text", search_q.PUBLISH_QUERIES, _PUBLISH_CUSTOMERS, run_id)
         with self.driver.session(database=self.database) as session:
             session.execute_write(publish_work, run_id)
         self._write(q.PUBLISHED, run=run_id)
+
+    def _copy(self, staged: str, key: str, publish: str, size: int, run_id: str) -> None:
+        """A run's staged figures ({key, props} rows) onto their nodes, in key order."""
+        rows = sorted(
+            ({key: r[key], "props": dict(r["props"])} for r in self._read(staged, run=run_id)),
+            key=lambda r: str(r[key]),
+        )
+        for chunk in _chunks(rows, size):
+            self._write(publish, rows=chunk)
 
     def clean_up(self, retired: str | None) -> None:
         if retired is not None:

@@ -21,7 +21,8 @@ _IDENTITY: Final = "action: r.action, pageId: r.pageId, fromPageId: r.fromPageId
 
 # ---- staging: tagged with the run, invisible until its switch ----------------------------
 
-# The item is created (OPEN) if it is new; its status is never touched here.
+# The item is created (OPEN) if it is new; its status is never touched here. It is ABOUT its
+# page (both pages of a link) or its search query.
 STAGE_FIGURES = f"""
 UNWIND $rows AS r
 MERGE (w:WorkItem {{id: r.itemId}})
@@ -29,9 +30,15 @@ MERGE (w:WorkItem {{id: r.itemId}})
 CREATE (f:WorkItemFigures)
 SET f = r, f.run = $run
 WITH w, r
-UNWIND [x IN [r.pageId, r.fromPageId, r.toPageId] WHERE x IS NOT NULL] AS pageId
-MATCH (p:Page {{id: pageId}}) USING INDEX p:Page(id)
-MERGE (w)-[:ABOUT]->(p)
+CALL (w, r) {{
+  UNWIND [x IN [r.pageId, r.fromPageId, r.toPageId] WHERE x IS NOT NULL] AS pageId
+  MATCH (p:Page {{id: pageId}}) USING INDEX p:Page(id)
+  MERGE (w)-[:ABOUT]->(p)
+}}
+CALL (w, r) {{
+  MATCH (q:Query {{text: r.query}}) USING INDEX q:Query(text)
+  MERGE (w)-[:ABOUT]->(q)
+}}
 """
 
 # A verification the run computed, with the state it was computed for (status, doneAt): it

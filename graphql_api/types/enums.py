@@ -136,6 +136,8 @@ _expose(
         "LOW_CHANCE": "After at least 3 clicks, its chance to resolve fell below the threshold.",
         "HOTSPOT_TURNAROUND": "It just turned straight back at a turnaround hotspot.",
         "MISLEADING_LINK": "It just arrived by a link marked misleading.",
+        "FAILED_SEARCH": "It just searched and found nothing, or searched again without "
+        "clicking a result.",
     },
 )
 _expose(

@@ -16,6 +16,7 @@ from typing import Final
 
 from graph_model.path.record import EventType
 from ingest.events import MAX_ATTRIBUTE_CHARS
+from ingest.search import DEFAULT_SEARCH_EVENTS
 from ingest.sources.page_rules import PageRules
 
 EXCLUDED: Final = "excluded by a page rule"
@@ -67,9 +68,12 @@ class SourceConfig:
 
     rules: PageRules = field(default_factory=PageRules)
     markers: Markers = field(default_factory=Markers)
+    # Segment and RudderStack `track` names that are searches (PATHRANK_SEARCH_EVENTS).
+    search_events: frozenset[str] = DEFAULT_SEARCH_EVENTS
 
 
 NOT_A_MARKER: Final = Skipped("an event that is neither a page view nor a configured marker")
+NO_QUERY: Final = Skipped("a search-results page without its query")
 
 
 def text(raw: object) -> str | None:
@@ -122,13 +126,19 @@ def event(
     event_id: object = None,
     referrer: str | None = None,
     attrs: Mapping[str, str] | None = None,
+    query: object = None,
+    results: object = None,
 ) -> Event:
     """Our event, with only the fields that have a value."""
     out: Event = {"customer_id": customer, "timestamp": timestamp}
     if page is not None:
         out["page_id"] = page
-    if kind is not None and kind.marker:
+    if kind is not None and kind is not EventType.PAGE_VIEW:
         out["event_type"] = kind.value
+    if kind is EventType.SEARCH:
+        out["query"] = query
+        if results is not None and results != "":
+            out["results"] = results
     if event_id is not None and event_id != "":
         out["event_id"] = event_id
     if referrer is not None:
@@ -154,8 +164,15 @@ def page_event(
     its path, for the referrer's host check), or a marker on it, through the page rules.
 
     A page view without a URL is invalid and one on an excluded URL is skipped; a marker's
-    page is informative, so it is kept without one in both cases.
+    page is informative, so it is kept without one in both cases. A page view of a
+    search-results URL that a page rule captures is a search (docs/sources.md, "Searches").
     """
+    if kind is EventType.PAGE_VIEW and url:
+        query = config.rules.search_query(page_url or url)
+        if query == "":
+            return NO_QUERY
+        if query is not None:
+            return search_event(customer, timestamp, query, None, event_id=event_id, attrs=attrs)
     page = config.rules.page_id(url) if url else None
     if not kind.marker:
         if not url:
@@ -173,4 +190,26 @@ def page_event(
         event_id=event_id,
         referrer=referrer if not kind.marker else None,
         attrs=attrs,
+    )
+
+
+def search_event(
+    customer: object,
+    timestamp: object,
+    query: object,
+    results: object,
+    *,
+    event_id: object = None,
+    attrs: Mapping[str, str] | None = None,
+) -> Event:
+    """A search (its step is on the search page, whatever page it was made from)."""
+    return event(
+        customer,
+        timestamp,
+        None,
+        kind=EventType.SEARCH,
+        event_id=event_id,
+        attrs=attrs,
+        query=query,
+        results=results,
     )

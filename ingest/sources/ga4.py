@@ -1,15 +1,17 @@
 """GA4's BigQuery export (one `events_YYYYMMDD` row as JSON, e.g. from `bq extract
 --destination_format NEWLINE_DELIMITED_JSON`) to our events.
 
-`page_view` rows are clicks; rows whose `event_name` is in the marker settings are markers;
-the rest are skipped. BigQuery writes INTEGER columns to JSON as strings, so numbers are
-accepted either way. Mapping table: docs/sources.md "GA4".
+`page_view` rows are clicks; `view_search_results` and `search` rows are searches; rows
+whose `event_name` is in the marker settings are markers; the rest are skipped. BigQuery
+writes INTEGER columns to JSON as strings, so numbers are accepted either way. Mapping
+table: docs/sources.md "GA4".
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from typing import Final
 
 import orjson
 
@@ -23,15 +25,22 @@ from ingest.sources.common import (
     first,
     nested,
     page_event,
+    search_event,
     text,
 )
+
+# GA4's events of a site search (enhanced measurement's, and the recommended one).
+SEARCH_EVENTS: Final = frozenset({"view_search_results", "search"})
 
 
 def map_row(row: object, config: SourceConfig) -> Mapped:
     if not isinstance(row, Mapping):
         return Invalid("not a JSON object")
     name = row.get("event_name")
-    kind = EventType.PAGE_VIEW if name == "page_view" else config.markers.kind(name)
+    if name in SEARCH_EVENTS:
+        kind: EventType | None = EventType.SEARCH
+    else:
+        kind = EventType.PAGE_VIEW if name == "page_view" else config.markers.kind(name)
     if kind is None:
         return NOT_A_MARKER if isinstance(name, str) else Invalid("missing event_name")
     customer = first(row.get("user_id"), row.get("user_pseudo_id"))
@@ -44,6 +53,23 @@ def map_row(row: object, config: SourceConfig) -> Mapped:
     if isinstance(params, Invalid):
         return params
     url = text(params.get("page_location"))
+    attrs = attributes(
+        [
+            ("device", nested(row, "device", "category")),
+            ("country", nested(row, "geo", "country")),
+            ("source", nested(row, "traffic_source", "source")),
+        ]
+    )
+    if kind is EventType.SEARCH:
+        # GA4 reports no results count for a search.
+        return search_event(
+            customer,
+            (micros + 500) // 1000,
+            params.get("search_term"),
+            None,
+            event_id=_event_id(row),
+            attrs=attrs,
+        )
     return page_event(
         config,
         customer,
@@ -52,13 +78,7 @@ def map_row(row: object, config: SourceConfig) -> Mapped:
         kind=kind,
         event_id=_event_id(row),
         referrer_url=text(params.get("page_referrer")),
-        attrs=attributes(
-            [
-                ("device", nested(row, "device", "category")),
-                ("country", nested(row, "geo", "country")),
-                ("source", nested(row, "traffic_source", "source")),
-            ]
-        ),
+        attrs=attrs,
     )
 
 

@@ -1,9 +1,11 @@
 """Page rules: URLs to page ids (docs/sources.md "Page rules").
 
-An ordered list of regular expressions, each with a page id template or `exclude = true`,
-read from a small TOML file. The rules see the URL's path (query string and fragment
-dropped); the first that matches wins; a URL no rule matches gets the default rule, its path
-without a trailing slash. An excluded URL is skipped and counted, never an error.
+An ordered list of regular expressions, each with a page id template, `exclude = true`, or
+`search = PARAMETER` (a search-results URL: its page is the search page and the query is
+that query-string parameter's value), read from a small TOML file. The rules see the URL's
+path (query string and fragment dropped); the first that matches wins; a URL no rule
+matches gets the default rule, its path without a trailing slash. An excluded URL is
+skipped and counted, never an error.
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 _TEMPLATE_PART: Final = re.compile(r"\$(?:(\d+)|\{(\w+)\}|(\$))")
-_RULE_KEYS: Final = frozenset({"match", "page", "exclude"})
+_RULE_KEYS: Final = frozenset({"match", "page", "exclude", "search"})
+DEFAULT_SEARCH_PAGE: Final = "search"
 
 
 class PageRulesError(ValueError):
@@ -27,9 +30,11 @@ class PageRulesError(ValueError):
 class PageRule:
     pattern: re.Pattern[str]
     template: str | None  # in re.Match.expand form; None: the URL is excluded
+    search: str | None = None  # a search-results URL's query parameter
 
     def apply(self, path: str) -> tuple[bool, str | None]:
-        """(matched, page id or None when excluded)."""
+        """(matched, page id or None when excluded; a search rule's template is the search
+        page)."""
         found = self.pattern.search(path)
         if found is None:
             return False, None
@@ -39,15 +44,35 @@ class PageRule:
 @dataclass(frozen=True, slots=True)
 class PageRules:
     rules: tuple[PageRule, ...] = ()
+    search_page: str = DEFAULT_SEARCH_PAGE  # the page of search rules (PATHRANK_SEARCH_PAGE)
 
     def page_id(self, url: str) -> str | None:
         """The page id of a URL (absolute, or just a path), None when excluded."""
         path = url_path(url)
         for rule in self.rules:
+            if rule.search is not None and rule.pattern.search(path):
+                return self.search_page
             matched, page = rule.apply(path)
             if matched:  # a page that comes out empty excludes the URL too
                 return page.strip() or None if page is not None else None
         return path.rstrip("/") or "/"
+
+    def search_query(self, url: str) -> str | None:
+        """The raw query of a search-results URL ("" when its parameter is absent), None when
+        the first rule that matches is no search rule."""
+        path = url_path(url)
+        for rule in self.rules:
+            if rule.pattern.search(path):
+                if rule.search is None:
+                    return None
+                params = parse_qsl(urlsplit(url.strip()).query, keep_blank_values=True)
+                return next((v for k, v in params if k == rule.search), "")
+        return None
+
+    @property
+    def search_parameters(self) -> frozenset[str]:
+        """The query parameters search rules read (dead letters redact them)."""
+        return frozenset(r.search for r in self.rules if r.search is not None)
 
     @staticmethod
     def same_host(page_url: str, referrer_url: str) -> bool:
@@ -95,6 +120,7 @@ def _rule(entry: object, where: str) -> PageRule:
     if unknown:
         raise PageRulesError(f"{where}: unknown key {sorted(unknown)[0]!r}")
     match, page, exclude = entry.get("match"), entry.get("page"), entry.get("exclude", False)
+    search = entry.get("search")
     if not isinstance(match, str) or not match:
         raise PageRulesError(f"{where}: `match` must be a regular expression")
     try:
@@ -103,10 +129,14 @@ def _rule(entry: object, where: str) -> PageRule:
         raise PageRulesError(f"{where}: invalid regular expression: {exc}") from None
     if not isinstance(exclude, bool):
         raise PageRulesError(f"{where}: `exclude` must be true or false")
-    if exclude == (page is not None):
-        raise PageRulesError(f"{where}: give either `page` or `exclude = true`")
+    if [page is not None, exclude, search is not None].count(True) != 1:
+        raise PageRulesError(f"{where}: give one of `page`, `exclude = true` or `search`")
     if exclude:
         return PageRule(pattern, None)
+    if search is not None:
+        if not isinstance(search, str) or not search.strip():
+            raise PageRulesError(f"{where}: `search` must name the URL's query parameter")
+        return PageRule(pattern, None, search.strip())
     if not isinstance(page, str) or not page.strip():
         raise PageRulesError(f"{where}: `page` must be a non-empty string")
     # A group the pattern lacks fails here, not on the first URL that matches.

@@ -2,7 +2,8 @@
 warehouse destinations write; both speak the same spec) to our events.
 
 `page` calls are page views; `track` calls named in the marker settings are resolution or
-escalation markers; `identify`, `screen`, `group`, `alias` and other tracks are skipped.
+escalation markers, those named in PATHRANK_SEARCH_EVENTS searches; `identify`, `screen`,
+`group`, `alias` and other tracks are skipped.
 Mapping table: docs/sources.md "Segment and RudderStack".
 """
 
@@ -42,10 +43,14 @@ def map_message(message: object, config: SourceConfig, received_ms: int | None =
     if call == "page":
         kind = EventType.PAGE_VIEW
     elif call == "track":
-        marker = config.markers.kind(message.get("event"))
-        if marker is None:
+        name = message.get("event")
+        marker = config.markers.kind(name)
+        if isinstance(name, str) and name in config.search_events:
+            kind = EventType.SEARCH
+        elif marker is None:
             return common.NOT_A_MARKER
-        kind = marker
+        else:
+            kind = marker
     else:
         return Invalid("type is not page, track, identify, screen, group or alias")
     customer = common.first(message.get("userId"), message.get("anonymousId"))
@@ -62,25 +67,43 @@ def map_message(message: object, config: SourceConfig, received_ms: int | None =
     referrer = common.text(
         common.first(props.get("referrer"), common.nested(message, "context", "page", "referrer"))
     )
+    timestamp = common.first(
+        message.get("timestamp"),
+        message.get("originalTimestamp"),
+        message.get("receivedAt"),
+        received_ms,
+    )
+    attrs = common.attributes(
+        [
+            ("device", common.nested(message, "context", "device", "type")),
+            ("locale", common.nested(message, "context", "locale")),
+            ("source", common.nested(message, "context", "campaign", "source")),
+        ]
+    )
+    if kind is EventType.SEARCH:
+        results = common.first(props.get("results"), props.get("total_results"))
+        return common.search_event(
+            customer,
+            timestamp,
+            props.get("query"),
+            results,
+            event_id=message.get("messageId"),
+            attrs=attrs,
+        )
+    # A path without its query string: the query string is in `search` (analytics.js).
+    search = common.text(
+        common.first(props.get("search"), common.nested(message, "context", "page", "search"))
+    )
+    if url is None and path is not None and search is not None:
+        url = path + (search if search.startswith("?") else "?" + search)
     return common.page_event(
         config,
         customer,
-        common.first(
-            message.get("timestamp"),
-            message.get("originalTimestamp"),
-            message.get("receivedAt"),
-            received_ms,
-        ),
+        timestamp,
         path or url,
         kind=kind,
         event_id=message.get("messageId"),
         referrer_url=referrer,
         page_url=url,
-        attrs=common.attributes(
-            [
-                ("device", common.nested(message, "context", "device", "type")),
-                ("locale", common.nested(message, "context", "locale")),
-                ("source", common.nested(message, "context", "campaign", "source")),
-            ]
-        ),
+        attrs=attrs,
     )

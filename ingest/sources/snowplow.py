@@ -1,9 +1,10 @@
 """Snowplow events to ours: the tracker protocol (GET `/i` query parameters and POST `tp2`
 payload_data bodies) and the enriched TSV stream.
 
-Page views (`e=pv`, enriched `page_view`) are clicks; structured events whose action and
-self-describing events whose name are in the marker settings are markers; page pings and
-everything else are skipped. Mapping table: docs/sources.md "Snowplow".
+Page views (`e=pv`, enriched `page_view`) are clicks; `site_search` self-describing events
+are searches; structured events whose action and self-describing events whose name are in
+the marker settings are markers; page pings and everything else are skipped. Mapping
+table: docs/sources.md "Snowplow".
 """
 
 from __future__ import annotations
@@ -27,11 +28,13 @@ from ingest.sources.common import (
     first,
     naive_utc_ms,
     page_event,
+    search_event,
     text,
 )
 
 PAYLOAD_DATA: Final = "iglu:com.snowplowanalytics.snowplow/payload_data/jsonschema/1-0-"
 PAGE_PING: Final = Skipped("a page ping")
+SITE_SEARCH: Final = "site_search"  # iglu:com.snowplowanalytics.snowplow/site_search/...
 
 # The enriched event's 131 fields in their TSV order, from Snowplow's "Enriched stream TSV
 # file format" page (docs.snowplow.io/docs/pipeline/enriched-tsv-format/).
@@ -99,21 +102,45 @@ def map_tracker_event(
     if customer is None:
         return Invalid("missing uid, duid and nuid")
     url = text(params.get("url"))
+    timestamp = _ms(first(params.get("ttm"), params.get("dtm"), received_ms))
+    attrs = attributes(
+        [
+            ("platform", params.get("p")),
+            ("locale", params.get("lang")),
+            ("source", _utm_source(url)),
+        ]
+    )
+    if kind is EventType.SEARCH:
+        found = _self_describing(params)
+        data = found[1] if isinstance(found, tuple) else {}
+        return _site_search(customer, timestamp, data, params.get("eid"), attrs)
     return page_event(
         config,
         customer,
-        _ms(first(params.get("ttm"), params.get("dtm"), received_ms)),
+        timestamp,
         url,
         kind=kind,
         event_id=params.get("eid"),
         referrer_url=text(params.get("refr")),
-        attrs=attributes(
-            [
-                ("platform", params.get("p")),
-                ("locale", params.get("lang")),
-                ("source", _utm_source(url)),
-            ]
-        ),
+        attrs=attrs,
+    )
+
+
+def _site_search(
+    customer: object,
+    timestamp: object,
+    data: Mapping[str, object],
+    event_id: object,
+    attrs: Mapping[str, str],
+) -> Mapped:
+    """Snowplow's `site_search` event: its terms joined by spaces, and `totalResults`."""
+    terms = data.get("terms")
+    if isinstance(terms, list) and all(isinstance(t, str) for t in terms):
+        query: object = " ".join(str(t) for t in terms)
+    else:
+        query = terms  # not a list of strings: validation names what is wrong
+    return search_event(
+        customer, timestamp, query, data.get("totalResults"), event_id=event_id, attrs=attrs
     )
 
 
@@ -128,18 +155,20 @@ def _tracker_kind(
     if e == "se":
         return config.markers.kind(params.get("se_ac")) or NOT_A_MARKER
     if e == "ue":
-        name = _self_describing_name(params)
-        if isinstance(name, Invalid):
-            return name
-        return config.markers.kind(name) or NOT_A_MARKER
+        found = _self_describing(params)
+        if isinstance(found, Invalid):
+            return found
+        if found[0] == SITE_SEARCH:
+            return EventType.SEARCH
+        return config.markers.kind(found[0]) or NOT_A_MARKER
     if isinstance(e, str) and e:
         return NOT_A_MARKER
     return Invalid("missing e (the event type)")
 
 
-def _self_describing_name(params: Mapping[str, object]) -> str | Invalid:
-    """The event's name from its schema, `iglu:vendor/NAME/jsonschema/1-0-0`, in `ue_pr`
-    (JSON) or `ue_px` (URL-safe base64 of it, padding optional)."""
+def _self_describing(params: Mapping[str, object]) -> tuple[str, Mapping[str, object]] | Invalid:
+    """The event's name from its schema, `iglu:vendor/NAME/jsonschema/1-0-0`, and its data,
+    in `ue_pr` (JSON) or `ue_px` (URL-safe base64 of it, padding optional)."""
     raw = params.get("ue_pr")
     if raw is None and isinstance(params.get("ue_px"), str):
         encoded = str(params["ue_px"])
@@ -153,9 +182,18 @@ def _self_describing_name(params: Mapping[str, object]) -> str | Invalid:
         envelope = orjson.loads(raw)
     except orjson.JSONDecodeError:
         return Invalid("ue_pr is not JSON")
+    return _unstruct(envelope) or Invalid("the self-describing event has no schema")
+
+
+def _unstruct(envelope: object) -> tuple[str, Mapping[str, object]] | None:
+    """(name, data) of an `unstruct_event` envelope: `{"data": {"schema": ..., "data": ...}}`."""
     inner = envelope.get("data") if isinstance(envelope, dict) else None
     schema = inner.get("schema") if isinstance(inner, dict) else None
-    return _schema_name(schema) or Invalid("the self-describing event has no schema")
+    name = _schema_name(schema)
+    if name is None or not isinstance(inner, dict):
+        return None
+    data = inner.get("data")
+    return name, data if isinstance(data, dict) else {}
 
 
 def _schema_name(schema: object) -> str | None:
@@ -203,6 +241,8 @@ def map_enriched(line: str | bytes, config: SourceConfig) -> Mapped:
         kind = PAGE_PING
     elif event == "struct":
         kind = config.markers.kind(get("se_action")) or NOT_A_MARKER
+    elif event == "unstruct" and get("event_name") == SITE_SEARCH:
+        kind = EventType.SEARCH
     elif event == "unstruct":
         kind = config.markers.kind(get("event_name")) or NOT_A_MARKER
     else:
@@ -213,19 +253,28 @@ def map_enriched(line: str | bytes, config: SourceConfig) -> Mapped:
     if customer is None:
         return Invalid("missing user_id, domain_userid and network_userid")
     stamp = first(get("derived_tstamp"), get("collector_tstamp"))
+    timestamp = naive_utc_ms(stamp) if isinstance(stamp, str) else None
+    attrs = attributes(
+        [
+            ("platform", get("platform")),
+            ("locale", get("br_lang")),
+            ("source", get("mkt_source")),
+        ]
+    )
+    if kind is EventType.SEARCH:
+        try:
+            found = _unstruct(orjson.loads(get("unstruct_event") or "null"))
+        except orjson.JSONDecodeError:
+            found = None
+        data = found[1] if found is not None else {}
+        return _site_search(customer, timestamp, data, get("event_id"), attrs)
     return page_event(
         config,
         customer,
-        naive_utc_ms(stamp) if isinstance(stamp, str) else None,
+        timestamp,
         get("page_url"),
         kind=kind,
         event_id=get("event_id"),
         referrer_url=get("page_referrer"),
-        attrs=attributes(
-            [
-                ("platform", get("platform")),
-                ("locale", get("br_lang")),
-                ("source", get("mkt_source")),
-            ]
-        ),
+        attrs=attrs,
     )

@@ -1,5 +1,6 @@
 """CSV and JSON Lines exports in anyone's layout: `pathrank produce --map --timezone
---resolved-when --escalated-when --attributes --page-rules` (docs/sources.md "Any export").
+--resolved-when --escalated-when --search-when --attributes --page-rules` (docs/sources.md
+"Any export").
 
 Without options a row is our event as it is (docs/events.md), so our own files and the
 original clickstream's layouts load unchanged.
@@ -16,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from graph_model.path.record import EventType
 from ingest.events import ATTRIBUTE_KEY, ATTRIBUTES, FIELDS, PAGE_ID, REFERRER_PAGE_ID, TIMESTAMP
-from ingest.sources.common import EXCLUDED, Mapped, Skipped, attributes
+from ingest.sources.common import EXCLUDED, NO_QUERY, Mapped, Skipped, attributes
 from ingest.sources.page_rules import PageRules
 
 # The fields --map can name (attributes come from --attributes).
@@ -34,6 +35,7 @@ class TableMapping:
     timezone: tzinfo | None = None  # for timestamps without a zone
     resolved_when: tuple[tuple[str, str], ...] = ()  # (column, value)
     escalated_when: tuple[tuple[str, str], ...] = ()
+    search_when: tuple[tuple[str, str], ...] = ()  # such a row is a search (--map query=)
     attributes: tuple[tuple[str, str], ...] = ()  # (attribute key, column)
     page_rules: PageRules | None = None  # page_id and referrer_page_id are URLs
 
@@ -48,6 +50,7 @@ class TableMapping:
         timezone: str | None = None,
         resolved_when: Sequence[str] = (),
         escalated_when: Sequence[str] = (),
+        search_when: Sequence[str] = (),
         attribute_columns: Sequence[str] = (),
         page_rules: PageRules | None = None,
     ) -> TableMapping:
@@ -66,6 +69,7 @@ class TableMapping:
             escalated_when=tuple(
                 _pair("--escalated-when", w, "COLUMN=VALUE") for w in escalated_when
             ),
+            search_when=tuple(_pair("--search-when", w, "COLUMN=VALUE") for w in search_when),
             attributes=_attribute_columns(attribute_columns),
             page_rules=page_rules,
         )
@@ -88,6 +92,8 @@ class TableMapping:
             out["is_resolved"] = True
         if any(_cell(row, c) == v for c, v in self.escalated_when):
             out["event_type"] = EventType.ESCALATION.value
+        if any(_cell(row, c) == v for c, v in self.search_when):
+            out["event_type"] = EventType.SEARCH.value
         if self.attributes:
             found = attributes((key, row.get(column)) for key, column in self.attributes)
             given = out.get("attributes")
@@ -97,9 +103,17 @@ class TableMapping:
         return out
 
     def _pages(self, out: dict[str, object], rules: PageRules) -> Mapped:
-        marker = out.get("event_type", out.get("type")) not in (None, "", "page_view")
+        kind = out.get("event_type", out.get("type"))
+        marker = kind not in (None, "", "page_view")
         for alias in PAGE_ID:
             url = out.get(alias)
+            query = rules.search_query(url) if isinstance(url, str) and not marker else None
+            if query is not None:  # a search-results URL a page rule captures: a search
+                if not query:
+                    return NO_QUERY
+                out.pop(alias)
+                out.update(event_type=EventType.SEARCH.value, query=query)
+                return out
             if isinstance(url, str) and url:
                 page = rules.page_id(url)
                 if page is None and not marker:

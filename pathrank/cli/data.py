@@ -50,6 +50,10 @@ def produce(
         list[str] | None,
         typer.Option(metavar="COLUMN=VALUE", help="Such a row is an escalation marker"),
     ] = None,
+    search_when: Annotated[
+        list[str] | None,
+        typer.Option(metavar="COLUMN=VALUE", help="Such a row is a search (--map query=...)"),
+    ] = None,
     attribute_columns: Annotated[
         list[str] | None,
         typer.Option("--attributes", metavar="COLUMN,...", help="Columns kept as attributes"),
@@ -71,6 +75,7 @@ def produce(
         "--timezone": timezone,
         "--resolved-when": resolved_when,
         "--escalated-when": escalated_when,
+        "--search-when": search_when,
         "--attributes": attribute_columns,
     }
     given = [name for name, value in table_options.items() if value]
@@ -85,6 +90,7 @@ def produce(
             timezone=timezone,
             resolved_when=resolved_when or (),
             escalated_when=escalated_when or (),
+            search_when=search_when or (),
             attribute_columns=attribute_columns or (),
             page_rules=rules,
         )
@@ -108,6 +114,7 @@ def produce(
                 fmt=detected,
                 config=config,
                 table=table,
+                search=wiring().search_rules(),
             )
         except UnicodeDecodeError as exc:  # past the part check_export read
             raise CliError(
@@ -254,6 +261,13 @@ def simulate_cmd(
         ),
     ] = None,
     seconds: Annotated[float, typer.Option(min=1, help="How long --live runs")] = 60.0,
+    searches: Annotated[
+        float, typer.Option(min=0, max=1, help="Share of sessions that search the help center")
+    ] = 0.0,
+    content_gaps: Annotated[
+        int,
+        typer.Option(min=0, max=8, help="Queries planted without an answer (needs --searches)"),
+    ] = 0,
 ) -> None:
     """A synthetic help center and clickstream with planted weak pages, hotspots, misleading
     links and segments; or, with --live, a steady stream of current clicks."""
@@ -285,6 +299,8 @@ def simulate_cmd(
     )
     if stories:  # they need the platform attribute (the segment's story is about mobile)
         config = config.model_copy(update={"stories": True, "attributes": True})
+    if searches or content_gaps:
+        config = config.model_copy(update={"search_share": searches, "content_gaps": content_gaps})
     if start_ms is not None:
         config = config.model_copy(update={"start_ms": start_ms})
     sim = simulate(config)
@@ -302,7 +318,11 @@ def simulate_cmd(
         with progress() as bar:
             task = bar.add_task(f"producing -> {s.topic}", total=len(sim.events))
             n = produce_events(
-                sim.events, s.kafka_bootstrap, s.topic, lambda k: bar.update(task, completed=k)
+                sim.events,
+                s.kafka_bootstrap,
+                s.topic,
+                lambda k: bar.update(task, completed=k),
+                search=wiring().search_rules(),
             )
         out.print(f"produced {n} events to {s.topic} and {pages} pages to {s.pages_topic}")
 

@@ -24,6 +24,8 @@ EXAMPLE_QUERIES: Final = (
     "ORDER BY t.turnarounds DESC LIMIT 10",
     "MATCH (c:Customer)-[:TOOK]->(p:Path) WITH c, count(p) AS n WHERE n > 2 "
     "MATCH (c)-[:TOOK]->(p:Path) RETURN c.id, p.pages, p.outcome ORDER BY c.id, p.start LIMIT 20",
+    "MATCH (q:Query) WHERE q.isContentGap RETURN q.text, q.paths, q.failureRate, "
+    "q.excessFailures ORDER BY q.excessFailures DESC",
 )
 
 
@@ -87,6 +89,8 @@ def demo(
             days=63.0,
             full=True,
             stories=True,
+            searches=0.3,
+            content_gaps=4,
         )
         ingest(topic=None, group=None, until_idle=5.0, batch_size=None)
     analyze()

@@ -50,16 +50,3 @@ def analyzed_simulation(
     loaded = load_simulation(driver, events, seed, full=full, **overrides)
     analyze(driver)
     return loaded
-
-
-def analyzed_stories(driver: Driver, config: SimulationConfig) -> dict[str, Any]:
-    """A simulation and its catalog updates (a fix story's new page version) loaded into an
-    empty graph and analysed once: its planted truth."""
-    w = wiring()
-    w.admin(driver).ensure_schema()
-    w.admin(driver).clear()
-    sim = simulate(config)
-    pages = sim.pages + [record for _, record in sim.catalog_changes]
-    w.load(driver, sim.events, pages, now_ms=NOW_MS)
-    w.analysis(driver).run()
-    return sim.truth

@@ -8,7 +8,8 @@ import pytest
 from neo4j import Driver
 from playwright.sync_api import Playwright, sync_playwright
 
-from tests.integration.analyzed import Analyzed, analyzed_simulation
+from tests.integration import datasets
+from tests.integration.analyzed import Analyzed
 from tests.integration.ingest_helpers import TestGraph, clean_graph, fresh_names
 
 
@@ -20,19 +21,13 @@ def playwright() -> Iterator[Playwright]:
 
 @pytest.fixture(scope="module")
 def data(request: pytest.FixtureRequest, neo4j_driver: Driver) -> Analyzed:
-    """The module's simulated help center (its EVENTS clicks), loaded and analysed once; a
-    module with FULL = True gets every planted effect (outcome events, attributes), minus
-    its SIMULATION overrides; MISLEADING_LINKS planted misleading links if it says so."""
-    module = request.module
-    overrides = dict(getattr(module, "SIMULATION", {}))
-    if hasattr(module, "MISLEADING_LINKS"):
-        overrides["misleading_links"] = module.MISLEADING_LINKS
-    return analyzed_simulation(
-        neo4j_driver,
-        events=module.EVENTS,
-        full=getattr(module, "FULL", False),
-        **overrides,
-    )
+    """The module's simulated help center (tests/integration/datasets.py: its DATASET, or
+    the simulation its EVENTS, FULL, SIMULATION and MISLEADING_LINKS describe), loaded and
+    analysed once for every module that reads the same one."""
+    dataset = datasets.of_module(request.module)
+    assert dataset is not None, f"{request.module.__name__} names no data set"
+    loaded = datasets.use(neo4j_driver, dataset)
+    return Analyzed(truth=loaded.truth, pages=loaded.pages, events=loaded.events)
 
 
 @pytest.fixture

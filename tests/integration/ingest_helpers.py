@@ -108,12 +108,12 @@ def headers_of(m: Message) -> dict[str, str]:
     return {name: (value or b"").decode() for name, value in m.headers() or []}
 
 
-class RunningIngest:
-    """`pathrank ingest` in the background, its output collected as it is written."""
+class RunningCommand:
+    """A `pathrank` command in the background, its output collected as it is written."""
 
     def __init__(self, env: Mapping[str, str], *args: str) -> None:
         self.proc = subprocess.Popen(
-            [PATHRANK, "ingest", *args],
+            [PATHRANK, *args],
             env={**os.environ, **env},
             cwd=REPO,
             stdout=subprocess.PIPE,
@@ -161,6 +161,17 @@ class RunningIngest:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait(30)
+
+    def resume(self) -> None:
+        """SIGCONT: a process that stopped itself (PATHRANK_ANALYSIS_FAULT `stop`) goes on."""
+        self.proc.send_signal(signal.SIGCONT)
+
+
+class RunningIngest(RunningCommand):
+    """`pathrank ingest` in the background."""
+
+    def __init__(self, env: Mapping[str, str], *args: str) -> None:
+        super().__init__(env, "ingest", *args)
 
 
 def _collect(stream: IO[str], lines: list[str]) -> None:

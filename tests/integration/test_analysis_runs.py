@@ -7,7 +7,6 @@ speed."""
 from __future__ import annotations
 
 import os
-import re
 import signal
 import subprocess
 import threading
@@ -19,7 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
-from neo4j import Driver
+from neo4j import Driver, GraphDatabase
 from neo4j.exceptions import Neo4jError, ServiceUnavailable
 
 from algorithms.analyze import STEPS
@@ -31,6 +30,7 @@ from tests.integration.analyzed import Analyzed, load_simulation
 from tests.integration.api_server import serve
 from tests.integration.ingest_helpers import (
     NOW_MS,
+    RunningCommand,
     clean_graph,
     fresh_names,
     load_events,
@@ -38,18 +38,23 @@ from tests.integration.ingest_helpers import (
     service_manager,
     wiring,
 )
+from tests.integration.tcp_cut import CuttableRelay
+from tests.tiers import tiered
 
 EVENTS = 6_000
 SEED = 11
 AFTER_SWITCH = STEPS[STEPS.index("publish") :]
-# A Neo4j restart takes ~30 s here, so `make test` kills it in the two stored states a
-# reader could be misled by: results partly staged, and switched but not yet published
-# (nothing computed is stored before the first staging step, the compute steps all look like
-# "read paths", and "switch" finds them all staged); PATHRANK_TEST_EVERY_STEP=1 kills it at
-# every step.
-NEO4J_KILL_STEPS = (
-    STEPS if os.environ.get("PATHRANK_TEST_EVERY_STEP") else ("stage similar customers", "publish")
-)
+# The two stored states a reader could be misled by: results partly staged, and switched but
+# not yet published (nothing computed is stored before the first staging step, the compute
+# steps all look like "read paths", and "switch" finds them all staged).
+MISLEADING_STATES = ("stage similar customers", "publish")
+# `make test` cuts Neo4j off at those (a TCP relay: connections reset, new ones refused);
+# `make soak` SIGKILLs Neo4j there (a restart with crash recovery, ~30 s each);
+# PATHRANK_TEST_EVERY_STEP=1 kills it at every step.
+KILL_STEPS = STEPS if os.environ.get("PATHRANK_TEST_EVERY_STEP") else MISLEADING_STATES
+NEO4J_CRASHES = [pytest.param("cut", step, id=f"cut-{step}") for step in MISLEADING_STATES] + [
+    pytest.param("kill", step, id=f"kill-{step}", marks=pytest.mark.soak) for step in KILL_STEPS
+]
 # A killed process leaves a GDS projection behind, part of its results staged, or all of them
 # staged before the switch.
 PROCESS_KILL_STEPS = (
@@ -57,6 +62,26 @@ PROCESS_KILL_STEPS = (
     if os.environ.get("PATHRANK_TEST_EVERY_STEP")
     else ("communities (GDS)", "stage page figures", "switch")
 )
+# A step that raises: one of each kind in `make test` (before anything is stored, a compute
+# step, the first and the last staging step, the switch, after it), every step in soak.
+RAISING_STEPS = [
+    pytest.param(
+        step,
+        marks=()
+        if step
+        in (
+            "prepare",
+            "communities (GDS)",
+            "stage communities",
+            "stage changes",
+            "switch",
+            "publish",
+            "clean up",
+        )
+        else pytest.mark.soak,
+    )
+    for step in STEPS
+]
 
 POLL = """{ latestAnalysis { id status communities linkSuggestions weakPages }
   linkSuggestions(limit: 500) { from { id } to { id } rank clicksSaved }
@@ -227,17 +252,6 @@ def _changed_clicks(data: Analyzed, tag: str, n: int = 400) -> list[dict[str, An
     ]
 
 
-def _analyze_cli(*args: str, **env: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [PATHRANK, "analyze", *args],
-        env={**os.environ, **env},
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
 def _current_run(driver: Driver) -> str:
     rows = cypher(driver, "MATCH (m:Meta {id: 'analysis'}) RETURN m.run AS run")
     assert rows, "no current analysis"
@@ -248,42 +262,49 @@ def _current_run(driver: Driver) -> str:
 # ---- one run at a time ------------------------------------------------------------------
 
 
+def _holding_run(driver: Driver) -> tuple[RunningCommand, str]:
+    """`pathrank analyze` stopped (SIGSTOP) once it holds the lock, and the run it holds."""
+    holder = RunningCommand({"PATHRANK_ANALYSIS_FAULT": "read paths:stop"}, "analyze")
+    deadline = time.monotonic() + 120
+    while (running := _lock_holder(driver)) is None:
+        assert time.monotonic() < deadline, "the first run never took the lock"
+        assert holder.proc.poll() is None, holder.stderr
+        time.sleep(0.1)
+    return holder, running
+
+
 def test_two_analyses_at_once_one_refuses_naming_the_holder(api: Api, neo4j_driver: Driver) -> None:
-    # Both overlap even when one process starts seconds after the other (a loaded machine).
-    slow = {"PATHRANK_ANALYSIS_FAULT": "read paths:sleep:10"}
-    procs = [_analyze_cli(**slow) for _ in range(2)]
-    results = [(p.wait(300), *p.communicate()) for p in procs]
-    codes = sorted(code for code, _, _ in results)
-    assert codes[0] == 0, results
-    assert codes[1] != 0, results
-    _, _, refusal = next(r for r in results if r[0] != 0)
-    holder = _current_run(neo4j_driver)
-    assert refusal.strip().count("\n") == 0, refusal
-    assert f"analysis run {holder} holds the lock" in refusal, refusal
-    assert "--wait" in refusal
-    quiet_single_run(neo4j_driver, holder)
+    holder, running = _holding_run(neo4j_driver)
+    try:
+        refused = run_cli("analyze")
+    finally:
+        holder.resume()
+    assert holder.finish(300)[0] == 0, holder.stderr
+    assert refused.returncode != 0, refused.stderr
+    assert refused.stderr.strip().count("\n") == 0, refused.stderr
+    assert f"analysis run {running} holds the lock" in refused.stderr, refused.stderr
+    assert "--wait" in refused.stderr
+    assert _current_run(neo4j_driver) == running
+    quiet_single_run(neo4j_driver, running)
     answer = api.served()
     assert defect(answer) is None, defect(answer)
-    assert answer["latestAnalysis"]["id"] == holder
+    assert answer["latestAnalysis"]["id"] == running
 
 
 def test_with_wait_the_second_analysis_runs_after_the_first(api: Api, neo4j_driver: Driver) -> None:
-    first = _analyze_cli(PATHRANK_ANALYSIS_FAULT="read paths:sleep:10")
-    deadline = time.monotonic() + 60
-    while _lock_holder(neo4j_driver) is None:  # the second must find the first holding it
-        assert time.monotonic() < deadline, "the first run never took the lock"
-        time.sleep(0.1)
-    second = _analyze_cli("--wait", "--timeout", "300")
+    first, running = _holding_run(neo4j_driver)
+    second = RunningCommand({}, "analyze", "--wait", "--timeout", "300")
+    try:
+        # The second must find the first holding it, and say whom it waits for.
+        assert second.wait_for_log(f"waiting for analysis run {running}", 120), second.stderr
+    finally:
+        first.resume()
     for p in (first, second):
-        assert p.wait(300) == 0, p.communicate()
-    _, waited = second.communicate()
+        assert p.finish(300)[0] == 0, p.stderr
     runs = api.runs()
     latest = _current_run(neo4j_driver)
-    assert re.search(r"waiting for analysis run [0-9a-f]{32}", waited), waited
-    holder = re.search(r"analysis run ([0-9a-f]{32})", waited)
-    assert holder is not None
-    assert holder.group(1) != latest
-    assert runs[holder.group(1)]["status"] == runs[latest]["status"] == "COMPLETE"
+    assert latest != running
+    assert runs[running]["status"] == runs[latest]["status"] == "COMPLETE"
     quiet_single_run(neo4j_driver, latest)
 
 
@@ -295,13 +316,8 @@ def _lock_holder(driver: Driver) -> str | None:
 def test_wait_gives_up_after_its_timeout_and_runanalysis_names_the_holder(
     api: Api, neo4j_driver: Driver
 ) -> None:
-    # Long enough for a CLI start-up and a request on a loaded machine while it holds the lock.
-    holder = _analyze_cli(PATHRANK_ANALYSIS_FAULT="read paths:sleep:25")
+    holder, running = _holding_run(neo4j_driver)
     try:
-        deadline = time.monotonic() + 60
-        while (running := _lock_holder(neo4j_driver)) is None:
-            assert time.monotonic() < deadline, "the first run never took the lock"
-            time.sleep(0.1)
         t0 = time.monotonic()
         waited = run_cli("analyze", "--wait", "--timeout", "1")
         assert 1 <= time.monotonic() - t0 < 30
@@ -314,7 +330,8 @@ def test_wait_gives_up_after_its_timeout_and_runanalysis_names_the_holder(
         assert error["extensions"]["code"] == "CONFLICT"
         assert f"analysis run {running} holds the lock" in error["message"]
     finally:
-        assert holder.wait(300) == 0, holder.communicate()
+        holder.resume()
+    assert holder.finish(300)[0] == 0, holder.stderr
     quiet_single_run(neo4j_driver, _current_run(neo4j_driver))
 
 
@@ -395,33 +412,61 @@ def checkpointed(services: dict[str, Any], neo4j_driver: Driver, api: Api) -> No
     api.wait_healthy()
 
 
-@pytest.mark.parametrize("step", NEO4J_KILL_STEPS)
-def test_neo4j_killed_when_a_step_starts_leaves_a_whole_run_current(
+@pytest.fixture
+def relayed(services: dict[str, Any]) -> Iterator[tuple[CuttableRelay, Driver]]:
+    """A driver whose connections to Neo4j go through a relay a test can cut."""
+    n = services["neo4j"]
+    relay = CuttableRelay(int(n["bolt_uri"].rsplit(":", 1)[1]))
+    try:
+        with GraphDatabase.driver(
+            f"bolt://127.0.0.1:{relay.port}",
+            auth=(n["user"], n["password"]),
+            notifications_min_severity="OFF",
+        ) as driver:
+            yield relay, driver
+    finally:
+        relay.close()
+
+
+@pytest.mark.parametrize(("crash", "step"), NEO4J_CRASHES)
+def test_neo4j_lost_when_a_step_starts_leaves_a_whole_run_current(
+    crash: str,
     step: str,
+    request: pytest.FixtureRequest,
     api: Api,
     services: dict[str, Any],
     neo4j_driver: Driver,
     data: Analyzed,
-    checkpointed: None,
 ) -> None:
-    load_events(neo4j_driver, _changed_clicks(data, f"kill-{time.time_ns()}"))
+    """Neo4j goes away as `step` starts: cut off behind a relay (the analysis's connections
+    reset, the server keeps what it committed) or, in soak, SIGKILLed and restarted."""
+    if crash == "kill":
+        request.getfixturevalue("checkpointed")
+    load_events(neo4j_driver, _changed_clicks(data, f"{crash}-{time.time_ns()}"))
     before = api.served()
     previous = before["latestAnalysis"]["id"]
     figures, members = page_figures(neo4j_driver), memberships(neo4j_driver)
     # The test process holds the lock, and stays alive: the next run must see the
     # heartbeat go stale.
     w = wiring(analysis_lock_stale_s=5.0)
+    relay, relayed_driver = request.getfixturevalue("relayed")
 
-    def kill(name: str) -> None:
+    def lose(name: str) -> None:
         if name == step:
-            _kill_neo4j(services)
+            if crash == "kill":
+                _kill_neo4j(services)
+            else:
+                relay.cut()
             raise CrashError(name)
 
-    analysis = w.analysis(neo4j_driver, kill)
+    analysis = w.analysis(neo4j_driver if crash == "kill" else relayed_driver, lose)
     with pytest.raises((CrashError, ServiceUnavailable)):
         analysis.run()
-    _restart_neo4j(services, neo4j_driver)
-    api.wait_healthy()
+    if crash == "kill":
+        _restart_neo4j(services, neo4j_driver)
+        api.wait_healthy()
+    else:
+        relay.restore()
     after = api.served()
     assert defect(after) is None, defect(after)
     if step in AFTER_SWITCH:  # the new run was current before the crash
@@ -433,8 +478,8 @@ def test_neo4j_killed_when_a_step_starts_leaves_a_whole_run_current(
     assert api.runs()[analysis.run_id]["status"] == (
         "COMPLETE" if step in AFTER_SWITCH else "RUNNING"
     )
-    # The crashed run's lock stays until its heartbeat is stale (5 s after the kill, which a
-    # quick restart can beat): the next run waits for it.
+    # The crashed run's lock stays until its heartbeat is stale (5 s after the crash, which
+    # a quick restart can beat): the next run waits for it.
     nxt = w.analysis(neo4j_driver, wait_s=60.0).run()
     runs = api.runs()
     assert runs[nxt.id]["status"] == "COMPLETE"
@@ -476,7 +521,7 @@ def test_an_analysis_process_killed_at_a_step_leaves_a_whole_run_current(
     quiet_single_run(neo4j_driver, current)
 
 
-@pytest.mark.parametrize("step", STEPS)
+@pytest.mark.parametrize("step", RAISING_STEPS)
 def test_an_analysis_that_raises_at_any_step_is_failed_and_changes_nothing(
     step: str, api: Api, neo4j_driver: Driver
 ) -> None:
@@ -507,8 +552,10 @@ def test_an_analysis_that_raises_at_any_step_is_failed_and_changes_nothing(
 # ---- beside ingest at full speed -----------------------------------------------------
 
 
-STORM_EVENTS = 200_000
-STORM_RUNS = 10
+# (clicks, analyses at most, ingest batch size): the invariant shows at 40,000 clicks in
+# `make test`; `make soak` runs it at 200,000. Analyses follow each other until ingest is done
+# (at least 3 must run beside it) or the most are done.
+STORMS = tiered((40_000, 8, 150), (200_000, 10, 1000), "storm-")
 
 
 def _figures_and_suggestions(driver: Driver) -> tuple[dict[str, Any], list[Any]]:
@@ -554,17 +601,19 @@ def _communities(driver: Driver) -> tuple[Any, ...]:
 
 
 @pytest.mark.timeout(3600)
-def test_ten_analyses_back_to_back_while_ingest_writes_200k_clicks(
-    neo4j_driver: Driver, kafka_bootstrap: str
+@pytest.mark.parametrize("storm", STORMS)
+def test_analyses_back_to_back_while_ingest_writes(
+    storm: tuple[int, int, int], neo4j_driver: Driver, kafka_bootstrap: str
 ) -> None:
+    events, storm_runs, batch = storm
     graph = clean_graph(neo4j_driver)
-    sim = simulate(SimulationConfig(seed=4, events=STORM_EVENTS))
+    sim = simulate(SimulationConfig(seed=4, events=events))
     names = fresh_names()
     produce_pages(sim.pages, kafka_bootstrap, names["PATHRANK_PAGES_TOPIC"])
     produce_stream(sim.events, kafka_bootstrap, names["PATHRANK_TOPIC"])
-    # Batches of 1,000: more, shorter write transactions to meet the analysis's.
+    # Small batches: more, shorter write transactions to meet the analysis's.
     ingest = subprocess.Popen(
-        [PATHRANK, "ingest", "--until-idle", "5", "--batch-size", "1000"],
+        [PATHRANK, "ingest", "--until-idle", "5", "--batch-size", str(batch)],
         env={**os.environ, **names},
         cwd=REPO,
         stdout=subprocess.DEVNULL,
@@ -575,16 +624,18 @@ def test_ten_analyses_back_to_back_while_ingest_writes_200k_clicks(
     during = 0
     try:
         deadline = time.monotonic() + 120
-        while graph.counts().clicks < 5_000:  # analyse a growing graph from the start
+        while graph.counts().clicks < 2_000:  # analyse a growing graph from the start
             assert time.monotonic() < deadline
             assert ingest.poll() is None
             time.sleep(0.2)
-        for _ in range(STORM_RUNS):
+        for _ in range(storm_runs):
             try:
                 wiring().analysis(neo4j_driver).run()
             except Exception:  # every failure counts, whatever its kind
                 failures.append(traceback.format_exc())
-            during += ingest.poll() is None
+            if ingest.poll() is not None:
+                break
+            during += 1
     finally:
         _, stderr = ingest.communicate(timeout=900)
     assert ingest.returncode == 0, stderr[-3000:]
@@ -596,6 +647,8 @@ def test_ten_analyses_back_to_back_while_ingest_writes_200k_clicks(
     partition = _communities(neo4j_driver)
     quiet_single_run(neo4j_driver, quiet.id)
     again = wiring().analysis(neo4j_driver).run()
+    quiet_single_run(neo4j_driver, again.id)  # the first run's results are gone
+    assert again.communities == quiet.communities
     assert _communities(neo4j_driver) == partition  # the same graph, the same communities
     assert _figures_and_suggestions(neo4j_driver) == (figures, suggestions)
     # A fresh graph of the same clicks, analysed once on a quiet graph: the same figures.

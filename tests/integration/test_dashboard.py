@@ -27,6 +27,7 @@ from neo4j import Driver
 from playwright.sync_api import BrowserContext, Page, Playwright
 
 from tests.conftest import REPO
+from tests.integration import datasets
 from tests.integration.analyzed import Analyzed
 from tests.integration.api_server import serve
 from tests.integration.browser import ARTIFACTS, WAIT_MS, chromium_context, open_page
@@ -37,10 +38,8 @@ from tests.integration.ingest_helpers import (
     produce_events,
 )
 
-EVENTS = 15_000
 # Votes, tickets and chats too, and two misleading links beside the hotspots.
-FULL = True
-SIMULATION = {"misleading_links": 2}
+DATASET = datasets.HELP_CENTER
 
 
 def _gql(base: str, query: str) -> dict[str, Any]:

@@ -30,14 +30,14 @@ import pytest
 from neo4j import Driver
 from playwright.sync_api import BrowserContext, Page, Playwright, ViewportSize
 
-from simulator import SimulationConfig
 from tests.conftest import REPO
-from tests.integration.analyzed import analyzed_stories
+from tests.integration import datasets
 from tests.integration.api_server import serve
 from tests.integration.browser import ARTIFACTS, Console, api_data, chromium_context, open_page
 
 SEED: Final = 1
 EVENTS: Final = 30_000
+DATASET: Final = datasets.demo(SEED, EVENTS)
 MOBILE: Final = "platform=mobile"
 SIZES: Final = ((1280, 800), (1024, 768))
 WEEK_MS: Final = 7 * 86_400_000
@@ -45,8 +45,7 @@ WEEK_MS: Final = 7 * 86_400_000
 
 @pytest.fixture(scope="module")
 def truth(neo4j_driver: Driver) -> dict[str, Any]:
-    config = SimulationConfig.full(seed=SEED, events=EVENTS, days=63, stories=True)
-    return analyzed_stories(neo4j_driver, config)
+    return datasets.use(neo4j_driver, DATASET).truth
 
 
 @pytest.fixture(scope="module")

@@ -20,24 +20,22 @@ import pytest
 from neo4j import Driver
 from playwright.sync_api import BrowserContext, Page, Playwright
 
-from simulator import SimulationConfig
 from tests.conftest import REPO
-from tests.integration.analyzed import analyzed_stories
+from tests.integration import datasets
 from tests.integration.api_server import serve
 from tests.integration.browser import ARTIFACTS, Console, api_data, chromium_context, open_page
 from tests.integration.time_helpers import DAY, in_window, ms_of, stored_paths
 
-START = 1_767_600_000_000  # 2026-01-05T08:00Z, a Monday
+START = datasets.STORIES_START
+# The stories test's seed 3: one build for both.
+DATASET = datasets.stories(3)
 SCREENSHOT = REPO / "docs" / "dashboard.png"
 MOBILE = "platform=mobile"
 
 
 @pytest.fixture(scope="module")
 def truth(neo4j_driver: Driver) -> dict[str, Any]:
-    config = SimulationConfig(
-        seed=3, events=40_000, days=63, start_ms=START, stories=True, attributes=True
-    )
-    return analyzed_stories(neo4j_driver, config)
+    return datasets.use(neo4j_driver, DATASET).truth
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import pytest
 
 from simulator import SimulationConfig, simulate
 from tests.conftest import run_cli
@@ -298,6 +299,33 @@ def test_sigkill_mid_stream_then_restart_gives_the_uninterrupted_graph(
     assert snapshot(store.driver) == reference(events)
 
 
+def test_neo4j_cut_off_during_ingest_loses_nothing(
+    store: TestGraph, names: dict[str, str], kafka_bootstrap: str, services: dict[str, Any]
+) -> None:
+    """make test's sibling of the restart below: Neo4j unreachable mid-stream (a relay cut:
+    connections reset, new ones refused) until the worker says it retries, then back."""
+    events, _ = _simulated(4000, seed=9)
+    produce_events(kafka_bootstrap, names["PATHRANK_TOPIC"], events)
+    relay = CuttableRelay(int(services["neo4j"]["bolt_uri"].rsplit(":", 1)[1]))
+    through_relay = {**names, "PATHRANK_NEO4J_URI": f"bolt://127.0.0.1:{relay.port}"}
+    worker = start_ingest(through_relay, "--until-idle", "3")
+    try:
+        deadline = time.monotonic() + 120
+        while store.counts().clicks < 1000 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        relay.cut()
+        assert worker.wait_for_log("retrying the same batch", 120), worker.stderr[-2000:]
+        relay.restore()
+        code, _ = worker.finish(timeout=600)
+    finally:
+        worker.kill()
+        relay.close()
+    assert code == 0, worker.stderr[-2000:]
+    assert "Traceback" not in worker.stderr
+    assert snapshot(store.driver) == reference(events)
+
+
+@pytest.mark.soak
 def test_neo4j_restart_during_ingest_loses_nothing(
     store: TestGraph,
     names: dict[str, str],
@@ -354,6 +382,38 @@ def test_sigterm_during_a_neo4j_outage_stops_within_30s_and_a_restart_loses_noth
     assert snapshot(store.driver) == reference(events)
 
 
+def test_kafka_frozen_mid_batch_the_worker_carries_on(
+    store: TestGraph, names: dict[str, str], kafka_bootstrap: str, services: dict[str, Any]
+) -> None:
+    """make test's sibling of the kill below: the broker stops answering mid-stream
+    (SIGSTOP) and comes back (SIGCONT); nothing is lost or doubled."""
+    events, _ = _simulated(3000, seed=21)
+    produce_events(kafka_bootstrap, names["PATHRANK_TOPIC"], events)
+    manager = service_manager(services)
+    pid = manager.kafka.pid()
+    assert pid is not None
+    worker = start_ingest(names, "--until-idle", "3")
+    try:
+        deadline = time.monotonic() + 120
+        while store.counts().clicks < 1000 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        os.kill(pid, signal.SIGSTOP)
+        frozen_at = store.counts().clicks
+        time.sleep(5)  # the outage's length: ten times what a fetch waits for records
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    try:
+        code, _ = worker.finish(timeout=600)
+    finally:
+        worker.kill()
+    assert 0 < frozen_at < reference(events).clicks, "the freeze must land mid-stream"
+    assert code == 0, worker.stderr[-3000:]
+    assert snapshot(store.driver) == reference(events)
+    assert [line for line in worker.stderr.splitlines() if "rdkafka" in line] == []
+    assert "Traceback" not in worker.stderr
+
+
+@pytest.mark.soak
 def test_kafka_killed_mid_batch_and_restarted_the_worker_carries_on(
     store: TestGraph, names: dict[str, str], kafka_bootstrap: str, services: dict[str, Any]
 ) -> None:

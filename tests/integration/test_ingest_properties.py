@@ -13,6 +13,7 @@ from neo4j import Driver
 from ingest.batch import apply_batch
 from ingest.events import event_from_record
 from tests.integration.ingest_helpers import NOW_MS, clean_graph, reference, snapshot, wiring
+from tests.tiers import examples
 
 T0 = 1_700_000_000_000
 PAGES = ["a", "b", "c", "d"]
@@ -52,7 +53,9 @@ def deliveries(draw: st.DrawFn) -> tuple[list[dict[str, Any]], list[list[dict[st
 
 
 @settings(
-    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(30),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(case=deliveries())
 def test_any_order_duplication_and_batching_gives_the_same_graph(

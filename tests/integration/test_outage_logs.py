@@ -2,7 +2,7 @@
 twenty a second, and /healthz says which parts are down, then that they are back.
 
 The Kafka here is a private one (its own ports and data, the assembled server shared), so
-stopping it stops nobody else's. The window is scaled: PATHRANK_LOG_REPEAT_S is the log's
+stopping it stops nobody else's. The window is scaled: PATHRANK_LOG_repeat_s is the log's
 minute, and the outage lasts one of them (60 s in the long tier).
 """
 
@@ -22,9 +22,8 @@ from pathrank.services.layout import Layout
 from pathrank.services.versions import VERSIONS
 from tests.integration.api_server import Served, free_port, serving
 from tests.integration.ingest_helpers import fresh_names
-from tests.tiers import size
+from tests.tiers import tiered
 
-REPEAT_S = size(60, 5)
 MAX_LINES = 10
 
 
@@ -55,8 +54,10 @@ def _until(check: Callable[[], bool], within_s: float, what: str) -> None:
         time.sleep(0.5)
 
 
+# The log's repeat interval and the outage's length: 5 s in `make test`, a minute in soak.
+@pytest.mark.parametrize("repeat_s", tiered(5, 60))
 def test_a_kafka_outage_logs_a_line_a_minute_and_health_tells_it(
-    services: dict[str, Any], kafka: KafkaServer
+    repeat_s: int, services: dict[str, Any], kafka: KafkaServer
 ) -> None:
     names = fresh_names()
     admin = AdminClient({"bootstrap.servers": kafka.bootstrap})
@@ -66,7 +67,7 @@ def test_a_kafka_outage_logs_a_line_a_minute_and_health_tells_it(
         **names,
         "PATHRANK_KAFKA_BOOTSTRAP": kafka.bootstrap,
         "PATHRANK_WRITE_KEY": "outage-key",
-        "PATHRANK_LOG_REPEAT_S": str(REPEAT_S),
+        "PATHRANK_LOG_repeat_s": str(repeat_s),
     }
     with serving(services, **env) as served:
         up = {"status": "ok", "neo4j": "up", "assist": "live", "collector": "up"}
@@ -76,7 +77,7 @@ def test_a_kafka_outage_logs_a_line_a_minute_and_health_tells_it(
         started = time.monotonic()
         down = {"status": "degraded", "neo4j": "up", "assist": "down", "collector": "down"}
         _until(lambda: _health(served) == down, 60, "/healthz did not tell the outage")
-        time.sleep(max(0.0, REPEAT_S - (time.monotonic() - started)))  # the window measured
+        time.sleep(max(0.0, repeat_s - (time.monotonic() - started)))  # the window measured
         added = served.log_lines()[before:]
         assert len(added) <= MAX_LINES, "\n".join(added)
         assert any("kafka" in line for line in added)  # the outage is said, once

@@ -23,9 +23,11 @@ import pytest
 from neo4j import Driver
 from scipy import stats
 
-from simulator import SimulationConfig, simulate
+from simulator import SimulationConfig
+from tests.integration import datasets
 from tests.integration.api_server import serve
-from tests.integration.ingest_helpers import NOW_MS, reference, wiring
+from tests.integration.ingest_helpers import reference, wiring
+from tests.tiers import tiered
 
 SEEDS = (1, 2, 3, 4, 5)
 EVENTS = 12_000
@@ -76,19 +78,17 @@ def server(services: dict[str, Any]) -> Iterator[str]:
         yield base
 
 
-@pytest.fixture(scope="module")
-def seeded(server: str, neo4j_driver: Driver) -> list[Seeded]:
+def dataset(seed: int) -> datasets.DataSet:
+    return datasets.DataSet(SimulationConfig(seed=seed, events=EVENTS, misleading_links=PLANTED))
+
+
+# make test pools one seed, make soak all five.
+@pytest.fixture(scope="module", params=tiered(SEEDS[:1], SEEDS, "seeds-"))
+def seeded(request: pytest.FixtureRequest, server: str, neo4j_driver: Driver) -> list[Seeded]:
     """Each seed loaded, analysed and read through the API in turn."""
-    w = wiring()
-    admin = w.admin(neo4j_driver)
-    admin.ensure_schema()
     out = []
-    for seed in SEEDS:
-        admin.clear()
-        config = SimulationConfig(seed=seed, events=EVENTS, misleading_links=PLANTED)
-        sim = simulate(config)
-        w.load(neo4j_driver, sim.events, sim.pages, now_ms=NOW_MS)
-        w.analysis(neo4j_driver).run()
+    for seed in request.param:
+        sim = datasets.use(neo4j_driver, dataset(seed))
         api = _gql(server, QUERY)
         flagged = {(m["from"]["id"], m["to"]["id"]) for m in api["misleadingLinks"]}
         out.append(Seeded(seed, sim.truth, sim.events, flagged, api))

@@ -212,8 +212,16 @@ def private_services(private_env: dict[str, str]) -> Iterator[dict[str, str]]:
     run_cli("services", "down", env=private_env)
 
 
-def test_private_lifecycle_up_status_down(private_services: dict[str, str]) -> None:
+def test_a_private_instance_from_up_to_down_with_its_own_ports_and_a_migrated_password(
+    private_services: dict[str, str],
+) -> None:
+    """One private pair of servers (two starts, the second warm) for the whole life of an
+    installation: down, up on its own ports, what drivers and Neo4j Browser are told, an
+    installation from before generated passwords migrated by the next `up`, then down."""
     env = private_services
+    cache = Path(env["PATHRANK_CACHE_DIR"])
+    bolt, http = env["PATHRANK_NEO4J_BOLT_PORT"], env["PATHRANK_NEO4J_HTTP_PORT"]
+    bolt_uri = f"bolt://127.0.0.1:{bolt}"
     down_before = json.loads(run_cli("services", "status", "--json", env=env).stdout)
     assert not down_before["neo4j"]["up"]
     assert not down_before["kafka"]["up"]
@@ -223,28 +231,13 @@ def test_private_lifecycle_up_status_down(private_services: dict[str, str]) -> N
     status = json.loads(run_cli("services", "status", "--json", env=env).stdout)
     assert status["neo4j"]["up"]
     assert status["kafka"]["up"]
-    assert status["neo4j"]["bolt_uri"].endswith(env["PATHRANK_NEO4J_BOLT_PORT"])
+    assert status["neo4j"]["bolt_uri"].endswith(bolt)
     assert status["kafka"]["bootstrap"].endswith(env["PATHRANK_KAFKA_PORT"])
-
-    down = run_cli("services", "down", env=env)
-    assert down.returncode == 0, down.stderr
-    assert "neo4j" in down.stdout
-    assert "kafka" in down.stdout
-    after = json.loads(run_cli("services", "status", "--json", env=env).stdout)
-    assert not after["neo4j"]["up"]
-    assert not after["kafka"]["up"]
-
-
-def test_a_second_instance_advertises_its_own_ports(private_services: dict[str, str]) -> None:
-    env = private_services
-    bolt, http = env["PATHRANK_NEO4J_BOLT_PORT"], env["PATHRANK_NEO4J_HTTP_PORT"]
-    up = run_cli("services", "up", env=env)
-    assert up.returncode == 0, up.stderr
-    n = json.loads(run_cli("services", "status", "--json", env=env).stdout)["neo4j"]
-    _assert_generated_password(Path(env["PATHRANK_CACHE_DIR"]), n["password"])
+    first = status["neo4j"]["password"]
+    _assert_generated_password(cache, first)
 
     # What a neo4j:// driver is told to connect to, for every role.
-    with GraphDatabase.driver(f"neo4j://127.0.0.1:{bolt}", auth=("neo4j", n["password"])) as d:
+    with GraphDatabase.driver(f"neo4j://127.0.0.1:{bolt}", auth=("neo4j", first)) as d:
         records, _, _ = d.execute_query(
             "CALL dbms.routing.getRoutingTable({}, 'neo4j')", database_="neo4j"
         )
@@ -259,29 +252,27 @@ def test_a_second_instance_advertises_its_own_ports(private_services: dict[str, 
     assert discovery["bolt_routing"] == f"neo4j://127.0.0.1:{bolt}"
     assert discovery["bolt_direct"] == f"bolt://127.0.0.1:{bolt}"
     assert discovery["transaction"].startswith(f"http://127.0.0.1:{http}/")
-
     own = f"http://127.0.0.1:{http}"
     preflight = _preflight(own, "/db/neo4j/tx/commit", own)
     assert preflight.headers.get_list("access-control-allow-origin") == [own]
 
-
-def test_a_database_with_the_old_password_is_migrated(private_services: dict[str, str]) -> None:
-    env = private_services
-    cache = Path(env["PATHRANK_CACHE_DIR"])
-    bolt_uri = f"bolt://127.0.0.1:{env['PATHRANK_NEO4J_BOLT_PORT']}"
-    assert run_cli("services", "up", env=env).returncode == 0
-    first = json.loads(run_cli("services", "status", "--json", env=env).stdout)["neo4j"]
     # Turn it into an installation from before generated passwords: the database has the
     # old constant and there is no password file.
-    with GraphDatabase.driver(bolt_uri, auth=("neo4j", first["password"])) as driver:
+    with GraphDatabase.driver(bolt_uri, auth=("neo4j", first)) as driver:
         driver.execute_query(
             "ALTER CURRENT USER SET PASSWORD FROM $old TO $new",
-            old=first["password"],
+            old=first,
             new=OLD_PASSWORD,
             database_="system",
         )
     (cache / "neo4j" / "password").unlink()
-    assert run_cli("services", "down", env=env).returncode == 0
+    down = run_cli("services", "down", env=env)
+    assert down.returncode == 0, down.stderr
+    assert "neo4j" in down.stdout
+    assert "kafka" in down.stdout
+    between = json.loads(run_cli("services", "status", "--json", env=env).stdout)
+    assert not between["neo4j"]["up"]
+    assert not between["kafka"]["up"]
 
     up = run_cli("services", "up", env=env)
     assert up.returncode == 0, up.stderr
@@ -289,10 +280,16 @@ def test_a_database_with_the_old_password_is_migrated(private_services: dict[str
     assert status["neo4j"]["up"]
     migrated = status["neo4j"]["password"]
     _assert_generated_password(cache, migrated)
-    assert migrated != first["password"]
+    assert migrated != first
     _login(bolt_uri, migrated)
     with pytest.raises(AuthError):
         _login(bolt_uri, OLD_PASSWORD)
+
+    down = run_cli("services", "down", env=env)
+    assert down.returncode == 0, down.stderr
+    after = json.loads(run_cli("services", "status", "--json", env=env).stdout)
+    assert not after["neo4j"]["up"]
+    assert not after["kafka"]["up"]
 
 
 def test_busy_port_is_one_clear_line(private_env: dict[str, str]) -> None:

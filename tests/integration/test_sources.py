@@ -237,9 +237,13 @@ def test_an_export_in_another_layout_with_local_times(
         str(tmp_path / "rules.toml"),
     ]
 
-    plain = run_cli("produce", str(export), env=names)  # the finding: every line rejected
-    assert "produced 0 events" in plain.stdout
-    assert "--map customer_id=COLUMN" in plain.stderr
+    # Without the options: refused before Kafka, in one line naming every missing column.
+    plain = run_cli("produce", str(export), env=names)
+    assert plain.returncode != 0
+    assert plain.stdout == ""
+    assert plain.stderr.strip().count("\n") == 0, plain.stderr
+    assert "no column for customer_id, page_id" in plain.stderr
+    assert "name each with --map FIELD=COLUMN" in plain.stderr
     out = produced(
         names | {"PATHRANK_TOPIC": names["PATHRANK_TOPIC"] + "-mapped"}, str(export), *options
     )

@@ -32,21 +32,18 @@ import pytest
 from neo4j import Driver
 from scipy import stats
 
-from simulator import SimulationConfig
 from tests.conftest import REPO
-from tests.integration.analyzed import analyzed_stories
+from tests.integration import datasets
 from tests.integration.time_helpers import DAY, InProcessApi, StoredPath, stored_paths, tally
 from tests.integration.work_helpers import SET_STATUS, attribution, item_of_page, queue, work_api
 
-DAYS: Final = 63
 AFFECTED: Final = 0.02  # a story that changed this share of a page's paths moved it
 MIN_PRECISION: Final = 0.8
 PROBLEMS: Final = {"REWRITE_PAGE", "FIX_DEAD_END", "FIX_LINK", "INVESTIGATE_CHANGE"}
 
 
 def load(driver: Driver, seed: int, events: int) -> tuple[dict[str, Any], list[StoredPath]]:
-    config = SimulationConfig.full(seed=seed, events=events, days=DAYS, stories=True)
-    return analyzed_stories(driver, config), stored_paths(driver)
+    return datasets.use(driver, datasets.demo(seed, events)).truth, stored_paths(driver)
 
 
 def expected(truth: dict[str, Any]) -> dict[tuple[str, ...], str]:
@@ -115,11 +112,12 @@ def check_queue(
 
 
 SEED: Final = 2
+DATASET: Final = datasets.demo(SEED, 20_000)
 
 
 @pytest.fixture(scope="module")
 def planted(neo4j_driver: Driver) -> tuple[dict[str, Any], list[StoredPath]]:
-    return load(neo4j_driver, SEED, 20_000)
+    return datasets.use(neo4j_driver, DATASET).truth, stored_paths(neo4j_driver)
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,7 @@ from algorithms import markov
 from algorithms.markov import SuccessChain, absorbing_chain, success_chain
 from algorithms.observed import Transition, observe
 from tests.paths import path_of
+from tests.tiers import examples
 
 Counts = Mapping[str, int]
 
@@ -286,7 +287,7 @@ def chains(draw: st.DrawFn) -> tuple[dict[Transition, int], dict[str, int], dict
     return transitions, res, ext
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(chains())
 def test_chain_properties(
     chain_counts: tuple[dict[Transition, int], dict[str, int], dict[str, int]],

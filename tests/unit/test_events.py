@@ -21,6 +21,7 @@ from ingest.events import (
     parse_event,
     skew_reason,
 )
+from tests.tiers import examples
 
 NOW = 1_700_000_000_000  # 2023-11-14T22:13:20Z
 SKEW_MS = 300_000  # the default PATHRANK_MAX_CLOCK_SKEW_S, 300 s
@@ -576,19 +577,19 @@ def _parse_outcome(value: bytes) -> Click | InvalidEvent:
         return exc
 
 
-@settings(deadline=None)
+@settings(deadline=None, max_examples=examples(100))
 @given(st.binary(max_size=300))
 def test_arbitrary_bytes_only_raise_invalid_event(value: bytes) -> None:
     _check_outcome(_parse_outcome(value))
 
 
-@settings(deadline=None, max_examples=300)
+@settings(deadline=None, max_examples=examples(300))
 @given(_records)
 def test_arbitrary_json_objects_only_raise_invalid_event(record: dict[str, Any]) -> None:
     _check_outcome(_parse_outcome(orjson.dumps(record)))
 
 
-@settings(deadline=None)
+@settings(deadline=None, max_examples=examples(100))
 @given(
     st.dictionaries(
         st.sampled_from(_known_names),

@@ -27,6 +27,7 @@ from graphql_api.extensions.shape import document_shape
 from graphql_api.metrics import Metrics
 from graphql_api.schema import schema
 from tests.fakes import FakeGraph
+from tests.tiers import examples
 
 HTTP_400 = "HTTP_400"
 
@@ -246,7 +247,7 @@ def test_an_analysis_refused_by_the_lock_is_a_conflict_naming_the_holder() -> No
     )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.text(max_size=200))
 def test_any_text_as_a_query_gives_errors_not_exceptions(text: str) -> None:
     data, errors, _ = run(text)
@@ -254,7 +255,7 @@ def test_any_text_as_a_query_gives_errors_not_exceptions(text: str) -> None:
     assert "INTERNAL_SERVER_ERROR" not in codes(errors)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(
     first=st.one_of(st.none(), st.integers(), st.text(max_size=5), st.floats()),
     after=st.one_of(st.none(), st.text(max_size=60), st.integers()),
@@ -368,7 +369,9 @@ def _dashboard_queries() -> dict[str, str]:
         return re.sub(r"\$\{(\w+)\}", lambda m: filled(texts[m.group(1)]), text)
 
     found = {name: filled(text) for name, text in texts.items() if name.endswith("_QUERY")}
-    assert set(found) == {"OVERVIEW_QUERY", "FLOW_QUERY", "CURVE_QUERY", "QUEUE_QUERY"}
+    assert set(found) == {
+        "OVERVIEW_QUERY", "FLOW_QUERY", "CURVE_QUERY", "QUEUE_QUERY", "SEARCH_QUERY",
+    }  # fmt: skip
     return found
 
 
@@ -377,6 +380,8 @@ def test_the_dashboards_and_graphiqls_queries_pass() -> None:
     _, errors, _ = run(queries["OVERVIEW_QUERY"], {"rows": 10})
     assert errors == []
     _, errors, _ = run(queries["QUEUE_QUERY"], {"first": 100, "status": ["OPEN", "DOING"]})
+    assert errors == []
+    _, errors, _ = run(queries["SEARCH_QUERY"], {"gaps": 10, "top": 15})
     assert errors == []
     _, errors, _ = run(queries["FLOW_QUERY"], {"id": "p1", "n": 200})
     assert errors == []

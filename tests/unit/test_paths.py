@@ -23,6 +23,7 @@ from graph_model.path.record import (
 )
 from ingest.events import parse_event
 from ingest.paths import orphan_markers, resolve_paths
+from tests.tiers import examples
 
 MINUTE = 60_000
 TIMEOUT = 30 * MINUTE
@@ -451,7 +452,7 @@ def _with_replays(clicks: list[Click], data: st.DataObject) -> list[Click]:
     return list(data.draw(st.permutations(clicks + late)))
 
 
-@settings(deadline=None)
+@settings(deadline=None, max_examples=examples(100))
 @given(customer_events(), st.data(), st.integers(0, 100))
 def test_paths_do_not_depend_on_order_or_duplicates(
     clicks: list[Click], data: st.DataObject, watermark: int
@@ -480,7 +481,7 @@ def _content(paths: Sequence[Path]) -> list[tuple[object, ...]]:
     ]
 
 
-@settings(deadline=None)
+@settings(deadline=None, max_examples=examples(100))
 @given(customer_events(distinct_ts=True), st.data(), st.integers(0, 250))
 def test_paths_do_not_depend_on_kafka_arrival_order(
     clicks: list[Click], data: st.DataObject, watermark: int
@@ -494,7 +495,7 @@ def test_paths_do_not_depend_on_kafka_arrival_order(
     assert _content(actual) == _content(expected)
 
 
-@settings(deadline=None)
+@settings(deadline=None, max_examples=examples(100))
 @given(customer_clicks(), st.data(), st.integers(0, 100))
 def test_paths_partition_the_clicks_in_time_order(
     clicks: list[Click], data: st.DataObject, watermark: int
@@ -510,7 +511,7 @@ def test_paths_partition_the_clicks_in_time_order(
     _check_boundaries(paths, watermark, by_key)
 
 
-@settings(deadline=None)
+@settings(deadline=None, max_examples=examples(100))
 @given(customer_events(), st.integers(0, 100))
 def test_markers_add_no_page_and_each_ends_one_path_or_none(
     events: list[Click], watermark: int

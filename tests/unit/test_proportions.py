@@ -16,6 +16,7 @@ from algorithms.proportions import (
     wilson_one,
     z_two_sided,
 )
+from tests.tiers import examples
 
 
 def scipy_fisher(a: int, na: int, b: int, nb: int) -> float:
@@ -37,7 +38,7 @@ def test_fisher_equals_scipy_on_random_tables() -> None:
     assert np.all(got[tiny] < 1e-280)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     na=st.integers(0, 60),
     nb=st.integers(0, 60),

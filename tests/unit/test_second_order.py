@@ -31,6 +31,7 @@ from algorithms.survival import Ending, Observation, cumulative_incidence
 from graph_model.path.record import Path
 from graph_model.resolution.record import Axis
 from tests.paths import path_of
+from tests.tiers import examples
 
 # ---- misleading links ----------------------------------------------------------------------
 
@@ -95,7 +96,7 @@ def reference_order_test(paths: list[Path]) -> tuple[float, int]:
     return 2 * (ll2 - ll1), df
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     st.lists(
         st.tuples(
@@ -304,7 +305,7 @@ def completed_paths(pages: str, most: int) -> st.SearchStrategy[list[tuple[str, 
     return st.lists(path, min_size=1, max_size=most)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(completed_paths("ABC", 8))
 def test_pair_success_equals_a_dense_solve(specs: list[tuple[str, str]]) -> None:
     paths = [path_of(pages, outcome) for pages, outcome in specs] * MIN_CONTINUATIONS

@@ -18,6 +18,7 @@ import { renderLinks, renderMisleading, setupLinks } from "./panels/links.js";
 import { loadQueue, renderQueue, setupQueue } from "./panels/queue.js";
 import { curveMessage, fillEntries, loadCurve, setupResolution } from "./panels/resolution.js";
 import { startAssist } from "./panels/assist.js";
+import { loadSearch, setupSearch } from "./panels/search.js";
 import { renderWeak, setupWeak } from "./panels/weak.js";
 
 const TABLE_ROWS = 10;
@@ -55,7 +56,7 @@ const OVERVIEW_QUERY = `
     pages(first: 500, orderBy: VISITS) { nodes { id title visits entries } }
   }`;
 
-const TABLES = ["queue-table", "weak-table", "hotspot-table", "escalation-table", "misleading-table", "links-table", "changes-table"];
+const TABLES = ["queue-table", "search-table", "weak-table", "hotspot-table", "escalation-table", "misleading-table", "links-table", "changes-table"];
 
 const state = { analysed: false, empty: false, pages: new Map(), weak: [], hotspots: [], selected: null };
 
@@ -193,6 +194,7 @@ async function loadAll(pageFromHash) {
   fillSelector(state.weak, state.hotspots, data.escalationHotspots, data.pages.nodes);
   fillEntries(data.pages.nodes, state.analysed);
   loadCurve($("entry-select").value);
+  loadSearch();
   nameStaticLabels();
 
   const first = state.selected && state.pages.has(state.selected) ? state.selected : initialPage(pageFromHash);
@@ -214,6 +216,7 @@ function start() {
   setupHotspots();
   setupLinks();
   setupResolution();
+  setupSearch();
   $("page-select").addEventListener("change", (e) => selectPage(e.target.value, false));
   $("refresh").addEventListener("click", () => loadAll());
   $("show-stats").addEventListener("change", (e) => document.body.classList.toggle("show-stats", e.target.checked));

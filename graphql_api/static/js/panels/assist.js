@@ -15,6 +15,7 @@ const REASONS = {
   LOW_CHANCE: "Low chance",
   HOTSPOT_TURNAROUND: "Turned back at a hotspot",
   MISLEADING_LINK: "Misleading link",
+  FAILED_SEARCH: "Search found nothing",
 };
 const RETRY_MS = 3000;
 

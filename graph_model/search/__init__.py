@@ -1,0 +1,1 @@
+"""The search aggregate: queries as stored, their figures, and content gaps."""
