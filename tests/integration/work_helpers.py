@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, Final
 
 from neo4j import Driver
 
 from tests.integration.ingest_helpers import NOW_MS, wiring
-from tests.integration.time_helpers import InProcessApi, StoredPath, in_process_api
+from tests.integration.time_helpers import InProcessApi, in_process_api
 
 ITEM_FIELDS: Final = """
   id action title reason reasons ticketsPerWeek customersPerWeek escalations confidence
@@ -86,21 +87,44 @@ def load_events(driver: Driver, events: Sequence[dict[str, Any]]) -> None:
 # ---- attribution, from the docs ----------------------------------------------------------
 
 
-def attribution(paths: Sequence[StoredPath], items: Sequence[dict[str, Any]]) -> dict[str, int]:
+@dataclass(frozen=True)
+class Journey:
+    """A completed path as the attribution needs it: its pages and, step by step, the query
+    searched ("" where the step is no search)."""
+
+    outcome: str
+    pages: tuple[str, ...]
+    queries: tuple[str, ...]
+
+
+def journeys(driver: Driver) -> list[Journey]:
+    records, _, _ = driver.execute_query(
+        "MATCH (p:Path) WHERE p.outcome <> 'OPEN' "
+        "RETURN p.outcome AS o, p.pages AS pages, coalesce(p.queries, []) AS queries"
+    )
+    return [Journey(r["o"], tuple(r["pages"]), tuple(r["queries"])) for r in records]
+
+
+def attribution(paths: Sequence[Journey], items: Sequence[dict[str, Any]]) -> dict[str, int]:
     """Escalated completed paths per item id: each counts for the item of its last page if
-    it has one, else (searches aside: the simulator makes none) for the item of the last
-    link A -> B it made a U-turn on (A -> B -> A) that has one."""
-    pages = {i["page"]["id"]: i["id"] for i in items if i["page"] and not i["stale"]}
+    it has one, else for the item of the last query it searched that has one, else for the
+    item of the last link A -> B it made a U-turn on (A -> B -> A) that has one."""
+    live = [i for i in items if not i["stale"]]
+    pages = {i["page"]["id"]: i["id"] for i in live if i["page"]}
+    queries = {i["query"]: i["id"] for i in live if i["query"]}
     links = {
         (i["link"]["from"]["id"], i["link"]["to"]["id"]): i["id"]
-        for i in items
-        if i["link"] and i["action"] == "FIX_LINK" and not i["stale"]
+        for i in live
+        if i["link"] and i["action"] == "FIX_LINK"
     }
     counts: dict[str, int] = {}
     for p in paths:
         if p.outcome != "ESCALATED":
             continue
         owner = pages.get(p.pages[-1])
+        if owner is None:
+            searched = [queries[q] for q in p.queries if q in queries]
+            owner = searched[-1] if searched else None
         if owner is None:
             turns = [
                 links[(p.pages[i], p.pages[i + 1])]
