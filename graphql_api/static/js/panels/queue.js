@@ -157,6 +157,7 @@ function details(item, pages) {
     h("div", {}, h("h4", {}, "What stands behind it"), h("ul", { class: "figures" }, e.figures.map(figureLine)),
       badges(item.reasons)),
     journeys.length ? h("div", {}, h("h4", {}, "Journeys that show it"), h("ul", { class: "journeys" }, journeys)) : null,
+    e.queries.length ? h("div", {}, h("h4", {}, "What customers searched"), h("ul", { class: "queries" }, e.queries.map((q) => h("li", {}, `“${q}”`)))) : null,
     v
       ? h(
           "div",
