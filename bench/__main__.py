@@ -1,7 +1,7 @@
 """`make bench` = `python -m bench`: every benchmark, side by side, into BENCHMARKS.md.
 
     .venv/bin/python -m bench [--only ingest,analysis,second,api,hostile,freshness,assist,kafka,
-                              collector,time,months,search] [--quick] [--out FILE]
+                              collector,time,months,search,funnel] [--quick] [--out FILE]
                               [--clicks N] [--days D] [--retention-days R]  (months only)
 
 --quick runs the small sizes only (a smoke run; BENCHMARKS.md should come from a full run).
@@ -40,6 +40,7 @@ TITLES = {
     "collector": "Collector",
     "time": "Time",
     "months": "Months of traffic",
+    "funnel": "Funnels and the Python client",
     "search": "Search",
 }
 
@@ -52,6 +53,7 @@ def _runners(months_params: MonthsParams | None = None) -> dict[str, Runner]:
         assist,
         collector,
         freshness,
+        funnel,
         hostile,
         ingest_throughput,
         kafka_clients,
@@ -73,6 +75,7 @@ def _runners(months_params: MonthsParams | None = None) -> dict[str, Runner]:
         "collector": collector.section,
         "time": time_figures.section,
         "months": lambda s, quick: months.section(s, quick, months_params),
+        "funnel": funnel.section,
         "search": search.section,
     }
 

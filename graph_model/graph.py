@@ -12,6 +12,9 @@ from graph_model.assist.reads import AssistReads, Neo4jAssistReads
 from graph_model.change.reads import ChangeReads, Neo4jChangeReads
 from graph_model.community.reads import CommunityReads, Neo4jCommunityReads
 from graph_model.customer.reads import CustomerReads, Neo4jCustomerReads
+from graph_model.dwell.reads import DwellReads, Neo4jDwellReads
+from graph_model.funnel.reads import FunnelReads, Neo4jFunnelReads
+from graph_model.funnel.record import DEFAULT_SEARCH_PAGE
 from graph_model.link.reads import LinkReads, Neo4jLinkReads
 from graph_model.page.reads import Neo4jPageReads, PageReads
 from graph_model.path.reads import Neo4jPathReads, PathReads
@@ -61,6 +64,8 @@ class GraphReads:
     search: SearchReads
     work: WorkReads
     alerts: AlertReads
+    funnels: FunnelReads
+    dwell: DwellReads
 
 
 def neo4j_graph_reads(
@@ -68,6 +73,7 @@ def neo4j_graph_reads(
     database: str,
     timeout_s: float = READ_TIMEOUT_S,
     query_text: QueryText | None = None,
+    search_page: str = DEFAULT_SEARCH_PAGE,
 ) -> GraphReads:
     reader = Reader(driver, database, timeout_s)
     return GraphReads(
@@ -87,4 +93,6 @@ def neo4j_graph_reads(
         search=Neo4jSearchReads(reader, query_text),
         work=Neo4jWorkReads(reader),
         alerts=Neo4jAlertReads(reader),
+        funnels=Neo4jFunnelReads(reader, search_page),
+        dwell=Neo4jDwellReads(reader),
     )

@@ -49,6 +49,7 @@ LIST_BOUNDS: Final[Mapping[str, int]] = {
     "WorkEvidence.figures": 20,  # algorithms.work.queue.EVIDENCE_FIGURES
     "WorkEvidence.paths": 5,  # algorithms.work.queue.EXAMPLE_PATHS
     "WorkEvidence.queries": 10,  # algorithms.work.queue.EVIDENCE_QUERIES
+    "Funnel.steps": 10,
 }
 # Lists a connection's `first` counts already.
 CONNECTION_LISTS: Final = frozenset(

@@ -18,6 +18,7 @@ from strawberry.dataloader import DataLoader
 from graph_model.change.record import ChangeRecord
 from graph_model.community.record import CommunityRecord
 from graph_model.customer.record import CustomerRecord, PageVisit, SimilarCustomer
+from graph_model.dwell.record import Dwell
 from graph_model.graph import GraphReads
 from graph_model.keyset import Window
 from graph_model.link.record import LinkSuccess
@@ -25,7 +26,7 @@ from graph_model.page.record import Direction, PageRecord, PageVersion, Transiti
 from graph_model.path.record import Outcome, Path
 from graph_model.series.record import Bucket, Bucketing, Counts, StoredSeries
 from graph_model.suggestion.record import LinkSuggestion
-from graph_model.timewindow import Interval
+from graph_model.timewindow import Interval, TimeWindow
 from graph_model.work.record import WorkItem
 
 K = TypeVar("K", bound=Hashable)
@@ -132,6 +133,11 @@ class Loaders:
     @cached_property
     def stored_series(self) -> DataLoader[tuple[str, Interval], StoredSeries | None]:
         return grouped(self.graph.series.stored, None)
+
+    @cached_property
+    def time_on_page(self) -> DataLoader[tuple[str, tuple[TimeWindow, str | None]], Dwell | None]:
+        dwell = self.graph.dwell
+        return grouped(lambda ids, a: dwell.time_on_page(ids, a[0], a[1]), None)
 
     @cached_property
     def versions(self) -> DataLoader[str, tuple[PageVersion, ...]]:

@@ -22,6 +22,7 @@ from graphql_api.types.change import ChangeQuery
 from graphql_api.types.community import CommunityQuery
 from graphql_api.types.customer import CustomerQuery
 from graphql_api.types.forget import ForgetMutation
+from graphql_api.types.funnel import FunnelQuery
 from graphql_api.types.link import LinkQuery
 from graphql_api.types.page import PageQuery
 from graphql_api.types.path import PathQuery
@@ -50,6 +51,7 @@ Query = merge_types(
         ChangeQuery,
         SegmentQuery,
         AssistQuery,
+        FunnelQuery,
         SearchQueries,
         WorkQuery,
         AlertQuery,

@@ -354,7 +354,9 @@ class Wiring:
                 # No read outlives the request it serves.
                 timeout_s = min(READ_TIMEOUT_S, s.api_time_budget_s)
                 text = self.search_rules().text  # searchQuery(text) finds the stored form
-                yield neo4j_graph_reads(driver, s.neo4j_database, timeout_s, text)
+                yield neo4j_graph_reads(
+                    driver, s.neo4j_database, timeout_s, text, search_page=s.search_page
+                )
             finally:
                 await driver.close()
 

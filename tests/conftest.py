@@ -74,15 +74,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
             item.add_marker(pytest.mark.property)
     # Modules that read the same data set run one after another, so that it is built once
-    # (tests/integration/datasets.py); otherwise the order stays as collected.
+    # (tests/integration/datasets.py), those that change it (WRITES_DATASET) last;
+    # otherwise the order stays as collected.
     from tests.integration.datasets import of_module
 
     first: dict[str, int] = {}
-    group: list[int] = []
+    group: list[tuple[int, bool]] = []
     for index, item in enumerate(items):
         module = getattr(item, "module", None)
         dataset = of_module(module) if module is not None else None
         key = dataset.name if dataset is not None else str(item.path)
-        group.append(first.setdefault(key, index))
+        group.append((first.setdefault(key, index), bool(getattr(module, "WRITES_DATASET", 0))))
     order = sorted(range(len(items)), key=lambda i: (group[i], i))
     items[:] = [items[i] for i in order]

@@ -105,3 +105,26 @@ RETURN rows, COUNT {
     AND NOT EXISTS { (m)<-[:ENDED_BY]-() }
 } AS orphans
 """
+
+# Every path that started in [$since, $until), oldest first, keyset by (start, id): $low is
+# the later of $since and the cursor's start, so each page seeks the path_start index where
+# the previous one stopped. Filters: outcome, segment, a page the path visits.
+_PATHS_FILTER = """
+  AND ($outcome IS NULL OR p.outcome = $outcome)
+  AND ($segment IS NULL OR $segment IN p.segments)
+  AND ($page IS NULL OR $page IN p.pages)"""
+
+PATHS_WINDOW = f"""
+MATCH (p:Path)
+WHERE p.start >= $low AND p.start < $until
+  AND ($start IS NULL OR p.start > $start OR p.id > $pathId){_PATHS_FILTER}
+WITH p ORDER BY p.start, p.id
+LIMIT $limit
+RETURN collect(p {PATH}) AS rows
+"""
+
+PATHS_COUNT = f"""
+MATCH (p:Path)
+WHERE p.start >= $low AND p.start < $until{_PATHS_FILTER}
+RETURN count(p) AS n
+"""

@@ -7,7 +7,14 @@ from typing import Any, Protocol
 
 from graph_model.keyset import Window, decode_cursor
 from graph_model.path import cypher as q
-from graph_model.path.record import Outcome, Path, PathStats, path_stats_from_sums
+from graph_model.path.record import (
+    EVERY_PATH,
+    Outcome,
+    Path,
+    PathFilter,
+    PathStats,
+    path_stats_from_sums,
+)
 from graph_model.properties import from_properties
 from graph_model.reader import Neo4jReads, unique
 from graph_model.timewindow import ALL_TIME, TimeWindow
@@ -36,6 +43,13 @@ class PathReads(Protocol):
 
     async def count_through(self, ids: Sequence[str], outcome: Outcome | None) -> dict[str, int]:
         """Paths visiting each page."""
+
+    async def window(
+        self, first: int, after: str | None, filters: PathFilter = EVERY_PATH
+    ) -> Window[Path]:
+        """Paths that pass `filters`, oldest first (keyset by start and id)."""
+
+    async def count(self, filters: PathFilter = EVERY_PATH) -> int: ...
 
     async def stats(self, window: TimeWindow = ALL_TIME, segment: str | None = None) -> PathStats:
         """Path statistics, live from every path (that started in `window`, in `segment`:
@@ -68,6 +82,30 @@ class Neo4jPathReads(Neo4jReads):
 
     async def count_through(self, ids: Sequence[str], outcome: Outcome | None) -> dict[str, int]:
         return await self._counts("paths_through_count", q.PATHS_THROUGH_COUNT, ids, outcome)
+
+    async def window(
+        self, first: int, after: str | None, filters: PathFilter = EVERY_PATH
+    ) -> Window[Path]:
+        low, start, path_id = filters.window.low, None, None
+        if after is not None:
+            start, path_id = decode_cursor(CHRONOLOGICAL, after, (int, str))
+            low = max(low, int(start))
+        rows = await self._r.rows(
+            "paths_window",
+            q.PATHS_WINDOW,
+            low=low,
+            start=start,
+            pathId=path_id,
+            limit=first + 1,
+            **filters.parameters(),
+        )
+        return _window(CHRONOLOGICAL, rows, first)
+
+    async def count(self, filters: PathFilter = EVERY_PATH) -> int:
+        [record] = await self._r.run(
+            "paths_count", q.PATHS_COUNT, low=filters.window.low, **filters.parameters()
+        )
+        return int(record["n"])
 
     async def stats(self, window: TimeWindow = ALL_TIME, segment: str | None = None) -> PathStats:
         if window.bounded or segment is not None:

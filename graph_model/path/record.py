@@ -12,7 +12,9 @@ import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Final
+from typing import Any, Final
+
+from graph_model.timewindow import ALL_TIME, TimeWindow
 
 
 class Outcome(StrEnum):
@@ -142,6 +144,28 @@ class Path:
     @property
     def turnaround_positions(self) -> tuple[int, ...]:
         return turnaround_positions(self.pages)
+
+
+@dataclass(frozen=True, slots=True)
+class PathFilter:
+    """Which paths a list holds: started in `window`, in `segment` ("key=value"), ended so,
+    through a page."""
+
+    window: TimeWindow = ALL_TIME
+    segment: str | None = None
+    outcome: Outcome | None = None
+    page_id: str | None = None
+
+    def parameters(self) -> dict[str, Any]:
+        return {
+            "until": self.window.high,
+            "segment": self.segment,
+            "outcome": None if self.outcome is None else self.outcome.value,
+            "page": self.page_id,
+        }
+
+
+EVERY_PATH: Final = PathFilter()
 
 
 def segments_of(clicks: Iterable[Click]) -> tuple[str, ...]:

@@ -15,6 +15,7 @@ from graph_model.alert.record import AlertKind, DeliveryState
 from graph_model.assist.record import RiskReason
 from graph_model.change.record import ChangeDirection, ChangeKind
 from graph_model.community.record import CommunityOrder
+from graph_model.funnel.record import FunnelEvent
 from graph_model.page.record import PageOrder, PathMode, WeakReason
 from graph_model.path.record import Outcome
 from graph_model.run.record import AnalysisStatus
@@ -218,5 +219,16 @@ _expose(
         "PENDING": "Not delivered yet: waiting for its next attempt.",
         "DELIVERED": "The webhook answered 2xx.",
         "FAILED": "Given up after the last attempt.",
+    },
+)
+_expose(
+    FunnelEvent,
+    "FunnelEvent",
+    "An event a funnel step can be (docs/analytics.md, Funnels).",
+    {
+        "SEARCH": "A search: a step on the search page.",
+        "RESOLUTION": "The path's resolution: its resolving click or resolution event, after "
+        "its last page.",
+        "ESCALATION": "The path's escalation event (a ticket, chat or call), after its last page.",
     },
 )

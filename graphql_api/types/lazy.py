@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from graphql_api.types.change import Change, PageVersion
     from graphql_api.types.community import Community
     from graphql_api.types.customer import Customer
+    from graphql_api.types.dwell import Dwell
     from graphql_api.types.page import Page
     from graphql_api.types.path import Path
     from graphql_api.types.segment import SegmentRate
@@ -24,3 +25,4 @@ LinkSuggestionType = Annotated["LinkSuggestion", strawberry.lazy("graphql_api.ty
 ChangeType = Annotated["Change", strawberry.lazy("graphql_api.types.change")]
 PageVersionType = Annotated["PageVersion", strawberry.lazy("graphql_api.types.change")]
 SegmentRateType = Annotated["SegmentRate", strawberry.lazy("graphql_api.types.segment")]
+DwellType = Annotated["Dwell", strawberry.lazy("graphql_api.types.dwell")]

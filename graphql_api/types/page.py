@@ -41,6 +41,7 @@ from graphql_api.types.common import (
 from graphql_api.types.connection import Connection
 from graphql_api.types.lazy import (
     ChangeType,
+    DwellType,
     LinkSuggestionType,
     PageVersionType,
     PathType,
@@ -196,6 +197,17 @@ class Page:
         self, info: Info, from_: From = None, until: Until = None, segment: Segment = None
     ) -> PageRates:
         return await page_rates(info, self.record.id, *filters(from_, until, segment))
+
+    @field(
+        description="Seconds customers spend on the page before their next click, over the "
+        "completed paths that started in the window (default: all of them)."
+    )
+    async def time_on_page(
+        self, info: Info, from_: From = None, until: Until = None, segment: Segment = None
+    ) -> DwellType:
+        from graphql_api.types.dwell import time_on_page
+
+        return await time_on_page(info, self.record.id, *filters(from_, until, segment))
 
     @field(
         description="The figure per period, with Wilson 95% intervals: precomputed by the "

@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Annotated
 
 import strawberry
 
 from graph_model.customer.record import CustomerRecord
-from graph_model.path.record import Outcome
+from graph_model.path.record import Outcome, PathFilter
 from graph_model.path.record import OutcomeStats as OutcomeStatsRecord
 from graph_model.path.record import Path as PathRecord
 from graph_model.path.record import PathStats as PathStatsRecord
 from graphql_api.context import Info
 from graphql_api.fields import field
-from graphql_api.types.common import capped, firsts, recorded, size_argument, utc
+from graphql_api.types.common import (
+    DEFAULT_FIRST,
+    After,
+    First,
+    capped,
+    firsts,
+    recorded,
+    size_argument,
+    utc,
+)
+from graphql_api.types.connection import Connection
 from graphql_api.types.lazy import CustomerType
 from graphql_api.types.page import Page, load_pages
 from graphql_api.types.series import From, Segment, Until, filters
@@ -122,6 +133,33 @@ class PathStats:
 
 @strawberry.type
 class PathQuery:
+    @field(
+        description="Every path that started in the window, oldest first (keyset cursors), "
+        "optionally only those in a segment, ended so, or through a page."
+    )
+    async def paths(
+        self,
+        info: Info,
+        first: First = DEFAULT_FIRST,
+        after: After = None,
+        from_: From = None,
+        until: Until = None,
+        segment: Segment = None,
+        outcome: Annotated[
+            Outcome | None, strawberry.argument(description="Only paths that ended so.")
+        ] = None,
+        page_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="Only paths through this page.")
+        ] = None,
+    ) -> Connection[Path]:
+        window, chosen = filters(from_, until, segment)
+        chosen_filter = PathFilter(
+            window, chosen, outcome, None if page_id is None else str(page_id)
+        )
+        paths = info.context.graph.paths
+        found = await paths.window(firsts(first, DEFAULT_FIRST), after, chosen_filter)
+        return Connection.of(found, Path.of, partial(paths.count, chosen_filter), after)
+
     @field(
         description="Path statistics, live from the paths (those that started in the window, "
         "when one is given)."

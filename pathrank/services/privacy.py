@@ -5,12 +5,15 @@
   0700, files 0600, and the servers start with umask 077 so that what they write next is
   too (pathrank.services.process).
 - Neo4j Browser: neo4j.conf turns off what can be turned off (usage data: Segment, Canny;
-  remote guides), but two things are written into the Browser bundle, where no setting
-  reaches: an import of its web fonts from fonts.googleapis.com in its CSS, and Sentry,
+  remote guides), but four things are written into the Browser bundle, where no setting
+  reaches in time: an import of its web fonts from fonts.googleapis.com in its CSS; Sentry,
   which sends performance traces to sentry.io whatever the telemetry setting (only its
-  error reports obey it). Both are taken out of the assembled copy: the font import, and
-  Sentry's address (without one, Sentry sends nothing). Browser then uses the fonts it ships
-  and the system's, and opening it asks no other host for anything.
+  error reports obey it); and the loaders of Segment's and Canny's scripts, which can run
+  before Browser has read the server's telemetry setting (seen on a busy machine). They are
+  taken out of the assembled copy: the font import, Sentry's address (without one, Sentry
+  sends nothing), and the two script addresses (an empty inline script stands in). Browser
+  then uses the fonts it ships and the system's, and opening it asks no other host for
+  anything.
 """
 
 from __future__ import annotations
@@ -28,10 +31,16 @@ DIR_MODE: Final = 0o700
 FILE_MODE: Final = 0o600
 
 # What is taken out of the Browser bundle, and what stands in its place: the font import in
-# a CSS string, and Sentry's DSN (its address; an empty one turns Sentry off).
+# a CSS string, Sentry's DSN (its address; an empty one turns Sentry off), and the addresses
+# of Canny's and Segment's scripts (Segment's is a prefix: what follows becomes a comment).
 _REMOTE: Final = (
     (re.compile(rb"@import url\(https://fonts\.googleapis\.com/[^)]*\);?"), b""),
     (re.compile(rb'dsn:"https://[0-9a-f]+@[a-z0-9.]+\.sentry\.io/[0-9]+"'), b'dsn:""'),
+    (re.compile(rb'"https://canny\.io/sdk\.js"'), b'"data:text/javascript,"'),
+    (
+        re.compile(rb'"https://cdn\.segment\.com/analytics\.js/v1/"'),
+        b'"data:text/javascript,//"',
+    ),
 )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from neo4j import Driver
@@ -10,6 +11,8 @@ from playwright.sync_api import Playwright, sync_playwright
 
 from tests.integration import datasets
 from tests.integration.analyzed import Analyzed
+from tests.integration.api_server import serve
+from tests.integration.graphql_http import API_KEY, Api
 from tests.integration.ingest_helpers import TestGraph, clean_graph, fresh_names
 
 
@@ -28,6 +31,15 @@ def data(request: pytest.FixtureRequest, neo4j_driver: Driver) -> Analyzed:
     assert dataset is not None, f"{request.module.__name__} names no data set"
     loaded = datasets.use(neo4j_driver, dataset)
     return Analyzed(truth=loaded.truth, pages=loaded.pages, events=loaded.events)
+
+
+@pytest.fixture(scope="module")
+def api(services: dict[str, Any], data: Analyzed) -> Iterator[Api]:
+    """`pathrank serve` on the module's data set, with the API key and without the response
+    cache (these tests measure execution: answers, query counts; the cache is
+    test_response_cache.py's). Modules with an API client of their own define `api` too."""
+    with serve(services, PATHRANK_API_KEY=API_KEY, PATHRANK_API_CACHE="0") as base:
+        yield Api(base)
 
 
 @pytest.fixture

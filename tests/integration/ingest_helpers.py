@@ -16,7 +16,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path as FilePath
 from typing import IO, Any
@@ -230,6 +230,9 @@ class Snapshot:
     clicks: int
     markers: int = 0
     orphan_markers: int = 0
+    # Each path's click times, by (customer, start); the reference fills it, the graph's
+    # snapshot does not, and equality ignores it.
+    times: dict[tuple[str, int], tuple[int, ...]] = field(default_factory=dict, compare=False)
 
 
 def snapshot(driver: Driver) -> Snapshot:
@@ -311,6 +314,7 @@ def reference(events: Iterable[Mapping[str, Any]], timeout_ms: int = TIMEOUT_MS)
     watermark = max(ts for es in events_of.values() for ts, *_ in es)
 
     paths: list[PathSummary] = []
+    times: dict[tuple[str, int], tuple[int, ...]] = {}
     moves: Counter[tuple[str, str]] = Counter()
     turned: Counter[tuple[str, str]] = Counter()
     visited: dict[tuple[str, str], int] = {}
@@ -366,6 +370,7 @@ def reference(events: Iterable[Mapping[str, Any]], timeout_ms: int = TIMEOUT_MS)
                 ended_at,
             )
             paths.append(summary)
+            times[(customer, steps[0][0])] = tuple(ts for ts, _, _ in steps)
             for i in range(1, len(pages)):
                 moves[(pages[i - 1], pages[i])] += 1
                 turned[(pages[i - 1], pages[i])] += i in turns
@@ -376,6 +381,7 @@ def reference(events: Iterable[Mapping[str, Any]], timeout_ms: int = TIMEOUT_MS)
         clicks=sum(visited.values()),
         markers=markers,
         orphan_markers=orphans,
+        times=times,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -9,6 +10,7 @@ from neo4j import Driver
 
 from tests.conftest import REPO
 from tests.integration.analyzed import Analyzed, analyze, load_simulation
+from tests.integration.funnel_helpers import completed_paths, reference_funnel
 
 KIT = REPO / "cypher"
 
@@ -39,6 +41,7 @@ def test_every_saved_query_is_tested() -> None:
         "paths_through_page.cypher",
         "community_profile.cypher",
         "success_path.cypher",
+        "funnel.cypher",
         # Searches: tested in tests/integration/test_search_figures.py (data with searches).
         "failing_queries.cypher",
         "after_query.cypher",
@@ -112,3 +115,24 @@ def test_success_path(demo: Analyzed, neo4j_driver: Driver) -> None:
     assert row["fewestClicks"] == len(row["fewestClicksRoute"]) - 1 >= 1
     assert 0 < row["routeProbability"] <= 1
     assert row["observedMeanClicks"] > 0
+
+
+def test_funnel(demo: Analyzed, neo4j_driver: Driver) -> None:
+    steps = [{"page": "p000"}, {"pattern": "p0[0-3].*"}, {"outcome": "RESOLVED"}]
+    rows = _run(
+        neo4j_driver,
+        "funnel.cypher",
+        steps=steps,
+        withinMinutes=30,
+        since=datetime(2000, 1, 1, tzinfo=UTC),
+        until=datetime(2100, 1, 1, tzinfo=UTC),
+    )
+    _, expected = reference_funnel(
+        completed_paths(demo.events),
+        [("page", "p000"), ("pattern", "^p0[0-3]"), ("event", "RESOLUTION")],
+        30,
+    )
+    assert [(r["step"], r["reached"], r["converted"]) for r in rows] == [
+        (k + 1, s.reached, s.converted) for k, s in enumerate(expected)
+    ]
+    assert expected[2].reached > 0

@@ -40,6 +40,8 @@ from tests.integration.ingest_helpers import (
 
 # Votes, tickets and chats too, and two misleading links beside the hotspots.
 DATASET = datasets.HELP_CENTER
+# It writes to the graph (live clicks, an analysis): after the modules that only read it.
+WRITES_DATASET = True
 
 
 def _gql(base: str, query: str) -> dict[str, Any]:
