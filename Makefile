@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-PKGS   := pathrank ingest graph_model algorithms graphql_api collector
+PKGS   := pathrank ingest graph_model algorithms graphql_api collector notify
 
 .PHONY: install lint format typecheck services-up services-down browser wrk test soak test-unit demo bench clean
 

@@ -20,7 +20,7 @@ from typing import Final
 
 from graphdatascience import GraphDataScience
 
-from algorithms.changes import changes
+from algorithms.changes import changes, segment_changes, tested_segments
 from algorithms.communities import community_profiles
 from algorithms.gds.communities import Communities, communities
 from algorithms.gds.ranks import page_rank, path_rank
@@ -42,12 +42,14 @@ from algorithms.second_order import (
     order_test,
     triples,
 )
-from algorithms.series import analysed_window, timelines
+from algorithms.series import Timeline, analysed_window, timelines
 from algorithms.weak_pages import weak_pages
 from algorithms.window import WindowRows, window_counts, window_rows
+from algorithms.work.analysis import WorkFindings, WorkQueue, work_results
 from graph_model.admin import GraphCounts
+from graph_model.change.record import ChangeRecord
 from graph_model.link.record import LinkSuccess, MisleadingLink
-from graph_model.page.record import PathMode
+from graph_model.page.record import PageVersion, PathMode
 from graph_model.path.record import Path, PathStats, path_stats
 from graph_model.run.lock import HeldLock, Neo4jAnalysisLock, WaitReporter
 from graph_model.run.record import (
@@ -58,6 +60,7 @@ from graph_model.run.record import (
 )
 from graph_model.run.store import AnalysisStore
 from graph_model.timewindow import ALL_TIME, MAX_PERIODS, Interval, TimeWindow
+from graph_model.work.record import WorkResults
 
 MAX_SUGGESTIONS = 200
 
@@ -81,6 +84,7 @@ class Step(StrEnum):
     SERIES = "series"
     CHANGES = "changes"
     SEARCH = "search"
+    WORK_QUEUE = "work queue"
     STAGE_COMMUNITIES = "stage communities"
     STAGE_SIMILAR_CUSTOMERS = "stage similar customers"
     STAGE_LINK_SUGGESTIONS = "stage link suggestions"
@@ -89,6 +93,7 @@ class Step(StrEnum):
     STAGE_SERIES = "stage series"
     STAGE_CHANGES = "stage changes"
     STAGE_SEARCH = "stage search"
+    STAGE_WORK_QUEUE = "stage work queue"
     SWITCH = "switch"
     PUBLISH = "publish"
     CLEAN_UP = "clean up"
@@ -118,8 +123,10 @@ class Analysis:
         wait_s: float | None = None,
         on_wait: WaitReporter | None = None,
         window: TimeWindow = ALL_TIME,
+        work: WorkQueue | None = None,
     ) -> None:
         self.store = store
+        self.work = work or WorkQueue()
         self.window = window
         self.gds = gds
         self.lock = lock
@@ -177,6 +184,8 @@ class Analysis:
                     self.results.stage_changes(results.changes)
                 with self._step(Step.STAGE_SEARCH):
                     self.results.stage_search(results.search)
+                with self._step(Step.STAGE_WORK_QUEUE):
+                    self.results.stage_work(results.work)
                 with self._step(Step.SWITCH):
                     retired = self.results.switch(self._timed(record))
                 switched = True
@@ -279,9 +288,28 @@ class Analysis:
             covered = analysed_window(paths, self.window, self.started_ms)
             periods = timelines(paths, covered)
         with self._step(Step.CHANGES):
-            found_changes = changes(periods[Interval.WEEK], paths, store.page_versions())
+            found_changes, segments, versions = _changes(
+                periods[Interval.WEEK], paths, covered, store.page_versions()
+            )
         with self._step(Step.SEARCH):
             searched = search_figures(paths)
+        work = self._work_queue(
+            paths,
+            covered,
+            size.watermark_ms,
+            WorkFindings(
+                observed=observed,
+                chain=chain,
+                weak=weak,
+                tests=(hotspots, exits, escalations),
+                misleading=misleading,
+                suggestions=suggestions,
+                changes=found_changes,
+                segments_tested=segments,
+                versions=versions,
+                searched=searched,
+            ),
+        )
         steps = PageSteps(
             observed=observed,
             chain=chain,
@@ -316,7 +344,7 @@ class Analysis:
             status=AnalysisStatus.RUNNING,
             since=self.window.since,
             until=self.window.until,
-            changes=sum(c.significant for c in found_changes),
+            changes=sum(c.significant for c in found_changes if c.segment is None),
             searches=searched.site.searches,
             content_gaps=searched.site.content_gaps,
         )
@@ -340,12 +368,43 @@ class Analysis:
             ],
             changes=found_changes,
             search=searched,
+            work=work,
         )
+
+    def _work_queue(
+        self,
+        paths: Sequence[Path],
+        covered: TimeWindow,
+        watermark_ms: int | None,
+        found: WorkFindings,
+    ) -> WorkResults:
+        """The work queue step: the items, their verifications and the alerts."""
+        with self._step(Step.WORK_QUEUE):
+            return work_results(
+                self.work,
+                self.store,
+                paths,
+                covered,
+                watermark_ms,
+                found,
+                window_bounded=self.window.bounded,
+                now_ms=self.started_ms,
+            )
 
     def _timed(self, run: AnalysisRun) -> AnalysisRun:
         """The run with the steps timed so far."""
         steps = {k: round(v, 4) for k, v in self.steps.items()}
         return replace(run, steps=steps, duration_ms=int(sum(self.steps.values()) * 1000))
+
+
+def _changes(
+    weekly: Timeline, paths: Sequence[Path], covered: TimeWindow, versions: list[PageVersion]
+) -> tuple[list[ChangeRecord], int, list[PageVersion]]:
+    """Everyone's changes and the catalog comparisons, then each large segment's changes;
+    how many segments were tested; the catalog versions compared."""
+    segments = tested_segments(paths, covered)
+    found = [*changes(weekly, paths, versions), *segment_changes(segments, covered)]
+    return found, len(segments), versions
 
 
 def _by_page(scores: Mapping[int, float], page_of: Mapping[int, str]) -> dict[str, float]:

@@ -11,18 +11,23 @@ Benjamini-Hochberg correction over every test of the run.
   10,000 trials: algorithms.proportions.two_proportions).
 - Reported: period tests with q <= 0.05, and every catalog test (its effect, significant or
   not), ranked by q-value, then by the size of the change.
+- Segments (`segment_changes`): the period tests again over each segment's paths alone, for
+  the MAX_SEGMENTS largest segments with at least SEGMENT_MIN_PATHS completed paths; each
+  segment is a family of its own (its own Benjamini-Hochberg correction and ranks), so a
+  break that only one segment's customers meet shows among theirs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Final
 
 import numpy as np
 
 from algorithms.proportions import benjamini_hochberg, two_proportions
-from algorithms.series import Timeline, count_page
+from algorithms.series import Timeline, count_page, timelines
 from graph_model.change.record import FDR, ChangeKind, ChangeRecord
 from graph_model.page.record import PageVersion
 from graph_model.path.record import Path
@@ -32,6 +37,8 @@ from graph_model.timewindow import DAY_MS, Interval, TimeWindow
 BASELINE_PERIODS: Final = 4
 MIN_TRIALS: Final = 20
 CATALOG_DAYS: Final = 14
+SEGMENT_MIN_PATHS: Final = 200
+MAX_SEGMENTS: Final = 20
 
 
 def _rows(metric: PageMetric) -> tuple[int, int]:
@@ -99,6 +106,31 @@ def changes(
         )
     found.sort(key=_order)
     return [replace(c, rank=rank) for rank, c in enumerate(found, start=1)]
+
+
+def tested_segments(paths: Sequence[Path], window: TimeWindow) -> dict[str, list[Path]]:
+    """The segments the changes are tested in alone, with their completed paths."""
+    members: dict[str, list[Path]] = defaultdict(list)
+    for path in paths:
+        if path.completed and window.contains(path.start):
+            for segment in path.segments:
+                members[segment].append(path)
+    large = sorted(
+        (s for s, found in members.items() if len(found) >= SEGMENT_MIN_PATHS),
+        key=lambda s: (-len(members[s]), s),
+    )[:MAX_SEGMENTS]
+    return {s: members[s] for s in sorted(large)}
+
+
+def segment_changes(
+    segments: Mapping[str, Sequence[Path]], window: TimeWindow, *, fdr: float = FDR
+) -> list[ChangeRecord]:
+    """Each segment's significant period changes (`tested_segments`), tagged with it."""
+    found: list[ChangeRecord] = []
+    for segment, members in segments.items():
+        weekly = timelines(members, window)[Interval.WEEK]
+        found.extend(replace(c, segment=segment) for c in changes(weekly, (), (), fdr=fdr))
+    return found
 
 
 def _order(c: ChangeRecord) -> tuple[float, float, str, str, int]:

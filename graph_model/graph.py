@@ -7,6 +7,7 @@ from typing import Protocol
 
 from neo4j import AsyncDriver
 
+from graph_model.alert.reads import AlertReads, Neo4jAlertReads
 from graph_model.assist.reads import AssistReads, Neo4jAssistReads
 from graph_model.change.reads import ChangeReads, Neo4jChangeReads
 from graph_model.community.reads import CommunityReads, Neo4jCommunityReads
@@ -25,6 +26,7 @@ from graph_model.search.text import QueryText
 from graph_model.segment.reads import Neo4jSegmentReads, SegmentReads
 from graph_model.series.reads import Neo4jSeriesReads, SeriesReads
 from graph_model.suggestion.reads import Neo4jSuggestionReads, SuggestionReads
+from graph_model.work.reads import Neo4jWorkReads, WorkReads
 
 
 class GraphStatus(Protocol):
@@ -60,6 +62,8 @@ class GraphReads:
     segments: SegmentReads
     assist: AssistReads
     search: SearchReads
+    work: WorkReads
+    alerts: AlertReads
     funnels: FunnelReads
     dwell: DwellReads
 
@@ -87,6 +91,8 @@ def neo4j_graph_reads(
         segments=Neo4jSegmentReads(reader),
         assist=Neo4jAssistReads(reader),
         search=Neo4jSearchReads(reader, query_text),
+        work=Neo4jWorkReads(reader),
+        alerts=Neo4jAlertReads(reader),
         funnels=Neo4jFunnelReads(reader, search_page),
         dwell=Neo4jDwellReads(reader),
     )

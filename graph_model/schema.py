@@ -65,6 +65,8 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE INDEX site_search_run IF NOT EXISTS FOR (n:SiteSearchFigures) ON (n.run)",
     "CREATE INDEX change_run IF NOT EXISTS FOR (n:Change) ON (n.run, n.kind, n.rank)",
     "CREATE INDEX change_run_page IF NOT EXISTS FOR (n:Change) ON (n.run, n.pageId)",
+    "CREATE INDEX segment_change_run IF NOT EXISTS FOR (n:SegmentChange) "
+    "ON (n.run, n.segment, n.rank)",
     "CREATE INDEX similar_run IF NOT EXISTS FOR ()-[s:SIMILAR]-() ON (s.run)",
     "CREATE INDEX suggested_link_run IF NOT EXISTS FOR ()-[s:SUGGESTED_LINK]-() ON (s.run)",
     "CREATE INDEX misleading_link_run IF NOT EXISTS FOR ()-[m:MISLEADING_LINK]-() ON (m.run)",
@@ -75,6 +77,21 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE INDEX analysis_run_started IF NOT EXISTS FOR (n:AnalysisRun) ON (n.startedAt)",
     # Live assist: announcements not yet acknowledged by Kafka, removed by id.
     "CREATE CONSTRAINT assist_outbox_id IF NOT EXISTS FOR (n:AssistOutbox) REQUIRE n.id IS UNIQUE",
+    # The work queue: items by id and status, their figures and verifications per run.
+    "CREATE CONSTRAINT work_item_id IF NOT EXISTS FOR (n:WorkItem) REQUIRE n.id IS UNIQUE",
+    "CREATE INDEX work_item_status IF NOT EXISTS FOR (n:WorkItem) ON (n.status)",
+    "CREATE INDEX work_item_figures_run IF NOT EXISTS FOR (n:WorkItemFigures) ON (n.run, n.itemId)",
+    "CREATE INDEX work_item_verification_run IF NOT EXISTS FOR (n:WorkItemVerification) "
+    "ON (n.run, n.itemId)",
+    # Alerts (the outbox), their deliveries per webhook target, and a run's staged ones.
+    "CREATE CONSTRAINT alert_id IF NOT EXISTS FOR (n:Alert) REQUIRE n.id IS UNIQUE",
+    "CREATE INDEX alert_created IF NOT EXISTS FOR (n:Alert) ON (n.createdAt)",
+    "CREATE CONSTRAINT alert_delivery_id IF NOT EXISTS FOR (n:AlertDelivery) "
+    "REQUIRE n.id IS UNIQUE",
+    "CREATE INDEX alert_delivery_state IF NOT EXISTS FOR (n:AlertDelivery) "
+    "ON (n.state, n.nextAttemptAt)",
+    "CREATE CONSTRAINT alert_target_id IF NOT EXISTS FOR (n:AlertTarget) REQUIRE n.id IS UNIQUE",
+    "CREATE INDEX staged_alert_run IF NOT EXISTS FOR (n:StagedAlert) ON (n.run)",
 )
 
 

@@ -16,7 +16,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
-from typing import Final
+from typing import Final, Protocol
 
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
@@ -34,6 +34,8 @@ from graphql_api.context import (
     AnalysisService,
     CustomerForgetter,
     ForgetService,
+    WorkService,
+    WorkStatusSetter,
     request_authorized,
 )
 from graphql_api.execution import Executor
@@ -66,6 +68,8 @@ def create_app(
     ws_origins: Sequence[str] = (),
     forget_customers: CustomerForgetter | None = None,
     health: Mapping[str, Callable[[], str]] | None = None,
+    set_work_status: WorkStatusSetter | None = None,
+    alert_delivery: AlertDelivery | None = None,
 ) -> Starlette:
     """`health`: more parts /healthz reports (name -> its state now; "down" degrades it)."""
     if key_for_reads and not api_key:
@@ -76,6 +80,7 @@ def create_app(
     analysis = AnalysisService(run_analysis) if run_analysis is not None else None
     # Erasure is refused without an API key (types/forget.py), whatever this says.
     forget = ForgetService(forget_customers) if forget_customers is not None else None
+    work = WorkService(set_work_status) if set_work_status is not None else None
     graphql = PathRankGraphQL(
         holder,
         metrics,
@@ -87,11 +92,12 @@ def create_app(
         ws_origins=tuple(dict.fromkeys([*cors_origins, *ws_origins])),
         forget=forget,
         executor=executor,
+        work=work,
     )
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        async with graph() as reads, _feeding(assist_feed):
+        async with graph() as reads, _feeding(assist_feed), _delivering(alert_delivery, metrics):
             reads.status.add_observer(metrics.observe_query)
             holder.graph = reads
             try:
@@ -174,6 +180,21 @@ def create_app(
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.metrics = metrics
     return app
+
+
+class AlertDelivery(Protocol):
+    """Webhook deliveries the server makes while it runs (notify.delivery)."""
+
+    def running(self, observer: Metrics) -> AbstractAsyncContextManager[None]: ...
+
+
+@asynccontextmanager
+async def _delivering(delivery: AlertDelivery | None, metrics: Metrics) -> AsyncIterator[None]:
+    if delivery is None:
+        yield
+        return
+    async with delivery.running(metrics):
+        yield
 
 
 @asynccontextmanager

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -15,6 +16,7 @@ from graph_model.customer.record import Forgotten
 from graph_model.graph import GraphReads
 from graph_model.page.record import SiteRates
 from graph_model.run.record import AnalysisLockedError, NothingToAnalyzeError
+from graph_model.work.record import WorkStatus
 from graphql_api.errors import ErrorCode, user_error
 from graphql_api.limits import DEFAULT_TIME_BUDGET_S
 from graphql_api.loaders import Loaders
@@ -31,6 +33,27 @@ AnalysisRunner = Callable[[], str]
 # Forgets customers (blocking; called in a worker thread): what was removed of each
 # (graph_model.customer.store). The composition root supplies it.
 CustomerForgetter = Callable[[Sequence[str]], Sequence[Forgotten]]
+
+
+# Sets a work item's status (blocking; called in a worker thread): (id, status, note, at in
+# epoch ms or None) -> False for an unknown item. The composition root supplies it.
+WorkStatusSetter = Callable[[str, WorkStatus, str | None, int | None], bool]
+
+
+class WorkService:
+    """Runs setWorkItemStatus (a DONE item's verification reads paths: not on the loop)."""
+
+    def __init__(self, setter: WorkStatusSetter, clock: Callable[[], float] = time.time) -> None:
+        self.setter = setter
+        self.clock = clock
+
+    def now_ms(self) -> int:
+        return int(self.clock() * 1000)
+
+    async def set_status(
+        self, item_id: str, status: WorkStatus, note: str | None, at_ms: int | None
+    ) -> bool:
+        return await asyncio.to_thread(self.setter, item_id, status, note, at_ms)
 
 
 class ForgetService:
@@ -93,6 +116,7 @@ class Context:
     # A WebSocket's `connection_init` payload (Strawberry sets it).
     connection_params: Any = None
     forget: ForgetService | None = None  # forgetCustomers; None: this server cannot
+    work: WorkService | None = None  # setWorkItemStatus; None: this server cannot
 
     @classmethod
     def create(
@@ -106,6 +130,7 @@ class Context:
         time_budget_s: float = DEFAULT_TIME_BUDGET_S,
         assist_feed: AssistFeed | None = None,
         forget: ForgetService | None = None,
+        work: WorkService | None = None,
     ) -> Context:
         return cls(
             request,
@@ -117,6 +142,7 @@ class Context:
             time_budget_s,
             assist_feed=assist_feed,
             forget=forget,
+            work=work,
         )
 
     def authorized(self) -> bool:

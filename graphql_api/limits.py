@@ -47,6 +47,10 @@ LIST_BOUNDS: Final[Mapping[str, int]] = {
     "Query.segments": 20,  # keys, most paths first
     "SegmentKey.values": 100,  # most paths first
     "Page.bySegment": 101,  # the values with the most trials, and the paths without the key
+    "WorkItem.reasons": 10,  # one per kind of finding at most
+    "WorkEvidence.figures": 20,  # algorithms.work.queue.EVIDENCE_FIGURES
+    "WorkEvidence.paths": 5,  # algorithms.work.queue.EXAMPLE_PATHS
+    "WorkEvidence.queries": 10,  # algorithms.work.queue.EVIDENCE_QUERIES
     "Funnel.steps": 10,
 }
 # Lists a connection's `first` counts already.

@@ -27,6 +27,7 @@ from graph_model.path.record import Outcome, Path
 from graph_model.series.record import Bucket, Bucketing, Counts, StoredSeries
 from graph_model.suggestion.record import LinkSuggestion
 from graph_model.timewindow import Interval, TimeWindow
+from graph_model.work.record import WorkItem
 
 K = TypeVar("K", bound=Hashable)
 P = TypeVar("P", bound=Hashable)
@@ -148,6 +149,14 @@ class Loaders:
         return grouped(lambda ids, a: changes.of_pages(ids, a[0], a[1]), ())
 
     # paths
+
+    @cached_property
+    def path(self) -> DataLoader[str, Path | None]:
+        return by_id(self.graph.paths.by_ids)
+
+    @cached_property
+    def work_item(self) -> DataLoader[str, WorkItem | None]:
+        return by_id(self.graph.work.items)
 
     @cached_property
     def paths_through(self) -> DataLoader[tuple[str, PathArgs], Window[Path]]:

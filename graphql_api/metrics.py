@@ -98,7 +98,27 @@ class Metrics:
             "deleted) while they read them.",
             registry=self.registry,
         )
+        self.webhook_attempts = count(
+            "pathrank_webhook_attempts",
+            "Alert deliveries to webhooks by result: delivered, failed (retried later) or "
+            "given_up (the last attempt failed).",
+            "result",
+        )
+        self.webhook_deliveries = Gauge(
+            "pathrank_webhook_deliveries",
+            "Alert deliveries by state: pending, retrying (pending after a failed attempt), "
+            "failed (given up) and delivered.",
+            ["state"],
+            registry=self.registry,
+        )
         self._names: set[str] = set()
+
+    def webhook_attempt(self, result: str) -> None:
+        self.webhook_attempts.labels(result).inc()
+
+    def webhook_backlog(self, counts: dict[str, int]) -> None:
+        for state, n in counts.items():
+            self.webhook_deliveries.labels(state.lower()).set(n)
 
     def observe_query(self, name: str, seconds: float) -> None:
         self.neo4j_queries.labels(name).inc()

@@ -16,6 +16,7 @@ from strawberry.types import ExecutionContext
 from graph_model.errors import GraphUnavailableError, QueryTimeoutError
 from graphql_api.extensions import schema_extensions
 from graphql_api.extensions.masking import is_unexpected
+from graphql_api.types.alert import AlertQuery
 from graphql_api.types.assist import AssistQuery, Subscription
 from graphql_api.types.change import ChangeQuery
 from graphql_api.types.community import CommunityQuery
@@ -31,6 +32,7 @@ from graphql_api.types.search import SearchQueries
 from graphql_api.types.segment import SegmentQuery
 from graphql_api.types.series import SeriesQuery
 from graphql_api.types.suggestion import SuggestionQuery
+from graphql_api.types.work import WorkMutation, WorkQuery
 
 _log = logging.getLogger(__name__)
 
@@ -51,10 +53,12 @@ Query = merge_types(
         AssistQuery,
         FunnelQuery,
         SearchQueries,
+        WorkQuery,
+        AlertQuery,
     ),
 )
 
-Mutation = merge_types("Mutation", (RunMutation, ForgetMutation))
+Mutation = merge_types("Mutation", (RunMutation, ForgetMutation, WorkMutation))
 
 
 class PathRankSchema(strawberry.Schema):

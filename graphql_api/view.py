@@ -34,7 +34,13 @@ from strawberry.types.unset import UnsetType
 from graph_model.graph import GraphReads
 from graph_model.reader import pinned_analysis
 from graphql_api.assist_feed import AssistFeed
-from graphql_api.context import AnalysisService, Context, ForgetService, request_authorized
+from graphql_api.context import (
+    AnalysisService,
+    Context,
+    ForgetService,
+    WorkService,
+    request_authorized,
+)
 from graphql_api.errors import ErrorCode, error_body
 from graphql_api.execution import Executor
 from graphql_api.extensions.budget import over_budget
@@ -93,6 +99,7 @@ class PathRankGraphQL(OfflineGraphiQL, GraphQL[Context, None]):
         ws_origins: tuple[str, ...] = (),
         forget: ForgetService | None = None,
         executor: Executor | None = None,
+        work: WorkService | None = None,
     ) -> None:
         # Subscriptions over graphql-transport-ws (and the older graphql-ws): a WebSocket
         # from another origin than the server's is refused unless listed (`ws_origins`).
@@ -110,6 +117,7 @@ class PathRankGraphQL(OfflineGraphiQL, GraphQL[Context, None]):
         self.api_key = api_key or None
         self.analysis = analysis
         self.forget = forget
+        self.work = work
         self.key_for_reads = key_for_reads
         self.time_budget_s = time_budget_s
         self.executor = executor or Executor()
@@ -158,6 +166,7 @@ class PathRankGraphQL(OfflineGraphiQL, GraphQL[Context, None]):
             time_budget_s=self.time_budget_s,
             assist_feed=self.assist_feed,
             forget=self.forget,
+            work=self.work,
         )
 
     async def execute_single(

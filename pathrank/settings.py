@@ -129,6 +129,20 @@ class Settings(BaseSettings):
     snowplow_key: SecretStr | None = None
     collector_max_body_bytes: int = Field(default=512 * 1024, ge=1024, le=64 * 1024 * 1024)
 
+    # The work queue and its alerts (docs/alerts.md). Webhook URLs, comma-separated (a Slack
+    # incoming-webhook URL gets Slack's message format); the secret signs every body.
+    webhook_urls: Annotated[tuple[str, ...], NoDecode] = ()
+    webhook_secret: SecretStr | None = None
+    # A new work item is announced when it stands for at least this many tickets a week.
+    alert_tickets_per_week: float = Field(default=1.0, ge=0)
+    # Retries: base x 2^(attempts before) seconds, at most the max, until the last attempt.
+    webhook_retry_base_s: float = Field(default=5.0, gt=0, le=3600)
+    webhook_retry_max_s: float = Field(default=3600.0, gt=0, le=86_400)
+    webhook_max_attempts: int = Field(default=20, ge=1, le=1000)
+    webhook_timeout_s: float = Field(default=10.0, gt=0, le=120)
+    # How often `pathrank serve` looks for alerts to deliver.
+    webhook_poll_s: float = Field(default=2.0, gt=0, le=600)
+
     # Local services (`pathrank services`)
     cache_dir: Path = Field(default_factory=_default_cache_dir)
     neo4j_bolt_port: int = 7687
@@ -139,7 +153,9 @@ class Settings(BaseSettings):
     neo4j_pagecache: str = Field(default="2g", pattern=_SIZE)
     kafka_heap: str = Field(default="1g", pattern=_SIZE)
 
-    @field_validator("api_allowed_hosts", "assist_origins", "collector_origins", mode="before")
+    @field_validator(
+        "api_allowed_hosts", "assist_origins", "collector_origins", "webhook_urls", mode="before"
+    )
     @classmethod
     def _split_hosts(cls, value: object) -> object:
         if isinstance(value, str):
@@ -197,6 +213,16 @@ class Settings(BaseSettings):
             ):
                 raise ValueError(f"{origin!r}: an origin is `https://host[:port]` (or `*`)")
         return origins
+
+    @field_validator("webhook_urls")
+    @classmethod
+    def _check_webhooks(cls, urls: tuple[str, ...]) -> tuple[str, ...]:
+        for url in urls:
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                # Not the URL itself: a webhook URL is a secret (Slack's carry a token).
+                raise ValueError(f"a webhook URL is http(s)://host/... (got {url[:8]!r}...)")
+        return urls
 
     @property
     def resolution_event_names(self) -> frozenset[str]:

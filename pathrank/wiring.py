@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 from neo4j import AsyncGraphDatabase, Driver, GraphDatabase
 
 from graph_model.admin import GraphAdmin
+from graph_model.alert.record import Target
+from graph_model.alert.store import Neo4jAlertStore
 from graph_model.assist.store import Neo4jAssistStore
 from graph_model.customer.record import Forgotten
 from graph_model.customer.store import Neo4jForgetStore
@@ -21,6 +23,7 @@ from graph_model.path.record import PathRules
 from graph_model.path.store import Neo4jPathStore
 from graph_model.search.text import QueryText
 from graph_model.timewindow import ALL_TIME, TimeWindow
+from graph_model.work.record import WorkStatus
 from ingest.announce import AssistSinks
 from ingest.assist import Assessor, AssistRules, LiveFigures
 from ingest.batch import apply_batches
@@ -44,6 +47,33 @@ if TYPE_CHECKING:  # the analysis and API stacks are imported by the commands th
     from collector.app import Collector
     from graph_model.graph import GraphReads
     from graphql_api.assist_feed import AssistFeed
+    from notify.delivery import DeliveryObserver
+
+
+class WebhookDelivery:
+    """The deliverer on a driver of its own, for as long as the server runs."""
+
+    def __init__(self, wiring: Wiring) -> None:
+        self.wiring = wiring
+
+    @asynccontextmanager
+    async def running(self, observer: DeliveryObserver) -> AsyncIterator[None]:
+        from notify.delivery import RetryPolicy, WebhookDeliverer
+
+        s = self.wiring.s
+        policy = RetryPolicy(
+            base_s=s.webhook_retry_base_s,
+            max_s=s.webhook_retry_max_s,
+            max_attempts=s.webhook_max_attempts,
+            timeout_s=s.webhook_timeout_s,
+            poll_s=s.webhook_poll_s,
+        )
+        secret = s.webhook_secret.get_secret_value() if s.webhook_secret else None
+        with self.wiring.driver(pool_size=2) as driver:
+            outbox = Neo4jAlertStore(driver, s.neo4j_database)
+            deliverer = WebhookDeliverer(outbox, s.webhook_urls, secret, policy)
+            async with deliverer.running(observer):
+                yield
 
 
 class Wiring:
@@ -238,12 +268,14 @@ class Wiring:
         from graphdatascience import GraphDataScience
 
         from algorithms.analyze import Analysis
+        from algorithms.work.analysis import WorkQueue
         from graph_model.run.lock import Neo4jAnalysisLock
         from graph_model.run.store import Neo4jAnalysisStore
 
         s = self.s
         gds = GraphDataScience(driver, database=s.neo4j_database, show_progress=False)
         lock = Neo4jAnalysisLock(driver, s.neo4j_database, stale_after_s=s.analysis_lock_stale_s)
+        self.register_webhooks(driver)
         return Analysis(
             Neo4jAnalysisStore(driver, s.neo4j_database),
             gds,
@@ -252,6 +284,9 @@ class Wiring:
             wait_s=wait_s,
             on_wait=on_wait,
             window=window,
+            work=WorkQueue(
+                alert_tickets_per_week=s.alert_tickets_per_week, search_page=s.search_page
+            ),
         )
 
     def run_analysis(self) -> str:
@@ -259,6 +294,42 @@ class Wiring:
         AnalysisLockedError when another run holds the lock."""
         with self.driver() as driver:
             return self.analysis(driver).run().id
+
+    # ---- the work queue and its alerts ---------------------------------------------------
+
+    def register_webhooks(self, driver: Driver) -> None:
+        """The configured webhooks get every alert raised from now on (docs/alerts.md)."""
+        if self.s.webhook_urls:
+            targets = [Target.of(url) for url in self.s.webhook_urls]
+            Neo4jAlertStore(driver, self.s.neo4j_database).register(targets)
+
+    def set_work_item_status(
+        self, item_id: str, status: WorkStatus, note: str | None, at_ms: int | None
+    ) -> bool:
+        """setWorkItemStatus on a driver of its own; False for an unknown item."""
+        from algorithms.work.status import set_status
+        from graph_model.run.store import Neo4jAnalysisStore
+        from graph_model.work.store import Neo4jWorkStore
+
+        db = self.s.neo4j_database
+        with self.driver() as driver:
+            self.register_webhooks(driver)
+            return set_status(
+                Neo4jWorkStore(driver, db),
+                item_id,
+                status,
+                note,
+                at_ms,
+                int(time.time() * 1000),
+                paths_in=Neo4jAnalysisStore(driver, db).paths,
+                data_end=lambda: GraphAdmin(driver, db).counts().watermark_ms,
+            )
+
+    def alert_delivery(self) -> WebhookDelivery | None:
+        """The webhook deliveries `pathrank serve` makes (None: no PATHRANK_WEBHOOK_URLS)."""
+        if not self.s.webhook_urls:
+            return None
+        return WebhookDelivery(self)
 
     # ---- the API ------------------------------------------------------------------------
 

@@ -23,6 +23,8 @@ from graph_model.page.record import (
 from graph_model.path.record import path_stats_from_sums
 from graph_model.reader import AnalysisPin, QueryObserver
 from graph_model.run.record import AnalysisRun
+from graph_model.work.reads import WorkSummary
+from graph_model.work.record import Verdict, WorkStatus
 from graphql_api.app import create_app
 
 T = TypeVar("T")
@@ -128,6 +130,7 @@ ANSWERS: dict[str, dict[str, tuple[str, Any]]] = {
         "versions": ("page_versions", {}),
     },
     "paths": {
+        "by_ids": ("paths_by_ids", {}),
         "of_customers": ("customer_paths", {}),
         "count_of_customers": ("customer_path_counts", {}),
         "through": ("paths_through", {}),
@@ -169,6 +172,25 @@ ANSWERS: dict[str, dict[str, tuple[str, Any]]] = {
     "segments": {"keys": ("segments", ())},
     "changes": {"top": ("changes", ()), "of_pages": ("page_changes", {})},
     "assist": {"at_risk": ("at_risk_paths", ())},
+    "search": {
+        "window": ("search_queries", lambda *_: Window.empty()),
+        "count": ("search_query_count", 0),
+        "by_text": ("search_queries_by_text", {}),
+        "content_gaps": ("content_gaps", ()),
+        "site": ("search_stats", None),
+    },
+    "work": {
+        "queue": ("work_queue", ()),
+        "items": ("work_items", {}),
+        "summary": (
+            "work_summary",
+            WorkSummary(dict.fromkeys(WorkStatus, 0), 0, dict.fromkeys(Verdict, 0), 0.0),
+        ),
+    },
+    "alerts": {
+        "counts": ("alert_counts", {"PENDING": 0, "DELIVERED": 0, "FAILED": 0, "RETRYING": 0}),
+        "deliveries": ("alert_deliveries", ()),
+    },
 }
 
 

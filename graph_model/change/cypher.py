@@ -15,12 +15,39 @@ CREATE (c:Change)
 SET c = r, c.run = $run
 """
 
+# A change among one segment's paths alone is a node of its own label: (:Change) stays
+# everyone's, as Cypher users have always read it.
+STAGE_SEGMENT_CHANGES = """
+UNWIND $rows AS r
+CREATE (c:SegmentChange)
+SET c = r, c.run = $run
+"""
+
+# (match, index, extra condition) of what a run's deletion drains.
+DELETED: Final = (
+    (
+        "(x:SegmentChange)",
+        "x:SegmentChange(run, segment, rank)",
+        " AND x.segment IS NOT NULL AND x.rank IS NOT NULL",
+    ),
+)
+
 # The run's changes of `kind`, in rank order, whose tested period starts at or after $since;
 # $significant: only those with q <= $fdr.
 CHANGES = of_analysis(f"""
   MATCH (c:Change {{run: run}}) USING INDEX c:Change(run, kind, rank)
   WHERE c.kind = $kind AND c.rank IS NOT NULL AND c.periodStart >= $since
     AND (NOT $significant OR c.qValue <= $fdr)
+  WITH c ORDER BY c.rank
+  LIMIT $limit
+  RETURN collect(c {_CHANGE}) AS rows
+""")
+
+# The run's significant changes among one segment's paths, in rank order (periods only).
+SEGMENT_CHANGES = of_analysis(f"""
+  MATCH (c:SegmentChange {{run: run, segment: $segment}})
+    USING INDEX c:SegmentChange(run, segment, rank)
+  WHERE c.rank IS NOT NULL AND c.periodStart >= $since AND c.qValue <= $fdr
   WITH c ORDER BY c.rank
   LIMIT $limit
   RETURN collect(c {_CHANGE}) AS rows

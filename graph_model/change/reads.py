@@ -14,9 +14,15 @@ from graph_model.timewindow import EARLIEST_MS
 
 class ChangeReads(Protocol):
     async def top(
-        self, kind: ChangeKind, since: int | None, limit: int, significant: bool
+        self,
+        kind: ChangeKind,
+        since: int | None,
+        limit: int,
+        significant: bool,
+        segment: str | None = None,
     ) -> tuple[ChangeRecord, ...]:
-        """The run's changes of `kind` in rank order (tested periods from `since` on)."""
+        """The run's changes of `kind` in rank order (tested periods from `since` on), among
+        everyone's paths or, with `segment`, among that segment's."""
 
     async def of_pages(
         self, ids: Sequence[str], limit: int, significant: bool
@@ -25,17 +31,35 @@ class ChangeReads(Protocol):
 
 class Neo4jChangeReads(Neo4jReads):
     async def top(
-        self, kind: ChangeKind, since: int | None, limit: int, significant: bool
+        self,
+        kind: ChangeKind,
+        since: int | None,
+        limit: int,
+        significant: bool,
+        segment: str | None = None,
     ) -> tuple[ChangeRecord, ...]:
-        rows = await self._r.analysed_rows(
-            "changes",
-            q.CHANGES,
-            kind=kind.value,
-            since=EARLIEST_MS if since is None else since,
-            limit=limit,
-            significant=significant,
-            fdr=FDR,
-        )
+        start = EARLIEST_MS if since is None else since
+        if segment is None:
+            rows = await self._r.analysed_rows(
+                "changes",
+                q.CHANGES,
+                kind=kind.value,
+                since=start,
+                limit=limit,
+                significant=significant,
+                fdr=FDR,
+            )
+        elif kind is ChangeKind.PERIOD and significant:
+            rows = await self._r.analysed_rows(
+                "segment_changes",
+                q.SEGMENT_CHANGES,
+                segment=segment,
+                since=start,
+                limit=limit,
+                fdr=FDR,
+            )
+        else:  # a segment's changes are significant period changes only
+            rows = []
         return tuple(from_properties(ChangeRecord, r) for r in rows)
 
     async def of_pages(

@@ -43,6 +43,8 @@ class ChangeRecord:
     q_value: float
     rank: int = 0  # 1: the most significant of the run's changes (then the largest)
     version_since: int | None = None  # a CATALOG change: its (:PageVersion)'s `since`
+    # A PERIOD change among one segment's paths (key=value); None: among everyone's.
+    segment: str | None = None
 
     @property
     def rate(self) -> float:
@@ -59,6 +61,13 @@ class ChangeRecord:
     @property
     def significant(self) -> bool:
         return self.q_value <= FDR
+
+    @property
+    def worsening(self) -> bool:
+        """A break: fewer journeys resolve, or more customers leave, turn back or escalate."""
+        if self.metric is PageMetric.RESOLUTION_RATE:
+            return self.direction is ChangeDirection.DOWN
+        return self.metric.is_rate and self.direction is ChangeDirection.UP
 
 
 CHANGE: Final = properties_of(ChangeRecord)

@@ -13,6 +13,12 @@ READ_PAGES: Final = 500
 _READ = properties_of(Path).projection(skip=frozenset({"pages", "timestamps", "keys"}))
 PATH: Final = f"{_READ[:-1]}, pages: p.pages[..{READ_PAGES}]}}"
 
+PATHS_BY_IDS = f"""
+UNWIND $ids AS id
+MATCH (p:Path {{id: id}})
+RETURN collect(p {PATH}) AS rows
+"""
+
 CUSTOMER_PATHS = f"""
 UNWIND $ids AS id
 MATCH (c:Customer {{id: id}})

@@ -25,6 +25,8 @@ RECENT = "path:recent"
 
 
 class PathReads(Protocol):
+    async def by_ids(self, ids: Sequence[str]) -> dict[str, Path]: ...
+
     async def of_customers(
         self, ids: Sequence[str], first: int, after: str | None, outcome: Outcome | None
     ) -> dict[str, Window[Path]]:
@@ -55,6 +57,10 @@ class PathReads(Protocol):
 
 
 class Neo4jPathReads(Neo4jReads):
+    async def by_ids(self, ids: Sequence[str]) -> dict[str, Path]:
+        rows = await self._r.rows("paths_by_ids", q.PATHS_BY_IDS, ids=unique(ids))
+        return {r["id"]: from_properties(Path, r) for r in rows}
+
     async def of_customers(
         self, ids: Sequence[str], first: int, after: str | None, outcome: Outcome | None
     ) -> dict[str, Window[Path]]:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from graph_model.alert import cypher as alert_cypher
+from graph_model.change import cypher as change_cypher
 from graph_model.link import cypher as link_cypher
 from graph_model.page.record import FIGURES, VERSION
 from graph_model.path.record import Path
@@ -19,6 +21,7 @@ from graph_model.resolution import cypher as resolution_cypher
 from graph_model.run.record import AnalysisRun
 from graph_model.search import cypher as search_cypher
 from graph_model.statements import of_analysis
+from graph_model.work import cypher as work_cypher
 
 # What analysis needs of a path (its click keys are ingest's bookkeeping).
 _ANALYSED_PATH: Final = properties_of(Path).projection(skip=frozenset({"keys"}))
@@ -324,6 +327,9 @@ DELETE_BATCHES: Final = tuple(
             for match, index, also in link_cypher.DELETED
             + resolution_cypher.DELETED
             + search_cypher.DELETED
+            + change_cypher.DELETED
+            + work_cypher.DELETED
+            + alert_cypher.DELETED
         ),
         (
             "(x:PageSeries)",

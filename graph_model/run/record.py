@@ -23,6 +23,7 @@ from graph_model.search.record import SearchFigures
 from graph_model.series.record import StoredSeries
 from graph_model.suggestion.record import LinkSuggestion
 from graph_model.timewindow import TimeWindow
+from graph_model.work.record import WorkResults
 
 # A run's results stay readable this long after a newer run replaced them: the API pins one
 # run per request, and a request that takes longer checks that its run was not deleted
@@ -151,8 +152,10 @@ class AnalysisResults:
     resolution_curves: Sequence[ResolutionCurve] = ()
     # Every page's and the site's counts per day and per week, over the analysed window.
     series: Sequence[StoredSeries] = ()
-    # Significant period changes and every catalog comparison, ranked.
+    # Significant period changes and every catalog comparison, ranked; then each large
+    # segment's significant period changes, ranked within the segment.
     changes: Sequence[ChangeRecord] = ()
     search: SearchFigures = field(
         default_factory=SearchFigures
     )  # every query's figures and the site's
+    work: WorkResults = field(default_factory=WorkResults)  # the work queue

@@ -16,6 +16,8 @@ from typing import Any, Protocol, TypeVar
 
 from neo4j import Driver, ManagedTransaction
 
+from graph_model.alert import cypher as alert_q
+from graph_model.alert.store import alert_rows
 from graph_model.change import cypher as change_q
 from graph_model.change.record import ChangeRecord
 from graph_model.community.record import CommunityRecord
@@ -38,6 +40,9 @@ from graph_model.series import cypher as series_q
 from graph_model.series.record import StoredSeries
 from graph_model.suggestion.record import LinkSuggestion
 from graph_model.version import bump_graph_version
+from graph_model.work import cypher as work_q
+from graph_model.work.record import WorkResults
+from graph_model.work.store import publish_work, staged_figure_rows, verification_rows
 
 T = TypeVar("T")
 
@@ -98,6 +103,9 @@ class RunResults(Protocol):
 
     def stage_search(self, search: SearchFigures) -> None:
         """Every query's figures and the site's (docs/analytics.md, "18. Search")."""
+
+    def stage_work(self, work: WorkResults) -> None:
+        """The work queue's items, the verifications computed and the alerts to raise."""
 
     def switch(self, run: AnalysisRun) -> str | None:
         """Make the staged run current and COMPLETE in one transaction, if it still holds the
@@ -223,7 +231,15 @@ class Neo4jRunResults:
         self._stage(series_q.STAGE_SITE_SERIES, site, _STAGE_SERIES)
 
     def stage_changes(self, changes: Sequence[ChangeRecord]) -> None:
-        self._stage(change_q.STAGE_CHANGES, [to_properties(c) for c in changes])
+        everyone = [to_properties(c) for c in changes if c.segment is None]
+        by_segment = [to_properties(c) for c in changes if c.segment is not None]
+        self._stage(change_q.STAGE_CHANGES, everyone)
+        self._stage(change_q.STAGE_SEGMENT_CHANGES, by_segment)
+
+    def stage_work(self, work: WorkResults) -> None:
+        self._stage(work_q.STAGE_FIGURES, staged_figure_rows(work.items))
+        self._stage(work_q.STAGE_VERIFICATIONS, verification_rows(work.verifications))
+        self._stage(alert_q.STAGE_ALERTS, alert_rows(work.alerts))
 
     def stage_search(self, search: SearchFigures) -> None:
         rows = sorted((to_properties(q) for q in search.queries), key=lambda r: r["text"])
@@ -257,6 +273,8 @@ class Neo4jRunResults:
             self._write(q.PUBLISH_MEMBERSHIPS, rows=member_rows)
         staged_queries = search_q.STAGED_QUERY_FIGURES
         self._copy(staged_queries, "text", search_q.PUBLISH_QUERIES, _PUBLISH_CUSTOMERS, run_id)
+        with self.driver.session(database=self.database) as session:
+            session.execute_write(publish_work, run_id)
         self._write(q.PUBLISHED, run=run_id)
 
     def _copy(self, staged: str, key: str, publish: str, size: int, run_id: str) -> None:

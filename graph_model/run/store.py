@@ -16,6 +16,8 @@ from graph_model.run import cypher as q
 from graph_model.run.results import Neo4jRunResults, RunResults
 from graph_model.schema import ensure_schema
 from graph_model.timewindow import ALL_TIME, TimeWindow
+from graph_model.work.record import WorkItem
+from graph_model.work.store import Neo4jWorkStore
 
 
 class AnalysisStore(Protocol):
@@ -45,6 +47,9 @@ class AnalysisStore(Protocol):
 
     def for_run(self, run_id: str) -> RunResults:
         """The results of run `run_id`, from staging to deletion."""
+
+    def work_items(self) -> list[WorkItem]:
+        """Every work item an analysis published, with its status and latest figures."""
 
 
 class Neo4jAnalysisStore:
@@ -96,6 +101,9 @@ class Neo4jAnalysisStore:
 
     def for_run(self, run_id: str) -> RunResults:
         return Neo4jRunResults(self.driver, self.database, run_id)
+
+    def work_items(self) -> list[WorkItem]:
+        return Neo4jWorkStore(self.driver, self.database).items()
 
 
 def _whole_path(props: Mapping[str, Any]) -> Path | None:

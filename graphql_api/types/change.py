@@ -55,6 +55,9 @@ class Change:
     record: strawberry.Private[ChangeRecord]
     metric: PageMetric = recorded("metric")
     kind: ChangeKind = recorded("kind")
+    segment: str | None = recorded(
+        "segment", "The segment whose paths alone were tested (null: everyone's)."
+    )
     successes: int = recorded("successes", "In the tested period.")
     trials: int = recorded("trials", "In the tested period.")
     baseline_successes: int = recorded("baseline_successes")
@@ -182,12 +185,14 @@ def _comparison(
 class ChangeQuery:
     @field(
         description="The latest analysis run's significant changes (q <= 0.05), most "
-        "significant first, then the largest."
+        "significant first, then the largest; with `segment`, the period changes among that "
+        "segment's paths alone (each large segment is tested as its own family: "
+        'docs/analytics.md, "Changes"; a segment the analysis did not test has none).'
     )
     async def changes(
-        self, info: Info, since: Since = None, limit: Limit = LIST_LIMIT
+        self, info: Info, since: Since = None, limit: Limit = LIST_LIMIT, segment: Segment = None
     ) -> list[Change]:
-        return await _changes(info, since, limit, significant=True)
+        return await _changes(info, since, limit, significant=True, segment=segment_of(segment))
 
     @field(
         description="Every comparison of a catalog version in the latest analysis run, "
@@ -221,6 +226,7 @@ async def _changes(
     *,
     significant: bool,
     kind: ChangeKind | None = None,
+    segment: str | None = None,
 ) -> list[Change]:
     reads = info.context.graph.changes
     size = limited(limit, LIST_LIMIT)
@@ -228,6 +234,6 @@ async def _changes(
     kinds = [kind] if kind is not None else list(ChangeKind)
     found: list[ChangeRecord] = []
     for k in kinds:
-        found.extend(await reads.top(k, start, size, significant))
+        found.extend(await reads.top(k, start, size, significant, segment))
     found.sort(key=lambda c: c.rank)
     return [Change(record=c) for c in found[:size]]

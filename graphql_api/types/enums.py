@@ -11,6 +11,7 @@ from typing import TypeVar
 
 import strawberry
 
+from graph_model.alert.record import AlertKind, DeliveryState
 from graph_model.assist.record import RiskReason
 from graph_model.change.record import ChangeDirection, ChangeKind
 from graph_model.community.record import CommunityOrder
@@ -20,6 +21,7 @@ from graph_model.path.record import Outcome
 from graph_model.run.record import AnalysisStatus
 from graph_model.series.record import PageMetric
 from graph_model.timewindow import Interval
+from graph_model.work.record import Confidence, Verdict, VerifiedRate, WorkAction, WorkStatus
 
 E = TypeVar("E", bound=type[Enum])
 
@@ -137,6 +139,86 @@ _expose(
         "MISLEADING_LINK": "It just arrived by a link marked misleading.",
         "FAILED_SEARCH": "It just searched and found nothing, or searched again without "
         "clicking a result.",
+    },
+)
+_expose(
+    WorkAction,
+    "WorkAction",
+    'What to do about a finding (docs/analytics.md, "The work queue").',
+    {
+        "WRITE_ARTICLE": "Customers search for something no article answers (a query).",
+        "REWRITE_PAGE": "A page customers leave, turn back from or escalate after (a page).",
+        "FIX_LINK": "A link after which customers turn straight back (a link).",
+        "ADD_LINK": "A link that would shorten successful journeys (a link).",
+        "FIX_DEAD_END": "A page where nobody finds an answer and nothing leads on (a page).",
+        "INVESTIGATE_CHANGE": "A page whose rate broke: find out what changed (a page).",
+        "RETIRE_PAGE": "A catalog page nobody visited for 90 days (a page).",
+    },
+)
+_expose(
+    WorkStatus,
+    "WorkStatus",
+    "Where a work item is.",
+    {
+        "OPEN": "To do.",
+        "DOING": "Someone is on it.",
+        "DONE": "Fixed: its verification compares its rate before and after.",
+        "DISMISSED": "Not worth doing; it comes back when its tickets per week double.",
+    },
+)
+_expose(
+    Confidence,
+    "Confidence",
+    "How sure the statistics behind an item are.",
+    {
+        "HIGH": "Its test gives q <= 0.01.",
+        "MEDIUM": "Its test gives q <= 0.05.",
+        "LOW": "No test stands behind it (a dead end, a suggestion, a page without visits).",
+    },
+)
+_expose(
+    Verdict,
+    "Verdict",
+    "Whether a fix worked: the item's rate before against after.",
+    {
+        "WAITING": "Not enough traffic or time yet.",
+        "WORKED": "The rate moved the right way (p <= 0.05).",
+        "NO_EFFECT": "No significant move with 200 trials each side, or after 28 days.",
+        "WORSE": "The rate moved the wrong way (p <= 0.05).",
+    },
+)
+_expose(
+    VerifiedRate,
+    "VerifiedRate",
+    "The rate a verification compares.",
+    {
+        "RESOLUTION_RATE": "Resolved / completed paths through the page.",
+        "EXIT_RATE": "Abandoned paths that ended on the page / visits.",
+        "ESCALATION_RATE": "Escalated paths that ended on the page / visits.",
+        "TURNAROUND_RATE": "Turnarounds at the page / opportunities.",
+        "U_TURN_RATE": "A -> B -> A / A -> B -> anything.",
+        "FAILURE_RATE": "Failed / completed paths that searched the query.",
+        "SUCCESS_RATE": "Resolved / completed paths through the link's source.",
+    },
+)
+_expose(
+    AlertKind,
+    "AlertKind",
+    "What an alert tells.",
+    {
+        "NEW_ITEM": "A new work item with at least the threshold's tickets per week.",
+        "CHANGE": "A page's rate broke.",
+        "VERDICT": "A fix's verification was decided.",
+    },
+)
+_expose(
+    DeliveryState,
+    "DeliveryState",
+    "Where one alert's delivery to one webhook is.",
+    {
+        "PENDING": "Not delivered yet: waiting for its next attempt.",
+        "DELIVERED": "The webhook answered 2xx.",
+        "FAILED": "Given up after the last attempt.",
     },
 )
 _expose(

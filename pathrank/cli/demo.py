@@ -60,7 +60,8 @@ def demo_settings(s: Settings) -> Settings:
 @app.command("demo")
 def demo(
     events: Annotated[int, typer.Option(min=1, help="Simulated clicks")] = 50_000,
-    seed: Annotated[int, typer.Option(help="Simulation seed")] = 7,
+    # Seed 1's mobile-only break shows among the mobile customers' changes at 50,000 clicks.
+    seed: Annotated[int, typer.Option(help="Simulation seed")] = 1,
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port for the dashboard")] = 8000,
     no_serve: Annotated[bool, typer.Option("--no-serve", help="Stop after the analysis")] = False,
 ) -> None:

@@ -87,6 +87,8 @@ def serve(
         api_key=api_key,
         run_analysis=w.run_analysis,
         forget_customers=w.forget,
+        set_work_status=w.set_work_item_status,
+        alert_delivery=w.alert_delivery(),
         cache_responses=s.api_cache,
         allowed_hosts=hosts,
         key_for_reads=s.api_key_for_reads,

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 import pytest
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Playwright, ViewportSize
 
@@ -39,15 +40,15 @@ def chromium() -> str:
 
 @contextmanager
 def chromium_context(playwright: Playwright, **options: Any) -> Iterator[BrowserContext]:
-    """A fresh profile for each context, removed afterwards."""
+    """A fresh profile for each context, removed afterwards; `options` (a viewport...) are
+    Playwright's."""
     with tempfile.TemporaryDirectory(prefix="pathrank-chromium-") as profile:
         context = playwright.chromium.launch_persistent_context(
             profile,
             executable_path=chromium(),
             headless=True,
             args=CHROMIUM_ARGS,
-            viewport=VIEWPORT,
-            **options,
+            **{"viewport": VIEWPORT, **options},
         )
         try:
             yield context
@@ -88,3 +89,13 @@ def open_page(browser: BrowserContext, url: str) -> tuple[Page, Console]:
     page.set_default_timeout(WAIT_MS)
     page.goto(url)
     return page, console
+
+
+def api_data(base: str, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A query's data from the server at `base` (what the page under test should show)."""
+    body = httpx.post(
+        f"{base}/graphql", json={"query": query, "variables": variables or {}}, timeout=60
+    ).json()
+    assert "errors" not in body, body
+    data: dict[str, Any] = body["data"]
+    return data

@@ -106,6 +106,15 @@ def stories(seed: int, events: int = 40_000) -> DataSet:
     return DataSet(config, catalog_changes=True)
 
 
+def demo(seed: int, events: int) -> DataSet:
+    """The demo's simulation (every planted effect, 63 days with its stories, a third of
+    the sessions searching, four planted content gaps) at a size (pathrank/cli/demo.py)."""
+    config = SimulationConfig.full(
+        seed=seed, events=events, days=63, stories=True, search_share=0.3, content_gaps=4
+    )
+    return DataSet(config, catalog_changes=True)
+
+
 # The API and the dashboard: every planted effect, two misleading links.
 HELP_CENTER = DataSet(SimulationConfig.full(seed=7, events=15_000, misleading_links=2))
 

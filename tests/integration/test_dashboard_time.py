@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
 import pytest
 from neo4j import Driver
 from playwright.sync_api import BrowserContext, Page, Playwright
@@ -24,7 +23,7 @@ from playwright.sync_api import BrowserContext, Page, Playwright
 from tests.conftest import REPO
 from tests.integration import datasets
 from tests.integration.api_server import serve
-from tests.integration.browser import ARTIFACTS, Console, chromium_context, open_page
+from tests.integration.browser import ARTIFACTS, Console, api_data, chromium_context, open_page
 from tests.integration.time_helpers import DAY, in_window, ms_of, stored_paths
 
 START = datasets.STORIES_START
@@ -49,15 +48,6 @@ def server(services: dict[str, Any], truth: dict[str, Any]) -> Iterator[str]:
 def browser(playwright: Playwright) -> Iterator[BrowserContext]:
     with chromium_context(playwright) as context:
         yield context
-
-
-def _gql(base: str, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-    body = httpx.post(
-        f"{base}/graphql", json={"query": query, "variables": variables or {}}, timeout=60
-    ).json()
-    assert "errors" not in body, body
-    data: dict[str, Any] = body["data"]
-    return data
 
 
 def _open(browser: BrowserContext, url: str) -> tuple[Page, Console]:
@@ -86,7 +76,7 @@ def test_what_changed_lists_the_top_changes_with_their_trends(
     server: str, browser: BrowserContext, truth: dict[str, Any]
 ) -> None:
     page, console = _open(browser, f"{server}/")
-    api = first_per_rate(_gql(server, CHANGES)["changes"])
+    api = first_per_rate(api_data(server, CHANGES)["changes"])
     rows = page.locator("#changes-table tbody tr[data-page-id]")
     assert rows.count() == len(api) > 0
     for i, change in enumerate(api):
@@ -150,10 +140,10 @@ def test_the_date_range_applies_to_the_headline_and_the_changes(
     page.wait_for_function(
         "n => document.getElementById('kpi-completed').textContent === n", arg=f"{completed:,}"
     )
-    assert "Paths that started" in page.inner_text("#filter-note")
+    assert "Journeys that started" in page.inner_text("#filter-note")
     # The changes: those whose week starts in the range.
     iso = {"from": f"{since}T00:00:00Z", "until": f"{last}T00:00:00Z"}
-    reported = _gql(server, STATS, iso)["changes"]
+    reported = api_data(server, STATS, iso)["changes"]
     assert all(ms_of(c["periodStart"]) >= low for c in reported)
     api = first_per_rate([c for c in reported if ms_of(c["periodStart"]) < high])
     rows = page.locator("#changes-table tbody tr[data-page-id]")

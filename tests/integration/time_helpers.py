@@ -184,8 +184,9 @@ class InProcessApi:
 
 
 @contextmanager
-def in_process_api() -> Iterator[InProcessApi]:
-    app = create_app(wiring().graph_reads(), cache_responses=False)
+def in_process_api(**options: Any) -> Iterator[InProcessApi]:
+    """`options`: more of create_app's arguments (a mutation's service)."""
+    app = create_app(wiring().graph_reads(), cache_responses=False, **options)
     loop = asyncio.new_event_loop()
     lifespan = app.router.lifespan_context(app)
     loop.run_until_complete(lifespan.__aenter__())

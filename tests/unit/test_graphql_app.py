@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from graph_model.errors import GraphUnavailableError
+from graph_model.work.record import WorkStatus
 from graphql_api.app import STATIC_DIR
 from graphql_api.http.hosts import allowed_hosts
 from tests import fakes
@@ -177,7 +178,7 @@ def test_a_foreign_host_is_refused() -> None:
             _bad_request(response)
             ide = await client.get("/graphql", headers={**h, "accept": "text/html"})
             assert ide.status_code == 400
-            for path in ("/", "/metrics", "/static/dashboard.js"):
+            for path in ("/", "/metrics", "/static/js/main.js"):
                 response = await client.get(path, headers=h)
                 assert response.status_code == 400, (host, path)
                 assert response.headers["content-type"].startswith("text/plain")
@@ -323,3 +324,27 @@ def test_healthz_names_each_part_and_degrades_without_failing() -> None:
         assert body == {"status": "degraded", "neo4j": "up", "collector": "down"}
 
     with_app(FakeGraph(), scenario, health={"collector": lambda: "down"})
+
+
+def test_set_work_item_status_needs_the_key_when_one_is_set() -> None:
+    """The mutation refuses a request without the configured key, and nothing is set."""
+    calls: list[tuple[str, str, str | None, int | None]] = []
+
+    def setter(item: str, status: WorkStatus, note: str | None, at: int | None) -> bool:
+        calls.append((item, status.value, note, at))
+        return True
+
+    mutation = {
+        "query": 'mutation { setWorkItemStatus(id: "w1", status: DONE, note: "n", '
+        'at: "2026-02-02T00:00:00Z") { id } }'
+    }
+
+    async def scenario(client: httpx.AsyncClient) -> None:
+        refused = (await client.post("/graphql", json=mutation)).json()
+        assert refused["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        assert calls == []
+        answered = (await client.post("/graphql", json=mutation, headers=KEYED)).json()
+        assert answered == {"data": {"setWorkItemStatus": None}}  # the fake has no such item
+        assert calls == [("w1", "DONE", "n", 1_769_990_400_000)]
+
+    with_app(FakeGraph(), scenario, set_work_status=setter)  # the key is "k"

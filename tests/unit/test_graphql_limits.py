@@ -360,15 +360,28 @@ def test_fragments_per_selection_set() -> None:
 
 
 def _dashboard_queries() -> dict[str, str]:
-    js = (STATIC_DIR / "dashboard.js").read_text(encoding="utf-8")
-    found = dict(re.findall(r"const (\w+_QUERY) = `([^`]*)`", js))
-    assert set(found) == {"OVERVIEW_QUERY", "FLOW_QUERY", "CURVE_QUERY"}
+    """Every `*_QUERY` of the dashboard's modules, with the template strings it interpolates
+    (`${CHANGE_FIELDS}`) filled in."""
+    js = "\n".join(f.read_text(encoding="utf-8") for f in sorted((STATIC_DIR / "js").rglob("*.js")))
+    texts = dict(re.findall(r"const (\w+) = `([^`]*)`", js))
+
+    def filled(text: str) -> str:
+        return re.sub(r"\$\{(\w+)\}", lambda m: filled(texts[m.group(1)]), text)
+
+    found = {name: filled(text) for name, text in texts.items() if name.endswith("_QUERY")}
+    assert set(found) == {
+        "OVERVIEW_QUERY", "FLOW_QUERY", "CURVE_QUERY", "QUEUE_QUERY", "SEARCH_QUERY",
+    }  # fmt: skip
     return found
 
 
 def test_the_dashboards_and_graphiqls_queries_pass() -> None:
     queries = _dashboard_queries()
     _, errors, _ = run(queries["OVERVIEW_QUERY"], {"rows": 10})
+    assert errors == []
+    _, errors, _ = run(queries["QUEUE_QUERY"], {"first": 100, "status": ["OPEN", "DOING"]})
+    assert errors == []
+    _, errors, _ = run(queries["SEARCH_QUERY"], {"gaps": 10, "top": 15})
     assert errors == []
     _, errors, _ = run(queries["FLOW_QUERY"], {"id": "p1", "n": 200})
     assert errors == []
