@@ -283,7 +283,9 @@ def precision_recall(flagged: set[str], planted: set[str]) -> tuple[float, float
 def test_planted_content_gaps_are_recovered(neo4j_driver: Driver) -> None:
     flagged, planted = recovered(neo4j_driver, 2, 4)
     precision, recall = precision_recall(flagged, planted)
-    assert (precision, recall) >= (0.9, 0.9), (flagged, planted)
+    # Each on its own: tuples compare lexicographically.
+    assert precision >= 0.9, (flagged, planted)
+    assert recall >= 0.9, (flagged, planted)
 
 
 def test_no_query_is_flagged_without_a_planted_gap(neo4j_driver: Driver) -> None:
