@@ -156,11 +156,15 @@ async function loadAll(pageFromHash) {
   setBusy(true);
   let data;
   try {
-    const queue = loadQueue(ctx);
+    // The queue's failure is taken at once (settled to a value), so that it is never an
+    // unhandled rejection when the overview fails first; a key it needs is asked for below.
+    const queue = loadQueue(ctx).then(
+      () => null,
+      (err) => err,
+    );
     data = await gql(OVERVIEW_QUERY, { rows: TABLE_ROWS, ...filters.range() });
-    await queue.catch((err) => {
-      if (err instanceof KeyNeeded) throw err;
-    });
+    const queueFailed = await queue;
+    if (queueFailed instanceof KeyNeeded) throw queueFailed;
   } catch (err) {
     failed(err);
     setBusy(false);
