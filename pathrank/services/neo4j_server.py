@@ -93,6 +93,10 @@ class Neo4jServer(LocalServer[Neo4jConfig]):
                 f"dbms.security.http_access_control_allow_origin={self.http_url}",
                 "server.https.enabled=false",
                 "dbms.security.auth_enabled=true",
+                # Three wrong passwords lock the user for this long (Neo4j's default, 5 s, is
+                # shorter than `services status` takes to start on a busy machine, which
+                # must be able to say the login is refused rather than seeing it work).
+                "dbms.security.auth_lock_time=10s",
                 "dbms.security.procedures.unrestricted=gds.*",
                 "dbms.usage_report.enabled=false",
                 # Neo4j Browser, served by this server, runs on the user's machine: it sends no
