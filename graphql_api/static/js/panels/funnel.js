@@ -244,9 +244,8 @@ function dropOffs(s, last) {
         h(
           "li",
           { "data-page-id": d.pageId || "", "data-paths": d.paths },
-          d.pageId ? title(d.page || { id: d.pageId }) : h("em", {}, "left (the journey ended here)"),
-          " ",
           h("span", { class: "funnel-count" }, fmtInt(d.paths)),
+          d.pageId ? ` to ${title(d.page || { id: d.pageId })}` : h("em", {}, " left (the journey ended here)"),
           h("span", { class: "meter-sub" }, outcomes(d)),
         ),
       ),
@@ -259,7 +258,8 @@ function destination(d) {
   return `${d.pageId || "left"}: ${d.paths}`;
 }
 
-function render(funnel) {
+/** `range`: the dates and customers it was counted for (on the table, as data-*). */
+function render(funnel, range) {
   const steps = funnel.steps;
   const first = steps[0].reached;
   const lastStep = steps[steps.length - 1];
@@ -281,6 +281,10 @@ function render(funnel) {
       dropOffs(s, last),
     );
   });
+  const table = $(TABLE);
+  table.dataset.from = range.from || "";
+  table.dataset.until = range.until || "";
+  table.dataset.segment = range.segment || "";
   fillTable(TABLE, rows, {
     header: ["step", "pageId", "pattern", "event", "what", "reached", "converted", "dropped", "conversionRate", "medianMinutesToNext", "dropOffsWentTo"],
     rows: steps.map((s, i) => [
@@ -296,11 +300,12 @@ async function run() {
   if (!state.asked) return;
   if (ctx.empty()) return message(ctx.noData());
   const seq = ++state.seq;
+  const range = ctx.range();
   message("Counting…");
   $("funnel-section").setAttribute("aria-busy", "true");
   let data;
   try {
-    data = await gql(FUNNEL_QUERY, { steps: state.asked.steps, within: state.asked.within, ...ctx.range() });
+    data = await gql(FUNNEL_QUERY, { steps: state.asked.steps, within: state.asked.within, ...range });
   } catch (err) {
     if (seq !== state.seq) return;
     $("funnel-section").setAttribute("aria-busy", "false");
@@ -309,7 +314,7 @@ async function run() {
   }
   if (seq !== state.seq) return;
   $("funnel-section").setAttribute("aria-busy", "false");
-  render(data.funnel);
+  render(data.funnel, range);
 }
 
 function submit(e) {
