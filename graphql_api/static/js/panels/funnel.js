@@ -9,16 +9,16 @@ import { $, csvButton, fillTable, fmtInt, fmtOne, fmtPct, h, plural, title } fro
 
 const MIN_STEPS = 2;
 const MAX_STEPS = 10;
-const DROP_OFFS = 5; // destinations listed per step; the rest are summed
 const TABLE = "funnel-table";
 
+// Per step, the five destinations most drop-offs went to; the rest are summed.
 export const FUNNEL_QUERY = `
   query Funnel($steps: [FunnelStepInput!]!, $within: Int, $from: DateTime, $until: DateTime, $segment: String) {
     funnel(steps: $steps, withinMinutes: $within, from: $from, until: $until, segment: $segment) {
       paths withinMinutes
       steps {
         index pageId pattern event reached converted dropped conversionRate medianMinutesToNext
-        dropOffNext(limit: ${DROP_OFFS}) { pageId paths resolved abandoned escalated page { id title } }
+        dropOffNext(limit: 5) { pageId paths resolved abandoned escalated page { id title } }
       }
     }
   }`;
