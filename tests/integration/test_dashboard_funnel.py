@@ -34,7 +34,13 @@ from graph_model.timewindow import ALL_TIME, TimeWindow
 from tests.conftest import REPO
 from tests.integration import datasets
 from tests.integration.api_server import serve
-from tests.integration.browser import ARTIFACTS, Console, api_data, chromium_context, open_page
+from tests.integration.browser import (
+    ARTIFACTS,
+    Console,
+    api_data,
+    chromium_context,
+    open_dashboard,
+)
 from tests.integration.funnel_helpers import (
     RefPath,
     RefStep,
@@ -88,18 +94,8 @@ def titles(server: str) -> dict[str, str]:
     return {p["id"]: p["title"] or p["id"] for p in nodes}
 
 
-@pytest.fixture
-def browser(playwright: Playwright) -> Iterator[BrowserContext]:
-    viewport: ViewportSize = {"width": 1280, "height": 800}
-    with chromium_context(playwright, accept_downloads=True, viewport=viewport) as context:
-        yield context
-
-
 def loaded(browser: BrowserContext, url: str) -> tuple[Page, Console]:
-    page, console = open_page(browser, url)
-    page.wait_for_selector("#dashboard[aria-busy='false']")
-    page.wait_for_selector("#funnel-submit:not([disabled])")
-    return page, console
+    return open_dashboard(browser, url, "#funnel-submit:not([disabled])")
 
 
 def build(page: Page, steps: Sequence[Step], titles: dict[str, str], within: int | None) -> None:
@@ -202,9 +198,9 @@ def assert_shows(page: Page, expected: tuple[int, list[RefStep]]) -> None:
 
 
 def test_a_funnel_built_in_the_panel_counts_what_the_events_say(
-    server: str, browser: BrowserContext, paths: list[RefPath], titles: dict[str, str]
+    server: str, dashboard_browser: BrowserContext, paths: list[RefPath], titles: dict[str, str]
 ) -> None:
-    page, console = loaded(browser, f"{server}/")
+    page, console = loaded(dashboard_browser, f"{server}/")
     assert "Pick 2 to 10 steps" in page.inner_text("#funnel-table")
     build(page, JOURNEY, titles, within=30)
     assert_shows(page, reference_funnel(paths, JOURNEY, within_minutes=30))
@@ -245,9 +241,9 @@ def window_of(page: Page) -> TimeWindow:
 
 
 def test_the_filters_change_the_funnel(
-    server: str, browser: BrowserContext, paths: list[RefPath], titles: dict[str, str]
+    server: str, dashboard_browser: BrowserContext, paths: list[RefPath], titles: dict[str, str]
 ) -> None:
-    page, console = loaded(browser, f"{server}/")
+    page, console = loaded(dashboard_browser, f"{server}/")
     build(page, TO_SUPPORT, titles, within=None)
     everyone = reference_funnel(paths, TO_SUPPORT)
     assert_shows(page, everyone)
@@ -274,9 +270,9 @@ REFUSED: Final = "(?P<name>p00)"
 
 
 def test_a_pattern_the_api_refuses_shows_its_error(
-    server: str, browser: BrowserContext, paths: list[RefPath], titles: dict[str, str]
+    server: str, dashboard_browser: BrowserContext, paths: list[RefPath], titles: dict[str, str]
 ) -> None:
-    page, _ = loaded(browser, f"{server}/")
+    page, _ = loaded(dashboard_browser, f"{server}/")
     steps: list[Step] = [("pattern", REFUSED), ("event", "RESOLUTION")]
     build(page, steps, titles, within=None)
     body = httpx.post(
