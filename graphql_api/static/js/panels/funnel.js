@@ -40,7 +40,6 @@ const EVENT_WORDS = {
 const state = {
   ctx: null,
   steps: [], // [{kind, value}]: what the form shows
-  within: "",
   asked: null, // the funnel last asked for: {steps, within}, run again when the filters change
   seq: 0, // answers to older requests are dropped
   pages: [], // [{id, title}] by title
@@ -99,6 +98,7 @@ function stepRow(step, i) {
         step.kind = e.target.value;
         step.value = step.kind === "page" && state.pages.length ? state.pages[0].id : "";
         drawSteps();
+        $("funnel-steps").children[i].querySelector(".funnel-kind").focus(); // redrawn: keep the place
       },
     },
     KINDS.map(([value, words]) => h("option", { value, selected: value === step.kind }, words)),
@@ -119,6 +119,7 @@ function stepRow(step, i) {
         onclick: () => {
           state.steps.splice(i, 1);
           drawSteps();
+          $("funnel-add").focus();
         },
       },
       "Remove",
@@ -140,7 +141,7 @@ function asked() {
       steps.push({ pageId: s.value });
     } else if (s.kind === "pattern") {
       if (!s.value.trim()) return `Step ${i + 1}: write a pattern (part of the page ids, e.g. billing).`;
-      steps.push({ pattern: s.value.trim() });
+      steps.push({ pattern: s.value }); // as typed: a space may be part of an id
     } else {
       steps.push({ event: s.kind });
     }
