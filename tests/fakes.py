@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import httpx
 
+from graph_model.funnel.record import DropOff, Funnel, FunnelStepResult
 from graph_model.keyset import Window
 from graph_model.page.record import (
     PageFigures,
@@ -185,6 +186,16 @@ ANSWERS: dict[str, dict[str, tuple[str, Any]]] = {
         "summary": (
             "work_summary",
             WorkSummary(dict.fromkeys(WorkStatus, 0), 0, dict.fromkeys(Verdict, 0), 0.0),
+        ),
+    },
+    "funnels": {  # each step: 2 reached, 1 went on, 1 dropped off to p2
+        "funnel": (
+            "funnel",
+            lambda steps, within_minutes, *_: Funnel(
+                tuple(FunnelStepResult(s, 2, 1, 1.5, (DropOff("p2", 1, 1, 0, 0),)) for s in steps),
+                3,
+                within_minutes,
+            ),
         ),
     },
     "alerts": {

@@ -28,6 +28,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 VIEWPORT: ViewportSize = {"width": 1440, "height": 900}
+# The size the dashboard is laid out for first (its tables must also fit 1024x768).
+DASHBOARD_VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
 WAIT_MS = 60_000
 
 
@@ -88,6 +90,14 @@ def open_page(browser: BrowserContext, url: str) -> tuple[Page, Console]:
     console.watch(page)
     page.set_default_timeout(WAIT_MS)
     page.goto(url)
+    return page, console
+
+
+def open_dashboard(browser: BrowserContext, url: str, *ready: str) -> tuple[Page, Console]:
+    """The dashboard at `url` once it has loaded, and each `ready` selector shows."""
+    page, console = open_page(browser, url)
+    for selector in ("#dashboard[aria-busy='false']", *ready):
+        page.wait_for_selector(selector)
     return page, console
 
 

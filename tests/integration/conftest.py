@@ -7,11 +7,12 @@ from typing import Any
 
 import pytest
 from neo4j import Driver
-from playwright.sync_api import Playwright, sync_playwright
+from playwright.sync_api import BrowserContext, Playwright, sync_playwright
 
 from tests.integration import datasets
 from tests.integration.analyzed import Analyzed
 from tests.integration.api_server import serve
+from tests.integration.browser import DASHBOARD_VIEWPORT, chromium_context
 from tests.integration.graphql_http import API_KEY, Api
 from tests.integration.ingest_helpers import TestGraph, clean_graph, fresh_names
 
@@ -20,6 +21,14 @@ from tests.integration.ingest_helpers import TestGraph, clean_graph, fresh_names
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as p:
         yield p
+
+
+@pytest.fixture
+def dashboard_browser(playwright: Playwright) -> Iterator[BrowserContext]:
+    """Headless Chromium at the dashboard's size (1280x800), accepting downloads (CSV)."""
+    viewport = DASHBOARD_VIEWPORT
+    with chromium_context(playwright, accept_downloads=True, viewport=viewport) as context:
+        yield context
 
 
 @pytest.fixture(scope="module")

@@ -371,6 +371,7 @@ def _dashboard_queries() -> dict[str, str]:
     found = {name: filled(text) for name, text in texts.items() if name.endswith("_QUERY")}
     assert set(found) == {
         "OVERVIEW_QUERY", "FLOW_QUERY", "CURVE_QUERY", "QUEUE_QUERY", "SEARCH_QUERY",
+        "FUNNEL_QUERY",
     }  # fmt: skip
     return found
 
@@ -388,6 +389,15 @@ def test_the_dashboards_and_graphiqls_queries_pass() -> None:
     for entry in (None, "p1"):
         _, errors, _ = run(queries["CURVE_QUERY"], {"entry": entry})
         assert errors == []
+    # The funnel panel's longest: ten steps, a window, dates and customers.
+    steps = [{"pageId": "p1"}, {"pattern": "^p"}, {"event": "SEARCH"}] * 3 + [
+        {"event": "RESOLUTION"}
+    ]
+    window = {"within": 30, "from": "2026-01-01T00:00:00Z", "until": "2026-02-01T00:00:00Z"}
+    data, errors, _ = run(queries["FUNNEL_QUERY"], {"steps": steps, **window, "segment": "a=b"})
+    assert errors == []
+    assert data is not None
+    assert [s["dropOffNext"][0]["page"]["id"] for s in data["funnel"]["steps"]] == ["p2"] * 10
     # GraphiQL 4 asks with every option of graphql-js's getIntrospectionQuery.
     introspection = get_introspection_query(
         descriptions=True,

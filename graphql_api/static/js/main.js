@@ -12,6 +12,7 @@ import * as filters from "./filters.js";
 import { nameStaticLabels } from "./names.js";
 import { CHANGE_FIELDS, renderCatalog, renderChanges, setupChanges } from "./panels/changes.js";
 import { fillSelector, flowMessage, loadFlow } from "./panels/flow.js";
+import { refreshFunnel, setupFunnel } from "./panels/funnel.js";
 import { renderHeadline } from "./panels/headline.js";
 import { renderEscalations, renderHotspots, setupHotspots } from "./panels/hotspots.js";
 import { renderLinks, renderMisleading, setupLinks } from "./panels/links.js";
@@ -199,6 +200,7 @@ async function loadAll(pageFromHash) {
   fillEntries(data.pages.nodes, state.analysed);
   loadCurve($("entry-select").value);
   loadSearch();
+  refreshFunnel(ctx);
   nameStaticLabels();
 
   const first = state.selected && state.pages.has(state.selected) ? state.selected : initialPage(pageFromHash);
@@ -221,6 +223,7 @@ function start() {
   setupLinks();
   setupResolution();
   setupSearch();
+  setupFunnel(ctx);
   $("page-select").addEventListener("change", (e) => selectPage(e.target.value, false));
   $("refresh").addEventListener("click", () => loadAll());
   $("show-stats").addEventListener("change", (e) => document.body.classList.toggle("show-stats", e.target.checked));
