@@ -64,14 +64,21 @@ const state = { view: "todo", items: [], open: new Set(), ctx: null, rows: ROWS 
 export function verdictWords(v) {
   if (!v) return "";
   const moved = `${inHundred(v.before.rate)} → ${inHundred(v.after.rate)}`;
-  const words = {
+  if (v.reference === "VERSION") {
+    const update = `The update of ${fmtDate(v.since)}`;
+    return {
+      WORKED: `${update} worked: ${moved}`,
+      WORSE: `${update} made it worse: ${moved}`,
+      NO_EFFECT: `${update} had no clear effect`,
+      WAITING: `${update}: waiting for data`,
+    }[v.verdict];
+  }
+  return {
     WORKED: `Worked: ${moved}`,
     WORSE: `Worse: ${moved}`,
     NO_EFFECT: "No clear effect",
     WAITING: "Waiting for data",
   }[v.verdict];
-  if (v.reference !== "VERSION") return words;
-  return `The page's update of ${fmtDate(v.since)}: ${words.charAt(0).toLowerCase()}${words.slice(1)}`;
 }
 
 function summary(s) {
