@@ -118,6 +118,7 @@ def check_queue(api: InProcessApi, planted: Planted) -> dict[str, Any]:
     result = {
         "items": len(items),
         "problem_items": len(problems),
+        "planted": len(want),
         "recall": (len(want) - len(missed)) / len(want),
         "precision": (len(problems) - len(unexplained)) / len(problems),
         "missed": [[*k, str(a)] for k, a in missed.items()],
