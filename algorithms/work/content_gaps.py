@@ -22,9 +22,9 @@ def findings(facts: WorkFacts) -> Iterable[Finding]:
             subject=WorkSubject(query=gap.query),
             title=f"Write an article for customers who search {quoted(gap.query)}",
             reason=(
-                f"{of(gap.failed, gap.paths)} customers who searched {quoted(gap.query)} did "
-                f"not find an answer (site-wide {per_hundred(gap.site_failure_rate)} of "
-                "searching customers)."
+                f"{of(gap.failed, gap.paths)} journeys with a search for {quoted(gap.query)} "
+                f"ended without an answer (site-wide {per_hundred(gap.site_failure_rate)} "
+                "journeys with a search)."
             ),
             reasons=(CONTENT_GAP,),
             figures=(

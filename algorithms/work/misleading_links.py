@@ -45,7 +45,8 @@ def findings(facts: WorkFacts) -> Iterable[Finding]:
             title=f"Fix the link from {quoted(facts.title(a))} to {quoted(facts.title(b))}",
             reason=(
                 f"{of(link.u_turns, link.continuations)} journeys that followed this link came "
-                f"straight back; about {count(link.expected)} would have by chance."
+                f"straight back; judging by where customers usually go from that page, about "
+                f"{count(link.expected)} would have."
             ),
             reasons=(MISLEADING_LINK,),
             figures=tuple(figures),

@@ -151,6 +151,7 @@ WORK_QUEUE: Final[Columns] = (
     ("title", TEXT),
     ("reason", TEXT),
     ("page_id", ID),
+    ("query", TEXT),
     ("link_from", ID),
     ("link_to", ID),
     ("tickets_per_week", FIGURE),

@@ -127,7 +127,7 @@ query SearchQueries($first: Int!, $after: String, $orderBy: SearchOrder, $from: 
 WORK_QUEUE: Final = """
 query WorkQueue($first: Int!, $status: [WorkStatus!]) {
   workQueue(first: $first, status: $status) {
-    id action title reason page { id } link { from { id } to { id } } ticketsPerWeek
+    id action title reason page { id } query link { from { id } to { id } } ticketsPerWeek
     customersPerWeek confidence status note stale
     verification { verdict pValue since }
   }

@@ -10,7 +10,8 @@ clicks, the size at which its mobile-only break shows among the mobile customers
 - a range without data says where the data is;
 - every table downloads as CSV with the rows it shows;
 - one name per figure: every label of a figure (`data-figure`) names one figure only;
-- marking the fixed page Done at its fix date shows that it worked.
+- marking the fixed page Done at its fix date shows that it worked;
+- a page item's details show how long customers stay on its page (its time on page).
 
 Screenshots in artifacts/; with PATHRANK_UPDATE_SCREENSHOTS=1 they replace docs/dashboard.png
 and docs/dashboard-queue.png (1280x800).
@@ -20,12 +21,14 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import os
 import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any, Final
 
+import numpy as np
 import pytest
 from neo4j import Driver
 from playwright.sync_api import BrowserContext, Page, Playwright, ViewportSize
@@ -114,10 +117,10 @@ def test_the_queue_comes_first_in_plain_words(server: str, browser: BrowserConte
     details.wait_for()
     assert "What stands behind it" in details.inner_text()
     assert " q " not in details.inner_text()
+    shot(page, "dashboard-queue.png", docs=True, section="#queue-section")  # as first seen
     page.check("#show-stats")
     assert page.locator("#queue-table th.stat").is_visible()
     assert " q " in details.inner_text()
-    shot(page, "dashboard-queue.png", docs=True, section="#queue-section")
     assert console.problems == []
 
 
@@ -279,4 +282,48 @@ def test_marking_the_fix_done_at_its_date_shows_it_worked(
         "note": "New title and a link to the answer",
         "verification": {"verdict": "WORKED"},
     }
+    assert console.problems == []
+
+
+def spoken(seconds: float) -> str:
+    """The dashboard's words for a duration: "42 s", "1 min 35 s", "2 h 1 min"."""
+    s = math.floor(seconds + 0.5)
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        return f"{s // 60} min {s % 60} s" if s % 60 else f"{s // 60} min"
+    m = math.floor(s / 60 + 0.5)
+    return f"{m // 60} h {m % 60} min" if m % 60 else f"{m // 60} h"
+
+
+def times_on(driver: Driver, page_id: str) -> list[float]:
+    """Seconds from each click on the page to the next click of its completed journey
+    (docs/analytics.md, "Time on page"), read from the stored paths."""
+    records, _, _ = driver.execute_query(
+        "MATCH (p:Path) WHERE p.outcome <> 'OPEN' AND $page IN p.pages "
+        "RETURN p.pages AS pages, p.timestamps AS ts",
+        page=page_id,
+    )
+    return [
+        (r["ts"][i + 1] - r["ts"][i]) / 1000
+        for r in records
+        for i in range(len(r["pages"]) - 1)
+        if r["pages"][i] == page_id
+    ]
+
+
+def test_a_page_items_details_show_its_time_on_page(
+    server: str, browser: BrowserContext, neo4j_driver: Driver
+) -> None:
+    page, console = loaded(browser, f"{server}/")
+    row = page.locator("#queue-table tbody tr[data-item][data-page-id]").first
+    page_id = row.get_attribute("data-page-id") or ""
+    row.locator(".details-toggle").click()
+    line = page.locator("#queue-table tr.details-row li.dwell")
+    seconds = times_on(neo4j_driver, page_id)
+    low, median, high = np.percentile(seconds, [25, 50, 75])
+    assert line.inner_text() == (
+        f"Time on page: {spoken(median)} typically (half of the visits between {spoken(low)} "
+        f"and {spoken(high)}; {len(seconds):,} visits that went on to another page)"
+    )
     assert console.problems == []

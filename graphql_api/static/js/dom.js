@@ -40,6 +40,16 @@ export function fmtQ(q) {
   return q.toPrecision(2);
 }
 
+/** 42.4 -> "42 s", 95 -> "1 min 35 s", 7260 -> "2 h 1 min". */
+export function fmtSeconds(seconds) {
+  if (seconds === null || seconds === undefined) return "–";
+  const s = Math.round(seconds);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return s % 60 ? `${Math.floor(s / 60)} min ${s % 60} s` : `${s / 60} min`;
+  const m = Math.round(s / 60);
+  return m % 60 ? `${Math.floor(m / 60)} h ${m % 60} min` : `${m / 60} h`;
+}
+
 /** 0.0523 -> "5 in 100" (one decimal under 1 in 100). */
 export function inHundred(rate) {
   if (rate === null || rate === undefined) return "–";

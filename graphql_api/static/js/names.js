@@ -24,6 +24,7 @@ export const FIGURES = {
   visits: "Visits",
   impact: "Answers missed",
   clicksSaved: "Clicks saved",
+  timeOnPage: "Time on page",
 };
 
 // Each change metric (the API's PageMetric) is one of the figures above.

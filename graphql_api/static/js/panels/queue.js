@@ -3,13 +3,13 @@
  * designer sets, with a note and, for Done, when the fix went live; whether it worked. */
 
 import { gql, KeyNeeded } from "../api.js";
-import { $, csvButton, fillTable, fmtDate, fmtInt, fmtOne, fmtPct, fmtQ, h, inHundred, isoDay, plural, tableMessage, title } from "../dom.js";
-import { badges, FIGURES } from "../names.js";
+import { $, csvButton, fillTable, fmtDate, fmtInt, fmtOne, fmtPct, fmtQ, fmtSeconds, h, inHundred, isoDay, plural, tableMessage, title } from "../dom.js";
+import { badges, FIGURES, label } from "../names.js";
 
 const ITEM = `
   id action title reason reasons ticketsPerWeek customersPerWeek escalations confidence status
   note statusAt stale rank
-  page { id title } query link { from { id title } to { id title } }
+  page { id title timeOnPage { observations median p25 p75 } } query link { from { id title } to { id title } }
   evidence { figures { name detail value count outOf baseline qValue } paths { id outcome pageIds(first: 30) } queries pageUrl }
   verification {
     verdict rate since days pValue ticketsAvoidedPerWeek reference
@@ -59,10 +59,20 @@ const RATE_WORDS = {
 
 const state = { view: "todo", items: [], open: new Set(), ctx: null, rows: ROWS };
 
-/** The verdict in words: "Worked: 27 → 68 in 100". */
+/** The verdict in words: "Worked: 27 → 68 in 100"; when no one marked the item Done but its
+ * page was updated, the verdict is the update's: "The update of 2 Feb 2026 worked: …". */
 export function verdictWords(v) {
   if (!v) return "";
   const moved = `${inHundred(v.before.rate)} → ${inHundred(v.after.rate)}`;
+  if (v.reference === "VERSION") {
+    const update = `The update of ${fmtDate(v.since)}`;
+    return {
+      WORKED: `${update} worked: ${moved}`,
+      WORSE: `${update} made it worse: ${moved}`,
+      NO_EFFECT: `${update} had no clear effect`,
+      WAITING: `${update}: waiting for data`,
+    }[v.verdict];
+  }
   return {
     WORKED: `Worked: ${moved}`,
     WORSE: `Worse: ${moved}`,
@@ -72,12 +82,13 @@ export function verdictWords(v) {
 }
 
 function summary(s) {
-  const wins = s.ticketsAvoidedPerWeek > 0
-    ? ` Fixes that worked avoid about ${fmtOne(s.ticketsAvoidedPerWeek)} tickets a week.`
-    : s.worked ? ` ${plural(s.worked, "fix", "fixes")} worked.` : "";
   $("queue-summary").textContent =
-    `${plural(s.open, "item", "items")} to do, ${fmtInt(s.doing)} in progress, ${fmtInt(s.done)} done.${wins}`;
-  $("verified-wins").textContent = s.ticketsAvoidedPerWeek > 0 ? `${fmtOne(s.ticketsAvoidedPerWeek)}` : "–";
+    `${plural(s.open, "item", "items")} to do, ${fmtInt(s.doing)} in progress, ${fmtInt(s.done)} done.`;
+  // The verified wins: what the fixes that worked saved, in the queue's own currency.
+  $("verified-wins").textContent = s.ticketsAvoidedPerWeek > 0
+    ? `about ${fmtOne(s.ticketsAvoidedPerWeek)} fewer tickets a week since the fixes that worked`
+    : s.worked ? `${plural(s.worked, "fix", "fixes")} worked`
+    : "none yet (mark an item Done when its fix is live)";
 }
 
 function statusControl(item) {
@@ -144,6 +155,20 @@ function figureLine(f) {
   );
 }
 
+// How long customers stay on a page item's page (a click to the next click of the same
+// journey): a reader of the evidence sees whether they read it or bounce off it.
+function dwellLine(page) {
+  const d = page && page.timeOnPage;
+  if (!d || !d.observations) return null;
+  return h(
+    "li",
+    { class: "dwell" },
+    label("span", "timeOnPage", { class: "figure-name" }),
+    `: ${fmtSeconds(d.median)} typically (half of the visits between ${fmtSeconds(d.p25)} and ${fmtSeconds(d.p75)}; ` +
+      `${plural(d.observations, "visit", "visits")} that went on to another page)`,
+  );
+}
+
 function details(item, pages) {
   const e = item.evidence;
   const journeys = e.paths.map((p) =>
@@ -154,7 +179,7 @@ function details(item, pages) {
   return h(
     "div",
     { class: "details" },
-    h("div", {}, h("h4", {}, "What stands behind it"), h("ul", { class: "figures" }, e.figures.map(figureLine)),
+    h("div", {}, h("h4", {}, "What stands behind it"), h("ul", { class: "figures" }, e.figures.map(figureLine), dwellLine(item.page)),
       badges(item.reasons)),
     journeys.length ? h("div", {}, h("h4", {}, "Journeys that show it"), h("ul", { class: "journeys" }, journeys)) : null,
     e.queries.length ? h("div", {}, h("h4", {}, "What customers searched"), h("ul", { class: "queries" }, e.queries.map((q) => h("li", {}, `“${q}”`)))) : null,
