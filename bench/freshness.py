@@ -34,7 +34,7 @@ import httpx
 import orjson
 from confluent_kafka import Producer
 
-from bench.api_latency import serve
+from bench.http_load import serve
 from bench.report import Section, percentile, table
 from ingest.topics import ensure_topics
 from pathrank.settings import Settings

@@ -68,6 +68,11 @@ def table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     return "\n".join(out)
 
 
+def ratio(a: float, b: float) -> float:
+    """a / b, infinite when b is nothing."""
+    return a / b if b else float("inf")
+
+
 def percentile(values: Sequence[float], q: float) -> float:
     """Nearest-rank percentile (q in 0..1) of a non-empty sample."""
     ordered = sorted(values)

@@ -3,11 +3,13 @@ would (the dashboard, GraphiQL). Playwright never downloads a browser here."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -99,3 +101,17 @@ def api_data(base: str, query: str, variables: dict[str, Any] | None = None) -> 
     assert "errors" not in body, body
     data: dict[str, Any] = body["data"]
     return data
+
+
+def shot(page: Page, name: str, docs: bool = False, section: str | None = None) -> Path:
+    """The whole page (or one section) in artifacts/, and in docs/ when asked and
+    PATHRANK_UPDATE_SCREENSHOTS=1 (a test run leaves docs alone); its path in artifacts/."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    if section is None:
+        page.screenshot(path=str(path), full_page=True)
+    else:
+        page.locator(section).screenshot(path=str(path))
+    if docs and os.environ.get("PATHRANK_UPDATE_SCREENSHOTS") == "1":
+        shutil.copyfile(path, REPO / "docs" / name)
+    return path

@@ -7,11 +7,12 @@ from typing import Any
 
 import pytest
 from neo4j import Driver
-from playwright.sync_api import Playwright, sync_playwright
+from playwright.sync_api import BrowserContext, Playwright, sync_playwright
 
 from tests.integration import datasets
 from tests.integration.analyzed import Analyzed
 from tests.integration.api_server import serve
+from tests.integration.browser import chromium_context
 from tests.integration.graphql_http import API_KEY, Api
 from tests.integration.ingest_helpers import TestGraph, clean_graph, fresh_names
 
@@ -40,6 +41,21 @@ def api(services: dict[str, Any], data: Analyzed) -> Iterator[Api]:
     test_response_cache.py's). Modules with an API client of their own define `api` too."""
     with serve(services, PATHRANK_API_KEY=API_KEY, PATHRANK_API_CACHE="0") as base:
         yield Api(base)
+
+
+@pytest.fixture(scope="module")
+def server(services: dict[str, Any], data: Analyzed) -> Iterator[str]:
+    """`pathrank serve` with its default settings on the module's data set, for the pages a
+    browser opens; its base URL. Modules that need other settings define `server` too."""
+    with serve(services) as base:
+        yield base
+
+
+@pytest.fixture
+def browser(playwright: Playwright) -> Iterator[BrowserContext]:
+    """Debian's Chromium, headless, with a fresh profile for each test."""
+    with chromium_context(playwright) as context:
+        yield context
 
 
 @pytest.fixture
