@@ -16,18 +16,24 @@ from snowplow_tracker import Emitter
 from tests.integration.kafka_read import Landed, read_topics
 
 WRITE_KEY = "wk-" + uuid.uuid4().hex[:8]
+MAX_BODY = 64 * 1024  # PATHRANK_COLLECTOR_MAX_BODY_BYTES of the `collector` fixture
 TP2 = "/com.snowplowanalytics.snowplow/tp2"
 PAYLOAD = "iglu:com.snowplowanalytics.snowplow/payload_data/jsonschema/1-0-4"
-# Help-center URLs to page ids; the search page is no page.
-RULES = r"""
+# Help-center article URLs to page ids.
+ARTICLES = r"""
 [[rule]]
 match = '^/hc/[a-z]{2}(-[a-z]{2})?/articles/(\d+)'
 page = 'article-$2'
-
+"""
+# ... and the search page is no page.
+RULES = (
+    ARTICLES
+    + r"""
 [[rule]]
 match = '^/hc/[a-z-]+/search'
 exclude = true
 """
+)
 # An hour ago, to the second: inside validation's clock window, exact in every format.
 T0 = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
 

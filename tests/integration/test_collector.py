@@ -4,8 +4,6 @@ from the real Kafka (docs/sources.md "The collector"), and ingested into paths
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -29,20 +27,6 @@ from tests.integration.collector_helpers import (
 from tests.integration.ingest_helpers import TestGraph, fresh_names, live_path_stats, snapshot
 
 
-@pytest.fixture(scope="module")
-def topic() -> str:
-    return f"collected-{uuid.uuid4().hex[:8]}"
-
-
-@pytest.fixture(scope="module")
-def base(
-    services: dict[str, Any], topic: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    settings = collector_settings(tmp_path_factory.mktemp("rules"))
-    with serve(services, PATHRANK_TOPIC=topic, **settings) as url:
-        yield url
-
-
 def help_page(article: int) -> dict[str, str]:
     return {
         "path": f"/hc/en-us/articles/{article}-how-to",
@@ -53,11 +37,11 @@ def help_page(article: int) -> dict[str, str]:
 
 @pytest.mark.parametrize("sdk", ["segment", "rudderstack"])
 def test_segment_and_rudderstack_sdks(
-    base: str, topic: str, kafka_bootstrap: str, sdk: str
+    collector: str, collector_topic: str, kafka_bootstrap: str, sdk: str
 ) -> None:
     errors: list[object] = []
     # gzip: analytics-python compresses only when asked; RudderStack's SDK always does.
-    client = segment_client(base, errors, SegmentClient if sdk == "segment" else RudderClient)
+    client = segment_client(collector, errors, SegmentClient if sdk == "segment" else RudderClient)
     user, other = f"{sdk}-1", f"{sdk}-2"
     context = {"locale": "de-DE", "device": {"type": "ios"}}
     client.page(
@@ -102,8 +86,8 @@ def test_segment_and_rudderstack_sdks(
     client.join()
     assert errors == []
 
-    landed = landed_for(kafka_bootstrap, topic, {user, other}, expect=4)
-    assert all(r.topic == topic for r in landed), [r.headers for r in landed]
+    landed = landed_for(kafka_bootstrap, collector_topic, {user, other}, expect=4)
+    assert all(r.topic == collector_topic for r in landed), [r.headers for r in landed]
     by_id = {r.event["event_id"]: (r.key, r.event) for r in landed}
     assert by_id == {
         f"{sdk}-m1": (
@@ -152,10 +136,12 @@ def test_segment_and_rudderstack_sdks(
     }
 
 
-def test_snowplow_tracker_post_and_get(base: str, topic: str, kafka_bootstrap: str) -> None:
+def test_snowplow_tracker_post_and_get(
+    collector: str, collector_topic: str, kafka_bootstrap: str
+) -> None:
     failures: list[object] = []
-    post = emitter(base, failures, batch_size=10)
-    get = emitter(base, failures, "get")
+    post = emitter(collector, failures, batch_size=10)
+    get = emitter(collector, failures, "get")
     subject = Subject().set_user_id("sp-1").set_lang("en-GB")
     tracker = Tracker("pathrank-test", post, subject=subject, app_id="help")
     tracker.track(
@@ -177,7 +163,7 @@ def test_snowplow_tracker_post_and_get(base: str, topic: str, kafka_bootstrap: s
     get.flush()
     assert failures == []
 
-    landed = landed_for(kafka_bootstrap, topic, {"sp-1", "sp-duid-9"}, expect=4)
+    landed = landed_for(kafka_bootstrap, collector_topic, {"sp-1", "sp-duid-9"}, expect=4)
     events = sorted((r.event for r in landed), key=lambda e: (e["customer_id"], e["timestamp"]))
     for event in events:
         event.pop("event_id")  # the tracker's random event ids

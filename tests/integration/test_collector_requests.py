@@ -8,7 +8,6 @@ from __future__ import annotations
 import gzip
 import json
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,62 +17,47 @@ import pytest
 
 from tests.integration.api_server import serve
 from tests.integration.collector_helpers import (
+    MAX_BODY,
     PAYLOAD,
     T0,
     TP2,
     WRITE_KEY,
-    collector_settings,
     landed_for,
     ms,
     segment_page,
 )
 from tests.integration.kafka_read import read_topics
 
-MAX_BODY = 64 * 1024
-
-
-@pytest.fixture(scope="module")
-def topic() -> str:
-    return f"collected-{uuid.uuid4().hex[:8]}"
-
-
-@pytest.fixture(scope="module")
-def base(
-    services: dict[str, Any], topic: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    settings = collector_settings(tmp_path_factory.mktemp("rules"))
-    limit = str(MAX_BODY)
-    with serve(
-        services, PATHRANK_TOPIC=topic, PATHRANK_COLLECTOR_MAX_BODY_BYTES=limit, **settings
-    ) as url:
-        yield url
-
 
 def test_wrong_or_missing_write_key_is_401_and_nothing_is_produced(
-    base: str, topic: str, kafka_bootstrap: str
+    collector: str, collector_topic: str, kafka_bootstrap: str
 ) -> None:
     body = {"batch": [segment_page("unauthorized-1", "u-1")]}
-    wrong = httpx.post(f"{base}/v1/batch", json=body, auth=("not-the-key", ""))
-    missing = httpx.post(f"{base}/v1/batch", json=body)
-    in_body = httpx.post(f"{base}/v1/batch", json=body | {"writeKey": "nope"})
+    wrong = httpx.post(f"{collector}/v1/batch", json=body, auth=("not-the-key", ""))
+    missing = httpx.post(f"{collector}/v1/batch", json=body)
+    in_body = httpx.post(f"{collector}/v1/batch", json=body | {"writeKey": "nope"})
     assert [wrong.status_code, missing.status_code, in_body.status_code] == [401, 401, 401]
     assert wrong.json() == {"code": "unauthorized", "message": "wrong or missing write key"}
     # The key in the body (Segment's other way) is accepted when there is no header.
     accepted = httpx.post(
-        f"{base}/v1/batch",
+        f"{collector}/v1/batch",
         json={"batch": [segment_page("authorized-1", "a-1")], "writeKey": WRITE_KEY},
     )
     assert accepted.status_code == 200, accepted.text
-    landed = landed_for(kafka_bootstrap, topic, {"unauthorized-1", "authorized-1"}, expect=1)
+    landed = landed_for(
+        kafka_bootstrap, collector_topic, {"unauthorized-1", "authorized-1"}, expect=1
+    )
     assert [r.key for r in landed] == [b"authorized-1"]
 
 
-def test_bodies_over_the_limit_are_413(base: str, topic: str, kafka_bootstrap: str) -> None:
+def test_bodies_over_the_limit_are_413(
+    collector: str, collector_topic: str, kafka_bootstrap: str
+) -> None:
     batch = {"batch": [segment_page("big-1", f"b-{i}") for i in range(600)]}
     raw = json.dumps(batch).encode()
     assert len(raw) > MAX_BODY
     plain = httpx.post(
-        f"{base}/v1/batch",
+        f"{collector}/v1/batch",
         content=raw,
         auth=(WRITE_KEY, ""),
         headers={"content-type": "application/json"},
@@ -81,14 +65,14 @@ def test_bodies_over_the_limit_are_413(base: str, topic: str, kafka_bootstrap: s
     packed = gzip.compress(raw)
     assert len(packed) < MAX_BODY  # small on the wire, over the limit once inflated
     zipped = httpx.post(
-        f"{base}/v1/batch",
+        f"{collector}/v1/batch",
         content=packed,
         auth=(WRITE_KEY, ""),
         headers={"content-type": "application/json", "content-encoding": "gzip"},
     )
-    snowplow = httpx.post(f"{base}{TP2}", content=b"{" + b" " * MAX_BODY + b"}")
+    snowplow = httpx.post(f"{collector}{TP2}", content=b"{" + b" " * MAX_BODY + b"}")
     assert [plain.status_code, zipped.status_code, snowplow.status_code] == [413, 413, 413]
-    assert landed_for(kafka_bootstrap, topic, {"big-1"}, expect=0) == []
+    assert landed_for(kafka_bootstrap, collector_topic, {"big-1"}, expect=0) == []
 
 
 @pytest.mark.parametrize(
@@ -100,25 +84,25 @@ def test_bodies_over_the_limit_are_413(base: str, topic: str, kafka_bootstrap: s
         b"[1, 2]",
     ],
 )
-def test_malformed_tp2_is_400(base: str, body: bytes) -> None:
+def test_malformed_tp2_is_400(collector: str, body: bytes) -> None:
     response = httpx.post(
-        f"{base}{TP2}", content=body, headers={"content-type": "application/json"}
+        f"{collector}{TP2}", content=body, headers={"content-type": "application/json"}
     )
     assert response.status_code == 400, response.text
     assert response.text.startswith("malformed body")
 
 
-def test_malformed_segment_bodies_are_400(base: str) -> None:
+def test_malformed_segment_bodies_are_400(collector: str) -> None:
     for body in (b"{", b'{"batch": 3}', b"\x1f\x8bnot really gzip"):
         headers = {"content-encoding": "gzip"} if body.startswith(b"\x1f") else {}
         response = httpx.post(
-            f"{base}/v1/batch", content=body, auth=(WRITE_KEY, ""), headers=headers
+            f"{collector}/v1/batch", content=body, auth=(WRITE_KEY, ""), headers=headers
         )
         assert response.status_code == 400, (body, response.text)
 
 
 def test_an_invalid_event_is_a_dead_letter_and_the_rest_is_produced(
-    base: str, topic: str, kafka_bootstrap: str
+    collector: str, collector_topic: str, kafka_bootstrap: str
 ) -> None:
     good = segment_page("mixed-1", "mixed-good")
     late_clock = segment_page("mixed-2", "mixed-badtime") | {"timestamp": "yesterday"}
@@ -129,7 +113,7 @@ def test_an_invalid_event_is_a_dead_letter_and_the_rest_is_produced(
         "messageId": "mixed-nopage",
     }
     response = httpx.post(
-        f"{base}/v1/batch", json={"batch": [good, late_clock, no_page]}, auth=(WRITE_KEY, "")
+        f"{collector}/v1/batch", json={"batch": [good, late_clock, no_page]}, auth=(WRITE_KEY, "")
     )
     assert response.status_code == 200, response.text
     assert response.json() == {"success": True, "produced": 1, "dead_letters": 2, "skipped": 0}
@@ -145,18 +129,18 @@ def test_an_invalid_event_is_a_dead_letter_and_the_rest_is_produced(
             {"e": "pv", "uid": "mixed-5", "dtm": str(ms(T0))},
         ],
     }
-    assert httpx.post(f"{base}{TP2}", json=tp2).status_code == 200
+    assert httpx.post(f"{collector}{TP2}", json=tp2).status_code == 200
 
-    every = read_topics(kafka_bootstrap, [topic, f"{topic}.dlq"], quiet_s=2.0)
+    every = read_topics(kafka_bootstrap, [collector_topic, f"{collector_topic}.dlq"], quiet_s=2.0)
     produced = {
         r.key: r.event["page_id"]
         for r in every
-        if r.topic == topic and r.key is not None and r.key.startswith(b"mixed-")
+        if r.topic == collector_topic and r.key is not None and r.key.startswith(b"mixed-")
     }
     dead = {
         _sender(orjson.loads(r.value)): r.headers
         for r in every
-        if r.topic == f"{topic}.dlq" and b"mixed-" in r.value
+        if r.topic == f"{collector_topic}.dlq" and b"mixed-" in r.value
     }
     assert produced == {b"mixed-1": "article-301", b"mixed-4": "article-5"}
     assert {sender: h["dlq.reason"] for sender, h in dead.items()} == {
@@ -169,7 +153,9 @@ def test_an_invalid_event_is_a_dead_letter_and_the_rest_is_produced(
         "mixed-3": "/v1/batch",
         "mixed-5": TP2,
     }
-    nopage = next(r for r in every if r.topic == f"{topic}.dlq" and b"mixed-nopage" in r.value)
+    nopage = next(
+        r for r in every if r.topic == f"{collector_topic}.dlq" and b"mixed-nopage" in r.value
+    )
     assert orjson.loads(nopage.value) == no_page  # the event as it was sent
 
 
@@ -177,9 +163,9 @@ def _sender(event: dict[str, Any]) -> str:
     return str(event.get("userId") or event.get("uid"))
 
 
-def test_identify_is_accepted_and_ignored(base: str) -> None:
+def test_identify_is_accepted_and_ignored(collector: str) -> None:
     response = httpx.post(
-        f"{base}/v1/identify", json={"userId": "x", "traits": {"a": 1}}, auth=(WRITE_KEY, "")
+        f"{collector}/v1/identify", json={"userId": "x", "traits": {"a": 1}}, auth=(WRITE_KEY, "")
     )
     assert response.status_code == 200
     assert response.json()["skipped"] == 1

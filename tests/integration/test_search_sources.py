@@ -23,22 +23,21 @@ from snowplow_tracker.events import PageView, SelfDescribing
 
 from tests.conftest import run_cli
 from tests.integration.api_server import serve
-from tests.integration.collector_helpers import T0, WRITE_KEY, emitter, ms, segment_client
+from tests.integration.collector_helpers import ARTICLES, T0, WRITE_KEY, emitter, ms, segment_client
 from tests.integration.ingest_helpers import TestGraph, fresh_names, produce_raw
 from tests.integration.kafka_read import read_topics
 
 EMAIL = "jane.doe@example.com"
 ORDER = "48213377"
 SECRETS = (EMAIL, ORDER, EMAIL.upper(), "jane.doe%40example.com")
-RULES = r"""
-[[rule]]
-match = '^/hc/[a-z]{2}(-[a-z]{2})?/articles/(\d+)'
-page = 'article-$2'
-
+RULES = (
+    ARTICLES
+    + r"""
 [[rule]]
 match = '^/hc/[a-z-]+/search'
 search = 'query'
 """
+)
 SITE_SEARCH = "iglu:com.snowplowanalytics.snowplow/site_search/jsonschema/1-0-0"
 
 
