@@ -185,80 +185,55 @@ def _ms(stats: Stats | None, value: Callable[[Stats], float | None]) -> object:
     return "n/a" if got is None else got
 
 
+Column = tuple[str, Callable[[Row], object]]  # a header and the cell of a row
+
+
+def _table(rows: list[Row], columns: list[Column]) -> str:
+    """The read and the concurrency of each row, then `columns`."""
+    return table(
+        ["read", "conc.", *(header for header, _ in columns)],
+        [(r.read, r.concurrency, *(cell(r) for _, cell in columns)) for r in rows],
+    )
+
+
 def render(rows: list[Row]) -> str:
-    latency = table(
+    latency = _table(
+        rows,
         [
-            "read",
-            "conc.",
-            "p50 ms uncached",
-            "p50 ms cached",
-            "p50 ms raw",
-            "p99 ms uncached",
-            "p99 ms cached",
-            "p99 ms raw",
-        ],
-        [
-            (
-                r.read,
-                r.concurrency,
-                r.graphql.p50_ms,
-                _ms(r.cached, lambda x: x.p50_ms),
-                r.cypher.p50_ms,
-                r.graphql.p99_ms,
-                _ms(r.cached, lambda x: x.p99_ms),
-                r.cypher.p99_ms,
-            )
-            for r in rows
+            ("p50 ms uncached", lambda r: r.graphql.p50_ms),
+            ("p50 ms cached", lambda r: _ms(r.cached, lambda x: x.p50_ms)),
+            ("p50 ms raw", lambda r: r.cypher.p50_ms),
+            ("p99 ms uncached", lambda r: r.graphql.p99_ms),
+            ("p99 ms cached", lambda r: _ms(r.cached, lambda x: x.p99_ms)),
+            ("p99 ms raw", lambda r: r.cypher.p99_ms),
         ],
     )
-    against_raw = table(
+    against_raw = _table(
+        rows,
         [
-            "read",
-            "conc.",
-            "p50 ratio uncached",
-            "p50 ratio cached",
-            "p99 ratio uncached",
-            "p99 ratio cached",
-            "req/s uncached",
-            "req/s cached",
-            "req/s raw",
-        ],
-        [
+            ("p50 ratio uncached", lambda r: ratio(r.graphql.p50_ms, r.cypher.p50_ms)),
             (
-                r.read,
-                r.concurrency,
-                ratio(r.graphql.p50_ms, r.cypher.p50_ms),
-                _ms(r.cached, partial(_ratio_to, r.cypher.p50_ms, "p50_ms")),
-                ratio(r.graphql.p99_ms, r.cypher.p99_ms),
-                _ms(r.cached, partial(_ratio_to, r.cypher.p99_ms, "p99_ms")),
-                r.graphql.rps,
-                _ms(r.cached, lambda x: x.rps),
-                r.cypher.rps,
-            )
-            for r in rows
+                "p50 ratio cached",
+                lambda r: _ms(r.cached, partial(_ratio_to, r.cypher.p50_ms, "p50_ms")),
+            ),
+            ("p99 ratio uncached", lambda r: ratio(r.graphql.p99_ms, r.cypher.p99_ms)),
+            (
+                "p99 ratio cached",
+                lambda r: _ms(r.cached, partial(_ratio_to, r.cypher.p99_ms, "p99_ms")),
+            ),
+            ("req/s uncached", lambda r: r.graphql.rps),
+            ("req/s cached", lambda r: _ms(r.cached, lambda x: x.rps)),
+            ("req/s raw", lambda r: r.cypher.rps),
         ],
     )
-    cpu = table(
+    cpu = _table(
+        rows,
         [
-            "read",
-            "conc.",
-            "Neo4j queries uncached",
-            "server CPU ms/req uncached",
-            "server CPU ms/req cached",
-            "HTTP client CPU ms/req",
-            "Cypher client CPU ms/req",
-        ],
-        [
-            (
-                r.read,
-                r.concurrency,
-                r.neo4j_queries,
-                _ms(r.graphql, lambda x: x.server_cpu_ms),
-                _ms(r.cached, lambda x: x.server_cpu_ms),
-                r.graphql.client_cpu_ms,
-                r.cypher.client_cpu_ms,
-            )
-            for r in rows
+            ("Neo4j queries uncached", lambda r: r.neo4j_queries),
+            ("server CPU ms/req uncached", lambda r: _ms(r.graphql, lambda x: x.server_cpu_ms)),
+            ("server CPU ms/req cached", lambda r: _ms(r.cached, lambda x: x.server_cpu_ms)),
+            ("HTTP client CPU ms/req", lambda r: r.graphql.client_cpu_ms),
+            ("Cypher client CPU ms/req", lambda r: r.cypher.client_cpu_ms),
         ],
     )
     return (

@@ -6,6 +6,7 @@ were; each section names the run that produced it."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 import re
@@ -51,6 +52,28 @@ class Throughput:
     @property
     def rate(self) -> float:
         return self.events / self.seconds
+
+
+@dataclass
+class PacedRun:
+    """Events produced at `rate` a second for `seconds` (the load of a latency benchmark)."""
+
+    rate: float
+    seconds: float
+    produced: int = 0
+
+    @property
+    def achieved_rate(self) -> float:
+        return self.produced / self.seconds
+
+
+def paced_arguments(doc: str | None) -> argparse.Namespace:
+    """`--seconds` and `--rate` (events a second) of a paced benchmark run on its own; its
+    help is the first paragraph of `doc`."""
+    parser = argparse.ArgumentParser(description=(doc or "").split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--rate", type=float, default=2000.0)
+    return parser.parse_args()
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:

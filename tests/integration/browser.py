@@ -93,6 +93,20 @@ def open_page(browser: BrowserContext, url: str) -> tuple[Page, Console]:
     return page, console
 
 
+def wait_drawn(page: Page) -> None:
+    """Until the dashboard's overview, the flow of the selected page and its routes are drawn."""
+    page.wait_for_selector("#dashboard[aria-busy='false']")
+    page.wait_for_selector("#flow-chart svg path")
+    page.wait_for_selector("#routes .route")
+
+
+def open_dashboard(browser: BrowserContext, url: str) -> tuple[Page, Console]:
+    """The dashboard at `url` in a new tab, once drawn (`wait_drawn`)."""
+    page, console = open_page(browser, url)
+    wait_drawn(page)
+    return page, console
+
+
 def api_data(base: str, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
     """A query's data from the server at `base` (what the page under test should show)."""
     body = httpx.post(

@@ -23,7 +23,7 @@ from playwright.sync_api import BrowserContext, Page
 
 from tests.integration import datasets
 from tests.integration.analyzed import Analyzed
-from tests.integration.browser import open_page, shot
+from tests.integration.browser import open_dashboard, shot, wait_drawn
 
 # Votes, tickets and chats too, and two misleading links beside the hotspots.
 DATASET = datasets.HELP_CENTER
@@ -34,16 +34,6 @@ def _gql(base: str, query: str) -> dict[str, Any]:
     assert "errors" not in body, body
     data: dict[str, Any] = body["data"]
     return data
-
-
-_open = open_page
-
-
-def _wait_loaded(page: Page) -> None:
-    """Until the overview and the flow of the selected page have been drawn."""
-    page.wait_for_selector("#dashboard[aria-busy='false']")
-    page.wait_for_selector("#flow-chart svg path")
-    page.wait_for_selector("#routes .route")
 
 
 def _titles(data: Analyzed, ids: list[str]) -> dict[str, str]:
@@ -68,8 +58,7 @@ def _shot(page: Page, name: str, docs: bool = False) -> Path:
 def test_dashboard_shows_the_analysis(
     server: str, data: Analyzed, browser: BrowserContext, neo4j_driver: Driver
 ) -> None:
-    page, console = _open(browser, f"{server}/")
-    _wait_loaded(page)
+    page, console = open_dashboard(browser, f"{server}/")
     assert page.title().startswith("Customer PathRank")
 
     # Headline: the live path statistics of the graph.
@@ -172,8 +161,7 @@ def test_an_escalation_hotspot_shows_escalations_beside_resolutions(
     server: str, data: Analyzed, browser: BrowserContext
 ) -> None:
     article = data.truth["escalation_articles"][0]
-    page, console = _open(browser, f"{server}/#page={article}")
-    _wait_loaded(page)
+    page, console = open_dashboard(browser, f"{server}/#page={article}")
     assert page.input_value("#page-select") == article
     figures = _gql(
         server,
@@ -195,8 +183,7 @@ def test_an_escalation_hotspot_shows_escalations_beside_resolutions(
 def test_choosing_a_page_redraws_the_flow(
     server: str, data: Analyzed, browser: BrowserContext
 ) -> None:
-    page, console = _open(browser, f"{server}/")
-    _wait_loaded(page)
+    page, console = open_dashboard(browser, f"{server}/")
     hotspot = data.truth["hotspots"][0]
     title = _titles(data, [hotspot])[hotspot]
 
@@ -236,7 +223,7 @@ def test_choosing_a_page_redraws_the_flow(
     # A reload keeps the chosen page (it is in the URL).
     page.goto(f"{server}/#page={hotspot}")
     page.reload()
-    _wait_loaded(page)
+    wait_drawn(page)
     assert page.input_value("#page-select") == hotspot
     _shot(page, "dashboard-flow.png")
     assert console.problems == []
@@ -245,8 +232,7 @@ def test_choosing_a_page_redraws_the_flow(
 def test_misleading_links_beside_the_hotspots_and_time_to_resolution(
     server: str, data: Analyzed, browser: BrowserContext
 ) -> None:
-    page, console = _open(browser, f"{server}/")
-    _wait_loaded(page)
+    page, console = open_dashboard(browser, f"{server}/")
     page.wait_for_function("document.querySelectorAll('#resolution-chart svg path').length > 5")
 
     # Misleading links: the API's rows in its order, the planted ones among them.

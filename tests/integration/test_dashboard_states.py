@@ -14,7 +14,7 @@ from playwright.sync_api import BrowserContext, Page
 
 from tests.integration import datasets
 from tests.integration.analyzed import Analyzed
-from tests.integration.browser import WAIT_MS, open_page, shot
+from tests.integration.browser import WAIT_MS, open_dashboard, open_page, shot, wait_drawn
 from tests.integration.ingest_helpers import (
     RunningIngest,
     TestGraph,
@@ -26,15 +26,6 @@ from tests.integration.ingest_helpers import (
 DATASET = datasets.HELP_CENTER
 # It writes to the graph (live clicks, then it empties it): after the modules that read it.
 WRITES_DATASET = True
-
-_open = open_page
-
-
-def _wait_loaded(page: Page) -> None:
-    """Until the overview and the flow of the selected page have been drawn."""
-    page.wait_for_selector("#dashboard[aria-busy='false']")
-    page.wait_for_selector("#flow-chart svg path")
-    page.wait_for_selector("#routes .route")
 
 
 def _shot(page: Page, name: str) -> None:
@@ -62,7 +53,7 @@ def test_api_errors_are_shown(server: str, browser: BrowserContext) -> None:
     # Once the API answers again, "Try again" fills the dashboard.
     page.unroute("**/graphql")
     page.click("#banner button")
-    _wait_loaded(page)
+    wait_drawn(page)
     assert page.locator("#banner").is_hidden()
     assert page.locator("#weak-table tbody tr[data-page-id]").count() > 0
 
@@ -71,7 +62,7 @@ def test_unreachable_server_is_shown(server: str, browser: BrowserContext) -> No
     page = browser.new_page()
     page.set_default_timeout(WAIT_MS)
     page.goto(f"{server}/")
-    _wait_loaded(page)
+    wait_drawn(page)
     page.route("**/graphql", lambda route: route.abort())
     page.click("#refresh")
     page.wait_for_selector("#banner.error:not([hidden])")
@@ -104,8 +95,7 @@ def test_customers_in_trouble_appear_live_and_leave_when_resolved(
         while httpx.get(f"{server}/healthz").json().get("assist") != "live":
             assert time.monotonic() < deadline, "the server never read the assist topic"
             time.sleep(0.5)
-        page, console = _open(browser, f"{server}/")
-        _wait_loaded(page)
+        page, console = open_dashboard(browser, f"{server}/")
         page.wait_for_selector("#assist-status[data-state='live']")
         records, _, _ = neo4j_driver.execute_query(
             "MATCH (p:Page) WHERE p.successProbability < 0.2 AND NOT p.isHotspot "
@@ -140,7 +130,7 @@ def test_empty_graph_says_what_to_run(
 ) -> None:
     """Last in this module: it empties the graph (every other module loads its own)."""
     TestGraph(neo4j_driver).clear()
-    page, console = _open(browser, f"{server}/")
+    page, console = open_page(browser, f"{server}/")
     page.wait_for_selector("#dashboard[aria-busy='false']")
     banner = page.inner_text("#banner")
     assert "No customer journeys yet" in banner
