@@ -55,7 +55,7 @@ demo: install
 	$(BIN)/pathrank demo
 
 # wrk drives the API benchmark's HTTP load (C: the client takes almost no CPU); without it
-# bench.api_latency falls back to httpx, and says so.
+# the benchmarks' HTTP load (bench/http_load.py) falls back to httpx, and says so.
 wrk:
 	-command -v wrk >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y wrk)
 

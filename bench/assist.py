@@ -18,7 +18,6 @@ Wipes the graph of the Neo4j it talks to (PATHRANK_* settings) and uses fresh to
 
 from __future__ import annotations
 
-import argparse
 import os
 import threading
 import time
@@ -29,7 +28,7 @@ import orjson
 from confluent_kafka import OFFSET_END, Consumer, KafkaException, Producer, TopicPartition
 
 from bench.freshness import ingesting
-from bench.report import Section, percentile, table
+from bench.report import PacedRun, Section, paced_arguments, percentile, table
 from graph_model.assist.record import parse_announcement
 from graph_model.path.record import Outcome
 from ingest.topics import ensure_topic, ensure_topics
@@ -52,20 +51,13 @@ BATCH_WAIT_S = 0.1
 
 
 @dataclass
-class AssistRun:
-    rate: float
-    seconds: float
-    produced: int = 0
+class AssistRun(PacedRun):
     latencies_ms: list[float] = field(default_factory=list)
     closed: int = 0  # announcements of paths the watermark closed (no click to time)
     at_risk: int = 0
     load: tuple[float, float] = (0.0, 0.0)  # the machine's 1-minute load average, before/after
     warmup_s: float = 0.0
     caught_up: bool = False  # within WARMUP_MAX_S
-
-    @property
-    def achieved_rate(self) -> float:
-        return self.produced / self.seconds
 
 
 class Listener:
@@ -221,10 +213,7 @@ def section(settings: Settings, quick: bool) -> Section:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=60.0)
-    parser.add_argument("--rate", type=float, default=2000.0)
-    args = parser.parse_args()
+    args = paced_arguments(__doc__)
     run = measure(Settings(), args.seconds, args.rate)
     lat = run.latencies_ms or [float("nan")]
     print(

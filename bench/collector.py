@@ -32,7 +32,7 @@ import httpx
 import orjson
 from confluent_kafka import Consumer, TopicPartition
 
-from bench.api_latency import serve
+from bench.http_load import serve
 from bench.report import Section, Throughput, percentile, table
 from pathrank.settings import Settings
 from simulator import SimulationConfig, simulate

@@ -16,7 +16,6 @@ Wipes the graph of the Neo4j it talks to (PATHRANK_* settings) and uses a fresh 
 
 from __future__ import annotations
 
-import argparse
 import os
 import random
 import subprocess
@@ -34,8 +33,8 @@ import httpx
 import orjson
 from confluent_kafka import Producer
 
-from bench.api_latency import serve
-from bench.report import Section, percentile, table
+from bench.http_load import serve
+from bench.report import PacedRun, Section, paced_arguments, percentile, table
 from ingest.topics import ensure_topics
 from pathrank.settings import Settings
 from pathrank.wiring import Wiring
@@ -47,17 +46,10 @@ RESOLVED = "{ pathStats { resolved } }"
 
 
 @dataclass
-class FreshnessRun:
-    rate: float
-    seconds: float
-    produced: int = 0
+class FreshnessRun(PacedRun):
     latencies_s: list[float] = field(default_factory=list)
     missed: int = 0
     poll_ms: list[float] = field(default_factory=list)
-
-    @property
-    def achieved_rate(self) -> float:
-        return self.produced / self.seconds
 
 
 class Background:
@@ -214,10 +206,7 @@ def section(settings: Settings, quick: bool) -> Section:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=60.0)
-    parser.add_argument("--rate", type=float, default=2000.0)
-    args = parser.parse_args()
+    args = paced_arguments(__doc__)
     run = measure(Settings(), args.seconds, args.rate)
     lat = [x * 1000 for x in run.latencies_s] or [float("nan")]
     print(

@@ -26,7 +26,7 @@ from typing import Any
 
 import httpx
 
-from bench.api_latency import serve
+from bench.http_load import serve
 from bench.report import Section, percentile
 from pathrank.settings import Settings
 from pathrank.wiring import Wiring

@@ -6,6 +6,7 @@ were; each section names the run that produced it."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 import re
@@ -53,6 +54,28 @@ class Throughput:
         return self.events / self.seconds
 
 
+@dataclass
+class PacedRun:
+    """Events produced at `rate` a second for `seconds` (the load of a latency benchmark)."""
+
+    rate: float
+    seconds: float
+    produced: int = 0
+
+    @property
+    def achieved_rate(self) -> float:
+        return self.produced / self.seconds
+
+
+def paced_arguments(doc: str | None) -> argparse.Namespace:
+    """`--seconds` and `--rate` (events a second) of a paced benchmark run on its own; its
+    help is the first paragraph of `doc`."""
+    parser = argparse.ArgumentParser(description=(doc or "").split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--rate", type=float, default=2000.0)
+    return parser.parse_args()
+
+
 def table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     """A Markdown table; floats get at most 2 decimals."""
 
@@ -66,6 +89,11 @@ def table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     out += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
     return "\n".join(out)
+
+
+def ratio(a: float, b: float) -> float:
+    """a / b, infinite when b is nothing."""
+    return a / b if b else float("inf")
 
 
 def percentile(values: Sequence[float], q: float) -> float:

@@ -25,7 +25,8 @@ from typing import Any
 import httpx
 import orjson
 
-from bench.api_latency import PAGE, PAGES, Stats, check, http_client, http_load, serve
+from bench.api_latency import PAGE, PAGES
+from bench.http_load import Stats, check, http_client, http_load, serve
 from bench.ingest_throughput import SEED, WARM_UP_EVENTS, Run, ceiling, end_to_end
 from bench.report import Section, table
 from pathrank.settings import Settings

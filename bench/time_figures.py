@@ -33,7 +33,7 @@ import orjson
 
 from algorithms.changes import changes
 from algorithms.series import analysed_window, timelines
-from bench.api_latency import Stats, check, http_client, http_load, serve
+from bench.http_load import Stats, check, http_client, http_load, serve
 from bench.report import Section, table
 from graph_model.page.record import PageVersion
 from graph_model.path.record import Click, Path

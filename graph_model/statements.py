@@ -1,4 +1,5 @@
-"""The shapes every read statement of the API takes (each aggregate's cypher.py uses them).
+"""The shapes every read statement of the API takes, and the one shape of staging an
+analysis' results (each aggregate's cypher.py uses them).
 
 - Reads for many parents are one statement: `UNWIND $ids` with a `CALL` subquery per parent,
   which sorts and limits inside the subquery (a DataLoader batch of 50 pages is one round
@@ -9,6 +10,7 @@
   there is a next page). Rows return their key, so cursors hold exactly the values compared.
 - Reads of analysis results see one run: `of_analysis` gives them the variable `run`, the
   run the request reads (graph_model.reader pins one per request).
+- Staging writes one node per row tagged with its run, invisible until the switch.
 """
 
 from __future__ import annotations
@@ -45,4 +47,14 @@ OPTIONAL MATCH (pointer:Meta {{id: 'analysis'}})
 WITH CASE WHEN $pinned THEN $run ELSE pointer.run END AS run
 CALL (run) {{{body}}}
 RETURN rows, run
+"""
+
+
+def staged(label: str) -> str:
+    """A (:`label`) node for each row of $rows, holding the row's properties and the run
+    ($run) that stages it."""
+    return f"""
+UNWIND $rows AS r
+CREATE (s:{label})
+SET s = r, s.run = $run
 """

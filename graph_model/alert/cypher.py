@@ -6,13 +6,10 @@ from __future__ import annotations
 from typing import Final
 
 from graph_model.alert.record import ALERT, DELIVERY
+from graph_model.statements import staged
 
 # An analysis stages its alerts with its results; publishing raises them.
-STAGE_ALERTS = """
-UNWIND $rows AS r
-CREATE (s:StagedAlert)
-SET s = r, s.run = $run
-"""
+STAGE_ALERTS = staged("StagedAlert")
 
 DELETED: Final = (("(x:StagedAlert)", "x:StagedAlert(run)", ""),)
 

@@ -7,11 +7,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from neo4j import Driver, ManagedTransaction
+from neo4j import ManagedTransaction
 
 from graph_model.alert import cypher as q
 from graph_model.alert.record import Alert, Delivery, Target, delivery_counts
 from graph_model.properties import from_properties, to_properties
+from graph_model.store import Neo4jStore
 from graph_model.version import bump_graph_version
 
 
@@ -33,11 +34,7 @@ class Claimed:
     alert: Alert
 
 
-class Neo4jAlertStore:
-    def __init__(self, driver: Driver, database: str) -> None:
-        self.driver = driver
-        self.database = database
-
+class Neo4jAlertStore(Neo4jStore):
     def _write(self, query: str, *, changes: bool = True, **params: Any) -> list[Any]:
         """One managed transaction; `changes`: what readers see changed (the response
         cache must not answer from before it: graph_model.version)."""

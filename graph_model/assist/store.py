@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from neo4j import Driver, ManagedTransaction
+from neo4j import ManagedTransaction
 
 from graph_model.assist import cypher as q
 from graph_model.assist.record import (
@@ -25,6 +24,7 @@ from graph_model.assist.record import (
 from graph_model.path.batch import BatchWrite
 from graph_model.path.record import Path, PathRules
 from graph_model.properties import from_properties, to_properties
+from graph_model.store import Neo4jStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,16 +101,8 @@ class Pending:
     created: int
 
 
-class Neo4jAssistStore:
+class Neo4jAssistStore(Neo4jStore):
     """The outbox outside the batch transaction, and the figures of the current run."""
-
-    def __init__(self, driver: Driver, database: str) -> None:
-        self.driver = driver
-        self.database = database
-
-    def _run(self, query: str, **params: Any) -> list[Any]:
-        records, _, _ = self.driver.execute_query(query, params, database_=self.database)
-        return list(records)
 
     def current_run(self) -> str | None:
         """The analysis run readers see (one short read)."""

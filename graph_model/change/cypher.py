@@ -5,23 +5,15 @@ from __future__ import annotations
 from typing import Final
 
 from graph_model.change.record import CHANGE
-from graph_model.statements import of_analysis
+from graph_model.statements import of_analysis, staged
 
 _CHANGE: Final = CHANGE.projection()
 
-STAGE_CHANGES = """
-UNWIND $rows AS r
-CREATE (c:Change)
-SET c = r, c.run = $run
-"""
+STAGE_CHANGES = staged("Change")
 
 # A change among one segment's paths alone is a node of its own label: (:Change) stays
 # everyone's, as Cypher users have always read it.
-STAGE_SEGMENT_CHANGES = """
-UNWIND $rows AS r
-CREATE (c:SegmentChange)
-SET c = r, c.run = $run
-"""
+STAGE_SEGMENT_CHANGES = staged("SegmentChange")
 
 # (match, index, extra condition) of what a run's deletion drains.
 DELETED: Final = (

@@ -7,11 +7,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Protocol
 
-from neo4j import Driver, ManagedTransaction
+from neo4j import ManagedTransaction
 
 from graph_model.page import cypher as q
 from graph_model.page.record import CatalogEntry, PageVersion
 from graph_model.properties import from_properties, to_properties
+from graph_model.store import Neo4jStore
 from graph_model.version import bump_graph_version
 
 
@@ -22,11 +23,7 @@ class CatalogSink(Protocol):
         latest version."""
 
 
-class Neo4jCatalogStore:
-    def __init__(self, driver: Driver, database: str) -> None:
-        self.driver = driver
-        self.database = database
-
+class Neo4jCatalogStore(Neo4jStore):
     def upsert(self, entries: Sequence[CatalogEntry]) -> None:
         if not entries:
             return

@@ -6,13 +6,9 @@ from __future__ import annotations
 from typing import Final
 
 from graph_model.resolution.record import CURVE
-from graph_model.statements import of_analysis
+from graph_model.statements import of_analysis, staged
 
-STAGE_CURVES = """
-UNWIND $rows AS r
-CREATE (c:ResolutionCurve)
-SET c = r, c.run = $run
-"""
+STAGE_CURVES = staged("ResolutionCurve")
 
 # (match, index, extra condition) of what a run's deletion drains.
 DELETED: Final = (("(x:ResolutionCurve)", "x:ResolutionCurve(run)", ""),)

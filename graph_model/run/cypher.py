@@ -20,7 +20,7 @@ from graph_model.properties import properties_of
 from graph_model.resolution import cypher as resolution_cypher
 from graph_model.run.record import AnalysisRun
 from graph_model.search import cypher as search_cypher
-from graph_model.statements import of_analysis
+from graph_model.statements import of_analysis, staged
 from graph_model.work import cypher as work_cypher
 
 # What analysis needs of a path (its click keys are ingest's bookkeeping).
@@ -184,11 +184,7 @@ SET r += $record, r.status = 'FAILED', r.error = $error, r.finishedAt = timestam
 
 # ---- staging: the run's results, invisible until the switch -------------------------------
 
-STAGE_COMMUNITIES = """
-UNWIND $rows AS r
-CREATE (c:Community)
-SET c = r, c.run = $run
-"""
+STAGE_COMMUNITIES = staged("Community")
 
 # customerId on the relationship: the API lists a community's members in id order from the
 # (run, community, customerId) index.

@@ -6,8 +6,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from neo4j import Driver
-
 from graph_model.admin import GraphAdmin, GraphCounts
 from graph_model.page.record import PageVersion
 from graph_model.path.record import Path
@@ -15,6 +13,7 @@ from graph_model.properties import from_properties
 from graph_model.run import cypher as q
 from graph_model.run.results import Neo4jRunResults, RunResults
 from graph_model.schema import ensure_schema
+from graph_model.store import Neo4jStore
 from graph_model.timewindow import ALL_TIME, TimeWindow
 from graph_model.work.record import WorkItem
 from graph_model.work.store import Neo4jWorkStore
@@ -52,15 +51,7 @@ class AnalysisStore(Protocol):
         """Every work item an analysis published, with its status and latest figures."""
 
 
-class Neo4jAnalysisStore:
-    def __init__(self, driver: Driver, database: str) -> None:
-        self.driver = driver
-        self.database = database
-
-    def _run(self, query: str, **params: Any) -> list[Any]:
-        records, _, _ = self.driver.execute_query(query, params, database_=self.database)
-        return list(records)
-
+class Neo4jAnalysisStore(Neo4jStore):
     def ensure_schema(self) -> None:
         ensure_schema(self.driver, self.database)
 

@@ -9,15 +9,11 @@ from typing import Final
 from graph_model.path.record import Path
 from graph_model.properties import properties_of
 from graph_model.search.record import QUERY_FIGURES, SITE_SEARCH, SearchOrder
-from graph_model.statements import of_analysis
+from graph_model.statements import of_analysis, staged
 
 # ---- staging (graph_model.run.results): tagged with the run, invisible until its switch ----
 
-STAGE_QUERY_FIGURES = """
-UNWIND $rows AS r
-CREATE (f:QueryFigures)
-SET f = r, f.run = $run
-"""
+STAGE_QUERY_FIGURES = staged("QueryFigures")
 
 STAGE_SITE_SEARCH = """
 CREATE (f:SiteSearchFigures)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Final
 
 from graph_model.series.record import ESCALATED, SERIES
-from graph_model.statements import of_analysis
+from graph_model.statements import of_analysis, staged
 
 _SERIES: Final = SERIES.projection()
 
@@ -101,14 +101,6 @@ STORED_SITE_SERIES = of_analysis(f"""
 
 # ---- staging (graph_model.run.store) ------------------------------------------------------
 
-STAGE_PAGE_SERIES = """
-UNWIND $rows AS r
-CREATE (s:PageSeries)
-SET s = r, s.run = $run
-"""
+STAGE_PAGE_SERIES = staged("PageSeries")
 
-STAGE_SITE_SERIES = """
-UNWIND $rows AS r
-CREATE (s:SiteSeries)
-SET s = r, s.run = $run
-"""
+STAGE_SITE_SERIES = staged("SiteSeries")

@@ -13,12 +13,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from neo4j import Driver, ManagedTransaction
+from neo4j import ManagedTransaction
 
 from graph_model.alert import cypher as alert_q
 from graph_model.alert.record import Alert
 from graph_model.alert.store import raise_alerts
 from graph_model.properties import from_properties, to_properties
+from graph_model.store import Neo4jStore
 from graph_model.version import bump_graph_version
 from graph_model.work import cypher as q
 from graph_model.work.record import (
@@ -100,15 +101,7 @@ class StatusChange:
     dismissed_customers: float | None = None
 
 
-class Neo4jWorkStore:
-    def __init__(self, driver: Driver, database: str) -> None:
-        self.driver = driver
-        self.database = database
-
-    def _run(self, query: str, **params: Any) -> list[Any]:
-        records, _, _ = self.driver.execute_query(query, params, database_=self.database)
-        return list(records)
-
+class Neo4jWorkStore(Neo4jStore):
     def items(self) -> list[WorkItem]:
         """Every item some analysis published, with its latest figures (stale or not)."""
         return [work_item(r) for r in self._run(q.ALL_ITEMS)]

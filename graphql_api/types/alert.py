@@ -12,28 +12,17 @@ from graph_model.alert.record import AlertKind, DeliveryState
 from graph_model.alert.record import Delivery as DeliveryRecord
 from graphql_api.context import Info
 from graphql_api.fields import field
-from graphql_api.types.common import LIST_LIMIT, Limit, limited, utc
+from graphql_api.types.common import LIST_LIMIT, Limit, limited, record_id, recorded, utc
 
 
 @strawberry.type(description="Something the team was told (or is about to be).")
 class Alert:
     record: strawberry.Private[AlertRecord]
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(self.record.id)
-
-    @strawberry.field
-    def kind(self) -> AlertKind:
-        return self.record.kind
-
-    @strawberry.field
-    def title(self) -> str:
-        return self.record.title
-
-    @strawberry.field
-    def text(self) -> str:
-        return self.record.text
+    id: strawberry.ID = record_id()
+    kind: AlertKind = recorded("kind")
+    title: str = recorded("title")
+    text: str = recorded("text")
 
     @field(description="The work item it is about, if any.")
     def item_id(self) -> strawberry.ID | None:
@@ -49,21 +38,12 @@ class AlertDelivery:
     record: strawberry.Private[DeliveryRecord]
     alert_record: strawberry.Private[AlertRecord | None]
 
-    @strawberry.field
-    def state(self) -> DeliveryState:
-        return self.record.state
-
-    @field(description="The webhook's host (its URL stays in the server's settings).")
-    def host(self) -> str:
-        return self.record.host
-
-    @strawberry.field
-    def attempts(self) -> int:
-        return self.record.attempts
-
-    @field(description="Why the last attempt failed (null once delivered).")
-    def last_error(self) -> str | None:
-        return self.record.last_error
+    state: DeliveryState = recorded("state")
+    host: str = recorded("host", "The webhook's host (its URL stays in the server's settings).")
+    attempts: int = recorded("attempts")
+    last_error: str | None = recorded(
+        "last_error", "Why the last attempt failed (null once delivered)."
+    )
 
     @strawberry.field
     def last_attempt_at(self) -> datetime | None:

@@ -9,6 +9,7 @@ import strawberry
 from graph_model.page.record import TransitionRecord
 from graphql_api.context import Info
 from graphql_api.fields import field
+from graphql_api.types.common import recorded
 from graphql_api.types.lazy import PageType
 
 
@@ -35,17 +36,11 @@ class PageLink:
 class Transition(PageLink):
     record: strawberry.Private[TransitionRecord]
 
-    @field(description="Clicks from `from` to `to`.")
-    def count(self) -> int:
-        return self.record.count
-
-    @field(description="count / all onward clicks from `from`.")
-    def probability(self) -> float:
-        return self.record.probability
-
-    @field(description="Times the customer then came straight back to `from`.")
-    def turnarounds(self) -> int:
-        return self.record.turnarounds
+    count: int = recorded("count", "Clicks from `from` to `to`.")
+    probability: float = recorded("probability", "count / all onward clicks from `from`.")
+    turnarounds: int = recorded(
+        "turnarounds", "Times the customer then came straight back to `from`."
+    )
 
     @field(description="turnarounds / count.")
     def turnaround_rate(self) -> float:

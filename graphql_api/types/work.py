@@ -25,7 +25,7 @@ from graphql_api.api_key import needs_api_key
 from graphql_api.context import Info
 from graphql_api.errors import ErrorCode, user_error
 from graphql_api.fields import field, mutation
-from graphql_api.types.common import DEFAULT_FIRST, First, firsts, utc
+from graphql_api.types.common import DEFAULT_FIRST, First, firsts, recorded, utc
 from graphql_api.types.page import Page, load_page
 from graphql_api.types.path import Path
 
@@ -69,13 +69,10 @@ class VerifiedSide:
 class Verification:
     record: strawberry.Private[VerificationRecord]
 
-    @strawberry.field
-    def verdict(self) -> Verdict:
-        return self.record.verdict
-
-    @field(description="The rate compared (which one depends on the action).")
-    def rate(self) -> VerifiedRate:
-        return self.record.verified_rate
+    verdict: Verdict = recorded("verdict")
+    rate: VerifiedRate = recorded(
+        "verified_rate", "The rate compared (which one depends on the action)."
+    )
 
     @field(description="The reference time: when it was set DONE (or its `at`), or when its "
            "page got a new catalog version.")  # fmt: skip
@@ -138,29 +135,17 @@ def _side(start: int, end: int, successes: int, trials: int, escalations: int) -
 class EvidenceFigure:
     record: strawberry.Private[EvidenceFigureRecord]
 
-    @strawberry.field
-    def name(self) -> str:
-        return self.record.name
+    name: str = recorded("name")
+    value: float = recorded("value", "A rate (0 to 1) or a number.")
+    count: int | None = recorded("count", "Events, when `value` is a rate ...")
+    out_of: int | None = recorded("out_of", "... out of these trials.")
+    baseline: float | None = recorded(
+        "baseline", "What it is compared with: the site's rate, the weeks before, chance."
+    )
 
-    @field(description="A rate (0 to 1) or a number.")
-    def value(self) -> float:
-        return self.record.value
-
-    @field(description="Events, when `value` is a rate ...")
-    def count(self) -> int | None:
-        return self.record.count
-
-    @field(description="... out of these trials.")
-    def out_of(self) -> int | None:
-        return self.record.out_of
-
-    @field(description="What it is compared with: the site's rate, the weeks before, chance.")
-    def baseline(self) -> float | None:
-        return self.record.baseline
-
-    @field(description="The test's q-value (Benjamini-Hochberg), when one was made.")
-    def q_value(self) -> float | None:
-        return self.record.q_value
+    q_value: float | None = recorded(
+        "q_value", "The test's q-value (Benjamini-Hochberg), when one was made."
+    )
 
     @field(description="Which one, when the name alone does not say: \"in the week of 16 Feb "
            "2026\", \"by the other ways into the page\".")  # fmt: skip

@@ -3,11 +3,13 @@ would (the dashboard, GraphiQL). Playwright never downloads a browser here."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -93,11 +95,22 @@ def open_page(browser: BrowserContext, url: str) -> tuple[Page, Console]:
     return page, console
 
 
+def wait_drawn(page: Page) -> None:
+    """Until the dashboard's overview, the flow of the selected page and its routes are drawn."""
+    page.wait_for_selector("#dashboard[aria-busy='false']")
+    page.wait_for_selector("#flow-chart svg path")
+    page.wait_for_selector("#routes .route")
+
+
 def open_dashboard(browser: BrowserContext, url: str, *ready: str) -> tuple[Page, Console]:
-    """The dashboard at `url` once it has loaded, and each `ready` selector shows."""
+    """The dashboard at `url` in a new tab: once drawn (`wait_drawn`), or, given `ready`
+    selectors, once loaded and each of them shows."""
     page, console = open_page(browser, url)
-    for selector in ("#dashboard[aria-busy='false']", *ready):
-        page.wait_for_selector(selector)
+    if ready:
+        for selector in ("#dashboard[aria-busy='false']", *ready):
+            page.wait_for_selector(selector)
+    else:
+        wait_drawn(page)
     return page, console
 
 
@@ -109,3 +122,17 @@ def api_data(base: str, query: str, variables: dict[str, Any] | None = None) -> 
     assert "errors" not in body, body
     data: dict[str, Any] = body["data"]
     return data
+
+
+def shot(page: Page, name: str, docs: bool = False, section: str | None = None) -> Path:
+    """The whole page (or one section) in artifacts/, and in docs/ when asked and
+    PATHRANK_UPDATE_SCREENSHOTS=1 (a test run leaves docs alone); its path in artifacts/."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    if section is None:
+        page.screenshot(path=str(path), full_page=True)
+    else:
+        page.locator(section).screenshot(path=str(path))
+    if docs and os.environ.get("PATHRANK_UPDATE_SCREENSHOTS") == "1":
+        shutil.copyfile(path, REPO / "docs" / name)
+    return path

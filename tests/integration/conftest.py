@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,6 +14,7 @@ from tests.integration import datasets
 from tests.integration.analyzed import Analyzed
 from tests.integration.api_server import serve
 from tests.integration.browser import DASHBOARD_VIEWPORT, chromium_context
+from tests.integration.collector_helpers import MAX_BODY, collector_settings
 from tests.integration.graphql_http import API_KEY, Api
 from tests.integration.ingest_helpers import TestGraph, clean_graph, fresh_names
 
@@ -49,6 +51,44 @@ def api(services: dict[str, Any], data: Analyzed) -> Iterator[Api]:
     test_response_cache.py's). Modules with an API client of their own define `api` too."""
     with serve(services, PATHRANK_API_KEY=API_KEY, PATHRANK_API_CACHE="0") as base:
         yield Api(base)
+
+
+@pytest.fixture(scope="module")
+def server(services: dict[str, Any], data: Analyzed) -> Iterator[str]:
+    """`pathrank serve` with its default settings on the module's data set, for the pages a
+    browser opens; its base URL. Modules that need other settings define `server` too."""
+    with serve(services) as base:
+        yield base
+
+
+@pytest.fixture
+def browser(playwright: Playwright) -> Iterator[BrowserContext]:
+    """Debian's Chromium, headless, with a fresh profile for each test."""
+    with chromium_context(playwright) as context:
+        yield context
+
+
+@pytest.fixture(scope="module")
+def collector_topic() -> str:
+    """A fresh topic for the module's collector."""
+    return f"collected-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture(scope="module")
+def collector(
+    services: dict[str, Any], collector_topic: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """`pathrank serve` with the collector on (collector_helpers.collector_settings, bodies up
+    to MAX_BODY) producing to `collector_topic`; its base URL."""
+    settings = collector_settings(tmp_path_factory.mktemp("rules"))
+    limit = str(MAX_BODY)
+    with serve(
+        services,
+        PATHRANK_TOPIC=collector_topic,
+        PATHRANK_COLLECTOR_MAX_BODY_BYTES=limit,
+        **settings,
+    ) as url:
+        yield url
 
 
 @pytest.fixture

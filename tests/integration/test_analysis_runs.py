@@ -1,19 +1,15 @@
-"""Analysis is a unit, against the real Neo4j + GDS and Kafka: one run at a time (a second one
-refuses naming the holder, or waits), readers see the previous or the new complete results
-(never an empty window, a partial list or a mix of runs), a crash at any step leaves the
-previous results current and is recorded, and analyses succeed while ingest writes at full
-speed."""
+"""Analysis is a unit, against the real Neo4j + GDS: one run at a time (a second one refuses
+naming the holder, or waits), readers see the previous or the new complete results (never an
+empty window, a partial list or a mix of runs), and a crash at any step leaves the previous
+results current and is recorded (test_analysis_storm: analyses while ingest writes)."""
 
 from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import threading
 import time
-import traceback
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -22,28 +18,31 @@ from neo4j import Driver, GraphDatabase
 from neo4j.exceptions import Neo4jError, ServiceUnavailable
 
 from algorithms.analyze import STEPS
-from ingest.produce import produce_events as produce_stream
-from ingest.produce import produce_pages
-from simulator import SimulationConfig, simulate
-from tests.conftest import PATHRANK, REPO, run_cli
+from tests.conftest import run_cli
+from tests.integration.analysis_run_helpers import (
+    AFTER_SWITCH,
+    POLL,
+    Api,
+    current_run,
+    defect,
+    fingerprint,
+    lock_holder,
+    memberships,
+    page_figures,
+    quiet_single_run,
+)
 from tests.integration.analyzed import Analyzed, load_simulation
 from tests.integration.api_server import serve
 from tests.integration.ingest_helpers import (
-    NOW_MS,
     RunningCommand,
-    clean_graph,
-    fresh_names,
     load_events,
-    reference,
     service_manager,
     wiring,
 )
 from tests.integration.tcp_cut import CuttableRelay
-from tests.tiers import tiered
 
 EVENTS = 6_000
 SEED = 11
-AFTER_SWITCH = STEPS[STEPS.index("publish") :]
 # The two stored states a reader could be misled by: results partly staged, and switched but
 # not yet published (nothing computed is stored before the first staging step, the compute
 # steps all look like "read paths", and "switch" finds them all staged).
@@ -83,146 +82,6 @@ RAISING_STEPS = [
     for step in STEPS
 ]
 
-POLL = """{ latestAnalysis { id status communities linkSuggestions weakPages }
-  linkSuggestions(limit: 500) { from { id } to { id } rank clicksSaved }
-  communities(first: 500) { totalCount nodes { id size } }
-  weakPages(limit: 500) { page { id successProbability } impact } }"""
-
-RUNS = "{ analysisRuns(limit: 50) { id status error watermark } }"
-
-
-# ---- what the API serves ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Api:
-    base: str
-
-    def query(self, query: str) -> dict[str, Any]:
-        response = httpx.post(f"{self.base}/graphql", json={"query": query}, timeout=60)
-        body = response.json()
-        assert response.status_code == 200, body
-        assert "errors" not in body, body
-        data: dict[str, Any] = body["data"]
-        return data
-
-    def served(self) -> dict[str, Any]:
-        # Right after a Neo4j restart the page cache is cold and a read can hit its 10 s
-        # transaction timeout on a loaded machine: a TIMEOUT is retried, any other error fails.
-        for _ in range(5):
-            response = httpx.post(f"{self.base}/graphql", json={"query": POLL}, timeout=60)
-            body = response.json()
-            codes = {e.get("extensions", {}).get("code") for e in body.get("errors", [])}
-            if codes != {"TIMEOUT"}:
-                break
-            time.sleep(2)
-        assert response.status_code == 200, body
-        assert "errors" not in body, body
-        data: dict[str, Any] = body["data"]
-        return data
-
-    def runs(self) -> dict[str, dict[str, Any]]:
-        return {r["id"]: r for r in self.query(RUNS)["analysisRuns"]}
-
-    def wait_healthy(self, timeout: float = 120) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.base}/healthz", timeout=3).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.5)
-        raise AssertionError("the API did not become healthy")
-
-
-def defect(answer: Mapping[str, Any]) -> str | None:
-    """Why `answer` (to POLL) is not one complete run, or None."""
-    run = answer["latestAnalysis"]
-    if run is None:
-        return "no current analysis"
-    pairs = [(s["from"]["id"], s["to"]["id"]) for s in answer["linkSuggestions"]]
-    if len(pairs) != run["linkSuggestions"]:
-        return f"{len(pairs)} link suggestions of {run['linkSuggestions']}"
-    if len(set(pairs)) != len(pairs):
-        return "a link suggestion twice"
-    if [s["rank"] for s in answer["linkSuggestions"]] != list(range(1, len(pairs) + 1)):
-        return "link suggestion ranks not 1..n"
-    communities = answer["communities"]
-    if communities["totalCount"] != run["communities"]:
-        return f"communities.totalCount {communities['totalCount']} of {run['communities']}"
-    ids = [c["id"] for c in communities["nodes"]]
-    if len(ids) != min(run["communities"], 500) or len(set(ids)) != len(ids):
-        return f"{len(ids)} community nodes ({len(set(ids))} distinct) of {run['communities']}"
-    if len(answer["weakPages"]) != run["weakPages"]:
-        return f"{len(answer['weakPages'])} weak pages of {run['weakPages']}"
-    return None
-
-
-def fingerprint(answer: Mapping[str, Any]) -> tuple[Any, ...]:
-    """Everything of `answer` that belongs to its run (to tell a mix of two runs)."""
-    return (
-        tuple(
-            (s["from"]["id"], s["to"]["id"], s["clicksSaved"]) for s in answer["linkSuggestions"]
-        ),
-        tuple((c["id"], c["size"]) for c in answer["communities"]["nodes"]),
-        tuple(
-            (w["page"]["id"], w["impact"], w["page"]["successProbability"])
-            for w in answer["weakPages"]
-        ),
-    )
-
-
-# ---- what Cypher sees ----------------------------------------------------------------------
-
-
-def cypher(driver: Driver, query: str, **params: Any) -> list[dict[str, Any]]:
-    records, _, _ = driver.execute_query(query, params)
-    return [r.data() for r in records]
-
-
-def stored_counts(driver: Driver) -> dict[str, int]:
-    """Every derived result in the graph, whatever run wrote it."""
-    return cypher(
-        driver,
-        "CALL () { MATCH (c:Community) RETURN count(c) AS communities } "
-        "CALL () { MATCH ()-[s:SUGGESTED_LINK]->() RETURN count(s) AS linkSuggestions } "
-        "CALL () { MATCH ()-[s:SIMILAR]->() RETURN count(s) AS similarPairs } "
-        "RETURN communities, linkSuggestions, similarPairs",
-    )[0]
-
-
-def run_counts(driver: Driver, run_id: str) -> dict[str, int]:
-    """What the run's record says it wrote."""
-    return cypher(
-        driver,
-        "MATCH (r:AnalysisRun {id: $id}) "
-        "RETURN r.communities AS communities, r.linkSuggestions AS linkSuggestions, "
-        "r.similarPairs AS similarPairs",
-        id=run_id,
-    )[0]
-
-
-def page_figures(driver: Driver) -> dict[str, dict[str, Any]]:
-    """What a Cypher user reads on the pages."""
-    rows = cypher(
-        driver,
-        "MATCH (p:Page) RETURN p.id AS id, p.pageRank AS pageRank, p.pathRank AS pathRank, "
-        "p.visits AS visits, p.successProbability AS successProbability, p.impact AS impact",
-    )
-    return {r["id"]: r for r in rows}
-
-
-def memberships(driver: Driver) -> dict[str, int | None]:
-    rows = cypher(driver, "MATCH (c:Customer) RETURN c.id AS id, c.community AS k")
-    return {r["id"]: r["k"] for r in rows}
-
-
-def quiet_single_run(driver: Driver, run_id: str) -> None:
-    """Outside a run, the graph holds one run's results: nothing doubled."""
-    assert stored_counts(driver) == run_counts(driver, run_id)
-
-
 # ---- fixtures -------------------------------------------------------------------------------
 
 
@@ -252,13 +111,6 @@ def _changed_clicks(data: Analyzed, tag: str, n: int = 400) -> list[dict[str, An
     ]
 
 
-def _current_run(driver: Driver) -> str:
-    rows = cypher(driver, "MATCH (m:Meta {id: 'analysis'}) RETURN m.run AS run")
-    assert rows, "no current analysis"
-    assert rows[0]["run"], "no current analysis"
-    return str(rows[0]["run"])
-
-
 # ---- one run at a time ------------------------------------------------------------------
 
 
@@ -266,7 +118,7 @@ def _holding_run(driver: Driver) -> tuple[RunningCommand, str]:
     """`pathrank analyze` stopped (SIGSTOP) once it holds the lock, and the run it holds."""
     holder = RunningCommand({"PATHRANK_ANALYSIS_FAULT": "read paths:stop"}, "analyze")
     deadline = time.monotonic() + 120
-    while (running := _lock_holder(driver)) is None:
+    while (running := lock_holder(driver)) is None:
         assert time.monotonic() < deadline, "the first run never took the lock"
         assert holder.proc.poll() is None, holder.stderr
         time.sleep(0.1)
@@ -284,7 +136,7 @@ def test_two_analyses_at_once_one_refuses_naming_the_holder(api: Api, neo4j_driv
     assert refused.stderr.strip().count("\n") == 0, refused.stderr
     assert f"analysis run {running} holds the lock" in refused.stderr, refused.stderr
     assert "--wait" in refused.stderr
-    assert _current_run(neo4j_driver) == running
+    assert current_run(neo4j_driver) == running
     quiet_single_run(neo4j_driver, running)
     answer = api.served()
     assert defect(answer) is None, defect(answer)
@@ -302,15 +154,10 @@ def test_with_wait_the_second_analysis_runs_after_the_first(api: Api, neo4j_driv
     for p in (first, second):
         assert p.finish(300)[0] == 0, p.stderr
     runs = api.runs()
-    latest = _current_run(neo4j_driver)
+    latest = current_run(neo4j_driver)
     assert latest != running
     assert runs[running]["status"] == runs[latest]["status"] == "COMPLETE"
     quiet_single_run(neo4j_driver, latest)
-
-
-def _lock_holder(driver: Driver) -> str | None:
-    rows = cypher(driver, "MATCH (l:Meta {id: 'analysis-lock'}) RETURN l.run AS run")
-    return rows[0]["run"] if rows else None
 
 
 def test_wait_gives_up_after_its_timeout_and_runanalysis_names_the_holder(
@@ -332,7 +179,7 @@ def test_wait_gives_up_after_its_timeout_and_runanalysis_names_the_holder(
     finally:
         holder.resume()
     assert holder.finish(300)[0] == 0, holder.stderr
-    quiet_single_run(neo4j_driver, _current_run(neo4j_driver))
+    quiet_single_run(neo4j_driver, current_run(neo4j_driver))
 
 
 # ---- readers see one complete run ---------------------------------------------------------
@@ -510,7 +357,7 @@ def test_an_analysis_process_killed_at_a_step_leaves_a_whole_run_current(
     nxt = run_cli("analyze")
     assert nxt.returncode == 0, nxt.stderr
     runs = api.runs()
-    current = _current_run(neo4j_driver)
+    current = current_run(neo4j_driver)
     assert runs[current]["status"] == "COMPLETE"
     assert current != dead
     if step in AFTER_SWITCH:
@@ -546,119 +393,4 @@ def test_an_analysis_that_raises_at_any_step_is_failed_and_changes_nothing(
         assert page_figures(neo4j_driver) == figures
     assert record["watermark"] is not None
     assert defect(after) is None
-    assert _lock_holder(neo4j_driver) is None
-
-
-# ---- beside ingest at full speed -----------------------------------------------------
-
-
-# (clicks, analyses at most, ingest batch size): the invariant shows at 40,000 clicks in
-# `make test`; `make soak` runs it at 200,000. Analyses follow each other until ingest is done
-# (at least 3 must run beside it) or the most are done.
-STORMS = tiered((40_000, 8, 150), (200_000, 10, 1000), "storm-")
-
-
-def _figures_and_suggestions(driver: Driver) -> tuple[dict[str, Any], list[Any]]:
-    pages = cypher(driver, "MATCH (p:Page) RETURN p.id AS id, properties(p) AS props")
-    suggestions = cypher(
-        driver,
-        "MATCH (m:Meta {id: 'analysis'}) MATCH (a)-[s:SUGGESTED_LINK {run: m.run}]->(b) "
-        "RETURN a.id AS a, b.id AS b, s.clicksSaved AS saved, s.rank AS rank ORDER BY rank",
-    )
-    return {p["id"]: p["props"] for p in pages}, suggestions
-
-
-# Among equally good routes Dijkstra keeps the first it settles, which depends on node ids:
-# another load of the same clicks may pick another one (their clicks and probability agree).
-_TIES = frozenset({"successPathFewest", "successPathLikely"})
-
-
-def _differences(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[str]:
-    """Figures that differ, floats up to rounding (the same sums in another order)."""
-    return [
-        k
-        for k in sorted(a.keys() | b.keys())
-        if k not in _TIES
-        and not (
-            a.get(k) == pytest.approx(b.get(k), rel=1e-9)
-            if isinstance(b.get(k), float)
-            else a.get(k) == b.get(k)
-        )
-    ]
-
-
-def _communities(driver: Driver) -> tuple[Any, ...]:
-    """The current run's partition and similarity graph."""
-    similar = cypher(
-        driver,
-        "MATCH (m:Meta {id: 'analysis'}) MATCH (a)-[s:SIMILAR {run: m.run}]->(b) "
-        "RETURN a.id AS a, b.id AS b, s.score AS s ORDER BY a, b",
-    )
-    members = cypher(driver, "MATCH (c:Customer) RETURN c.id AS id, c.community AS k ORDER BY id")
-    return tuple((r["a"], r["b"], r["s"]) for r in similar), tuple(
-        (r["id"], r["k"]) for r in members
-    )
-
-
-@pytest.mark.timeout(3600)
-@pytest.mark.parametrize("storm", STORMS)
-def test_analyses_back_to_back_while_ingest_writes(
-    storm: tuple[int, int, int], neo4j_driver: Driver, kafka_bootstrap: str
-) -> None:
-    events, storm_runs, batch = storm
-    graph = clean_graph(neo4j_driver)
-    sim = simulate(SimulationConfig(seed=4, events=events))
-    names = fresh_names()
-    produce_pages(sim.pages, kafka_bootstrap, names["PATHRANK_PAGES_TOPIC"])
-    produce_stream(sim.events, kafka_bootstrap, names["PATHRANK_TOPIC"])
-    # Small batches: more, shorter write transactions to meet the analysis's.
-    ingest = subprocess.Popen(
-        [PATHRANK, "ingest", "--until-idle", "5", "--batch-size", str(batch)],
-        env={**os.environ, **names},
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    failures: list[str] = []
-    during = 0
-    try:
-        deadline = time.monotonic() + 120
-        while graph.counts().clicks < 2_000:  # analyse a growing graph from the start
-            assert time.monotonic() < deadline
-            assert ingest.poll() is None
-            time.sleep(0.2)
-        for _ in range(storm_runs):
-            try:
-                wiring().analysis(neo4j_driver).run()
-            except Exception:  # every failure counts, whatever its kind
-                failures.append(traceback.format_exc())
-            if ingest.poll() is not None:
-                break
-            during += 1
-    finally:
-        _, stderr = ingest.communicate(timeout=900)
-    assert ingest.returncode == 0, stderr[-3000:]
-    assert failures == [], "\n".join(failures)
-    assert during >= 3, "analyses ran while ingest was writing"
-    assert graph.counts().clicks == reference(sim.events).clicks
-    quiet = wiring().analysis(neo4j_driver).run()
-    figures, suggestions = _figures_and_suggestions(neo4j_driver)
-    partition = _communities(neo4j_driver)
-    quiet_single_run(neo4j_driver, quiet.id)
-    again = wiring().analysis(neo4j_driver).run()
-    quiet_single_run(neo4j_driver, again.id)  # the first run's results are gone
-    assert again.communities == quiet.communities
-    assert _communities(neo4j_driver) == partition  # the same graph, the same communities
-    assert _figures_and_suggestions(neo4j_driver) == (figures, suggestions)
-    # A fresh graph of the same clicks, analysed once on a quiet graph: the same figures.
-    graph.clear()
-    wiring().load(neo4j_driver, sim.events, sim.pages, now_ms=NOW_MS)
-    fresh = wiring().analysis(neo4j_driver).run()
-    fresh_figures, fresh_suggestions = _figures_and_suggestions(neo4j_driver)
-    assert fresh_suggestions == suggestions
-    assert fresh_figures.keys() == figures.keys()
-    differing = {page: _differences(fresh_figures[page], props) for page, props in figures.items()}
-    assert {page: keys for page, keys in differing.items() if keys} == {}
-    for key in ("pages", "transitions", "customers", "paths", "clicks", "hotspots", "weak_pages"):
-        assert getattr(fresh, key) == getattr(again, key) == getattr(quiet, key), key
+    assert lock_holder(neo4j_driver) is None

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -23,20 +22,13 @@ from snowplow_tracker import Emitter, Subject, Tracker
 from snowplow_tracker.events import PageView
 
 from tests.integration.api_server import serve
+from tests.integration.collector_helpers import PAYLOAD, T0, TP2, WRITE_KEY, ms, segment_client
 from tests.integration.ingest_helpers import TestGraph, fresh_names, ingest_until_idle
 from tests.integration.kafka_read import Landed, read_topics
 
-WRITE_KEY = "wk-" + uuid.uuid4().hex[:8]
 SNOWPLOW_KEY = "sp-" + uuid.uuid4().hex[:8]
 ORIGIN = "https://help.example.com"
-TP2 = "/com.snowplowanalytics.snowplow/tp2"
-PAYLOAD = "iglu:com.snowplowanalytics.snowplow/payload_data/jsonschema/1-0-4"
-T0 = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
 FLOOR = "timestamp before the earliest accepted (PATHRANK_MIN_TIMESTAMP)"
-
-
-def ms(at: datetime) -> int:
-    return int(at.timestamp()) * 1000
 
 
 @pytest.fixture(scope="module")
@@ -89,9 +81,7 @@ def test_a_lone_surrogate_through_the_segment_client_costs_no_valid_event(
     is not refused: the event with it arrives, so does the one beside it; an id with one is
     that event's dead letter."""
     errors: list[object] = []
-    client = SegmentClient(
-        WRITE_KEY, host=base, gzip=True, max_retries=0, on_error=lambda e, _b: errors.append(e)
-    )
+    client = segment_client(base, errors)
     client.page(
         user_id="ls-1", properties={"path": "/a", "title": "trunc \ud83d"}, message_id="ls-m1"
     )

@@ -3,45 +3,30 @@ analysed simulated data, opened in headless Debian Chromium driven by Playwright
 
 The page must load without a console error, fill its tables with the real figures (the
 planted dead ends and turnaround hotspots of the simulation among them), draw the Sankey
-and the shortest success paths, and show clear empty and error states. Screenshots are kept
-in artifacts/ (gitignored): dashboard.png, dashboard-flow.png, dashboard-escalation.png,
-dashboard-error.png, dashboard-empty.png, dashboard-assist.png (the live panel of customers in
-trouble); with PATHRANK_UPDATE_SCREENSHOTS=1 dashboard.png also replaces docs/dashboard.png.
+and the shortest success paths (test_dashboard_states: its error, empty and live states).
+Screenshots are kept in artifacts/ (gitignored): dashboard.png, dashboard-flow.png,
+dashboard-escalation.png, dashboard-second-order.png; with PATHRANK_UPDATE_SCREENSHOTS=1
+dashboard.png also replaces docs/dashboard.png.
 
 Chromium comes from Debian (`make browser`); Playwright never downloads a browser here.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from neo4j import Driver
-from playwright.sync_api import BrowserContext, Page, Playwright
+from playwright.sync_api import BrowserContext, Page
 
-from tests.conftest import REPO
 from tests.integration import datasets
 from tests.integration.analyzed import Analyzed
-from tests.integration.api_server import serve
-from tests.integration.browser import ARTIFACTS, WAIT_MS, chromium_context, open_page
-from tests.integration.ingest_helpers import (
-    RunningIngest,
-    TestGraph,
-    fresh_names,
-    produce_events,
-)
+from tests.integration.browser import open_dashboard, shot, wait_drawn
 
 # Votes, tickets and chats too, and two misleading links beside the hotspots.
 DATASET = datasets.HELP_CENTER
-# It writes to the graph (live clicks, an analysis): after the modules that only read it.
-WRITES_DATASET = True
 
 
 def _gql(base: str, query: str) -> dict[str, Any]:
@@ -49,30 +34,6 @@ def _gql(base: str, query: str) -> dict[str, Any]:
     assert "errors" not in body, body
     data: dict[str, Any] = body["data"]
     return data
-
-
-@pytest.fixture(scope="module")
-def server(services: dict[str, Any], data: Analyzed) -> Iterator[str]:
-    """`pathrank serve` on a free port; its base URL."""
-    with serve(services) as base:
-        yield base
-
-
-@pytest.fixture
-def browser(playwright: Playwright) -> Iterator[BrowserContext]:
-    """Debian's Chromium, headless, with a fresh profile for each test."""
-    with chromium_context(playwright) as context:
-        yield context
-
-
-_open = open_page
-
-
-def _wait_loaded(page: Page) -> None:
-    """Until the overview and the flow of the selected page have been drawn."""
-    page.wait_for_selector("#dashboard[aria-busy='false']")
-    page.wait_for_selector("#flow-chart svg path")
-    page.wait_for_selector("#routes .route")
 
 
 def _titles(data: Analyzed, ids: list[str]) -> dict[str, str]:
@@ -88,10 +49,8 @@ def _sankey_text(page: Page) -> str:
     return " ".join(page.locator("#flow-chart svg text").all_text_contents())
 
 
-def _shot(page: Page, name: str) -> Path:
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / name
-    page.screenshot(path=str(path), full_page=True)
+def _shot(page: Page, name: str, docs: bool = False) -> Path:
+    path = shot(page, name, docs)
     assert path.stat().st_size > 10_000
     return path
 
@@ -99,8 +58,7 @@ def _shot(page: Page, name: str) -> Path:
 def test_dashboard_shows_the_analysis(
     server: str, data: Analyzed, browser: BrowserContext, neo4j_driver: Driver
 ) -> None:
-    page, console = _open(browser, f"{server}/")
-    _wait_loaded(page)
+    page, console = open_dashboard(browser, f"{server}/")
     assert page.title().startswith("Customer PathRank")
 
     # Headline: the live path statistics of the graph.
@@ -195,9 +153,7 @@ def test_dashboard_shows_the_analysis(
     assert page.locator("#routes .route li").count() >= 2  # the page, then where it resolves
     assert "What customers actually do" in page.inner_text("#routes")
 
-    shot = _shot(page, "dashboard.png")
-    if os.environ.get("PATHRANK_UPDATE_SCREENSHOTS") == "1":  # a test run leaves docs alone
-        shutil.copyfile(shot, REPO / "docs" / "dashboard.png")
+    _shot(page, "dashboard.png", docs=True)
     assert console.problems == []
 
 
@@ -205,8 +161,7 @@ def test_an_escalation_hotspot_shows_escalations_beside_resolutions(
     server: str, data: Analyzed, browser: BrowserContext
 ) -> None:
     article = data.truth["escalation_articles"][0]
-    page, console = _open(browser, f"{server}/#page={article}")
-    _wait_loaded(page)
+    page, console = open_dashboard(browser, f"{server}/#page={article}")
     assert page.input_value("#page-select") == article
     figures = _gql(
         server,
@@ -228,8 +183,7 @@ def test_an_escalation_hotspot_shows_escalations_beside_resolutions(
 def test_choosing_a_page_redraws_the_flow(
     server: str, data: Analyzed, browser: BrowserContext
 ) -> None:
-    page, console = _open(browser, f"{server}/")
-    _wait_loaded(page)
+    page, console = open_dashboard(browser, f"{server}/")
     hotspot = data.truth["hotspots"][0]
     title = _titles(data, [hotspot])[hotspot]
 
@@ -269,7 +223,7 @@ def test_choosing_a_page_redraws_the_flow(
     # A reload keeps the chosen page (it is in the URL).
     page.goto(f"{server}/#page={hotspot}")
     page.reload()
-    _wait_loaded(page)
+    wait_drawn(page)
     assert page.input_value("#page-select") == hotspot
     _shot(page, "dashboard-flow.png")
     assert console.problems == []
@@ -278,8 +232,7 @@ def test_choosing_a_page_redraws_the_flow(
 def test_misleading_links_beside_the_hotspots_and_time_to_resolution(
     server: str, data: Analyzed, browser: BrowserContext
 ) -> None:
-    page, console = _open(browser, f"{server}/")
-    _wait_loaded(page)
+    page, console = open_dashboard(browser, f"{server}/")
     page.wait_for_function("document.querySelectorAll('#resolution-chart svg path').length > 5")
 
     # Misleading links: the API's rows in its order, the planted ones among them.
@@ -347,124 +300,4 @@ def test_misleading_links_beside_the_hotspots_and_time_to_resolution(
     )
     page.locator("#hotspot-section").scroll_into_view_if_needed()
     _shot(page, "dashboard-second-order.png")
-    assert console.problems == []
-
-
-def test_api_errors_are_shown(server: str, browser: BrowserContext) -> None:
-    page = browser.new_page()
-    page.set_default_timeout(WAIT_MS)
-    page.route(
-        "**/graphql",
-        lambda route: route.fulfill(
-            status=200,
-            content_type="application/json",
-            body='{"data": null, "errors": [{"message": "Neo4j is unavailable"}]}',
-        ),
-    )
-    page.goto(f"{server}/")
-    page.wait_for_selector("#banner.error:not([hidden])")
-    assert "Neo4j is unavailable" in page.inner_text("#banner")
-    assert "Neo4j is unavailable" in page.inner_text("#weak-table")
-    assert page.locator("#banner button").inner_text() == "Try again"
-    _shot(page, "dashboard-error.png")
-
-    # Once the API answers again, "Try again" fills the dashboard.
-    page.unroute("**/graphql")
-    page.click("#banner button")
-    _wait_loaded(page)
-    assert page.locator("#banner").is_hidden()
-    assert page.locator("#weak-table tbody tr[data-page-id]").count() > 0
-
-
-def test_unreachable_server_is_shown(server: str, browser: BrowserContext) -> None:
-    page = browser.new_page()
-    page.set_default_timeout(WAIT_MS)
-    page.goto(f"{server}/")
-    _wait_loaded(page)
-    page.route("**/graphql", lambda route: route.abort())
-    page.click("#refresh")
-    page.wait_for_selector("#banner.error:not([hidden])")
-    assert "cannot reach the server" in page.inner_text("#banner")
-
-
-def test_static_assets_are_vendored(server: str) -> None:
-    """Nothing is loaded from another origin: the page works offline."""
-    html = httpx.get(f"{server}/").text
-    sources = re.findall(r'(?:src|href)="([^"]+)"', html)
-    assert sources
-    for src in sources:
-        assert src.startswith("/"), f"{src} is not served by this app"
-        if src.startswith("/static/"):
-            assert httpx.get(f"{server}{src}").status_code == 200, src
-    echarts = httpx.get(f"{server}/static/vendor/echarts.min.js")
-    assert echarts.status_code == 200
-    assert len(echarts.content) > 500_000
-
-
-def test_customers_in_trouble_appear_live_and_leave_when_resolved(
-    server: str, data: Analyzed, browser: BrowserContext, neo4j_driver: Driver, kafka_bootstrap: str
-) -> None:
-    """The live panel: a customer drifting through hopeless pages appears while the page is
-    open (pushed over the subscription), and leaves once the path resolves."""
-    names = {**fresh_names(), "PATHRANK_ASSIST_TOPIC": "assist"}  # the one the server reads
-    worker = RunningIngest(names)
-    try:
-        deadline = time.monotonic() + 60
-        while httpx.get(f"{server}/healthz").json().get("assist") != "live":
-            assert time.monotonic() < deadline, "the server never read the assist topic"
-            time.sleep(0.5)
-        page, console = _open(browser, f"{server}/")
-        _wait_loaded(page)
-        page.wait_for_selector("#assist-status[data-state='live']")
-        records, _, _ = neo4j_driver.execute_query(
-            "MATCH (p:Page) WHERE p.successProbability < 0.2 AND NOT p.isHotspot "
-            "RETURN p.id AS id, p.title AS title ORDER BY p.successProbability, id LIMIT 3"
-        )
-        hopeless = [(r["id"], r["title"]) for r in records]
-        assert len(hopeless) == 3
-        customer = f"lost-{names['PATHRANK_TOPIC']}"
-        now = int(time.time() * 1000) - 20_000
-        clicks = [
-            {"customer_id": customer, "page_id": pid, "timestamp": now + 4_000 * i}
-            for i, (pid, _) in enumerate(hopeless)
-        ]
-        produce_events(kafka_bootstrap, names["PATHRANK_TOPIC"], clicks)
-        row = page.locator(f"#assist-table tr[data-customer='{customer}']")
-        row.wait_for(timeout=30_000)
-        assert hopeless[2][1] in row.inner_text()
-        assert row.locator(".badge.LOW_CHANCE").inner_text() == "Low chance"
-        assert row.locator("td").nth(4).inner_text() == "3"
-        _shot(page, "dashboard-assist.png")
-
-        resolved = {**clicks[0], "timestamp": now + 16_000, "is_resolved": True}
-        produce_events(kafka_bootstrap, names["PATHRANK_TOPIC"], [resolved])
-        row.wait_for(state="detached", timeout=30_000)
-        assert console.problems == []
-    finally:
-        worker.terminate()
-
-
-def test_empty_graph_says_what_to_run(
-    server: str, browser: BrowserContext, neo4j_driver: Driver
-) -> None:
-    """Last in this module: it empties the graph (every other module loads its own)."""
-    TestGraph(neo4j_driver).clear()
-    page, console = _open(browser, f"{server}/")
-    page.wait_for_selector("#dashboard[aria-busy='false']")
-    banner = page.inner_text("#banner")
-    assert "No customer journeys yet" in banner
-    assert "pathrank analyze" in banner
-    for table in (
-        "#weak-table",
-        "#hotspot-table",
-        "#escalation-table",
-        "#misleading-table",
-        "#links-table",
-    ):
-        assert "No analysis yet — run pathrank analyze" in page.inner_text(table)
-    page.wait_for_selector("#resolution-empty:not([hidden])")
-    assert "No analysis yet" in page.inner_text("#resolution-empty")
-    assert page.inner_text("#kpi-completed") == "0"
-    assert "No pages yet" in page.inner_text("#flow-empty")
-    _shot(page, "dashboard-empty.png")
     assert console.problems == []

@@ -22,8 +22,6 @@ from __future__ import annotations
 import csv
 import io
 import math
-import os
-import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -33,10 +31,8 @@ import pytest
 from neo4j import Driver
 from playwright.sync_api import BrowserContext, Page, Playwright, ViewportSize
 
-from tests.conftest import REPO
 from tests.integration import datasets
-from tests.integration.api_server import serve
-from tests.integration.browser import ARTIFACTS, Console, api_data, chromium_context, open_page
+from tests.integration.browser import Console, api_data, chromium_context, open_page, shot
 
 SEED: Final = 1
 EVENTS: Final = 30_000
@@ -49,12 +45,6 @@ WEEK_MS: Final = 7 * 86_400_000
 @pytest.fixture(scope="module")
 def truth(neo4j_driver: Driver) -> dict[str, Any]:
     return datasets.use(neo4j_driver, DATASET).truth
-
-
-@pytest.fixture(scope="module")
-def server(services: dict[str, Any], truth: dict[str, Any]) -> Iterator[str]:
-    with serve(services) as base:
-        yield base
 
 
 @pytest.fixture
@@ -70,18 +60,6 @@ def loaded(browser: BrowserContext, url: str) -> tuple[Page, Console]:
     page.wait_for_selector("#queue-table tbody tr[data-item]")
     page.wait_for_selector("#flow-chart svg path")
     return page, console
-
-
-def shot(page: Page, name: str, docs: bool = False, section: str | None = None) -> None:
-    """The whole page (or one section) in artifacts/, and in docs/ when asked."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / name
-    if section is None:
-        page.screenshot(path=str(path), full_page=True)
-    else:
-        page.locator(section).screenshot(path=str(path))
-    if docs and os.environ.get("PATHRANK_UPDATE_SCREENSHOTS") == "1":
-        shutil.copyfile(path, REPO / "docs" / name)
 
 
 QUEUE = "{ workQueue(first: 10) { id title ticketsPerWeek action } }"

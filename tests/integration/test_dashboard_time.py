@@ -12,18 +12,16 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from neo4j import Driver
-from playwright.sync_api import BrowserContext, Page, Playwright
+from playwright.sync_api import BrowserContext, Page
 
 from tests.conftest import REPO
 from tests.integration import datasets
-from tests.integration.api_server import serve
-from tests.integration.browser import ARTIFACTS, Console, api_data, chromium_context, open_page
+from tests.integration.browser import Console, api_data, open_page, shot
 from tests.integration.time_helpers import DAY, in_window, ms_of, stored_paths
 
 START = datasets.STORIES_START
@@ -36,18 +34,6 @@ MOBILE = "platform=mobile"
 @pytest.fixture(scope="module")
 def truth(neo4j_driver: Driver) -> dict[str, Any]:
     return datasets.use(neo4j_driver, DATASET).truth
-
-
-@pytest.fixture(scope="module")
-def server(services: dict[str, Any], truth: dict[str, Any]) -> Iterator[str]:
-    with serve(services) as base:
-        yield base
-
-
-@pytest.fixture
-def browser(playwright: Playwright) -> Iterator[BrowserContext]:
-    with chromium_context(playwright) as context:
-        yield context
 
 
 def _open(browser: BrowserContext, url: str) -> tuple[Page, Console]:
@@ -108,12 +94,10 @@ def test_what_changed_lists_the_top_changes_with_their_trends(
     assert weak.count() > 0
     assert page.locator("#weak-table tbody tr[data-page-id] svg.sparkline").count() == weak.count()
 
-    ARTIFACTS.mkdir(exist_ok=True)
-    shot = ARTIFACTS / "dashboard-changes.png"
-    page.screenshot(path=str(shot), full_page=True)
-    assert shot.stat().st_size > 50_000
+    changes = shot(page, "dashboard-changes.png")
+    assert changes.stat().st_size > 50_000
     if os.environ.get("PATHRANK_UPDATE_SCREENSHOTS") == "1":  # a test run leaves docs alone
-        shutil.copyfile(shot, SCREENSHOT)
+        shutil.copyfile(changes, SCREENSHOT)
     assert console.problems == []
 
 
@@ -186,14 +170,9 @@ def test_the_segment_filter_and_the_breakdown_by_segment(
     assert "▲" in left.inner_text()
     desktop = page.locator("#flow-segments tr[data-segment='platform=desktop'] td").nth(3)
     assert "▲" not in desktop.inner_text()
-    _shot(page, "dashboard-segment.png")
+    shot(page, "dashboard-segment.png")
     assert console.problems == []
 
 
 def _day(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d")
-
-
-def _shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / name), full_page=True)

@@ -13,41 +13,32 @@ from __future__ import annotations
 import base64
 import gzip
 import json
-import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import orjson
-from segment.analytics import Client as SegmentClient
-from snowplow_tracker import Emitter, SelfDescribingJson, Subject, Tracker
+from snowplow_tracker import SelfDescribingJson, Subject, Tracker
 from snowplow_tracker.events import PageView, SelfDescribing
 
 from tests.conftest import run_cli
 from tests.integration.api_server import serve
+from tests.integration.collector_helpers import ARTICLES, T0, WRITE_KEY, emitter, ms, segment_client
 from tests.integration.ingest_helpers import TestGraph, fresh_names, produce_raw
 from tests.integration.kafka_read import read_topics
 
 EMAIL = "jane.doe@example.com"
 ORDER = "48213377"
 SECRETS = (EMAIL, ORDER, EMAIL.upper(), "jane.doe%40example.com")
-WRITE_KEY = "wk-" + uuid.uuid4().hex[:8]
-RULES = r"""
-[[rule]]
-match = '^/hc/[a-z]{2}(-[a-z]{2})?/articles/(\d+)'
-page = 'article-$2'
-
+RULES = (
+    ARTICLES
+    + r"""
 [[rule]]
 match = '^/hc/[a-z-]+/search'
 search = 'query'
 """
+)
 SITE_SEARCH = "iglu:com.snowplowanalytics.snowplow/site_search/jsonschema/1-0-0"
-T0 = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
-
-
-def ms(at: datetime) -> int:
-    return int(at.timestamp()) * 1000
 
 
 def secrets_in(text: str) -> list[str]:
@@ -74,9 +65,7 @@ def test_searches_from_every_source_and_no_query_text_leaks(
     # 1. The official SDKs against the collector.
     with serve(services, **settings) as url:
         errors: list[object] = []
-        segment = SegmentClient(
-            WRITE_KEY, host=url, gzip=True, max_retries=0, on_error=lambda e, _b: errors.append(e)
-        )
+        segment = segment_client(url, errors)
         segment.page(user_id="seg", properties={"path": "/hc/en-us/articles/101-x"}, timestamp=T0)
         segment.track(
             user_id="seg",
@@ -110,14 +99,8 @@ def test_searches_from_every_source_and_no_query_text_leaks(
         segment.flush()
         segment.join()
         failures: list[object] = []
-        emitter = Emitter(
-            "127.0.0.1",
-            protocol="http",
-            port=urlsplit(url).port,
-            method="post",
-            on_failure=lambda n, events: failures.append((n, events)),
-        )
-        tracker = Tracker("help", emitter, subject=Subject().set_user_id("sp"), app_id="help")
+        to_collector = emitter(url, failures)
+        tracker = Tracker("help", to_collector, subject=Subject().set_user_id("sp"), app_id="help")
         tracker.track(
             PageView("https://help.example.com/hc/en-us/articles/201-z", true_timestamp=ms(T0))
         )
@@ -129,7 +112,7 @@ def test_searches_from_every_source_and_no_query_text_leaks(
         tracker.track(
             SelfDescribing(SelfDescribingJson(SITE_SEARCH, bad), true_timestamp=ms(T0) + 6_000)
         )
-        emitter.flush()
+        to_collector.flush()
         assert (errors, failures) == ([], [])
 
     # 2. Exports: a GA4 row and a CSV with --search-when and --map query=.

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from graph_model.path.record import Click, EventType
 from ingest.events import event_to_json, parse_event
-from tests.unit.test_events import NOW, parse, reason_of
+from tests.unit.event_helpers import NOW, parse, reason_of
 
 TS = 1_515_764_691
 

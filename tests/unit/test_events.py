@@ -1,4 +1,5 @@
-"""Click event parsing (docs/events.md): aliases, value forms, reasons, keys, round trip."""
+"""Click event parsing (docs/events.md): aliases, value forms, reasons (test_event_keys:
+keys and the round trip; test_event_robustness: any input)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,9 @@ from typing import Any
 
 import orjson
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
-from graph_model.path.record import Click
 from ingest.events import (
     DEFAULT_MIN_TIMESTAMP_MS,
     MAX_EVENT_BYTES,
@@ -19,43 +19,21 @@ from ingest.events import (
     InvalidEvent,
     Limits,
     event_from_record,
-    event_key,
-    event_to_json,
     parse_event,
     skew_reason,
 )
-from tests.tiers import examples
-
-NOW = 1_700_000_000_000  # 2023-11-14T22:13:20Z
-SKEW_MS = 300_000  # the default PATHRANK_MAX_CLOCK_SKEW_S, 300 s
-SKEW_REASON = "timestamp more than 300 s ahead of the clock (max clock skew)"
-SEED_TS = 1_515_764_691  # the seed's first click, epoch seconds
-
-
-def click(
-    customer: str, page: str, ts_ms: int, resolved: bool, key: str, referrer: str | None
-) -> Click:
-    return Click(key, customer, page, ts_ms, resolved, 0, referrer)
-
-
-def parse(record: dict[str, Any]) -> Click:
-    return parse_event(orjson.dumps(record), now_ms=NOW)
-
-
-def reason_of(record: dict[str, Any]) -> str:
-    with pytest.raises(InvalidEvent) as caught:
-        parse(record)
-    return caught.value.reason
-
-
-_DROP = object()  # marks a field to leave out of `base`
-
-
-def base(**overrides: Any) -> dict[str, Any]:
-    record: dict[str, Any] = {"customer_id": "c1", "page_id": "p1", "timestamp": SEED_TS}
-    record.update(overrides)
-    return {k: v for k, v in record.items() if v is not _DROP}
-
+from tests.unit.event_helpers import (
+    DROP,
+    ID_CHARACTERS,
+    NOW,
+    SEED_TS,
+    SKEW_MS,
+    SKEW_REASON,
+    base,
+    click,
+    parse,
+    reason_of,
+)
 
 # --- happy path and aliases ---------------------------------------------------------------
 
@@ -89,17 +67,17 @@ def test_seed_record_loads_unchanged() -> None:
 
 @pytest.mark.parametrize("alias", ["customer_id", "CustomerID", "userid"])
 def test_customer_aliases(alias: str) -> None:
-    assert parse({**base(customer_id=_DROP), alias: "c7"}).customer_id == "c7"
+    assert parse({**base(customer_id=DROP), alias: "c7"}).customer_id == "c7"
 
 
 @pytest.mark.parametrize("alias", ["page_id", "NextPageID", "pageid_target"])
 def test_page_aliases(alias: str) -> None:
-    assert parse({**base(page_id=_DROP), alias: "p7"}).page_id == "p7"
+    assert parse({**base(page_id=DROP), alias: "p7"}).page_id == "p7"
 
 
 @pytest.mark.parametrize("alias", ["timestamp", "TimeStamp", "epochtime"])
 def test_timestamp_aliases(alias: str) -> None:
-    assert parse({**base(timestamp=_DROP), alias: 1_000_000_000}).ts_ms == 1_000_000_000_000
+    assert parse({**base(timestamp=DROP), alias: 1_000_000_000}).ts_ms == 1_000_000_000_000
 
 
 @pytest.mark.parametrize("alias", ["is_resolved", "IsResolved", "case_status"])
@@ -271,7 +249,7 @@ def test_invalid_resolved(raw: object) -> None:
 
 @pytest.mark.parametrize("field", ["customer_id", "page_id", "timestamp"])
 def test_missing_required_field(field: str) -> None:
-    assert reason_of(base(**{field: _DROP})) == f"missing field {field}"
+    assert reason_of(base(**{field: DROP})) == f"missing field {field}"
 
 
 def test_null_required_field_is_missing() -> None:
@@ -322,10 +300,6 @@ _ATTRIBUTE = {
     "event_id": "key",
     "referrer_page_id": "referrer_page_id",
 }
-
-
-# What an id may hold: no control character, no lone surrogate (docs/events.md, "Text and ids").
-ID_CHARACTERS = st.characters(blacklist_categories=("Cc", "Cs"))
 
 
 @given(
@@ -433,209 +407,3 @@ def test_invalid_event_is_a_value_error_with_its_reason() -> None:
         parse({"page_id": 1, "timestamp": SEED_TS})
     assert isinstance(caught.value, InvalidEvent)
     assert caught.value.reason == "missing field customer_id"
-
-
-# --- keys ------------------------------------------------------------------------------------
-
-
-def test_key_is_stable_across_aliases_and_units() -> None:
-    ours = parse(
-        {"customer_id": "1", "page_id": "28", "timestamp": 1_515_764_691_000, "is_resolved": False}
-    )
-    seed = parse(
-        {"TimeStamp": "1515764691", "CustomerID": 1, "NextPageID": 28, "IsResolved": "False"}
-    )
-    iso = parse({"userid": 1, "pageid_target": "28", "epochtime": "2018-01-12T13:44:51Z"})
-    assert ours.key == seed.key == iso.key
-    assert len(ours.key) >= 16
-
-
-@pytest.mark.parametrize(
-    "change",
-    [
-        {"customer_id": "2"},
-        {"page_id": "29"},
-        {"timestamp": 1_515_764_691_001},
-        {"is_resolved": True},
-    ],
-)
-def test_key_depends_on_every_identifying_field(change: dict[str, Any]) -> None:
-    record = {"customer_id": "1", "page_id": "28", "timestamp": 1_515_764_691_000}
-    assert parse(record).key != parse({**record, **change}).key
-
-
-def test_key_does_not_depend_on_referrer() -> None:
-    assert parse(base(referrer_page_id="p0")).key == parse(base()).key
-
-
-def test_key_is_unambiguous_about_separators() -> None:
-    # Joined with "|" these two would both read "a|1|2|p|False".
-    assert event_key("a|1", 2, "p", False) != event_key("a", 1, "2|p", False)
-
-
-_ALIASES = {
-    "customer": ["customer_id", "CustomerID", "userid"],
-    "page": ["page_id", "NextPageID", "pageid_target"],
-    "timestamp": ["timestamp", "TimeStamp", "epochtime"],
-    "resolved": ["is_resolved", "IsResolved", "case_status"],
-}
-
-
-@st.composite
-def same_click_spellings(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
-    """One click written twice with independently chosen aliases and value forms."""
-    customer = draw(st.integers(0, 10**6))
-    page = draw(st.integers(0, 10**6))
-    seconds = draw(st.integers(DEFAULT_MIN_TIMESTAMP_MS // 1000, (NOW + SKEW_MS) // 1000))
-    resolved = draw(st.booleans())
-
-    def spelling() -> dict[str, Any]:
-        ts_forms = [seconds, str(seconds)]
-        if seconds * 1000 > 10**11:
-            ts_forms += [seconds * 1000, str(seconds * 1000)]
-        resolved_forms = [resolved, str(resolved), str(resolved).lower(), int(resolved)]
-        return {
-            draw(st.sampled_from(_ALIASES["customer"])): draw(
-                st.sampled_from([customer, str(customer)])
-            ),
-            draw(st.sampled_from(_ALIASES["page"])): draw(st.sampled_from([page, str(page)])),
-            draw(st.sampled_from(_ALIASES["timestamp"])): draw(st.sampled_from(ts_forms)),
-            draw(st.sampled_from(_ALIASES["resolved"])): draw(st.sampled_from(resolved_forms)),
-        }
-
-    return spelling(), spelling()
-
-
-@given(same_click_spellings())
-def test_key_stability_property(spellings: tuple[dict[str, Any], dict[str, Any]]) -> None:
-    first, second = (parse(record) for record in spellings)
-    assert first == second
-
-
-# --- canonical JSON --------------------------------------------------------------------------
-
-_ids = st.one_of(
-    st.text(ID_CHARACTERS, min_size=1, max_size=MAX_ID_BYTES // 4).filter(str.strip),
-    st.integers(-(2**63), 2**64 - 1).map(str),
-)
-_events = st.builds(
-    Click,
-    customer_id=_ids,
-    page_id=_ids,
-    ts_ms=st.integers(0, NOW + SKEW_MS),
-    resolved=st.booleans(),
-    key=_ids,
-    referrer_page_id=st.none() | _ids,
-)
-
-
-@given(_events)
-@example(click("c", "p", 1_001, False, "k", None))  # written as 1.001 s
-@example(click("c", "p", 10**11 + 1, True, "k", "r"))
-def test_event_to_json_round_trips(event: Click) -> None:
-    # With the timestamp floor lowered to 1970 (PATHRANK_MIN_TIMESTAMP), so that times below
-    # 10^11 ms, written in seconds, are read back too.
-    assert parse_event(event_to_json(event), now_ms=NOW, limits=Limits(min_ms=0)) == event
-
-
-def test_event_to_json_uses_our_names() -> None:
-    event = parse({"TimeStamp": SEED_TS, "CustomerID": 1, "NextPageID": 28, "IsResolved": "True"})
-    assert orjson.loads(event_to_json(event)) == {
-        "customer_id": "1",
-        "page_id": "28",
-        "timestamp": SEED_TS * 1000,
-        "is_resolved": True,
-        "event_id": event.key,
-    }
-
-
-def test_event_to_json_keeps_early_millisecond_timestamps_unambiguous() -> None:
-    # 1970-era ms values are <= 10^11 and would be read back as seconds if written as ms.
-    early = click("c", "p", 12_345, False, "k", None)
-    assert orjson.loads(event_to_json(early))["timestamp"] == 12.345
-    anytime = Limits(min_ms=0)  # PATHRANK_MIN_TIMESTAMP at 1970
-    assert parse_event(event_to_json(early), now_ms=NOW, limits=anytime).ts_ms == 12_345
-
-
-# --- robustness ------------------------------------------------------------------------------
-
-_json_values = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers(-(2**63), 2**64 - 1)
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(),
-    lambda children: (
-        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3)
-    ),
-    max_leaves=8,
-)
-_known_names = [
-    *sorted({name for names in _ALIASES.values() for name in names}),
-    "event_id",
-    "referrer_page_id",
-    "pageid_origin",
-]
-_timestampish = st.one_of(
-    st.integers(-(2**63), 2**64 - 1),  # what JSON (orjson) can carry as an integer
-    st.floats(allow_nan=False, allow_infinity=False),
-    st.from_regex(r"-?\d{1,20}(\.\d{0,5})?([eE][+-]?\d{1,4})?", fullmatch=True),
-    st.datetimes(timezones=st.none() | st.timezones()).map(lambda d: d.isoformat()),
-    st.text(max_size=30),
-)
-_records = st.dictionaries(
-    st.sampled_from(_known_names) | st.text(max_size=8),
-    _json_values | _timestampish,
-    max_size=8,
-)
-
-
-def _check_outcome(outcome: Click | InvalidEvent) -> None:
-    if isinstance(outcome, InvalidEvent):
-        assert outcome.reason
-    else:
-        assert isinstance(outcome, Click)
-        assert outcome.ts_ms - NOW <= SKEW_MS
-        for value in (outcome.customer_id, outcome.page_id, outcome.key):
-            assert len(value.encode("utf-8", "surrogatepass")) <= MAX_ID_BYTES
-
-
-def _parse_outcome(value: bytes) -> Click | InvalidEvent:
-    try:
-        return parse_event(value, now_ms=NOW)
-    except InvalidEvent as exc:  # anything else propagates and fails the test
-        return exc
-
-
-@settings(deadline=None, max_examples=examples(100))
-@given(st.binary(max_size=300))
-def test_arbitrary_bytes_only_raise_invalid_event(value: bytes) -> None:
-    _check_outcome(_parse_outcome(value))
-
-
-@settings(deadline=None, max_examples=examples(300))
-@given(_records)
-def test_arbitrary_json_objects_only_raise_invalid_event(record: dict[str, Any]) -> None:
-    _check_outcome(_parse_outcome(orjson.dumps(record)))
-
-
-@settings(deadline=None, max_examples=examples(100))
-@given(
-    st.dictionaries(
-        st.sampled_from(_known_names),
-        st.one_of(
-            st.floats(),
-            st.integers(),
-            st.text(),
-            st.sampled_from([10**5000, -(10**5000), b"28", (1, 2), object(), 1j]),
-        ),
-        max_size=6,
-    )
-)
-def test_arbitrary_records_only_raise_invalid_event(record: dict[str, Any]) -> None:
-    # Decoded CSV/JSONL records can hold any Python values, including NaN and huge ints.
-    try:
-        outcome: Click | InvalidEvent = event_from_record(record, now_ms=NOW)
-    except InvalidEvent as exc:
-        outcome = exc
-    _check_outcome(outcome)

@@ -9,6 +9,7 @@ import math
 import random
 import time
 from collections import Counter
+from typing import Any
 
 import numpy as np
 import pytest
@@ -27,7 +28,7 @@ from algorithms.second_order import (
     pair_success,
     triples,
 )
-from algorithms.survival import Ending, Observation, cumulative_incidence
+from algorithms.survival import Ending, Incidence, Observation, cumulative_incidence
 from graph_model.path.record import Path
 from graph_model.resolution.record import Axis
 from tests.paths import path_of
@@ -192,10 +193,12 @@ def test_a_hand_computed_example_with_censoring() -> None:
         assert p.low <= p.incidence <= p.high
 
 
-def test_incidence_agrees_with_lifelines_aalen_johansen() -> None:
+def _ours_and_lifelines(seed: int, n: int) -> tuple[Incidence, Any]:
+    """`n` random endings at distinct times (lifelines would jitter ties): our curve, and
+    lifelines' Aalen-Johansen fit of the same data (resolution the event of interest)."""
     lifelines = pytest.importorskip("lifelines")
-    rng = random.Random(9)
-    times = rng.sample(range(1, 100_000), 300)  # distinct: lifelines would jitter ties
+    rng = random.Random(seed)
+    times = rng.sample(range(1, 100_000), n)
     data = [
         (t / 1000, rng.choice([Ending.RESOLVED, Ending.COMPETING, Ending.CENSORED])) for t in times
     ]
@@ -203,6 +206,11 @@ def test_incidence_agrees_with_lifelines_aalen_johansen() -> None:
     codes = {Ending.CENSORED: 0, Ending.RESOLVED: 1, Ending.COMPETING: 2}
     fitter = lifelines.AalenJohansenFitter(calculate_variance=True)
     fitter.fit([t for t, _ in data], [codes[e] for _, e in data], event_of_interest=1)
+    return ours, fitter
+
+
+def test_incidence_agrees_with_lifelines_aalen_johansen() -> None:
+    ours, fitter = _ours_and_lifelines(9, 300)
     theirs = fitter.cumulative_density_.iloc[:, 0]
     for p in ours.points:
         assert theirs.loc[p.at] == pytest.approx(p.incidence, abs=1e-9)
@@ -355,16 +363,7 @@ def test_kaplan_meier_survival_by_hand_with_censoring() -> None:
 
 
 def test_interval_agrees_with_lifelines() -> None:
-    lifelines = pytest.importorskip("lifelines")
-    rng = random.Random(3)
-    times = rng.sample(range(1, 100_000), 200)
-    data = [
-        (t / 1000, rng.choice([Ending.RESOLVED, Ending.COMPETING, Ending.CENSORED])) for t in times
-    ]
-    ours = cumulative_incidence(Observation(t, e) for t, e in data)
-    codes = {Ending.CENSORED: 0, Ending.RESOLVED: 1, Ending.COMPETING: 2}
-    fitter = lifelines.AalenJohansenFitter(calculate_variance=True)
-    fitter.fit([t for t, _ in data], [codes[e] for _, e in data], event_of_interest=1)
+    ours, fitter = _ours_and_lifelines(3, 200)
     bounds = fitter.confidence_interval_
     for p in ours.points:
         if 0 < p.incidence < 1:

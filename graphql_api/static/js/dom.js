@@ -25,6 +25,20 @@ export function withCode(text) {
   return text.split("`").map((part, i) => (i % 2 ? h("code", {}, part) : part));
 }
 
+/** A message (`code` spans as code) in place of a chart: `emptyId` shown, `chartId` collapsed
+ * and its ECharts instance (if drawn) cleared. */
+export function chartMessage(emptyId, chartId, chart, message, isError) {
+  const el = $(emptyId);
+  el.className = isError ? "empty error" : "empty";
+  el.replaceChildren(...withCode(message));
+  el.hidden = false;
+  $(chartId).classList.add("collapsed");
+  if (chart) {
+    chart.clear();
+    chart.resize();
+  }
+}
+
 const intFmt = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
 const oneFmt = new Intl.NumberFormat("en-US", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
 const twoFmt = new Intl.NumberFormat("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });

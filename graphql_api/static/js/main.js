@@ -7,6 +7,7 @@
  * statistics (q-values, tests) show on demand ("Show the statistics"). */
 
 import { gql, KeyNeeded, storeKey } from "./api.js";
+import { assembleCards } from "./cards.js";
 import { $, h, withCode } from "./dom.js";
 import * as filters from "./filters.js";
 import { nameStaticLabels } from "./names.js";
@@ -215,6 +216,7 @@ async function loadAll(pageFromHash) {
 }
 
 function start() {
+  assembleCards();
   nameStaticLabels();
   setupQueue(ctx);
   setupChanges();

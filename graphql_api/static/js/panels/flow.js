@@ -2,7 +2,7 @@
  * shortest routes to an answer, and the page by segment (which follows the dates). */
 
 import { gql, KeyNeeded } from "../api.js";
-import { $, csvButton, escapeHtml, fillTable, fmtInt, fmtOne, fmtPct, fmtQ, h, plural, title, withCode } from "../dom.js";
+import { $, chartMessage, csvButton, escapeHtml, fillTable, fmtInt, fmtOne, fmtPct, fmtQ, h, plural, title } from "../dom.js";
 import { badges, label } from "../names.js";
 
 const FLOW_NODES = 8; // pages shown on each side of the Sankey; the rest are grouped
@@ -40,19 +40,9 @@ const COLORS = {
 
 const state = { chart: null, request: 0 };
 
-function chartMessage(message, isError) {
-  const el = $("flow-empty");
-  el.className = isError ? "empty error" : "empty";
-  el.replaceChildren(...withCode(message));
-  el.hidden = false;
-  $("flow-chart").classList.add("collapsed");
-  if (state.chart) {
-    state.chart.clear();
-    state.chart.resize();
-  }
+export function flowMessage(message, isError) {
+  chartMessage("flow-empty", "flow-chart", state.chart, message, isError);
 }
-
-export { chartMessage as flowMessage };
 
 function ensureChart() {
   if (state.chart) return state.chart;
@@ -181,7 +171,7 @@ function renderBreakdown(page, key, segment) {
 function renderSankey(page) {
   const chart = ensureChart();
   const { nodes, links, labels } = flowGraph(page);
-  if (links.length === 0) return chartMessage("No customer has clicked through this page yet.");
+  if (links.length === 0) return flowMessage("No customer has clicked through this page yet.");
   $("flow-empty").hidden = true;
   if ($("flow-chart").classList.contains("collapsed")) {
     $("flow-chart").classList.remove("collapsed");
@@ -276,7 +266,7 @@ export async function loadFlow(id, ctx) {
     if (request !== state.request) return;
     if (state.chart) state.chart.hideLoading();
     if (err instanceof KeyNeeded) ctx.askForKey(err.message);
-    chartMessage(`Could not load the flow for this page: ${err.message}`, true);
+    flowMessage(`Could not load the flow for this page: ${err.message}`, true);
     $("routes").replaceChildren(h("p", { class: "muted" }, "–"));
     return;
   }
@@ -285,7 +275,7 @@ export async function loadFlow(id, ctx) {
   const page = data.page;
   if (!page) {
     $("flow-facts").replaceChildren();
-    chartMessage(`There is no page with id ${id}.`);
+    flowMessage(`There is no page with id ${id}.`);
     $("routes").replaceChildren(h("p", { class: "muted" }, "–"));
     return;
   }
@@ -294,7 +284,7 @@ export async function loadFlow(id, ctx) {
   try {
     renderSankey(page);
   } catch (err) {
-    chartMessage(`Could not draw the flow: ${err.message}`, true);
+    flowMessage(`Could not draw the flow: ${err.message}`, true);
   }
   renderRoutes(page, data.fewest, data.likely);
 }

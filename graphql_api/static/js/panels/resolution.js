@@ -2,7 +2,7 @@
  * within so many minutes or clicks, by where they started. */
 
 import { gql } from "../api.js";
-import { $, fmtInt, fmtOne, fmtPct, h, plural, title, withCode } from "../dom.js";
+import { $, chartMessage, fmtInt, fmtOne, fmtPct, h, plural, title } from "../dom.js";
 
 const CURVE_QUERY = `
   query Curve($entry: ID) {
@@ -18,15 +18,7 @@ const GREEN = "#1f9d55";
 const state = { chart: null, request: 0, curve: null, axis: "minutes", analysed: false };
 
 export function curveMessage(message, isError) {
-  const el = $("resolution-empty");
-  el.className = isError ? "empty error" : "empty";
-  el.replaceChildren(...withCode(message));
-  el.hidden = false;
-  $("resolution-chart").classList.add("collapsed");
-  if (state.chart) {
-    state.chart.clear();
-    state.chart.resize();
-  }
+  chartMessage("resolution-empty", "resolution-chart", state.chart, message, isError);
 }
 
 export function fillEntries(pages, analysed) {
