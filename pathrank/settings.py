@@ -207,10 +207,7 @@ class Settings(BaseSettings):
     @classmethod
     def _check_origins(cls, origins: tuple[str, ...]) -> tuple[str, ...]:
         for origin in origins:
-            parts = urlsplit(origin)
-            if origin != "*" and (
-                parts.scheme not in ("http", "https") or not parts.hostname or parts.path
-            ):
+            if origin != "*" and (not _is_web_url(origin) or urlsplit(origin).path):
                 raise ValueError(f"{origin!r}: an origin is `https://host[:port]` (or `*`)")
         return origins
 
@@ -218,8 +215,7 @@ class Settings(BaseSettings):
     @classmethod
     def _check_webhooks(cls, urls: tuple[str, ...]) -> tuple[str, ...]:
         for url in urls:
-            parts = urlsplit(url)
-            if parts.scheme not in ("http", "https") or not parts.hostname:
+            if not _is_web_url(url):
                 # Not the URL itself: a webhook URL is a secret (Slack's carry a token).
                 raise ValueError(f"a webhook URL is http(s)://host/... (got {url[:8]!r}...)")
         return urls
@@ -263,6 +259,12 @@ class Settings(BaseSettings):
                 "setting (PATHRANK_RESOLUTION_EVENTS, PATHRANK_ESCALATION_EVENTS)"
             )
         return self
+
+
+def _is_web_url(url: str) -> bool:
+    """An http(s) URL with a host: what origins and webhooks both name."""
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 def _names(listed: str) -> frozenset[str]:

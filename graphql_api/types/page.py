@@ -65,7 +65,7 @@ from graphql_api.types.series import (
     Until,
     filters,
     page_rates,
-    page_series,
+    series_points,
     window_of,
 )
 from graphql_api.types.transition import Transition
@@ -223,7 +223,7 @@ class Page:
         segment: Segment = None,
     ) -> list[SeriesPoint]:
         window, chosen = filters(from_, until, segment)
-        return await page_series(
+        return await series_points(
             info, self.record.id, metric, interval or Interval.WEEK, window, chosen
         )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 
@@ -116,6 +116,15 @@ class SeriesPoint:
         )
 
 
+def _rate_of(metric: PageMetric) -> Any:
+    """A field that is `metric`'s rate over the type's `counts`."""
+
+    def resolve(root: Any) -> Rate:
+        return Rate.of(metric, root.counts)
+
+    return strawberry.field(resolver=resolve)
+
+
 @strawberry.type(
     description="A page's counts and rates over the completed paths that started in a window, "
     "computed on demand from the paths."
@@ -143,21 +152,10 @@ class PageRates:
             escalations=counts.escalations,
         )
 
-    @strawberry.field
-    def resolution_rate(self) -> Rate:
-        return Rate.of(PageMetric.RESOLUTION_RATE, self.counts)
-
-    @strawberry.field
-    def exit_rate(self) -> Rate:
-        return Rate.of(PageMetric.EXIT_RATE, self.counts)
-
-    @strawberry.field
-    def turnaround_rate(self) -> Rate:
-        return Rate.of(PageMetric.TURNAROUND_RATE, self.counts)
-
-    @strawberry.field
-    def escalation_rate(self) -> Rate:
-        return Rate.of(PageMetric.ESCALATION_RATE, self.counts)
+    resolution_rate: Rate = _rate_of(PageMetric.RESOLUTION_RATE)
+    exit_rate: Rate = _rate_of(PageMetric.EXIT_RATE)
+    turnaround_rate: Rate = _rate_of(PageMetric.TURNAROUND_RATE)
+    escalation_rate: Rate = _rate_of(PageMetric.ESCALATION_RATE)
 
 
 def total(buckets: Sequence[Bucket]) -> Counts:
@@ -213,40 +211,32 @@ def dense(buckets: Sequence[Bucket], bucketing: Bucketing, interval: Interval) -
     return out
 
 
-async def page_series(
+async def series_points(
     info: Info,
-    page_id: str,
+    page_id: str | None,
     metric: PageMetric,
     interval: Interval,
     window: TimeWindow,
     segment: str | None = None,
 ) -> list[SeriesPoint]:
-    loaders = info.context.loaders
+    """The page's figure per period, or the site's when `page_id` is None: what the analysis
+    stored when it covers the window, else computed from the paths."""
+    loaders, series = info.context.loaders, info.context.graph.series
     if segment is None:  # the analysis stored every path's series, not a segment's
-        stored = _from_stored(await loaders.stored_series.load((page_id, interval)), window)
-        if stored is not None:
-            return _points(metric, stored, interval)
+        if page_id is None:
+            stored = await series.stored_site(interval)
+        else:
+            stored = await loaders.stored_series.load((page_id, interval))
+        periods = _from_stored(stored, window)
+        if periods is not None:
+            return _points(metric, periods, interval)
     bucketing = Bucketing.periods(window, interval, segment)
     _check_length(window, interval)
-    found = await loaders.page_buckets.load((page_id, (bucketing, metric is PageMetric.VISITS)))
-    return [SeriesPoint.of(metric, b) for b in dense(found, bucketing, interval)]
-
-
-async def site_series(
-    info: Info,
-    metric: PageMetric,
-    interval: Interval,
-    window: TimeWindow,
-    segment: str | None = None,
-) -> list[SeriesPoint]:
-    series = info.context.graph.series
-    if segment is None:
-        stored = _from_stored(await series.stored_site(interval), window)
-        if stored is not None:
-            return _points(metric, stored, interval)
-    bucketing = Bucketing.periods(window, interval, segment)
-    _check_length(window, interval)
-    found = await series.site_buckets(bucketing)
+    if page_id is None:
+        found = await series.site_buckets(bucketing)
+    else:
+        visits = metric is PageMetric.VISITS
+        found = await loaders.page_buckets.load((page_id, (bucketing, visits)))
     return [SeriesPoint.of(metric, b) for b in dense(found, bucketing, interval)]
 
 
@@ -291,4 +281,4 @@ class SeriesQuery:
         segment: Segment = None,
     ) -> list[SeriesPoint]:
         window, chosen = filters(from_, until, segment)
-        return await site_series(info, metric, interval or Interval.WEEK, window, chosen)
+        return await series_points(info, None, metric, interval or Interval.WEEK, window, chosen)

@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import (
@@ -35,6 +35,11 @@ from pathrank.cli.exports import check_export, data_lines
 MAX_BAD_LINES_SHOWN = 20
 
 
+def _rows_where(help: str) -> Any:
+    """A repeatable COLUMN=VALUE option of a table export: rows whose COLUMN holds VALUE."""
+    return typer.Option(metavar="COLUMN=VALUE", help=help)
+
+
 @app.command("produce")
 def produce(
     file: Annotated[
@@ -53,16 +58,13 @@ def produce(
         typer.Option(metavar="TZ", help="Zone of timestamps without one, e.g. Europe/Berlin"),
     ] = None,
     resolved_when: Annotated[
-        list[str] | None,
-        typer.Option(metavar="COLUMN=VALUE", help="Such a row is a click that resolves"),
+        list[str] | None, _rows_where("Such a row is a click that resolves")
     ] = None,
     escalated_when: Annotated[
-        list[str] | None,
-        typer.Option(metavar="COLUMN=VALUE", help="Such a row is an escalation marker"),
+        list[str] | None, _rows_where("Such a row is an escalation marker")
     ] = None,
     search_when: Annotated[
-        list[str] | None,
-        typer.Option(metavar="COLUMN=VALUE", help="Such a row is a search (--map query=...)"),
+        list[str] | None, _rows_where("Such a row is a search (--map query=...)")
     ] = None,
     attribute_columns: Annotated[
         list[str] | None,
