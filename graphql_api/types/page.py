@@ -18,7 +18,6 @@ from graph_model.page.record import (
 )
 from graph_model.path.record import Outcome
 from graph_model.series.record import PageMetric
-from graph_model.timewindow import Interval
 from graphql_api.context import Info
 from graphql_api.fields import field
 from graphql_api.types import enums as _enums  # noqa: F401 -- registers the enums
@@ -57,15 +56,12 @@ from graphql_api.types.page_stats import (
 from graphql_api.types.route import SuccessPath
 from graphql_api.types.series import (
     From,
-    IntervalArgument,
-    Metric,
     PageRates,
     Segment,
-    SeriesPoint,
     Until,
     filters,
     page_rates,
-    series_points,
+    series_field,
     window_of,
 )
 from graphql_api.types.transition import Transition
@@ -209,23 +205,11 @@ class Page:
 
         return await time_on_page(info, self.record.id, *filters(from_, until, segment))
 
-    @field(
-        description="The figure per period, with Wilson 95% intervals: precomputed by the "
-        "analysis for its window (on period boundaries), else computed on demand."
+    series = series_field(
+        "The figure per period, with Wilson 95% intervals: precomputed by the analysis for its "
+        "window (on period boundaries), else computed on demand.",
+        lambda root: str(root.record.id),
     )
-    async def series(
-        self,
-        info: Info,
-        metric: Metric,
-        interval: IntervalArgument = Interval.WEEK,
-        from_: From = None,
-        until: Until = None,
-        segment: Segment = None,
-    ) -> list[SeriesPoint]:
-        window, chosen = filters(from_, until, segment)
-        return await series_points(
-            info, self.record.id, metric, interval or Interval.WEEK, window, chosen
-        )
 
     @field(
         description="The page's rate for each value of one segment key (and for paths "

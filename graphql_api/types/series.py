@@ -8,7 +8,7 @@ computed on demand from the paths.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -20,7 +20,6 @@ from graph_model.series.record import Bucket, Bucketing, Counts, PageMetric, Sto
 from graph_model.timewindow import Interval, TimeWindow, to_ms
 from graphql_api.context import Info
 from graphql_api.errors import user_error
-from graphql_api.fields import field
 from graphql_api.limits import MAX_PERIODS
 from graphql_api.types import enums as _enums  # noqa: F401 -- registers the enums
 from graphql_api.types.common import utc
@@ -265,14 +264,12 @@ IntervalArgument = Annotated[
 ]
 
 
-@strawberry.type
-class SeriesQuery:
-    @field(
-        description="The site's figure per period: every page taken together (its visits are "
-        "every click). Precomputed by the analysis for its window, else on demand."
-    )
-    async def site_series(
-        self,
+def series_field(description: str, page_of: Callable[[Any], str | None]) -> Any:
+    """A series field with its arguments: the figure per period of the page `page_of` names
+    for the field's parent (None: of the site)."""
+
+    async def resolve(
+        root: Any,
         info: Info,
         metric: Metric,
         interval: IntervalArgument = Interval.WEEK,
@@ -281,4 +278,16 @@ class SeriesQuery:
         segment: Segment = None,
     ) -> list[SeriesPoint]:
         window, chosen = filters(from_, until, segment)
-        return await series_points(info, None, metric, interval or Interval.WEEK, window, chosen)
+        every = interval or Interval.WEEK
+        return await series_points(info, page_of(root), metric, every, window, chosen)
+
+    return strawberry.field(resolver=resolve, description=description)
+
+
+@strawberry.type
+class SeriesQuery:
+    site_series = series_field(
+        "The site's figure per period: every page taken together (its visits are every "
+        "click). Precomputed by the analysis for its window, else on demand.",
+        lambda _: None,
+    )

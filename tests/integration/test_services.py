@@ -98,6 +98,35 @@ def test_the_browser_origin_may_call_the_http_api(services: dict[str, Any]) -> N
     assert response.json()["results"][0]["data"][0]["row"] == [42]
 
 
+def _status(env: dict[str, str]) -> dict[str, Any]:
+    return dict(json.loads(run_cli("services", "status", "--json", env=env).stdout))
+
+
+def _assert_down(env: dict[str, str]) -> None:
+    status = _status(env)
+    assert not status["neo4j"]["up"]
+    assert not status["kafka"]["up"]
+
+
+def _up(env: dict[str, str]) -> dict[str, Any]:
+    """`services up`, and the status it leaves: both servers up."""
+    up = run_cli("services", "up", env=env)
+    assert up.returncode == 0, up.stderr
+    status = _status(env)
+    assert status["neo4j"]["up"]
+    assert status["kafka"]["up"]
+    return status
+
+
+def _down(env: dict[str, str]) -> None:
+    """`services down`, naming what it stopped, and both servers down."""
+    down = run_cli("services", "down", env=env)
+    assert down.returncode == 0, down.stderr
+    assert "neo4j" in down.stdout
+    assert "kafka" in down.stdout
+    _assert_down(env)
+
+
 def _assert_generated_password(cache_dir: Path, password: str) -> None:
     """The documented file holds it, only its owner may read it, and it is not the constant."""
     stored = cache_dir / "neo4j" / "password"
@@ -222,15 +251,9 @@ def test_a_private_instance_from_up_to_down_with_its_own_ports_and_a_migrated_pa
     cache = Path(env["PATHRANK_CACHE_DIR"])
     bolt, http = env["PATHRANK_NEO4J_BOLT_PORT"], env["PATHRANK_NEO4J_HTTP_PORT"]
     bolt_uri = f"bolt://127.0.0.1:{bolt}"
-    down_before = json.loads(run_cli("services", "status", "--json", env=env).stdout)
-    assert not down_before["neo4j"]["up"]
-    assert not down_before["kafka"]["up"]
+    _assert_down(env)
 
-    up = run_cli("services", "up", env=env)
-    assert up.returncode == 0, up.stderr
-    status = json.loads(run_cli("services", "status", "--json", env=env).stdout)
-    assert status["neo4j"]["up"]
-    assert status["kafka"]["up"]
+    status = _up(env)
     assert status["neo4j"]["bolt_uri"].endswith(bolt)
     assert status["kafka"]["bootstrap"].endswith(env["PATHRANK_KAFKA_PORT"])
     first = status["neo4j"]["password"]
@@ -266,30 +289,16 @@ def test_a_private_instance_from_up_to_down_with_its_own_ports_and_a_migrated_pa
             database_="system",
         )
     (cache / "neo4j" / "password").unlink()
-    down = run_cli("services", "down", env=env)
-    assert down.returncode == 0, down.stderr
-    assert "neo4j" in down.stdout
-    assert "kafka" in down.stdout
-    between = json.loads(run_cli("services", "status", "--json", env=env).stdout)
-    assert not between["neo4j"]["up"]
-    assert not between["kafka"]["up"]
+    _down(env)
 
-    up = run_cli("services", "up", env=env)
-    assert up.returncode == 0, up.stderr
-    status = json.loads(run_cli("services", "status", "--json", env=env).stdout)
-    assert status["neo4j"]["up"]
-    migrated = status["neo4j"]["password"]
+    migrated = _up(env)["neo4j"]["password"]
     _assert_generated_password(cache, migrated)
     assert migrated != first
     _login(bolt_uri, migrated)
     with pytest.raises(AuthError):
         _login(bolt_uri, OLD_PASSWORD)
 
-    down = run_cli("services", "down", env=env)
-    assert down.returncode == 0, down.stderr
-    after = json.loads(run_cli("services", "status", "--json", env=env).stdout)
-    assert not after["neo4j"]["up"]
-    assert not after["kafka"]["up"]
+    _down(env)
 
 
 def test_busy_port_is_one_clear_line(private_env: dict[str, str]) -> None:
