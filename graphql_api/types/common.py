@@ -66,13 +66,15 @@ def record_id() -> Any:
     return strawberry.field(resolver=resolve)
 
 
-def figure(name: str, description: str | None = None) -> Any:
-    """A field that is the analysis figure `name` of the type's page record (graph_model.page)."""
+def figure(name: str, description: str | None = None, graphql_type: Any = None) -> Any:
+    """A field that is the analysis figure `name` of the type's record (`record.figures`).
+    Given `graphql_type`, it needs no annotation, so it stays in its place among the
+    resolver methods (Strawberry puts annotated fields first)."""
 
     def resolve(root: Any) -> Any:
         return getattr(root.record.figures, name)
 
-    return strawberry.field(resolver=resolve, description=description)
+    return strawberry.field(resolver=resolve, description=description, graphql_type=graphql_type)
 
 
 def recorded(name: str, description: str | None = None) -> Any:

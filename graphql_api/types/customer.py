@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 import strawberry
 
 from graph_model.customer.record import CustomerRecord
@@ -17,7 +15,6 @@ from graphql_api.types.common import (
     After,
     First,
     Limit,
-    firsts,
     limited,
     record_id,
     recorded,
@@ -25,7 +22,7 @@ from graphql_api.types.common import (
 from graphql_api.types.connection import Connection
 from graphql_api.types.lazy import CommunityType
 from graphql_api.types.page import Page, load_page
-from graphql_api.types.path import Path
+from graphql_api.types.path import Path, paths_connection
 
 
 @strawberry.type(description="A customer of the help center.")
@@ -54,10 +51,9 @@ class Customer:
         after: After = None,
         outcome: Outcome | None = None,
     ) -> Connection[Path]:
-        loaders, key = info.context.loaders, (self.record.id, outcome)
-        window = await loaders.customer_paths.load((key[0], (firsts(first), after, outcome)))
-        count = partial(loaders.customer_path_count.load, key)
-        return Connection.of(window, Path.of, count, after)
+        loaders = info.context.loaders
+        windows, counts = loaders.customer_paths, loaders.customer_path_count
+        return await paths_connection(windows, counts, self.record.id, first, after, outcome)
 
     @field(description="Most similar customers (Jaccard on visited pages).")
     async def similar_customers(

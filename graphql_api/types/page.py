@@ -4,7 +4,6 @@ against the site are in page_stats.py, its routes in route.py, its links in tran
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from functools import partial
 from typing import Annotated, TypeVar
 
 import strawberry
@@ -178,12 +177,11 @@ class Page:
             Outcome | None, strawberry.argument(description="Only paths that ended so.")
         ] = None,
     ) -> Connection[PathType]:
-        from graphql_api.types.path import Path
+        from graphql_api.types.path import paths_connection
 
-        loaders, key = info.context.loaders, (self.record.id, outcome)
-        window = await loaders.paths_through.load((key[0], (firsts(first), after, outcome)))
-        count = partial(loaders.paths_through_count.load, key)
-        return Connection.of(window, Path.of, count, after)
+        loaders = info.context.loaders
+        windows, counts = loaders.paths_through, loaders.paths_through_count
+        return await paths_connection(windows, counts, self.record.id, first, after, outcome)
 
     @field(
         description="Counts and rates over the completed paths that started in a window, "

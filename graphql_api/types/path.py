@@ -7,14 +7,17 @@ from functools import partial
 from typing import Annotated
 
 import strawberry
+from strawberry.dataloader import DataLoader
 
 from graph_model.customer.record import CustomerRecord
+from graph_model.keyset import Window
 from graph_model.path.record import Outcome, PathFilter
 from graph_model.path.record import OutcomeStats as OutcomeStatsRecord
 from graph_model.path.record import Path as PathRecord
 from graph_model.path.record import PathStats as PathStatsRecord
 from graphql_api.context import Info
 from graphql_api.fields import field
+from graphql_api.loaders import PathArgs
 from graphql_api.types.common import (
     DEFAULT_FIRST,
     After,
@@ -88,6 +91,20 @@ class Path:
         customer_id = self.record.customer_id
         record = await info.context.loaders.customer.load(customer_id)
         return Customer(record=record or CustomerRecord(customer_id, None))
+
+
+async def paths_connection(
+    windows: DataLoader[tuple[str, PathArgs], Window[PathRecord]],
+    counts: DataLoader[tuple[str, Outcome | None], int],
+    key: str,
+    first: int | None,
+    after: str | None,
+    outcome: Outcome | None,
+) -> Connection[Path]:
+    """A page of the paths of `key` (through a page, or of a customer), most recent first,
+    with `outcome` only when given: `windows` reads them, `counts` counts them all."""
+    window = await windows.load((key, (firsts(first), after, outcome)))
+    return Connection.of(window, Path.of, partial(counts.load, (key, outcome)), after)
 
 
 @strawberry.type(description="Path figures of one outcome.")

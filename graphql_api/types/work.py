@@ -25,7 +25,7 @@ from graphql_api.api_key import needs_api_key
 from graphql_api.context import Info
 from graphql_api.errors import ErrorCode, user_error
 from graphql_api.fields import field, mutation
-from graphql_api.types.common import DEFAULT_FIRST, First, firsts, recorded, utc
+from graphql_api.types.common import DEFAULT_FIRST, First, figure, firsts, recorded, utc
 from graphql_api.types.page import Page, load_page
 from graphql_api.types.path import Path
 
@@ -194,13 +194,8 @@ class WorkItem:
     def action(self) -> WorkAction:
         return self.record.state.action
 
-    @field(description="What to do, in plain words.")
-    def title(self) -> str:
-        return self.record.figures.title
-
-    @field(description="Why, in one sentence.")
-    def reason(self) -> str:
-        return self.record.figures.reason
+    title = figure("title", "What to do, in plain words.", str)
+    reason = figure("reason", "Why, in one sentence.", str)
 
     @field(description="Every finding merged into it (weak-page reasons, CHANGE, ...).")
     def reasons(self) -> list[str]:
@@ -222,18 +217,18 @@ class WorkItem:
             return None
         return WorkLink(from_page_id=s.from_page_id, to_page_id=s.to_page_id)
 
-    @field(description="Escalations (tickets, chats, calls) per week it accounts for beyond "
-           "the site's rate; each escalated journey counts in one item only.")  # fmt: skip
-    def tickets_per_week(self) -> float:
-        return self.record.figures.tickets_per_week
-
-    @field(description="Distinct customers per week whose journeys it touches.")
-    def customers_per_week(self) -> float:
-        return self.record.figures.customers_per_week
-
-    @field(description="Escalated journeys counted in its tickets, over the analysed window.")
-    def escalations(self) -> int:
-        return self.record.figures.escalations
+    tickets_per_week = figure(
+        "tickets_per_week",
+        "Escalations (tickets, chats, calls) per week it accounts for beyond the site's rate; "
+        "each escalated journey counts in one item only.",
+        float,
+    )
+    customers_per_week = figure(
+        "customers_per_week", "Distinct customers per week whose journeys it touches.", float
+    )
+    escalations = figure(
+        "escalations", "Escalated journeys counted in its tickets, over the analysed window.", int
+    )
 
     @strawberry.field
     def confidence(self) -> Confidence:
