@@ -49,6 +49,15 @@ def _sankey_text(page: Page) -> str:
     return " ".join(page.locator("#flow-chart svg text").all_text_contents())
 
 
+def _wait_flow_shows(page: Page, text: str) -> None:
+    """Until the flow chart has been redrawn with `text` (a page's title) in it."""
+    page.wait_for_function(
+        "t => [...document.querySelectorAll('#flow-chart svg text')]"
+        ".some(e => e.textContent.includes(t))",
+        arg=text,
+    )
+
+
 def _shot(page: Page, name: str, docs: bool = False) -> Path:
     path = shot(page, name, docs)
     assert path.stat().st_size > 10_000
@@ -188,11 +197,7 @@ def test_choosing_a_page_redraws_the_flow(
     title = _titles(data, [hotspot])[hotspot]
 
     page.select_option("#page-select", hotspot)
-    page.wait_for_function(
-        "t => [...document.querySelectorAll('#flow-chart svg text')]"
-        ".some(e => e.textContent.includes(t))",
-        arg=title,
-    )
+    _wait_flow_shows(page, title)
     assert page.url.endswith(f"#page={hotspot}")
     facts = page.inner_text("#flow-facts")
     assert "Customers turn back" in facts
@@ -213,11 +218,7 @@ def test_choosing_a_page_redraws_the_flow(
     link = page.locator("#links-table tbody tr[data-from] .page-link").first
     link_title = link.inner_text()
     link.click()
-    page.wait_for_function(
-        "t => [...document.querySelectorAll('#flow-chart svg text')]"
-        ".some(e => e.textContent.includes(t))",
-        arg=link_title,
-    )
+    _wait_flow_shows(page, link_title)
     page.wait_for_selector("#routes .route")
 
     # A reload keeps the chosen page (it is in the URL).
