@@ -114,10 +114,12 @@ def test_two_workers_of_different_speeds_give_the_same_graph(
     store: TestGraph, kafka_bootstrap: str, case: Case
 ) -> None:
     env = case.env
+    # The slow one writes half-size batches and sleeps 0.3 s in each write: slower by far,
+    # and at 200,000 events still minutes, not the quarter hour batches of 100 would take.
     slow = RunningIngest(
         env | {"PATHRANK_INGEST_FAULT": "write:sleep:0.3"},
         "--batch-size",
-        "100",
+        str(int(case.batch) // 2),
         "--until-idle",
         "2",
     )
