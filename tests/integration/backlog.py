@@ -67,7 +67,12 @@ def produce_backlog(
         customer = str(e["customer_id"])
         p = partition_of(customer)
         partitions[p].append(e)
-        producer.produce(topic, key=customer.encode(), value=orjson.dumps(e), partition=p)
+        while True:
+            try:
+                producer.produce(topic, key=customer.encode(), value=orjson.dumps(e), partition=p)
+                break
+            except BufferError:  # librdkafka's queue holds 100,000: wait for deliveries
+                producer.poll(1)
         producer.poll(0)
     assert producer.flush(60) == 0
     return Backlog(ordered, partitions)
